@@ -1,0 +1,55 @@
+package graphrec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
+
+/**
+ * Runs a local Neo4j Community DBMS with a Bolt connector bound to the loopback interface.
+ *
+ * <p>Arguments: {@code <dataDir> <boltPort> [pageCacheMb]}. Prints {@code GRAPHREC_NEO4J_READY bolt://127.0.0.1:PORT}
+ * on stdout once the default database answers a query, and shuts the DBMS down cleanly on SIGTERM/SIGINT (the JVM's
+ * shutdown hook) so that a restart never needs recovery. Authentication is off: the server only listens on 127.0.0.1
+ * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared.
+ */
+public final class LocalNeo4j {
+  private LocalNeo4j() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 2) {
+      System.err.println("usage: LocalNeo4j <dataDir> <boltPort> [pageCacheMb]");
+      System.exit(2);
+    }
+    Path home = Path.of(args[0]).toAbsolutePath();
+    int port = Integer.parseInt(args[1]);
+    long pageCacheMb = args.length > 2 ? Long.parseLong(args[2]) : 512L;
+    Files.createDirectories(home);
+
+    DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        .setConfig(BoltConnector.enabled, true)
+        .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+        .setConfig(GraphDatabaseSettings.auth_enabled, false)
+        .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheMb * 1024L * 1024L)
+        .build();
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("GRAPHREC_NEO4J_STOPPING");
+      dbms.shutdown();
+      stopped.countDown();
+    }, "graphrec-neo4j-shutdown"));
+
+    GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    db.executeTransactionally("RETURN 1");
+    System.out.println("GRAPHREC_NEO4J_READY bolt://127.0.0.1:" + port);
+    System.out.flush();
+    stopped.await();
+  }
+}

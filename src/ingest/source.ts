@@ -1,0 +1,25 @@
+/**
+ * @module ingest/source
+ * What every dataset format produces: an ordered list of files, each read as a stream of rows. A row is either the
+ * records it yields (one CSV line of a knowledge file may yield an entity and several triples) or the reason it was
+ * rejected. Within a source, records that create nodes come before the records that reference them (a format emits
+ * users/items/entities first, or emits the node records of a row before its edges), so a batch written in one
+ * transaction, nodes first, is always self-consistent.
+ */
+import type { DataRecord, SourcePosition } from '../core/model.ts';
+
+export type ParsedRow =
+  | { ok: true; pos: SourcePosition; records: DataRecord[] }
+  | { ok: false; pos: SourcePosition; reason: string };
+
+export interface SourceFile {
+  /** Path as given (reported in row errors and checkpoint keys). */
+  path: string;
+  read(): AsyncIterable<ParsedRow>;
+}
+
+export interface DatasetSource {
+  /** Format name, e.g. `movielens-100k`, `dbpedia`, `generic`. */
+  format: string;
+  files: SourceFile[];
+}
