@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (h:Item {id: row.headId})
+MATCH (t:Entity {id: row.tailId})
+MERGE (h)-[r:RELATED {relation: row.relation}]->(t)

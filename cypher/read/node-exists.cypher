@@ -1,0 +1,1 @@
+MATCH (n:{{label}} {id: $id}) RETURN count(n) AS n

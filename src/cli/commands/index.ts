@@ -1,0 +1,18 @@
+/**
+ * @module cli/commands
+ * The registry of `graphrec` commands, in the order `graphrec --help` lists them. Each command module is imported
+ * only when it runs, so `graphrec neo4j` does not load the API or the compute stack.
+ */
+import type { Command } from '../command.ts';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'serve', summary: 'start Neo4j (local unless NEO4J_URI), load data if empty, serve the API and explorer', load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'neo4j', summary: 'run the local Neo4j 5.26 (Bolt on 127.0.0.1) until stopped', load: async () => (await import('./neo4j.ts')).neo4jCommand },
+  { name: 'ingest', summary: 'load a dataset into Neo4j (idempotent, resumable, per-row error report)', load: async () => (await import('./ingest.ts')).ingestCommand },
+];

@@ -1,0 +1,130 @@
+/**
+ * @module store/local-neo4j
+ * Starts the project's own Neo4j 5.26 Community (the Maven project in `graph/`) on 127.0.0.1 when `NEO4J_URI` is unset.
+ *
+ * - Reuses a Neo4j that already answers on the configured port (e.g. one started by `npm run neo4j` or by CI).
+ * - Builds the launcher with Maven on first use if the install step could not (`graph/target/lib` missing).
+ * - Waits for the launcher's readiness line, and stops it with SIGTERM (a clean Neo4j shutdown) on `stop()`.
+ * - Java or Maven missing → `AppError('DEPENDENCY_MISSING')` with what to install.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Config } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
+import { log } from '../core/log.ts';
+import { GRAPH_DIR, fromRoot } from '../core/paths.ts';
+
+export interface LocalNeo4j {
+  uri: string;
+  /** True when this process launched the server (and so stops it). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+const READY_MARK = 'GRAPHREC_NEO4J_READY';
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portAnswers(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function commandWorks(cmd: string, args: string[]): boolean {
+  const result = spawnSync(cmd, args, { stdio: 'ignore' });
+  return result.status === 0;
+}
+
+/** Compiles the launcher and copies Neo4j's jars to graph/target/lib (the install step does this; here as a fallback). */
+export function buildLauncher(options: { quiet?: boolean } = {}): void {
+  if (!commandWorks('mvn', ['--version'])) {
+    throw new AppError('DEPENDENCY_MISSING', 'local Neo4j: Maven (mvn) is not installed; install Maven 3 and Java 17, or set NEO4J_URI to an existing Neo4j');
+  }
+  log.info('local Neo4j: resolving Neo4j with Maven (first start only)…');
+  const result = spawnSync('mvn', ['-B', '-q', '-f', path.join(GRAPH_DIR, 'pom.xml'), 'package', '-DskipTests'], {
+    stdio: options.quiet ? 'pipe' : ['ignore', 'inherit', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new AppError('DEPENDENCY_MISSING', `local Neo4j: Maven build of graph/ failed (exit ${result.status}): ${(result.stdout ?? '').slice(-2000)}`);
+  }
+}
+
+export function launcherBuilt(): boolean {
+  return existsSync(path.join(GRAPH_DIR, 'target', 'classes', 'graphrec', 'LocalNeo4j.class')) && existsSync(path.join(GRAPH_DIR, 'target', 'lib'));
+}
+
+/** Starts (or reuses) the local Neo4j described by `cfg.neo4j`. */
+export async function ensureLocalNeo4j(cfg: Config['neo4j']): Promise<LocalNeo4j> {
+  const port = cfg.localPort;
+  const uri = `bolt://127.0.0.1:${port}`;
+  if (await portAnswers(port)) {
+    log.info('local Neo4j: reusing the server already listening', { uri });
+    return { uri, startedHere: false, stop: async () => {} };
+  }
+  if (!commandWorks('java', ['-version'])) {
+    throw new AppError('DEPENDENCY_MISSING', 'local Neo4j: Java is not installed (Java 17 is needed); install it, or set NEO4J_URI to an existing Neo4j');
+  }
+  if (!launcherBuilt()) buildLauncher();
+
+  const dataDir = fromRoot(cfg.localDataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = path.join(dataDir, 'launcher.log');
+  const out = openSync(logFile, 'a');
+  const classpath = [path.join(GRAPH_DIR, 'target', 'classes'), path.join(GRAPH_DIR, 'target', 'lib', '*')].join(path.delimiter);
+  const child = spawn(
+    'java',
+    [`-Xmx${cfg.localHeapMb}m`, '-XX:+UseParallelGC', '-cp', classpath, 'graphrec.LocalNeo4j', dataDir, String(port), String(cfg.localPageCacheMb)],
+    { stdio: ['ignore', 'pipe', out] },
+  );
+  log.info('local Neo4j: starting', { uri, dataDir, pid: child.pid });
+  await waitForReady(child, cfg.startTimeoutS * 1000, logFile);
+  log.info('local Neo4j: ready', { uri });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopChild(child));
+  return { uri, startedHere: true, stop };
+}
+
+function waitForReady(child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new AppError('UNAVAILABLE', `local Neo4j: not ready after ${timeoutMs / 1000}s (see ${logFile})`));
+    }, timeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      buffered += chunk;
+      if (buffered.includes(READY_MARK)) {
+        clearTimeout(timer);
+        buffered = '';
+        resolve();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new AppError('UNAVAILABLE', `local Neo4j: launcher exited (code ${code}, signal ${signal}) before it was ready; see ${logFile}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,349 @@
+/**
+ * @module store/neo4j-graph-store
+ * The GraphStore on Neo4j, the system of record. One session per unit of work with `{ database }`, reads through
+ * `executeRead` (so a `neo4j://` cluster routes them to readers) and writes through `executeWrite`, every statement
+ * from `cypher/` with parameters only. Driver values become plain JS in `records.ts`.
+ */
+import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
+import { AppError } from '../core/errors.ts';
+import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
+import { cypher, render } from './cypher.ts';
+import type {
+  EntityRef,
+  EntityView,
+  GraphCounts,
+  GraphEdge,
+  GraphNode,
+  GraphPath,
+  GraphStore,
+  HistoryEntry,
+  InteractionEvent,
+  ItemView,
+  Neighbour,
+  NeighbourOptions,
+  Page,
+  PathOptions,
+  RecordResult,
+  Subgraph,
+  SubgraphOptions,
+  UserView,
+} from './graph-store.ts';
+import { int, toNative, toNumber, toNumberOrNull } from './records.ts';
+
+/** Turns driver connectivity failures into UNAVAILABLE so the API answers 503. */
+export function mapDriverError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const e = error as { code?: string; name?: string; message?: string };
+  if (e?.code === 'ServiceUnavailable' || e?.code === 'SessionExpired' || e?.name === 'Neo4jError' && /connect|ECONNREFUSED|closed/i.test(e.message ?? '')) {
+    return new AppError('UNAVAILABLE', `neo4j: ${e.message}`, undefined, { cause: error });
+  }
+  return error;
+}
+
+function kindOf(labels: unknown): NodeKind {
+  const list = labels as string[];
+  if (list.includes('User')) return 'User';
+  if (list.includes('Item')) return 'Item';
+  return 'Entity';
+}
+
+function plainProps(raw: unknown, drop: string[]): Props {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(toNative(raw) as Record<string, unknown>)) {
+    if (drop.includes(k)) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+function toGraphNode(raw: { id: unknown; labels: unknown; label: unknown; entityKind: unknown }): GraphNode {
+  const kind = kindOf(raw.labels);
+  const node: GraphNode = { kind, id: String(raw.id), label: String(raw.label ?? raw.id) };
+  if (kind === 'Entity' && raw.entityKind != null) node.entityKind = String(raw.entityKind);
+  return node;
+}
+
+export class Neo4jGraphStore implements GraphStore {
+  constructor(
+    private readonly driver: Driver,
+    private readonly database: string,
+  ) {}
+
+  private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead(work);
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
+    }
+  }
+
+  private async write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      return await session.executeWrite(work);
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.read((tx) => tx.run(cypher('read', 'ping')));
+  }
+
+  async counts(): Promise<GraphCounts> {
+    const record = await this.read(async (tx) => (await tx.run(cypher('read', 'counts'))).records[0]!);
+    return {
+      users: toNumber(record.get('users')),
+      items: toNumber(record.get('items')),
+      entities: toNumber(record.get('entities')),
+      interactions: toNumber(record.get('interactions')),
+      knowledge: toNumber(record.get('knowledge')),
+    };
+  }
+
+  async getUser(id: string): Promise<UserView> {
+    const record = await this.read(async (tx) => (await tx.run(cypher('read', 'user'), { id })).records[0]);
+    if (!record) throw new AppError('NOT_FOUND', `user ${JSON.stringify(id)} not found`);
+    const byKind = toNative(record.get('byKind')) as Array<{ kind: string; n: number }>;
+    const interactionsByKind: Record<string, number> = {};
+    for (const { kind, n } of byKind) interactionsByKind[kind] = n;
+    return {
+      id: String(record.get('id')),
+      props: plainProps(record.get('props'), ['id']),
+      interactionCount: byKind.reduce((s, r) => s + r.n, 0),
+      interactionsByKind,
+    };
+  }
+
+  async getUserHistory(id: string, page: { limit: number; offset: number }): Promise<Page<HistoryEntry>> {
+    return this.read(async (tx) => {
+      const head = (await tx.run(cypher('read', 'user-history-total'), { id })).records[0];
+      if (!head) throw new AppError('NOT_FOUND', `user ${JSON.stringify(id)} not found`);
+      const rows = await tx.run(cypher('read', 'user-history'), { id, offset: int(page.offset), limit: int(page.limit) });
+      return {
+        total: toNumber(head.get('total')),
+        limit: page.limit,
+        offset: page.offset,
+        items: rows.records.map((r) => ({
+          item: { id: String(r.get('itemId')), title: String(r.get('title') ?? '') },
+          kind: String(r.get('kind')),
+          rating: toNumberOrNull(r.get('rating')),
+          weight: toNumberOrNull(r.get('weight')) ?? 1,
+          ts: toNumberOrNull(r.get('ts')),
+        })),
+      };
+    });
+  }
+
+  async getItem(id: string): Promise<ItemView> {
+    const record = await this.read(async (tx) => (await tx.run(cypher('read', 'item'), { id })).records[0]);
+    if (!record) throw new AppError('NOT_FOUND', `item ${JSON.stringify(id)} not found`);
+    const knowledge: Record<string, EntityRef[]> = {};
+    for (const k of toNative(record.get('knowledge')) as Array<{ relation: string | null; id: string | null; kind: string; name: string }>) {
+      if (k.relation === null || k.id === null) continue;
+      (knowledge[k.relation] ??= []).push({ id: k.id, kind: k.kind, name: k.name });
+    }
+    for (const list of Object.values(knowledge)) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return {
+      id: String(record.get('id')),
+      title: String(record.get('title') ?? ''),
+      props: plainProps(record.get('props'), ['id', 'title']),
+      interactionCount: toNumber(record.get('interactionCount')),
+      knowledge,
+    };
+  }
+
+  async getEntity(id: string, page: { limit: number; offset: number }): Promise<EntityView> {
+    return this.read(async (tx) => {
+      const head = (await tx.run(cypher('read', 'entity'), { id })).records[0];
+      if (!head) throw new AppError('NOT_FOUND', `entity ${JSON.stringify(id)} not found`);
+      const rows = await tx.run(cypher('read', 'entity-items'), { id, offset: int(page.offset), limit: int(page.limit) });
+      return {
+        id: String(head.get('id')),
+        kind: String(head.get('kind') ?? ''),
+        name: String(head.get('name') ?? ''),
+        items: {
+          total: toNumber(head.get('total')),
+          limit: page.limit,
+          offset: page.offset,
+          items: rows.records.map((r) => ({ id: String(r.get('id')), title: String(r.get('title') ?? ''), relation: String(r.get('relation')) })),
+        },
+      };
+    });
+  }
+
+  private async assertExists(tx: ManagedTransaction, node: NodeRef): Promise<void> {
+    const n = (await tx.run(render(cypher('read', 'node-exists'), { label: node.kind }), { id: node.id })).records[0]!;
+    if (toNumber(n.get('n')) === 0) throw new AppError('NOT_FOUND', `${node.kind.toLowerCase()} ${JSON.stringify(node.id)} not found`);
+  }
+
+  async neighbours(node: NodeRef, options: NeighbourOptions): Promise<Neighbour[]> {
+    return this.read(async (tx) => {
+      await this.assertExists(tx, node);
+      const rows = await tx.run(render(cypher('read', 'neighbours'), { label: node.kind }), {
+        id: node.id,
+        direction: options.direction ?? 'both',
+        relation: options.relation ?? null,
+        limit: int(options.limit),
+      });
+      return rows.records.map((r) => {
+        const other = toGraphNode({ id: r.get('id'), labels: r.get('labels'), label: r.get('label'), entityKind: r.get('entityKind') });
+        const here: NodeRef = { kind: node.kind, id: node.id };
+        const there: NodeRef = { kind: other.kind, id: other.id };
+        const outgoing = r.get('outgoing') as boolean;
+        const edge: GraphEdge = {
+          from: outgoing ? here : there,
+          to: outgoing ? there : here,
+          type: r.get('type') as GraphEdge['type'],
+          relation: String(r.get('relation')),
+        };
+        const weight = toNumberOrNull(r.get('weight'));
+        if (weight !== null) edge.weight = weight;
+        return { node: other, edge };
+      });
+    });
+  }
+
+  async paths(from: NodeRef, to: NodeRef, options: PathOptions): Promise<GraphPath[]> {
+    return this.read(async (tx) => {
+      await this.assertExists(tx, from);
+      await this.assertExists(tx, to);
+      const text = render(cypher('read', 'paths'), { fromLabel: from.kind, toLabel: to.kind, maxHops: options.maxHops });
+      const rows = await tx.run(text, { from: from.id, to: to.id, scan: int(options.limit) });
+      return rows.records.map((r) => {
+        const nodes = (toNative(r.get('nodes')) as Array<{ id: string; labels: string[]; label: string; entityKind: string | null }>).map(toGraphNode);
+        const edges = (toNative(r.get('edges')) as Array<{ from: string; fromLabels: string[]; to: string; toLabels: string[]; type: GraphEdge['type']; relation: string; weight: number | null }>).map((e) => {
+          const edge: GraphEdge = { from: { kind: kindOf(e.fromLabels), id: e.from }, to: { kind: kindOf(e.toLabels), id: e.to }, type: e.type, relation: e.relation };
+          if (e.weight !== null) edge.weight = e.weight;
+          return edge;
+        });
+        return { nodes, edges };
+      });
+    });
+  }
+
+  async subgraph(seeds: NodeRef[], options: SubgraphOptions): Promise<Subgraph> {
+    return this.read(async (tx) => {
+      const found = await tx.run(cypher('read', 'subgraph-seeds'), { seeds: seeds.map((s) => ({ kind: s.kind, id: s.id })) });
+      const seedIds: string[] = [];
+      for (const r of found.records) {
+        const eid = r.get('eid') as string | null;
+        if (eid === null) throw new AppError('NOT_FOUND', `${String(r.get('kind')).toLowerCase()} ${JSON.stringify(r.get('id'))} not found`);
+        if (!seedIds.includes(eid)) seedIds.push(eid);
+      }
+      let truncated = seedIds.length > options.limit;
+      const chosen = seedIds.slice(0, options.limit);
+      let frontier = chosen;
+      for (let hop = 0; hop < options.hops && frontier.length > 0 && !truncated; hop++) {
+        const room = options.limit - chosen.length;
+        const next = await tx.run(cypher('read', 'subgraph-expand'), { frontier, seen: chosen, limit: int(room + 1) });
+        const eids = next.records.map((r) => r.get('eid') as string);
+        if (eids.length > room) truncated = true;
+        frontier = eids.slice(0, room);
+        chosen.push(...frontier);
+      }
+      const nodeRows = await tx.run(cypher('read', 'subgraph-nodes'), { eids: chosen });
+      const byEid = new Map<string, GraphNode>();
+      for (const r of nodeRows.records) {
+        byEid.set(r.get('eid') as string, toGraphNode({ id: r.get('id'), labels: r.get('labels'), label: r.get('label'), entityKind: r.get('entityKind') }));
+      }
+      const edgeRows = await tx.run(cypher('read', 'subgraph-edges'), { eids: chosen });
+      const edges: GraphEdge[] = edgeRows.records.map((r) => {
+        const a = byEid.get(r.get('from') as string)!;
+        const b = byEid.get(r.get('to') as string)!;
+        const edge: GraphEdge = { from: { kind: a.kind, id: a.id }, to: { kind: b.kind, id: b.id }, type: r.get('type') as GraphEdge['type'], relation: String(r.get('relation')) };
+        const weight = toNumberOrNull(r.get('weight'));
+        if (weight !== null) edge.weight = weight;
+        return edge;
+      });
+      return { nodes: chosen.map((eid) => byEid.get(eid)!), edges, truncated };
+    });
+  }
+
+  async upsertUsers(users: UserRecord[]): Promise<void> {
+    await this.write((tx) => tx.run(cypher('ingest', 'upsert-users'), { rows: users.map((u) => ({ id: u.id, props: u.props ?? {} })) }));
+  }
+
+  async upsertItems(items: ItemRecord[]): Promise<void> {
+    await this.write((tx) => tx.run(cypher('ingest', 'upsert-items'), { rows: items.map((i) => ({ id: i.id, title: i.title, props: i.props ?? {} })) }));
+  }
+
+  async upsertEntities(entities: EntityRecord[]): Promise<void> {
+    await this.write((tx) => tx.run(cypher('ingest', 'upsert-entities'), { rows: entities }));
+  }
+
+  async upsertKnowledge(triples: KnowledgeRecord[]): Promise<void> {
+    await this.write(async (tx) => {
+      const rows = triples.map((t, n) => ({ n, headKind: t.head.kind, headId: t.head.id, tailKind: t.tail.kind, tailId: t.tail.id, relation: t.relation }));
+      const missing = await tx.run(cypher('ingest', 'find-missing-knowledge-ends'), { rows });
+      if (missing.records.length > 0) {
+        const names = missing.records.slice(0, 10).map((r) => {
+          const t = triples[toNumber(r.get('n'))]!;
+          return r.get('missingHead') ? `${t.head.kind.toLowerCase()} ${JSON.stringify(t.head.id)}` : `${t.tail.kind.toLowerCase()} ${JSON.stringify(t.tail.id)}`;
+        });
+        throw new AppError('NOT_FOUND', `unknown node(s): ${names.join(', ')}`);
+      }
+      await writeKnowledgeRows(tx, rows);
+    });
+  }
+
+  async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
+    return this.write(async (tx) => {
+      const userIds = [...new Set(events.map((e) => e.userId))];
+      const itemIds = [...new Set(events.map((e) => e.itemId))];
+      const missingUsers = (await tx.run(cypher('write', 'find-missing-users'), { ids: userIds })).records.map((r) => `user ${JSON.stringify(r.get('id'))}`);
+      const missingItems = (await tx.run(cypher('write', 'find-missing-items'), { ids: itemIds })).records.map((r) => `item ${JSON.stringify(r.get('id'))}`);
+      const missing = [...missingUsers, ...missingItems];
+      if (missing.length > 0) throw new AppError('NOT_FOUND', `unknown ${missing.slice(0, 10).join(', ')}`);
+      const known = new Set((await tx.run(cypher('write', 'find-events'), { ids: events.map((e) => e.eventId) })).records.map((r) => String(r.get('id'))));
+      const fresh: InteractionEvent[] = [];
+      let duplicates = 0;
+      for (const e of events) {
+        if (known.has(e.eventId)) duplicates++;
+        else {
+          known.add(e.eventId);
+          fresh.push(e);
+        }
+      }
+      if (fresh.length > 0) {
+        const rows = fresh.map((e) => ({ eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? 0 }));
+        await tx.run(cypher('write', 'record-events'), { events: rows });
+      }
+      return { recorded: fresh.length, duplicates };
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface KnowledgeRow {
+  n: number;
+  headKind: NodeKind;
+  headId: string;
+  tailKind: NodeKind;
+  tailId: string;
+  relation: string;
+}
+
+const KNOWLEDGE_STATEMENTS: Record<string, string> = {
+  'Item>Entity': 'upsert-knowledge-item-entity',
+  'Entity>Entity': 'upsert-knowledge-entity-entity',
+  'Item>Item': 'upsert-knowledge-item-item',
+  'Entity>Item': 'upsert-knowledge-entity-item',
+};
+
+/** Writes knowledge rows, one statement per (head label, tail label) pair (labels cannot be parameters). */
+export async function writeKnowledgeRows(tx: ManagedTransaction, rows: KnowledgeRow[]): Promise<void> {
+  const groups = new Map<string, KnowledgeRow[]>();
+  for (const row of rows) {
+    const key = `${row.headKind}>${row.tailKind}`;
+    if (!(key in KNOWLEDGE_STATEMENTS)) throw new AppError('BAD_REQUEST', `knowledge: a ${row.headKind}→${row.tailKind} relation is not part of the model`);
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(row);
+  }
+  for (const [key, group] of groups) await tx.run(cypher('ingest', KNOWLEDGE_STATEMENTS[key]!), { rows: group });
+}
