@@ -9,9 +9,10 @@ CALL (n) {
   WHERE $direction IN ["in", "both"]
   RETURN r, m, false AS outgoing
 }
-WITH n, r, m, outgoing, coalesce(r.relation, r.kind) AS relation
+WITH r, m, outgoing, coalesce(r.relation, r.kind) AS relation,
+     CASE WHEN m:User THEN "User" WHEN m:Item THEN "Item" ELSE "Entity" END AS kind
 WHERE $relation IS NULL OR relation = $relation
-RETURN type(r) AS type, relation, r.weight AS weight, outgoing,
-       m.id AS id, labels(m) AS labels, coalesce(m.title, m.name, m.id) AS label, m.kind AS entityKind
-ORDER BY type, relation, id, outgoing DESC
+RETURN type(r) AS type, relation, r.weight AS weight, outgoing, m.id AS id, kind,
+       CASE WHEN m:User THEN m.id WHEN m:Item THEN m.title ELSE m.name END AS label, m.kind AS entityKind
+ORDER BY type, relation, id, kind, outgoing DESC
 LIMIT $limit

@@ -1,3 +1,3 @@
 MATCH (u:User {id: $id})
-OPTIONAL MATCH (u)-[r:INTERACTED]->(:Item)
-RETURN count(r) AS total
+CALL (u) { OPTIONAL MATCH (u)-[r:INTERACTED]->(:Item) RETURN count(r) AS total }
+RETURN total

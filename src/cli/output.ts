@@ -22,7 +22,13 @@ function csvCell(value: unknown): string {
 export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   const columns: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) if (!seen.has(key)) (seen.add(key), columns.push(key));
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      columns.push(key);
+    }
+  }
   const lines = [columns.map(csvCell).join(',')];
   for (const row of rows) lines.push(columns.map((c) => csvCell(row[c])).join(','));
   return lines.join('\n') + '\n';

@@ -37,6 +37,7 @@ import type {
   SubgraphOptions,
   UserView,
 } from './graph-store.ts';
+import { assertEntities, assertEvents, assertId, assertItems, assertNeighbourArgs, assertPage, assertPathArgs, assertSubgraphArgs, assertTriples, assertUsers, compareCodePoints, compareEdges, compareLists, nodeKey, refName, sameRef } from './guards.ts';
 
 interface StoredEdge {
   key: string;
@@ -48,95 +49,6 @@ interface StoredEdge {
   rating: number | null;
   weight: number;
   ts: number | null;
-}
-
-const KINDS: ReadonlySet<string> = new Set<NodeKind>(['User', 'Item', 'Entity']);
-const DIRECTIONS: ReadonlySet<string> = new Set(['out', 'in', 'both']);
-
-/** Compares strings by Unicode code point (the order Neo4j uses), not by UTF-16 code unit. */
-export function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca === cb) continue;
-    const sa = ca >= 0xd800 && ca <= 0xdfff;
-    const sb = cb >= 0xd800 && cb <= 0xdfff;
-    // A surrogate starts a code point above U+FFFF, so it sorts after any BMP unit from U+E000 up.
-    if (sa && !sb && cb >= 0xe000) return 1;
-    if (sb && !sa && ca >= 0xe000) return -1;
-    return ca < cb ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-function compareLists(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const c = compareCodePoints(a[i]!, b[i]!);
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
-}
-
-function nodeKey(ref: NodeRef): string {
-  return JSON.stringify([ref.kind, ref.id]);
-}
-
-function sameRef(a: NodeRef, b: NodeRef): boolean {
-  return a.kind === b.kind && a.id === b.id;
-}
-
-function refName(ref: NodeRef): string {
-  return `${ref.kind}:${ref.id}`;
-}
-
-function compareEdges(a: GraphEdge, b: GraphEdge): number {
-  return (
-    compareCodePoints(a.type, b.type) ||
-    compareCodePoints(a.relation, b.relation) ||
-    compareCodePoints(a.from.id, b.from.id) ||
-    compareCodePoints(a.from.kind, b.from.kind) ||
-    compareCodePoints(a.to.id, b.to.id) ||
-    compareCodePoints(a.to.kind, b.to.kind)
-  );
-}
-
-function badRequest(message: string): AppError {
-  return new AppError('BAD_REQUEST', `store/memory: ${message}`);
-}
-
-function assertId(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) throw badRequest(`${what} must be a non-empty string`);
-}
-
-function assertInt(value: unknown, min: number, what: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw badRequest(`${what} must be an integer >= ${min} (got ${String(value)})`);
-  }
-}
-
-function assertRef(ref: NodeRef, what: string, allowed: ReadonlySet<string> = KINDS): void {
-  if (!ref || typeof ref !== 'object' || !allowed.has(ref.kind)) {
-    throw badRequest(`${what} kind must be one of ${[...allowed].join(', ')}`);
-  }
-  assertId(ref.id, `${what} id`);
-}
-
-function assertProps(props: Props | undefined, what: string): void {
-  if (props === undefined) return;
-  if (!props || typeof props !== 'object' || Array.isArray(props)) throw badRequest(`${what} props must be an object`);
-  for (const [key, value] of Object.entries(props)) {
-    const ok =
-      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw badRequest(`${what} prop ${JSON.stringify(key)} must be a string, finite number or boolean`);
-  }
-}
-
-function assertPage(page: { limit: number; offset: number }): void {
-  assertInt(page?.limit, 1, 'limit');
-  assertInt(page.offset, 0, 'offset');
 }
 
 function pageOf<T>(rows: T[], page: { limit: number; offset: number }): Page<T> {
@@ -245,11 +157,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async neighbours(node: NodeRef, options: NeighbourOptions): Promise<Neighbour[]> {
-    assertRef(node, 'node');
-    const direction = options?.direction ?? 'both';
-    if (!DIRECTIONS.has(direction)) throw badRequest('direction must be out, in or both');
-    if (options.relation !== undefined) assertId(options.relation, 'relation');
-    assertInt(options.limit, 1, 'limit');
+    const direction = assertNeighbourArgs(node, options);
     this.#assertExists([node]);
     const rows: { neighbour: Neighbour; out: boolean }[] = [];
     for (const edge of this.#edgesOf(node)) {
@@ -271,11 +179,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async paths(from: NodeRef, to: NodeRef, options: PathOptions): Promise<GraphPath[]> {
-    assertRef(from, 'from');
-    assertRef(to, 'to');
-    assertInt(options?.maxHops, 1, 'maxHops');
-    assertInt(options.limit, 1, 'limit');
-    if (sameRef(from, to)) throw badRequest('paths need two different nodes');
+    assertPathArgs(from, to, options);
     this.#assertExists([from, to]);
     // Distance of every node near the target, so the walk only takes steps that can still reach it in time.
     const distToTarget = this.#bfs([to], options.maxHops);
@@ -328,10 +232,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async subgraph(seeds: NodeRef[], options: SubgraphOptions): Promise<Subgraph> {
-    if (!Array.isArray(seeds) || seeds.length === 0) throw badRequest('subgraph needs at least one seed');
-    seeds.forEach((seed, i) => assertRef(seed, `seeds[${i}]`));
-    assertInt(options?.hops, 0, 'hops');
-    assertInt(options.limit, 1, 'limit');
+    assertSubgraphArgs(seeds, options);
     this.#assertExists(seeds);
     const unique = new Map<string, NodeRef>();
     for (const seed of seeds) if (!unique.has(nodeKey(seed))) unique.set(nodeKey(seed), { kind: seed.kind, id: seed.id });
@@ -362,10 +263,7 @@ export class MemoryGraphStore implements GraphStore {
   // ---------------------------------------------------------------- writes
 
   async upsertUsers(users: UserRecord[]): Promise<void> {
-    users.forEach((user, i) => {
-      assertId(user?.id, `users[${i}].id`);
-      assertProps(user.props, `users[${i}]`);
-    });
+    assertUsers(users);
     for (const user of users) {
       const prev = this.#users.get(user.id);
       this.#users.set(user.id, { id: user.id, props: { ...prev?.props, ...user.props } });
@@ -373,11 +271,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async upsertItems(items: ItemRecord[]): Promise<void> {
-    items.forEach((item, i) => {
-      assertId(item?.id, `items[${i}].id`);
-      if (typeof item.title !== 'string') throw badRequest(`items[${i}].title must be a string`);
-      assertProps(item.props, `items[${i}]`);
-    });
+    assertItems(items);
     for (const item of items) {
       const prev = this.#items.get(item.id);
       this.#items.set(item.id, { id: item.id, title: item.title, props: { ...prev?.props, ...item.props } });
@@ -385,22 +279,12 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async upsertEntities(entities: EntityRecord[]): Promise<void> {
-    entities.forEach((entity, i) => {
-      assertId(entity?.id, `entities[${i}].id`);
-      if (typeof entity.kind !== 'string' || typeof entity.name !== 'string') {
-        throw badRequest(`entities[${i}] kind and name must be strings`);
-      }
-    });
+    assertEntities(entities);
     for (const entity of entities) this.#entities.set(entity.id, { id: entity.id, kind: entity.kind, name: entity.name });
   }
 
   async upsertKnowledge(triples: KnowledgeRecord[]): Promise<void> {
-    const ends: ReadonlySet<string> = new Set(['Item', 'Entity']);
-    triples.forEach((triple, i) => {
-      assertRef(triple?.head, `triples[${i}].head`, ends);
-      assertRef(triple.tail, `triples[${i}].tail`, ends);
-      assertId(triple.relation, `triples[${i}].relation`);
-    });
+    assertTriples(triples);
     this.#assertExists(triples.flatMap((t) => [t.head, t.tail]));
     for (const t of triples) {
       this.#addEdge('RELATED', { kind: t.head.kind, id: t.head.id }, { kind: t.tail.kind, id: t.tail.id }, t.relation);
@@ -408,17 +292,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
-    events.forEach((event, i) => {
-      assertId(event?.eventId, `events[${i}].eventId`);
-      assertId(event.userId, `events[${i}].userId`);
-      assertId(event.itemId, `events[${i}].itemId`);
-      assertId(event.kind, `events[${i}].kind`);
-      if (typeof event.weight !== 'number' || !Number.isFinite(event.weight)) throw badRequest(`events[${i}].weight must be a finite number`);
-      if (event.rating != null && (typeof event.rating !== 'number' || !Number.isFinite(event.rating))) {
-        throw badRequest(`events[${i}].rating must be a finite number`);
-      }
-      if (event.ts != null) assertInt(event.ts, 0, `events[${i}].ts`);
-    });
+    assertEvents(events);
     this.#assertExists(events.flatMap((e): NodeRef[] => [{ kind: 'User', id: e.userId }, { kind: 'Item', id: e.itemId }]));
     let recorded = 0;
     let duplicates = 0;

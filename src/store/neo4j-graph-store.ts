@@ -28,6 +28,21 @@ import type {
   SubgraphOptions,
   UserView,
 } from './graph-store.ts';
+import {
+  assertEntities,
+  assertEvents,
+  assertId,
+  assertItems,
+  assertNeighbourArgs,
+  assertPage,
+  assertPathArgs,
+  assertSubgraphArgs,
+  assertTriples,
+  assertUsers,
+  compareCodePoints,
+  compareEdges,
+  compareLists,
+} from './guards.ts';
 import { int, toNative, toNumber, toNumberOrNull } from './records.ts';
 
 /** Turns driver connectivity failures into UNAVAILABLE so the API answers 503. */
@@ -40,12 +55,6 @@ export function mapDriverError(error: unknown): unknown {
   return error;
 }
 
-function kindOf(labels: unknown): NodeKind {
-  const list = labels as string[];
-  if (list.includes('User')) return 'User';
-  if (list.includes('Item')) return 'Item';
-  return 'Entity';
-}
 
 function plainProps(raw: unknown, drop: string[]): Props {
   const out: Props = {};
@@ -56,9 +65,12 @@ function plainProps(raw: unknown, drop: string[]): Props {
   return out;
 }
 
-function toGraphNode(raw: { id: unknown; labels: unknown; label: unknown; entityKind: unknown }): GraphNode {
-  const kind = kindOf(raw.labels);
-  const node: GraphNode = { kind, id: String(raw.id), label: String(raw.label ?? raw.id) };
+/** Paths read per hop count before ordering; beyond it, the order holds among the paths read. */
+const PATH_SCAN_LIMIT = 20_000;
+
+function toGraphNode(raw: { id: unknown; kind: unknown; label: unknown; entityKind: unknown }): GraphNode {
+  const kind = raw.kind as NodeKind;
+  const node: GraphNode = { kind, id: String(raw.id), label: String(raw.label ?? '') };
   if (kind === 'Entity' && raw.entityKind != null) node.entityKind = String(raw.entityKind);
   return node;
 }
@@ -107,6 +119,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async getUser(id: string): Promise<UserView> {
+    assertId(id, 'user id');
     const record = await this.read(async (tx) => (await tx.run(cypher('read', 'user'), { id })).records[0]);
     if (!record) throw new AppError('NOT_FOUND', `user ${JSON.stringify(id)} not found`);
     const byKind = toNative(record.get('byKind')) as Array<{ kind: string; n: number }>;
@@ -121,6 +134,8 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async getUserHistory(id: string, page: { limit: number; offset: number }): Promise<Page<HistoryEntry>> {
+    assertId(id, 'user id');
+    assertPage(page);
     return this.read(async (tx) => {
       const head = (await tx.run(cypher('read', 'user-history-total'), { id })).records[0];
       if (!head) throw new AppError('NOT_FOUND', `user ${JSON.stringify(id)} not found`);
@@ -141,6 +156,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async getItem(id: string): Promise<ItemView> {
+    assertId(id, 'item id');
     const record = await this.read(async (tx) => (await tx.run(cypher('read', 'item'), { id })).records[0]);
     if (!record) throw new AppError('NOT_FOUND', `item ${JSON.stringify(id)} not found`);
     const knowledge: Record<string, EntityRef[]> = {};
@@ -148,7 +164,7 @@ export class Neo4jGraphStore implements GraphStore {
       if (k.relation === null || k.id === null) continue;
       (knowledge[k.relation] ??= []).push({ id: k.id, kind: k.kind, name: k.name });
     }
-    for (const list of Object.values(knowledge)) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const list of Object.values(knowledge)) list.sort((a, b) => compareCodePoints(a.name, b.name) || compareCodePoints(a.id, b.id) || compareCodePoints(a.kind, b.kind));
     return {
       id: String(record.get('id')),
       title: String(record.get('title') ?? ''),
@@ -159,6 +175,8 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async getEntity(id: string, page: { limit: number; offset: number }): Promise<EntityView> {
+    assertId(id, 'entity id');
+    assertPage(page);
     return this.read(async (tx) => {
       const head = (await tx.run(cypher('read', 'entity'), { id })).records[0];
       if (!head) throw new AppError('NOT_FOUND', `entity ${JSON.stringify(id)} not found`);
@@ -183,16 +201,17 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async neighbours(node: NodeRef, options: NeighbourOptions): Promise<Neighbour[]> {
+    const direction = assertNeighbourArgs(node, options);
     return this.read(async (tx) => {
       await this.assertExists(tx, node);
       const rows = await tx.run(render(cypher('read', 'neighbours'), { label: node.kind }), {
         id: node.id,
-        direction: options.direction ?? 'both',
+        direction,
         relation: options.relation ?? null,
         limit: int(options.limit),
       });
       return rows.records.map((r) => {
-        const other = toGraphNode({ id: r.get('id'), labels: r.get('labels'), label: r.get('label'), entityKind: r.get('entityKind') });
+        const other = toGraphNode({ id: r.get('id'), kind: r.get('kind'), label: r.get('label'), entityKind: r.get('entityKind') });
         const here: NodeRef = { kind: node.kind, id: node.id };
         const there: NodeRef = { kind: other.kind, id: other.id };
         const outgoing = r.get('outgoing') as boolean;
@@ -210,47 +229,68 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async paths(from: NodeRef, to: NodeRef, options: PathOptions): Promise<GraphPath[]> {
+    assertPathArgs(from, to, options);
     return this.read(async (tx) => {
       await this.assertExists(tx, from);
       await this.assertExists(tx, to);
-      const text = render(cypher('read', 'paths'), { fromLabel: from.kind, toLabel: to.kind, maxHops: options.maxHops });
-      const rows = await tx.run(text, { from: from.id, to: to.id, scan: int(options.limit) });
-      return rows.records.map((r) => {
-        const nodes = (toNative(r.get('nodes')) as Array<{ id: string; labels: string[]; label: string; entityKind: string | null }>).map(toGraphNode);
-        const edges = (toNative(r.get('edges')) as Array<{ from: string; fromLabels: string[]; to: string; toLabels: string[]; type: GraphEdge['type']; relation: string; weight: number | null }>).map((e) => {
-          const edge: GraphEdge = { from: { kind: kindOf(e.fromLabels), id: e.from }, to: { kind: kindOf(e.toLabels), id: e.to }, type: e.type, relation: e.relation };
-          if (e.weight !== null) edge.weight = e.weight;
-          return edge;
+      const result: GraphPath[] = [];
+      for (let hops = 1; hops <= options.maxHops && result.length < options.limit; hops++) {
+        const text = render(cypher('read', `paths-length-${hops}`), { fromLabel: from.kind, toLabel: to.kind });
+        const rows = await tx.run(text, { from: from.id, to: to.id, scan: int(PATH_SCAN_LIMIT) });
+        const found = rows.records.map((r) => {
+          const nodes = (toNative(r.get('nodes')) as Array<{ id: string; kind: NodeKind; label: string | null; entityKind: string | null }>).map(toGraphNode);
+          const edges = (toNative(r.get('edges')) as Array<{ fromId: string; fromKind: NodeKind; toId: string; toKind: NodeKind; type: GraphEdge['type']; relation: string; weight: number | null }>).map((e) => {
+            const edge: GraphEdge = { from: { kind: e.fromKind, id: e.fromId }, to: { kind: e.toKind, id: e.toId }, type: e.type, relation: e.relation };
+            if (e.weight !== null) edge.weight = e.weight;
+            return edge;
+          });
+          return { path: { nodes, edges }, key: pathSortKey(nodes, edges) };
         });
-        return { nodes, edges };
-      });
+        found.sort((a, b) => {
+          for (let k = 0; k < a.key.length; k++) {
+            const c = compareLists(a.key[k]!, b.key[k]!);
+            if (c !== 0) return c;
+          }
+          return 0;
+        });
+        for (const { path } of found.slice(0, options.limit - result.length)) result.push(path);
+      }
+      return result;
     });
   }
 
   async subgraph(seeds: NodeRef[], options: SubgraphOptions): Promise<Subgraph> {
+    assertSubgraphArgs(seeds, options);
     return this.read(async (tx) => {
       const found = await tx.run(cypher('read', 'subgraph-seeds'), { seeds: seeds.map((s) => ({ kind: s.kind, id: s.id })) });
-      const seedIds: string[] = [];
+      const chosen: string[] = [];
+      const missing: string[] = [];
       for (const r of found.records) {
         const eid = r.get('eid') as string | null;
-        if (eid === null) throw new AppError('NOT_FOUND', `${String(r.get('kind')).toLowerCase()} ${JSON.stringify(r.get('id'))} not found`);
-        if (!seedIds.includes(eid)) seedIds.push(eid);
+        if (eid === null) missing.push(`${String(r.get('kind'))}:${String(r.get('id'))}`);
+        else if (!chosen.includes(eid)) chosen.push(eid);
       }
-      let truncated = seedIds.length > options.limit;
-      const chosen = seedIds.slice(0, options.limit);
-      let frontier = chosen;
+      if (missing.length > 0) throw new AppError('NOT_FOUND', `unknown nodes: ${missing.join(', ')}`, { missing });
+      let truncated = chosen.length > options.limit;
+      chosen.length = Math.min(chosen.length, options.limit);
+      let frontier = chosen.slice();
+      // Breadth-first, one query per hop; each hop's new nodes are ordered by (id, kind) before the cap applies.
       for (let hop = 0; hop < options.hops && frontier.length > 0 && !truncated; hop++) {
+        const next = (await tx.run(cypher('read', 'subgraph-expand'), { frontier, seen: chosen })).records.map((r) => ({
+          eid: r.get('eid') as string,
+          id: String(r.get('id')),
+          kind: String(r.get('kind')),
+        }));
+        next.sort((a, b) => compareCodePoints(a.id, b.id) || compareCodePoints(a.kind, b.kind));
         const room = options.limit - chosen.length;
-        const next = await tx.run(cypher('read', 'subgraph-expand'), { frontier, seen: chosen, limit: int(room + 1) });
-        const eids = next.records.map((r) => r.get('eid') as string);
-        if (eids.length > room) truncated = true;
-        frontier = eids.slice(0, room);
+        if (next.length > room) truncated = true;
+        frontier = next.slice(0, room).map((n) => n.eid);
         chosen.push(...frontier);
       }
       const nodeRows = await tx.run(cypher('read', 'subgraph-nodes'), { eids: chosen });
       const byEid = new Map<string, GraphNode>();
       for (const r of nodeRows.records) {
-        byEid.set(r.get('eid') as string, toGraphNode({ id: r.get('id'), labels: r.get('labels'), label: r.get('label'), entityKind: r.get('entityKind') }));
+        byEid.set(r.get('eid') as string, toGraphNode({ id: r.get('id'), kind: r.get('kind'), label: r.get('label'), entityKind: r.get('entityKind') }));
       }
       const edgeRows = await tx.run(cypher('read', 'subgraph-edges'), { eids: chosen });
       const edges: GraphEdge[] = edgeRows.records.map((r) => {
@@ -261,23 +301,27 @@ export class Neo4jGraphStore implements GraphStore {
         if (weight !== null) edge.weight = weight;
         return edge;
       });
-      return { nodes: chosen.map((eid) => byEid.get(eid)!), edges, truncated };
+      return { nodes: chosen.map((eid) => byEid.get(eid)!), edges: edges.sort(compareEdges), truncated };
     });
   }
 
   async upsertUsers(users: UserRecord[]): Promise<void> {
+    assertUsers(users);
     await this.write((tx) => tx.run(cypher('ingest', 'upsert-users'), { rows: users.map((u) => ({ id: u.id, props: u.props ?? {} })) }));
   }
 
   async upsertItems(items: ItemRecord[]): Promise<void> {
+    assertItems(items);
     await this.write((tx) => tx.run(cypher('ingest', 'upsert-items'), { rows: items.map((i) => ({ id: i.id, title: i.title, props: i.props ?? {} })) }));
   }
 
   async upsertEntities(entities: EntityRecord[]): Promise<void> {
+    assertEntities(entities);
     await this.write((tx) => tx.run(cypher('ingest', 'upsert-entities'), { rows: entities }));
   }
 
   async upsertKnowledge(triples: KnowledgeRecord[]): Promise<void> {
+    assertTriples(triples);
     await this.write(async (tx) => {
       const rows = triples.map((t, n) => ({ n, headKind: t.head.kind, headId: t.head.id, tailKind: t.tail.kind, tailId: t.tail.id, relation: t.relation }));
       const missing = await tx.run(cypher('ingest', 'find-missing-knowledge-ends'), { rows });
@@ -293,6 +337,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
+    assertEvents(events);
     return this.write(async (tx) => {
       const userIds = [...new Set(events.map((e) => e.userId))];
       const itemIds = [...new Set(events.map((e) => e.itemId))];
@@ -311,14 +356,36 @@ export class Neo4jGraphStore implements GraphStore {
         }
       }
       if (fresh.length > 0) {
-        const rows = fresh.map((e) => ({ eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? 0 }));
+        const rows = fresh.map((e) => ({ eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? null }));
         await tx.run(cypher('write', 'record-events'), { events: rows });
+        // The latest event per edge is chosen here: one UNWIND may not see its own earlier SETs (eager plans).
+        const latest = new Map<string, (typeof rows)[number]>();
+        for (const row of rows) {
+          const key = JSON.stringify([row.userId, row.itemId, row.kind]);
+          const prev = latest.get(key);
+          if (!prev || (row.ts ?? -1) >= (prev.ts ?? -1)) latest.set(key, row);
+        }
+        await tx.run(cypher('write', 'apply-latest-interactions'), { rows: [...latest.values()] });
       }
       return { recorded: fresh.length, duplicates };
     });
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Tie-break key among paths of equal length (the contract's order): node ids, node kinds, edge types, relations, then
+ * directions ('0' = traversed from→to, '1' = against it).
+ */
+function pathSortKey(nodes: GraphNode[], edges: GraphEdge[]): string[][] {
+  return [
+    nodes.map((n) => n.id),
+    nodes.map((n) => n.kind),
+    edges.map((e) => e.type),
+    edges.map((e) => e.relation),
+    edges.map((e, i) => (e.from.kind === nodes[i]!.kind && e.from.id === nodes[i]!.id ? '0' : '1')),
+  ];
 }
 
 export interface KnowledgeRow {

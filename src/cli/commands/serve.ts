@@ -28,7 +28,7 @@ export const serveCommand: Command = {
     const cfg = loadConfig();
     cfg.api.port = numberFlag('port', values.port, cfg.api.port, { integer: true, min: 0, max: 65535 });
     const dataSpec = values.data ?? (cfg.data.path || 'demo');
-    const source = resolveDataset(dataSpec);
+    const source = resolveDataset(dataSpec, { demoSeed: cfg.data.demoSeed });
 
     const db = await openDatabase(cfg);
     const store = new Neo4jGraphStore(db.driver, db.database);

@@ -1,0 +1,40 @@
+/**
+ * @module api/validate
+ * Request validation: parse one part of a request (params, query, body) with its zod schema, or throw
+ * `AppError('BAD_REQUEST')` listing every issue as `{ path, message }` (path prefixed with the part, e.g. `query.limit`).
+ *
+ * @example
+ * const query = parseInput(schemas.pageQuery, req.query, 'query'); // { limit: 20, offset: 0 }
+ */
+import type { z } from 'zod';
+import { AppError } from '../core/errors.ts';
+
+export type RequestPart = 'params' | 'query' | 'body';
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** A union that failed reports the issues of the branch that got furthest (deepest path), not a bare "Invalid input". */
+function flatten(issue: Issue, prefix: PropertyKey[]): { path: PropertyKey[]; message: string }[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const depth = (branch: Issue[]) => Math.max(...branch.map((i) => i.path.length));
+    const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    return best.flatMap((inner) => flatten(inner, path));
+  }
+  return [{ path, message: issue.message }];
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: RequestPart): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: ValidationIssue[] = result.error.issues
+    .flatMap((issue) => flatten(issue, []))
+    .map(({ path, message }) => ({ path: [part, ...path.map(String)].join('.'), message }));
+  const first = issues[0]!;
+  throw new AppError('BAD_REQUEST', `api: invalid ${first.path}: ${first.message}`, { issues });
+}

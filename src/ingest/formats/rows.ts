@@ -1,0 +1,152 @@
+/**
+ * @module ingest/formats/rows
+ * Helpers every reader uses to turn a record of text cells into `ParsedRow`s: a row-level rejection (`RowReject`,
+ * caught per row and never escaping a reader), cell parsers that reject with a precise reason, and the adapter that
+ * maps a stream of delimited records to parsed rows.
+ *
+ * @example
+ * yield* mapRecords(path, readDelimited(path, { delimiter: '\t' }), (cells) => {
+ *   expectColumns(cells, 4);
+ *   return [{ type: 'interaction', value: { userId: 'u:' + requireInt(cells[0], 'user_id'), … } }];
+ * });
+ */
+import type { DataRecord, EntityRecord } from '../../core/model.ts';
+import type { ParsedRow, SourceFile } from '../source.ts';
+import type { DelimitedRecord } from './text-lines.ts';
+
+/** Thrown inside a row mapper to reject the row; the adapter turns it into `{ ok: false, reason }`. */
+export class RowReject extends Error {
+  override readonly name = 'RowReject';
+}
+
+export function reject(reason: string): never {
+  throw new RowReject(reason);
+}
+
+/** Rejects unless the record has exactly `n` cells. */
+export function expectColumns(cells: readonly string[], n: number): void {
+  if (cells.length !== n) reject(`wrong column count: expected ${n}, got ${cells.length}`);
+}
+
+/** Cell `i`, trimmed; rejects when the cell does not exist. */
+export function cell(cells: readonly string[], i: number, name: string): string {
+  const v = cells[i];
+  if (v === undefined) reject(`missing field ${name}`);
+  return v.trim();
+}
+
+/** A non-empty identifier. */
+export function requireId(value: string | undefined, name: string): string {
+  if (value === undefined) reject(`missing field ${name}`);
+  const v = value.trim();
+  if (v.length === 0) reject(`empty ${name}`);
+  return v;
+}
+
+/** A finite number (decimal or scientific notation), optionally within [min, max]. */
+export function requireNumber(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number {
+  if (value === undefined) reject(`missing field ${name}`);
+  const v = value.trim();
+  if (v.length === 0) reject(`empty ${name}`);
+  const x = Number(v);
+  if (!Number.isFinite(x)) reject(`${name} ${JSON.stringify(v)} is not a number`);
+  if ((range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max)) {
+    reject(`${name} ${x} is out of range [${range.min ?? '-inf'}, ${range.max ?? 'inf'}]`);
+  }
+  return x;
+}
+
+const INT_RE = /^[+-]?\d+$/;
+
+/** An integer written as digits (no decimals), optionally within [min, max]. */
+export function requireInt(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number {
+  if (value === undefined) reject(`missing field ${name}`);
+  const v = value.trim();
+  if (v.length === 0) reject(`empty ${name}`);
+  if (!INT_RE.test(v)) reject(`${name} ${JSON.stringify(v)} is not an integer`);
+  const x = Number(v);
+  if (!Number.isSafeInteger(x)) reject(`${name} ${JSON.stringify(v)} is not a safe integer`);
+  if ((range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max)) {
+    reject(`${name} ${x} is out of range [${range.min ?? '-inf'}, ${range.max ?? 'inf'}]`);
+  }
+  return x;
+}
+
+/**
+ * Maps delimited records to parsed rows. The mapper returns the row's records (nodes before edges), or `null` to drop
+ * a row that a format filters out on purpose (not an error). A `RowReject` becomes `{ ok: false }`; any other
+ * exception propagates (a bug, not bad data).
+ */
+export async function* mapRecords(
+  file: string,
+  records: AsyncIterable<DelimitedRecord>,
+  map: (cells: string[], line: number) => DataRecord[] | null,
+): AsyncGenerator<ParsedRow> {
+  for await (const rec of records) {
+    const pos = { file, line: rec.line };
+    if ('error' in rec) {
+      yield { ok: false, pos, reason: rec.error };
+      continue;
+    }
+    let out: DataRecord[] | null;
+    try {
+      out = map(rec.fields, rec.line);
+    } catch (error) {
+      if (error instanceof RowReject) {
+        yield { ok: false, pos, reason: error.message };
+        continue;
+      }
+      throw error;
+    }
+    if (out !== null) yield { ok: true, pos, records: out };
+  }
+}
+
+/** `table[key]` for the table's own keys only (a header named `constructor` must not find Object's). */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** A source file backed by an async generator function. */
+export function sourceFile(path: string, read: () => AsyncIterable<ParsedRow>): SourceFile {
+  return { path, read };
+}
+
+/**
+ * Kind by majority vote: an entity seen under several relations (a producer that is also a distributor) gets the kind
+ * named most often; ties go to the kind seen first. Used by readers that scan a file once before emitting entities.
+ */
+export class KindVotes {
+  private readonly votes = new Map<string, Map<string, number>>();
+
+  add(id: string, kind: string): void {
+    let m = this.votes.get(id);
+    if (!m) {
+      m = new Map();
+      this.votes.set(id, m);
+    }
+    m.set(kind, (m.get(kind) ?? 0) + 1);
+  }
+
+  /** The winning kind, or `fallback` when the id was never voted on. */
+  kindOf(id: string, fallback: string): string {
+    const m = this.votes.get(id);
+    if (!m) return fallback;
+    let best = fallback;
+    let bestN = 0;
+    for (const [k, n] of m) {
+      if (n > bestN) {
+        best = k;
+        bestN = n;
+      }
+    }
+    return best;
+  }
+}
+
+/** Returns an entity record the first time `id` is seen (and remembers it), otherwise `null`. */
+export function firstSeen(seen: Set<string>, entity: EntityRecord): DataRecord | null {
+  if (seen.has(entity.id)) return null;
+  seen.add(entity.id);
+  return { type: 'entity', value: entity };
+}

@@ -1,0 +1,176 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/core/errors.ts';
+import type { DataRecord } from '../../src/core/model.ts';
+import { genericTypeOfFile, readGeneric } from '../../src/ingest/formats/generic.ts';
+import type { DatasetSource, ParsedRow } from '../../src/ingest/source.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'graphrec-generic-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+async function rows(src: DatasetSource): Promise<ParsedRow[]> {
+  const out: ParsedRow[] = [];
+  for (const f of src.files) for await (const r of f.read()) out.push(r);
+  return out;
+}
+
+const good = (rs: ParsedRow[]) => rs.filter((r): r is Extract<ParsedRow, { ok: true }> => r.ok);
+const bad = (rs: ParsedRow[]) => rs.filter((r): r is Extract<ParsedRow, { ok: false }> => !r.ok);
+const records = (rs: ParsedRow[]): DataRecord[] => good(rs).flatMap((r) => r.records);
+
+async function expectBadRequest(fn: () => unknown): Promise<void> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(isAppError(caught, 'BAD_REQUEST'), String(caught)).toBe(true);
+}
+
+describe('generic interactions CSV with malformed rows', () => {
+  const content = Buffer.concat([
+    Buffer.from(
+      [
+        'user_id,item_id,rating,timestamp', //                          line 1
+        'u1,i1,4,1700000000', //                                        line 2: good
+        'u1,i2', //                                                     line 3: too few columns
+        'u2,i1,five,1700000001', //                                     line 4: non-numeric rating
+        'u2,i3,11,1700000002', //                                       line 5: out of range (default 0–10)
+        '', //                                                          line 6: blank, skipped
+        'u3,,3,1700000003', //                                          line 7: empty item_id
+        'u3,i1,2,1700000004,extra', //                                  line 8: too many columns
+      ].join('\n') + '\n',
+    ),
+    Buffer.from([0x75, 0x34, 0x2c, 0x69, 0xff, 0x2c, 0x33, 0x2c, 0x31, 0x0a]), //  line 9: invalid UTF-8 ("u4,i\xff,3,1")
+    Buffer.from('"u5","i""9",1.5,2023-11-14T22:13:20Z\n'), //                line 10: good (quoted, ISO time)
+  ]);
+  const path = write('interactions.csv', content);
+
+  it('parses the good rows', async () => {
+    const rs = await rows(readGeneric(path));
+    expect(good(rs).map((r) => r.pos.line)).toEqual([2, 10]);
+    expect(records(rs)).toEqual([
+      { type: 'interaction', value: { userId: 'u1', itemId: 'i1', kind: 'rating', rating: 4, weight: 4, ts: 1_700_000_000 } },
+      { type: 'interaction', value: { userId: 'u5', itemId: 'i"9', kind: 'rating', rating: 1.5, weight: 1.5, ts: 1_700_000_000 } },
+    ]);
+  });
+
+  it('reports every bad row with its line number and reason', async () => {
+    const errs = bad(await rows(readGeneric(path)));
+    expect(errs.map((e) => e.pos)).toEqual([3, 4, 5, 7, 8, 9].map((line) => ({ file: path, line })));
+    const reasons = errs.map((e) => e.reason);
+    expect(reasons[0]).toMatch(/column count.*4.*2/);
+    expect(reasons[1]).toMatch(/rating "five" is not a number/);
+    expect(reasons[2]).toMatch(/rating 11 is out of range/);
+    expect(reasons[3]).toMatch(/empty item_id/);
+    expect(reasons[4]).toMatch(/column count.*4.*5/);
+    expect(reasons[5]).toMatch(/invalid UTF-8/);
+  });
+
+  it('honours a custom rating range', async () => {
+    const errs = bad(await rows(readGeneric(path, { ratingMin: 1, ratingMax: 20 })));
+    expect(errs.map((e) => e.pos.line)).toEqual([3, 4, 7, 8, 9]);
+  });
+});
+
+describe('generic record types', () => {
+  it('reads users with typed props, items with props and entities with default names', async () => {
+    const d = join(dir, 'shop');
+    mkdirSync(d);
+    writeFileSync(join(d, 'users.csv'), 'id,age:number,vip:boolean,city\nu1,34,true,Oslo\nu2,,no,\nu3,old,yes,Rome\n');
+    writeFileSync(join(d, 'items.tsv'), 'item_id\ttitle\tprice::number\ni1\tRed "Kettle"\t19.5\ni2\t\t3\n');
+    writeFileSync(join(d, 'entities.jsonl'), '{"id":"e1","kind":"brand","name":"Acme"}\n{"id":"e2","kind":"brand"}\n{"id":"e3"}\nnot json\n');
+    const rs = await rows(readGeneric(d));
+    expect(rs.map((r) => `${r.pos.file.split('/').pop()}:${r.pos.line}:${r.ok}`)).toEqual([
+      'users.csv:2:true', 'users.csv:3:true', 'users.csv:4:false',
+      'items.tsv:2:true', 'items.tsv:3:false',
+      'entities.jsonl:1:true', 'entities.jsonl:2:true', 'entities.jsonl:3:false', 'entities.jsonl:4:false',
+    ]);
+    expect(records(rs)).toEqual([
+      { type: 'user', value: { id: 'u1', props: { age: 34, vip: true, city: 'Oslo' } } },
+      { type: 'user', value: { id: 'u2', props: { vip: false } } },
+      { type: 'item', value: { id: 'i1', title: 'Red "Kettle"', props: { price: 19.5 } } },
+      { type: 'entity', value: { id: 'e1', kind: 'brand', name: 'Acme' } },
+      { type: 'entity', value: { id: 'e2', kind: 'brand', name: 'e2' } },
+    ]);
+    const reasons = bad(rs).map((r) => r.reason);
+    expect(reasons[0]).toMatch(/age "old" is not a number/);
+    expect(reasons[1]).toMatch(/empty title/);
+    expect(reasons[2]).toMatch(/missing field kind/);
+    expect(reasons[3]).toMatch(/invalid JSON/);
+  });
+
+  it('reads knowledge with node kinds and interactions with defaults, applying an id prefix', async () => {
+    const k = write('knowledge.csv', 'head_kind,head_id,relation,tail_kind,tail_id\n,i1,brand,,e1\nentity,e1,parent,Entity,e2\nitem,i1,similar,item,i2\nuser,u1,x,entity,e1\n');
+    const kr = await rows(readGeneric(k, { idPrefix: 'shop:' }));
+    expect(records(kr)).toEqual([
+      { type: 'knowledge', value: { head: { kind: 'Item', id: 'shop:i1' }, relation: 'brand', tail: { kind: 'Entity', id: 'shop:e1' } } },
+      { type: 'knowledge', value: { head: { kind: 'Entity', id: 'shop:e1' }, relation: 'parent', tail: { kind: 'Entity', id: 'shop:e2' } } },
+      { type: 'knowledge', value: { head: { kind: 'Item', id: 'shop:i1' }, relation: 'similar', tail: { kind: 'Item', id: 'shop:i2' } } },
+    ]);
+    expect(bad(kr).map((r) => [r.pos.line, r.reason])).toEqual([[5, expect.stringMatching(/head_kind "user" must be item or entity/)]]);
+
+    const j = write('clicks.jsonl', '{"user":"u1","item":"i1"}\n{"userId":7,"itemId":"i2","kind":"view","weight":"2","ts":60}\n{"user_id":"u1","item_id":"i1","weight":-1}\n');
+    const jr = await rows(readGeneric(j, { type: 'interactions' }));
+    expect(records(jr)).toEqual([
+      { type: 'interaction', value: { userId: 'u1', itemId: 'i1', kind: 'implicit', weight: 1 } },
+      { type: 'interaction', value: { userId: '7', itemId: 'i2', kind: 'view', weight: 2, ts: 60 } },
+    ]);
+    expect(bad(jr).map((r) => r.pos.line)).toEqual([3]);
+  });
+
+  it('orders a directory users, items, entities, interactions, knowledge', async () => {
+    const d = join(dir, 'ordered');
+    mkdirSync(d);
+    for (const [name, body] of [
+      ['knowledge.csv', 'head_id,relation,tail_id\ni1,r,e1\n'],
+      ['ratings.csv', 'user,item,rating\nu1,i1,5\n'],
+      ['entities.csv', 'id,kind,name\ne1,tag,T\n'],
+      ['items.csv', 'id,title\ni1,One\n'],
+      ['users.csv', 'id\nu1\n'],
+      ['notes.txt', 'ignored'],
+    ] as const) writeFileSync(join(d, name), body);
+    const src = readGeneric(d);
+    expect(src.format).toBe('generic');
+    expect(src.files.map((f) => f.path.split('/').pop())).toEqual(['users.csv', 'items.csv', 'entities.csv', 'ratings.csv', 'knowledge.csv']);
+    expect(records(await rows(src)).map((r) => r.type)).toEqual(['user', 'item', 'entity', 'interaction', 'knowledge']);
+  });
+});
+
+describe('generic file-level errors', () => {
+  it('throws BAD_REQUEST for a missing file, an unknown type and an unsupported extension', async () => {
+    await expectBadRequest(() => readGeneric(join(dir, 'missing.csv')));
+    await expectBadRequest(() => readGeneric(write('stuff.csv', 'a\n1\n')));
+    await expectBadRequest(() => readGeneric(write('users.xlsx', 'x'), { type: 'users' }));
+    const empty = join(dir, 'empty-dir');
+    mkdirSync(empty);
+    await expectBadRequest(() => readGeneric(empty));
+  });
+
+  it('throws BAD_REQUEST when the header lacks a required column or is unreadable', async () => {
+    await expectBadRequest(() => rows(readGeneric(write('items.csv', 'id,name\ni1,x\n'))));
+    await expectBadRequest(() => rows(readGeneric(write('bad-header-users.csv', '"id,x\n'))));
+    await expectBadRequest(() => rows(readGeneric(write('empty-users.csv', ''))));
+  });
+
+  it('treats header names that are Object.prototype keys as ordinary prop columns', async () => {
+    const rs = await rows(readGeneric(write('proto-users.csv', 'id,constructor,toString\nu1,a,b\n')));
+    expect(records(rs)).toEqual([{ type: 'user', value: { id: 'u1', props: { constructor: 'a', toString: 'b' } } }]);
+  });
+
+  it('reads the record type off a file name', () => {
+    expect(genericTypeOfFile('/x/users.csv')).toBe('users');
+    expect(genericTypeOfFile('/x/shop-ratings.tsv')).toBe('interactions');
+    expect(genericTypeOfFile('/x/my_kg.jsonl')).toBe('knowledge');
+    expect(genericTypeOfFile('/x/data.csv')).toBeUndefined();
+  });
+});

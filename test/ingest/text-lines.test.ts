@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/core/errors.ts';
+import { assembleRecords, readDelimited, readTextLines, type DelimitedRecord, type TextLine } from '../../src/ingest/formats/text-lines.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'graphrec-text-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function* linesOf(texts: string[]): AsyncGenerator<TextLine> {
+  let n = 0;
+  for (const text of texts) yield { line: ++n, text, invalidUtf8: false };
+}
+
+describe('readTextLines', () => {
+  it('numbers lines from 1, strips CR and a BOM, keeps a last line without newline', async () => {
+    const p = write('crlf.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a\r\n\r\nb\nlast')]));
+    const lines = await all(readTextLines(p));
+    expect(lines.map((l) => [l.line, l.text])).toEqual([[1, 'a'], [2, ''], [3, 'b'], [4, 'last']]);
+  });
+
+  it('flags a line with an invalid UTF-8 byte sequence and only that line', async () => {
+    const p = write('bad-utf8.txt', Buffer.concat([Buffer.from('ok é\n'), Buffer.from([0x62, 0xc3, 0x28, 0x0a]), Buffer.from('fine\n')]));
+    const lines = await all(readTextLines(p));
+    expect(lines.map((l) => l.invalidUtf8)).toEqual([false, true, false]);
+    expect(lines[0]?.text).toBe('ok é');
+  });
+
+  it('decodes latin-1 bytes when asked', async () => {
+    const p = write('latin1.txt', Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x0a]));
+    const [line] = await all(readTextLines(p, 'latin1'));
+    expect(line).toEqual({ line: 1, text: 'Café', invalidUtf8: false });
+  });
+
+  it('joins lines split across stream chunks', async () => {
+    const long = 'x'.repeat(200_000);
+    const p = write('long.txt', `${long}\nshort\n`);
+    const lines = await all(readTextLines(p));
+    expect(lines.map((l) => l.text.length)).toEqual([200_000, 5]);
+  });
+
+  it('throws BAD_REQUEST for a missing file', () => {
+    let caught: unknown;
+    try {
+      readDelimited(join(dir, 'nope.csv'));
+    } catch (error) {
+      caught = error;
+    }
+    expect(isAppError(caught, 'BAD_REQUEST')).toBe(true);
+  });
+});
+
+describe('assembleRecords (CSV)', () => {
+  const csv = (texts: string[]) => all(assembleRecords(linesOf(texts), { delimiter: ',', quoted: true }));
+
+  it('parses quotes, escaped quotes, empty and trailing cells', async () => {
+    const recs = await csv(['a,"b,c","say ""hi""",', '"",x']);
+    expect(recs).toEqual([
+      { line: 1, fields: ['a', 'b,c', 'say "hi"', ''] },
+      { line: 2, fields: ['', 'x'] },
+    ]);
+  });
+
+  it('reports a multi-line quoted record at its first line', async () => {
+    const recs = await csv(['1,"first', 'second', 'third",z', '2,w']);
+    expect(recs).toEqual([
+      { line: 1, fields: ['1', 'first\nsecond\nthird', 'z'] },
+      { line: 4, fields: ['2', 'w'] },
+    ]);
+  });
+
+  it('skips blank lines outside quotes but keeps them inside', async () => {
+    const recs = await csv(['', '1,"a', '', 'b"', '   ', '2,c']);
+    expect(recs).toEqual([
+      { line: 2, fields: ['1', 'a\n\nb'] },
+      { line: 6, fields: ['2', 'c'] },
+    ]);
+  });
+
+  it('rejects a character after a closing quote', async () => {
+    const recs = await csv(['1,"a"b,c', '2,d']);
+    expect(recs[0]).toMatchObject({ line: 1 });
+    expect('error' in (recs[0] as DelimitedRecord)).toBe(true);
+    expect(recs[1]).toEqual({ line: 2, fields: ['2', 'd'] });
+  });
+
+  it('recovers from an unterminated quote by re-reading the following lines', async () => {
+    const recs = await csv(['1,"never closed', '2,b', '3,c']);
+    expect(recs.map((r) => ('error' in r ? `err@${r.line}` : `${r.line}:${r.fields.join('|')}`))).toEqual(['err@1', '2:2|b', '3:3|c']);
+  });
+
+  it('gives up on a quoted cell longer than maxQuotedChars and re-reads its lines', async () => {
+    const recs = await all(assembleRecords(linesOf(['1,"open', 'aaaaaaaaaa', 'bbbbbbbbbb', '4,ok']), { delimiter: ',', quoted: true, maxQuotedChars: 12 }));
+    expect(recs.map((r) => ('error' in r ? `err@${r.line}` : `${r.line}:${r.fields.join('|')}`))).toEqual(['err@1', '2:aaaaaaaaaa', '3:bbbbbbbbbb', '4:4|ok']);
+  });
+
+  it('reports invalid UTF-8 anywhere in a multi-line record at the first line, naming the bad line', async () => {
+    async function* lines(): AsyncGenerator<TextLine> {
+      yield { line: 1, text: '1,"a', invalidUtf8: false };
+      yield { line: 2, text: 'b\uFFFD"', invalidUtf8: true };
+      yield { line: 3, text: '2,c', invalidUtf8: false };
+    }
+    const recs = await all(assembleRecords(lines(), { delimiter: ',', quoted: true }));
+    expect(recs).toEqual([
+      { line: 1, error: 'invalid UTF-8 byte sequence on line 2' },
+      { line: 3, fields: ['2', 'c'] },
+    ]);
+  });
+
+  it('splits unquoted files on the delimiter only', async () => {
+    const recs = await all(assembleRecords(linesOf(['a|"b|c', 'd||']), { delimiter: '|' }));
+    expect(recs).toEqual([
+      { line: 1, fields: ['a', '"b', 'c'] },
+      { line: 2, fields: ['d', '', ''] },
+    ]);
+  });
+});
