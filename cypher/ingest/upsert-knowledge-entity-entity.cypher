@@ -1,4 +1,13 @@
+// Entity→Entity knowledge edges: writes the rows whose ends exist (one edge per key) and returns the others.
 UNWIND $rows AS row
-MATCH (h:Entity {id: row.headId})
-MATCH (t:Entity {id: row.tailId})
-MERGE (h)-[r:RELATED {relation: row.relation}]->(t)
+OPTIONAL MATCH (h:Entity {id: row.headId})
+OPTIONAL MATCH (t:Entity {id: row.tailId})
+CALL (row, h, t) {
+  WITH row, h, t
+  WHERE h IS NOT NULL AND t IS NOT NULL
+  MERGE (h)-[r:RELATED {key: row.key}]->(t)
+  SET r.relation = row.relation
+}
+WITH row, h, t
+WHERE h IS NULL OR t IS NULL
+RETURN row.n AS n, h IS NULL AS missingHead, t IS NULL AS missingTail

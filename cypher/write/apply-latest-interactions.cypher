@@ -3,7 +3,8 @@
 UNWIND $rows AS ev
 MATCH (u:User {id: ev.userId})
 MATCH (i:Item {id: ev.itemId})
-MERGE (u)-[r:INTERACTED {kind: ev.kind}]->(i)
+MERGE (u)-[r:INTERACTED {key: ev.key}]->(i)
+ON CREATE SET r.kind = ev.kind
 WITH r, ev
 WHERE r.ts IS NULL OR coalesce(ev.ts, -1) >= r.ts
 SET r.rating = ev.rating, r.weight = ev.weight, r.ts = ev.ts

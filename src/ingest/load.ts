@@ -12,7 +12,7 @@ import { AppError } from '../core/errors.ts';
 import type { DataRecord, EntityRecord, InteractionRecord, ItemRecord, RowError, SourcePosition, UserRecord } from '../core/model.ts';
 import { cypher } from '../store/cypher.ts';
 import type { Database } from '../store/driver.ts';
-import { mapDriverError, writeKnowledgeRows, type KnowledgeRow } from '../store/neo4j-graph-store.ts';
+import { interactionKey, mapDriverError, writeKnowledgeRows, type KnowledgeRow } from '../store/neo4j-graph-store.ts';
 import { toNumber } from '../store/records.ts';
 import type { Progress } from './progress.ts';
 import type { DatasetSource, SourceFile } from './source.ts';
@@ -113,35 +113,33 @@ async function writeBatch(tx: ManagedTransaction, batch: Batch, reject: (pos: So
   if (batch.entities.length) await tx.run(cypher('ingest', 'upsert-entities'), { rows: batch.entities });
 
   if (batch.interactions.length) {
-    const rows = batch.interactions.map(({ value: v }, n) => ({ n, userId: v.userId, itemId: v.itemId, kind: v.kind, rating: v.rating ?? null, weight: v.weight, ts: v.ts ?? null }));
-    const missing = await tx.run(cypher('ingest', 'find-missing-interaction-ends'), { rows });
-    const bad = new Set<number>();
+    const rows = batch.interactions.map(({ value: v }, n) => ({
+      n,
+      key: interactionKey(v.userId, v.itemId, v.kind),
+      userId: v.userId,
+      itemId: v.itemId,
+      kind: v.kind,
+      rating: v.rating ?? null,
+      weight: v.weight,
+      ts: v.ts ?? null,
+    }));
+    const missing = await tx.run(cypher('ingest', 'upsert-interactions'), { rows });
     for (const r of missing.records) {
-      const n = toNumber(r.get('n'));
-      bad.add(n);
-      const { pos, value } = batch.interactions[n]!;
+      const { pos, value } = batch.interactions[toNumber(r.get('n'))]!;
       const what = [r.get('missingUser') ? `unknown user ${JSON.stringify(value.userId)}` : '', r.get('missingItem') ? `unknown item ${JSON.stringify(value.itemId)}` : ''].filter(Boolean).join(', ');
       reject(pos, what);
     }
-    const good = bad.size ? rows.filter((r) => !bad.has(r.n)) : rows;
-    if (good.length) await tx.run(cypher('ingest', 'upsert-interactions'), { rows: good });
-    counts.interactions = good.length;
+    counts.interactions = rows.length - missing.records.length;
   }
 
   if (batch.knowledge.length) {
     const rows = batch.knowledge.map(({ value }, n) => ({ ...value, n }));
-    const missing = await tx.run(cypher('ingest', 'find-missing-knowledge-ends'), { rows });
-    const bad = new Set<number>();
-    for (const r of missing.records) {
-      const n = toNumber(r.get('n'));
-      bad.add(n);
-      const { pos, value } = batch.knowledge[n]!;
-      const what = r.get('missingHead') ? `unknown ${value.headKind.toLowerCase()} ${JSON.stringify(value.headId)}` : `unknown ${value.tailKind.toLowerCase()} ${JSON.stringify(value.tailId)}`;
-      reject(pos, what);
+    const missing = await writeKnowledgeRows(tx, rows);
+    for (const m of missing) {
+      const { pos, value } = batch.knowledge[m.n]!;
+      reject(pos, m.missingHead ? `unknown ${value.headKind.toLowerCase()} ${JSON.stringify(value.headId)}` : `unknown ${value.tailKind.toLowerCase()} ${JSON.stringify(value.tailId)}`);
     }
-    const good = bad.size ? rows.filter((r) => !bad.has(r.n)) : rows;
-    if (good.length) await writeKnowledgeRows(tx, good);
-    counts.knowledge = good.length;
+    counts.knowledge = rows.length - missing.length;
   }
   return counts;
 }

@@ -324,15 +324,15 @@ export class Neo4jGraphStore implements GraphStore {
     assertTriples(triples);
     await this.write(async (tx) => {
       const rows = triples.map((t, n) => ({ n, headKind: t.head.kind, headId: t.head.id, tailKind: t.tail.kind, tailId: t.tail.id, relation: t.relation }));
-      const missing = await tx.run(cypher('ingest', 'find-missing-knowledge-ends'), { rows });
-      if (missing.records.length > 0) {
-        const names = missing.records.slice(0, 10).map((r) => {
-          const t = triples[toNumber(r.get('n'))]!;
-          return r.get('missingHead') ? `${t.head.kind.toLowerCase()} ${JSON.stringify(t.head.id)}` : `${t.tail.kind.toLowerCase()} ${JSON.stringify(t.tail.id)}`;
-        });
-        throw new AppError('NOT_FOUND', `unknown node(s): ${names.join(', ')}`);
+      const missing = await writeKnowledgeRows(tx, rows);
+      if (missing.length > 0) {
+        // Throwing inside the transaction function rolls the whole batch back.
+        const names = [...new Set(missing.flatMap((m) => {
+          const t = triples[m.n]!;
+          return [m.missingHead ? `${t.head.kind}:${t.head.id}` : '', m.missingTail ? `${t.tail.kind}:${t.tail.id}` : ''].filter(Boolean);
+        }))];
+        throw new AppError('NOT_FOUND', `unknown nodes: ${names.slice(0, 10).join(', ')}`, { missing: names });
       }
-      await writeKnowledgeRows(tx, rows);
     });
   }
 
@@ -356,7 +356,7 @@ export class Neo4jGraphStore implements GraphStore {
         }
       }
       if (fresh.length > 0) {
-        const rows = fresh.map((e) => ({ eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? null }));
+        const rows = fresh.map((e) => ({ key: interactionKey(e.userId, e.itemId, e.kind), eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? null }));
         await tx.run(cypher('write', 'record-events'), { events: rows });
         // The latest event per edge is chosen here: one UNWIND may not see its own earlier SETs (eager plans).
         const latest = new Map<string, (typeof rows)[number]>();
@@ -397,6 +397,16 @@ export interface KnowledgeRow {
   relation: string;
 }
 
+/** The unique `key` of an INTERACTED edge: one edge per (user, item, kind). */
+export function interactionKey(userId: string, itemId: string, kind: string): string {
+  return JSON.stringify([userId, itemId, kind]);
+}
+
+/** The unique `key` of a RELATED edge: one edge per (head, relation, tail). */
+export function knowledgeKey(row: Omit<KnowledgeRow, 'n'>): string {
+  return JSON.stringify([row.headKind, row.headId, row.relation, row.tailKind, row.tailId]);
+}
+
 const KNOWLEDGE_STATEMENTS: Record<string, string> = {
   'Item>Entity': 'upsert-knowledge-item-entity',
   'Entity>Entity': 'upsert-knowledge-entity-entity',
@@ -404,13 +414,28 @@ const KNOWLEDGE_STATEMENTS: Record<string, string> = {
   'Entity>Item': 'upsert-knowledge-entity-item',
 };
 
-/** Writes knowledge rows, one statement per (head label, tail label) pair (labels cannot be parameters). */
-export async function writeKnowledgeRows(tx: ManagedTransaction, rows: KnowledgeRow[]): Promise<void> {
-  const groups = new Map<string, KnowledgeRow[]>();
+export interface MissingEnd {
+  /** `n` of the row. */
+  n: number;
+  missingHead: boolean;
+  missingTail: boolean;
+}
+
+/**
+ * Writes knowledge rows whose ends exist, one statement per (head label, tail label) pair (labels cannot be
+ * parameters), and returns the rows whose head or tail does not exist (not written).
+ */
+export async function writeKnowledgeRows(tx: ManagedTransaction, rows: KnowledgeRow[]): Promise<MissingEnd[]> {
+  const groups = new Map<string, Array<KnowledgeRow & { key: string }>>();
   for (const row of rows) {
-    const key = `${row.headKind}>${row.tailKind}`;
-    if (!(key in KNOWLEDGE_STATEMENTS)) throw new AppError('BAD_REQUEST', `knowledge: a ${row.headKind}→${row.tailKind} relation is not part of the model`);
-    (groups.get(key) ?? groups.set(key, []).get(key)!).push(row);
+    const group = `${row.headKind}>${row.tailKind}`;
+    if (!(group in KNOWLEDGE_STATEMENTS)) throw new AppError('BAD_REQUEST', `knowledge: a ${row.headKind}→${row.tailKind} relation is not part of the model`);
+    (groups.get(group) ?? groups.set(group, []).get(group)!).push({ ...row, key: knowledgeKey(row) });
   }
-  for (const [key, group] of groups) await tx.run(cypher('ingest', KNOWLEDGE_STATEMENTS[key]!), { rows: group });
+  const missing: MissingEnd[] = [];
+  for (const [group, batch] of groups) {
+    const result = await tx.run(cypher('ingest', KNOWLEDGE_STATEMENTS[group]!), { rows: batch });
+    for (const r of result.records) missing.push({ n: toNumber(r.get('n')), missingHead: r.get('missingHead') as boolean, missingTail: r.get('missingTail') as boolean });
+  }
+  return missing.sort((a, b) => a.n - b.n);
 }

@@ -1,0 +1,304 @@
+/**
+ * @module compute/ppr/push
+ * Approximate PPR for request time: forward push (Andersen, Chung & Lang 2006, non-lazy form) with a closed-form
+ * estimate of the leftover residual.
+ *
+ * Push keeps an estimate `p` and a residual `r` (initially `r = s`) with the invariant
+ *
+ *     π = p + Σ_u r[u] · π_u                                   (π_u: PPR seeded at u alone)
+ *
+ * Pushing node u moves `(1 − d)·r[u]` into `p[u]` and spreads `d·r[u]` over its neighbours in proportion to
+ * P(u → ·) (a dangling node sends it back to the seeds, as everywhere in this folder). A node is pushed while
+ * `r[u] > threshold · W(u)` (W = weighted degree, read as 1 for a dangling node) — the ACL rule: the work is at most
+ * `1 / ((1 − d) · threshold)` edge visits whatever the graph size.
+ *
+ * Two phases. While few nodes are active, nodes come from a FIFO queue (local, touches only the seeds'
+ * neighbourhood). Once the queue holds more than `sweepFraction · n` nodes, the solver switches to sweeps: passes
+ * over all nodes in index order, pushing every node above the threshold (Gauss–Seidel style, no queue bookkeeping,
+ * sequential reads) until a pass pushes nothing — the "PowerPush" observation that global sweeps beat a queue once
+ * the frontier is large.
+ *
+ * Tail estimate (`tail: 'stationary'`, the default). Rather than dropping the residual, each `π_u` in the invariant
+ * is replaced by its long-walk form: the walk restarts at u at once with probability 1 − d, and otherwise is
+ * assumed mixed — spread in proportion to weighted degree over u's connected component. For a component that is
+ * bipartite (users and entities on one side, items on the other — the plain user–item–knowledge graph), steps
+ * alternate sides, so mass lands on the other side with probability d/(1 + d) and on u's side with d²/(1 + d),
+ * each spread as 2W(v)/W_component. So
+ *
+ *     score(v) = p[v] + (1 − d)·r[v] + W(v) · tail[component of v, side of v]
+ *
+ * Scores still sum to 1 and converge to exact PPR as the threshold goes to 0; on graphs where PPR is dominated by
+ * well-connected nodes (ML-100K + DBpedia: exact top-20 unseen items ≈ top-20 by weighted degree) it buys the same
+ * ranking quality for ~10× less push work. `tail: 'none'` returns `p + (1 − d)·r` (every estimate ≤ π).
+ *
+ * Request-time use: a `PushSolver` owns its scratch (O(n), allocated once) and returns a dense score view valid
+ * until its next query; a query costs the push work plus O(n) for clearing and the tail. One solver per thread of
+ * execution.
+ *
+ * @example
+ * const solver = createPushSolver(t, { threshold: 3e-6 });
+ * const { scores } = solver.query(seeds);
+ * collectTopK(csr, scores, 20, { kinds: ['Item'], exclude: seen });
+ */
+import { AppError } from '../../core/errors.ts';
+import { assertSeeds, type SeedVector } from './seed-vector.ts';
+import { assertDamping, assertTransition, type Transition } from './transition.ts';
+
+export interface PushOptions {
+  /** Probability of following an edge. [0.85] */
+  damping: number;
+  /** Push while r[u] > threshold · W(u). Smaller = more accurate and slower. [3e-6] */
+  threshold: number;
+  /** How the leftover residual is scored: closed-form long-walk estimate, or not at all. ['stationary'] */
+  tail: 'stationary' | 'none';
+  /** Switch from the queue to full sweeps once the queue holds more than this share of the nodes. [0.1] */
+  sweepFraction: number;
+  /** Stop after this many edge visits and return what has been computed (flagged `truncated`). [1e7] */
+  maxWork: number;
+}
+
+export const PUSH_DEFAULTS = { damping: 0.85, threshold: 3e-6, tail: 'stationary', sweepFraction: 0.1, maxWork: 10_000_000 } as const satisfies PushOptions;
+
+export interface PushResult {
+  /** Dense scores (one per node); a view into the solver's scratch, valid until its next query. */
+  scores: Float64Array;
+  /** Node pushes performed. */
+  pushes: number;
+  /** Edge visits performed. */
+  work: number;
+  /** Residual mass left when pushing stopped. */
+  residual: number;
+  /** Whether the sweep phase ran. */
+  swept: boolean;
+  truncated: boolean;
+}
+
+export interface PushSolver {
+  readonly transition: Transition;
+  query(seeds: SeedVector, options?: Partial<PushOptions>): PushResult;
+}
+
+function assertPushOptions(o: PushOptions): void {
+  assertDamping(o.damping);
+  if (!(o.threshold > 0 && o.threshold < 1)) throw new AppError('BAD_REQUEST', `compute/ppr: push threshold must be in (0, 1) (got ${o.threshold})`);
+  if (o.tail !== 'stationary' && o.tail !== 'none') throw new AppError('BAD_REQUEST', `compute/ppr: push tail must be stationary or none (got ${String(o.tail)})`);
+  if (!(o.sweepFraction >= 0 && o.sweepFraction <= 1)) throw new AppError('BAD_REQUEST', `compute/ppr: sweepFraction must be in [0, 1] (got ${o.sweepFraction})`);
+  if (!(o.maxWork >= 1)) throw new AppError('BAD_REQUEST', `compute/ppr: maxWork must be ≥ 1 (got ${o.maxWork})`);
+}
+
+/**
+ * Connected components of the transition graph and a 2-colouring of each (side 0/1 per node; a component is
+ * bipartite when the colouring has no conflict), with the weighted degree total per component and side.
+ */
+export function componentSides(t: Transition): { component: Uint32Array; side: Uint8Array; bipartite: Uint8Array; strengthBySide: Float64Array; count: number } {
+  const n = t.nodeCount;
+  const component = new Uint32Array(n).fill(0xffff_ffff);
+  const side = new Uint8Array(n);
+  const stack = new Uint32Array(Math.max(n, 1));
+  const bipartiteList: number[] = [];
+  const strengthList: number[] = [];
+  let count = 0;
+  for (let root = 0; root < n; root++) {
+    if (component[root] !== 0xffff_ffff) continue;
+    const c = count++;
+    let ok = 1;
+    let w0 = 0;
+    let w1 = 0;
+    let top = 0;
+    component[root] = c;
+    stack[top++] = root;
+    while (top > 0) {
+      const u = stack[--top]!;
+      if (side[u] === 0) w0 += t.strength[u]!;
+      else w1 += t.strength[u]!;
+      for (let e = t.starts[u]!; e < t.starts[u + 1]!; e++) {
+        const v = t.neighbors[e]!;
+        if (component[v] === 0xffff_ffff) {
+          component[v] = c;
+          side[v] = side[u]! ^ 1;
+          stack[top++] = v;
+        } else if (side[v] === side[u]) ok = 0;
+      }
+    }
+    bipartiteList.push(ok);
+    strengthList.push(w0, w1);
+  }
+  return { component, side, bipartite: Uint8Array.from(bipartiteList), strengthBySide: Float64Array.from(strengthList), count };
+}
+
+/** Creates a push solver with its scratch buffers; `options` become its defaults (overridable per query). */
+export function createPushSolver(t: Transition, options: Partial<PushOptions> = {}): PushSolver {
+  assertTransition(t);
+  const base = { ...PUSH_DEFAULTS, ...options } satisfies PushOptions;
+  assertPushOptions(base);
+  const n = t.nodeCount;
+  const { starts, neighbors, weights, invStrength } = t;
+  // Threshold scale per node: W(u), or 1 for a dangling node (whose residual would otherwise bounce back forever).
+  const scale = new Float64Array(n);
+  for (let u = 0; u < n; u++) scale[u] = t.strength[u]! > 0 ? t.strength[u]! : 1;
+  const r = new Float64Array(n);
+  const p = new Float64Array(n);
+  const inQueue = new Uint8Array(n);
+  const queue = new Uint32Array(Math.max(n, 1));
+  const scores = new Float64Array(n);
+  let sides: ReturnType<typeof componentSides> | undefined; // built on the first query that needs the tail
+  let residualBySide = new Float64Array(0);
+  let tailBySide = new Float64Array(0);
+
+  return {
+    transition: t,
+    query(seeds: SeedVector, overrides: Partial<PushOptions> = {}): PushResult {
+      const o = Object.keys(overrides).length === 0 ? base : ({ ...base, ...overrides } satisfies PushOptions);
+      if (o !== base) assertPushOptions(o);
+      assertSeeds(seeds, n);
+      const d = o.damping;
+      const eps = o.threshold;
+      const restart = 1 - d;
+      const seedNodes = seeds.nodes;
+      const seedWeights = seeds.weights;
+      r.fill(0);
+      p.fill(0);
+      let head = 0;
+      let tail = 0;
+      let queued = 0;
+      for (let j = 0; j < seedNodes.length; j++) {
+        const s = seedNodes[j]!;
+        r[s] = seedWeights[j]!;
+        if (r[s]! > eps * scale[s]!) {
+          inQueue[s] = 1;
+          queue[tail] = s;
+          tail = tail + 1 === n ? 0 : tail + 1;
+          queued++;
+        }
+      }
+      let pushes = 0;
+      let work = 0;
+      let truncated = false;
+      const sweepAt = Math.floor(o.sweepFraction * n);
+
+      // Phase 1: FIFO queue.
+      while (queued > 0 && queued <= sweepAt) {
+        if (work >= o.maxWork) {
+          truncated = true;
+          break;
+        }
+        const u = queue[head]!;
+        head = head + 1 === n ? 0 : head + 1;
+        queued--;
+        inQueue[u] = 0;
+        const ru = r[u]!;
+        r[u] = 0;
+        p[u]! += restart * ru;
+        pushes++;
+        const inv = invStrength[u]!;
+        if (inv === 0) {
+          const mass = d * ru;
+          for (let j = 0; j < seedNodes.length; j++) {
+            const v = seedNodes[j]!;
+            const rv = r[v]! + mass * seedWeights[j]!;
+            r[v] = rv;
+            if (inQueue[v] === 0 && rv > eps * scale[v]!) {
+              inQueue[v] = 1;
+              queue[tail] = v;
+              tail = tail + 1 === n ? 0 : tail + 1;
+              queued++;
+            }
+          }
+          work += seedNodes.length;
+          continue;
+        }
+        const c = d * ru * inv;
+        const end = starts[u + 1]!;
+        for (let e = starts[u]!; e < end; e++) {
+          const v = neighbors[e]!;
+          const rv = r[v]! + c * weights[e]!;
+          r[v] = rv;
+          if (inQueue[v] === 0 && rv > eps * scale[v]!) {
+            inQueue[v] = 1;
+            queue[tail] = v;
+            tail = tail + 1 === n ? 0 : tail + 1;
+            queued++;
+          }
+        }
+        work += end - starts[u]!;
+      }
+      const swept = queued > 0 && !truncated;
+      if (queued > 0) inQueue.fill(0);
+
+      // Phase 2: sweeps over all nodes until none is above the threshold.
+      if (swept) {
+        for (;;) {
+          let pushed = 0;
+          for (let u = 0; u < n; u++) {
+            const ru = r[u]!;
+            if (!(ru > eps * scale[u]!)) continue;
+            r[u] = 0;
+            p[u]! += restart * ru;
+            pushed++;
+            const inv = invStrength[u]!;
+            if (inv === 0) {
+              for (let j = 0; j < seedNodes.length; j++) r[seedNodes[j]!]! += d * ru * seedWeights[j]!;
+              work += seedNodes.length;
+              continue;
+            }
+            const c = d * ru * inv;
+            const end = starts[u + 1]!;
+            for (let e = starts[u]!; e < end; e++) r[neighbors[e]!]! += c * weights[e]!;
+            work += end - starts[u]!;
+          }
+          pushes += pushed;
+          if (pushed === 0) break;
+          if (work >= o.maxWork) {
+            truncated = true;
+            break;
+          }
+        }
+      }
+
+      let residual = 0;
+      for (let v = 0; v < n; v++) {
+        residual += r[v]!;
+        scores[v] = p[v]! + restart * r[v]!;
+      }
+      if (o.tail === 'stationary' && residual > 0) {
+        sides ??= componentSides(t);
+        if (residualBySide.length !== 2 * sides.count) {
+          residualBySide = new Float64Array(2 * sides.count);
+          tailBySide = new Float64Array(2 * sides.count);
+        }
+        const { component, side, bipartite, strengthBySide } = sides;
+        residualBySide.fill(0);
+        for (let v = 0; v < n; v++) if (r[v]! > 0) residualBySide[2 * component[v]! + side[v]!]! += r[v]!;
+        const other = d / (1 + d);
+        const same = (d * d) / (1 + d);
+        for (let c = 0; c < sides.count; c++) {
+          const r0 = residualBySide[2 * c]!;
+          const r1 = residualBySide[2 * c + 1]!;
+          const w0 = strengthBySide[2 * c]!;
+          const w1 = strengthBySide[2 * c + 1]!;
+          if (bipartite[c]) {
+            // Each side holds half of the component's weighted degree (every edge has one end on each side).
+            tailBySide[2 * c] = w0 > 0 ? (same * r0 + other * r1) / w0 : 0;
+            tailBySide[2 * c + 1] = w1 > 0 ? (same * r1 + other * r0) / w1 : 0;
+          } else {
+            const w = w0 + w1;
+            tailBySide[2 * c] = tailBySide[2 * c + 1] = w > 0 ? (d * (r0 + r1)) / w : 0;
+          }
+        }
+        for (let v = 0; v < n; v++) scores[v]! += t.strength[v]! * tailBySide[2 * component[v]! + side[v]!]!;
+        // Components without edges (isolated nodes) have W = 0: their continuing mass restarts at the seeds.
+        for (let c = 0; c < sides.count; c++) {
+          if (strengthBySide[2 * c]! + strengthBySide[2 * c + 1]! > 0) continue;
+          const lost = d * (residualBySide[2 * c]! + residualBySide[2 * c + 1]!);
+          if (lost > 0) for (let j = 0; j < seedNodes.length; j++) scores[seedNodes[j]!]! += lost * seedWeights[j]!;
+        }
+      }
+      return { scores, pushes, work, residual, swept, truncated };
+    },
+  };
+}
+
+/** One-off push query (allocates a solver; prefer `createPushSolver` for repeated queries). Returns a copy. */
+export function pushPpr(t: Transition, seeds: SeedVector, options: Partial<PushOptions> = {}): Float64Array {
+  return createPushSolver(t, options).query(seeds).scores.slice();
+}

@@ -1,0 +1,132 @@
+/**
+ * @module compute/ppr/transition
+ * The random-walk structure every PPR method runs on, built once per CSR (and per relation-weight setting).
+ *
+ * The walk ignores edge direction: from node `u` it may follow any out edge `u→v` or in edge `v→u`. An edge with
+ * weight `w` and relation `r` gets the effective weight `c = w · relationWeight[r]`, stored once per endpoint, and
+ *
+ *     P(u → v) = Σ c over the edges joining u and v  /  W(u),     W(u) = Σ c over all edges at u (its strength).
+ *
+ * Edges whose effective weight is 0 (weight 0, or a relation weighted 0) are dropped, so a relation can be switched
+ * off. Because `c` is symmetric, the adjacency is one undirected CSR (`starts`, `neighbors`, `weights`): the
+ * power iteration pulls `x'[v] = d · Σ_u c_uv · x[u] / W(u)` along it, and push/walk read row `u` scaled by
+ * `1/W(u)` (`invStrength`).
+ *
+ * Dangling nodes — `W(u) = 0`: isolated nodes, or nodes whose every edge was weighted 0 — have no way out; their
+ * walk mass returns to the seed vector (as if their row of P were the seed vector). This keeps P stochastic, so
+ * PPR scores always sum to 1, and it is what every method here does (exact, batched, push and walk).
+ *
+ * @example
+ * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
+ */
+import { AppError } from '../../core/errors.ts';
+import { assertValidCsr, type Csr } from '../../project/csr.ts';
+
+export interface TransitionOptions {
+  /** Multiplier per relation name; relations not named get `defaultRelationWeight`. Must be finite and ≥ 0. [{}] */
+  relationWeights: Readonly<Record<string, number>>;
+  /** Multiplier of every relation not in `relationWeights`. [1] */
+  defaultRelationWeight: number;
+}
+
+export const TRANSITION_DEFAULTS: TransitionOptions = { relationWeights: {}, defaultRelationWeight: 1 };
+
+export interface Transition {
+  readonly nodeCount: number;
+  /** Undirected row pointers, length n + 1. */
+  readonly starts: Uint32Array;
+  /** Neighbour of each adjacency entry (out neighbours of u first, then in neighbours). */
+  readonly neighbors: Uint32Array;
+  /** Effective weight `w · relationWeight` of each entry (symmetric: the entry u→v equals the entry v→u). */
+  readonly weights: Float64Array;
+  /** W(u): sum of the row. */
+  readonly strength: Float64Array;
+  /** 1 / W(u), or 0 for a dangling node. */
+  readonly invStrength: Float64Array;
+  /** Nodes with W(u) = 0, ascending. */
+  readonly dangling: Uint32Array;
+  /** Node kinds (shared with the CSR). */
+  readonly kinds: Uint8Array;
+  /** The multiplier used for each relation id. */
+  readonly relationWeights: Float64Array;
+}
+
+/** Resolves a relation-weight map against the CSR's relation table (`BAD_REQUEST` on unknown names or bad values). */
+export function resolveRelationWeights(csr: Csr, options: Partial<TransitionOptions> = {}): Float64Array {
+  const o = { ...TRANSITION_DEFAULTS, ...options } satisfies TransitionOptions;
+  const valid = (w: number): boolean => typeof w === 'number' && Number.isFinite(w) && w >= 0;
+  if (!valid(o.defaultRelationWeight)) throw new AppError('BAD_REQUEST', `compute/ppr: defaultRelationWeight must be finite and ≥ 0 (got ${o.defaultRelationWeight})`);
+  const out = new Float64Array(csr.relations.length).fill(o.defaultRelationWeight);
+  for (const [name, w] of Object.entries(o.relationWeights)) {
+    const id = csr.relations.indexOf(name);
+    if (id < 0) throw new AppError('BAD_REQUEST', `compute/ppr: unknown relation ${JSON.stringify(name)} (known: ${csr.relations.join(', ')})`);
+    if (!valid(w)) throw new AppError('BAD_REQUEST', `compute/ppr: weight of relation ${name} must be finite and ≥ 0 (got ${w})`);
+    out[id] = w;
+  }
+  return out;
+}
+
+/** Builds the undirected, relation-weighted transition structure of `csr`. O(n + m). */
+export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = {}): Transition {
+  assertValidCsr(csr);
+  const rw = resolveRelationWeights(csr, options);
+  const n = csr.nodeCount;
+  const starts = new Uint32Array(n + 1);
+  // Count kept entries per node (both directions).
+  for (let u = 0; u < n; u++) {
+    let c = 0;
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) if (csr.outWeights[e]! * rw[csr.outRelations[e]!]! > 0) c++;
+    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) if (csr.inWeights[e]! * rw[csr.inRelations[e]!]! > 0) c++;
+    starts[u + 1] = starts[u]! + c;
+  }
+  const nnz = starts[n]!;
+  const neighbors = new Uint32Array(nnz);
+  const weights = new Float64Array(nnz);
+  const strength = new Float64Array(n);
+  const invStrength = new Float64Array(n);
+  const dangling: number[] = [];
+  for (let u = 0; u < n; u++) {
+    let k = starts[u]!;
+    let sum = 0;
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
+      const c = csr.outWeights[e]! * rw[csr.outRelations[e]!]!;
+      if (c > 0) {
+        neighbors[k] = csr.outTargets[e]!;
+        weights[k++] = c;
+        sum += c;
+      }
+    }
+    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) {
+      const c = csr.inWeights[e]! * rw[csr.inRelations[e]!]!;
+      if (c > 0) {
+        neighbors[k] = csr.inSources[e]!;
+        weights[k++] = c;
+        sum += c;
+      }
+    }
+    strength[u] = sum;
+    if (sum > 0) invStrength[u] = 1 / sum;
+    else dangling.push(u);
+  }
+  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: Uint32Array.from(dangling), kinds: csr.kinds, relationWeights: rw };
+}
+
+/** O(1) shape check of a transition structure (`INVALID_GRAPH`). */
+export function assertTransition(t: Transition): void {
+  const n = t?.nodeCount;
+  if (!Number.isInteger(n) || n < 0 || t.starts.length !== n + 1 || t.strength.length !== n || t.invStrength.length !== n) {
+    throw new AppError('INVALID_GRAPH', 'compute/ppr: not a transition structure (use buildTransition)');
+  }
+  const nnz = t.starts[n]!;
+  if (t.neighbors.length !== nnz || t.weights.length !== nnz) throw new AppError('INVALID_GRAPH', 'compute/ppr: transition arrays differ in length');
+}
+
+export interface DampingOption {
+  /** Probability of following an edge at each step (1 − restart probability). */
+  damping: number;
+}
+
+/** Guards the damping factor: 0 ≤ d < 1 (`BAD_REQUEST`). */
+export function assertDamping(damping: number): void {
+  if (!(typeof damping === 'number' && damping >= 0 && damping < 1)) throw new AppError('BAD_REQUEST', `compute/ppr: damping must be in [0, 1) (got ${damping})`);
+}

@@ -1,0 +1,190 @@
+/**
+ * @module project/load
+ * Reads the graph out of Neo4j once into a {@link Csr} (keyset-paged reads through `executeRead`), or reuses the
+ * snapshot under `graph/snapshots/` when the database's fingerprint (counts and sums over the projected edge
+ * attributes) has not changed since it was written.
+ *
+ * Node keys in the projection are `<Kind>:<id>` (e.g. `Item:ml100k:i:1`), so a user, an item and an entity may share an
+ * id without colliding; {@link nodeKey} / {@link parseNodeKey} convert. Edges: user→item interactions (relation 0,
+ * weight = the interaction's weight) and item/entity→item/entity knowledge edges (relation = the dataset's name,
+ * weight 1). Parallel interactions of different kinds between one user and item are summed into one edge.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import neo4j from 'neo4j-driver';
+import { loadConfig, type Config } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
+import { log } from '../core/log.ts';
+import { NODE_KINDS, type NodeKind, type NodeRef } from '../core/model.ts';
+import { GRAPH_DIR } from '../core/paths.ts';
+import { cypher, render } from '../store/cypher.ts';
+import type { Database } from '../store/driver.ts';
+import { mapDriverError } from '../store/neo4j-graph-store.ts';
+import { openDatabase } from '../store/open.ts';
+import { toNative, int } from '../store/records.ts';
+import { buildCsr, INTERACTION_RELATION, KIND_CODES, readSnapshot, readSnapshotManifest, writeSnapshot, type Csr } from './csr.ts';
+
+export const PROJECTION_DEFAULTS = {
+  /** Rows per keyset page. */
+  pageSize: 5000,
+  /** Folder of projection snapshots; empty string = no snapshots. */
+  snapshotDir: path.join(GRAPH_DIR, 'snapshots'),
+} as const;
+
+export function nodeKey(kind: NodeKind, id: string): string {
+  return `${kind}:${id}`;
+}
+
+export function parseNodeKey(key: string): NodeRef {
+  const colon = key.indexOf(':');
+  const kind = key.slice(0, colon) as NodeKind;
+  if (colon < 0 || !NODE_KINDS.includes(kind)) throw new AppError('INVALID_GRAPH', `project: malformed node key ${JSON.stringify(key)}`);
+  return { kind, id: key.slice(colon + 1) };
+}
+
+export interface ProjectionOptions {
+  pageSize?: number;
+  snapshotDir?: string;
+}
+
+/** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
+export async function projectionFingerprint(db: Database): Promise<string> {
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  try {
+    const record = (await session.executeRead((tx) => tx.run(cypher('read', 'projection-fingerprint')))).records[0]!;
+    const values = record.keys.map((k) => String(toNative(record.get(k))));
+    return createHash('sha256').update(values.join('|')).digest('hex').slice(0, 24);
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Reads the whole graph from Neo4j into a CSR (no snapshot logic). */
+export async function readProjection(db: Database, options: ProjectionOptions = {}): Promise<Csr> {
+  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  const ids: string[] = [];
+  const kinds: number[] = [];
+  const index = new Map<string, number>();
+  const relations = [INTERACTION_RELATION];
+  const relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
+  const src: number[] = [];
+  const dst: number[] = [];
+  const weight: number[] = [];
+  const relation: number[] = [];
+
+  async function pages(statement: string, each: (row: { id: string; edges?: unknown[] }) => void): Promise<void> {
+    let after = '';
+    for (;;) {
+      const result = await session.executeRead((tx) => tx.run(statement, { after, page: int(pageSize) }));
+      for (const r of result.records) {
+        const row = { id: String(r.get('id')), ...(r.keys.includes('edges') ? { edges: toNative(r.get('edges')) as unknown[] } : {}) };
+        each(row);
+        after = row.id;
+      }
+      if (result.records.length < pageSize) return;
+    }
+  }
+
+  try {
+    for (const kind of NODE_KINDS) {
+      await pages(render(cypher('read', 'projection-nodes'), { label: kind }), ({ id }) => {
+        index.set(nodeKey(kind, id), ids.length);
+        ids.push(nodeKey(kind, id));
+        kinds.push(KIND_CODES[kind]);
+      });
+    }
+    await pages(cypher('read', 'projection-interactions'), ({ id, edges }) => {
+      const u = index.get(nodeKey('User', id))!;
+      const seen = new Map<number, number>();
+      for (const [itemId, w] of edges as Array<[string | null, number]>) {
+        if (itemId === null) continue;
+        const i = index.get(nodeKey('Item', itemId));
+        if (i === undefined) continue;
+        const at = seen.get(i);
+        if (at !== undefined) {
+          weight[at]! += w;
+          continue;
+        }
+        seen.set(i, src.length);
+        src.push(u);
+        dst.push(i);
+        weight.push(w);
+        relation.push(0);
+      }
+    });
+    for (const kind of ['Item', 'Entity'] as const) {
+      await pages(render(cypher('read', 'projection-knowledge'), { label: kind }), ({ id, edges }) => {
+        const h = index.get(nodeKey(kind, id))!;
+        for (const [tailKind, tailId, rel] of edges as Array<[NodeKind, string | null, string | null]>) {
+          if (tailId === null || rel === null) continue;
+          const t = index.get(nodeKey(tailKind, tailId));
+          if (t === undefined) continue;
+          let r = relationIds.get(rel);
+          if (r === undefined) {
+            r = relations.length;
+            relationIds.set(rel, r);
+            relations.push(rel);
+          }
+          src.push(h);
+          dst.push(t);
+          weight.push(1);
+          relation.push(r);
+        }
+      });
+    }
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+  return buildCsr({
+    ids,
+    kinds: Uint8Array.from(kinds),
+    relations,
+    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
+  });
+}
+
+/** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */
+export async function projectDatabase(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; fromSnapshot: boolean }> {
+  const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
+  const fingerprint = await projectionFingerprint(db);
+  const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
+  const dir = snapshotDir ? path.join(snapshotDir, `${key}-${fingerprint}`) : '';
+  if (dir && existsSync(dir)) {
+    try {
+      readSnapshotManifest(dir);
+      const { csr } = readSnapshot(dir);
+      log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount });
+      return { csr, fingerprint, fromSnapshot: true };
+    } catch (error) {
+      log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
+    }
+  }
+  const started = performance.now();
+  const csr = await readProjection(db, options);
+  log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, ms: Math.round(performance.now() - started) });
+  if (dir) {
+    for (const old of existsSync(snapshotDir) ? readdirSync(snapshotDir) : []) {
+      if (old.startsWith(key + '-')) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
+    }
+    writeSnapshot(dir, csr, { fingerprint, uri: db.uri, database: db.database });
+  }
+  return { csr, fingerprint, fromSnapshot: false };
+}
+
+/** For CLI commands: opens the configured database, projects it, and hands back a closer. */
+export async function loadProjection(options: { cfg?: Config } = {}): Promise<{ csr: Csr; close(): Promise<void> }> {
+  const db = await openDatabase(options.cfg ?? loadConfig());
+  try {
+    const { csr } = await projectDatabase(db);
+    return { csr, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,363 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/core/errors.ts';
+import {
+  addInteractions,
+  assertValidCsr,
+  buildCsr,
+  collectTopK,
+  findEdge,
+  INTERACTION_RELATION,
+  lookupNode,
+  nodeRef,
+  readSnapshot,
+  writeSnapshot,
+  type Csr,
+  type EdgeList,
+} from '../../src/project/csr.ts';
+
+function edges(list: Array<[number, number, number, number]>): EdgeList {
+  return {
+    src: Uint32Array.from(list, (e) => e[0]),
+    dst: Uint32Array.from(list, (e) => e[1]),
+    weight: Float32Array.from(list, (e) => e[2]),
+    relation: Uint16Array.from(list, (e) => e[3]),
+  };
+}
+
+/** u1, u2 (users), i1, i2, i3 (items), e1 (entity). */
+function smallGraph(): Csr {
+  return buildCsr({
+    ids: ['u1', 'u2', 'i1', 'i2', 'i3', 'e1'],
+    kinds: [0, 0, 1, 1, 1, 2],
+    relations: [INTERACTION_RELATION, 'director'],
+    // Deliberately unsorted input.
+    edges: edges([
+      [1, 4, 3, 0],
+      [0, 3, 4, 0],
+      [0, 2, 5, 0],
+      [1, 2, 1, 0],
+      [3, 5, 1, 1],
+      [2, 5, 1, 1],
+    ]),
+  });
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
+  expect((caught as { code: string }).code).toBe(code);
+}
+
+/** Out and in edges as sorted tuples, to compare two CSRs independently of layout. */
+function edgeSet(csr: Csr): { out: string[]; in: string[] } {
+  const out: string[] = [];
+  const inn: string[] = [];
+  for (let u = 0; u < csr.nodeCount; u++) {
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) out.push(`${csr.ids[u]}>${csr.ids[csr.outTargets[e]!]}:${csr.outWeights[e]}:${csr.relations[csr.outRelations[e]!]}`);
+    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) inn.push(`${csr.ids[csr.inSources[e]!]}>${csr.ids[u]}:${csr.inWeights[e]}:${csr.relations[csr.inRelations[e]!]}`);
+  }
+  return { out: out.sort(), in: inn.sort() };
+}
+
+describe('buildCsr', () => {
+  it('lays out both directions with sorted segments', () => {
+    const csr = smallGraph();
+    expect(csr.nodeCount).toBe(6);
+    expect(csr.edgeCount).toBe(6);
+    expect([...csr.outStarts]).toEqual([0, 2, 4, 5, 6, 6, 6]);
+    expect([...csr.outTargets]).toEqual([2, 3, 2, 4, 5, 5]);
+    expect([...csr.outWeights]).toEqual([5, 4, 1, 3, 1, 1]);
+    expect([...csr.outRelations]).toEqual([0, 0, 0, 0, 1, 1]);
+    expect([...csr.inStarts]).toEqual([0, 0, 0, 2, 3, 4, 6]);
+    expect([...csr.inSources]).toEqual([0, 1, 0, 1, 2, 3]);
+    expect([...csr.inWeights]).toEqual([5, 1, 4, 3, 1, 1]);
+    expect(csr.index.get('i3')).toBe(4);
+    assertValidCsr(csr, { deep: true });
+  });
+
+  it('keeps parallel edges in insertion order in both directions', () => {
+    const csr = buildCsr({
+      ids: ['a', 'b'],
+      kinds: [1, 2],
+      relations: [INTERACTION_RELATION, 'writer', 'director'],
+      edges: edges([
+        [0, 1, 1, 2],
+        [0, 1, 2, 1],
+      ]),
+    });
+    expect([...csr.outRelations]).toEqual([2, 1]);
+    expect([...csr.inRelations]).toEqual([2, 1]);
+    assertValidCsr(csr, { deep: true });
+    expect(findEdge(csr, 0, 1, 1)).toBe(1);
+    expect(findEdge(csr, 0, 1)).toBe(0);
+    expect(findEdge(csr, 1, 0)).toBe(-1);
+  });
+
+  it('rejects bad input with INVALID_GRAPH', () => {
+    const base = { ids: ['a', 'b'], kinds: [0, 1], relations: [INTERACTION_RELATION] };
+    expectCode(() => buildCsr({ ...base, ids: ['a', 'a'], edges: edges([]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, kinds: [0, 3], edges: edges([]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, kinds: [0], edges: edges([]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, edges: edges([[0, 2, 1, 0]]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, edges: edges([[0, 1, -1, 0]]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, edges: edges([[0, 1, NaN, 0]]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, edges: edges([[0, 1, 1, 1]]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, relations: [], edges: edges([]) }), 'INVALID_GRAPH');
+    expectCode(() => buildCsr({ ...base, relations: ['x', 'x'], edges: edges([]) }), 'INVALID_GRAPH');
+  });
+
+  it('holds both-direction consistency for random edge lists (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.integer({ min: 0, max: 8 }), fc.nat(2)), { maxLength: 40 }),
+          ),
+        ),
+        ([n, list]) => {
+          const csr = buildCsr({
+            ids: Array.from({ length: n }, (_, i) => `n${i}`),
+            kinds: Array.from({ length: n }, (_, i) => i % 3),
+            relations: [INTERACTION_RELATION, 'r1', 'r2'],
+            edges: edges(list),
+          });
+          assertValidCsr(csr, { deep: true });
+          // Every input edge appears once per direction; degrees match the input.
+          const expected = list.map(([a, b, w, r]) => `n${a}>n${b}:${w}:${[INTERACTION_RELATION, 'r1', 'r2'][r]}`).sort();
+          const got = edgeSet(csr);
+          expect(got.out).toEqual(expected);
+          expect(got.in).toEqual(expected);
+          for (let u = 0; u < n; u++) {
+            expect(csr.outStarts[u + 1]! - csr.outStarts[u]!).toBe(list.filter((e) => e[0] === u).length);
+            expect(csr.inStarts[u + 1]! - csr.inStarts[u]!).toBe(list.filter((e) => e[1] === u).length);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+});
+
+describe('assertValidCsr', () => {
+  it('accepts a good CSR and catches corruption in deep mode', () => {
+    const good = smallGraph();
+    assertValidCsr(good, { deep: true });
+    const tamper = (patch: Partial<Csr>) => ({ ...good, ...patch }) as Csr;
+    expectCode(() => assertValidCsr(tamper({ outStarts: Uint32Array.of(0, 2, 4, 5, 6, 6) })), 'INVALID_GRAPH');
+    expectCode(() => assertValidCsr(tamper({ edgeCount: 5 })), 'INVALID_GRAPH');
+    const badTarget = good.outTargets.slice();
+    badTarget[0] = 9;
+    expectCode(() => assertValidCsr(tamper({ outTargets: badTarget }), { deep: true }), 'INVALID_GRAPH');
+    const unsorted = good.outTargets.slice();
+    unsorted[0] = 3;
+    unsorted[1] = 2;
+    expectCode(() => assertValidCsr(tamper({ outTargets: unsorted }), { deep: true }), 'INVALID_GRAPH');
+    const mismatch = good.inWeights.slice();
+    mismatch[0] = 2;
+    expectCode(() => assertValidCsr(tamper({ inWeights: mismatch }), { deep: true }), 'INVALID_GRAPH');
+    // Shallow mode does not look at the contents.
+    assertValidCsr(tamper({ inWeights: mismatch }));
+  });
+});
+
+describe('lookupNode', () => {
+  it('resolves plain ids and <Kind>:<id> keys, checking the kind', () => {
+    const csr = buildCsr({ ids: ['User:1', 'Item:1', 'x'], kinds: [0, 1, 2], relations: [INTERACTION_RELATION], edges: edges([]) });
+    expect(lookupNode(csr, { kind: 'User', id: '1' })).toBe(0);
+    expect(lookupNode(csr, { kind: 'Item', id: '1' })).toBe(1);
+    expect(lookupNode(csr, { kind: 'Entity', id: 'x' })).toBe(2);
+    expect(lookupNode(csr, { kind: 'Item', id: 'x' })).toBe(-1);
+    expect(lookupNode(csr, { kind: 'Entity', id: 'nope' })).toBe(-1);
+  });
+});
+
+describe('addInteractions', () => {
+  it('equals a rebuild from the union of the edges, and leaves the input untouched', () => {
+    const csr = smallGraph();
+    const before = edgeSet(csr);
+    const { csr: next, addedNodes, addedEdges, updatedEdges } = addInteractions(csr, [
+      { userId: 'u2', itemId: 'i2', weight: 2 },
+      { userId: 'u3', itemId: 'i1', weight: 4 }, // new user
+      { userId: 'u1', itemId: 'i4', weight: 5 }, // new item
+      { userId: 'u1', itemId: 'i1', weight: 3 }, // existing edge: replaced
+    ]);
+    expect({ addedNodes, addedEdges, updatedEdges }).toEqual({ addedNodes: 2, addedEdges: 3, updatedEdges: 1 });
+    assertValidCsr(next, { deep: true });
+    expect(edgeSet(csr)).toEqual(before);
+    expect(csr.nodeCount).toBe(6);
+
+    const rebuilt = buildCsr({
+      ids: ['u1', 'u2', 'i1', 'i2', 'i3', 'e1', 'u3', 'i4'],
+      kinds: [0, 0, 1, 1, 1, 2, 0, 1],
+      relations: [INTERACTION_RELATION, 'director'],
+      edges: edges([
+        [1, 4, 3, 0],
+        [0, 3, 4, 0],
+        [0, 2, 3, 0],
+        [1, 2, 1, 0],
+        [3, 5, 1, 1],
+        [2, 5, 1, 1],
+        [1, 3, 2, 0],
+        [6, 2, 4, 0],
+        [0, 7, 5, 0],
+      ]),
+    });
+    for (const key of ['outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations', 'kinds'] as const) {
+      expect([...next[key]], key).toEqual([...rebuilt[key]]);
+    }
+    expect(next.ids).toEqual(rebuilt.ids);
+    expect(next.index.get('i4')).toBe(7);
+  });
+
+  it('accumulates when asked, and combines repeated pairs of one batch', () => {
+    const csr = smallGraph();
+    const acc = addInteractions(csr, [{ userId: 'u1', itemId: 'i1', weight: 2 }], { onExisting: 'accumulate' }).csr;
+    expect(acc.outWeights[findEdge(acc, 0, 2, 0)]).toBe(7);
+    const batch = addInteractions(csr, [
+      { userId: 'u2', itemId: 'i2', weight: 1 },
+      { userId: 'u2', itemId: 'i2', weight: 4 },
+    ]).csr;
+    expect(batch.edgeCount).toBe(7);
+    expect(batch.outWeights[findEdge(batch, 1, 3, 0)]).toBe(4);
+    assertValidCsr(batch, { deep: true });
+  });
+
+  it('guards kinds, unknown ids and weights', () => {
+    const csr = smallGraph();
+    expectCode(() => addInteractions(csr, [{ userId: 'i1', itemId: 'i2', weight: 1 }]), 'BAD_REQUEST');
+    expectCode(() => addInteractions(csr, [{ userId: 'u1', itemId: 'e1', weight: 1 }]), 'BAD_REQUEST');
+    expectCode(() => addInteractions(csr, [{ userId: 'u1', itemId: 'i2', weight: -1 }]), 'BAD_REQUEST');
+    expectCode(() => addInteractions(csr, [{ userId: 'u9', itemId: 'i2', weight: 1 }], { createNodes: false }), 'NOT_FOUND');
+  });
+
+  it('matches a rebuild on random batches (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.integer({ min: 1, max: 5 })), { maxLength: 25 }),
+        fc.array(fc.tuple(fc.nat(7), fc.nat(7), fc.integer({ min: 1, max: 5 })), { maxLength: 10 }),
+        (initial, added) => {
+          // Users u0..u5, items i0..i5 at first; the batch may name u6, u7, i6, i7 (new nodes).
+          const ids = [...Array.from({ length: 6 }, (_, j) => `u${j}`), ...Array.from({ length: 6 }, (_, j) => `i${j}`)];
+          const dedup = new Map<string, [number, number, number]>();
+          for (const [u, i, w] of initial) dedup.set(`${u}:${i}`, [u, i, w]);
+          const base = buildCsr({
+            ids,
+            kinds: ids.map((id) => (id.startsWith('u') ? 0 : 1)),
+            relations: [INTERACTION_RELATION],
+            edges: edges([...dedup.values()].map(([u, i, w]) => [u, 6 + i, w, 0])),
+          });
+          const next = addInteractions(base, added.map(([u, i, w]) => ({ userId: `u${u}`, itemId: `i${i}`, weight: w }))).csr;
+          assertValidCsr(next, { deep: true });
+          const expected = new Map<string, number>();
+          for (const [u, i, w] of dedup.values()) expected.set(`u${u}>i${i}`, w);
+          for (const [u, i, w] of added) expected.set(`u${u}>i${i}`, w);
+          const want = [...expected].map(([k, w]) => `${k}:${w}:${INTERACTION_RELATION}`).sort();
+          expect(edgeSet(next).out).toEqual(want);
+          expect(edgeSet(next).in).toEqual(want);
+        },
+      ),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+});
+
+describe('collectTopK', () => {
+  const csr = smallGraph();
+  it('returns the best k by score, filtered, with ids and kinds', () => {
+    const scores = Float64Array.of(0.9, 0.1, 0.3, 0.5, 0.3, 0.8);
+    expect(collectTopK(csr, scores, 3)).toEqual([
+      { index: 0, id: 'u1', kind: 'User', score: 0.9 },
+      { index: 5, id: 'e1', kind: 'Entity', score: 0.8 },
+      { index: 3, id: 'i2', kind: 'Item', score: 0.5 },
+    ]);
+    // Ties broken by index; exclusions; kinds.
+    expect(collectTopK(csr, scores, 2, { kinds: ['Item'], exclude: new Set([3]) }).map((s) => s.id)).toEqual(['i1', 'i3']);
+    expect(collectTopK(csr, scores, 10, (i) => i > 3).map((s) => s.id)).toEqual(['e1', 'i3']);
+    expect(collectTopK(csr, scores, 0)).toEqual([]);
+  });
+
+  it('takes sparse scores and skips zeros', () => {
+    const sparse = { nodes: Uint32Array.of(4, 2, 1), values: Float64Array.of(0.2, 0.7, 0) };
+    expect(collectTopK(csr, sparse, 5).map((s) => [s.id, s.score])).toEqual([
+      ['i1', 0.7],
+      ['i3', 0.2],
+    ]);
+  });
+
+  it('guards k and lengths', () => {
+    expectCode(() => collectTopK(csr, new Float64Array(3), 2), 'BAD_REQUEST');
+    expectCode(() => collectTopK(csr, new Float64Array(6), -1), 'BAD_REQUEST');
+  });
+});
+
+describe('snapshots', () => {
+  const dirs: string[] = [];
+  const tmp = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphrec-csr-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips a CSR with its manifest', () => {
+    const csr = addInteractions(smallGraph(), [{ userId: 'ü-ñ', itemId: 'i2', weight: 2.5 }]).csr;
+    const dir = join(tmp(), 'snap');
+    const manifest = writeSnapshot(dir, csr, { source: 'test', dataFingerprint: 'abc' });
+    expect(manifest.nodeCount).toBe(7);
+    expect(manifest.edgeCount).toBe(7);
+    expect(manifest.nodesByKind).toEqual({ User: 3, Item: 3, Entity: 1 });
+    expect(manifest.meta).toEqual({ source: 'test', dataFingerprint: 'abc' });
+    expect(manifest.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    const { csr: back, manifest: read } = readSnapshot(dir);
+    expect(read.contentHash).toBe(manifest.contentHash);
+    expect(back.ids).toEqual(csr.ids);
+    expect(back.relations).toEqual(csr.relations);
+    expect(back.index.get('ü-ñ')).toBe(6);
+    for (const key of ['kinds', 'outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {
+      expect(back[key].constructor).toBe(csr[key].constructor);
+      expect([...back[key]], key).toEqual([...csr[key]]);
+    }
+    // Same content → same hash.
+    expect(writeSnapshot(join(tmp(), 'again'), back).contentHash).toBe(manifest.contentHash);
+  });
+
+  it('refuses missing manifests and damaged files', () => {
+    const dir = tmp();
+    expectCode(() => readSnapshot(dir), 'NOT_FOUND');
+    writeSnapshot(dir, smallGraph());
+    const file = join(dir, 'out-weights.f32');
+    const bytes = readFileSync(file);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(file, bytes);
+    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    writeFileSync(file, bytes.subarray(0, 4));
+    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    unlinkSync(file);
+    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    writeFileSync(join(dir, 'manifest.json'), '{"format":"other"}');
+    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+  });
+});
+
+describe('nodeRef', () => {
+  it('strips the <Kind>: key prefix and keeps plain ids', () => {
+    const csr = buildCsr({ ids: ['User:ml:u:1', 'i1', 'Entity:dbpedia:X'], kinds: [0, 1, 2], relations: [INTERACTION_RELATION], edges: edges([]) });
+    expect([0, 1, 2].map((i) => nodeRef(csr, i))).toEqual([
+      { kind: 'User', id: 'ml:u:1' },
+      { kind: 'Item', id: 'i1' },
+      { kind: 'Entity', id: 'dbpedia:X' },
+    ]);
+  });
+});
