@@ -8,7 +8,7 @@
  * - Java or Maven missing → `AppError('DEPENDENCY_MISSING')` with what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../core/config.ts';
@@ -59,8 +59,12 @@ export function buildLauncher(options: { quiet?: boolean } = {}): void {
   }
 }
 
+/** True when graph/target holds the jars and a launcher class at least as new as its source. */
 export function launcherBuilt(): boolean {
-  return existsSync(path.join(GRAPH_DIR, 'target', 'classes', 'graphrec', 'LocalNeo4j.class')) && existsSync(path.join(GRAPH_DIR, 'target', 'lib'));
+  const cls = path.join(GRAPH_DIR, 'target', 'classes', 'graphrec', 'LocalNeo4j.class');
+  const src = path.join(GRAPH_DIR, 'src', 'main', 'java', 'graphrec', 'LocalNeo4j.java');
+  if (!existsSync(cls) || !existsSync(path.join(GRAPH_DIR, 'target', 'lib'))) return false;
+  return !existsSync(src) || statSync(cls).mtimeMs >= statSync(src).mtimeMs;
 }
 
 /** Starts (or reuses) the local Neo4j described by `cfg.neo4j`. */
@@ -83,8 +87,9 @@ export async function ensureLocalNeo4j(cfg: Config['neo4j']): Promise<LocalNeo4j
   const classpath = [path.join(GRAPH_DIR, 'target', 'classes'), path.join(GRAPH_DIR, 'target', 'lib', '*')].join(path.delimiter);
   const child = spawn(
     'java',
-    [`-Xmx${cfg.localHeapMb}m`, '-XX:+UseParallelGC', '-cp', classpath, 'graphrec.LocalNeo4j', dataDir, String(port), String(cfg.localPageCacheMb)],
-    { stdio: ['ignore', 'pipe', out] },
+    [`-Xmx${cfg.localHeapMb}m`, '-XX:+UseParallelGC', '-cp', classpath, 'graphrec.LocalNeo4j', dataDir, String(port), String(cfg.localPageCacheMb), '--exit-on-stdin-eof'],
+    // stdin stays open and unused: when this process dies, even by SIGKILL, the server sees EOF and shuts down.
+    { stdio: ['pipe', 'pipe', out] },
   );
   log.info('local Neo4j: starting', { uri, dataDir, pid: child.pid });
   await waitForReady(child, cfg.startTimeoutS * 1000, logFile);

@@ -14,7 +14,8 @@ import org.neo4j.graphdb.GraphDatabaseService;
 /**
  * Runs a local Neo4j Community DBMS with a Bolt connector bound to the loopback interface.
  *
- * <p>Arguments: {@code <dataDir> <boltPort> [pageCacheMb]}. Prints {@code GRAPHREC_NEO4J_READY bolt://127.0.0.1:PORT}
+ * <p>Arguments: {@code <dataDir> <boltPort> [pageCacheMb] [--exit-on-stdin-eof]}. With the last flag the server also
+ * stops when its standard input closes, i.e. when the parent process that launched it dies, even by SIGKILL. Prints {@code GRAPHREC_NEO4J_READY bolt://127.0.0.1:PORT}
  * on stdout once the default database answers a query, and shuts the DBMS down cleanly on SIGTERM/SIGINT (the JVM's
  * shutdown hook) so that a restart never needs recovery. Authentication is off: the server only listens on 127.0.0.1
  * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared.
@@ -30,6 +31,7 @@ public final class LocalNeo4j {
     Path home = Path.of(args[0]).toAbsolutePath();
     int port = Integer.parseInt(args[1]);
     long pageCacheMb = args.length > 2 ? Long.parseLong(args[2]) : 512L;
+    boolean watchParent = args.length > 3 && "--exit-on-stdin-eof".equals(args[3]);
     Files.createDirectories(home);
 
     DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
@@ -48,6 +50,20 @@ public final class LocalNeo4j {
 
     GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     db.executeTransactionally("RETURN 1");
+    if (watchParent) {
+      Thread watcher = new Thread(() -> {
+        try {
+          while (System.in.read() != -1) {
+            // the parent never writes; read() returns -1 once it is gone
+          }
+        } catch (java.io.IOException ignored) {
+          // a broken pipe means the same
+        }
+        System.exit(0);
+      }, "graphrec-parent-watch");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
     System.out.println("GRAPHREC_NEO4J_READY bolt://127.0.0.1:" + port);
     System.out.flush();
     stopped.await();
