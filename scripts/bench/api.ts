@@ -3,16 +3,11 @@
  * absent). The API runs in this process on loopback; requests go over HTTP keep-alive, one at a time, for random users.
  * Prints JSON lines; the last holds p50/p99 per route. Target (issue 2): user history p50 ≤ 5 ms.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app.ts';
-import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
-import { loadDataset } from '../../src/ingest/load.ts';
-import { resolveDataset } from '../../src/ingest/resolve.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
-import { benchConfig, emit, openBenchDatabase } from './_neo4j.ts';
+import { benchConfig, emit, ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -30,13 +25,8 @@ function get(agent: http.Agent, port: number, urlPath: string): Promise<number> 
 
 export async function main(argv: string[]): Promise<void> {
   const requests = Number(argv[0] ?? 2000);
-  const ml = path.join(SHARED_DATA_DIR, 'ml-100k');
-  const kg = path.join(SHARED_DATA_DIR, 'ml-100k-dbpedia');
-  if (!existsSync(ml) || !existsSync(kg)) {
-    emit({ error: `bench api needs ${ml} and ${kg} (../shared/data is absent)` });
-    process.exitCode = 1;
-    return;
-  }
+  const spec = ml100kDbpediaSpec();
+  if (!spec) return;
   const cfg = benchConfig();
   const db = await openBenchDatabase();
   const store = new Neo4jGraphStore(db.driver, db.database);
@@ -45,11 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const counts = await store.counts();
-    if (counts.interactions !== 100_000) {
-      emit({ step: 'loading ml-100k + dbpedia into the bench database' });
-      await loadDataset(db, resolveDataset(`movielens-dbpedia:${ml},${kg}`));
-    }
+    await ensureMl100kDbpedia(db, spec);
     const user = (k: number) => encodeURIComponent(`ml100k:u:${1 + ((k * 7919) % 943)}`);
     const item = (k: number) => encodeURIComponent(`ml100k:i:${1 + ((k * 104729) % 1682)}`);
     const routes: Record<string, (k: number) => string> = {

@@ -10,9 +10,10 @@
  *   `compute/bandwidth` (compulsory bytes per iteration / native copy bandwidth).
  * - batched: every user's seed vector through the interleaved batched solver.
  *
- * `--source files` (default) builds the graph straight from ../shared/data (ml-100k/u.data + ml-100k-dbpedia/
+ * `--source neo4j` (default) projects the bench Neo4j (port 7689; ML-100K + DBpedia loaded first when absent).
+ * `--source files` builds the graph straight from ../shared/data (ml-100k/u.data + ml-100k-dbpedia/
  * enriched.csv; item→entity edges for seven relation columns, list cells split on `::`) with the node keys
- * `project/load.ts` uses; `--source neo4j` uses `loadProjection()`.
+ * `project/load.ts` uses.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -273,7 +274,7 @@ function flag(argv: string[], name: string): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const source = flag(argv, 'source') ?? 'files';
+  const source = flag(argv, 'source') ?? 'neo4j';
   const users = Number(flag(argv, 'users') ?? PPR_BENCH_DEFAULTS.users);
   const threshold = flag(argv, 'threshold');
   const walks = flag(argv, 'walks');
@@ -283,12 +284,19 @@ export async function main(argv: string[]): Promise<void> {
     ...(walks ? { walk: { walks: Number(walks) } } : {}),
   };
   if (source === 'neo4j') {
-    const { loadProjection } = await import('../../src/project/load.ts');
-    const { csr, close } = await loadProjection();
+    const { ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } = await import('./_neo4j.ts');
+    const { projectDatabase } = await import('../../src/project/load.ts');
+    const spec = ml100kDbpediaSpec();
+    if (!spec) return;
+    const db = await openBenchDatabase();
     try {
+      await ensureMl100kDbpedia(db, spec);
+      const t = performance.now();
+      const { csr, fromSnapshot } = await projectDatabase(db);
+      process.stdout.write(JSON.stringify({ stage: 'load', source: 'neo4j', fromSnapshot, ms: Math.round(performance.now() - t), nodes: csr.nodeCount, edges: csr.edgeCount }) + '\n');
       await runPprBench(csr, options);
     } finally {
-      await close();
+      await db.close();
     }
     return;
   }
