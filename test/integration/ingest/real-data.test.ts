@@ -19,7 +19,15 @@ const dbpedia = sharedDataset('ml-100k-dbpedia');
 const spec = ml && dbpedia ? `movielens-dbpedia:${ml},${dbpedia}` : '';
 const DBPEDIA_RELATIONS = ['director', 'starring', 'writer', 'producer', 'distributor', 'cinematography', 'subject'];
 
-async function exactCounts(db: Database) {
+interface ExactCounts {
+  users: number;
+  items: number;
+  interactions: number;
+  dbpediaPairs: number;
+  dbpediaEntities: number;
+}
+
+async function exactCounts(db: Database): Promise<ExactCounts> {
   const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
   try {
     const q = `CALL () { MATCH (u:User) RETURN count(u) AS users }
@@ -29,7 +37,7 @@ async function exactCounts(db: Database) {
       CALL () { MATCH (e:Entity) WHERE e.id STARTS WITH 'dbpedia:' RETURN count(e) AS dbpediaEntities }
       RETURN users, items, interactions, dbpediaPairs, dbpediaEntities`;
     const r = (await session.executeRead((tx) => tx.run(q, { relations: DBPEDIA_RELATIONS }))).records[0]!;
-    return Object.fromEntries(r.keys.map((k) => [k, (r.get(k) as { toNumber(): number }).toNumber()]));
+    return Object.fromEntries(r.keys.map((k) => [k, (r.get(k) as { toNumber(): number }).toNumber()])) as unknown as ExactCounts;
   } finally {
     await session.close();
   }
