@@ -4,7 +4,7 @@
  * `cypher('read', 'user-history')`; a missing file fails at boot, not at request time.
  *
  * A few statements vary by node label or hop bound, which Cypher cannot take as parameters. Their files hold
- * placeholders (`{{label}}`, `{{fromLabel}}`, `{{toLabel}}`, `{{maxHops}}`) that `render` fills only from a whitelist
+ * placeholders (`{{label}}`, `{{fromLabel}}`, `{{toLabel}}`, `{{maxHops}}`, `{{dimensions}}`) that `render` fills only from a whitelist
  * (the three node labels, small integers). Nothing user-supplied is ever spliced into Cypher text.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { AppError } from '../core/errors.ts';
 import { NODE_KINDS, type NodeKind } from '../core/model.ts';
 import { CYPHER_DIR } from '../core/paths.ts';
 
-export type CypherGroup = 'schema' | 'ingest' | 'read' | 'write';
+export type CypherGroup = 'schema' | 'ingest' | 'read' | 'write' | 'vector';
 
 let cache: Map<string, string> | undefined;
 
@@ -54,14 +54,19 @@ export interface Placeholders {
   fromLabel?: NodeKind;
   toLabel?: NodeKind;
   maxHops?: number;
+  /** Vector dimensions of a vector index. */
+  dimensions?: number;
 }
+
+const INTEGER_PLACEHOLDERS: Record<string, readonly [number, number]> = { maxHops: [1, 10], dimensions: [1, 4096] };
 
 /** Fills whitelisted placeholders; throws on any value outside the whitelist or any placeholder left unfilled. */
 export function render(text: string, values: Placeholders): string {
   const out = text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = (values as Record<string, unknown>)[key];
-    if (key === 'maxHops') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10) throw new AppError('BAD_REQUEST', `cypher: maxHops must be an integer in 1..10`);
+    const range = INTEGER_PLACEHOLDERS[key];
+    if (range) {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < range[0] || value > range[1]) throw new AppError('BAD_REQUEST', `cypher: ${key} must be an integer in ${range[0]}..${range[1]}`);
       return String(value);
     }
     if (typeof value === 'string' && (NODE_KINDS as readonly string[]).includes(value)) return value;

@@ -1,0 +1,1 @@
+DROP INDEX embedding_{{label}} IF EXISTS
