@@ -1,0 +1,195 @@
+/**
+ * @module retrieve/context
+ * Everything request-time retrieval precomputes once per projection snapshot: the PPR transition and one push
+ * solver (its O(n) scratch reused by every request), the item list, popularity and its order, the embedding row map,
+ * the keyword matcher, the strategies (each with its own dense scratch), and the resolved {@link RECOMMEND_DEFAULTS}.
+ * Building costs O(n + m) plus one O(I log I) sort of the items by popularity; swap in a new context when the
+ * projection changes. A context is single-threaded (Node's event loop): `recommend` is synchronous and never
+ * interleaves with another call on the same context.
+ *
+ * @example
+ * const ctx = createRecommendContext(csr, { embeddings, labels: (key) => titles.get(key) });
+ * recommend(ctx, { user: 'ml100k:u:1', k: 10 });
+ */
+import { AppError } from '../core/errors.ts';
+import type { Props } from '../core/model.ts';
+import { createPushSolver, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
+import { buildTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
+import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
+import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
+import { createEmbeddingStrategy } from './embedding-strategy.ts';
+import { createHybridStrategy } from './hybrid-strategy.ts';
+import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
+import { createPopularStrategy } from './popular-strategy.ts';
+import { createPprStrategy } from './ppr-strategy.ts';
+import { STRATEGY_NAMES, type BaseStrategyName, type Strategy, type StrategyName } from './strategy.ts';
+
+// Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
+const REL_INTERACTION = INTERACTION_RELATION_ID;
+const KIND_ITEM: number = KIND_CODES.Item;
+const KIND_USER: number = KIND_CODES.User;
+export interface RecommendOptions {
+  /** Strategy when the request names none. ['hybrid'] */
+  strategy: StrategyName;
+  /** Items per page when the request gives no `k`. [10] */
+  k: number;
+  /** Largest `k` a request may ask for. [1000] */
+  maxK: number;
+  /** Largest `offset`. [10000] */
+  maxOffset: number;
+  /** Candidates each strategy selects for fusion (at least `2 · (offset + k)`). [100] */
+  candidatePool: number;
+  /** How `hybrid` fuses: min-max-normalised score blending, or reciprocal-rank fusion. ['blend'] */
+  fusion: 'blend' | 'rrf';
+  /** Weight of each part in the fusion. [{ ppr: 1, embedding: 1, popular: 0.02 }] */
+  weights: Readonly<Record<BaseStrategyName, number>>;
+  /** RRF constant: a part contributes weight / (rrfK + rank). [60] */
+  rrfK: number;
+  /** PPR item score = π(item) / W(item)^β, W = weighted degree; 0 = raw PPR (close to popularity). [0.75] */
+  pprDegreeDiscount: number;
+  /** Embedding score. ['dot'] */
+  embeddingMetric: EmbeddingMetric;
+  /** Interaction weights are ratings (seed weight = rating − floor) rather than counts. [true] */
+  rated: boolean;
+  /** Ratings at or below this do not seed PPR (when `rated`). [2] */
+  ratingFloor: number;
+  /** When a request gives both a user and seeds, the share of the restart mass on the seeds. [0.5] */
+  seedShare: number;
+  /** Keyword matches used as seeds. [5] */
+  keywordSeeds: number;
+  /** With diversity on, MMR re-ranks this many times (offset + k) candidates. [3] */
+  diversityPoolFactor: number;
+  /** Where a strategy falls back when it returns fewer than offset + k items. */
+  fallbacks: Readonly<Record<StrategyName, readonly StrategyName[]>>;
+}
+
+/** Documented defaults of request-time retrieval (see docs/recommend.md for how they were chosen). */
+export const RECOMMEND_DEFAULTS = {
+  strategy: 'hybrid',
+  k: 10,
+  maxK: 1000,
+  maxOffset: 10_000,
+  candidatePool: 100,
+  fusion: 'blend',
+  weights: { ppr: 1, embedding: 1, popular: 0.02 },
+  rrfK: 60,
+  pprDegreeDiscount: 0.75,
+  embeddingMetric: 'dot',
+  rated: true,
+  ratingFloor: 2,
+  seedShare: 0.5,
+  keywordSeeds: 5,
+  diversityPoolFactor: 3,
+  fallbacks: { hybrid: ['ppr', 'popular'], ppr: ['popular'], embedding: ['ppr', 'popular'], popular: [] },
+} as const satisfies RecommendOptions;
+
+export interface RecommendContextInput {
+  /** Overrides of {@link RECOMMEND_DEFAULTS}. */
+  options?: Partial<RecommendOptions>;
+  /** Relation weights of the PPR walk (see compute/ppr/transition). */
+  transition?: Partial<TransitionOptions>;
+  /** Push-solver settings (see compute/ppr/push). */
+  push?: Partial<PushOptions>;
+  /** A prebuilt transition of `csr` (skips building one). */
+  prebuiltTransition?: Transition;
+  /** Trained vectors; without them `embedding` falls back and `hybrid` fuses PPR and popularity only. */
+  embeddings?: EmbeddingIndex;
+  /** Display name of a node key (item titles for the response; undefined = no title). */
+  labels?: (key: string) => string | undefined;
+  /** Scalar properties of an item node key (for `filters.itemProps`). */
+  itemProps?: (key: string) => Props | undefined;
+  /** Names to match free-text keywords against (node key → display name): item titles, entity names. */
+  names?: ReadonlyMap<string, string>;
+}
+
+export interface RecommendContext {
+  readonly csr: Csr;
+  readonly transition: Transition;
+  readonly solver: PushSolver;
+  readonly options: RecommendOptions;
+  /** Item node indices, ascending. */
+  readonly items: Uint32Array;
+  /** Interaction count per node (items; 0 elsewhere). */
+  readonly popularity: Float64Array;
+  /** Items by popularity, most popular first (ties: lower index). */
+  readonly popularOrder: Uint32Array;
+  readonly embeddings: EmbeddingIndex | undefined;
+  /** Row of `embeddings.itemVectors` per node, −1 when none. */
+  readonly itemRows: Int32Array | undefined;
+  readonly labels: ((key: string) => string | undefined) | undefined;
+  readonly itemProps: ((key: string) => Props | undefined) | undefined;
+  readonly keywords: KeywordMatcher | undefined;
+  readonly strategies: Readonly<Record<StrategyName, Strategy>>;
+  /** Per-request scratch owned by `recommend`. */
+  readonly scratch: { mask: Uint8Array };
+}
+
+function assertOptions(o: RecommendOptions): void {
+  const bad = (message: string): never => {
+    throw new AppError('BAD_REQUEST', `retrieve: ${message}`);
+  };
+  if (!STRATEGY_NAMES.includes(o.strategy)) bad(`unknown default strategy ${JSON.stringify(o.strategy)}`);
+  for (const key of ['k', 'maxK', 'candidatePool', 'keywordSeeds', 'diversityPoolFactor'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) bad(`${key} must be a positive integer`);
+  }
+  if (!Number.isInteger(o.maxOffset) || o.maxOffset < 0) bad('maxOffset must be an integer ≥ 0');
+  if (o.k > o.maxK) bad('k exceeds maxK');
+  if (o.fusion !== 'blend' && o.fusion !== 'rrf') bad(`fusion must be blend or rrf (got ${String(o.fusion)})`);
+  for (const name of ['ppr', 'embedding', 'popular'] as const) {
+    const w = o.weights[name];
+    if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) bad(`weights.${name} must be finite and ≥ 0`);
+  }
+  if (!(o.rrfK >= 0 && Number.isFinite(o.rrfK))) bad('rrfK must be finite and ≥ 0');
+  if (!(o.pprDegreeDiscount >= 0 && o.pprDegreeDiscount <= 2)) bad('pprDegreeDiscount must be in [0, 2]');
+  if (o.embeddingMetric !== 'dot' && o.embeddingMetric !== 'cosine') bad('embeddingMetric must be dot or cosine');
+  if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
+  if (!(o.seedShare > 0 && o.seedShare < 1)) bad('seedShare must be in (0, 1)');
+  for (const name of STRATEGY_NAMES) {
+    const chain = o.fallbacks[name];
+    if (!Array.isArray(chain) || chain.some((s) => !STRATEGY_NAMES.includes(s) || s === name)) bad(`fallbacks.${name} must list other strategies`);
+  }
+}
+
+/** Builds the request-time context of a projection snapshot. */
+export function createRecommendContext(csr: Csr, input: RecommendContextInput = {}): RecommendContext {
+  assertValidCsr(csr);
+  const options = { ...RECOMMEND_DEFAULTS, ...input.options } satisfies RecommendOptions;
+  assertOptions(options);
+  if (input.embeddings) assertEmbeddingIndex(input.embeddings);
+  const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
+  if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
+  const solver = createPushSolver(transition, input.push);
+  const n = csr.nodeCount;
+  const itemList: number[] = [];
+  for (let v = 0; v < n; v++) if (csr.kinds[v] === KIND_ITEM) itemList.push(v);
+  const items = Uint32Array.from(itemList);
+  const popularity = new Float64Array(n);
+  for (const v of items) {
+    let count = 0;
+    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === REL_INTERACTION && csr.kinds[csr.inSources[e]!] === KIND_USER) count++;
+    popularity[v] = count;
+  }
+  const popularOrder = Uint32Array.from(itemList).sort((a, b) => popularity[b]! - popularity[a]! || a - b);
+  const base = {
+    csr,
+    transition,
+    solver,
+    options,
+    items,
+    popularity,
+    popularOrder,
+    embeddings: input.embeddings,
+    itemRows: input.embeddings ? itemRowsOf(input.embeddings, csr) : undefined,
+    labels: input.labels,
+    itemProps: input.itemProps,
+    keywords: input.names ? createKeywordMatcher(input.names) : undefined,
+    scratch: { mask: new Uint8Array(n) },
+  };
+  const strategies = {} as Record<StrategyName, Strategy>;
+  const ctx: RecommendContext = { ...base, strategies };
+  strategies.ppr = createPprStrategy(ctx);
+  strategies.embedding = createEmbeddingStrategy(ctx);
+  strategies.popular = createPopularStrategy(ctx);
+  strategies.hybrid = createHybridStrategy(ctx);
+  return ctx;
+}

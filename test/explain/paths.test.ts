@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/core/errors.ts';
+import { buildTransition } from '../../src/compute/ppr/transition.ts';
+import { INTERACTION_RELATION, type Csr } from '../../src/project/csr.ts';
+import { MOVIES, tinyCsr } from './fixtures.ts';
+import { createPathFinder } from '../../src/explain/paths.ts';
+
+const idx = (csr: Csr, id: string): number => csr.index.get(id)!;
+const names = (csr: Csr, nodes: number[]): string[] => nodes.map((v) => csr.ids[v]!);
+
+describe('path search', () => {
+  const finder = createPathFinder(MOVIES, buildTransition(MOVIES));
+  const d3 = 0.85 ** 3;
+
+  it('finds the best non-redundant paths with hand-computed scores', () => {
+    // First hop: effective weights 5−2 = 3 (Alien) and 4−2 = 2 (Brazil) → 3/5 and 2/5.
+    // W(Alien) = 5 + 5 + 1 = 11, W(Brazil) = 4 + 1 = 5, W(Ridley) = W(Sean) = 2, W(Bob) = 10; knowledge bonus 2.
+    // Brazil path: d³ · 2/5 · (1/5 · 2) · (1/2 · 2) = d³ · 0.16
+    // Alien/director: d³ · 3/5 · (1/11 · 2) · (1/2 · 2) = d³ · 6/55
+    // Alien/Bob (collaborative, effective ratings 3): d³ · 3/5 · 3/11 · 3/10 — shares Alien, so pruned by default.
+    const paths = finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'));
+    expect(paths.map((p) => names(MOVIES, p.nodes))).toEqual([
+      ['User:ann', 'Item:brazil', 'Entity:sean', 'Item:blade'],
+      ['User:ann', 'Item:alien', 'Entity:ridley', 'Item:blade'],
+    ]);
+    expect(paths[0]!.score).toBeCloseTo(d3 * 0.16, 12);
+    expect(paths[1]!.score).toBeCloseTo((d3 * 6) / 55, 12);
+    // Edges keep their stored direction.
+    expect(paths[1]!.edges.map((e) => [MOVIES.ids[e.from], MOVIES.ids[e.to], MOVIES.relations[e.relation], e.weight])).toEqual([
+      ['User:ann', 'Item:alien', INTERACTION_RELATION, 5],
+      ['Item:alien', 'Entity:ridley', 'director', 1],
+      ['Item:blade', 'Entity:ridley', 'director', 1],
+    ]);
+  });
+
+  it('allows node reuse when asked and applies the hub penalty and relation bonus', () => {
+    const all = finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxNodeReuse: 2 });
+    expect(all.map((p) => names(MOVIES, p.nodes)[2])).toEqual(['Entity:sean', 'Entity:ridley', 'User:bob']);
+    expect(all[2]!.score).toBeCloseTo(d3 * 0.6 * (3 / 11) * 0.3, 12);
+    // Entities of degree 2 above hubDegree 1: × (1/2)^0.5; the collaborative path has no entity.
+    const hubbed = finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxNodeReuse: 2, hubDegree: 1 });
+    expect(hubbed[0]!.score).toBeCloseTo(d3 * 0.16 * Math.SQRT1_2, 12);
+    // Halving the starring bonus twice (both Brazil-path knowledge edges) moves the director path first.
+    const bonus = finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { relationBonus: { starring: 0.5 } });
+    expect(names(MOVIES, bonus[0]!.nodes)[2]).toBe('Entity:ridley');
+    expect(bonus[1]!.score).toBeCloseTo(d3 * 0.16 * 0.25, 12);
+  });
+
+  it('finds 4-hop paths through entity–entity edges only when maxHops allows', () => {
+    const csr = tinyCsr(
+      [
+        ['User:u', 0],
+        ['Item:a', 1],
+        ['Item:t', 1],
+        ['Entity:r', 2],
+        ['Entity:q', 2],
+      ],
+      [INTERACTION_RELATION, 'director', 'partner', 'starring'],
+      [
+        ['User:u', 'Item:a', INTERACTION_RELATION, 5],
+        ['Item:a', 'Entity:r', 'director', 1],
+        ['Entity:r', 'Entity:q', 'partner', 1],
+        ['Item:t', 'Entity:q', 'starring', 1],
+      ],
+    );
+    const f = createPathFinder(csr, buildTransition(csr));
+    const four = f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'));
+    expect(four.map((p) => names(csr, p.nodes))).toEqual([['User:u', 'Item:a', 'Entity:r', 'Entity:q', 'Item:t']]);
+    // W(u) = 5 (first hop 3/3 = 1), W(a) = 6, W(r) = 2, W(q) = 2: d⁴ · 1 · (1/6·2) · (1/2·2) · (1/2·2)
+    expect(four[0]!.score).toBeCloseTo(0.85 ** 4 * (1 / 3), 12);
+    expect(f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'), { maxHops: 3 })).toEqual([]);
+  });
+
+  it('returns nothing for unconnected or identical ends and guards its options', () => {
+    expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'User:ann'))).toEqual([]);
+    expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxHops: 1 })).toEqual([]);
+    for (const bad of [{ maxHops: 5 }, { maxHops: 0 }, { perNode: 0 }, { damping: 0 }, { hubExponent: -1 }, { maxNodeReuse: 0 }]) {
+      expect(() => finder.find(0, 2, bad)).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    }
+    try {
+      finder.find(0, 99);
+      expect.unreachable();
+    } catch (error) {
+      expect(isAppError(error, 'BAD_REQUEST')).toBe(true);
+    }
+  });
+});
