@@ -1,0 +1,84 @@
+/**
+ * @module explain/explain
+ * One explanation: evidence → deterministic text → (optionally) the LLM's rewrite, served only when grounded.
+ * The LLM gets the facts (delimited data) and the item; its answer must name at least one evidence node and nothing
+ * from the catalogue outside the evidence (explain/grounding). An ungrounded answer is regenerated once, then the
+ * deterministic text is served. The result always says which: `source: "llm" | "template"`.
+ */
+import { log } from '../core/log.ts';
+import type { Evidence, EvidenceNode } from './evidence.ts';
+import { checkGrounding, type NameIndex } from './grounding.ts';
+import type { GuardedLlm } from './llm/client.ts';
+import { renderPrompt } from './prompt.ts';
+import { evidenceToText, type ExplanationText } from './text.ts';
+
+export const EXPLAIN_PROMPT = 'explain-recommendation.v1';
+
+export const EXPLAIN_DEFAULTS = {
+  /** LLM attempts before the template is served (the first try and one regeneration). */
+  attempts: 2,
+  maxTokens: 90,
+  temperature: 0.3,
+} as const;
+
+export interface Explanation {
+  text: string;
+  source: 'llm' | 'template';
+  /** The deterministic facts the explanation rests on. */
+  facts: string[];
+  promptVersion: string;
+  model?: string;
+  /** Why the template was served instead of the LLM's text (no LLM, timeout, not grounded, …). */
+  fallbackReason?: string;
+  cached?: boolean;
+}
+
+export interface ExplainDeps {
+  llm?: GuardedLlm;
+  /** Every catalogue title and entity name (for the grounding check). */
+  names: NameIndex;
+}
+
+/** The nodes an explanation may name: everything in the evidence subgraph, the item and the seeds. */
+export function evidenceNodes(evidence: Evidence): EvidenceNode[] {
+  const nodes = new Map<string, EvidenceNode>();
+  for (const n of [evidence.item, ...evidence.seeds, ...evidence.subgraph.nodes, ...evidence.paths.flatMap((p) => p.nodes), ...evidence.similarItems]) {
+    if (n.kind !== 'User') nodes.set(n.key, { key: n.key, kind: n.kind, label: n.label });
+  }
+  return [...nodes.values()];
+}
+
+export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, options: { cacheKey?: string; onText?: (chunk: string) => void } = {}): Promise<Explanation & { template: ExplanationText }> {
+  const template = evidenceToText(evidence);
+  const base = { facts: template.facts, promptVersion: EXPLAIN_PROMPT, template };
+  if (!deps.llm) return { ...base, text: template.text, source: 'template', fallbackReason: 'no LLM configured' };
+  const llm = deps.llm;
+  if (options.cacheKey) {
+    const hit = llm.cached(options.cacheKey);
+    if (hit !== undefined) return { ...base, text: hit, source: 'llm', model: llm.name, cached: true };
+  }
+  const allowed = evidenceNodes(evidence).map((n) => ({ key: n.key, name: n.label }));
+  const prompt = renderPrompt(EXPLAIN_PROMPT, { item: evidence.item.label, facts: template.facts.map((f) => `- ${f}`).join('\n') });
+  let reason = 'not grounded';
+  for (let attempt = 1; attempt <= EXPLAIN_DEFAULTS.attempts; attempt++) {
+    let text: string;
+    try {
+      text = await llm.complete(prompt, {
+        maxTokens: EXPLAIN_DEFAULTS.maxTokens,
+        temperature: EXPLAIN_DEFAULTS.temperature,
+        ...(options.onText ? { onText: options.onText } : {}),
+      });
+    } catch (error) {
+      reason = (error as Error).message;
+      log.warn('explain: LLM failed; serving the template', { reason });
+      break;
+    }
+    const grounding = checkGrounding(text, allowed, deps.names);
+    if (grounding.grounded) {
+      if (options.cacheKey) llm.remember(options.cacheKey, text);
+      return { ...base, text, source: 'llm', model: llm.name };
+    }
+    reason = `not grounded: ${grounding.reason}`;
+  }
+  return { ...base, text: template.text, source: 'template', model: llm.name, fallbackReason: reason };
+}

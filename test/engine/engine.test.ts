@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, withEngineUpdates } from '../../src/engine/engine.ts';
+import { buildNameIndex } from '../../src/explain/grounding.ts';
+import { GuardedLlm, type LlmClient } from '../../src/explain/llm/client.ts';
+import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
+import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+
+/** u1 rated a; u2 rated a and b; a and c share director d; item e is isolated. */
+function graph() {
+  const ids = ['User:u1', 'User:u2', 'Item:a', 'Item:b', 'Item:c', 'Entity:d', 'Item:e'];
+  const K = KIND_CODES;
+  return buildCsr({
+    ids,
+    kinds: Uint8Array.from([K.User, K.User, K.Item, K.Item, K.Item, K.Entity, K.Item]),
+    relations: ['INTERACTED', 'director'],
+    edges: {
+      src: Uint32Array.of(0, 1, 1, 2, 4),
+      dst: Uint32Array.of(2, 2, 3, 5, 5),
+      weight: Float32Array.of(5, 4, 5, 1, 1),
+      relation: Uint16Array.of(0, 0, 0, 1, 1),
+    },
+  });
+}
+const labels = new Map([
+  ['Item:a', 'Alien'],
+  ['Item:b', 'Blade Runner'],
+  ['Item:c', 'Gladiator'],
+  ['Item:e', 'Heat'],
+  ['Entity:d', 'Ridley Scott'],
+]);
+
+class ScriptedLlm implements LlmClient {
+  readonly name = 'scripted';
+  calls = 0;
+  constructor(private readonly answers: string[]) {}
+  async complete(): Promise<string> {
+    return this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
+  }
+  async close(): Promise<void> {}
+}
+
+describe('Engine', () => {
+  it('recommends unseen items and makes recorded interactions visible to the next request', async () => {
+    let engine: Engine | undefined = new Engine({ csr: graph(), labels });
+    const first = engine.recommend({ user: 'u1', k: 3, strategy: 'ppr' });
+    expect(first.items.map((i) => i.id)).not.toContain('a');
+    const store = new MemoryGraphStore();
+    await store.upsertUsers([{ id: 'u1' }, { id: 'u2' }]);
+    await store.upsertItems(['a', 'b', 'c', 'e'].map((id) => ({ id, title: labels.get(`Item:${id}`)! })));
+    const observed = withEngineUpdates(store, () => engine);
+    await observed.recordInteractions([{ eventId: 'x', userId: 'u1', itemId: 'b', kind: 'rating', rating: 5, weight: 5, ts: 1 }]);
+    expect(engine.version).toBe(1);
+    expect(engine.recommend({ user: 'u1', k: 3, strategy: 'ppr' }).items.map((i) => i.id)).not.toContain('b');
+    engine = undefined;
+  });
+
+  it('serves a grounded LLM explanation, and the template when the model names something outside the evidence', async () => {
+    const good = new ScriptedLlm(['Because you loved Alien, Gladiator by the same director Ridley Scott should suit you.']);
+    const engine = new Engine({ csr: graph(), labels, llm: new GuardedLlm(good) });
+    const explained = await engine.explain({ user: 'u1', item: 'c' }, 'text');
+    expect(explained.explanation).toMatchObject({ source: 'llm', model: 'scripted' });
+    expect(explained.evidence!.paths.length).toBeGreaterThan(0);
+    // Cached: the second call does not ask the model again.
+    await engine.explain({ user: 'u1', item: 'c' }, 'text');
+    expect(good.calls).toBe(1);
+
+    const bad = new ScriptedLlm(['You will love Heat, a classic.', 'Heat is great.']);
+    const strict = new Engine({ csr: graph(), labels, llm: new GuardedLlm(bad) });
+    const fallback = await strict.explain({ user: 'u1', item: 'c' }, 'text');
+    expect(fallback.explanation!.source).toBe('template');
+    expect(fallback.explanation!.text).toContain('Ridley Scott');
+    expect(bad.calls).toBe(2); // regenerated once, then the template
+  });
+
+  it('without an LLM serves the template; explain=paths gives evidence only', async () => {
+    const engine = new Engine({ csr: graph(), labels });
+    expect((await engine.explain({ user: 'u1', item: 'c' }, 'text')).explanation).toMatchObject({ source: 'template', fallbackReason: 'no LLM configured' });
+    const paths = await engine.explain({ user: 'u1', item: 'c' }, 'paths');
+    expect(paths.explanation).toBeUndefined();
+    expect(paths.evidence!.item.label).toBe('Gladiator');
+    expect(buildNameIndex([{ key: 'x', name: 'Heat (1995)' }]).byName.has('heat')).toBe(true);
+  });
+});
