@@ -6,8 +6,9 @@
  *
  * - requestTime: the push solver (one reused scratch), timed per query from seed vector to top-20 ids; overlap = the
  *   share of its top-20 unseen items found in the top-20 unseen items of exact PPR at tolerance 1e-10.
- * - exact: power iteration at the default tolerance; ms per iteration vs. the memory-traffic bound of
- *   `compute/bandwidth` (compulsory bytes per iteration / native copy bandwidth).
+ * - exact: power iteration at the default tolerance, on the kernel production uses (`kernel: 'auto'`, reported as
+ *   `exact.kernel`: `wasm` where WebAssembly exists); ms per iteration vs. the memory-traffic bound of
+ *   `compute/bandwidth` (compulsory bytes of one fused step / native copy bandwidth).
  * - batched: every user's seed vector through the interleaved batched solver.
  *
  * `--source neo4j` (default) projects the bench Neo4j (port 7689; ML-100K + DBpedia loaded first when absent).
@@ -125,7 +126,7 @@ export const PPR_BENCH_DEFAULTS: PprBenchOptions = {
 export interface PprBenchResult {
   requestTime: { method: 'push'; p50Ms: number; p99Ms: number; top20Overlap: number; minOverlap: number; meanWork: number };
   walk?: { p50Ms: number; p99Ms: number; top20Overlap: number };
-  exact: { msPerIteration: number; boundMsPerIteration: number; fractionOfBandwidthBound: number; medianMsPerQuery: number; meanIterations: number };
+  exact: { kernel: string; msPerIteration: number; boundMsPerIteration: number; fractionOfBandwidthBound: number; medianMsPerQuery: number; meanIterations: number };
   batched: { seedsPerSecond: number; singleSeedsPerSecond: number; columns: number; users: number };
   graph: { nodes: number; edges: number; nnz: number };
   bandwidth: { copyGBps: number; jsReadGBps: number };
@@ -207,6 +208,7 @@ export async function runPprBench(csr: Csr, options: Partial<PprBenchOptions> = 
   const exactTimes: number[] = [];
   let iterations = 0;
   let totalMs = 0;
+  let kernel = '';
   for (const u of users.slice(0, 10)) exactPprRun(t, seedsOf.get(u)!, { damping: o.damping });
   for (const u of users) {
     const t0 = performance.now();
@@ -215,6 +217,7 @@ export async function runPprBench(csr: Csr, options: Partial<PprBenchOptions> = 
     exactTimes.push(ms);
     totalMs += ms;
     iterations += run.iterations;
+    kernel = run.kernel;
   }
   exactTimes.sort((a, b) => a - b);
   const msPerIteration = totalMs / iterations;
@@ -224,6 +227,7 @@ export async function runPprBench(csr: Csr, options: Partial<PprBenchOptions> = 
   const bytes = pprIterationBytes({ nodeCount: t.nodeCount, nnz, dangling: t.dangling.length, seeds: Math.round(meanSeeds) });
   const boundMsPerIteration = (bytes / bandwidth.copyBytesPerSecond) * 1e3;
   const exact = {
+    kernel,
     msPerIteration: round(msPerIteration),
     boundMsPerIteration: round(boundMsPerIteration),
     fractionOfBandwidthBound: round(boundMsPerIteration / msPerIteration),

@@ -8,16 +8,21 @@
  * over a Float64Array (counts bytes read) — the best of several repeats each. The copy is the hardware's streaming
  * rate; the JS loop is what a single-threaded typed-array kernel can pull through.
  *
- * `pprIterationBytes` counts the compulsory traffic of one `powerStep` (exact.ts), every array touched once:
+ * `pprIterationBytes` counts the compulsory traffic of one fused power step (`exact.ts`; `batched.ts` with k
+ * interleaved columns), every array touched once:
  *
- *     12 · nnz          neighbors (u32) + weights (f64) of the undirected adjacency, streamed once
- *   + 60 · n            y = x / W: read x, read 1/W, write y (24) · row pointers (4) · gather y at least once (8)
- *                       · write next (8) · L1 change: read next and x (16)
- *   + 12 · dangling     dangling-node list (u32) and its x values (f64)
- *   + 20 · seeds        seed nodes (u32), weights (f64) and the read-modify-write of next (8)
+ *     12 · nnz             neighbors (u32) + weights (f64) of the undirected adjacency, streamed once
+ *   + (12 + 32·k) · n      row pointers (4) and 1/W (8) once per row; per column: gather y at least once (8), read x
+ *                          for the L1 change (8), write next (8), write next step's y = next/W (8)
+ *   + (4 + 8·k) · dangling dangling-node list (u32) and its x values (f64)
+ *   + 12 · k · seeds       per column: its seed nodes (u32) and weights (f64), read in the pass
  *
- * For the batched kernel with k columns the vectors grow k-fold while the adjacency is read once:
- * `12·nnz + (4 + 56·k)·n + …`. Gathers of y beyond the first touch are assumed to hit cache (y is n or n·k doubles).
+ * (Before the passes were fused — a y = x/W pass, the pull pass, a seed read-modify-write and an L1 pass — the
+ * count was 12·nnz + (4 + 56·k)·n + (4 + 8·k)·dangling + (4 + 16·k)·seeds. Fusing saves, per column, the second
+ * read of x, the re-read of next for the change and the per-column read of 1/W (24·n), and the read-modify-write of
+ * next at each seed (8 per seed); 1/W is now read once per row (8·n). For one column: 60·n → 44·n.) Gathers of y
+ * beyond the first touch are assumed to hit cache
+ * (y is n or n·k doubles).
  *
  * @example
  * const bw = measureBandwidth();
@@ -82,13 +87,13 @@ export interface PprIterationShape {
   nnz: number;
   /** Dangling nodes. [0] */
   dangling?: number;
-  /** Seed nodes. [0] */
+  /** Seed nodes (of each column). [0] */
   seeds?: number;
   /** Interleaved columns (batched kernel). [1] */
   columns?: number;
 }
 
-/** Compulsory bytes one exact PPR iteration moves (formula in the module header). */
+/** Compulsory bytes one fused PPR iteration moves (formula in the module header). */
 export function pprIterationBytes(shape: PprIterationShape): number {
   const { nodeCount: n, nnz } = shape;
   const k = shape.columns ?? 1;
@@ -97,5 +102,5 @@ export function pprIterationBytes(shape: PprIterationShape): number {
   if (![n, nnz, k, dangling, seeds].every((v) => Number.isInteger(v) && v >= 0) || k < 1) {
     throw new AppError('BAD_REQUEST', 'compute/bandwidth: counts must be integers ≥ 0 (columns ≥ 1)');
   }
-  return 12 * nnz + (4 + 56 * k) * n + (4 + 8 * k) * dangling + (4 + 16 * k) * seeds;
+  return 12 * nnz + (12 + 32 * k) * n + (4 + 8 * k) * dangling + 12 * k * seeds;
 }

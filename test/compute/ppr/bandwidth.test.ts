@@ -4,11 +4,14 @@ import { isAppError } from '../../../src/core/errors.ts';
 import { measureBandwidth, pprIterationBytes } from '../../../src/compute/bandwidth.ts';
 
 describe('pprIterationBytes', () => {
-  it('counts 12 bytes per adjacency entry and 60 per node for one column', () => {
-    expect(pprIterationBytes({ nodeCount: 10, nnz: 100 })).toBe(1200 + 600);
-    expect(pprIterationBytes({ nodeCount: 10, nnz: 100, dangling: 2, seeds: 3 })).toBe(1200 + 600 + 24 + 60);
-    // 8 columns: adjacency once, vectors 8-fold.
-    expect(pprIterationBytes({ nodeCount: 10, nnz: 100, columns: 8 })).toBe(1200 + (4 + 56 * 8) * 10);
+  it('counts 12 bytes per adjacency entry and 44 per node for one column (fused step)', () => {
+    // per node: row pointer 4 + 1/W 8 + gather y 8 + read x 8 + write next 8 + write next y 8
+    expect(pprIterationBytes({ nodeCount: 10, nnz: 100 })).toBe(1200 + 440);
+    // dangling: index 4 + x 8; seeds: node 4 + weight 8
+    expect(pprIterationBytes({ nodeCount: 10, nnz: 100, dangling: 2, seeds: 3 })).toBe(1200 + 440 + 24 + 36);
+    // 8 columns: adjacency, row pointers and 1/W once; the four vectors and the seed lists 8-fold.
+    expect(pprIterationBytes({ nodeCount: 10, nnz: 100, columns: 8 })).toBe(1200 + (12 + 32 * 8) * 10);
+    expect(pprIterationBytes({ nodeCount: 10, nnz: 100, dangling: 1, seeds: 2, columns: 8 })).toBe(1200 + 2680 + (4 + 64) + 12 * 8 * 2);
   });
 
   it('guards its inputs', () => {

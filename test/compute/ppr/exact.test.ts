@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/compute/rng.ts';
-import { exactPpr, exactPprRun, PPR_DEFAULTS } from '../../../src/compute/ppr/exact.ts';
+import { exactPpr, exactPprRun, powerStep, PPR_DEFAULTS } from '../../../src/compute/ppr/exact.ts';
 import { denseSeeds, makeSeedVector, type SeedVector } from '../../../src/compute/ppr/seed-vector.ts';
-import { buildTransition } from '../../../src/compute/ppr/transition.ts';
+import { buildTransition, type Transition } from '../../../src/compute/ppr/transition.ts';
 import { buildCsr, INTERACTION_RELATION, type Csr } from '../../../src/project/csr.ts';
 
 function expectCode(fn: () => unknown, code: string): void {
@@ -145,10 +145,13 @@ describe('exactPpr', () => {
         const t = buildTransition(csr, opt);
         const seeds = randomSeeds(100 * g + k, csr.nodeCount);
         const d = [0.85, 0.5, 0.95][k]!;
-        const run = exactPprRun(t, seeds, { damping: d, tolerance: 1e-13, maxIterations: 2000 });
         const want = densePpr(csr, opt.rw, denseSeeds(seeds, csr.nodeCount), d);
-        for (let v = 0; v < csr.nodeCount; v++) expect(Math.abs(run.scores[v]! - want[v]!)).toBeLessThan(1e-9);
-        expect(run.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+        for (const kernel of ['wasm', 'js'] as const) {
+          const run = exactPprRun(t, seeds, { damping: d, tolerance: 1e-13, maxIterations: 2000, kernel });
+          expect(run.kernel).toBe(kernel);
+          for (let v = 0; v < csr.nodeCount; v++) expect(Math.abs(run.scores[v]! - want[v]!)).toBeLessThan(1e-9);
+          expect(run.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+        }
         compared++;
       }
     }
@@ -165,10 +168,60 @@ describe('exactPpr', () => {
     expect(tight.delta).toBeLessThan(1e-12);
   });
 
-  it('throws NOT_CONVERGED with maxIterations: 0 or too few iterations', () => {
+  it('throws NOT_CONVERGED with maxIterations: 0 or too few iterations, on both kernels', () => {
     const t = buildTransition(randomGraph(5));
-    expectCode(() => exactPpr(t, makeSeedVector([0]), { maxIterations: 0 }), 'NOT_CONVERGED');
-    expectCode(() => exactPpr(t, makeSeedVector([0]), { maxIterations: 2, tolerance: 1e-15 }), 'NOT_CONVERGED');
+    for (const kernel of ['auto', 'wasm', 'js'] as const) {
+      expectCode(() => exactPpr(t, makeSeedVector([0]), { maxIterations: 0, kernel }), 'NOT_CONVERGED');
+      expectCode(() => exactPpr(t, makeSeedVector([0]), { maxIterations: 2, tolerance: 1e-15, kernel }), 'NOT_CONVERGED');
+    }
+  });
+
+  /** The multi-pass reference: powerStep until the change falls below the tolerance. */
+  function referenceRun(t: Transition, seeds: SeedVector, d: number, tolerance: number): { scores: Float64Array; iterations: number; delta: number } {
+    let x: Float64Array = denseSeeds(seeds, t.nodeCount);
+    let next: Float64Array = new Float64Array(t.nodeCount);
+    const y = new Float64Array(t.nodeCount);
+    for (let it = 1; it <= 5000; it++) {
+      const delta = powerStep(t, seeds, d, x, next, y);
+      [x, next] = [next, x];
+      if (delta < tolerance) return { scores: x, iterations: it, delta };
+    }
+    throw new Error('reference did not converge');
+  }
+
+  it('fused wasm and js kernels return the bits of the multi-pass reference step', () => {
+    let checked = 0;
+    for (let g = 1; g <= 20; g++) {
+      const csr = randomGraph(g);
+      const t = buildTransition(csr, { relationWeights: { subject: 0 } }); // more dangling nodes
+      const n = csr.nodeCount;
+      // seeds on the first and the last node (a dangling one), a random set, and every node
+      const seedSets = [makeSeedVector([0, n - 1], [1, 3]), randomSeeds(7 * g, n), makeSeedVector(Array.from({ length: n }, (_, i) => i))];
+      for (const seeds of seedSets) {
+        const want = referenceRun(t, seeds, 0.85, 1e-12);
+        for (const kernel of ['wasm', 'js'] as const) {
+          const run = exactPprRun(t, seeds, { tolerance: 1e-12, maxIterations: 5000, kernel });
+          expect(run.iterations, `graph ${g} ${kernel}`).toBe(want.iterations);
+          expect(run.delta).toBe(want.delta);
+          expect([...run.scores]).toEqual([...want.scores]);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBe(60);
+  });
+
+  it('reuses one transition across queries without leaking state between them', () => {
+    const t = buildTransition(randomGraph(11));
+    const a = makeSeedVector([1, 2]);
+    const b = makeSeedVector([0]);
+    const first = exactPpr(t, a, { tolerance: 1e-12 });
+    const other = exactPpr(t, b, { tolerance: 1e-12 });
+    const again = exactPpr(t, a, { tolerance: 1e-12 });
+    expect([...again]).toEqual([...first]);
+    expect(again).not.toBe(first); // results are copies, not views of the kernel's scratch
+    expect([...other]).not.toEqual([...first]);
+    expect(exactPprRun(t, a).kernel).toBe('wasm'); // auto picks wasm where WebAssembly exists (Node 20)
   });
 
   it('guards options and seeds', () => {
@@ -176,6 +229,7 @@ describe('exactPpr', () => {
     expectCode(() => exactPpr(t, makeSeedVector([0]), { damping: 1 }), 'BAD_REQUEST');
     expectCode(() => exactPpr(t, makeSeedVector([0]), { tolerance: 0 }), 'BAD_REQUEST');
     expectCode(() => exactPpr(t, makeSeedVector([0]), { maxIterations: 1.5 }), 'BAD_REQUEST');
+    expectCode(() => exactPpr(t, makeSeedVector([0]), { kernel: 'gpu' as 'js' }), 'BAD_REQUEST');
     expectCode(() => exactPpr(t, makeSeedVector([t.nodeCount + 3])), 'BAD_REQUEST');
     expectCode(() => exactPpr(t, { nodes: Uint32Array.of(0), weights: Float64Array.of(0.5) }), 'BAD_REQUEST');
     expect(PPR_DEFAULTS.damping).toBe(0.85);
