@@ -80,7 +80,7 @@ export const NodeRefBody = z
   .transform((r): NodeRef => ({ kind: KIND_BY_NAME[r.kind]!, id: r.id }));
 
 /** Integer from a query string: digits only (no `1e3`, `0x10`, `1.0`), then bounds. */
-function queryInt(min: number, max: number, fallback: number, description: string) {
+export function queryInt(min: number, max: number, fallback: number, description: string) {
   return z
     .preprocess((v) => (typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max))
     .default(fallback)

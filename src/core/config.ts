@@ -42,10 +42,34 @@ export const ConfigSchema = z.object({
     maxSubgraphNodes: z.number().int().min(1),
     maxSeeds: z.number().int().min(1),
     maxBatch: z.number().int().min(1),
+    /** Largest `k` of a recommendation request. */
+    maxK: z.number().int().min(1).max(1000),
   }),
   ingest: z.object({
     /** Rows per write transaction. */
     batchSize: z.number().int().min(1).max(100_000),
+  }),
+  train: z.object({
+    /** LightGCN epochs at start (`npm start`) when no artifact matches the data. */
+    epochs: z.number().int().min(0),
+    /** Wall-clock cap of that training, seconds. */
+    maxSeconds: z.number().positive(),
+  }),
+  llm: z.object({
+    /** `auto`: an endpoint when LLM_BASE_URL is set, else the local GGUF when present, else none (template text). */
+    provider: z.enum(['auto', 'openai', 'local', 'none']),
+    /** OpenAI-compatible API root, e.g. http://localhost:11434/v1 (Ollama). */
+    baseUrl: z.string(),
+    model: z.string(),
+    apiKey: z.string(),
+    /** GGUF file for the in-process model. */
+    modelPath: z.string(),
+    /** Deadline of one completion, ms. */
+    timeoutMs: z.number().int().min(100),
+    /** Completions at once (the local model runs one at a time). */
+    maxConcurrency: z.number().int().min(1).max(64),
+    /** CPU threads of the local model. */
+    threads: z.number().int().min(1).max(64),
   }),
   data: z.object({
     /** Dataset loaded by `npm start` into an empty database; empty = the seeded demo catalogue. */
@@ -80,8 +104,20 @@ export const DEFAULTS: Config = {
     maxSubgraphNodes: 500,
     maxSeeds: 50,
     maxBatch: 1000,
+    maxK: 100,
   },
   ingest: { batchSize: 5000 },
+  train: { epochs: 300, maxSeconds: 90 },
+  llm: {
+    provider: 'auto',
+    baseUrl: '',
+    model: '',
+    apiKey: '',
+    modelPath: '.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf',
+    timeoutMs: 20_000,
+    maxConcurrency: 1,
+    threads: 1,
+  },
   data: { path: '', demoSeed: 42 },
 };
 
@@ -99,6 +135,16 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['api.port', 'PORT', 'int'],
   ['api.host', 'HOST', 'string'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
+  ['train.epochs', 'GRAPHREC_TRAIN_EPOCHS', 'int'],
+  ['train.maxSeconds', 'GRAPHREC_TRAIN_MAX_SECONDS', 'number'],
+  ['llm.provider', 'LLM_PROVIDER', 'string'],
+  ['llm.baseUrl', 'LLM_BASE_URL', 'string'],
+  ['llm.model', 'LLM_MODEL', 'string'],
+  ['llm.apiKey', 'LLM_API_KEY', 'string'],
+  ['llm.modelPath', 'LLM_MODEL_PATH', 'string'],
+  ['llm.timeoutMs', 'LLM_TIMEOUT_MS', 'int'],
+  ['llm.maxConcurrency', 'LLM_MAX_CONCURRENCY', 'int'],
+  ['llm.threads', 'LLM_THREADS', 'int'],
   ['data.path', 'GRAPHREC_DATA', 'string'],
   ['data.demoSeed', 'GRAPHREC_DEMO_SEED', 'int'],
 ];

@@ -149,6 +149,32 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
   });
 }
 
+/** Display names by node key: item titles and entity names (users are shown by id). */
+export async function readLabels(db: Database, options: ProjectionOptions = {}): Promise<Map<string, string>> {
+  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
+  const labels = new Map<string, string>();
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  try {
+    for (const kind of ['Item', 'Entity'] as const) {
+      const statement = render(cypher('read', 'projection-labels'), { label: kind });
+      let after = '';
+      for (;;) {
+        const result = await session.executeRead((tx) => tx.run(statement, { after, page: int(pageSize) }));
+        for (const r of result.records) {
+          after = String(r.get('id'));
+          labels.set(nodeKey(kind, after), String(r.get('label')));
+        }
+        if (result.records.length < pageSize) break;
+      }
+    }
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+  return labels;
+}
+
 /** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */
 export async function projectDatabase(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; fromSnapshot: boolean }> {
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;

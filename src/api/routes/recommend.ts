@@ -1,0 +1,188 @@
+/**
+ * @module api/routes/recommend
+ * The explainable recommendation endpoints. They call the same `Engine.recommend` as the CLI and the evaluation
+ * harness. `explain=none` returns the ranking alone, `paths` adds each item's evidence subgraph and ranked paths,
+ * `text` adds the explanation (LLM when grounded, else the deterministic text; `source` says which). While the engine
+ * is not built yet (data loading, training) they answer 503.
+ */
+import type { Express, Request, Response } from 'express';
+import { z } from 'zod';
+import { evidenceToText } from '../../explain/text.ts';
+import type { Engine, ExplainMode } from '../../engine/engine.ts';
+import { AppError } from '../../core/errors.ts';
+import { defineRoute, type AppDeps, type Route } from '../route.ts';
+import { IdSchema, NodeRefBody, queryInt, STRING_LIMITS } from '../schemas.ts';
+
+const StrategySchema = z.enum(['hybrid', 'ppr', 'embedding', 'popular']).default('hybrid').describe('Candidate strategy; hybrid fuses the others.');
+const ExplainSchema = z.enum(['none', 'paths', 'text']).default('none').describe('none: ranking only; paths: + evidence subgraph; text: + explanation.');
+
+const EvidenceNodeSchema = z.object({ key: z.string(), kind: z.enum(['User', 'Item', 'Entity']), label: z.string() });
+const EvidenceEdgeSchema = z.object({ from: z.string(), to: z.string(), relation: z.string(), weight: z.number() });
+const EvidenceSchema = z.object({
+  user: EvidenceNodeSchema.nullable(),
+  seeds: z.array(EvidenceNodeSchema),
+  item: EvidenceNodeSchema,
+  paths: z.array(z.object({ nodes: z.array(EvidenceNodeSchema), edges: z.array(EvidenceEdgeSchema), score: z.number() })),
+  similarItems: z.array(EvidenceNodeSchema.extend({ score: z.number(), sharedUsers: z.number(), sharedEntities: z.number(), weight: z.number().optional() })),
+  similarUsers: z.array(EvidenceNodeSchema.extend({ score: z.number(), sharedItems: z.number(), weight: z.number() })),
+  subgraph: z.object({ nodes: z.array(EvidenceNodeSchema), edges: z.array(EvidenceEdgeSchema) }),
+});
+const ExplanationSchema = z.object({
+  text: z.string(),
+  source: z.enum(['llm', 'template']),
+  facts: z.array(z.string()),
+  promptVersion: z.string(),
+  model: z.string().optional(),
+  fallbackReason: z.string().optional(),
+  cached: z.boolean().optional(),
+});
+const RecommendationSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  title: z.string().optional(),
+  score: z.number(),
+  rank: z.number().int(),
+  sources: z.object({ ppr: z.number().optional(), embedding: z.number().optional(), popular: z.number().optional() }),
+  via: z.string(),
+  evidence: EvidenceSchema.optional(),
+  explanation: ExplanationSchema.optional(),
+});
+const RecommendationsResponse = z.object({
+  strategy: z.string(),
+  fallbackUsed: z.boolean(),
+  fallbacks: z.array(z.string()),
+  seeds: z.array(z.string()),
+  graphVersion: z.number().int(),
+  items: z.array(RecommendationSchema),
+});
+
+function engineOf(get: () => Engine | undefined): Engine {
+  const engine = get();
+  if (!engine) throw new AppError('UNAVAILABLE', 'recommendations: the engine is still starting (data loading or training)');
+  return engine;
+}
+
+async function withExplanations(engine: Engine, who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] }, result: ReturnType<Engine['recommend']>, mode: ExplainMode) {
+  const items = await Promise.all(
+    result.items.map(async (item) => {
+      const explained = await engine.explain({ ...who, item: item.id }, mode);
+      return { ...item, ...explained };
+    }),
+  );
+  return { strategy: result.strategy, fallbackUsed: result.fallbackUsed, fallbacks: result.fallbacks, seeds: result.seeds, graphVersion: engine.version, items };
+}
+
+export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefined }): Route[] {
+  const maxK = deps.cfg.api.maxK;
+  const k = queryInt(1, maxK, Math.min(10, maxK), `Items per page, 1..${maxK}.`);
+  const offset = queryInt(0, 10_000, 0, 'Items to skip, 0..10000.');
+  const entityList = z
+    .string()
+    .max(STRING_LIMITS.id * 10)
+    .transform((s) => s.split(',').filter(Boolean))
+    .optional()
+    .describe('Comma-separated entity ids the items must all link to (e.g. a genre, a director).');
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/users/:id/recommendations',
+      operationId: 'recommendForUser',
+      tag: 'recommendations',
+      summary: "A user's top-k unseen items, optionally with evidence and explanations.",
+      params: z.object({ id: IdSchema }),
+      query: z.object({
+        k,
+        offset,
+        strategy: StrategySchema,
+        explain: ExplainSchema,
+        entity: entityList,
+        diversity: z.coerce.number().min(0).max(1).default(0).describe('MMR trade-off λ in [0, 1]; 0 = off.'),
+      }),
+      response: RecommendationsResponse,
+      errors: [404, 503],
+      handler: async ({ params, query }) => {
+        const engine = engineOf(deps.engine);
+        const result = engine.recommend({
+          user: params.id,
+          k: query.k,
+          offset: query.offset,
+          strategy: query.strategy,
+          diversity: query.diversity,
+          ...(query.entity?.length ? { filters: { entity: query.entity } } : {}),
+        });
+        return withExplanations(engine, { user: params.id }, result, query.explain);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/recommendations',
+      operationId: 'recommendColdStart',
+      tag: 'recommendations',
+      summary: 'Cold start: recommendations from a few seed items/entities and/or free-text keywords.',
+      body: z
+        .strictObject({
+          seeds: z.array(NodeRefBody).max(deps.cfg.api.maxSeeds).default([]),
+          keywords: z.string().max(1000).optional(),
+          k: z.number().int().min(1).max(maxK).default(Math.min(10, maxK)),
+          offset: z.number().int().min(0).max(10_000).default(0),
+          strategy: z.enum(['hybrid', 'ppr', 'popular']).default('ppr'),
+          explain: ExplainSchema,
+        })
+        .refine((b) => b.seeds.length > 0 || (b.keywords ?? '').trim() !== '', 'give seeds and/or keywords'),
+      response: RecommendationsResponse,
+      errors: [404, 503],
+      handler: async ({ body }) => {
+        const engine = engineOf(deps.engine);
+        const result = engine.recommend({ seeds: body.seeds, ...(body.keywords ? { keywords: body.keywords } : {}), k: body.k, offset: body.offset, strategy: body.strategy });
+        const seeds = result.seeds.map((key) => {
+          const at = key.indexOf(':');
+          return { kind: key.slice(0, at) as 'Item' | 'Entity', id: key.slice(at + 1) };
+        });
+        return withExplanations(engine, { seeds }, result, body.explain);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/users/:id/recommendations/:itemId/explanation',
+      operationId: 'explainRecommendation',
+      tag: 'recommendations',
+      summary: 'Why an item suits a user: evidence subgraph, ranked paths and the explanation.',
+      params: z.object({ id: IdSchema, itemId: IdSchema }),
+      response: z.object({ evidence: EvidenceSchema, explanation: ExplanationSchema }),
+      errors: [404, 503],
+      handler: async ({ params }) => {
+        const engine = engineOf(deps.engine);
+        const { evidence, explanation } = await engine.explain({ user: params.id, item: params.itemId }, 'text');
+        return { evidence: evidence!, explanation: explanation! };
+      },
+    }),
+  ];
+}
+
+/**
+ * `GET /v1/users/:id/recommendations/:itemId/explanation/stream` (server-sent events): `evidence` at once (the
+ * subgraph, paths and the deterministic facts), then `explanation` when the model is done (or the template), then
+ * `end`. Errors arrive as an `error` event with `{error: {code, message}}`.
+ */
+export function mountExplanationStream(app: Express, getEngine: () => Engine | undefined): void {
+  app.get('/v1/users/:id/recommendations/:itemId/explanation/stream', async (req: Request, res: Response) => {
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.flushHeaders();
+    try {
+      const user = IdSchema.parse(req.params.id);
+      const item = IdSchema.parse(req.params.itemId);
+      const engine = engineOf(getEngine);
+      const evidence = engine.evidence({ user, item });
+      send('evidence', { evidence, facts: evidenceToText(evidence).facts });
+      const { explanation } = await engine.explain({ user, item }, 'text');
+      send('explanation', explanation);
+    } catch (error) {
+      const e = error instanceof AppError ? error : error instanceof z.ZodError ? new AppError('BAD_REQUEST', 'invalid id') : new AppError('INTERNAL', 'internal error');
+      send('error', { error: { code: e.code, message: e.message } });
+    } finally {
+      send('end', {});
+      res.end();
+    }
+  });
+}

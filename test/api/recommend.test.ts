@@ -1,0 +1,111 @@
+/**
+ * The recommendation routes on an engine built from a small hand-made graph (no LLM: template explanations).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.ts';
+import { mountExplanationStream, recommendRoutes } from '../../src/api/routes/recommend.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
+import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+
+const servers: Server[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+function engine(): Engine {
+  const K = KIND_CODES;
+  const ids = ['User:u1', 'User:u2', 'User:u3', 'Item:a', 'Item:b', 'Item:c', 'Item:d', 'Entity:rs'];
+  const csr = buildCsr({
+    ids,
+    kinds: Uint8Array.from([K.User, K.User, K.User, K.Item, K.Item, K.Item, K.Item, K.Entity]),
+    relations: ['INTERACTED', 'director'],
+    // u1: a; u2: a, b; u3: b, c; a and d directed by rs
+    edges: {
+      src: Uint32Array.of(0, 1, 1, 2, 2, 3, 6),
+      dst: Uint32Array.of(3, 3, 4, 4, 5, 7, 7),
+      weight: Float32Array.of(5, 4, 5, 4, 5, 1, 1),
+      relation: Uint16Array.of(0, 0, 0, 0, 0, 1, 1),
+    },
+  });
+  const labels = new Map([
+    ['Item:a', 'Alien'],
+    ['Item:b', 'Blade Runner'],
+    ['Item:c', 'Casablanca'],
+    ['Item:d', 'Gladiator'],
+    ['Entity:rs', 'Ridley Scott'],
+  ]);
+  return new Engine({ csr, labels });
+}
+
+async function serve(getEngine: () => Engine | undefined) {
+  const cfg = loadConfig({ env: {} });
+  const store = new MemoryGraphStore();
+  const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: getEngine }), mount: (a) => mountExplanationStream(a, getEngine) });
+  const server = createServer(app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(base + path, init);
+    const text = await res.text();
+    return { status: res.status, text, body: (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
+}
+
+describe('recommendation routes', () => {
+  it('returns k unseen items, with evidence and a template explanation when asked', async () => {
+    const get = await serve(engine);
+    const plain = await get('/v1/users/u1/recommendations?k=3&strategy=ppr');
+    expect(plain.status).toBe(200);
+    const items = plain.body!.items as Array<{ id: string; rank: number; evidence?: unknown }>;
+    expect(items).toHaveLength(3);
+    expect(items.map((i) => i.id)).not.toContain('a');
+    expect(items.map((i) => i.rank)).toEqual([1, 2, 3]);
+    expect(items[0]!.evidence).toBeUndefined();
+
+    const explained = await get('/v1/users/u1/recommendations?k=3&explain=text');
+    const first = (explained.body!.items as Array<{ id: string; evidence: { paths: unknown[] }; explanation: { source: string; text: string } }>).find((i) => i.id === 'd')!;
+    expect(first.explanation.source).toBe('template');
+    expect(first.explanation.text).toContain('Ridley Scott');
+    expect(first.evidence.paths.length).toBeGreaterThan(0);
+  });
+
+  it('answers 404 for an unknown user, 400 for bad input, 503 while the engine starts', async () => {
+    const get = await serve(engine);
+    expect((await get('/v1/users/nobody/recommendations')).status).toBe(404);
+    expect((await get('/v1/users/u1/recommendations?k=0')).status).toBe(400);
+    expect((await get('/v1/users/u1/recommendations?k=abc')).status).toBe(400);
+    expect((await get('/v1/users/u1/recommendations?explain=everything')).status).toBe(400);
+    const starting = await serve(() => undefined);
+    const reply = await starting('/v1/users/u1/recommendations');
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+  });
+
+  it('serves cold start from seeds and keywords, and rejects an empty request', async () => {
+    const get = await serve(engine);
+    const post = (body: unknown) => get('/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const fromSeed = await post({ seeds: [{ kind: 'entity', id: 'rs' }], k: 2 });
+    expect(fromSeed.status).toBe(200);
+    expect((fromSeed.body!.items as Array<{ id: string }>).map((i) => i.id)).toEqual(expect.arrayContaining(['a', 'd']));
+    const fromWords = await post({ keywords: 'ridley scott', k: 2 });
+    expect(fromWords.status).toBe(200);
+    expect(fromWords.body!.seeds).toEqual(['Entity:rs']);
+    expect((await post({ k: 2 })).status).toBe(400);
+  });
+
+  it('explains one pair as JSON and as a server-sent event stream', async () => {
+    const get = await serve(engine);
+    const json = await get('/v1/users/u1/recommendations/d/explanation');
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ explanation: { source: 'template' }, evidence: { item: { key: 'Item:d', label: 'Gladiator' } } });
+    const stream = await get('/v1/users/u1/recommendations/d/explanation/stream');
+    const events = [...stream.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(events).toEqual(['evidence', 'explanation', 'end']);
+    const missing = await get('/v1/users/nobody/recommendations/d/explanation/stream');
+    expect(missing.text).toContain('event: error');
+    expect(missing.text).toContain('NOT_FOUND');
+  });
+});
