@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/core/errors.ts';
 import {
   addInteractions,
   assertValidCsr,
@@ -18,6 +17,7 @@ import {
   type Csr,
   type EdgeList,
 } from '../../src/project/csr.ts';
+import { expectCode } from '../helpers/errors.ts';
 
 function edges(list: Array<[number, number, number, number]>): EdgeList {
   return {
@@ -44,17 +44,6 @@ function smallGraph(): Csr {
       [2, 5, 1, 1],
     ]),
   });
-}
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
 }
 
 /** Out and in edges as sorted tuples, to compare two CSRs independently of layout. */

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/compute/rng.ts';
 import { exactPpr, exactPprRun, powerStep, PPR_DEFAULTS } from '../../../src/compute/ppr/exact.ts';
 import { denseSeeds, makeSeedVector, type SeedVector } from '../../../src/compute/ppr/seed-vector.ts';
 import { buildTransition, type Transition } from '../../../src/compute/ppr/transition.ts';
 import { buildCsr, INTERACTION_RELATION, type Csr } from '../../../src/project/csr.ts';
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
-}
+import { expectCode } from '../../helpers/errors.ts';
 
 function graph(n: number, list: Array<[number, number, number, number]>, relations = [INTERACTION_RELATION, 'director', 'subject']): Csr {
   return buildCsr({

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../src/core/errors.ts';
 import { assertSeeds, makeSeedVector } from '../../../src/compute/ppr/seed-vector.ts';
 import { historyWeights, seedsFromCsrHistory, seedsFromHistory, seedsFromNodes, seenItems } from '../../../src/compute/ppr/seeds.ts';
 import { buildCsr, INTERACTION_RELATION } from '../../../src/project/csr.ts';
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
-}
+import { expectCode } from '../../helpers/errors.ts';
 
 // Keys as project/load.ts writes them.
 const csr = buildCsr({
