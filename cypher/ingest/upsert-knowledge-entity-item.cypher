@@ -1,12 +1,12 @@
-// Entity→Item knowledge edges: writes the rows whose ends exist (one edge per key) and returns the others.
+// Entity→Item knowledge edges: writes the rows whose ends exist (one edge per key; the pattern names the relation too, so a key
+// shared by two different edges fails on the unique constraint) and returns the others.
 UNWIND $rows AS row
 OPTIONAL MATCH (h:Entity {id: row.headId})
 OPTIONAL MATCH (t:Item {id: row.tailId})
 CALL (row, h, t) {
   WITH row, h, t
   WHERE h IS NOT NULL AND t IS NOT NULL
-  MERGE (h)-[r:RELATED {key: row.key}]->(t)
-  SET r.relation = row.relation
+  MERGE (h)-[:RELATED {key: row.key, relation: row.relation}]->(t)
 }
 WITH row, h, t
 WHERE h IS NULL OR t IS NULL

@@ -4,7 +4,7 @@
  * `executeRead` (so a `neo4j://` cluster routes them to readers) and writes through `executeWrite`, every statement
  * from `cypher/` with parameters only. Driver values become plain JS in `records.ts`.
  */
-import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
+import neo4j, { type Driver, type Integer, type ManagedTransaction } from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 import { cypher, render } from './cypher.ts';
@@ -397,14 +397,55 @@ export interface KnowledgeRow {
   relation: string;
 }
 
+const MIX_A = 0x9e3779b1;
+const MIX_B = 0x85ebca77;
+const MIX_C = 0xc2b2ae3d;
+const MIX_D = 0x27d4eb2f;
+
+/**
+ * 64-bit hash of a tuple of strings, as a driver Integer. Two 32-bit lanes with different constants absorb each part's
+ * length and then its UTF-16 code units (multiply, rotate, multiply-add, so every input bit reaches every state bit),
+ * and a final avalanche cross-mixes the lanes. Not cryptographic; its job is to make the relationship `key` an inline
+ * 8-byte property that the unique index compares cheaply, instead of a long JSON string in the dynamic string store.
+ * The MERGE statements also match on the edge's own identity (its end nodes and kind/relation), so two tuples that
+ * ever shared a key would fail on the unique constraint instead of being merged.
+ */
+export function tupleKey(parts: readonly string[]): Integer {
+  let a = 0x6a09e667;
+  let b = 0x3c6ef372;
+  const absorb = (c: number) => {
+    a = Math.imul(a ^ c, MIX_A);
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b = Math.imul(b ^ c, MIX_B);
+    b = (b << 17) | (b >>> 15);
+    b = (Math.imul(b, 9) + 0x561ccd1b) | 0;
+  };
+  for (const part of parts) {
+    absorb(part.length | 0x10000);
+    for (let k = 0; k < part.length; k++) absorb(part.charCodeAt(k));
+  }
+  a ^= a >>> 16;
+  a = Math.imul(a, MIX_C);
+  b ^= b >>> 15;
+  b = Math.imul(b, MIX_D);
+  a ^= b >>> 13;
+  a = Math.imul(a, MIX_B);
+  b ^= a >>> 16;
+  b = Math.imul(b, MIX_A);
+  a ^= a >>> 16;
+  b ^= b >>> 16;
+  return neo4j.Integer.fromBits(a, b);
+}
+
 /** The unique `key` of an INTERACTED edge: one edge per (user, item, kind). */
-export function interactionKey(userId: string, itemId: string, kind: string): string {
-  return JSON.stringify([userId, itemId, kind]);
+export function interactionKey(userId: string, itemId: string, kind: string): Integer {
+  return tupleKey([userId, itemId, kind]);
 }
 
 /** The unique `key` of a RELATED edge: one edge per (head, relation, tail). */
-export function knowledgeKey(row: Omit<KnowledgeRow, 'n'>): string {
-  return JSON.stringify([row.headKind, row.headId, row.relation, row.tailKind, row.tailId]);
+export function knowledgeKey(row: Omit<KnowledgeRow, 'n'>): Integer {
+  return tupleKey([row.headKind, row.headId, row.relation, row.tailKind, row.tailId]);
 }
 
 const KNOWLEDGE_STATEMENTS: Record<string, string> = {
@@ -426,7 +467,7 @@ export interface MissingEnd {
  * parameters), and returns the rows whose head or tail does not exist (not written).
  */
 export async function writeKnowledgeRows(tx: ManagedTransaction, rows: KnowledgeRow[]): Promise<MissingEnd[]> {
-  const groups = new Map<string, Array<KnowledgeRow & { key: string }>>();
+  const groups = new Map<string, Array<KnowledgeRow & { key: Integer }>>();
   for (const row of rows) {
     const group = `${row.headKind}>${row.tailKind}`;
     if (!(group in KNOWLEDGE_STATEMENTS)) throw new AppError('BAD_REQUEST', `knowledge: a ${row.headKind}→${row.tailKind} relation is not part of the model`);

@@ -1,7 +1,10 @@
 /**
  * Ingest into the real Neo4j with a hand-made source: counts, idempotency, unknown ids reported with their line,
- * resume from a checkpoint, and no half-written batch when a write fails.
+ * resume from a checkpoint, and no half-written batch when a write fails. Also the CREATE fast path's fallback: edges
+ * that exist already (an earlier file, an earlier row of the same batch) are merged, later rows win, and a row error is
+ * reported once even though its batch ran twice.
  */
+import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataRecord } from '../../../src/core/model.ts';
 import { loadDataset } from '../../../src/ingest/load.ts';
@@ -108,5 +111,39 @@ describe('loadDataset (Neo4j)', () => {
     const resumed = await loadDataset(db, source, { batchSize: 3 });
     expect(resumed.files[0]!.resumedRows).toBeGreaterThan(0);
     expect(await store.counts()).toMatchObject({ users: 1, items: 10, interactions: 10 });
+  });
+
+  it('merges edges an earlier file or row wrote (fast-path fallback): later rows win, each error reported once', async () => {
+    const source = memorySource('overlap', {
+      'nodes.csv': [[user('u1'), user('u2'), item('i1'), item('i2'), entity('e1')]],
+      'first.csv': [[rating('u1', 'i1', 5)], [rating('u2', 'i2', 4)], [link('i1', 'director', 'e1')]],
+      // Batch 1 repeats u1–i1 (exists) and holds an unknown user; batch 2 repeats one key twice within itself.
+      'second.csv': [[rating('u1', 'i1', 2)], [rating('u9', 'i1', 1)], [link('i1', 'director', 'e1')], [rating('u2', 'i1', 1)], [rating('u2', 'i1', 3)]],
+    });
+    const seen: number[] = [];
+    const report = await loadDataset(db, source, { batchSize: 3, onError: (e) => seen.push(e.line) });
+    expect(await store.counts()).toEqual({ users: 2, items: 2, entities: 1, interactions: 3, knowledge: 1 });
+    expect(report.written).toMatchObject({ interactions: 5, knowledge: 2 });
+    expect(seen).toEqual([3]);
+    expect(report.errors.map((e) => [e.file, e.line])).toEqual([['second.csv', 3]]);
+    const u1 = await store.getUserHistory('u1', { limit: 10, offset: 0 });
+    expect(u1.items.map((h) => [h.item.id, h.rating])).toEqual([['i1', 2]]);
+    const u2 = await store.getUserHistory('u2', { limit: 10, offset: 0 });
+    expect(u2.items.map((h) => [h.item.id, h.rating]).sort()).toEqual([
+      ['i1', 3],
+      ['i2', 4],
+    ]);
+  });
+
+  it('refuses a database keyed by the old JSON-string scheme (CONFLICT) and writes nothing', async () => {
+    await loadDataset(db, memorySource('legacy', { 'nodes.csv': [[user('u1'), item('i1')]] }));
+    const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      await session.executeWrite((tx) => tx.run(`MATCH (u:User {id: 'u1'}), (i:Item {id: 'i1'}) CREATE (u)-[:INTERACTED {key: '["u1","i1","rating"]', kind: 'rating'}]->(i)`));
+    } finally {
+      await session.close();
+    }
+    await expect(loadDataset(db, fixture())).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await store.counts()).toMatchObject({ users: 1, items: 1, interactions: 1 });
   });
 });
