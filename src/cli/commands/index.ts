@@ -15,6 +15,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'serve', summary: 'start Neo4j (local unless NEO4J_URI), load data if empty, serve the API and explorer', load: async () => (await import('./serve.ts')).serveCommand },
   { name: 'neo4j', summary: 'run the local Neo4j 5.26 (Bolt on 127.0.0.1) until stopped', load: async () => (await import('./neo4j.ts')).neo4jCommand },
   { name: 'ingest', summary: 'load a dataset into Neo4j (idempotent, resumable, per-row error report)', load: async () => (await import('./ingest.ts')).ingestCommand },
+  { name: 'recommend', summary: 'top-k recommendations for a user or a file of users (JSON or CSV)', load: async () => (await import('./recommend.ts')).recommendCommand },
+  { name: 'explain', summary: 'why an item suits a user: evidence paths, facts and the grounded explanation', load: async () => (await import('./explain.ts')).explainCommand },
   { name: 'stats', summary: 'graph statistics of the projection: counts, degree distributions, density, components', load: async () => (await import('./stats.ts')).statsCliCommand },
   { name: 'ppr', summary: 'Personalized PageRank from a user or from seed nodes: top-k items (or other kinds)', load: async () => (await import('./ppr.ts')).pprCliCommand },
+  { name: 'train', summary: 'train LightGCN embeddings on a dataset and save them as a versioned artifact under embeddings/', load: async () => (await import('./train.ts')).trainCommand },
+  { name: 'evaluate', summary: 'full-ranking evaluation of LightGCN or a baseline on a benchmark split (Recall/NDCG/… @K)', load: async () => (await import('./evaluate.ts')).evaluateCommand },
 ];

@@ -7,6 +7,9 @@
  */
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app.ts';
+import { mountExplanationStream, recommendRoutes } from '../../api/routes/recommend.ts';
+import { bootEngine } from '../../engine/boot.ts';
+import { withEngineUpdates, type Engine } from '../../engine/engine.ts';
 import { loadConfig } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../ingest/progress.ts';
@@ -31,9 +34,17 @@ export const serveCommand: Command = {
     const source = resolveDataset(dataSpec, { demoSeed: cfg.data.demoSeed });
 
     const db = await openDatabase(cfg);
-    const store = new Neo4jGraphStore(db.driver, db.database);
+    const live: { engine?: Engine } = {};
+    const neo4jStore = new Neo4jGraphStore(db.driver, db.database);
+    const store = withEngineUpdates(neo4jStore, () => live.engine);
     const state: { ready: boolean; detail: string } = { ready: false, detail: 'loading data' };
-    const app = createApp({ store, cfg, ready: async () => ({ ready: state.ready, detail: state.detail }) });
+    const app = createApp({
+      store,
+      cfg,
+      ready: async () => ({ ready: state.ready, detail: state.detail }),
+      routes: recommendRoutes({ store, cfg, engine: () => live.engine }),
+      mount: (express) => mountExplanationStream(express, () => live.engine),
+    });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(cfg.api.port, cfg.api.host, () => resolve(s));
       s.once('error', reject);
@@ -47,13 +58,13 @@ export const serveCommand: Command = {
       if (shuttingDown) return;
       shuttingDown = true;
       log.info('shutting down', { signal });
-      server.close(() => void db.close().then(() => log.info('stopped')));
+      server.close(() => void Promise.all([live.engine?.close(), db.close()]).then(() => log.info('stopped')));
       server.closeIdleConnections();
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
 
-    const counts = await store.counts();
+    const counts = await neo4jStore.counts();
     if (counts.users === 0 && counts.items === 0) {
       log.info('data: empty database, loading', { dataset: dataSpec });
       const report = await loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress() });
@@ -61,6 +72,7 @@ export const serveCommand: Command = {
     } else {
       log.info('data: database already holds data; not loading', { ...counts });
     }
+    live.engine = await bootEngine(db, cfg, { onStage: (stage) => (state.detail = stage) });
     state.ready = true;
     state.detail = 'ready';
     process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');

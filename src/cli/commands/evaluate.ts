@@ -1,0 +1,161 @@
+/**
+ * @module cli/commands/evaluate
+ * `graphrec evaluate --dataset lightgcn:<folder> --model lightgcn|popular|itemknn|rp3beta`: one experiment through
+ * `evaluate/pipeline.ts`; prints `{ best, valid, test, configHash, timings, … }` (test keys like "recall@20").
+ * `--out <dir>` also writes results.json, a Markdown table and an SVG plot of Recall/NDCG against K.
+ */
+import { AppError } from '../../core/errors.ts';
+import type { LightGcnOptions } from '../../compute/lightgcn/train.ts';
+import { evaluate, MODEL_NAMES, type EvaluateConfig, type ModelName } from '../../evaluate/pipeline.ts';
+import { writeReport } from '../../evaluate/report.ts';
+import { numberFlag, parseFlags, type Command } from '../command.ts';
+import { parseFormat, printResult } from '../output.ts';
+
+/** Flags shared by `evaluate` and `train`. */
+export const EXPERIMENT_FLAGS = {
+  dataset: { type: 'string' },
+  k: { type: 'string' },
+  seed: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  schedule: { type: 'string' },
+  reg: { type: 'string' },
+  dim: { type: 'string' },
+  layers: { type: 'string' },
+  negatives: { type: 'string' },
+  'dns-candidates': { type: 'string' },
+  'max-seconds': { type: 'string' },
+  'eval-every': { type: 'string' },
+  patience: { type: 'string' },
+  threads: { type: 'string' },
+  split: { type: 'string' },
+  'merge-valid': { type: 'boolean' },
+  format: { type: 'string' },
+} as const;
+
+export const LIGHTGCN_FLAGS_HELP = `LightGCN options (defaults from LIGHTGCN_DEFAULTS):
+  --epochs N            maximum epochs [400]
+  --max-seconds S       wall-clock training budget; the cosine schedule follows it [none]
+  --batch-size N        triples per Adam step [8192]
+  --lr X                Adam learning rate [0.005]
+  --schedule S          constant | cosine [cosine]
+  --reg X               L2 weight on the batch's ego embeddings [1e-3]
+  --dim N               embedding size [64]
+  --layers N            propagation layers [3]
+  --negatives S         dns (best of --dns-candidates uniform negatives) | uniform [dns]
+  --dns-candidates N    [8]
+  --eval-every N        epochs between validation runs (needs a validation part) [10]
+  --patience N          validation runs without improvement before stopping [5]
+  --threads N           1 or 2 (a worker thread shares the wasm kernels) [1]`;
+
+type Values = Record<string, string | boolean | undefined>;
+const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+
+/** LightGCN options from flags (only the ones given). */
+export function lightGcnOptionsFromFlags(values: Values): Partial<LightGcnOptions> {
+  const o: Partial<LightGcnOptions> = {};
+  const num = (flag: string, key: keyof LightGcnOptions, opts: { integer?: boolean; min?: number; max?: number }) => {
+    const raw = str(values, flag);
+    if (raw !== undefined) (o as Record<string, unknown>)[key] = numberFlag(flag, raw, 0, opts);
+  };
+  num('epochs', 'epochs', { integer: true, min: 0 });
+  num('batch-size', 'batchSize', { integer: true, min: 1 });
+  num('lr', 'learningRate', { min: 1e-9 });
+  num('reg', 'regWeight', { min: 0 });
+  num('dim', 'embeddingSize', { integer: true, min: 1, max: 1024 });
+  num('layers', 'nLayers', { integer: true, min: 0, max: 10 });
+  num('dns-candidates', 'dnsCandidates', { integer: true, min: 1, max: 1000 });
+  num('max-seconds', 'maxSeconds', { min: 1 });
+  num('eval-every', 'evalEvery', { integer: true, min: 1 });
+  num('patience', 'patience', { integer: true, min: 1 });
+  num('seed', 'seed', { integer: true });
+  num('threads', 'threads', { integer: true, min: 1, max: 2 });
+  const schedule = str(values, 'schedule');
+  if (schedule !== undefined) {
+    if (schedule !== 'constant' && schedule !== 'cosine') throw new AppError('BAD_REQUEST', '--schedule must be constant or cosine');
+    o.lrSchedule = schedule;
+  }
+  const negatives = str(values, 'negatives');
+  if (negatives !== undefined) {
+    if (negatives !== 'uniform' && negatives !== 'dns') throw new AppError('BAD_REQUEST', '--negatives must be uniform or dns');
+    o.negatives = negatives;
+  }
+  return o;
+}
+
+/** `--k 10,20` → [10, 20]. */
+export function parseKs(raw: string | undefined): number[] {
+  if (raw === undefined) return [20];
+  const ks = raw.split(',').map((s) => numberFlag('k', s.trim(), 0, { integer: true, min: 1, max: 1000 }));
+  if (ks.length === 0) throw new AppError('BAD_REQUEST', '--k needs at least one value');
+  return ks;
+}
+
+/** `--split random:0.8,0.1,0.1` | `temporal` | `temporal:1` (validation items per user). */
+export function parseSplit(raw: string | undefined): EvaluateConfig['split'] {
+  if (raw === undefined) return undefined;
+  const [kind, arg] = raw.split(':');
+  if (kind === 'random') {
+    const ratios = (arg ?? '0.8,0.2').split(',').map((s) => numberFlag('split', s.trim(), 0, { min: 0, max: 1 }));
+    if (ratios.length !== 2 && ratios.length !== 3) throw new AppError('BAD_REQUEST', '--split random needs 2 or 3 ratios');
+    return { kind: 'random', ratios };
+  }
+  if (kind === 'temporal') return { kind: 'temporal', nValid: numberFlag('split', arg, 0, { integer: true, min: 0 }) };
+  throw new AppError('BAD_REQUEST', `--split must be random:<ratios> or temporal[:nValid] (got ${JSON.stringify(raw)})`);
+}
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'full-ranking evaluation of LightGCN or a baseline on a benchmark split (Recall/NDCG/… @K)',
+  help: `usage: graphrec evaluate --dataset <spec> [--model M] [options]
+
+<spec>: lightgcn:<folder>  (train.txt/test.txt, optional valid.txt: the given split)
+        movielens:<ml-100k folder or u.data>  (split by --split; default random 0.8/0.2 per user)
+
+Options:
+  --model M             ${MODEL_NAMES.join(' | ')} [lightgcn]
+  --k LIST              cut-offs, e.g. 10,20 [20]
+  --metrics LIST        recall,ndcg,precision,mrr,hit,coverage,novelty,arp [all]
+  --seed N              seed for splits, initialisation and sampling [2020]
+  --split S             random:0.8,0.2 | random:0.8,0.1,0.1 | temporal[:nValid]
+  --merge-valid         train on train+valid and test (else: early stopping on valid)
+  --neighbours N        item-kNN / RP3β neighbours [100]
+  --alpha X --beta X    RP3β exponents [1.0, 0.5]
+  --out DIR             also write results.json, results.md and metrics-at-k.svg
+  --format F            json (default) or csv (one row per metric)
+${LIGHTGCN_FLAGS_HELP}`,
+  async run(argv) {
+    const { values } = parseFlags(argv, { ...EXPERIMENT_FLAGS, model: { type: 'string' }, metrics: { type: 'string' }, neighbours: { type: 'string' }, alpha: { type: 'string' }, beta: { type: 'string' }, out: { type: 'string' } });
+    const format = parseFormat(values.format);
+    if (!values.dataset) throw new AppError('BAD_REQUEST', 'evaluate: --dataset is required (see --help)');
+    const model = (values.model ?? 'lightgcn') as ModelName;
+    if (!MODEL_NAMES.includes(model)) throw new AppError('BAD_REQUEST', `--model must be one of ${MODEL_NAMES.join(', ')}`);
+    const modelOptions: Record<string, unknown> =
+      model === 'lightgcn'
+        ? { ...lightGcnOptionsFromFlags(values) }
+        : {
+            ...(values.neighbours !== undefined ? { neighbours: numberFlag('neighbours', values.neighbours, 100, { integer: true, min: 1 }) } : {}),
+            ...(values.alpha !== undefined ? { alpha: numberFlag('alpha', values.alpha, 1, { min: 0 }) } : {}),
+            ...(values.beta !== undefined ? { beta: numberFlag('beta', values.beta, 0.5, { min: 0 }) } : {}),
+          };
+    const split = parseSplit(values.split);
+    const config: EvaluateConfig = {
+      dataset: values.dataset,
+      model,
+      modelOptions,
+      ks: parseKs(values.k),
+      ...(values.metrics ? { metrics: values.metrics.split(',').map((s) => s.trim()) } : {}),
+      ...(split ? { split } : {}),
+      validation: values['merge-valid'] ? 'merge' : 'early-stop',
+      seed: numberFlag('seed', values.seed, 2020, { integer: true }),
+    };
+    const result = await evaluate(config);
+    if (values.out) writeReport(values.out, [result]);
+    printResult(
+      format,
+      result,
+      Object.entries(result.test).map(([metric, value]) => ({ model: result.model, dataset: result.dataset.name, metric, value })),
+    );
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * @module cli/commands/train
+ * `graphrec train --dataset lightgcn:<folder>`: trains LightGCN on the fastest path available (tfjs-node-gpu when it
+ * loads, else the CPU kernels), evaluates on the test part, and saves a versioned artifact under `embeddings/`.
+ */
+import { AppError } from '../../core/errors.ts';
+import { EMBEDDINGS_DIR } from '../../core/paths.ts';
+import { fitLightGcn } from '../../compute/lightgcn/fit.ts';
+import { fingerprintInteractions } from '../../compute/lightgcn/graph.ts';
+import { saveEmbeddings } from '../../compute/lightgcn/artifact.ts';
+import type { LightGcnModel } from '../../compute/lightgcn/model.ts';
+import { concatInteractions } from '../../evaluate/datasets.ts';
+import { computeMetrics } from '../../evaluate/metrics.ts';
+import { loadDataset } from '../../evaluate/pipeline.ts';
+import { buildRankingInput } from '../../evaluate/ranking.ts';
+import { numberFlag, parseFlags, type Command } from '../command.ts';
+import { parseFormat, printResult } from '../output.ts';
+import { EXPERIMENT_FLAGS, LIGHTGCN_FLAGS_HELP, lightGcnOptionsFromFlags, parseKs, parseSplit } from './evaluate.ts';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train LightGCN embeddings on a dataset and save them as a versioned artifact under embeddings/',
+  help: `usage: graphrec train --dataset <spec> [options]
+
+<spec>: lightgcn:<folder> | movielens:<ml-100k folder or u.data>
+
+Options:
+  --name NAME           artifact name; the folder is <dir>/<NAME>-<UTC timestamp> [dataset name]
+  --embeddings-dir DIR  where artifacts go [<project>/embeddings]
+  --k LIST              cut-offs of the test metrics stored in the manifest [20]
+  --seed N              [2020]
+  --split S             for movielens: random:0.8,0.2 | temporal[:nValid]
+  --merge-valid         train on train+valid (else early stopping on valid when the dataset has one)
+  --format F            json (default) or csv
+${LIGHTGCN_FLAGS_HELP}`,
+  async run(argv) {
+    const { values } = parseFlags(argv, { ...EXPERIMENT_FLAGS, name: { type: 'string' }, 'embeddings-dir': { type: 'string' } });
+    const format = parseFormat(values.format);
+    if (!values.dataset) throw new AppError('BAD_REQUEST', 'train: --dataset is required (see --help)');
+    const ks = parseKs(values.k);
+    const depth = Math.max(...ks);
+    const seed = numberFlag('seed', values.seed, 2020, { integer: true });
+    const ds = loadDataset(values.dataset, parseSplit(values.split), seed);
+    let train = ds.train;
+    let valid = ds.valid;
+    if (valid && values['merge-valid']) {
+      train = concatInteractions(train, valid);
+      valid = undefined;
+    }
+    const options = { seed, ...lightGcnOptionsFromFlags(values) };
+    const validSet = valid;
+    const res = await fitLightGcn(train, options, validSet ? { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validSet, depth), [depth], ['recall'])[`recall@${depth}`]! } : {});
+    const model = res.model;
+    const test = computeMetrics(buildRankingInput(model, train, ds.test, depth, { exclude: valid ? [train, valid] : [train] }), ks, ['recall', 'ndcg', 'precision']);
+    const path = saveEmbeddings(values['embeddings-dir'] ?? EMBEDDINGS_DIR, {
+      name: values.name ?? ds.name,
+      users: model.userEmbeddings(),
+      items: model.itemEmbeddings(),
+      dim: model.d,
+      nLayers: model.nLayers,
+      basis: model.foldInBasis(),
+      config: { ...res.options },
+      data: { fingerprint: fingerprintInteractions(train), nInteractions: train.users.length, source: values.dataset },
+      metrics: test,
+      backend: res.backend,
+      epochs: res.epochs,
+      trainSeconds: Math.round(res.seconds * 1000) / 1000,
+    });
+    const out = { path, backend: res.backend, epochs: res.epochs, bestEpoch: res.bestEpoch, secondsPerEpoch: res.secondsPerEpoch, test };
+    printResult(format, out, [{ path, backend: res.backend, epochs: res.epochs, ...test }]);
+  },
+};

@@ -1,0 +1,130 @@
+/**
+ * @module compute/lightgcn/fit
+ * Trains LightGCN on the fastest path available, chosen once: the tfjs path when `@tensorflow/tfjs-node-gpu` loaded
+ * (CUDA), otherwise the hand-written CPU kernels (`train.ts`) — never the pure-JS tfjs CPU backend, which is orders of
+ * magnitude slower for this workload (see `scripts/bench/train.ts`). The chosen path is logged and returned as `backend`.
+ * `path: 'tfjs'` forces the tfjs path on whatever backend is active (tests, benchmarks).
+ */
+import { log } from '../../core/log.ts';
+import { createRng } from '../rng.ts';
+import { initBackend, type BackendPreference, type TfModule } from '../tf-backend.ts';
+import { allocBatch, TripletSampler, type TripletBatch } from './bpr.ts';
+import { buildNormalizedAdjacency, userItemCsr, type Interactions } from './graph.ts';
+import { TfLightGcn } from './tf-lightgcn.ts';
+import { createLightGcn, LIGHTGCN_DEFAULTS, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
+
+export interface FitOptions {
+  /** Backend preference for tfjs ['auto']. */
+  prefer?: BackendPreference;
+  /** 'auto' [default]: tfjs on GPU, CPU kernels otherwise; 'cpu' / 'tfjs' force one path. */
+  path?: 'auto' | 'cpu' | 'tfjs';
+}
+
+export async function fitLightGcn(data: Interactions, options: Partial<LightGcnOptions> = {}, hooks: TrainHooks = {}, fit: FitOptions = {}): Promise<TrainResult> {
+  const path = fit.path ?? 'auto';
+  if (path === 'cpu') {
+    log.info('lightgcn: training path', { path: 'cpu-kernels', reason: 'forced' });
+    return trainLightGcn(data, options, hooks);
+  }
+  const backend = await initBackend({ prefer: fit.prefer ?? 'auto' });
+  if (path === 'auto' && !backend.gpu) {
+    log.info('lightgcn: training path', { path: 'cpu-kernels', tfBackend: backend.backend, reason: 'no GPU backend; the typed-array kernels are the fastest CPU path' });
+    return trainLightGcn(data, options, hooks);
+  }
+  log.info('lightgcn: training path', { path: 'tfjs', tfBackend: backend.backend });
+  return trainWithTf(data, options, hooks, backend.tf, backend.backend);
+}
+
+async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>, hooks: TrainHooks, tf: TfModule, backendName: string): Promise<TrainResult> {
+  const o = { ...LIGHTGCN_DEFAULTS, ...options } satisfies LightGcnOptions;
+  const t0 = performance.now();
+  const model = createLightGcn(data, o, hooks.knowledge);
+  const tfModel = new TfLightGcn(tf, buildNormalizedAdjacency(data, hooks.knowledge), model.e0.view.slice(), { embeddingSize: o.embeddingSize, nLayers: o.nLayers });
+  try {
+    const rng = createRng(o.seed ^ 0x5bd1e995);
+    const sampler = new TripletSampler(userItemCsr(data), data.nItems, rng);
+    const batch = allocBatch(o.batchSize);
+    const stepsPerEpoch = Math.max(1, Math.ceil(data.users.length / o.batchSize));
+    const history: EpochLog[] = [];
+    const trainStart = performance.now();
+    let best = -Infinity;
+    let bestEpoch = 0;
+    let bestE0: Float32Array | null = null;
+    let badRuns = 0;
+    let epoch = 0;
+    const progress = () => Math.min(1, Math.max(o.epochs > 0 ? epoch / o.epochs : 1, Number.isFinite(o.maxSeconds) ? (performance.now() - trainStart) / 1000 / o.maxSeconds : 0));
+    const syncToCpu = () => {
+      model.e0.view.set(tfModel.egoEmbeddings());
+      model.touch();
+    };
+    while (epoch < o.epochs && progress() < 1) {
+      const es = performance.now();
+      let lossSum = 0;
+      let lr = o.learningRate;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const p = progress();
+        lr = o.lrSchedule === 'cosine' ? o.learningRate * (o.minLrRatio + (1 - o.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * p))) : o.learningRate;
+        sampler.sample(batch, o.batchSize);
+        if (o.negatives === 'dns' && o.dnsCandidates > 1) hardenNegatives(batch, sampler, tfModel.finalEmbeddings(), data.nUsers, o.embeddingSize, o.dnsCandidates);
+        lossSum += tfModel.trainStep(batch, o.regWeight, lr);
+      }
+      epoch++;
+      const entry: EpochLog = { epoch, loss: lossSum / stepsPerEpoch, bpr: NaN, lr, seconds: (performance.now() - es) / 1000, elapsed: (performance.now() - trainStart) / 1000 };
+      const last = epoch >= o.epochs || progress() >= 1;
+      if (hooks.validate && (epoch % o.evalEvery === 0 || last)) {
+        syncToCpu();
+        const value = await hooks.validate(model, epoch);
+        entry.valid = value;
+        if (value > best) {
+          best = value;
+          bestEpoch = epoch;
+          badRuns = 0;
+          if (o.restoreBest) bestE0 = model.e0.view.slice();
+        } else badRuns++;
+      }
+      history.push(entry);
+      hooks.onEpoch?.(entry);
+      if (hooks.validate && badRuns >= o.patience) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    syncToCpu();
+    if (bestE0 && bestEpoch !== epoch) {
+      model.e0.view.set(bestE0);
+      model.touch();
+    }
+    model.propagate();
+    const trainSeconds = history.reduce((a, h) => a + h.seconds, 0);
+    return {
+      model,
+      options: o,
+      history,
+      epochs: epoch,
+      bestEpoch: hooks.validate ? bestEpoch : epoch,
+      bestValid: hooks.validate && Number.isFinite(best) ? best : null,
+      backend: `tfjs-${backendName}`,
+      seconds: (performance.now() - t0) / 1000,
+      secondsPerEpoch: history.length ? trainSeconds / history.length : 0,
+    };
+  } finally {
+    tfModel.dispose();
+  }
+}
+
+/** Replaces each negative by the best-scoring of `m` uniform candidates under the final embeddings F ([n × d]). */
+function hardenNegatives(batch: TripletBatch, sampler: TripletSampler, F: Float32Array, nUsers: number, d: number, m: number): void {
+  for (let t = 0; t < batch.size; t++) {
+    const u = batch.users[t]!;
+    let best = batch.neg[t]!;
+    let bestScore = -Infinity;
+    for (let c = 0; c < m; c++) {
+      const j = c === 0 ? best : sampler.sampleNegative(u);
+      let s = 0;
+      for (let k = 0; k < d; k++) s += F[u * d + k]! * F[(nUsers + j) * d + k]!;
+      if (s > bestScore) {
+        bestScore = s;
+        best = j;
+      }
+    }
+    batch.neg[t] = best;
+  }
+}

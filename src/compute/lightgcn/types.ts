@@ -1,0 +1,14 @@
+/**
+ * @module compute/lightgcn/types
+ * The one model interface every recommender implements (LightGCN, and the evaluation baselines), after STYLE.md #6:
+ * score given (user, item) pairs, and score every item for a batch of users. Indices are 0-based, row-major outputs.
+ */
+
+export interface Recommender {
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** Scores of the pairs (users[t], items[t]) → Float32Array[pairs]. */
+  score(users: Int32Array, items: Int32Array): Float32Array;
+  /** Scores of all items for each user → Float32Array[users.length × nItems] (written into `out` when given). */
+  scoreAll(users: Int32Array, out?: Float32Array): Float32Array;
+}

@@ -1,0 +1,35 @@
+/**
+ * @module engine/boot
+ * Builds the engine from a database: the projection (snapshot when current), display names, embeddings (the stored
+ * artifact for these interactions, else LightGCN trained now and written into Neo4j's vector indexes), the LLM.
+ * `npm start` and the CLI commands that recommend or explain share it.
+ */
+import type { Config } from '../core/config.ts';
+import { log } from '../core/log.ts';
+import { createLlm } from '../explain/llm/index.ts';
+import { projectDatabase, readLabels } from '../project/load.ts';
+import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
+import type { Database } from '../store/driver.ts';
+import { embeddingsForProjection, publishEmbeddings } from './embeddings.ts';
+import { Engine } from './engine.ts';
+
+export interface BootOptions {
+  /** Load the LLM (`false` for commands that never explain with it). [true] */
+  llm?: boolean;
+  /** Progress label updates (readiness detail). */
+  onStage?: (stage: string) => void;
+}
+
+export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
+  options.onStage?.('projecting the graph');
+  const { csr } = await projectDatabase(db);
+  const labels = await readLabels(db);
+  options.onStage?.('training embeddings');
+  const trained = await embeddingsForProjection(csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection' });
+  if (!trained.reused) await publishEmbeddings(db, trained);
+  const embeddings = createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users });
+  const llm = options.llm === false ? undefined : createLlm(cfg.llm);
+  const engine = new Engine({ csr, labels, context: { embeddings }, ...(llm ? { llm } : {}) });
+  log.info('engine: ready', { nodes: csr.nodeCount, edges: csr.edgeCount, embeddings: trained.dir, llm: llm?.name ?? 'none (template explanations)' });
+  return engine;
+}
