@@ -41,7 +41,7 @@ export interface RecommendOptions {
   candidatePool: number;
   /** How `hybrid` fuses: min-max-normalised score blending, or reciprocal-rank fusion. ['blend'] */
   fusion: 'blend' | 'rrf';
-  /** Weight of each part in the fusion. [{ ppr: 1, embedding: 1, popular: 0.02 }] */
+  /** Weight of each part in the fusion. [{ ppr: 1, embedding: 3, popular: 0.1 }] (tuned on ML-100K valid, see docs/evaluation.md) */
   weights: Readonly<Record<BaseStrategyName, number>>;
   /** RRF constant: a part contributes weight / (rrfK + rank). [60] */
   rrfK: number;
@@ -71,7 +71,7 @@ export const RECOMMEND_DEFAULTS = {
   maxOffset: 10_000,
   candidatePool: 100,
   fusion: 'blend',
-  weights: { ppr: 1, embedding: 1, popular: 0.02 },
+  weights: { ppr: 1, embedding: 3, popular: 0.1 },
   rrfK: 60,
   pprDegreeDiscount: 0.75,
   embeddingMetric: 'dot',
