@@ -16,9 +16,8 @@
  * enriched.csv; item→entity edges for seven relation columns, list cells split on `::`) with the node keys
  * `project/load.ts` uses.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { measureBandwidth, pprIterationBytes, type BandwidthResult } from '../../src/compute/bandwidth.ts';
 import { batchedPprEach } from '../../src/compute/ppr/batched.ts';
@@ -28,67 +27,11 @@ import { seedsFromCsrHistory, seenItems } from '../../src/compute/ppr/seeds.ts';
 import type { SeedVector } from '../../src/compute/ppr/seed-vector.ts';
 import { buildTransition, type TransitionOptions } from '../../src/compute/ppr/transition.ts';
 import { createWalkSolver, type WalkOptions } from '../../src/compute/ppr/walk.ts';
-import { buildCsr, collectTopK, INTERACTION_RELATION, KIND_CODES, type Csr, type SparseScores } from '../../src/project/csr.ts';
+import { collectTopK, KIND_CODES, type Csr, type SparseScores } from '../../src/project/csr.ts';
 
-export const DBPEDIA_RELATIONS = ['director', 'starring', 'writer', 'producer', 'distributor', 'cinematography', 'subject'] as const;
+import { loadMl100kDbpedia } from './_ml100k.ts';
 
-/**
- * Builds the ML-100K + DBpedia CSR from the shared files: users `User:ml100k:u:<id>`, items `Item:ml100k:i:<id>`,
- * entities `Entity:dbpedia:<resource>`; interactions weighted by rating, knowledge edges weight 1.
- */
-export function loadMl100kDbpedia(dataDir = SHARED_DATA_DIR): Csr {
-  const ratingsPath = path.join(dataDir, 'ml-100k', 'u.data');
-  const enrichedPath = path.join(dataDir, 'ml-100k-dbpedia', 'enriched.csv');
-  const ids: string[] = [];
-  const kinds: number[] = [];
-  const index = new Map<string, number>();
-  const node = (key: string, kind: number): number => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = ids.length;
-      index.set(key, i);
-      ids.push(key);
-      kinds.push(kind);
-    }
-    return i;
-  };
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
-  for (const line of readFileSync(ratingsPath, 'utf8').split('\n')) {
-    if (!line) continue;
-    const [u, i, r] = line.split('\t');
-    src.push(node(`User:ml100k:u:${u}`, KIND_CODES.User));
-    dst.push(node(`Item:ml100k:i:${i}`, KIND_CODES.Item));
-    weight.push(Number(r));
-    relation.push(0);
-  }
-  const relations = [INTERACTION_RELATION, ...DBPEDIA_RELATIONS];
-  const rows = parse(readFileSync(enrichedPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const resource = 'http://dbpedia.org/resource/';
-  for (const row of rows) {
-    const item = node(`Item:ml100k:i:${row['item_id::string']}`, KIND_CODES.Item);
-    DBPEDIA_RELATIONS.forEach((rel, r) => {
-      const cell = row[`${rel}::string_list`] ?? '';
-      if (!cell) return;
-      for (const uri of cell.split('::')) {
-        if (!uri) continue;
-        const name = uri.startsWith(resource) ? uri.slice(resource.length) : uri;
-        src.push(item);
-        dst.push(node(`Entity:dbpedia:${name}`, KIND_CODES.Entity));
-        weight.push(1);
-        relation.push(r + 1);
-      }
-    });
-  }
-  return buildCsr({
-    ids,
-    kinds,
-    relations,
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
-  });
-}
+export { DBPEDIA_RELATIONS, loadMl100kDbpedia } from './_ml100k.ts';
 
 export interface PprBenchOptions {
   /** Users whose histories seed the request-time and exact runs (evenly spread over all users). [200] */

@@ -16,9 +16,8 @@
  *
  * Prints JSON lines; the last one is `{ protocol, test, valid, published, settings, … }`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
 import { userItemCsr, type Interactions } from '../../src/compute/lightgcn/graph.ts';
@@ -27,12 +26,11 @@ import { readMovieLensUData } from '../../src/evaluate/datasets.ts';
 import { computeMetrics, type RankingInput } from '../../src/evaluate/metrics.ts';
 import { buildRankingInput, itemPopularity } from '../../src/evaluate/ranking.ts';
 import { randomSplit } from '../../src/evaluate/splits.ts';
-import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendContext, type RecommendOptions } from '../../src/retrieve/context.ts';
 import { createEmbeddingIndex, type EmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
 import type { StrategyName } from '../../src/retrieve/strategy.ts';
-import { DBPEDIA_RELATIONS } from './ppr.ts';
+import { buildTrainCsr, readDbpediaItemEdges, type RatedTriple } from './_ml100k.ts';
 
 const K = 10;
 const STRATEGIES: readonly StrategyName[] = ['hybrid', 'ppr', 'embedding', 'popular'];
@@ -43,81 +41,6 @@ const emit = (o: Record<string, unknown>): void => {
   process.stdout.write(JSON.stringify(o) + '\n');
 };
 const round = (v: number): number => Math.round(v * 1e4) / 1e4;
-
-/** One rated interaction, ML-100K ids as in u.data (1-based strings or numbers). */
-export interface RatedTriple {
-  user: string | number;
-  item: string | number;
-  rating: number;
-}
-
-/** One DBpedia item→entity edge; `relation` is an index into {@link DBPEDIA_RELATIONS}. */
-export interface KgEdge {
-  item: string;
-  entity: string;
-  relation: number;
-}
-
-/** Item→entity edges of `ml-100k-dbpedia/enriched.csv` (seven relation columns, list cells split on `::`). */
-export function readDbpediaItemEdges(dataDir = SHARED_DATA_DIR): KgEdge[] {
-  const rows = parse(readFileSync(path.join(dataDir, 'ml-100k-dbpedia', 'enriched.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const resource = 'http://dbpedia.org/resource/';
-  const out: KgEdge[] = [];
-  for (const row of rows) {
-    const item = row['item_id::string']!;
-    DBPEDIA_RELATIONS.forEach((rel, r) => {
-      for (const uri of (row[`${rel}::string_list`] ?? '').split('::')) {
-        if (uri) out.push({ item, entity: uri.startsWith(resource) ? uri.slice(resource.length) : uri, relation: r });
-      }
-    });
-  }
-  return out;
-}
-
-/**
- * The CSR the served context is built on, from TRAIN triples only plus the knowledge edges: nodes `User:ml100k:u:<id>`,
- * `Item:ml100k:i:<id>` (every id in `allItems` first, so items without training interactions still exist),
- * `Entity:dbpedia:<name>`; relation 0 = INTERACTED with weight = rating, relation r+1 = DBPEDIA_RELATIONS[r], weight 1.
- */
-export function buildTrainCsr(train: readonly RatedTriple[], kg: readonly KgEdge[], allUsers: readonly string[] = [], allItems: readonly string[] = []): Csr {
-  const ids: string[] = [];
-  const kinds: number[] = [];
-  const index = new Map<string, number>();
-  const node = (key: string, kind: number): number => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = ids.length;
-      index.set(key, i);
-      ids.push(key);
-      kinds.push(kind);
-    }
-    return i;
-  };
-  for (const u of allUsers) node(`User:ml100k:u:${u}`, KIND_CODES.User);
-  for (const i of allItems) node(`Item:ml100k:i:${i}`, KIND_CODES.Item);
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
-  for (const t of train) {
-    src.push(node(`User:ml100k:u:${t.user}`, KIND_CODES.User));
-    dst.push(node(`Item:ml100k:i:${t.item}`, KIND_CODES.Item));
-    weight.push(t.rating);
-    relation.push(0);
-  }
-  for (const e of kg) {
-    src.push(node(`Item:ml100k:i:${e.item}`, KIND_CODES.Item));
-    dst.push(node(`Entity:dbpedia:${e.entity}`, KIND_CODES.Entity));
-    weight.push(1);
-    relation.push(e.relation + 1);
-  }
-  return buildCsr({
-    ids,
-    kinds,
-    relations: [INTERACTION_RELATION, ...DBPEDIA_RELATIONS],
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
-  });
-}
 
 /** Metric input for the users with items in `truth`, ranked by `recommend` (0-based ML ids ↔ `ml100k:*:<id+1>`). */
 export function servedRanking(ctx: RecommendContext, strategy: StrategyName, train: Interactions, truth: Interactions, masked: Interactions | undefined): RankingInput {
