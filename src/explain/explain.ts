@@ -21,6 +21,17 @@ export const EXPLAIN_DEFAULTS = {
   temperature: 0.3,
 } as const;
 
+/**
+ * True when a model answer repeats the prompt's own scaffolding (delimiter tags, the rules, "Facts:") instead of
+ * explaining — small models do this; such text is not served.
+ */
+export function echoesPrompt(text: string, system: string): boolean {
+  if (/<\/?(facts|item)>|\{\{|\bthe rules\b|\bthe facts are\b/i.test(text)) return true;
+  const lines = system.split('\n').map((l) => l.replace(/^[-\s]+/, '').trim().toLowerCase()).filter((l) => l.length >= 24);
+  const lower = text.toLowerCase();
+  return lines.some((l) => lower.includes(l.slice(0, 40)));
+}
+
 export interface Explanation {
   text: string;
   source: 'llm' | 'template';
@@ -72,6 +83,10 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
       reason = (error as Error).message;
       log.warn('explain: LLM failed; serving the template', { reason });
       break;
+    }
+    if (echoesPrompt(text, prompt.system)) {
+      reason = 'repeats the prompt instead of explaining';
+      continue;
     }
     const grounding = checkGrounding(text, allowed, deps.names);
     if (grounding.grounded) {

@@ -46,3 +46,14 @@ describe('grounding', () => {
     expect(checkGrounding('Because you rated *Alien* highly, "Blade Runner" by Ridley Scott fits.', evidence, index).grounded).toBe(true);
   });
 });
+
+describe('prompt echo', () => {
+  it('flags answers that repeat the prompt scaffolding', async () => {
+    const { echoesPrompt } = await import('../../src/explain/explain.ts');
+    const system = 'You write short, friendly explanations of why an item is recommended to a person.\n- Use only the facts between <facts> and </facts>.';
+    expect(echoesPrompt('The facts are:\n- You rated *Alien* 5★.', system)).toBe(true);
+    expect(echoesPrompt('Use only the facts between <facts> and </facts>.', system)).toBe(true);
+    expect(echoesPrompt('You write short, friendly explanations of why an item is recommended', system)).toBe(true);
+    expect(echoesPrompt('Because you loved Alien, Gladiator by Ridley Scott should suit you.', system)).toBe(false);
+  });
+});
