@@ -68,10 +68,10 @@ export class Engine {
     return buildEvidence(this.ctx, request);
   }
 
-  /** Evidence (for `paths` and `text`) and the explanation (for `text`) of one recommended item. */
-  async explain(request: { user?: string; seeds?: NodeRef[]; item: string }, mode: ExplainMode): Promise<ExplainedItem> {
+  /** Evidence (for `paths` and `text`) and the explanation (for `text`) of one recommended item; `known` = its evidence if already built. */
+  async explain(request: { user?: string; seeds?: NodeRef[]; item: string }, mode: ExplainMode, known?: Evidence): Promise<ExplainedItem> {
     if (mode === 'none') return {};
-    const evidence = this.evidence(request);
+    const evidence = known ?? this.evidence(request);
     if (mode === 'paths') return { evidence };
     const who = request.user ?? (request.seeds ?? []).map((s) => `${s.kind}:${s.id}`).join('+');
     const cacheKey = JSON.stringify([who, request.item, this.graphVersion]);

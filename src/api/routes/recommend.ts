@@ -175,7 +175,7 @@ export function mountExplanationStream(app: Express, getEngine: () => Engine | u
       const engine = engineOf(getEngine);
       const evidence = engine.evidence({ user, item });
       send('evidence', { evidence, facts: evidenceToText(evidence).facts });
-      const { explanation } = await engine.explain({ user, item }, 'text');
+      const { explanation } = await engine.explain({ user, item }, 'text', evidence);
       send('explanation', explanation);
     } catch (error) {
       const e = error instanceof AppError ? error : error instanceof z.ZodError ? new AppError('BAD_REQUEST', 'invalid id') : new AppError('INTERNAL', 'internal error');
