@@ -11,7 +11,7 @@ import { initBackend, type BackendPreference, type TfModule } from '../tf-backen
 import { allocBatch, TripletSampler, type TripletBatch } from './bpr.ts';
 import { buildNormalizedAdjacency, userItemCsr, type Interactions } from './graph.ts';
 import { TfLightGcn } from './tf-lightgcn.ts';
-import { createLightGcn, LIGHTGCN_DEFAULTS, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
+import { createLightGcn, finishTraining, LIGHTGCN_DEFAULTS, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
 
 export interface FitOptions {
   /** Backend preference for tfjs ['auto']. */
@@ -88,23 +88,7 @@ async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     syncToCpu();
-    if (bestE0 && bestEpoch !== epoch) {
-      model.e0.view.set(bestE0);
-      model.touch();
-    }
-    model.propagate();
-    const trainSeconds = history.reduce((a, h) => a + h.seconds, 0);
-    return {
-      model,
-      options: o,
-      history,
-      epochs: epoch,
-      bestEpoch: hooks.validate ? bestEpoch : epoch,
-      bestValid: hooks.validate && Number.isFinite(best) ? best : null,
-      backend: `tfjs-${backendName}`,
-      seconds: (performance.now() - t0) / 1000,
-      secondsPerEpoch: history.length ? trainSeconds / history.length : 0,
-    };
+    return finishTraining(model, o, history, { epoch, bestEpoch, best, bestE0, validated: Boolean(hooks.validate) }, `tfjs-${backendName}`, t0);
   } finally {
     tfModel.dispose();
   }

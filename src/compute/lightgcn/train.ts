@@ -206,8 +206,23 @@ export async function trainLightGcn(data: Interactions, options: Partial<LightGc
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (bestE0 && hooks.validate && bestEpoch !== epoch) {
-    model.e0.view.set(bestE0);
+  return finishTraining(model, o, history, { epoch, bestEpoch, best, bestE0, validated: Boolean(hooks.validate) }, backend, t0);
+}
+
+/**
+ * The common end of a training run (CPU kernels or tfjs): restore the best ego embeddings when validation chose an
+ * earlier epoch, propagate once, and report.
+ */
+export function finishTraining(
+  model: LightGcnModel,
+  o: LightGcnOptions,
+  history: EpochLog[],
+  run: { epoch: number; bestEpoch: number; best: number; bestE0: Float32Array | null; validated: boolean },
+  backend: string,
+  t0: number,
+): TrainResult {
+  if (run.bestE0 && run.validated && run.bestEpoch !== run.epoch) {
+    model.e0.view.set(run.bestE0);
     model.touch();
   }
   model.propagate();
@@ -216,9 +231,9 @@ export async function trainLightGcn(data: Interactions, options: Partial<LightGc
     model,
     options: o,
     history,
-    epochs: epoch,
-    bestEpoch: hooks.validate ? bestEpoch : epoch,
-    bestValid: hooks.validate && Number.isFinite(best) ? best : null,
+    epochs: run.epoch,
+    bestEpoch: run.validated ? run.bestEpoch : run.epoch,
+    bestValid: run.validated && Number.isFinite(run.best) ? run.best : null,
     backend,
     seconds: (performance.now() - t0) / 1000,
     secondsPerEpoch: history.length ? trainSeconds / history.length : 0,
