@@ -4,11 +4,14 @@
  * recommendations are explained. Prints JSON lines; the last holds
  * `{"groundingRate", "distinctRatio", "templateFallbackRate", "p50Ms", "p95Ms", "model"}`:
  * groundingRate = served LLM texts that pass the grounding check, re-checked here independently;
+ * claimRate = served LLM texts whose "you rated/watched …" claims the evidence supports (explain/claims), re-checked too;
  * distinctRatio = unique explanation texts ÷ all; templateFallbackRate = share served as the deterministic text.
+ * Before the last line it prints up to 10 served LLM texts with their item (`sample`), and the fallback reasons counted.
  */
 import { loadConfig } from '../../src/core/config.ts';
 import { bootEngine } from '../../src/engine/boot.ts';
 import { evidenceNodes } from '../../src/explain/explain.ts';
+import { checkClaims } from '../../src/explain/claims.ts';
 import { checkGrounding } from '../../src/explain/grounding.ts';
 import { benchConfig, emit, ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
 
@@ -31,6 +34,9 @@ export async function main(argv: string[]): Promise<void> {
     let llmServed = 0;
     let grounded = 0;
     let template = 0;
+    let claimsOk = 0;
+    const reasons = new Map<string, number>();
+    const samples: Array<{ user: string; item: string; text: string }> = [];
     try {
       for (let u = 1; u <= users; u++) {
         const user = `ml100k:u:${u}`;
@@ -43,7 +49,13 @@ export async function main(argv: string[]): Promise<void> {
             llmServed++;
             const allowed = evidenceNodes(evidence!).map((n) => ({ key: n.key, name: n.label }));
             if (checkGrounding(explanation!.text, allowed, engine.names).grounded) grounded++;
-          } else template++;
+            if (checkClaims(explanation!.text, evidence!, engine.names).ok) claimsOk++;
+            if (samples.length < 10 && u % 10 === 1) samples.push({ user, item: evidence!.item.label, text: explanation!.text });
+          } else {
+            template++;
+            const reason = (explanation!.fallbackReason ?? 'unknown').replace(/:.*/, '');
+            reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+          }
         }
         if (u % 10 === 0) emit({ usersDone: u, explanations: texts.length, llmServed, template });
       }
@@ -51,11 +63,14 @@ export async function main(argv: string[]): Promise<void> {
       await engine.close();
     }
     times.sort((a, b) => a - b);
+    for (const sample of samples) emit({ sample });
+    emit({ fallbackReasons: Object.fromEntries(reasons) });
     emit({
       users,
       k,
       explanations: texts.length,
       groundingRate: llmServed ? grounded / llmServed : null,
+      claimRate: llmServed ? claimsOk / llmServed : null,
       distinctRatio: texts.length ? new Set(texts).size / texts.length : null,
       templateFallbackRate: texts.length ? template / texts.length : null,
       p50Ms: Math.round(percentile(times, 50)),

@@ -2,11 +2,14 @@
  * @module explain/explain
  * One explanation: evidence → deterministic text → (optionally) the LLM's rewrite, served only when grounded.
  * The LLM gets the facts (delimited data) and the item; its answer must name at least one evidence node and nothing
- * from the catalogue outside the evidence (explain/grounding). An ungrounded answer is regenerated once, then the
- * deterministic text is served. The result always says which: `source: "llm" | "template"`.
+ * from the catalogue outside the evidence (explain/grounding), and every item it says the person already rated,
+ * watched or picked must be one the evidence shows they know (explain/claims). An answer failing either check is
+ * regenerated once, then the deterministic text is served. The result always says which: `source: "llm" | "template"`.
+ * Served texts are cached by the caller's key (user, item, graph version) plus the prompt version.
  */
 import { log } from '../core/log.ts';
 import type { Evidence, EvidenceNode } from './evidence.ts';
+import { checkClaims } from './claims.ts';
 import { checkGrounding, type NameIndex } from './grounding.ts';
 import type { GuardedLlm } from './llm/client.ts';
 import { renderPrompt } from './prompt.ts';
@@ -64,8 +67,9 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
   const base = { facts: template.facts, promptVersion: EXPLAIN_PROMPT, template };
   if (!deps.llm) return { ...base, text: template.text, source: 'template', fallbackReason: 'no LLM configured' };
   const llm = deps.llm;
-  if (options.cacheKey) {
-    const hit = llm.cached(options.cacheKey);
+  const cacheKey = options.cacheKey === undefined ? undefined : `${options.cacheKey}|${EXPLAIN_PROMPT}`;
+  if (cacheKey) {
+    const hit = llm.cached(cacheKey);
     if (hit !== undefined) return { ...base, text: hit, source: 'llm', model: llm.name, cached: true };
   }
   const allowed = evidenceNodes(evidence).map((n) => ({ key: n.key, name: n.label }));
@@ -89,11 +93,17 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
       continue;
     }
     const grounding = checkGrounding(text, allowed, deps.names);
-    if (grounding.grounded) {
-      if (options.cacheKey) llm.remember(options.cacheKey, text);
-      return { ...base, text, source: 'llm', model: llm.name };
+    if (!grounding.grounded) {
+      reason = `not grounded: ${grounding.reason}`;
+      continue;
     }
-    reason = `not grounded: ${grounding.reason}`;
+    const claims = checkClaims(text, evidence, deps.names);
+    if (!claims.ok) {
+      reason = `false claim: ${claims.reason}`;
+      continue;
+    }
+    if (cacheKey) llm.remember(cacheKey, text);
+    return { ...base, text, source: 'llm', model: llm.name };
   }
   return { ...base, text: template.text, source: 'template', model: llm.name, fallbackReason: reason };
 }
