@@ -1,10 +1,10 @@
 /**
  * @module explain/explain
  * One explanation: evidence → deterministic text → (optionally) the LLM's rewrite, served only when grounded.
- * The LLM gets the facts (delimited data) and the item; its answer must name at least one evidence node and nothing
- * from the catalogue outside the evidence (explain/grounding), and every item it says the person already rated,
- * watched or picked must be one the evidence shows they know (explain/claims). An answer failing either check is
- * regenerated once, then the deterministic text is served. The result always says which: `source: "llm" | "template"`.
+ * The LLM gets the facts (delimited data) and the item; its answer must name the recommended item and at least one
+ * other evidence node (the reason), nothing from the catalogue outside the evidence (explain/grounding), and every
+ * item it says the person already rated, watched or picked must be one the evidence shows they know
+ * (explain/claims). An answer failing a check is regenerated once, then the deterministic text is served. The result always says which: `source: "llm" | "template"`.
  * Served texts are cached by the caller's key (user, item, graph version) plus the prompt version.
  */
 import { log } from '../core/log.ts';
@@ -95,6 +95,14 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
     const grounding = checkGrounding(text, allowed, deps.names);
     if (!grounding.grounded) {
       reason = `not grounded: ${grounding.reason}`;
+      continue;
+    }
+    if (!grounding.named.includes(evidence.item.key)) {
+      reason = 'off topic: does not name the recommended item';
+      continue;
+    }
+    if (!grounding.named.some((key) => key !== evidence.item.key)) {
+      reason = 'no reason: names no evidence besides the recommended item';
       continue;
     }
     const claims = checkClaims(text, evidence, deps.names);

@@ -56,10 +56,17 @@ describe('claim check', () => {
   });
 
   it('serves the template when every answer makes a false claim', async () => {
-    const { llm } = scripted(['You watched Blade Runner already.']);
+    const { llm } = scripted(['You watched Blade Runner already, like Alien by Ridley Scott.']);
     const out = await explainEvidence({ llm, names }, evidence);
     expect(out.source).toBe('template');
     expect(out.fallbackReason).toMatch(/^false claim/);
+  });
+
+  it('serves only texts that name the recommended item and a reason from the evidence', async () => {
+    const offTopic = await explainEvidence({ llm: scripted(['You rated Alien 5 stars, a Ridley Scott film.']).llm, names }, evidence);
+    expect(offTopic).toMatchObject({ source: 'template', fallbackReason: 'off topic: does not name the recommended item' });
+    const noReason = await explainEvidence({ llm: scripted(['Blade Runner is a legendary painting.']).llm, names }, evidence);
+    expect(noReason).toMatchObject({ source: 'template', fallbackReason: 'no reason: names no evidence besides the recommended item' });
   });
 
   it('caches by the caller key and the prompt version', async () => {
