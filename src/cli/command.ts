@@ -36,6 +36,10 @@ export function numberFlag(name: string, raw: string | undefined, fallback: numb
     (opts.integer && !Number.isInteger(value)) ||
     (opts.min !== undefined && value < opts.min) ||
     (opts.max !== undefined && value > opts.max);
-  if (bad) throw new AppError('BAD_REQUEST', `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''} (got ${JSON.stringify(raw)})`);
+  if (bad) {
+    const range =
+      opts.min !== undefined && opts.max !== undefined ? ` in [${opts.min}, ${opts.max}]` : opts.min !== undefined ? ` ≥ ${opts.min}` : opts.max !== undefined ? ` ≤ ${opts.max}` : '';
+    throw new AppError('BAD_REQUEST', `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range} (got ${JSON.stringify(raw)})`);
+  }
   return value;
 }

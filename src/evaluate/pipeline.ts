@@ -25,7 +25,7 @@ import type { LightGcnModel } from '../compute/lightgcn/model.ts';
 import type { Recommender } from '../compute/lightgcn/types.ts';
 import { ItemKnn, MostPopular, Rp3Beta } from './baselines.ts';
 import { concatInteractions, loadLightGcnFolder, readMovieLensUData, type SplitDataset } from './datasets.ts';
-import { computeMetrics, DEFAULT_METRICS } from './metrics.ts';
+import { computeMetrics, DEFAULT_METRICS, type RankingInput } from './metrics.ts';
 import { buildRankingInput } from './ranking.ts';
 import { randomSplit, temporalLeaveLastOut } from './splits.ts';
 
@@ -98,8 +98,16 @@ function buildBaseline(name: ModelName, train: Interactions, options: Record<str
   throw new AppError('BAD_REQUEST', `evaluate: unknown model ${JSON.stringify(name)}`);
 }
 
+/** Optional extras of a run that do not change its result (used by reports). */
+export interface EvaluateHooks {
+  /** Rank the test lists at least this deep, e.g. for metric-vs-K curves past the largest K [largest K]. */
+  rankDepth?: number;
+  /** Receives the test ranking (ranked lists, test items, training popularity) once it is built. */
+  onTestRanking?: (input: RankingInput) => void;
+}
+
 /** Runs one experiment. */
-export async function evaluate(config: EvaluateConfig): Promise<EvaluateResult> {
+export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}): Promise<EvaluateResult> {
   const t0 = performance.now();
   if (!MODEL_NAMES.includes(config.model)) throw new AppError('BAD_REQUEST', `evaluate: model must be one of ${MODEL_NAMES.join(', ')}`);
   const ks = [...new Set(config.ks ?? [20])].sort((a, b) => a - b);
@@ -157,9 +165,10 @@ export async function evaluate(config: EvaluateConfig): Promise<EvaluateResult> 
     validSeconds += (performance.now() - ts) / 1000;
   }
   const tValid = performance.now();
-  const testInput = buildRankingInput(model, train, ds.test, depth, { exclude: valid ? [train, valid] : [train] });
+  const testInput = buildRankingInput(model, train, ds.test, Math.max(depth, hooks.rankDepth ?? 0), { exclude: valid ? [train, valid] : [train] });
   const test = computeMetrics(testInput, ks, metrics);
   const tTest = performance.now();
+  hooks.onTestRanking?.(testInput);
   const s = (a: number, b: number) => Math.round((b - a) * 1000) / 1e6;
   const result: EvaluateResult = {
     config,

@@ -1,13 +1,17 @@
 /**
  * @module cli/commands/evaluate
- * `graphrec evaluate --dataset lightgcn:<folder> --model lightgcn|popular|itemknn|rp3beta`: one experiment through
- * `evaluate/pipeline.ts`; prints `{ best, valid, test, configHash, timings, … }` (test keys like "recall@20").
- * `--out <dir>` also writes results.json, a Markdown table and an SVG plot of Recall/NDCG against K.
+ * `graphrec evaluate --dataset lightgcn:<folder> --model lightgcn[,popular,itemknn,rp3beta]`: one experiment per model
+ * through `evaluate/pipeline.ts` on the same split; prints `{ best, valid, test, configHash, timings, … }` (test keys
+ * like "recall@20") for one model, an array of them for several.
+ * `--out <dir>` also writes results.json, a Markdown table, and charts from the test rankings (`evaluate/report.ts`):
+ * metric-vs-K curves for K = 1..`--curve-k` per metric (`curve-<metric>.svg`, `curves.csv`), the Recall/NDCG
+ * overview (`metrics-at-k.svg`) and the popularity bias of the top-K lists (`popularity-bias.svg`/`.csv`).
  */
 import { AppError } from '../../core/errors.ts';
 import type { LightGcnOptions } from '../../compute/lightgcn/train.ts';
-import { evaluate, MODEL_NAMES, type EvaluateConfig, type ModelName } from '../../evaluate/pipeline.ts';
-import { writeReport } from '../../evaluate/report.ts';
+import { evaluate, MODEL_NAMES, type EvaluateConfig, type EvaluateResult, type ModelName } from '../../evaluate/pipeline.ts';
+import { reportDetail, writeReport, type ReportDetail } from '../../evaluate/report.ts';
+import { createProgress } from '../../ingest/progress.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
 
@@ -105,16 +109,29 @@ export function parseSplit(raw: string | undefined): EvaluateConfig['split'] {
   throw new AppError('BAD_REQUEST', `--split must be random:<ratios> or temporal[:nValid] (got ${JSON.stringify(raw)})`);
 }
 
+/** `--model lightgcn,popular` → the model names, each known and listed once. */
+export function parseModels(raw: string | undefined): ModelName[] {
+  const names = (raw ?? 'lightgcn')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new AppError('BAD_REQUEST', '--model names no model');
+  for (const name of names) {
+    if (!MODEL_NAMES.includes(name as ModelName)) throw new AppError('BAD_REQUEST', `--model must list models among ${MODEL_NAMES.join(', ')} (got ${JSON.stringify(name)})`);
+  }
+  return [...new Set(names)] as ModelName[];
+}
+
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 'full-ranking evaluation of LightGCN or a baseline on a benchmark split (Recall/NDCG/… @K)',
-  help: `usage: graphrec evaluate --dataset <spec> [--model M] [options]
+  summary: 'full-ranking evaluation of LightGCN and baselines on a benchmark split (Recall/NDCG/… @K, charts)',
+  help: `usage: graphrec evaluate --dataset <spec> [--model LIST] [options]
 
 <spec>: lightgcn:<folder>  (train.txt/test.txt, optional valid.txt: the given split)
         movielens:<ml-100k folder or u.data>  (split by --split; default random 0.8/0.2 per user)
 
 Options:
-  --model M             ${MODEL_NAMES.join(' | ')} [lightgcn]
+  --model LIST          one or more of ${MODEL_NAMES.join(', ')}, comma-separated, all on the same split [lightgcn]
   --k LIST              cut-offs, e.g. 10,20 [20]
   --metrics LIST        recall,ndcg,precision,mrr,hit,coverage,novelty,arp [all]
   --seed N              seed for splits, initialisation and sampling [2020]
@@ -122,40 +139,71 @@ Options:
   --merge-valid         train on train+valid and test (else: early stopping on valid)
   --neighbours N        item-kNN / RP3β neighbours [100]
   --alpha X --beta X    RP3β exponents [1.0, 0.5]
-  --out DIR             also write results.json, results.md and metrics-at-k.svg
-  --format F            json (default) or csv (one row per metric)
+  --out DIR             also write results.json, results.md and the charts (SVG) with their CSV:
+                          metrics-at-k.svg, curve-<metric>.svg + curves.csv (model,metric,k,value),
+                          popularity-bias.svg + popularity-bias.csv (share of top-K slots per popularity decile)
+  --curve-k N           largest K of the curves [50]
+  --bias-k N            list length of the popularity-bias chart [largest --k]
+  --format F            json (default; an array for several models) or csv (model,dataset,metric,value)
+  --quiet               no info logs on stderr
 ${LIGHTGCN_FLAGS_HELP}`,
   async run(argv) {
-    const { values } = parseFlags(argv, { ...EXPERIMENT_FLAGS, model: { type: 'string' }, metrics: { type: 'string' }, neighbours: { type: 'string' }, alpha: { type: 'string' }, beta: { type: 'string' }, out: { type: 'string' } });
+    const { values } = parseFlags(argv, {
+      ...EXPERIMENT_FLAGS,
+      model: { type: 'string' },
+      metrics: { type: 'string' },
+      neighbours: { type: 'string' },
+      alpha: { type: 'string' },
+      beta: { type: 'string' },
+      out: { type: 'string' },
+      'curve-k': { type: 'string' },
+      'bias-k': { type: 'string' },
+    });
     const format = parseFormat(values.format);
     if (!values.dataset) throw new AppError('BAD_REQUEST', 'evaluate: --dataset is required (see --help)');
-    const model = (values.model ?? 'lightgcn') as ModelName;
-    if (!MODEL_NAMES.includes(model)) throw new AppError('BAD_REQUEST', `--model must be one of ${MODEL_NAMES.join(', ')}`);
-    const modelOptions: Record<string, unknown> =
-      model === 'lightgcn'
-        ? { ...lightGcnOptionsFromFlags(values) }
-        : {
-            ...(values.neighbours !== undefined ? { neighbours: numberFlag('neighbours', values.neighbours, 100, { integer: true, min: 1 }) } : {}),
-            ...(values.alpha !== undefined ? { alpha: numberFlag('alpha', values.alpha, 1, { min: 0 }) } : {}),
-            ...(values.beta !== undefined ? { beta: numberFlag('beta', values.beta, 0.5, { min: 0 }) } : {}),
-          };
-    const split = parseSplit(values.split);
-    const config: EvaluateConfig = {
-      dataset: values.dataset,
-      model,
-      modelOptions,
-      ks: parseKs(values.k),
-      ...(values.metrics ? { metrics: values.metrics.split(',').map((s) => s.trim()) } : {}),
-      ...(split ? { split } : {}),
-      validation: values['merge-valid'] ? 'merge' : 'early-stop',
-      seed: numberFlag('seed', values.seed, 2020, { integer: true }),
+    const models = parseModels(values.model);
+    const lightGcnOptions = lightGcnOptionsFromFlags(values);
+    const baselineOptions = {
+      ...(values.neighbours !== undefined ? { neighbours: numberFlag('neighbours', values.neighbours, 100, { integer: true, min: 1 }) } : {}),
+      ...(values.alpha !== undefined ? { alpha: numberFlag('alpha', values.alpha, 1, { min: 0 }) } : {}),
+      ...(values.beta !== undefined ? { beta: numberFlag('beta', values.beta, 0.5, { min: 0 }) } : {}),
     };
-    const result = await evaluate(config);
-    if (values.out) writeReport(values.out, [result]);
+    const split = parseSplit(values.split);
+    const ks = parseKs(values.k);
+    const curveK = numberFlag('curve-k', values['curve-k'], 50, { integer: true, min: 1, max: 1000 });
+    const biasK = numberFlag('bias-k', values['bias-k'], Math.max(...ks), { integer: true, min: 1, max: 1000 });
+    const metricNames = values.metrics ? values.metrics.split(',').map((s) => s.trim()) : undefined;
+    const seed = numberFlag('seed', values.seed, 2020, { integer: true });
+
+    const results: EvaluateResult[] = [];
+    const details: Array<ReportDetail | undefined> = [];
+    const progress = models.length > 1 ? createProgress() : undefined;
+    for (const [i, model] of models.entries()) {
+      const config: EvaluateConfig = {
+        dataset: values.dataset,
+        model,
+        modelOptions: model === 'lightgcn' ? { ...lightGcnOptions } : { ...baselineOptions },
+        ks,
+        ...(metricNames ? { metrics: metricNames } : {}),
+        ...(split ? { split } : {}),
+        validation: values['merge-valid'] ? 'merge' : 'early-stop',
+        seed,
+      };
+      let detail: ReportDetail | undefined;
+      const hooks = values.out
+        ? { rankDepth: Math.max(curveK, biasK), onTestRanking: (input: Parameters<typeof reportDetail>[0]) => void (detail = reportDetail(input, { maxK: curveK, popularityK: biasK, ...(metricNames ? { metrics: metricNames } : {}) })) }
+        : {};
+      results.push(await evaluate(config, hooks));
+      details.push(detail);
+      progress?.update(`evaluate ${model}`, i + 1, models.length);
+    }
+    progress?.done();
+    if (values.out) writeReport(values.out, results, details);
     printResult(
       format,
-      result,
-      Object.entries(result.test).map(([metric, value]) => ({ model: result.model, dataset: result.dataset.name, metric, value })),
+      results.length === 1 ? results[0] : results,
+      results.flatMap((result) => Object.entries(result.test).map(([metric, value]) => ({ model: result.model, dataset: result.dataset.name, metric, value }))),
+      ['model', 'dataset', 'metric', 'value'],
     );
   },
 };

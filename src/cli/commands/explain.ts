@@ -9,14 +9,18 @@ import { bootEngine } from '../../engine/boot.ts';
 import { openDatabase } from '../../store/open.ts';
 import { parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
+import { resolveNodeId } from '../resolve-id.ts';
 
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'why an item suits a user: evidence paths, facts and the (grounded) explanation',
   help: `usage: graphrec explain --user ID --item ID [--no-llm] [--format json|csv]
 
+  --user ID    graph id (ml100k:u:1) or bare dataset id (1) when one dataset has it
+  --item ID    graph id (ml100k:i:50) or bare dataset id (50)
   --no-llm     serve the deterministic text only
-  --format F   json (default) or csv (one line per evidence path)`,
+  --format F   json (default) or csv (one line per evidence path: rank,score,path,relations)
+  --quiet      no info logs on stderr`,
   async run(argv) {
     const { values } = parseFlags(argv, { user: { type: 'string' }, item: { type: 'string' }, 'no-llm': { type: 'boolean' }, format: { type: 'string' } });
     const format = parseFormat(values.format);
@@ -26,9 +30,11 @@ export const explainCommand: Command = {
     try {
       const engine = await bootEngine(db, cfg, { llm: !values['no-llm'] });
       try {
-        const result = await engine.explain({ user: values.user, item: values.item }, 'text');
+        const user = resolveNodeId(engine.context.csr, 'User', values.user);
+        const item = resolveNodeId(engine.context.csr, 'Item', values.item);
+        const result = await engine.explain({ user, item }, 'text');
         const rows = (result.evidence?.paths ?? []).map((p, rank) => ({ rank: rank + 1, score: Number(p.score.toPrecision(4)), path: p.nodes.map((n) => n.label).join(' → '), relations: p.edges.map((e) => e.relation).join(' → ') }));
-        printResult(format, { user: values.user, item: values.item, ...result }, rows);
+        printResult(format, { user, item, ...result }, rows, ['rank', 'score', 'path', 'relations']);
       } finally {
         await engine.close();
       }

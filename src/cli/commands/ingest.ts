@@ -56,7 +56,7 @@ Options:
         progress: createProgress(),
         ...(errorsOut ? { onError: (e) => void errorsOut.write(JSON.stringify(e) + '\n') } : {}),
       });
-      printResult(format, report, report.errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason })));
+      printResult(format, report, report.errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason })), ['file', 'line', 'reason']);
     } finally {
       errorsOut?.end();
       await db.close();

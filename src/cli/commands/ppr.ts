@@ -14,6 +14,7 @@ import { collectTopK, lookupNode, nodeRef, type Csr } from '../../project/csr.ts
 import { loadProjection } from '../../project/load.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
+import { resolveNodeId } from '../resolve-id.ts';
 
 export const PPR_METHODS = ['exact', 'push', 'walk'] as const;
 export type PprMethod = (typeof PPR_METHODS)[number];
@@ -106,7 +107,7 @@ export function pprCommand(csr: Csr, flags: PprFlags): PprCommandResult {
   let seeds;
   const exclude = new Set<number>();
   if (flags.user) {
-    const u = lookupNode(csr, { kind: 'User', id: flags.user });
+    const u = lookupNode(csr, { kind: 'User', id: resolveNodeId(csr, 'User', flags.user) });
     if (u < 0) throw new AppError('NOT_FOUND', `ppr: unknown user ${JSON.stringify(flags.user)}`);
     seeds = seedsFromCsrHistory(csr, u);
     for (const i of seenItems(csr, u)) exclude.add(i);
@@ -171,7 +172,7 @@ Options:
     const { csr, close } = await loadProjection();
     try {
       const result = pprCommand(csr, values);
-      printResult(format, result, result.results);
+      printResult(format, result, result.results, ['rank', 'kind', 'id', 'score']);
     } finally {
       await close();
     }
