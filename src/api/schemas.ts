@@ -44,10 +44,15 @@ export const RESERVED_PROP_KEYS: ReadonlySet<string> = new Set(['id', 'title']);
 
 // ------------------------------------------------------------------ building blocks
 
+/** Strings are stored as UTF-8 (Neo4j), where a lone surrogate would silently become U+FFFD: refuse them instead. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = [(s: string) => !LONE_SURROGATE.test(s), 'not well-formed Unicode (lone surrogate)'] as const;
+
 export const IdSchema = z
   .string()
   .min(1)
   .max(STRING_LIMITS.id)
+  .refine(...wellFormed)
   .describe(`Node id: any non-empty string up to ${STRING_LIMITS.id} UTF-16 units (percent-encode it in URLs).`);
 
 const KIND_BY_NAME: Record<string, NodeKind> = {
@@ -69,6 +74,7 @@ export const NodeRefString = z
   .string()
   .regex(NODE_REF_PATTERN, 'expected kind:id with kind user, item or entity')
   .refine((s) => s.length - s.indexOf(':') - 1 <= STRING_LIMITS.id, `id longer than ${STRING_LIMITS.id}`)
+  .refine(...wellFormed)
   .transform((s): NodeRef => {
     const at = s.indexOf(':');
     return { kind: KIND_BY_NAME[s.slice(0, at)]!, id: s.slice(at + 1) };
@@ -93,20 +99,23 @@ export const PropsSchema = z
       .string()
       .min(1)
       .max(STRING_LIMITS.propKey)
+      .refine(...wellFormed)
+      // Neo4j refuses property names (tokens) with NUL; the other characters are fine.
+      .refine((k) => !k.includes('\u0000'), 'property key with a NUL character')
       .refine((k) => !RESERVED_PROP_KEYS.has(k), 'reserved property key'),
-    z.union([z.string().max(STRING_LIMITS.propValue), z.number(), z.boolean()]),
+    z.union([z.string().max(STRING_LIMITS.propValue).refine(...wellFormed), z.number(), z.boolean()]),
   )
   .refine((p) => Object.keys(p).length <= STRING_LIMITS.props, `at most ${STRING_LIMITS.props} properties`)
   .describe('Scalar properties (string, finite number, boolean); merged key by key into the stored ones.');
 
 const UserRecordSchema = z.strictObject({ id: IdSchema, props: PropsSchema.optional() });
-const ItemRecordSchema = z.strictObject({ id: IdSchema, title: z.string().min(1).max(STRING_LIMITS.title), props: PropsSchema.optional() });
+const ItemRecordSchema = z.strictObject({ id: IdSchema, title: z.string().min(1).max(STRING_LIMITS.title).refine(...wellFormed), props: PropsSchema.optional() });
 
 export const InteractionEventSchema = z.strictObject({
   eventId: IdSchema.describe('Idempotency key: an event id seen before is counted as a duplicate and ignored.'),
   userId: IdSchema,
   itemId: IdSchema,
-  kind: z.string().min(1).max(STRING_LIMITS.kind).describe('rating, click, listen, purchase, …'),
+  kind: z.string().min(1).max(STRING_LIMITS.kind).refine(...wellFormed).describe('rating, click, listen, purchase, …'),
   rating: z.number().optional().describe('Explicit rating (finite).'),
   weight: z.number().min(0).optional().describe('Edge weight; defaults to the rating, else 1.'),
   ts: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Unix time in seconds.'),
@@ -131,7 +140,7 @@ export function buildRequestSchemas(api: Config['api']) {
     nodeParams: z.object({ kind: NodeKindParam, id: IdSchema }),
     pageQuery: z.object({ limit, offset }),
     neighboursQuery: z.object({
-      relation: z.string().min(1).max(STRING_LIMITS.relation).optional().describe('Only edges with this relation (or interaction kind).'),
+      relation: z.string().min(1).max(STRING_LIMITS.relation).refine(...wellFormed).optional().describe('Only edges with this relation (or interaction kind).'),
       direction: z.enum(['out', 'in', 'both']).default('both').describe('Edge direction relative to the node.'),
       limit,
     }),

@@ -25,6 +25,8 @@ export const ConfigSchema = z.object({
     localHeapMb: z.number().int().min(256),
     /** Seconds to wait for the local Neo4j to become ready. */
     startTimeoutS: z.number().positive(),
+    /** How long the driver retries a failing transaction (server gone, leader switch) before the error surfaces, ms. */
+    maxTransactionRetryMs: z.number().int().min(0),
   }),
   api: z.object({
     /** HTTP port. */
@@ -44,6 +46,50 @@ export const ConfigSchema = z.object({
     maxBatch: z.number().int().min(1),
     /** Largest `k` of a recommendation request. */
     maxK: z.number().int().min(1).max(1000),
+    /** Deepest JSON nesting (arrays + objects) accepted in a body; checked on the raw bytes before parsing. */
+    maxJsonDepth: z.number().int().min(2).max(1000),
+    /** Longest request target (path + query string), characters. */
+    maxUrlLength: z.number().int().min(256).max(65_536),
+    /** Largest request line + headers, bytes (Node's `maxHeaderSize`); more is answered 431. */
+    maxHeaderBytes: z.number().int().min(1024).max(1_048_576),
+    /** Most request headers read; the rest are ignored (Node's `maxHeadersCount`). */
+    maxHeaders: z.number().int().min(16).max(2000),
+    /** Time allowed to receive the request headers, ms (slow-client guard). */
+    headersTimeoutMs: z.number().int().min(1000),
+    /** Time allowed to receive the whole request, ms (not the response: streams may run longer). */
+    requestTimeoutMs: z.number().int().min(1000),
+    /** Origins allowed to call the API from a browser (CORS); empty = same-origin only, `*` = any. */
+    corsOrigins: z.array(z.string().min(1)),
+    /** How long a browser may cache a CORS preflight answer, seconds. */
+    corsMaxAgeS: z.number().int().min(0).max(86_400),
+    /** Content-Security-Policy of every response: same-origin scripts only, never inline (inline styles: sigma.js sets them). */
+    contentSecurityPolicy: z.string().min(1).regex(/^[^\r\n]+$/, 'one line'),
+  }),
+  auth: z.object({
+    /** API keys, stored as SHA-256 digests of the key (hex); scopes read < write < admin. Empty = no keys: see docs/security.md. */
+    keys: z.array(
+      z.strictObject({
+        name: z.string().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+        sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (sha256 of the key)'),
+        scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1),
+      }),
+    ),
+    /** Read routes need a key too (requires at least one key). Probes and the explorer page stay open. */
+    readRequiresKey: z.boolean(),
+    rateLimit: z.object({
+      /** Requests per second refilled into each anonymous client's bucket (per IP); 0 = unlimited. */
+      anonymousPerSecond: z.number().min(0),
+      /** Bucket size of an anonymous client (the burst it may send at once). */
+      anonymousBurst: z.number().int().min(1),
+      /** Requests per second refilled into each API key's bucket; 0 = unlimited. */
+      keyPerSecond: z.number().min(0),
+      /** Bucket size of an API key. */
+      keyBurst: z.number().int().min(1),
+      /** Clients on the loopback interface (without forwarding headers) are not rate limited. */
+      exemptLoopback: z.boolean(),
+      /** Most buckets held at once; the least recently used is dropped. */
+      maxClients: z.number().int().min(1),
+    }),
   }),
   ingest: z.object({
     /** Rows per write transaction. */
@@ -77,6 +123,14 @@ export const ConfigSchema = z.object({
     /** Seed of the demo generator. */
     demoSeed: z.number().int(),
   }),
+  serve: z.object({
+    /** After SIGTERM/SIGINT, time in-flight requests get to finish before their connections are closed, ms. */
+    drainTimeoutMs: z.number().int().min(0),
+    /** Hard limit on the whole shutdown (drain, driver, local Neo4j); past it the process exits 1, ms. */
+    shutdownTimeoutMs: z.number().int().min(1000),
+    /** Interval of the Neo4j health ping while serving (degraded mode detection and recovery), ms. */
+    healthIntervalMs: z.number().int().min(100),
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -92,6 +146,7 @@ export const DEFAULTS: Config = {
     localPageCacheMb: 512,
     localHeapMb: 2048,
     startTimeoutS: 120,
+    maxTransactionRetryMs: 15_000,
   },
   api: {
     port: 3000,
@@ -105,6 +160,21 @@ export const DEFAULTS: Config = {
     maxSeeds: 50,
     maxBatch: 1000,
     maxK: 100,
+    maxJsonDepth: 32,
+    maxUrlLength: 4096,
+    maxHeaderBytes: 16_384,
+    maxHeaders: 100,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    corsOrigins: [],
+    corsMaxAgeS: 600,
+    contentSecurityPolicy:
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  },
+  auth: {
+    keys: [],
+    readRequiresKey: false,
+    rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000 },
   },
   ingest: { batchSize: 5000 },
   train: { epochs: 300, maxSeconds: 90 },
@@ -119,9 +189,11 @@ export const DEFAULTS: Config = {
     threads: 1,
   },
   data: { path: '', demoSeed: 42 },
+  serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
 };
 
-type EnvKind = 'string' | 'int' | 'number';
+/** `list`: comma-separated; `bool`: true/false/1/0; `keys`: `name:sha256hex:scope,scope;…` (see `parseApiKeys`). */
+type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'list' | 'keys';
 /** [config path, env variable, kind] */
 export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['neo4j.uri', 'NEO4J_URI', 'string'],
@@ -132,8 +204,14 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['neo4j.localDataDir', 'GRAPHREC_NEO4J_DATA', 'string'],
   ['neo4j.localPageCacheMb', 'GRAPHREC_NEO4J_PAGECACHE_MB', 'int'],
   ['neo4j.localHeapMb', 'GRAPHREC_NEO4J_HEAP_MB', 'int'],
+  ['neo4j.maxTransactionRetryMs', 'NEO4J_MAX_TX_RETRY_MS', 'int'],
   ['api.port', 'PORT', 'int'],
   ['api.host', 'HOST', 'string'],
+  ['api.corsOrigins', 'GRAPHREC_CORS_ORIGINS', 'list'],
+  ['auth.keys', 'GRAPHREC_API_KEYS', 'keys'],
+  ['auth.readRequiresKey', 'GRAPHREC_READ_REQUIRES_KEY', 'bool'],
+  ['auth.rateLimit.anonymousPerSecond', 'GRAPHREC_RATE_LIMIT_ANON_PER_S', 'number'],
+  ['auth.rateLimit.keyPerSecond', 'GRAPHREC_RATE_LIMIT_KEY_PER_S', 'number'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
   ['train.epochs', 'GRAPHREC_TRAIN_EPOCHS', 'int'],
   ['train.maxSeconds', 'GRAPHREC_TRAIN_MAX_SECONDS', 'number'],
@@ -147,6 +225,9 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['llm.threads', 'LLM_THREADS', 'int'],
   ['data.path', 'GRAPHREC_DATA', 'string'],
   ['data.demoSeed', 'GRAPHREC_DEMO_SEED', 'int'],
+  ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],
+  ['serve.shutdownTimeoutMs', 'GRAPHREC_SHUTDOWN_TIMEOUT_MS', 'int'],
+  ['serve.healthIntervalMs', 'GRAPHREC_HEALTH_INTERVAL_MS', 'int'],
 ];
 
 type Json = Record<string, unknown>;
@@ -173,6 +254,46 @@ function deepMerge(base: Json, over: Json): Json {
   return out;
 }
 
+/**
+ * Parses `GRAPHREC_API_KEYS`: entries separated by `;`, each `name:sha256hex:scopes` with scopes separated by `,`
+ * (e.g. `ingest:9f86…08:write;ops:60303a…:admin`). Shape errors throw CONFIG; the schema checks the values.
+ */
+export function parseApiKeys(raw: string): Array<{ name: string; sha256: string; scopes: string[] }> {
+  return raw
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const parts = entry.split(':');
+      if (parts.length !== 3) throw new AppError('CONFIG', 'config: GRAPHREC_API_KEYS entries must be name:sha256hex:scopes');
+      const [name, sha256, scopes] = parts as [string, string, string];
+      return { name: name.trim(), sha256: sha256.trim(), scopes: scopes.split(',').map((s) => s.trim()).filter(Boolean) };
+    });
+}
+
+function envValue(name: string, raw: string, kind: EnvKind): unknown {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'keys':
+      return parseApiKeys(raw);
+    case 'bool':
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      throw new AppError('CONFIG', `config: ${name}=${JSON.stringify(raw)} is not a valid bool`);
+    case 'int':
+    case 'number': {
+      const value = Number(raw);
+      if (!Number.isFinite(value) || (kind === 'int' && !Number.isInteger(value))) {
+        throw new AppError('CONFIG', `config: ${name}=${JSON.stringify(raw)} is not a valid ${kind}`);
+      }
+      return value;
+    }
+  }
+}
+
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Path of a JSON config file; defaults to `GRAPHREC_CONFIG`. */
@@ -196,11 +317,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [path, name, kind] of ENV_BINDINGS) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const value = kind === 'string' ? raw : Number(raw);
-    if (kind !== 'string' && (!Number.isFinite(value) || (kind === 'int' && !Number.isInteger(value)))) {
-      throw new AppError('CONFIG', `config: ${name}=${JSON.stringify(raw)} is not a valid ${kind}`);
-    }
-    setPath(fromEnv, path, value);
+    setPath(fromEnv, path, envValue(name, raw, kind));
   }
   merged = deepMerge(merged, fromEnv);
   if (options.overrides) merged = deepMerge(merged, options.overrides);
@@ -212,6 +329,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cfg = parsed.data;
   if (cfg.api.defaultLimit > cfg.api.maxLimit) {
     throw new AppError('CONFIG', 'config: api.defaultLimit must not exceed api.maxLimit');
+  }
+  if (cfg.auth.readRequiresKey && cfg.auth.keys.length === 0) {
+    throw new AppError('CONFIG', 'config: auth.readRequiresKey needs at least one key in auth.keys');
+  }
+  const keyNames = cfg.auth.keys.map((k) => k.name);
+  if (new Set(keyNames).size !== keyNames.length) throw new AppError('CONFIG', 'config: auth.keys names must be unique');
+  const digests = cfg.auth.keys.map((k) => k.sha256.toLowerCase());
+  if (new Set(digests).size !== digests.length) throw new AppError('CONFIG', 'config: auth.keys holds the same key twice');
+  if (cfg.api.headersTimeoutMs > cfg.api.requestTimeoutMs) {
+    throw new AppError('CONFIG', 'config: api.headersTimeoutMs must not exceed api.requestTimeoutMs');
   }
   if (cfg.neo4j.uri && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\//.test(cfg.neo4j.uri)) {
     throw new AppError('CONFIG', `config: NEO4J_URI must start with bolt:// or neo4j:// (got ${cfg.neo4j.uri})`);
