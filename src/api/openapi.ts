@@ -2,13 +2,17 @@
  * @module api/openapi
  * Builds the OpenAPI 3.1 document from the route declarations and their zod schemas (`z.toJSONSchema`, JSON Schema
  * 2020-12, which OpenAPI 3.1 uses as is). Request parts are documented as accepted (`io: 'input'`, defaults filled in),
- * responses as produced (`io: 'output'`). Every operation documents 500; those with input 400, those with a body 413.
+ * responses as produced (`io: 'output'`). Every operation documents 500 and 429; those with input 400, those with a body
+ * 413. Authentication comes from the one scope table (api/security/scopes): operations that need `write` or `admin`
+ * list the API-key schemes as required (and 401/403), `read` operations list them as optional (a key is needed only
+ * when `auth.readRequiresKey` is set), probes none.
  *
  * @example
  * const doc = buildOpenApi(routes); // doc.paths['/v1/users/{id}'].get.operationId === 'getUser'
  */
 import { z } from 'zod';
 import type { Route } from './route.ts';
+import { routeScope } from './security/scopes.ts';
 import { ErrorSchema } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -18,7 +22,7 @@ export type OpenApiDocument = {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
   paths: Record<string, Record<string, Json>>;
-  components: { schemas: Record<string, Json>; responses: Record<string, Json> };
+  components: { schemas: Record<string, Json>; responses: Record<string, Json>; securitySchemes: Record<string, Json> };
 };
 
 export const OPENAPI_DEFAULTS = {
@@ -29,9 +33,12 @@ export const OPENAPI_DEFAULTS = {
 
 const ERROR_RESPONSES: Record<number, { name: string; description: string }> = {
   400: { name: 'BadRequest', description: 'Invalid parameters, query or body (BAD_REQUEST); malformed JSON.' },
+  401: { name: 'Unauthorized', description: 'Missing or unknown API key (UNAUTHORIZED).' },
+  403: { name: 'Forbidden', description: 'The key lacks the scope, or a keyless write from a non-loopback client (FORBIDDEN).' },
   404: { name: 'NotFound', description: 'Unknown node (NOT_FOUND).' },
   409: { name: 'Conflict', description: 'Conflicting write (CONFLICT).' },
   413: { name: 'PayloadTooLarge', description: 'Body larger than the configured limit (PAYLOAD_TOO_LARGE).' },
+  429: { name: 'RateLimited', description: 'Rate limit of the key or client exceeded (RATE_LIMITED); see Retry-After.' },
   500: { name: 'Internal', description: 'Unexpected failure (no details are exposed).' },
   503: { name: 'Unavailable', description: 'Dependency not ready or unreachable (UNAVAILABLE); see Retry-After.' },
 };
@@ -66,7 +73,9 @@ function operation(route: Route): Json {
       content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
     },
   };
-  const errors = new Set<number>([...route.errors, 500]);
+  const scope = routeScope(route.method, route.path);
+  const errors = new Set<number>([...route.errors, 429, 500]);
+  if (scope !== 'public') errors.add(401).add(403);
   if (route.params || route.query || route.body) errors.add(400);
   if (route.body) errors.add(413);
   for (const status of [...errors].sort((a, b) => a - b)) {
@@ -79,6 +88,8 @@ function operation(route: Route): Json {
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
     responses,
   };
+  if (scope === 'write' || scope === 'admin') op.security = [{ bearerKey: [] }, { headerKey: [] }];
+  else if (scope === 'read') op.security = [{}, { bearerKey: [] }, { headerKey: [] }];
   if (route.description) op.description = route.description;
   if (route.body) {
     op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
@@ -100,6 +111,13 @@ export function buildOpenApi(routes: readonly Route[], info: Partial<typeof OPEN
     openapi: '3.1.0',
     info: { ...OPENAPI_DEFAULTS, ...info },
     paths,
-    components: { schemas: { Error: jsonSchema(ErrorSchema, 'output') }, responses },
+    components: {
+      schemas: { Error: jsonSchema(ErrorSchema, 'output') },
+      responses,
+      securitySchemes: {
+        bearerKey: { type: 'http', scheme: 'bearer', description: 'An API key (docs/security.md): Authorization: Bearer <key>.' },
+        headerKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key in X-API-Key.' },
+      },
+    },
   };
 }

@@ -182,7 +182,12 @@ describe('OpenAPI document', () => {
     expect(Object.keys(subgraph.requestBody.content['application/json'].schema.properties).sort()).toEqual(['hops', 'limit', 'seeds']);
     const getUser = doc.paths['/v1/users/{id}']!.get! as { responses: Record<string, { content?: { 'application/json': { schema: { required: string[] } } } }> };
     expect(getUser.responses['200']!.content!['application/json'].schema.required.sort()).toEqual(['id', 'interactionCount', 'interactionsByKind', 'props']);
-    expect(Object.keys(getUser.responses).sort()).toEqual(['200', '400', '404', '500']);
+    expect(Object.keys(getUser.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    // Keys: optional for reads, required for writes, none for the probes (scopes from api/security/scopes).
+    expect((getUser as { security?: unknown[] }).security).toEqual([{}, { bearerKey: [] }, { headerKey: [] }]);
+    expect((doc.paths['/v1/items/{id}']!.put as { security?: unknown[] }).security).toEqual([{ bearerKey: [] }, { headerKey: [] }]);
+    expect((doc.paths['/v1/health/live']!.get as { security?: unknown[] }).security).toBeUndefined();
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerKey', 'headerKey']);
   });
 
   it('lists extra routes passed in deps, and a route missing from the document is caught', async () => {
