@@ -22,7 +22,7 @@ import { createHybridStrategy } from './hybrid-strategy.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
 import { createPopularStrategy } from './popular-strategy.ts';
 import { createPprStrategy } from './ppr-strategy.ts';
-import { STRATEGY_NAMES, type BaseStrategyName, type Strategy, type StrategyName } from './strategy.ts';
+import { STRATEGY_NAMES, type HybridPartName, type Strategy, type StrategyName } from './strategy.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -41,12 +41,23 @@ export interface RecommendOptions {
   candidatePool: number;
   /** How `hybrid` fuses: min-max-normalised score blending, or reciprocal-rank fusion. ['blend'] */
   fusion: 'blend' | 'rrf';
-  /** Weight of each part in the fusion. [{ ppr: 1, embedding: 3, popular: 0.1 }] (tuned on ML-100K valid, see docs/evaluation.md) */
-  weights: Readonly<Record<BaseStrategyName, number>>;
+  /**
+   * Weight of each part of `hybrid` (`knowledge` = the item → entity → item walk); 0 switches a part off.
+   * [{ ppr: 0.05, embedding: 1, knowledge: 0.4, popular: 0.03 }] (tuned on ML-100K valid, see docs/evaluation.md)
+   */
+  weights: Readonly<Record<HybridPartName, number>>;
+  /**
+   * The weights `hybrid` uses instead when the embedding part cannot score the request (no vectors loaded): the
+   * knowledge walk complements the embedding but not PPR, which already walks the knowledge edges.
+   * [{ ppr: 1, embedding: 0, knowledge: 0.2, popular: 0 }] (tuned on ML-100K valid without vectors)
+   */
+  weightsNoEmbedding: Readonly<Record<HybridPartName, number>>;
   /** RRF constant: a part contributes weight / (rrfK + rank). [60] */
   rrfK: number;
   /** PPR item score = π(item) / W(item)^β, W = weighted degree; 0 = raw PPR (close to popularity). [0.75] */
   pprDegreeDiscount: number;
+  /** Knowledge walk (hybrid part): entity → item step divided by D(entity)^γ, D = its item edges' weight; 1 = walk. [1] */
+  knowledgeEntityDiscount: number;
   /** Embedding score. ['dot'] */
   embeddingMetric: EmbeddingMetric;
   /** Interaction weights are ratings (seed weight = rating − floor) rather than counts. [true] */
@@ -71,9 +82,11 @@ export const RECOMMEND_DEFAULTS = {
   maxOffset: 10_000,
   candidatePool: 100,
   fusion: 'blend',
-  weights: { ppr: 1, embedding: 3, popular: 0.1 },
+  weights: { ppr: 0.05, embedding: 1, knowledge: 0.4, popular: 0.03 },
+  weightsNoEmbedding: { ppr: 1, embedding: 0, knowledge: 0.2, popular: 0 },
   rrfK: 60,
   pprDegreeDiscount: 0.75,
+  knowledgeEntityDiscount: 1,
   embeddingMetric: 'dot',
   rated: true,
   ratingFloor: 2,
@@ -135,12 +148,15 @@ function assertOptions(o: RecommendOptions): void {
   if (!Number.isInteger(o.maxOffset) || o.maxOffset < 0) bad('maxOffset must be an integer ≥ 0');
   if (o.k > o.maxK) bad('k exceeds maxK');
   if (o.fusion !== 'blend' && o.fusion !== 'rrf') bad(`fusion must be blend or rrf (got ${String(o.fusion)})`);
-  for (const name of ['ppr', 'embedding', 'popular'] as const) {
-    const w = o.weights[name];
-    if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) bad(`weights.${name} must be finite and ≥ 0`);
+  for (const set of ['weights', 'weightsNoEmbedding'] as const) {
+    for (const name of ['ppr', 'embedding', 'knowledge', 'popular'] as const) {
+      const w = o[set]?.[name];
+      if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) bad(`${set}.${name} must be finite and ≥ 0`);
+    }
   }
   if (!(o.rrfK >= 0 && Number.isFinite(o.rrfK))) bad('rrfK must be finite and ≥ 0');
   if (!(o.pprDegreeDiscount >= 0 && o.pprDegreeDiscount <= 2)) bad('pprDegreeDiscount must be in [0, 2]');
+  if (!(o.knowledgeEntityDiscount >= 0 && o.knowledgeEntityDiscount <= 2)) bad('knowledgeEntityDiscount must be in [0, 2]');
   if (o.embeddingMetric !== 'dot' && o.embeddingMetric !== 'cosine') bad('embeddingMetric must be dot or cosine');
   if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
   if (!(o.seedShare > 0 && o.seedShare < 1)) bad('seedShare must be in (0, 1)');

@@ -1,7 +1,8 @@
 /**
  * @module retrieve/hybrid-strategy
- * `hybrid`: fuses the candidate pools of `ppr`, `embedding` and `popular` (each part runs with the same request and
- * selects its best `pool` eligible items). Two fusions, chosen by `fusion`:
+ * `hybrid`: fuses the candidate pools of its parts — the strategies `ppr`, `embedding` and `popular`, and the
+ * `knowledge` content walk (item → entity → item, see `knowledge-part.ts`; internal to hybrid). Each part runs with
+ * the same request and selects its best `pool` eligible items. Two fusions, chosen by `fusion`:
  *
  * - `blend` (default): each part's pool is min-max normalised — its best item gets 1, its pool-th item 1/pool, items
  *   outside the pool 0 — and the fused score is Σ weight_part · norm_part(item). Normalising over the pool (not the
@@ -10,30 +11,41 @@
  * - `rrf`: reciprocal-rank fusion, Σ weight_part / (rrfK + rank_part(item)) over the pools containing the item.
  *
  * Parts with weight 0 are skipped; a part that cannot score the request (no seeds, no vectors) is left out and the
- * others fused. With no personal part (only `popular` left) hybrid returns undefined so `recommend` reports the
- * fallback. Only items in some pool get a finite score. Cost: the parts plus O(parts · pool).
+ * others fused. When the embedding part cannot score the request, the whole fusion switches to `weightsNoEmbedding`
+ * (the knowledge walk is tuned as a complement of the embedding, not of PPR). With no personal part (only `popular`
+ * left) hybrid returns undefined so `recommend` reports the fallback. Only items in some pool get a finite score;
+ * `parts` (→ `sources`) lists the strategies that ran, not the knowledge walk. Cost: the parts plus O(parts · pool).
  */
 import type { RecommendContext } from './context.ts';
-import type { BaseStrategyName, CandidateRequest, Strategy, StrategyScores } from './strategy.ts';
+import { createKnowledgePart, type KnowledgePart } from './knowledge-part.ts';
+import type { CandidateRequest, HybridPartName, Strategy, StrategyScores } from './strategy.ts';
 import { topKDense } from './top-k.ts';
 
-const PARTS: readonly BaseStrategyName[] = ['ppr', 'embedding', 'popular'];
+export const HYBRID_PARTS: readonly HybridPartName[] = ['ppr', 'embedding', 'knowledge', 'popular'];
 
 export function createHybridStrategy(ctx: RecommendContext): Strategy {
   const fused = new Float64Array(ctx.csr.nodeCount).fill(-Infinity);
   const inUnion = new Uint8Array(ctx.csr.nodeCount);
   let touched = new Uint32Array(0);
-  const { fusion, rrfK, weights } = ctx.options;
+  const { fusion, rrfK } = ctx.options;
+  const knowledge = ctx.options.weights.knowledge > 0 || ctx.options.weightsNoEmbedding.knowledge > 0 ? createKnowledgePart(ctx) : undefined;
+  const part = (name: HybridPartName): Strategy | KnowledgePart | undefined => (name === 'knowledge' ? knowledge : ctx.strategies[name]);
 
   return {
     name: 'hybrid',
     score(request: CandidateRequest): StrategyScores | undefined {
       for (const v of touched) fused[v] = -Infinity;
       touched = new Uint32Array(0);
-      const results: Array<{ name: BaseStrategyName; result: StrategyScores }> = [];
-      for (const name of PARTS) {
-        if (!(weights[name] > 0)) continue;
-        const result = ctx.strategies[name].score(request);
+      const results: Array<{ name: HybridPartName; result: StrategyScores }> = [];
+      let weights = ctx.options.weights;
+      if (weights.embedding > 0) {
+        const result = ctx.strategies.embedding.score(request);
+        if (result) results.push({ name: 'embedding', result });
+        else weights = ctx.options.weightsNoEmbedding;
+      }
+      for (const name of HYBRID_PARTS) {
+        if (name === 'embedding' || !(weights[name] > 0)) continue;
+        const result = part(name)?.score(request);
         if (result) results.push({ name, result });
       }
       if (!results.some((r) => r.name !== 'popular')) return undefined;

@@ -6,8 +6,9 @@
  * meaningful; −Infinity = no evidence) and selects the best `pool` eligible items with a size-`pool` heap.
  *
  * Strategies: `ppr` (request-time push PPR from the seeds), `embedding` (dot/cosine against the item matrix),
- * `popular` (interaction count) and `hybrid` (fusion of the three). A strategy that cannot score the request at all
- * (no seeds for `ppr`, no vectors for `embedding`) returns `undefined`, and `recommend` moves down its fallback chain.
+ * `popular` (interaction count) and `hybrid` (fusion of the three plus an internal item → entity → item walk). A
+ * strategy that cannot score the request at all (no seeds for `ppr`, no vectors for `embedding`) returns `undefined`,
+ * and `recommend` moves down its fallback chain.
  */
 import type { SeedVector } from '../compute/ppr/seed-vector.ts';
 import type { Ranked } from './top-k.ts';
@@ -16,6 +17,8 @@ export const STRATEGY_NAMES = ['hybrid', 'ppr', 'embedding', 'popular'] as const
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /** The strategies that score on their own (the parts `hybrid` fuses). */
 export type BaseStrategyName = Exclude<StrategyName, 'hybrid'>;
+/** What `hybrid` fuses: the base strategies plus the `knowledge` content walk (internal to hybrid). */
+export type HybridPartName = BaseStrategyName | 'knowledge';
 
 /** What a strategy gets for one request (built by `recommend`). */
 export interface CandidateRequest {

@@ -1,0 +1,102 @@
+/**
+ * @module retrieve/knowledge-part
+ * The `knowledge` part of `hybrid` (not a public strategy): a two-step content walk over the knowledge edges of the
+ * PPR transition, item → entity → item, from the request's restart vector (the user's rated items and/or cold-start
+ * seeds, with the same weights PPR restarts from).
+ *
+ *     m(e)     = Σ_{seed item i} x_i · c_ie / C(i)  +  x_e (a seed entity e)      C(i) = Σ c over i's entity edges
+ *     score(j) = Σ_e m(e) · c_ej / D(e)^γ                                          D(e) = Σ c over e's item edges
+ *
+ * `c` is the relation-weighted edge weight of the transition and γ = `knowledgeEntityDiscount`: with γ = 1 the second
+ * step is the walk's own probability of reaching item j from entity e, so a broad entity ("American films", 1,000
+ * items) spreads its mass thin while a director of three films passes a third to each. User and entity–entity edges
+ * are not walked. Items no entity path reaches score −Infinity (no evidence).
+ *
+ * Why it is in `hybrid`: on ML-100K it is weak alone (valid Recall@10 ≈ 0.07) but, unlike PPR or item-item
+ * co-occurrence, it is nearly independent of the collaborative signal the embedding already carries, so it is the part
+ * that lifts the fusion above `embedding` (see docs/evaluation.md).
+ *
+ * Cost per request: O(Σ degree of the seeds + Σ degree of the touched entities) — at most the item–entity adjacency
+ * (≈ 74k entries on ML-100K + DBpedia), typically far less — plus O(reached items · log pool) for the heap.
+ * Building it costs one O(m) pass over the transition.
+ */
+import { KIND_CODES } from '../project/csr.ts';
+import type { RecommendContext } from './context.ts';
+import type { CandidateRequest, StrategyScores } from './strategy.ts';
+import { topKDense } from './top-k.ts';
+
+const KIND_ITEM: number = KIND_CODES.Item;
+const KIND_ENTITY: number = KIND_CODES.Entity;
+
+/** A scoring part of `hybrid` that is not a strategy of its own. */
+export interface KnowledgePart {
+  readonly name: 'knowledge';
+  /** Scores the request's candidates, or undefined when the request has no restart vector. */
+  score(request: CandidateRequest): StrategyScores | undefined;
+}
+
+export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
+  const t = ctx.transition;
+  const n = t.nodeCount;
+  const gamma = ctx.options.knowledgeEntityDiscount;
+  const { starts, neighbors, weights, kinds } = t;
+  // Per item: 1 / C(i) (0 without entity edges); per entity: D(e)^−γ (0 without item edges).
+  const step = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    const kind = kinds[v];
+    if (kind !== KIND_ITEM && kind !== KIND_ENTITY) continue;
+    const other = kind === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
+    let sum = 0;
+    for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) sum += weights[e]!;
+    if (sum > 0) step[v] = kind === KIND_ITEM ? 1 / sum : Math.pow(sum, -gamma);
+  }
+  const mass = new Float64Array(n);
+  const out = new Float64Array(n).fill(-Infinity);
+  const entities: number[] = [];
+  const reached: number[] = [];
+
+  return {
+    name: 'knowledge',
+    score(request: CandidateRequest): StrategyScores | undefined {
+      const seeds = request.seeds;
+      if (!seeds) return undefined;
+      for (const v of reached) out[v] = -Infinity;
+      reached.length = 0;
+      entities.length = 0;
+      // Step 1: seed items spread their weight over their entities; seed entities keep theirs.
+      for (let s = 0; s < seeds.nodes.length; s++) {
+        const v = seeds.nodes[s]!;
+        const x = seeds.weights[s]!;
+        if (kinds[v] === KIND_ENTITY) {
+          if (mass[v] === 0) entities.push(v);
+          mass[v]! += x;
+          continue;
+        }
+        if (kinds[v] !== KIND_ITEM || step[v] === 0) continue;
+        const share = x * step[v]!;
+        for (let e = starts[v]!; e < starts[v + 1]!; e++) {
+          const ent = neighbors[e]!;
+          if (kinds[ent] !== KIND_ENTITY) continue;
+          if (mass[ent] === 0) entities.push(ent);
+          mass[ent]! += share * weights[e]!;
+        }
+      }
+      // Step 2: each entity passes its mass to its items, discounted by its breadth.
+      for (const ent of entities) {
+        const m = mass[ent]! * step[ent]!;
+        mass[ent] = 0;
+        if (!(m > 0)) continue;
+        for (let e = starts[ent]!; e < starts[ent + 1]!; e++) {
+          const j = neighbors[e]!;
+          if (kinds[j] !== KIND_ITEM) continue;
+          if (out[j] === -Infinity) {
+            out[j] = 0;
+            reached.push(j);
+          }
+          out[j]! += m * weights[e]!;
+        }
+      }
+      return { scores: out, top: topKDense(Uint32Array.from(reached), out, request.pool, request.mask), parts: {} };
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { makeSeedVector } from '../../src/compute/ppr/seed-vector.ts';
+import { INTERACTION_RELATION } from '../../src/project/csr.ts';
+import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendOptions } from '../../src/retrieve/context.ts';
+import { createKnowledgePart } from '../../src/retrieve/knowledge-part.ts';
+import { recommend } from '../../src/retrieve/recommend.ts';
+import type { CandidateRequest } from '../../src/retrieve/strategy.ts';
+import { tinyCsr } from '../explain/fixtures.ts';
+
+const I = INTERACTION_RELATION;
+// Entities: e1 (director of i1, i2), e2 (genre of i1, i3, i4), e3 (genre of i5 only). u1 rated i1; u2 rated i2, i3.
+const CSR = tinyCsr(
+  [
+    ['User:u1', 0],
+    ['User:u2', 0],
+    ['Item:i1', 1],
+    ['Item:i2', 1],
+    ['Item:i3', 1],
+    ['Item:i4', 1],
+    ['Item:i5', 1],
+    ['Entity:e1', 2],
+    ['Entity:e2', 2],
+    ['Entity:e3', 2],
+  ],
+  [I, 'director', 'genre'],
+  [
+    ['User:u1', 'Item:i1', I, 5],
+    ['User:u2', 'Item:i2', I, 4],
+    ['User:u2', 'Item:i3', I, 4],
+    ['Item:i1', 'Entity:e1', 'director', 1],
+    ['Item:i2', 'Entity:e1', 'director', 1],
+    ['Item:i1', 'Entity:e2', 'genre', 1],
+    ['Item:i3', 'Entity:e2', 'genre', 1],
+    ['Item:i4', 'Entity:e2', 'genre', 1],
+    ['Item:i5', 'Entity:e3', 'genre', 1],
+  ],
+);
+const node = (key: string): number => CSR.index.get(key)!;
+const ONLY_KNOWLEDGE: Partial<RecommendOptions> = { weights: { ppr: 0, embedding: 0, knowledge: 1, popular: 0 } };
+
+/** A request seeded at `seeds` (node key → weight) with every item but `seen` eligible. */
+function request(seeds: Record<string, number>, seen: string[]): CandidateRequest {
+  const mask = new Uint8Array(CSR.nodeCount);
+  for (let v = 0; v < CSR.nodeCount; v++) if (CSR.kinds[v] === 1) mask[v] = 1;
+  for (const key of seen) mask[node(key)] = 0;
+  const keys = Object.keys(seeds);
+  return {
+    user: -1,
+    seeds: makeSeedVector(keys.map(node), Object.values(seeds), CSR.nodeCount),
+    profile: new Uint32Array(0),
+    profileWeights: new Float64Array(0),
+    mask,
+    pool: 10,
+  };
+}
+
+describe('knowledge part (item → entity → item walk)', () => {
+  it('walks the hand-computed probabilities (γ = 1)', () => {
+    const part = createKnowledgePart(createRecommendContext(CSR));
+    // i1 splits its mass over e1 and e2 (½ each); e1 passes ½ · ½ to i2, e2 passes ½ · ⅓ to i3 and i4; i5 is unreached.
+    const r = part.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
+    expect(Array.from(r.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i2', 'Item:i3', 'Item:i4']);
+    expect(Array.from(r.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12), expect.closeTo(1 / 6, 12)]);
+    expect(r.scores[node('Item:i5')]).toBe(-Infinity);
+    expect(r.parts).toEqual({});
+    // The next request starts clean: a seed entity keeps its mass and passes it on (e3 → i5 only).
+    const cold = part.score(request({ 'Entity:e3': 1 }, []))!;
+    expect(Array.from(cold.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i5']);
+    expect(cold.top.scores[0]).toBeCloseTo(1, 12);
+    expect(cold.scores[node('Item:i2')]).toBe(-Infinity);
+  });
+
+  it('follows the entity discount and the relation weights of the walk', () => {
+    // γ = 0: every entity passes its whole mass to each of its items (i2, i3, i4 all ½).
+    const flat = createKnowledgePart(createRecommendContext(CSR, { options: { knowledgeEntityDiscount: 0 } }));
+    expect(Array.from(flat.score(request({ 'Item:i1': 1 }, ['Item:i1']))!.top.scores)).toEqual([0.5, 0.5, 0.5]);
+    // director ×3: i1 sends ¾ to e1 and ¼ to e2; e1's items weigh 3 each (D = 6) → i2 ¾ · 3/6, i3 = i4 = ¼ · ⅓.
+    const ctx = createRecommendContext(CSR, { transition: { relationWeights: { director: 3 } } });
+    const r = createKnowledgePart(ctx).score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
+    expect(Array.from(r.top.scores)).toEqual([expect.closeTo(0.375, 12), expect.closeTo(1 / 12, 12), expect.closeTo(1 / 12, 12)]);
+  });
+
+  it('is a part of hybrid: knowledge alone ranks by it, and weight 0 leaves it out', () => {
+    const ctx = createRecommendContext(CSR, { options: ONLY_KNOWLEDGE });
+    // u2 rated i2 and i3 (restart ½ each): e1 gets ½ → i1 ¼; e2 gets ½ → i1, i4 ⅙ each. i1 (5/12) first, then i4.
+    const r = recommend(ctx, { user: 'u2', k: 3 });
+    expect(r.items.slice(0, 2).map((i) => i.id)).toEqual(['i1', 'i4']);
+    expect(r.items.slice(0, 2).map((i) => i.via)).toEqual(['hybrid', 'hybrid']);
+    // i5 is unreached by the walk: it comes from the fallback chain.
+    expect(r.items[2]).toMatchObject({ id: 'i5' });
+    expect(r.fallbackUsed).toBe(true);
+    // PPR alone through hybrid ranks as the ppr strategy (min-max blending of one part keeps its order).
+    const ppr = createRecommendContext(CSR, { options: { weights: { ppr: 1, embedding: 0, knowledge: 0, popular: 0 } } });
+    expect(recommend(ppr, { user: 'u1', k: 4 }).items.map((i) => i.id)).toEqual(recommend(ppr, { user: 'u1', k: 4, strategy: 'ppr' }).items.map((i) => i.id));
+  });
+
+  it('switches hybrid to weightsNoEmbedding when the embedding part cannot score', () => {
+    // No vectors loaded: the knowledge-only weights would rank i1, i4; the fallback weights keep PPR alone.
+    const ctx = createRecommendContext(CSR, {
+      options: { weights: { ppr: 0, embedding: 1, knowledge: 1, popular: 0 }, weightsNoEmbedding: { ppr: 1, embedding: 0, knowledge: 0, popular: 0 } },
+    });
+    const hybrid = recommend(ctx, { user: 'u2', k: 3 });
+    expect(hybrid.items.map((i) => i.id)).toEqual(recommend(ctx, { user: 'u2', k: 3, strategy: 'ppr' }).items.map((i) => i.id));
+    expect(hybrid.items[0]!.sources).toMatchObject({ ppr: expect.any(Number) });
+    expect(hybrid.items[0]!.sources).not.toHaveProperty('embedding');
+    const knowledgeOnly = createRecommendContext(CSR, { options: { weights: { ppr: 0, embedding: 1, knowledge: 1, popular: 0 }, weightsNoEmbedding: { ppr: 0, embedding: 0, knowledge: 1, popular: 0 } } });
+    expect(recommend(knowledgeOnly, { user: 'u2', k: 2 }).items.map((i) => i.id)).toEqual(['i1', 'i4']);
+  });
+
+  it('rejects bad knowledge settings', () => {
+    expect(() => createRecommendContext(CSR, { options: { knowledgeEntityDiscount: -1 } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => createRecommendContext(CSR, { options: { weights: { ...RECOMMEND_DEFAULTS.weights, knowledge: Number.NaN } } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => createRecommendContext(CSR, { options: { weightsNoEmbedding: { ...RECOMMEND_DEFAULTS.weightsNoEmbedding, ppr: -1 } } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+});
