@@ -167,7 +167,7 @@ describe('OpenAPI document', () => {
 
   it('carries the configured bounds, defaults and enums into the parameter schemas', async () => {
     const call = await serve(createApp({ store: new MemoryGraphStore(), cfg }));
-    const doc = (await call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const doc = (await call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, Record<string, unknown>>>; components: { securitySchemes: Record<string, unknown> } };
     const history = doc.paths['/v1/users/{id}/history']!.get! as { parameters: { name: string; required: boolean; schema: Record<string, unknown> }[] };
     const limit = history.parameters.find((p) => p.name === 'limit')!;
     expect(limit.required).toBe(false);
