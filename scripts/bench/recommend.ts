@@ -2,7 +2,9 @@
  * `npm run bench -- recommend [seconds]`: drives a running `graphrec serve` (started here as a second process on
  * loopback, on the bench Neo4j with ML-100K + DBpedia) with autocannon, first with `explain=none`, then with
  * `explain=paths`, over all 943 users in turn. Prints JSON lines; the last holds
- * `{"none": {"requestsPerSecond", "p50Ms", "p99Ms"}, "paths": {...}}`.
+ * `{"none": {"requestsPerSecond", "p50Ms", "p99Ms"}, "paths": {...}}` (each also with requests, errors, connections and
+ * bytesPerResponse). Evidence is built per request (no result cache); consecutive users differ, so each request pays
+ * for its own user's profile and path beams.
  * Targets (issue 4, 2-core machine): none p99 ≤ 20 ms at ≥ 500 req/s; paths p99 ≤ 50 ms.
  */
 import { spawn } from 'node:child_process';
@@ -47,6 +49,7 @@ async function drive(explain: 'none' | 'paths', seconds: number, connections: nu
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: result.requests.total,
+    bytesPerResponse: result.requests.total ? Math.round(result.throughput.total / result.requests.total) : 0,
     errors: result.errors + result.non2xx,
     connections,
   };

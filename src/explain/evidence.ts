@@ -11,8 +11,15 @@
  *
  * plus the evidence subgraph (every node and edge above, edges as stored) for the explorer page. Display names come
  * from `labels(key)` — titles and names live in Neo4j, the projection only knows keys — with a fallback derived
- * from the key. Cost: the path search plus Σ |I_v| over the item's raters and Σ deg(E) over its entities
- * (≈ 10⁵ array reads for a popular ML-100K film); scratch per projection is cached and reused.
+ * from the key.
+ *
+ * Cost. A request explains k items for one user back to back, so what depends on the user alone is done on its
+ * first call and kept for the next calls for the same user (the last user per projection): the profile marks, and
+ * H_v = I_v ∩ profile for every user v (Σ |U_x| over the profile, once). Per item the co-rating counts then cost
+ * Σ |H_v| over the item's raters (the co-count mass itself), the similar users O(raters), the entity counts
+ * min(Σ deg(E) over the item's entities, Σ knowledge degree over the profile), and the path search reuses the
+ * user's forward beams (see `paths.ts`). Cold-start seeds, and a user's own item, take the per-call route (counts
+ * from whichever side is cheaper). Results are identical to computing each call from scratch (test/explain/evidence).
  *
  * @example
  * const ev = buildEvidence({ csr, transition, labels }, { user: 'ml100k:u:1', item: 'ml100k:i:50' });
@@ -33,7 +40,7 @@ export interface EvidenceContext {
   csr: Csr;
   /** The PPR walk (relation weights) the paths are scored with. */
   transition: Transition;
-  /** Display name of a node key; undefined/empty falls back to a name derived from the key. */
+  /** Display name of a node key; undefined/empty falls back to a name derived from the key. Read once per node (cached per projection and function). */
   labels?: ((key: string) => string | undefined) | undefined;
 }
 
@@ -119,20 +126,147 @@ export function fallbackLabel(key: string): string {
   return rest.replace(/_/g, ' ');
 }
 
+/**
+ * Per projection: interaction and knowledge adjacency split out of the CSR (so the loops below need no relation
+ * checks), per-call scratch, and the profile of the last user served. The k items of one request are built back to
+ * back for one user, so that user's profile marks and the overlap of other users with it are computed once per request
+ * (`owner`), not once per item.
+ */
 interface Scratch {
-  /** Interaction edges per node (computed once per projection). */
+  /** Interaction edges (in + out) per node. */
   interactions: Uint32Array;
-  count: Float64Array;
-  entCount: Float64Array;
+  /** Targets of each node's interaction out-edges (CSR order): `intOut[intOutStarts[v] … intOutStarts[v + 1])`. */
+  intOutStarts: Uint32Array;
+  intOut: Uint32Array;
+  /** Sources of each node's interaction in-edges (CSR order). */
+  intInStarts: Uint32Array;
+  intIn: Uint32Array;
+  /** Knowledge (non-interaction) neighbours of each node, out-edges then in-edges (one entry per edge). */
+  kStarts: Uint32Array;
+  kAdj: Uint32Array;
+  count: Int32Array;
+  entCount: Int32Array;
+  /** Edge multiplicities item → rater / item → entity (approach "from the profile"); all 0 between calls. */
+  mult: Float64Array;
+  /** 1 for the profile items of `owner` (or of the current cold-start call). */
   profile: Uint8Array;
+  /** User whose profile is marked (−1: none). */
+  owner: number;
+  profileList: number[];
+  /** Σ interaction in-degree and Σ knowledge degree over the profile (what the "from the profile" counts cost). */
+  profileIntWork: number;
+  profileKWork: number;
+  /**
+   * Every user's history restricted to the owner's profile, H_v = I_v ∩ profile (one entry per edge), built on the
+   * owner's first call that does not explain one of its own items: `hItems[hStart[v] … hStart[v] + hLen[v])`.
+   * hLen[v] = |H_v| is also v's overlap with the user.
+   */
+  hBuilt: boolean;
+  hStart: Int32Array;
+  hLen: Int32Array;
+  hItems: Uint32Array;
+  hTouched: number[];
   finders: WeakMap<Transition, PathFinder>;
+  /** Display name per node index, for the `labels` function `labelsOf`. */
+  labelOf: Array<string | undefined>;
+  labelsOf: EvidenceContext['labels'];
 }
 const scratchByCsr = new WeakMap<Csr, Scratch>();
 
 function scratchOf(csr: Csr): Scratch {
   let s = scratchByCsr.get(csr);
-  if (!s) scratchByCsr.set(csr, (s = { interactions: interactionDegrees(csr), count: new Float64Array(csr.nodeCount), entCount: new Float64Array(csr.nodeCount), profile: new Uint8Array(csr.nodeCount), finders: new WeakMap() }));
+  if (!s) scratchByCsr.set(csr, (s = createScratch(csr)));
   return s;
+}
+
+/** Splits the CSR into interaction out/in and knowledge adjacency. O(n + m). */
+function createScratch(csr: Csr): Scratch {
+  const n = csr.nodeCount;
+  const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
+  const REL = REL_INTERACTION;
+  const intOutStarts = new Uint32Array(n + 1);
+  const intInStarts = new Uint32Array(n + 1);
+  const kStarts = new Uint32Array(n + 1);
+  const interactions = new Uint32Array(n);
+  for (let v = 0; v < n; v++) {
+    let o = 0;
+    let i = 0;
+    let k = 0;
+    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) {
+      if (outRelations[e] === REL) o++;
+      else k++;
+    }
+    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) {
+      if (inRelations[e] === REL) i++;
+      else k++;
+    }
+    intOutStarts[v + 1] = intOutStarts[v]! + o;
+    intInStarts[v + 1] = intInStarts[v]! + i;
+    kStarts[v + 1] = kStarts[v]! + k;
+    interactions[v] = o + i;
+  }
+  const intOut = new Uint32Array(intOutStarts[n]!);
+  const intIn = new Uint32Array(intInStarts[n]!);
+  const kAdj = new Uint32Array(kStarts[n]!);
+  for (let v = 0; v < n; v++) {
+    let o = intOutStarts[v]!;
+    let i = intInStarts[v]!;
+    let k = kStarts[v]!;
+    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) if (outRelations[e] === REL) intOut[o++] = outTargets[e]!;
+    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) if (inRelations[e] === REL) intIn[i++] = inSources[e]!;
+    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) if (outRelations[e] !== REL) kAdj[k++] = outTargets[e]!;
+    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) if (inRelations[e] !== REL) kAdj[k++] = inSources[e]!;
+  }
+  return {
+    interactions,
+    intOutStarts,
+    intOut,
+    intInStarts,
+    intIn,
+    kStarts,
+    kAdj,
+    count: new Int32Array(n),
+    entCount: new Int32Array(n),
+    mult: new Float64Array(n),
+    profile: new Uint8Array(n),
+    owner: -1,
+    profileList: [],
+    profileIntWork: 0,
+    profileKWork: 0,
+    hBuilt: false,
+    hStart: new Int32Array(n),
+    hLen: new Int32Array(n),
+    hItems: new Uint32Array(0),
+    hTouched: [],
+    finders: new WeakMap(),
+    labelOf: [],
+    labelsOf: undefined,
+  };
+}
+
+/** Unmarks the current profile and forgets the owner's overlaps. */
+function releaseProfile(s: Scratch): void {
+  for (const v of s.profileList) s.profile[v] = 0;
+  for (const v of s.hTouched) s.hLen[v] = 0;
+  s.profileList = [];
+  s.hTouched = [];
+  s.hBuilt = false;
+  s.owner = -1;
+  s.profileIntWork = s.profileKWork = 0;
+}
+
+/** Marks a profile (the user's interacted items, or the seed items), in first-seen order, without duplicates. */
+function markProfile(s: Scratch, kinds: Uint8Array, owner: number, items: Iterable<number>): void {
+  releaseProfile(s);
+  const itemKind = KIND_ITEM;
+  for (const v of items) {
+    if (kinds[v] !== itemKind || s.profile[v]) continue;
+    s.profile[v] = 1;
+    s.profileList.push(v);
+    s.profileIntWork += s.intInStarts[v + 1]! - s.intInStarts[v]!;
+    s.profileKWork += s.kStarts[v + 1]! - s.kStarts[v]!;
+  }
+  s.owner = owner;
 }
 
 function resolve(csr: Csr, id: string, kind: NodeKind): number {
@@ -145,22 +279,27 @@ function resolve(csr: Csr, id: string, kind: NodeKind): number {
   return v;
 }
 
-/** Interaction edges (in + out) of every node. O(m). */
-function interactionDegrees(csr: Csr): Uint32Array {
-  const deg = new Uint32Array(csr.nodeCount);
-  for (let v = 0; v < csr.nodeCount; v++) {
-    let c = 0;
-    for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) if (csr.outRelations[e] === REL_INTERACTION) c++;
-    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === REL_INTERACTION) c++;
-    deg[v] = c;
+/** Builds H_v = I_v ∩ profile for every user v with an interaction in the profile (two passes over the profile's raters). */
+function buildHistories(s: Scratch): void {
+  const { profileList, intInStarts, intIn, hStart, hLen, hTouched } = s;
+  for (const x of profileList) {
+    for (let q = intInStarts[x]!; q < intInStarts[x + 1]!; q++) if (hLen[intIn[q]!]!++ === 0) hTouched.push(intIn[q]!);
   }
-  return deg;
-}
-
-/** Knowledge (non-interaction) neighbours of a node, both directions. */
-function forEachKnowledge(csr: Csr, v: number, f: (w: number) => void): void {
-  for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) if (csr.outRelations[e] !== REL_INTERACTION) f(csr.outTargets[e]!);
-  for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] !== REL_INTERACTION) f(csr.inSources[e]!);
+  if (s.hItems.length < s.profileIntWork) s.hItems = new Uint32Array(Math.max(s.profileIntWork, 2 * s.hItems.length));
+  const hItems = s.hItems;
+  let offset = 0;
+  for (const v of hTouched) {
+    hStart[v] = offset;
+    offset += hLen[v]!;
+    hLen[v] = 0;
+  }
+  for (const x of profileList) {
+    for (let q = intInStarts[x]!; q < intInStarts[x + 1]!; q++) {
+      const v = intIn[q]!;
+      hItems[hStart[v]! + hLen[v]!++] = x;
+    }
+  }
+  s.hBuilt = true;
 }
 
 /** Builds the evidence of one recommendation. `NOT_FOUND` for an unknown user, seed or item. */
@@ -181,13 +320,23 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   let finder = scratch.finders.get(transition);
   if (!finder) scratch.finders.set(transition, (finder = createPathFinder(csr, transition)));
 
+  // Display names are looked up once per node and projection (for one `labels` function).
+  if (scratch.labelsOf !== ctx.labels) {
+    scratch.labelsOf = ctx.labels;
+    scratch.labelOf = [];
+  }
+  const labelOf = scratch.labelOf;
   const labelCache = new Map<number, EvidenceNode>();
   const nodeOf = (v: number): EvidenceNode => {
     let n = labelCache.get(v);
     if (!n) {
       const key = csr.ids[v]!;
-      const label = ctx.labels?.(key);
-      labelCache.set(v, (n = { key, kind: kindName(csr.kinds[v]!), label: label ? label : fallbackLabel(key) }));
+      let label = labelOf[v];
+      if (label === undefined) {
+        const given = ctx.labels?.(key);
+        labelOf[v] = label = given ? given : fallbackLabel(key);
+      }
+      labelCache.set(v, (n = { key, kind: kindName(csr.kinds[v]!), label }));
     }
     return n;
   };
@@ -217,60 +366,108 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   }
   const paths: EvidencePath[] = raw.map((p) => ({ nodes: p.nodes.map(nodeOf), edges: p.edges.map(edgeOf), score: p.score }));
 
-  // Profile: the user's items, or the seed items (and the items of seed entities).
-  const { count, entCount, profile, interactions } = scratch;
-  const profileList: number[] = [];
-  const addProfile = (v: number): void => {
-    if (csr.kinds[v] === KIND_ITEM && v !== item && !profile[v]) {
-      profile[v] = 1;
-      profileList.push(v);
-    }
-  };
-  if (user >= 0) {
-    for (let e = csr.outStarts[user]!; e < csr.outStarts[user + 1]!; e++) if (csr.outRelations[e] === REL_INTERACTION) addProfile(csr.outTargets[e]!);
-  } else {
-    for (const s of seeds) {
-      if (csr.kinds[s] === KIND_ITEM) addProfile(s);
-    }
-  }
+  // Profile: the user's items (marked once per user and kept for the next call), or the seed items; never the item.
+  // For a user, co-raters are counted through the histories restricted to the profile (H_v, built once per user).
+  const { count, entCount, mult, profile, interactions, intOutStarts, intOut, intInStarts, intIn, kStarts, kAdj, hStart, hLen } = scratch;
+  const kinds = csr.kinds;
+  if (user < 0) markProfile(scratch, kinds, -1, seeds);
+  else if (scratch.owner !== user) markProfile(scratch, kinds, user, intOut.subarray(intOutStarts[user]!, intOutStarts[user + 1]!));
+  // The item itself is not part of the profile; when it is one of the user's items (explaining a seen item), it is
+  // unmarked for this call and the per-user overlaps are neither used nor stored.
+  const itemInProfile = profile[item] === 1;
+  if (itemInProfile) profile[item] = 0;
+  const useH = user >= 0 && !itemInProfile;
+  if (useH && !scratch.hBuilt) buildHistories(scratch);
+  const profileList = scratch.profileList;
 
   const touched: number[] = [];
   try {
-    // Similar items: co-raters and shared entities with the recommended item, counted over the profile.
-    const bump = (v: number, entity: boolean): void => {
-      if (!profile[v]) return;
-      if (count[v] === 0 && entCount[v] === 0) touched.push(v);
-      if (entity) entCount[v]!++;
-      else count[v]!++;
-    };
-    const itemRaters: number[] = [];
-    for (let e = csr.inStarts[item]!; e < csr.inStarts[item + 1]!; e++) {
-      if (csr.inRelations[e] !== REL_INTERACTION) continue;
-      const v = csr.inSources[e]!;
-      if (v === user) continue;
-      itemRaters.push(e);
-      for (let q = csr.outStarts[v]!; q < csr.outStarts[v + 1]!; q++) if (csr.outRelations[q] === REL_INTERACTION) bump(csr.outTargets[q]!, false);
+    // Similar items: co-raters and shared entities with the recommended item, counted over the profile. Each count
+    // is made from whichever side is cheaper: from the item (its raters' histories, its entities' neighbours), or from
+    // the profile (each profile item's raters / entities looked up in the item's, with edge multiplicities).
+    const itemIn0 = intInStarts[item]!;
+    const itemIn1 = intInStarts[item + 1]!;
+    let fromItem = 0;
+    if (!useH) {
+      for (let q = itemIn0; q < itemIn1; q++) {
+        const v = intIn[q]!;
+        if (v !== user) fromItem += intOutStarts[v + 1]! - intOutStarts[v]!;
+      }
     }
-    let itemEntities = 0;
-    forEachKnowledge(csr, item, (ent) => {
-      itemEntities++;
-      forEachKnowledge(csr, ent, (x) => bump(x, true));
-    });
+    if (useH) {
+      const hItems = scratch.hItems;
+      for (let q = itemIn0; q < itemIn1; q++) {
+        const v = intIn[q]!;
+        if (v === user) continue;
+        for (let r = hStart[v]!, end = r + hLen[v]!; r < end; r++) {
+          const x = hItems[r]!;
+          if (count[x]!++ === 0) touched.push(x); // entCount is still 0 everywhere
+        }
+      }
+    } else if (fromItem <= scratch.profileIntWork + (itemIn1 - itemIn0)) {
+      for (let q = itemIn0; q < itemIn1; q++) {
+        const v = intIn[q]!;
+        if (v === user) continue;
+        for (let r = intOutStarts[v]!; r < intOutStarts[v + 1]!; r++) {
+          const x = intOut[r]!;
+          if (!profile[x]) continue;
+          if (count[x] === 0 && entCount[x] === 0) touched.push(x);
+          count[x]!++;
+        }
+      }
+    } else {
+      for (let q = itemIn0; q < itemIn1; q++) if (intIn[q] !== user) mult[intIn[q]!]!++;
+      for (const x of profileList) {
+        if (!profile[x]) continue;
+        let c = 0;
+        for (let r = intInStarts[x]!; r < intInStarts[x + 1]!; r++) c += mult[intIn[r]!]!;
+        if (c === 0) continue;
+        if (count[x] === 0 && entCount[x] === 0) touched.push(x);
+        count[x] = c;
+      }
+      for (let q = itemIn0; q < itemIn1; q++) mult[intIn[q]!] = 0;
+    }
+    const itemK0 = kStarts[item]!;
+    const itemK1 = kStarts[item + 1]!;
+    const itemEntities = itemK1 - itemK0;
+    let entFromItem = 0;
+    for (let q = itemK0; q < itemK1; q++) entFromItem += kStarts[kAdj[q]! + 1]! - kStarts[kAdj[q]!]!;
+    if (entFromItem <= scratch.profileKWork + itemEntities) {
+      for (let q = itemK0; q < itemK1; q++) {
+        const ent = kAdj[q]!;
+        for (let r = kStarts[ent]!; r < kStarts[ent + 1]!; r++) {
+          const x = kAdj[r]!;
+          if (!profile[x]) continue;
+          if (count[x] === 0 && entCount[x] === 0) touched.push(x);
+          entCount[x]!++;
+        }
+      }
+    } else {
+      for (let q = itemK0; q < itemK1; q++) mult[kAdj[q]!]!++;
+      for (const x of profileList) {
+        if (!profile[x]) continue;
+        let c = 0;
+        for (let r = kStarts[x]!; r < kStarts[x + 1]!; r++) c += mult[kAdj[r]!]!;
+        if (c === 0) continue;
+        if (count[x] === 0 && entCount[x] === 0) touched.push(x);
+        entCount[x] = c;
+      }
+      for (let q = itemK0; q < itemK1; q++) mult[kAdj[q]!] = 0;
+    }
     const itemPop = Math.max(interactions[item]!, 1);
     const heapItems = new TopKHeap(o.similarItems);
-    const sharedOf = (v: number): [number, number] => [count[v]!, entCount[v]!];
     for (const v of touched) {
-      const [users, ents] = sharedOf(v);
-      let entDeg = 0;
-      if (ents > 0) forEachKnowledge(csr, v, () => entDeg++);
+      const users = count[v]!;
+      const ents = entCount[v]!;
+      const entDeg = ents > 0 ? kStarts[v + 1]! - kStarts[v]! : 0;
       const score = users / Math.sqrt(itemPop * Math.max(interactions[v]!, 1)) + (ents > 0 ? ents / Math.sqrt(Math.max(itemEntities, 1) * Math.max(entDeg, 1)) : 0);
       heapItems.push(v, score);
     }
     const similarItems: SimilarItem[] = [];
     const ranked = heapItems.drain();
     ranked.ids.forEach((v, j) => {
-      const [sharedUsers, sharedEntities] = sharedOf(v);
-      const entry: SimilarItem = { ...nodeOf(v), score: ranked.scores[j]!, sharedUsers, sharedEntities };
+      const node = nodeOf(v);
+      const entry: SimilarItem = { key: node.key, kind: node.kind, label: node.label, score: ranked.scores[j]!, sharedUsers: count[v]!, sharedEntities: entCount[v]! };
       if (user >= 0) {
         const e = findEdge(csr, user, v, REL_INTERACTION);
         if (e >= 0) entry.weight = csr.outWeights[e]!;
@@ -278,30 +475,29 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       similarItems.push(entry);
     });
 
-    // Similar users: raters who liked the item, by overlap with the profile.
+    // Similar users: raters who liked the item, by overlap with the profile (|I_v ∩ profile| = |H_v|).
     const heapUsers = new TopKHeap(o.similarUsers);
-    const profileSize = Math.max(profileList.length, 1);
+    const profileSize = Math.max(profileList.length - (itemInProfile ? 1 : 0), 1);
     const overlapOf = new Map<number, number>();
-    for (const e of itemRaters) {
-      const w = csr.inWeights[e]!;
-      if (o.rated && w < o.likeAt) continue;
-      const v = csr.inSources[e]!;
-      if (csr.kinds[v] !== KIND_USER) continue;
-      let shared = 0;
-      let size = 0;
-      for (let q = csr.outStarts[v]!; q < csr.outStarts[v + 1]!; q++) {
-        if (csr.outRelations[q] !== REL_INTERACTION) continue;
-        size++;
-        if (profile[csr.outTargets[q]!]) shared++;
-      }
-      if (shared === 0) continue;
-      overlapOf.set(v, shared);
-      heapUsers.push(v, shared / Math.sqrt(profileSize * Math.max(size, 1)));
+    const { inStarts, inSources, inWeights, inRelations } = csr;
+    const rated = o.rated;
+    const likeAt = o.likeAt;
+    const userKind = KIND_USER;
+    for (let e = inStarts[item]!; e < inStarts[item + 1]!; e++) {
+      if (inRelations[e] !== REL_INTERACTION) continue;
+      const v = inSources[e]!;
+      if (v === user || (rated && inWeights[e]! < likeAt) || kinds[v] !== userKind) continue;
+      let overlap = 0;
+      if (useH) overlap = hLen[v]!;
+      else for (let r = intOutStarts[v]!; r < intOutStarts[v + 1]!; r++) overlap += profile[intOut[r]!]!;
+      if (overlap === 0) continue;
+      if (heapUsers.push(v, overlap / Math.sqrt(profileSize * Math.max(intOutStarts[v + 1]! - intOutStarts[v]!, 1)))) overlapOf.set(v, overlap);
     }
     const rankedUsers = heapUsers.drain();
     const similarUsers: SimilarUser[] = Array.from(rankedUsers.ids, (v, j) => {
       const e = findEdge(csr, v, item, REL_INTERACTION);
-      return { ...nodeOf(v), score: rankedUsers.scores[j]!, sharedItems: overlapOf.get(v)!, weight: e >= 0 ? csr.outWeights[e]! : 0 };
+      const node = nodeOf(v);
+      return { key: node.key, kind: node.kind, label: node.label, score: rankedUsers.scores[j]!, sharedItems: overlapOf.get(v)!, weight: e >= 0 ? csr.outWeights[e]! : 0 };
     });
 
     // Subgraph: the paths, the user's edges to the similar items, the similar users' edges to the item.
@@ -336,6 +532,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     };
   } finally {
     for (const v of touched) count[v] = entCount[v] = 0;
-    for (const v of profileList) profile[v] = 0;
+    if (itemInProfile) profile[item] = 1;
+    if (user < 0) releaseProfile(scratch);
   }
 }

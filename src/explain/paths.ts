@@ -19,11 +19,15 @@
  * from the item, the best `perNode` one- and two-hop suffixes; a path of length L is joined at its node
  * ⌈L/2⌉ (forward part ⌈L/2⌉ ≤ 2 hops, backward part ≤ 2 hops), so every simple path of ≤ 4 hops is found exactly once
  * (within the per-node beam). Cost: Σ deg over the user's and the item's neighbours (≈ 10⁵ edge visits for a heavy
- * ML-100K user), with O(n · perNode) scratch reused across calls.
+ * ML-100K user), with O(n · perNode) scratch reused across calls. The forward side does not depend on the target
+ * unless the target is one of the source's neighbours, so consecutive calls for one source (the k items of a
+ * request) expand it once; per further item the cost is the item's side and the join, walked from the smaller side.
+ * Per-edge step probabilities are precomputed once per options object (4 × m floats).
  *
  * Pruning (path-level redundancy): candidates are taken best first, and a path is skipped when one of its
  * intermediate nodes already appears in `maxNodeReuse` chosen paths — no three paths through the same middle node.
- * The selection looks at the best max(30 · maxPaths, 30) candidates (a heap; candidates are never fully sorted).
+ * The selection looks at the best max(30 · maxPaths, 30) candidates (a heap; candidates are never fully sorted;
+ * ties go to the earlier candidate in a fixed enumeration, so the order the joins run in does not matter).
  *
  * @example
  * const finder = createPathFinder(csr, transition);
@@ -32,7 +36,6 @@
 import { AppError } from '../core/errors.ts';
 import { assertTransition, type Transition } from '../compute/ppr/transition.ts';
 import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
-import { TopKHeap } from '../retrieve/top-k.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -116,10 +119,11 @@ function assertPathOptions(o: PathOptions): void {
 
 /**
  * Top-`B` beam per node: `prob[v·B + j]` best first, with up to three payload ints per entry. Entries are reset
- * through the touched list, so a query costs only what it touches.
+ * through the touched list, so a query costs only what it touches; `order[v]` is v's position in that list.
  */
 class Beam {
   readonly count: Uint8Array;
+  readonly order: Int32Array;
   readonly prob: Float64Array;
   readonly a: Int32Array;
   readonly b: Int32Array;
@@ -131,6 +135,7 @@ class Beam {
     readonly width: number,
   ) {
     this.count = new Uint8Array(n);
+    this.order = new Int32Array(n);
     this.prob = new Float64Array(n * width);
     this.a = new Int32Array(n * width);
     this.b = new Int32Array(n * width);
@@ -139,13 +144,16 @@ class Beam {
 
   clear(): void {
     for (const v of this.touched) this.count[v] = 0;
-    this.touched = [];
+    this.touched.length = 0;
   }
 
   offer(v: number, p: number, a: number, b: number, c: number): void {
     const B = this.width;
     let cnt = this.count[v]!;
-    if (cnt === 0) this.touched.push(v);
+    if (cnt === 0) {
+      this.order[v] = this.touched.length;
+      this.touched.push(v);
+    }
     const base = v * B;
     let pos: number;
     if (cnt < B) pos = cnt++;
@@ -166,6 +174,120 @@ class Beam {
   }
 }
 
+/**
+ * The best `capacity` path candidates, ranked as `TopKHeap` ranks them: higher score first, ties to the lower id. The
+ * ids are unique, so the kept set and its order do not depend on the order of the pushes. `floor` is the worst kept
+ * score once full (0 before): a candidate scoring below it cannot be kept.
+ */
+class CandidateHeap {
+  private readonly ids: Float64Array;
+  private readonly vals: Float64Array;
+  private size = 0;
+  floor = 0;
+
+  constructor(readonly capacity: number) {
+    this.ids = new Float64Array(capacity);
+    this.vals = new Float64Array(capacity);
+  }
+
+  /** Whether (a, ia) ranks below (b, ib). */
+  private static worse(a: number, ia: number, b: number, ib: number): boolean {
+    return a < b || (a === b && ia > ib);
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.floor = 0;
+  }
+
+  /** Offers one candidate; returns whether it was kept. */
+  push(id: number, score: number): boolean {
+    const { ids, vals } = this;
+    if (this.size === this.capacity) {
+      if (!CandidateHeap.worse(vals[0]!, ids[0]!, score, id)) return false;
+      ids[0] = id;
+      vals[0] = score;
+      this.siftDown(0);
+      this.floor = vals[0]!;
+      return true;
+    }
+    let pos = this.size++;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (!CandidateHeap.worse(score, id, vals[parent]!, ids[parent]!)) break;
+      ids[pos] = ids[parent]!;
+      vals[pos] = vals[parent]!;
+      pos = parent;
+    }
+    ids[pos] = id;
+    vals[pos] = score;
+    if (this.size === this.capacity) this.floor = vals[0]!;
+    return true;
+  }
+
+  private siftDown(pos: number): void {
+    const { ids, vals } = this;
+    const size = this.size;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= size) return;
+      const r = l + 1;
+      const c = r < size && CandidateHeap.worse(vals[r]!, ids[r]!, vals[l]!, ids[l]!) ? r : l;
+      if (!CandidateHeap.worse(vals[c]!, ids[c]!, vals[pos]!, ids[pos]!)) return;
+      const ti = ids[c]!;
+      const tv = vals[c]!;
+      ids[c] = ids[pos]!;
+      vals[c] = vals[pos]!;
+      ids[pos] = ti;
+      vals[pos] = tv;
+      pos = c;
+    }
+  }
+
+  /** Id and score of the entry `takeBest` took last. */
+  takenId = -1;
+  takenScore = 0;
+
+  /**
+   * Takes the best remaining entry out (a linear scan; the heap order is given up, so only `takeBest` and `clear`
+   * may follow). False when none is left.
+   */
+  takeBest(): boolean {
+    const { ids, vals } = this;
+    let best = -1;
+    for (let i = 0; i < this.size; i++) {
+      if (best < 0 || CandidateHeap.worse(vals[best]!, ids[best]!, vals[i]!, ids[i]!)) best = i;
+    }
+    if (best < 0) return false;
+    this.takenId = ids[best]!;
+    this.takenScore = vals[best]!;
+    const last = --this.size;
+    ids[best] = ids[last]!;
+    vals[best] = vals[last]!;
+    return true;
+  }
+}
+
+/**
+ * The four beams of one beam width, and what the forward pair (F1, F2) currently holds: the forward side does not
+ * depend on the target unless the target is a neighbour of the source, so consecutive calls for one source (the k
+ * items of one request) expand it once.
+ */
+interface BeamSet {
+  F1: Beam;
+  F2: Beam;
+  B1: Beam;
+  B2: Beam;
+  /** Source the forward beams were built from (−1: none). */
+  fwSource: number;
+  /** Options object they were built with (identity: the finder's defaults object when a call overrides nothing). */
+  fwOptions: PathOptions | null;
+  /** Built without excluding a target, so valid for any target that is not a neighbour of the source. */
+  fwGeneric: boolean;
+  /** F2 was built too. */
+  fwHasF2: boolean;
+}
+
 /** Creates a path finder over `csr` with the walk of `transition` (scratch O(n · perNode), reused). */
 export function createPathFinder(csr: Csr, transition: Transition, defaults: Partial<PathOptions> = {}): PathFinder {
   assertValidCsr(csr);
@@ -178,11 +300,64 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const rw = transition.relationWeights;
   const W = transition.strength;
   const { outStarts, outTargets, outWeights, outRelations, inStarts, inSources, inWeights, inRelations, kinds } = csr;
-  const beams = new Map<number, Beam[]>();
-  const beamsFor = (B: number): Beam[] => {
-    let b = beams.get(B);
-    if (!b) beams.set(B, (b = [new Beam(n, B), new Beam(n, B), new Beam(n, B), new Beam(n, B)]));
-    return b;
+  const REL = REL_INTERACTION;
+  const ITEM = KIND_ITEM;
+  const ENTITY = KIND_ENTITY;
+  const sets = new Map<number, BeamSet>();
+  const heaps = new Map<number, CandidateHeap>();
+  const heapFor = (capacity: number): CandidateHeap => {
+    let h = heaps.get(capacity);
+    if (!h) heaps.set(capacity, (h = new CandidateHeap(capacity)));
+    h.clear();
+    return h;
+  };
+  const setFor = (B: number): BeamSet => {
+    let s = sets.get(B);
+    if (!s) sets.set(B, (s = { F1: new Beam(n, B), F2: new Beam(n, B), B1: new Beam(n, B), B2: new Beam(n, B), fwSource: -1, fwOptions: null, fwGeneric: false, fwHasF2: false }));
+    return s;
+  };
+  /**
+   * Per options object (the defaults object for calls that override nothing): the relation bonus and, per edge
+   * position, the walk probability × bonus of stepping along it, 0 when the walk cannot: away from the node whose
+   * list holds it (`outStep[p]`: from the out-edge's source, `inStep[p]`: from the in-edge's target), and towards it
+   * (`outStepBack[p]`: from the out-edge's target, `inStepBack[p]`: from the in-edge's source).
+   */
+  interface Derived {
+    relBonus: Float64Array;
+    outStep: Float64Array;
+    inStep: Float64Array;
+    outStepBack: Float64Array;
+    inStepBack: Float64Array;
+  }
+  const derivedByOptions = new WeakMap<PathOptions, Derived>();
+  const derivedOf = (o: PathOptions): Derived => {
+    let derived = derivedByOptions.get(o);
+    if (derived) return derived;
+    const relBonus = new Float64Array(csr.relations.length).fill(1);
+    csr.relations.forEach((name, r) => {
+      if (r !== REL) relBonus[r] = o.knowledgeBonus * ((o.relationBonus as Readonly<Record<string, number>>)[name] ?? 1);
+    });
+    const { rated, ratingFloor: floor } = o;
+    const step = (x: number, r: number, w: number): number => {
+      const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
+      return c > 0 && W[x]! > 0 ? (c / W[x]!) * relBonus[r]! : 0;
+    };
+    const outStep = new Float64Array(m);
+    const inStep = new Float64Array(m);
+    const outStepBack = new Float64Array(m);
+    const inStepBack = new Float64Array(m);
+    for (let x = 0; x < n; x++) {
+      for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) {
+        outStep[p] = step(x, outRelations[p]!, outWeights[p]!);
+        outStepBack[p] = step(outTargets[p]!, outRelations[p]!, outWeights[p]!);
+      }
+      for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) {
+        inStep[p] = step(x, inRelations[p]!, inWeights[p]!);
+        inStepBack[p] = step(inSources[p]!, inRelations[p]!, inWeights[p]!);
+      }
+    }
+    derivedByOptions.set(o, (derived = { relBonus, outStep, inStep, outStepBack, inStepBack }));
+    return derived;
   };
 
   // An edge position p: [0, m) = out edge p, [m, 2m) = in edge p − m.
@@ -190,18 +365,14 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const weightOf = (p: number): number => (p < m ? outWeights[p]! : inWeights[p - m]!);
   const edgeFrom = (x: number, p: number): PathEdge =>
     p < m ? { from: x, to: outTargets[p]!, relation: outRelations[p]!, weight: outWeights[p]! } : { from: inSources[p - m]!, to: x, relation: inRelations[p - m]!, weight: inWeights[p - m]! };
-  const forEachEdge = (x: number, f: (p: number, y: number) => void): void => {
-    for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) f(p, outTargets[p]!);
-    for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) f(m + p, inSources[p]!);
-  };
   const degree = (x: number): number => outStarts[x + 1]! - outStarts[x]! + inStarts[x + 1]! - inStarts[x]!;
   // When every edge has exactly one Item end (users and entities on one side, items on the other), a path's length
   // parity is fixed by its ends: user → item paths have odd length, and the 2- and 4-hop searches can be skipped.
   let sided = true;
   for (let u = 0; u < n && sided; u++) {
-    const uItem = kinds[u] === KIND_ITEM;
+    const uItem = kinds[u] === ITEM;
     for (let p = outStarts[u]!; p < outStarts[u + 1]!; p++) {
-      if ((kinds[outTargets[p]!] === KIND_ITEM) === uItem) {
+      if ((kinds[outTargets[p]!] === ITEM) === uItem) {
         sided = false;
         break;
       }
@@ -217,111 +388,129 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       }
       if (source === target || o.maxPaths === 0) return [];
       // Which path lengths can exist: both parities, or only odd / only even ones on a two-sided graph.
-      const oddOnly = sided && (kinds[source] === KIND_ITEM) !== (kinds[target] === KIND_ITEM);
+      const oddOnly = sided && (kinds[source] === ITEM) !== (kinds[target] === ITEM);
       const evenOnly = sided && !oddOnly;
       const possible = (hops: number): boolean => hops <= o.maxHops && !(oddOnly && hops % 2 === 0) && !(evenOnly && hops % 2 === 1);
       const d = o.damping;
-      const relBonus = new Float64Array(csr.relations.length).fill(1);
-      csr.relations.forEach((name, r) => {
-        if (r !== REL_INTERACTION) relBonus[r] = o.knowledgeBonus * ((o.relationBonus as Readonly<Record<string, number>>)[name] ?? 1);
-      });
+      const rated = o.rated;
+      const floor = o.ratingFloor;
+      const hubDegree = o.hubDegree;
+      const hubExponent = o.hubExponent;
+      const { relBonus, outStep, inStep, outStepBack, inStepBack } = derivedOf(o);
       const hub = (x: number): number => {
-        if (kinds[x] !== KIND_ENTITY) return 1;
+        if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
-        return deg > o.hubDegree ? Math.pow(o.hubDegree / deg, o.hubExponent) : 1;
+        return deg > hubDegree ? Math.pow(hubDegree / deg, hubExponent) : 1;
       };
-      /** Effective weight of edge p: rating − floor for rated interactions. */
-      const effective = (p: number): number => {
-        const r = relOf(p);
-        const w = weightOf(p);
-        return (o.rated && r === REL_INTERACTION ? Math.max(w - o.ratingFloor, 0) : w) * rw[r]!;
-      };
-      /** P(x → other end of edge p) · bonus, or 0 when the walk cannot take it. */
-      const step = (x: number, p: number): number => {
-        const c = effective(p);
-        return c > 0 && W[x]! > 0 ? (c / W[x]!) * relBonus[relOf(p)]! : 0;
-      };
+      /** Effective weight of an edge (relation r, weight w): rating − floor for rated interactions. */
+      const effective = (r: number, w: number): number => (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
 
-      const [F1, F2, B1, B2] = beamsFor(o.perNode);
-      for (const beam of [F1!, F2!, B1!, B2!]) beam.clear();
+      const set = setFor(o.perNode);
+      const { F1, F2, B1, B2 } = set;
       const B = o.perNode;
+      // Candidates are stored compactly as ids and only the survivors of the heap are built as paths (the beams stay
+      // valid until the next call). An id is where the candidate stands in one fixed enumeration — kind 0 = direct edges
+      // by edge position, then joins by (kind, forward-beam order of the meeting node, j, k) with kind 1 = F1·B1,
+      // 2 = F2·B1, 3 = F2·B2 — which is the heap's tie-break, so ties resolve the same whatever order the joins run in.
+      const BB = B * B;
+      const joinBase = 2 * m;
+      const heap = heapFor(Math.max(o.maxPaths * 30, 30));
 
-      // First hop from the source: seed-like weights for a user's rated items.
-      const firstEdges: Array<[number, number, number]> = []; // [p, y, c]
-      let firstTotal = 0;
-      let rawTotal = 0;
-      forEachEdge(source, (p, y) => {
-        const r = relOf(p);
-        const raw = weightOf(p) * rw[r]!;
-        if (!(raw > 0)) return;
-        const c = effective(p);
-        firstEdges.push([p, y, c]);
-        firstTotal += c;
-        rawTotal += raw;
-      });
-      const useRaw = !(firstTotal > 0);
-      // Candidates are stored compactly (kind, mid, j, k) and only the survivors of the heap are built as paths; the
-      // beams stay valid until the next call. kind 0 = direct edge (mid = edge position), 1 = F1·B1, 2 = F2·B1, 3 = F2·B2.
-      const cKind: number[] = [];
-      const cMid: number[] = [];
-      const cJ: number[] = [];
-      const cK: number[] = [];
-      const heap = new TopKHeap(Math.max(o.maxPaths * 30, 30));
-      const pushCandidate = (score: number, kind: number, mid: number, j: number, k: number): void => {
-        if (!(score > 0)) return;
-        if (heap.push(cKind.length, score)) {
-          cKind.push(kind);
-          cMid.push(mid);
-          cJ.push(j);
-          cK.push(k);
-        } else {
-          cKind.push(-1);
-          cMid.push(0);
-          cJ.push(0);
-          cK.push(0);
+      // Forward side: F1 = the source's neighbours (first hop), F2 = their neighbours. Reused when the last call built
+      // it for this source and options without excluding a target, and this target is not a first-hop neighbour.
+      const needF2 = possible(3) || possible(4);
+      const reuse = set.fwSource === source && set.fwOptions === o && set.fwGeneric && F1.count[target] === 0 && (set.fwHasF2 || !needF2);
+      if (!reuse) {
+        F1.clear();
+        F2.clear();
+        set.fwSource = -1;
+        // First hop from the source: seed-like weights for a user's rated items.
+        const firstEdges: Array<[number, number, number]> = []; // [p, y, c]
+        let firstTotal = 0;
+        let rawTotal = 0;
+        const first = (p: number, y: number, r: number, w: number): void => {
+          const raw = w * rw[r]!;
+          if (!(raw > 0)) return;
+          const c = effective(r, w);
+          firstEdges.push([p, y, c]);
+          firstTotal += c;
+          rawTotal += raw;
+        };
+        for (let p = outStarts[source]!; p < outStarts[source + 1]!; p++) first(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+        for (let p = inStarts[source]!; p < inStarts[source + 1]!; p++) first(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+        const useRaw = !(firstTotal > 0);
+        let hitTarget = false;
+        for (const [p, y, c] of firstEdges) {
+          const prob = d * (useRaw ? (weightOf(p) * rw[relOf(p)]!) / rawTotal : c / firstTotal) * relBonus[relOf(p)]!;
+          if (!(prob > 0)) continue;
+          if (y === target) {
+            hitTarget = true;
+            if (possible(1)) heap.push(p, prob);
+            continue;
+          }
+          F1.offer(y, prob, p, -1, -1);
         }
-      };
-
-      for (const [p, y, c] of firstEdges) {
-        const prob = d * (useRaw ? weightOf(p) * rw[relOf(p)]! / rawTotal : c / firstTotal) * relBonus[relOf(p)]!;
-        if (!(prob > 0)) continue;
-        if (y === target) {
-          if (possible(1)) pushCandidate(prob, 0, p, 0, 0);
-          continue;
+        // Second hop: a → y. Generic (no target excluded) unless the target is a neighbour of the source.
+        const excluded = hitTarget ? target : -1;
+        if (needF2) {
+          const f1prob = F1.prob;
+          const f1a = F1.a;
+          for (const a of F1.touched) {
+            const ha = hub(a);
+            const lim = F1.count[a]!;
+            const at = a * B;
+            for (let p = outStarts[a]!; p < outStarts[a + 1]!; p++) {
+              const y = outTargets[p]!;
+              const s = outStep[p]!;
+              if (!(s > 0) || y === source || y === excluded || y === a) continue;
+              for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, p);
+            }
+            for (let p = inStarts[a]!; p < inStarts[a + 1]!; p++) {
+              const y = inSources[p]!;
+              const s = inStep[p]!;
+              if (!(s > 0) || y === source || y === excluded || y === a) continue;
+              for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, m + p);
+            }
+          }
         }
-        F1!.offer(y, prob, p, -1, -1);
+        set.fwSource = source;
+        set.fwOptions = o;
+        set.fwGeneric = !hitTarget;
+        set.fwHasF2 = needF2;
       }
-      // Backward hop 1: b → target.
-      forEachEdge(target, (p, b) => {
-        if (b === target) return;
-        // Walking b → target uses the same physical edge; its probability is taken from b's side.
-        const q = d * step(b, p);
-        if (q > 0) B1!.offer(b, q, p, -1, -1);
-      });
-      if (possible(3) || possible(4)) {
-        for (const a of F1!.touched) {
-          if (a === target) continue;
-          const ha = hub(a);
-          const lim = F1!.count[a]!;
-          forEachEdge(a, (p, y) => {
-            if (y === source || y === target || y === a) return;
-            const s = step(a, p);
-            if (!(s > 0)) return;
-            for (let j = 0; j < lim; j++) F2!.offer(y, F1!.prob[a * B + j]! * d * s * ha, a, F1!.a[a * B + j]!, p);
-          });
-        }
+
+      // Backward hop 1: b → target. Walking b → target uses the same physical edge; its probability is taken from b's side.
+      B1.clear();
+      B2.clear();
+      for (let p = outStarts[target]!; p < outStarts[target + 1]!; p++) {
+        const b = outTargets[p]!;
+        const q = d * outStepBack[p]!;
+        if (b !== target && q > 0) B1.offer(b, q, p, -1, -1);
+      }
+      for (let p = inStarts[target]!; p < inStarts[target + 1]!; p++) {
+        const b = inSources[p]!;
+        const q = d * inStepBack[p]!;
+        if (b !== target && q > 0) B1.offer(b, q, m + p, -1, -1);
       }
       if (possible(4)) {
-        for (const b of B1!.touched) {
+        // Backward hop 2: y → b (→ target), the probability again taken from the walking side (y).
+        for (const b of B1.touched) {
           if (b === source) continue;
           const hb = hub(b);
-          const lim = B1!.count[b]!;
-          forEachEdge(b, (p, y) => {
-            if (y === source || y === target || y === b) return;
-            const s = step(y, p);
-            if (!(s > 0)) return;
-            for (let j = 0; j < lim; j++) B2!.offer(y, B1!.prob[b * B + j]! * d * s * hb, b, B1!.a[b * B + j]!, p);
-          });
+          const lim = B1.count[b]!;
+          const at = b * B;
+          for (let p = outStarts[b]!; p < outStarts[b + 1]!; p++) {
+            const y = outTargets[p]!;
+            const s = outStepBack[p]!;
+            if (!(s > 0) || y === source || y === target || y === b) continue;
+            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
+          }
+          for (let p = inStarts[b]!; p < inStarts[b + 1]!; p++) {
+            const y = inSources[p]!;
+            const s = inStepBack[p]!;
+            if (!(s > 0) || y === source || y === target || y === b) continue;
+            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, m + p);
+          }
         }
       }
 
@@ -339,43 +528,67 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         const a = beam.a[at]!;
         return { nodes: [source, a, mid], edges: [edgeFrom(source, beam.b[at]!), edgeFrom(a, beam.c[at]!)] };
       };
-      const join = (kind: number, fw: Beam, bw: Beam, hops: number): void => {
-        if (!possible(hops)) return;
-        for (const mid of fw.touched) {
-          if (mid === target || mid === source || bw.count[mid] === 0) continue;
-          const hm = hub(mid);
-          for (let j = 0; j < fw.count[mid]!; j++) {
-            for (let k = 0; k < bw.count[mid]!; k++) {
-              if (kind === 3 && fw.a[mid * B + j] === bw.a[mid * B + k]) continue; // a = b: not a simple path
-              pushCandidate(fw.prob[mid * B + j]! * bw.prob[mid * B + k]! * hm, kind, mid, j, k);
-            }
+      const joinAt = (kind: number, fw: Beam, bw: Beam, mid: number): void => {
+        const hm = hub(mid);
+        const at = mid * B;
+        const fcount = fw.count[mid]!;
+        const bcount = bw.count[mid]!;
+        const id0 = joinBase + ((kind - 1) * n + fw.order[mid]!) * BB;
+        // Both beams are best first: once a product falls below the heap's worst kept score, nothing after it is kept.
+        for (let j = 0; j < fcount; j++) {
+          const fp = fw.prob[at + j]!;
+          if (fp * bw.prob[at]! * hm < heap.floor) break;
+          for (let k = j === 0 ? 1 : 0; k < bcount; k++) {
+            const score = fp * bw.prob[at + k]! * hm;
+            if (score < heap.floor) break;
+            if (kind === 3 && fw.a[at + j] === bw.a[at + k]) continue; // a = b: not a simple path
+            if (score > 0) heap.push(id0 + j * B + k, score);
           }
         }
       };
-      join(1, F1!, B1!, 2);
-      join(2, F2!, B1!, 3);
-      join(3, F2!, B2!, 4);
+      /**
+       * Forward prefixes × backward suffixes meeting at a node, walked from the smaller side: first each node's best
+       * pair, which raises the heap's floor early, then the rest of its pairs (most of them then fall below it).
+       */
+      const join = (kind: number, fw: Beam, bw: Beam, hops: number): void => {
+        if (!possible(hops)) return;
+        const small = fw.touched.length <= bw.touched.length ? fw : bw;
+        const other = small === fw ? bw : fw;
+        for (const mid of small.touched) {
+          if (mid === target || mid === source || other.count[mid] === 0) continue;
+          const at = mid * B;
+          if (kind === 3 && fw.a[at] === bw.a[at]) continue; // a = b: not a simple path
+          const score = fw.prob[at]! * bw.prob[at]! * hub(mid);
+          if (score > 0) heap.push(joinBase + ((kind - 1) * n + fw.order[mid]!) * BB, score);
+        }
+        for (const mid of small.touched) if (mid !== target && mid !== source && other.count[mid] !== 0) joinAt(kind, fw, bw, mid);
+      };
+      join(1, F1, B1, 2);
+      join(2, F2, B1, 3);
+      join(3, F2, B2, 4);
       const build = (id: number): { nodes: number[]; edges: PathEdge[] } => {
-        const kind = cKind[id]!;
-        const mid = cMid[id]!;
-        if (kind === 0) return { nodes: [source, target], edges: [edgeFrom(source, mid)] };
-        const pre = prefix(kind === 1 ? F1! : F2!, mid, cJ[id]!);
-        const suf = suffix(kind === 3 ? B2! : B1!, mid, cK[id]!);
+        if (id < joinBase) return { nodes: [source, target], edges: [edgeFrom(source, id)] };
+        const rest = id - joinBase;
+        const kind = 1 + Math.floor(rest / (n * BB));
+        const within = rest - (kind - 1) * n * BB;
+        const fw = kind === 1 ? F1 : F2;
+        const mid = fw.touched[Math.floor(within / BB)]!;
+        const jk = within % BB;
+        const pre = prefix(fw, mid, Math.floor(jk / B));
+        const suf = suffix(kind === 3 ? B2 : B1, mid, jk % B);
         return { nodes: [...pre.nodes, ...suf.nodes], edges: [...pre.edges, ...suf.edges] };
       };
 
-      // Greedy non-redundant selection, best first.
-      const { ids, scores } = heap.drain();
+      // Greedy non-redundant selection, best first (taken from the heap one at a time: usually a few suffice).
       const uses = new Map<number, number>();
       const chosen: GraphPath[] = [];
-      for (let r = 0; r < ids.length; r++) {
-        if (chosen.length >= o.maxPaths) break;
-        const cand = { ...build(ids[r]!), score: scores[r]! };
+      while (chosen.length < o.maxPaths && heap.takeBest()) {
+        const cand = build(heap.takenId);
         const inner = cand.nodes.slice(1, -1);
         if (new Set(cand.nodes).size !== cand.nodes.length) continue;
         if (inner.some((x) => (uses.get(x) ?? 0) >= o.maxNodeReuse)) continue;
         for (const x of inner) uses.set(x, (uses.get(x) ?? 0) + 1);
-        chosen.push({ nodes: cand.nodes, edges: cand.edges, score: cand.score });
+        chosen.push({ nodes: cand.nodes, edges: cand.edges, score: heap.takenScore });
       }
       return chosen;
     },

@@ -1,0 +1,146 @@
+/**
+ * The evidence builder's fast paths (per-user profile and restricted histories kept across calls, forward path beams
+ * reused for one source, counts made from the cheaper side) against the definitions computed naively, and against
+ * fresh scratch, on random graphs with parallel edges, cold-start seeds and already-rated items.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/compute/rng.ts';
+import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
+import { buildEvidence, type EvidenceRequest } from '../../src/explain/evidence.ts';
+import { createPathFinder } from '../../src/explain/paths.ts';
+import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+
+const RELATIONS = [INTERACTION_RELATION, 'director', 'starring', 'subject', 'partner'];
+
+/** Users rate random items (some twice: parallel edges), items link to entities; `linked` adds entity–entity edges. */
+function randomGraph(seed: number, linked: boolean): Csr {
+  const rng = createRng(seed);
+  const nUsers = 30;
+  const nItems = 25;
+  const nEntities = 10;
+  const ids = [
+    ...Array.from({ length: nUsers }, (_, i) => `User:u${i}`),
+    ...Array.from({ length: nItems }, (_, i) => `Item:i${i}`),
+    ...Array.from({ length: nEntities }, (_, i) => `Entity:e${i}`),
+  ];
+  const kinds = ids.map((id) => (id.startsWith('User:') ? KIND_CODES.User : id.startsWith('Item:') ? KIND_CODES.Item : KIND_CODES.Entity));
+  const src: number[] = [];
+  const dst: number[] = [];
+  const weight: number[] = [];
+  const relation: number[] = [];
+  const edge = (a: number, b: number, r: number, w: number): void => {
+    src.push(a);
+    dst.push(b);
+    relation.push(r);
+    weight.push(w);
+  };
+  for (let u = 0; u < nUsers; u++) {
+    const count = 2 + rng.int(12);
+    for (let j = 0; j < count; j++) edge(u, nUsers + rng.int(nItems), 0, 1 + rng.int(5));
+  }
+  for (let i = 0; i < nItems; i++) {
+    for (let j = rng.int(4); j > 0; j--) edge(nUsers + i, nUsers + nItems + rng.int(nEntities), 1 + rng.int(3), 1);
+  }
+  if (linked) for (let j = 0; j < 6; j++) edge(nUsers + nItems + rng.int(nEntities), nUsers + nItems + rng.int(nEntities), 4, 1);
+  return buildCsr({ ids, kinds, relations: RELATIONS, edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) } });
+}
+
+/** Similar items and users straight from their definitions (module doc of explain/evidence), no scratch. */
+function naiveSimilar(csr: Csr, user: number, seeds: number[], item: number, limit = 3, likeAt = 4) {
+  const out = (v: number, interaction: boolean): number[] => {
+    const r: number[] = [];
+    for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) if ((csr.outRelations[e] === 0) === interaction) r.push(csr.outTargets[e]!);
+    return r;
+  };
+  const into = (v: number, interaction: boolean): Array<[number, number]> => {
+    const r: Array<[number, number]> = [];
+    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if ((csr.inRelations[e] === 0) === interaction) r.push([csr.inSources[e]!, csr.inWeights[e]!]);
+    return r;
+  };
+  const knowledge = (v: number): number[] => [...out(v, false), ...into(v, false).map(([w]) => w)];
+  const isItem = (v: number): boolean => csr.kinds[v] === KIND_CODES.Item;
+  const profile = new Set((user >= 0 ? out(user, true) : seeds).filter((x) => isItem(x) && x !== item));
+  const raters = into(item, true).filter(([v]) => v !== user);
+  const degree = (v: number): number => out(v, true).length + into(v, true).length;
+  const items = [...profile]
+    .map((x) => {
+      const users = raters.reduce((s, [v]) => s + out(v, true).filter((y) => y === x).length, 0);
+      const ents = knowledge(item).reduce((s, ent) => s + knowledge(ent).filter((y) => y === x).length, 0);
+      const score = users / Math.sqrt(Math.max(degree(item), 1) * Math.max(degree(x), 1)) + (ents > 0 ? ents / Math.sqrt(Math.max(knowledge(item).length, 1) * Math.max(knowledge(x).length, 1)) : 0);
+      return { key: csr.ids[x]!, v: x, users, ents, score };
+    })
+    .filter((s) => s.users > 0 || s.ents > 0)
+    .sort((a, b) => b.score - a.score || a.v - b.v)
+    .slice(0, limit);
+  const users = raters
+    .filter(([v, w]) => w >= likeAt && csr.kinds[v] === KIND_CODES.User)
+    .map(([v]) => {
+      const overlap = out(v, true).filter((y) => profile.has(y)).length;
+      return { key: csr.ids[v]!, v, overlap, score: overlap / Math.sqrt(Math.max(profile.size, 1) * Math.max(out(v, true).length, 1)) };
+    })
+    .filter((s) => s.overlap > 0)
+    .sort((a, b) => b.score - a.score || a.v - b.v)
+    .slice(0, limit);
+  return { items, users };
+}
+
+/** The same graph as a new object: buildEvidence keys its scratch (and path finder) by the CSR object. */
+const fresh = (csr: Csr): Csr => ({ ...csr });
+
+describe('evidence fast paths', () => {
+  for (const linked of [false, true]) {
+    const csr = randomGraph(linked ? 7 : 3, linked);
+    const transition = buildTransition(csr);
+    const users = csr.ids.filter((id) => id.startsWith('User:'));
+    const items = csr.ids.filter((id) => id.startsWith('Item:'));
+
+    it(`matches the definitions of similar items and users for every user and item (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const ctx = { csr, transition };
+      for (const user of users) {
+        // Every item, rated ones included (the profile then leaves the item out for that call only).
+        for (const item of items) {
+          const ev = buildEvidence(ctx, { user, item });
+          const want = naiveSimilar(csr, csr.index.get(user)!, [], csr.index.get(item)!);
+          expect(ev.similarItems.map((s) => [s.key, s.sharedUsers, s.sharedEntities])).toEqual(want.items.map((s) => [s.key, s.users, s.ents]));
+          ev.similarItems.forEach((s, j) => expect(s.score).toBeCloseTo(want.items[j]!.score, 12));
+          expect(ev.similarUsers.map((s) => [s.key, s.sharedItems])).toEqual(want.users.map((s) => [s.key, s.overlap]));
+          ev.similarUsers.forEach((s, j) => expect(s.score).toBeCloseTo(want.users[j]!.score, 12));
+        }
+      }
+    });
+
+    it(`gives the same evidence whatever was served before (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const rng = createRng(11);
+      const requests: EvidenceRequest[] = [];
+      for (let j = 0; j < 120; j++) {
+        const roll = rng.int(10);
+        if (roll === 0) requests.push({ seeds: [{ kind: 'Item', id: items[rng.int(items.length)]!.slice(5) }, { kind: 'Entity', id: `e${rng.int(10)}` }], item: items[rng.int(items.length)]! });
+        else {
+          // Runs of one user (a request's k items), sometimes repeated later.
+          const user = users[rng.int(roll < 4 ? 3 : users.length)]!;
+          for (let k = 1 + rng.int(4); k > 0; k--) requests.push({ user, item: items[rng.int(items.length)]! });
+        }
+      }
+      const shared = { csr, transition };
+      for (const request of requests) {
+        const alone = buildEvidence({ csr: fresh(csr), transition }, request);
+        expect(buildEvidence(shared, request)).toEqual(alone);
+      }
+    });
+
+    it(`reuses the forward beams only where the answer cannot change (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const finder = createPathFinder(csr, transition);
+      const single = (t: Transition) => createPathFinder(csr, t);
+      const rng = createRng(5);
+      for (const user of users) {
+        const u = csr.index.get(user)!;
+        // All items in a random order: unseen ones, the user's own (a first-hop neighbour) and an override in between.
+        const order = rng.shuffle(items.map((id) => csr.index.get(id)!));
+        for (const [j, t] of order.entries()) {
+          const options = j % 7 === 3 ? { maxNodeReuse: 2 } : {};
+          expect(finder.find(u, t, options)).toEqual(single(transition).find(u, t, options));
+        }
+      }
+    });
+  }
+});
