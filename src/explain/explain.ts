@@ -4,12 +4,14 @@
  * The LLM gets the facts (delimited data) and the item; its answer must name the recommended item and at least one
  * other evidence node (the reason), nothing from the catalogue outside the evidence (explain/grounding), and every
  * item it says the person already rated, watched or picked must be one the evidence shows they know
- * (explain/claims). An answer failing a check is regenerated once, then the deterministic text is served. The result always says which: `source: "llm" | "template"`.
+ * (explain/claims), and its content words must come from the facts, without loops (explain/faithfulness). An answer
+ * failing a check is regenerated once, then the deterministic text is served. The result always says which: `source: "llm" | "template"`.
  * Served texts are cached by the caller's key (user, item, graph version) plus the prompt version.
  */
 import { log } from '../core/log.ts';
 import type { Evidence, EvidenceNode } from './evidence.ts';
 import { checkClaims } from './claims.ts';
+import { checkFaithfulness } from './faithfulness.ts';
 import { checkGrounding, type NameIndex } from './grounding.ts';
 import type { GuardedLlm } from './llm/client.ts';
 import { renderPrompt } from './prompt.ts';
@@ -108,6 +110,11 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
     const claims = checkClaims(text, evidence, deps.names);
     if (!claims.ok) {
       reason = `false claim: ${claims.reason}`;
+      continue;
+    }
+    const faithful = checkFaithfulness(text, template.facts, evidence.item.label);
+    if (!faithful.ok) {
+      reason = `unfaithful: ${faithful.reason}`;
       continue;
     }
     if (cacheKey) llm.remember(cacheKey, text);

@@ -69,6 +69,12 @@ describe('claim check', () => {
     expect(noReason).toMatchObject({ source: 'template', fallbackReason: 'no reason: names no evidence besides the recommended item' });
   });
 
+  it('serves the template when the answer invents what the facts do not hold', async () => {
+    const out = await explainEvidence({ llm: scripted(['You rated Alien, and Blade Runner won an Oscar for its neon dystopian visuals.']).llm, names }, evidence);
+    expect(out).toMatchObject({ source: 'template' });
+    expect(out.fallbackReason).toMatch(/^unfaithful: adds words/);
+  });
+
   it('caches by the caller key and the prompt version', async () => {
     const { llm, calls } = scripted(['You rated Alien 5 stars, and Blade Runner was also directed by Ridley Scott.']);
     await explainEvidence({ llm, names }, evidence, { cacheKey: 'ann|blade|0' });
