@@ -37,6 +37,11 @@ export interface LoadOptions {
   maxReportedErrors?: number;
   progress?: Progress;
   onError?: (error: RowError) => void;
+  /**
+   * Cancels the load between batches (serve's SIGTERM): the batch in flight commits, nothing after it starts, and the
+   * report says `cancelled`. The checkpoint matches the committed rows, so the next run resumes right after them.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RecordCounts {
@@ -64,6 +69,8 @@ export interface LoadReport {
   errors: RowError[];
   seconds: number;
   relationshipsPerSecond: number;
+  /** True when `signal` stopped the load before the end (the rows after the last committed batch are not loaded). */
+  cancelled: boolean;
 }
 
 interface Located<T> {
@@ -229,9 +236,36 @@ function isConstraintViolation(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === 'Neo.ClientError.Schema.ConstraintValidationFailed';
 }
 
+/** Checkpoint key of one source file (format, path and content fingerprint). */
+async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<string> {
+  return `${source.format}|${file.path}|${await fingerprint(file)}`;
+}
+
+/**
+ * True when a previous load of `source` committed some batches but did not finish (cancelled or killed): `serve`
+ * then resumes it even though the database is not empty.
+ */
+export async function unfinishedLoad(db: Database, source: DatasetSource): Promise<boolean> {
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  try {
+    const states = [];
+    for (const file of source.files) {
+      const key = await checkpointKey(source, file);
+      const record = (await session.executeRead((tx) => tx.run(cypher('ingest', 'read-checkpoint'), { key }))).records[0];
+      states.push(record ? (record.get('done') === true ? 'done' : 'partial') : 'none');
+    }
+    return states.includes('partial') || (states.includes('done') && states.includes('none'));
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
 /** Loads every file of `source` into the database. Row errors are reported, never thrown. */
 export async function loadDataset(db: Database, source: DatasetSource, options: LoadOptions = {}): Promise<LoadReport> {
   const o = { ...LOAD_DEFAULTS, ...options };
+  let cancelled = false;
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new AppError('BAD_REQUEST', 'ingest: batchSize must be a positive integer');
   const started = performance.now();
   const written: RecordCounts = { users: 0, items: 0, entities: 0, interactions: 0, knowledge: 0 };
@@ -254,7 +288,11 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
       throw new AppError('CONFLICT', 'ingest: this database holds relationships keyed by the old JSON-string scheme; reset it (graphrec ingest --reset) and load again');
     }
     for (const file of source.files) {
-      const key = `${source.format}|${file.path}|${await fingerprint(file)}`;
+      if (o.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const key = await checkpointKey(source, file);
       const report: FileReport = { path: file.path, rows: 0, resumedRows: 0, rejectedRows: 0, alreadyLoaded: false };
       files.push(report);
       const checkpoint = o.resume ? (await session.executeRead((tx) => tx.run(cypher('ingest', 'read-checkpoint'), { key }))).records[0] : undefined;
@@ -306,6 +344,11 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
 
       let index = 0;
       for await (const row of file.read()) {
+        if (o.signal?.aborted) {
+          // Between batches: let the batch in flight commit, start no other.
+          cancelled = true;
+          break;
+        }
         index++;
         report.rows = index;
         if (index <= skip) continue;
@@ -313,6 +356,10 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
         else for (const record of row.records) batch.add(record, row.pos);
         if (batch.size >= o.batchSize) await flush(index, false);
         o.progress?.update(file.path, index);
+      }
+      if (cancelled) {
+        await pending;
+        break;
       }
       await flush(index, true);
     }
@@ -331,5 +378,6 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
     errors,
     seconds,
     relationshipsPerSecond: (written.interactions + written.knowledge) / Math.max(seconds, 1e-9),
+    cancelled,
   };
 }

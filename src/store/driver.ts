@@ -23,7 +23,7 @@ export function createDriver(uri: string, cfg: Config['neo4j']): Driver {
     maxConnectionPoolSize: 50,
     connectionAcquisitionTimeout: 10_000,
     connectionTimeout: 5_000,
-    maxTransactionRetryTime: 15_000,
+    maxTransactionRetryTime: cfg.maxTransactionRetryMs,
     disableLosslessIntegers: false,
   });
 }

@@ -20,6 +20,8 @@ export interface LocalNeo4j {
   uri: string;
   /** True when this process launched the server (and so stops it). */
   startedHere: boolean;
+  /** Process id of the launcher JVM when started here (fault tests kill it). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function ensureLocalNeo4j(cfg: Config['neo4j']): Promise<LocalNeo4j
   log.info('local Neo4j: ready', { uri });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stopChild(child));
-  return { uri, startedHere: true, stop };
+  return { uri, startedHere: true, ...(child.pid !== undefined ? { pid: child.pid } : {}), stop };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {

@@ -1,7 +1,10 @@
 /**
  * @module api/routes/health
- * Liveness (the process answers) and readiness (the store answers `ping` and the optional `deps.ready` says ready).
+ * Liveness (the process answers), readiness (the store answers `ping` and the optional `deps.ready` says ready; while
+ * Neo4j is down or the process shuts down it is 503) and process metrics (memory, live tensors, uptime; the soak bench
+ * samples them; an admin route once API keys are configured).
  */
+import { z } from 'zod';
 import { AppError, isAppError } from '../../core/errors.ts';
 import { type AppDeps, defineRoute, type Route } from '../route.ts';
 import { Responses } from '../schemas.ts';
@@ -35,6 +38,31 @@ async function readiness(deps: AppDeps): Promise<{ status: 'ready'; checks: Reco
   return { status: 'ready', checks };
 }
 
+const MetricsResponse = z.object({
+  rssMb: z.number().describe('Resident set size of the process, MiB.'),
+  heapUsedMb: z.number().describe('V8 heap in use, MiB.'),
+  externalMb: z.number().describe('Memory of C++ objects bound to JS (incl. ArrayBuffers), MiB.'),
+  tensors: z.number().int().describe('Live TensorFlow.js tensors (0 when tfjs was never loaded).'),
+  uptimeS: z.number().describe('Seconds since the process started.'),
+});
+
+const MB = 1024 * 1024;
+
+/**
+ * Live tensors of tfjs-core's engine when tfjs was loaded (compute/tf-backend), else 0. tfjs-core keeps its one engine
+ * on the global object (`_tfengine`); reading it there avoids loading tfjs into processes that never use it.
+ */
+function liveTensors(): number {
+  const engine = (globalThis as { _tfengine?: { memory(): { numTensors: number } } })._tfengine;
+  return engine ? engine.memory().numTensors : 0;
+}
+
+export function processMetrics(): z.infer<typeof MetricsResponse> {
+  const m = process.memoryUsage();
+  const round = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
+  return { rssMb: round(m.rss), heapUsedMb: round(m.heapUsed), externalMb: round(m.external), tensors: liveTensors(), uptimeS: Math.round(process.uptime()) };
+}
+
 export function healthRoutes(deps: AppDeps): Route[] {
   return [
     defineRoute({
@@ -55,6 +83,15 @@ export function healthRoutes(deps: AppDeps): Route[] {
       response: Responses.ready,
       errors: [503],
       handler: () => readiness(deps),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/health/metrics',
+      operationId: 'getMetrics',
+      tag: 'health',
+      summary: 'Process metrics: resident and heap memory (MiB), live tensors, uptime. An admin route when API keys are set.',
+      response: MetricsResponse,
+      handler: async () => processMetrics(),
     }),
   ];
 }

@@ -3,7 +3,8 @@
  * The explainable recommendation endpoints. They call the same `Engine.recommend` as the CLI and the evaluation
  * harness. `explain=none` returns the ranking alone, `paths` adds each item's evidence subgraph and ranked paths,
  * `text` adds the explanation (LLM when grounded, else the deterministic text; `source` says which). While the engine
- * is not built yet (data loading, training) they answer 503.
+ * is not built yet (data loading, training) they answer 503. They never touch Neo4j (the engine is in memory), so they
+ * keep answering while it is down; `deps.degraded` then marks the body `"degraded": true` (docs/operations.md).
  */
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
@@ -54,12 +55,18 @@ const RecommendationsResponse = z.object({
   seeds: z.array(z.string()),
   graphVersion: z.number().int(),
   items: z.array(RecommendationSchema),
+  degraded: z.literal(true).optional().describe('Present while Neo4j is down: served from the in-memory projection; writes are refused.'),
 });
 
 function engineOf(get: () => Engine | undefined): Engine {
   const engine = get();
   if (!engine) throw new AppError('UNAVAILABLE', 'recommendations: the engine is still starting (data loading or training)');
   return engine;
+}
+
+/** `{ degraded: true }` while the store is down, else nothing (the field is absent in normal operation). */
+function degradedMark(degraded: (() => boolean) | undefined): { degraded?: true } {
+  return degraded?.() ? { degraded: true } : {};
 }
 
 async function withExplanations(engine: Engine, who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] }, result: ReturnType<Engine['recommend']>, mode: ExplainMode) {
@@ -72,7 +79,7 @@ async function withExplanations(engine: Engine, who: { user?: string; seeds?: { 
   return { strategy: result.strategy, fallbackUsed: result.fallbackUsed, fallbacks: result.fallbacks, seeds: result.seeds, graphVersion: engine.version, items };
 }
 
-export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefined }): Route[] {
+export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefined; degraded?: () => boolean }): Route[] {
   const maxK = deps.cfg.api.maxK;
   const k = queryInt(1, maxK, Math.min(10, maxK), `Items per page, 1..${maxK}.`);
   const offset = queryInt(0, 10_000, 0, 'Items to skip, 0..10000.');
@@ -110,7 +117,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           diversity: query.diversity,
           ...(query.entity?.length ? { filters: { entity: query.entity } } : {}),
         });
-        return withExplanations(engine, { user: params.id }, result, query.explain);
+        return { ...(await withExplanations(engine, { user: params.id }, result, query.explain)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -138,7 +145,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           const at = key.indexOf(':');
           return { kind: key.slice(0, at) as 'Item' | 'Entity', id: key.slice(at + 1) };
         });
-        return withExplanations(engine, { seeds }, result, body.explain);
+        return { ...(await withExplanations(engine, { seeds }, result, body.explain)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -148,12 +155,12 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       tag: 'recommendations',
       summary: 'Why an item suits a user: evidence subgraph, ranked paths and the explanation.',
       params: z.object({ id: IdSchema, itemId: IdSchema }),
-      response: z.object({ evidence: EvidenceSchema, explanation: ExplanationSchema }),
+      response: z.object({ evidence: EvidenceSchema, explanation: ExplanationSchema, degraded: z.literal(true).optional() }),
       errors: [404, 503],
       handler: async ({ params }) => {
         const engine = engineOf(deps.engine);
         const { evidence, explanation } = await engine.explain({ user: params.id, item: params.itemId }, 'text');
-        return { evidence: evidence!, explanation: explanation! };
+        return { evidence: evidence!, explanation: explanation!, ...degradedMark(deps.degraded) };
       },
     }),
   ];

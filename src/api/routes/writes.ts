@@ -1,7 +1,9 @@
 /**
  * @module api/routes/writes
  * Write routes: upsert one user or item (returns its view), upsert batches, and record interaction events (idempotent
- * by event id). Batches are validated whole before anything is written.
+ * by event id). Batches are validated whole before anything is written. A write is acknowledged only once Neo4j
+ * committed it: while Neo4j is down the store (guarded by `store/health` in `serve`) refuses it with 503 + Retry-After —
+ * nothing is queued (docs/operations.md).
  */
 import type { InteractionEvent } from '../../store/graph-store.ts';
 import { defineRoute, type AppDeps, type Route } from '../route.ts';

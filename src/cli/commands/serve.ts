@@ -1,20 +1,34 @@
 /**
  * @module cli/commands/serve
  * `graphrec serve` (what `npm start` runs): starts or connects to Neo4j, applies the schema, loads the default data
- * into an empty database (or `--data <dataset>`), and serves the API. It listens before the data is loaded so probes
- * can watch: `/v1/health/ready` answers 503 until Neo4j and the data are ready. SIGTERM/SIGINT: stop accepting,
- * finish in-flight requests, close the driver, stop the local Neo4j.
+ * into an empty database (or `--data <dataset>`; a load that was cancelled or killed is resumed), and serves the API.
+ * It listens before the data is loaded so probes can watch: `/v1/health/ready` answers 503 until Neo4j and the data
+ * are ready.
+ *
+ * Faults and shutdown (docs/operations.md):
+ * - Neo4j down while serving: a store health monitor flips the process into degraded mode — recommendations keep
+ *   coming from the in-memory engine, marked `"degraded": true` (and a `Graphrec-Degraded` header on every response);
+ *   store reads and writes fail fast with 503 + Retry-After (a write is accepted only once Neo4j committed it); readiness
+ *   is 503. When Neo4j answers again the driver reconnects and everything flips back by itself.
+ * - SIGTERM/SIGINT: readiness goes 503, the listener closes (new connections are refused; a request arriving on a
+ *   kept-alive connection gets 503 + `Connection: close`), an initial data load stops after its batch in flight
+ *   commits, in-flight requests get `serve.drainTimeoutMs` to finish, then the engine and the driver close, the local
+ *   Neo4j stops, and the process exits 0 (1 if the whole took longer than `serve.shutdownTimeoutMs`).
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp } from '../../api/app.ts';
+import { createApiServer } from '../../api/security/server.ts';
 import { mountExplanationStream, recommendRoutes } from '../../api/routes/recommend.ts';
+import { exploreRoutes } from '../../api/routes/explore.ts';
+import { mountExplorer } from '../../web/mount.ts';
 import { bootEngine } from '../../engine/boot.ts';
 import { withEngineUpdates, type Engine } from '../../engine/engine.ts';
-import { loadConfig } from '../../core/config.ts';
+import { loadConfig, type Config } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../ingest/progress.ts';
-import { loadDataset } from '../../ingest/load.ts';
+import { loadDataset, unfinishedLoad } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
+import { guardStore, pingDatabase, StoreHealth } from '../../store/health.ts';
 import { Neo4jGraphStore } from '../../store/neo4j-graph-store.ts';
 import { openDatabase } from '../../store/open.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
@@ -33,48 +47,161 @@ export const serveCommand: Command = {
     const dataSpec = values.data ?? (cfg.data.path || 'demo');
     const source = resolveDataset(dataSpec, { demoSeed: cfg.data.demoSeed });
 
-    const db = await openDatabase(cfg);
+    // A signal while Neo4j starts: finish starting it (it cannot be interrupted cleanly), then stop it and exit 0.
+    let earlySignal: string | undefined;
+    const onEarlySignal = (signal: NodeJS.Signals) => (earlySignal = signal);
+    process.on('SIGTERM', onEarlySignal).on('SIGINT', onEarlySignal);
+    const db = await openDatabase(cfg).finally(() => process.off('SIGTERM', onEarlySignal).off('SIGINT', onEarlySignal));
+    if (earlySignal) {
+      await db.close();
+      log.info('stopped before serving', { reason: earlySignal });
+      return;
+    }
+    const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
     const live: { engine?: Engine } = {};
     const neo4jStore = new Neo4jGraphStore(db.driver, db.database);
-    const store = withEngineUpdates(neo4jStore, () => live.engine);
+    const store = guardStore(withEngineUpdates(neo4jStore, () => live.engine), health);
     const state: { ready: boolean; detail: string } = { ready: false, detail: 'loading data' };
     const app = createApp({
       store,
       cfg,
       ready: async () => ({ ready: state.ready, detail: state.detail }),
-      routes: recommendRoutes({ store, cfg, engine: () => live.engine }),
-      mount: (express) => mountExplanationStream(express, () => live.engine),
+      routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine })],
+      mount: (express) => (mountExplanationStream(express, () => live.engine), mountExplorer(express)),
     });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(cfg.api.port, cfg.api.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    const http = createHttpServer(app, () => health.degraded, cfg);
+    const server = http.server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(cfg.api.port, cfg.api.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : cfg.api.port;
     log.info('api: listening', { url: `http://${cfg.api.host}:${port}`, neo4j: db.uri });
+    health.start();
 
-    let shuttingDown = false;
-    const shutdown = (signal: string) => {
-      if (shuttingDown) return;
-      shuttingDown = true;
-      log.info('shutting down', { signal });
-      server.close(() => void Promise.all([live.engine?.close(), db.close()]).then(() => log.info('stopped')));
-      server.closeIdleConnections();
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    const loadAbort = new AbortController();
+    let loading: Promise<unknown> | undefined;
+    let stopping: Promise<void> | undefined;
+    let signalled!: () => void;
+    const stopRequested = new Promise<void>((resolve) => (signalled = resolve));
+    const shutdown = (reason: string): Promise<void> =>
+      (stopping ??= (async () => {
+        const started = performance.now();
+        log.info('shutting down', { reason, inFlight: http.inFlight() });
+        signalled();
+        state.ready = false;
+        state.detail = 'shutting down';
+        http.startDraining();
+        loadAbort.abort();
+        const hard = setTimeout(() => {
+          log.error('shutdown: not finished in time; exiting', { shutdownTimeoutMs: cfg.serve.shutdownTimeoutMs });
+          process.exit(1);
+        }, cfg.serve.shutdownTimeoutMs);
+        hard.unref();
+        await http.close(cfg.serve.drainTimeoutMs);
+        health.stop();
+        await loading?.catch(() => {});
+        await live.engine?.close();
+        await db.close();
+        clearTimeout(hard);
+        log.info('stopped', { reason, ms: Math.round(performance.now() - started) });
+        // Whatever still holds the event loop (a training step still running, a model worker) must not keep a
+        // stopped server alive.
+        setTimeout(() => process.exit(), 2000).unref();
+      })());
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
 
-    const counts = await neo4jStore.counts();
-    if (counts.users === 0 && counts.items === 0) {
-      log.info('data: empty database, loading', { dataset: dataSpec });
-      const report = await loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress() });
-      log.info('data: loaded', { written: report.written, rejectedRows: report.rejectedRows, seconds: Number(report.seconds.toFixed(2)) });
-    } else {
-      log.info('data: database already holds data; not loading', { ...counts });
+    try {
+      const counts = await neo4jStore.counts();
+      const empty = counts.users === 0 && counts.items === 0;
+      if (empty || (await unfinishedLoad(db, source))) {
+        log.info(empty ? 'data: empty database, loading' : 'data: resuming an unfinished load', { dataset: dataSpec });
+        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress(), signal: loadAbort.signal });
+        loading = load;
+        const report = await load;
+        if (report.cancelled) log.info('data: load cancelled by shutdown; the next start resumes it', { written: report.written });
+        else log.info('data: loaded', { written: report.written, rejectedRows: report.rejectedRows, seconds: Number(report.seconds.toFixed(2)) });
+      } else {
+        log.info('data: database already holds data; not loading', { ...counts });
+      }
+      if (!stopping) {
+        const engine = await bootEngine(db, cfg, { onStage: (stage) => (state.detail = stage) });
+        if (stopping) await engine.close();
+        else {
+          live.engine = engine;
+          state.ready = true;
+          state.detail = 'ready';
+          process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');
+        }
+      }
+    } catch (error) {
+      // Failures caused by the shutdown itself (the driver closed under a running step) are not errors.
+      if (!stopping) {
+        await shutdown('startup failed');
+        throw error;
+      }
     }
-    live.engine = await bootEngine(db, cfg, { onStage: (stage) => (state.detail = stage) });
-    state.ready = true;
-    state.detail = 'ready';
-    process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');
+    await stopRequested;
+    await stopping;
   },
 };
+
+interface HttpServer {
+  server: Server;
+  inFlight(): number;
+  /** From now on, requests get 503 + `Connection: close`, and finished responses close their connection. */
+  startDraining(): void;
+  /** Stops listening and resolves once in-flight requests are done (or `drainMs` passed and their sockets closed). */
+  close(drainMs: number): Promise<void>;
+}
+
+/** The HTTP server around the app: degraded header, in-flight tracking, draining on shutdown. */
+function createHttpServer(app: (req: IncomingMessage, res: ServerResponse) => void, degraded: () => boolean, cfg: Config): HttpServer {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  // createApiServer: Node's limits from cfg.api, JSON replies to malformed requests, the no-API-key warning.
+  const server = createApiServer((req, res) => {
+    if (draining) {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'api: shutting down' } }));
+      return;
+    }
+    if (degraded()) res.setHeader('Graphrec-Degraded', 'neo4j-unavailable');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    app(req, res);
+  }, cfg);
+  return {
+    server,
+    inFlight: () => inFlight.size,
+    startDraining() {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    },
+    close(drainMs) {
+      return new Promise((resolve) => {
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = setTimeout(() => {
+          log.warn('shutdown: requests still running after the drain timeout; closing their connections', { inFlight: inFlight.size, drainMs });
+          server.closeAllConnections();
+        }, drainMs);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
