@@ -36,6 +36,7 @@
 import { AppError } from '../core/errors.ts';
 import { assertTransition, type Transition } from '../compute/ppr/transition.ts';
 import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
+import { ScoreHeap } from '../retrieve/top-k.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -179,71 +180,7 @@ class Beam {
  * ids are unique, so the kept set and its order do not depend on the order of the pushes. `floor` is the worst kept
  * score once full (0 before): a candidate scoring below it cannot be kept.
  */
-class CandidateHeap {
-  private readonly ids: Float64Array;
-  private readonly vals: Float64Array;
-  private size = 0;
-  floor = 0;
-
-  constructor(readonly capacity: number) {
-    this.ids = new Float64Array(capacity);
-    this.vals = new Float64Array(capacity);
-  }
-
-  /** Whether (a, ia) ranks below (b, ib). */
-  private static worse(a: number, ia: number, b: number, ib: number): boolean {
-    return a < b || (a === b && ia > ib);
-  }
-
-  clear(): void {
-    this.size = 0;
-    this.floor = 0;
-  }
-
-  /** Offers one candidate; returns whether it was kept. */
-  push(id: number, score: number): boolean {
-    const { ids, vals } = this;
-    if (this.size === this.capacity) {
-      if (!CandidateHeap.worse(vals[0]!, ids[0]!, score, id)) return false;
-      ids[0] = id;
-      vals[0] = score;
-      this.siftDown(0);
-      this.floor = vals[0]!;
-      return true;
-    }
-    let pos = this.size++;
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      if (!CandidateHeap.worse(score, id, vals[parent]!, ids[parent]!)) break;
-      ids[pos] = ids[parent]!;
-      vals[pos] = vals[parent]!;
-      pos = parent;
-    }
-    ids[pos] = id;
-    vals[pos] = score;
-    if (this.size === this.capacity) this.floor = vals[0]!;
-    return true;
-  }
-
-  private siftDown(pos: number): void {
-    const { ids, vals } = this;
-    const size = this.size;
-    for (;;) {
-      const l = 2 * pos + 1;
-      if (l >= size) return;
-      const r = l + 1;
-      const c = r < size && CandidateHeap.worse(vals[r]!, ids[r]!, vals[l]!, ids[l]!) ? r : l;
-      if (!CandidateHeap.worse(vals[c]!, ids[c]!, vals[pos]!, ids[pos]!)) return;
-      const ti = ids[c]!;
-      const tv = vals[c]!;
-      ids[c] = ids[pos]!;
-      vals[c] = vals[pos]!;
-      ids[pos] = ti;
-      vals[pos] = tv;
-      pos = c;
-    }
-  }
-
+class CandidateHeap extends ScoreHeap {
   /** Id and score of the entry `takeBest` took last. */
   takenId = -1;
   takenScore = 0;
@@ -256,7 +193,7 @@ class CandidateHeap {
     const { ids, vals } = this;
     let best = -1;
     for (let i = 0; i < this.size; i++) {
-      if (best < 0 || CandidateHeap.worse(vals[best]!, ids[best]!, vals[i]!, ids[i]!)) best = i;
+      if (best < 0 || ScoreHeap.worse(vals[best]!, ids[best]!, vals[i]!, ids[i]!)) best = i;
     }
     if (best < 0) return false;
     this.takenId = ids[best]!;

@@ -16,18 +16,25 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export class TopKHeap {
-  private readonly ids: Uint32Array;
-  private readonly vals: Float64Array;
-  private size = 0;
+/**
+ * The heap both top-k selections share: a min-heap by (score, then higher id) of fixed capacity, so the root is the
+ * worst kept entry. Ids are stored as float64 (exact up to 2^53), so it holds node indices as well as the packed
+ * candidate ids of the path search (explain/paths). Non-finite or −Infinity scores are never kept.
+ */
+export class ScoreHeap {
+  protected readonly ids: Float64Array;
+  protected readonly vals: Float64Array;
+  protected size = 0;
+  /** The worst kept score once full (0 before): an entry scoring below it cannot be kept. */
+  floor = 0;
 
   constructor(readonly capacity: number) {
-    this.ids = new Uint32Array(Math.max(capacity, 0));
+    this.ids = new Float64Array(Math.max(capacity, 0));
     this.vals = new Float64Array(Math.max(capacity, 0));
   }
 
   /** Whether (a, ia) ranks below (b, ib). */
-  private static worse(a: number, ia: number, b: number, ib: number): boolean {
+  protected static worse(a: number, ia: number, b: number, ib: number): boolean {
     return a < b || (a === b && ia > ib);
   }
 
@@ -35,39 +42,46 @@ export class TopKHeap {
     return this.size;
   }
 
+  clear(): void {
+    this.size = 0;
+    this.floor = 0;
+  }
+
   /** Offers one pair; returns whether it was kept. */
   push(id: number, score: number): boolean {
     if (!(score > -Infinity) || this.capacity === 0) return false;
     const { ids, vals } = this;
     if (this.size === this.capacity) {
-      if (!TopKHeap.worse(vals[0]!, ids[0]!, score, id)) return false;
+      if (!ScoreHeap.worse(vals[0]!, ids[0]!, score, id)) return false;
       ids[0] = id;
       vals[0] = score;
       this.siftDown(0);
+      this.floor = vals[0]!;
       return true;
     }
     let pos = this.size++;
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
-      if (!TopKHeap.worse(score, id, vals[parent]!, ids[parent]!)) break;
+      if (!ScoreHeap.worse(score, id, vals[parent]!, ids[parent]!)) break;
       ids[pos] = ids[parent]!;
       vals[pos] = vals[parent]!;
       pos = parent;
     }
     ids[pos] = id;
     vals[pos] = score;
+    if (this.size === this.capacity) this.floor = vals[0]!;
     return true;
   }
 
-  private siftDown(pos: number): void {
+  protected siftDown(pos: number): void {
     const { ids, vals } = this;
     const size = this.size;
     for (;;) {
       const l = 2 * pos + 1;
       if (l >= size) return;
       const r = l + 1;
-      const c = r < size && TopKHeap.worse(vals[r]!, ids[r]!, vals[l]!, ids[l]!) ? r : l;
-      if (!TopKHeap.worse(vals[c]!, ids[c]!, vals[pos]!, ids[pos]!)) return;
+      const c = r < size && ScoreHeap.worse(vals[r]!, ids[r]!, vals[l]!, ids[l]!) ? r : l;
+      if (!ScoreHeap.worse(vals[c]!, ids[c]!, vals[pos]!, ids[pos]!)) return;
       const ti = ids[c]!;
       const tv = vals[c]!;
       ids[c] = ids[pos]!;
@@ -77,7 +91,10 @@ export class TopKHeap {
       pos = c;
     }
   }
+}
 
+/** The `k` best (node index, score) pairs seen. */
+export class TopKHeap extends ScoreHeap {
   /** Removes everything, returning it best first (pops the heap: O(k log k)). */
   drain(): Ranked {
     const n = this.size;
@@ -93,6 +110,7 @@ export class TopKHeap {
         this.siftDown(0);
       }
     }
+    this.floor = 0;
     return { ids, scores };
   }
 }
