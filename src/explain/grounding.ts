@@ -6,6 +6,9 @@
  * folded; MovieLens-style "Title, The (1995)" also indexed as "The Title" and "Title"). Quoted spans ("…", *…*)
  * must be evidence names too, which catches titles the model invented.
  */
+import { normalizeName } from '../core/names.ts';
+
+export { normalizeName };
 
 export interface NamedNode {
   /** Projection key, e.g. `Item:ml100k:i:1`. */
@@ -19,16 +22,6 @@ export interface NameIndex {
 }
 
 const STOPWORDS = new Set(['a', 'an', 'the', 'it', 'is', 'you', 'your', 'and', 'or', 'of', 'in', 'on', 'to', 'for', 'with', 'this', 'that', 'movie', 'film', 'films', 'movies', 'like', 'also', 'both', 'by', 'as', 'be', 'are', 'was', 'were', 'he', 'she', 'they', 'we', 'i', 'me', 'my', 'so', 'if', 'at', 'from', 'who', 'what']);
-
-/** Lower case, accents removed, every non-alphanumeric run turned into one space. */
-export function normalizeName(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
 
 /** The forms a name may take in prose: as is, without a trailing "(1995)", and "Title, The" as "The Title". */
 export function nameVariants(name: string): string[] {

@@ -15,6 +15,7 @@
  * @example
  * searchNodes(ctx, { q: 'alien', kinds: ['Item'], limit: 5, offset: 0 }); // { total: 2, results: [{ kind: 'Item', id: 'a', label: 'Alien', score: 1 }, …] }
  */
+import { normalizeName } from '../core/names.ts';
 import { AppError } from '../core/errors.ts';
 import type { NodeKind } from '../core/model.ts';
 import { KIND_CODES } from '../project/csr.ts';
@@ -65,15 +66,8 @@ interface SearchIndex {
 
 const indexCache = new WeakMap<RecommendContext, SearchIndex>();
 
-/** Lower case, accents removed, runs of non-alphanumerics collapsed to one space. */
-export function foldName(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+/** Lower case, accents removed, runs of non-alphanumerics collapsed to one space (as grounding folds names). */
+export const foldName = normalizeName;
 
 function searchIndex(ctx: RecommendContext): SearchIndex {
   const cached = indexCache.get(ctx);
