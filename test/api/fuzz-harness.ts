@@ -27,8 +27,8 @@ import { hashKey } from '../../src/api/security/keys.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+import { tinyMoviesEngine } from '../helpers/tiny-movies.ts';
 import { serveApp, type Reply, type Served } from './http-client.ts';
 
 export const FUZZ_KEY = 'fuzz-admin-key-0123456789abcdef';
@@ -62,27 +62,7 @@ export interface FuzzStats {
 // ------------------------------------------------------------------ target
 
 function fixtureEngine(): Engine {
-  const K = KIND_CODES;
-  const ids = ['User:u1', 'User:u2', 'User:u3', 'Item:a', 'Item:b', 'Item:c', 'Item:d', 'Entity:rs'];
-  const csr = buildCsr({
-    ids,
-    kinds: Uint8Array.from([K.User, K.User, K.User, K.Item, K.Item, K.Item, K.Item, K.Entity]),
-    relations: ['INTERACTED', 'director'],
-    edges: {
-      src: Uint32Array.of(0, 1, 1, 2, 2, 3, 6),
-      dst: Uint32Array.of(3, 3, 4, 4, 5, 7, 7),
-      weight: Float32Array.of(5, 4, 5, 4, 5, 1, 1),
-      relation: Uint16Array.of(0, 0, 0, 0, 0, 1, 1),
-    },
-  });
-  const labels = new Map([
-    ['Item:a', 'Alien'],
-    ['Item:b', 'Blade Runner'],
-    ['Item:c', 'Casablanca'],
-    ['Item:d', 'Gladiator'],
-    ['Entity:rs', 'Ridley Scott'],
-  ]);
-  return new Engine({ csr, labels });
+  return tinyMoviesEngine();
 }
 
 async function fixtureStore(): Promise<MemoryGraphStore> {

@@ -13,8 +13,8 @@ import { recommendRoutes } from '../../../src/api/routes/recommend.ts';
 import { loadConfig } from '../../../src/core/config.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import { createLlm } from '../../../src/explain/llm/index.ts';
-import { buildCsr, KIND_CODES } from '../../../src/project/csr.ts';
 import { MemoryGraphStore } from '../../../src/store/memory-graph-store.ts';
+import { tinyMovies } from '../../helpers/tiny-movies.ts';
 
 const TIMEOUT_MS = 400;
 /** What a request may take beyond the LLM deadline (routing, evidence, JSON) on a busy 2-core machine. */
@@ -49,25 +49,7 @@ function completion(content: string) {
 
 /** u1 rated Alien; Gladiator shares its director Ridley Scott. */
 function engineWith(baseUrl: string): Engine {
-  const K = KIND_CODES;
-  const csr = buildCsr({
-    ids: ['User:u1', 'User:u2', 'User:u3', 'Item:a', 'Item:b', 'Item:c', 'Item:d', 'Entity:rs'],
-    kinds: Uint8Array.from([K.User, K.User, K.User, K.Item, K.Item, K.Item, K.Item, K.Entity]),
-    relations: ['INTERACTED', 'director'],
-    edges: {
-      src: Uint32Array.of(0, 1, 1, 2, 2, 3, 6),
-      dst: Uint32Array.of(3, 3, 4, 4, 5, 7, 7),
-      weight: Float32Array.of(5, 4, 5, 4, 5, 1, 1),
-      relation: Uint16Array.of(0, 0, 0, 0, 0, 1, 1),
-    },
-  });
-  const labels = new Map([
-    ['Item:a', 'Alien'],
-    ['Item:b', 'Blade Runner'],
-    ['Item:c', 'Casablanca'],
-    ['Item:d', 'Gladiator'],
-    ['Entity:rs', 'Ridley Scott'],
-  ]);
+  const { csr, labels } = tinyMovies();
   const cfg = loadConfig({ env: {}, overrides: { llm: { provider: 'openai', baseUrl, model: 'stand-in', timeoutMs: TIMEOUT_MS, maxConcurrency: 2 } } });
   const llm = createLlm(cfg.llm)!;
   return new Engine({ csr, labels, llm });
