@@ -1,9 +1,10 @@
 /**
  * @module web/mount
  * The web explorer, served by `graphrec serve` (`npm start`) at `/`: one static page (`index.html`), its stylesheet,
- * and one script bundled from `client/main.js` with sigma.js and graphology out of node_modules by esbuild, in
- * memory, on the first request (≈0.1 s), then cached until a client file changes (so edits show on reload, no
- * restart). Nothing is fetched from the internet, so it works offline. The page talks only to the JSON API (`/v1/…`).
+ * and one script bundled from `client/main.ts` (strict TypeScript, type-checked by `tsc -p src/web/client` with the
+ * DOM lib) with sigma.js and graphology out of node_modules by esbuild, in memory, on the first request (≈0.1 s),
+ * then cached until a client file changes (so edits show on reload, no restart). Nothing is fetched from the
+ * internet, so it works offline. The page talks only to the JSON API (`/v1/…`).
  *
  * Security headers come from the app (`api/security/headers`, every response): its Content-Security-Policy
  * (`cfg.api.contentSecurityPolicy`: scripts only from this origin, no inline script, no remote connections) is what
@@ -25,10 +26,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const EXPLORER_FILES = {
   page: path.join(HERE, 'index.html'),
   style: path.join(HERE, 'style.css'),
-  entry: path.join(HERE, 'client', 'main.js'),
+  entry: path.join(HERE, 'client', 'main.ts'),
 } as const;
 
-/** Bundles the client (ES2020, minified, with a source map inline only when `debug`). */
+/** Bundles the client (TypeScript stripped by esbuild, no type check; ES2020, minified, with a source map inline only when `debug`). */
 export async function bundleExplorer(options: { debug?: boolean } = {}): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
@@ -49,7 +50,7 @@ export async function bundleExplorer(options: { debug?: boolean } = {}): Promise
 /** Newest modification time of the client sources, so an edited page or script is picked up without a restart. */
 async function clientStamp(): Promise<number> {
   const dir = path.dirname(EXPLORER_FILES.entry);
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.js')).map((n) => path.join(dir, n));
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.ts')).map((n) => path.join(dir, n));
   const times = await Promise.all(names.map(async (file) => (await stat(file)).mtimeMs));
   return Math.max(0, ...times);
 }

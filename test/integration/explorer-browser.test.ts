@@ -30,7 +30,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1"> Robert\'); MATCH (n) DETACH DELETE n //';
-/** Node colours of the page (src/web/client/main.js COLORS). */
+/** Node colours of the page (src/web/client/graph-view.ts COLORS). */
 const COLOR = { user: [0x00, 0x72, 0xb2], target: [0xd5, 0x5e, 0x00], path: [0xc2, 0x18, 0x5b] } as const;
 
 // ------------------------------------------------------------------ a minimal PNG reader (8-bit RGB/RGBA, as Chromium writes)
