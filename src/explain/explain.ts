@@ -27,11 +27,14 @@ export const EXPLAIN_DEFAULTS = {
 } as const;
 
 /**
- * True when a model answer repeats the prompt's own scaffolding (delimiter tags, the rules, "Facts:") instead of
- * explaining — small models do this; such text is not served.
+ * True when a model answer repeats the prompt's own scaffolding (delimiter tags, the rules, "Facts:") or talks about
+ * the request ("The item you're referring to is …") instead of explaining — small models do this; such text is not
+ * served.
  */
 export function echoesPrompt(text: string, system: string): boolean {
   if (/<\/?(facts|item)>|\{\{|\bthe rules\b|\bthe facts are\b/i.test(text)) return true;
+  // Talk about the request rather than to the person: "The item you're referring to is …", "The item is: …".
+  if (/\b(?:you(?:'re| are) referring to|the item (?:you|is\b)|the recommended item is|the items? mentioned|the (?:list|facts) (?:above|provided))/i.test(text)) return true;
   const lines = system.split('\n').map((l) => l.replace(/^[-\s]+/, '').trim().toLowerCase()).filter((l) => l.length >= 24);
   const lower = text.toLowerCase();
   return lines.some((l) => lower.includes(l.slice(0, 40)));

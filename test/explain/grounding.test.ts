@@ -53,6 +53,9 @@ describe('prompt echo', () => {
     const system = 'You write short, friendly explanations of why an item is recommended to a person.\n- Use only the facts between <facts> and </facts>.';
     expect(echoesPrompt('The facts are:\n- You rated *Alien* 5★.', system)).toBe(true);
     expect(echoesPrompt('Use only the facts between <facts> and </facts>.', system)).toBe(true);
+    expect(echoesPrompt("The item you're referring to is *Alien*, directed by Ridley Scott.", system)).toBe(true);
+    expect(echoesPrompt('The item is: Alien (1979)', system)).toBe(true);
+    expect(echoesPrompt('You rated Alien 5 stars, and Blade Runner shares its director, Ridley Scott.', system)).toBe(false);
     expect(echoesPrompt('You write short, friendly explanations of why an item is recommended', system)).toBe(true);
     expect(echoesPrompt('Because you loved Alien, Gladiator by Ridley Scott should suit you.', system)).toBe(false);
   });
