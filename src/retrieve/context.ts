@@ -19,6 +19,7 @@ import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '.
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
 import { createHybridStrategy } from './hybrid-strategy.ts';
+import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
 import { createPopularStrategy } from './popular-strategy.ts';
 import { createPprStrategy } from './ppr-strategy.ts';
@@ -172,6 +173,8 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   const options = { ...RECOMMEND_DEFAULTS, ...input.options } satisfies RecommendOptions;
   assertOptions(options);
   if (input.embeddings) assertEmbeddingIndex(input.embeddings);
+  // Items the model could not learn (not in the artifact, or no interactions) take their knowledge neighbours' mean.
+  const embeddings = input.embeddings ? foldInItems(input.embeddings, csr) : undefined;
   const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
   const solver = createPushSolver(transition, input.push);
@@ -194,8 +197,8 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     items,
     popularity,
     popularOrder,
-    embeddings: input.embeddings,
-    itemRows: input.embeddings ? itemRowsOf(input.embeddings, csr) : undefined,
+    embeddings,
+    itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
     itemProps: input.itemProps,
     keywords: input.names ? createKeywordMatcher(input.names) : undefined,

@@ -121,14 +121,16 @@ describe('GET /v1/search', () => {
 });
 
 describe('GET /v1/items/:id/similar', () => {
-  it('uses embedding cosine when the item has a vector, PPR otherwise; never returns the item', async () => {
+  it('uses embedding cosine when the item has a vector (folded in from its knowledge neighbours if new), PPR without vectors; never returns the item', async () => {
     const get = await serve(() => engine(true));
     const byVector = await get('/v1/items/a/similar?k=2');
     expect(byVector.status).toBe(200);
     expect(byVector.body).toMatchObject({ item: { id: 'a', title: 'Alien (1979)' }, method: 'embedding' });
-    expect((byVector.body.items as Hit[]).map((i) => i.id)).toEqual(['c', 'b']);
-    expect((byVector.body.items as Hit[])[0]).toMatchObject({ label: 'Aliens (1986)' });
-    const byWalk = await get('/v1/items/d/similar?k=3');
+    // d is not in the artifact: it takes the vector of a, its knowledge neighbour (same director), so it ranks first.
+    expect((byVector.body.items as Hit[]).map((i) => i.id)).toEqual(['d', 'c']);
+    expect((byVector.body.items as Hit[])[1]).toMatchObject({ label: 'Aliens (1986)' });
+    expect((await get('/v1/items/d/similar?k=1')).body).toMatchObject({ method: 'embedding', items: [{ id: 'a' }] });
+    const byWalk = await (await serve(() => engine(false)))('/v1/items/d/similar?k=3');
     expect(byWalk.body.method).toBe('ppr');
     expect((byWalk.body.items as Hit[])[0]!.id).toBe('a'); // shares the director
     expect((byWalk.body.items as Hit[]).map((i) => i.id)).not.toContain('d');

@@ -35,6 +35,21 @@ const CSR = tinyCsr(
     ['Item:d', 'Entity:rs', 'director', 1],
   ],
 );
+// The same graph where d was also rated (by u3), so its vector counts as learned (see retrieve/item-fold-in).
+const CSR_D_RATED = tinyCsr(
+  [...['User:u1', 'User:u2', 'User:u3'].map((id): [string, 0] => [id, 0]), ...['a', 'b', 'c', 'd', 'e'].map((x): [string, 1] => [`Item:${x}`, 1]), ['Entity:rs', 2]],
+  [I, 'director'],
+  [
+    ['User:u1', 'Item:a', I, 5],
+    ['User:u2', 'Item:a', I, 4],
+    ['User:u2', 'Item:b', I, 5],
+    ['User:u3', 'Item:b', I, 4],
+    ['User:u3', 'Item:c', I, 5],
+    ['User:u3', 'Item:d', I, 1],
+    ['Item:a', 'Entity:rs', 'director', 1],
+    ['Item:d', 'Entity:rs', 'director', 1],
+  ],
+);
 const TITLES = new Map([
   ['Item:a', 'Alien'],
   ['Item:b', 'Blade Runner'],
@@ -51,7 +66,7 @@ describe('similarItems', () => {
       itemKeys: ['Item:a', 'Item:b', 'Item:c', 'Item:d'],
       itemVectors: Float32Array.of(1, 0, 0.3, 0.1, 0, 9, -1, 0),
     });
-    const ctx = createRecommendContext(CSR, { embeddings, labels });
+    const ctx = createRecommendContext(CSR_D_RATED, { embeddings, labels });
     const out = similarItems(ctx, 'a', 3);
     expect(out.map((x) => x.id)).toEqual(['b', 'c', 'd']);
     expect(out[0]!.score).toBeCloseTo(0.3 / Math.hypot(0.3, 0.1), 6);
