@@ -7,7 +7,7 @@
 import type { Config } from '../core/config.ts';
 import { log } from '../core/log.ts';
 import { createLlm } from '../explain/llm/index.ts';
-import { projectDatabase, readLabels } from '../project/load.ts';
+import { projectDatabase, readItemProps, readLabels } from '../project/load.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import { embeddingsForProjection, publishEmbeddings } from './embeddings.ts';
@@ -24,12 +24,13 @@ export async function bootEngine(db: Database, cfg: Config, options: BootOptions
   options.onStage?.('projecting the graph');
   const { csr } = await projectDatabase(db);
   const labels = await readLabels(db);
+  const itemProps = await readItemProps(db);
   options.onStage?.('training embeddings');
   const trained = await embeddingsForProjection(csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection' });
   if (!trained.reused) await publishEmbeddings(db, trained);
   const embeddings = createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users });
   const llm = options.llm === false ? undefined : createLlm(cfg.llm);
-  const engine = new Engine({ csr, labels, context: { embeddings }, ...(llm ? { llm } : {}) });
+  const engine = new Engine({ csr, labels, context: { embeddings, itemProps: (key) => itemProps.get(key) }, ...(llm ? { llm } : {}) });
   log.info('engine: ready', { nodes: csr.nodeCount, edges: csr.edgeCount, embeddings: trained.dir, llm: llm?.name ?? 'none (template explanations)' });
   return engine;
 }

@@ -16,7 +16,7 @@ import neo4j from 'neo4j-driver';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
-import { NODE_KINDS, type NodeKind, type NodeRef } from '../core/model.ts';
+import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
 import { cypher, render } from '../store/cypher.ts';
 import type { Database } from '../store/driver.ts';
@@ -173,6 +173,38 @@ export async function readLabels(db: Database, options: ProjectionOptions = {}):
     await session.close();
   }
   return labels;
+}
+
+/**
+ * Scalar properties of every item by node key (`Item:<id>`), without `id` and `title`: what `filters.itemProps` of a
+ * recommendation request compares against. Items without other properties are left out.
+ */
+export async function readItemProps(db: Database, options: ProjectionOptions = {}): Promise<Map<string, Props>> {
+  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
+  const props = new Map<string, Props>();
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  try {
+    let after = '';
+    for (;;) {
+      const result = await session.executeRead((tx) => tx.run(cypher('read', 'projection-item-props'), { after, page: int(pageSize) }));
+      for (const r of result.records) {
+        after = String(r.get('id'));
+        const own: Props = {};
+        for (const [name, value] of Object.entries(r.get('props') as Record<string, unknown>)) {
+          if (name === 'id' || name === 'title') continue;
+          const native = toNative(value);
+          if (typeof native === 'string' || typeof native === 'number' || typeof native === 'boolean') own[name] = native;
+        }
+        if (Object.keys(own).length > 0) props.set(nodeKey('Item', after), own);
+      }
+      if (result.records.length < pageSize) break;
+    }
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+  return props;
 }
 
 /** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */

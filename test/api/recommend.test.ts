@@ -51,6 +51,22 @@ describe('recommendation routes', () => {
     expect(first.evidence.paths.length).toBeGreaterThan(0);
   });
 
+  it('filters by item properties and entities (props=name:value, entity=id)', async () => {
+    const years: Record<string, { year: number; colour: boolean }> = {
+      'Item:b': { year: 1982, colour: true },
+      'Item:c': { year: 1942, colour: false },
+      'Item:d': { year: 2000, colour: true },
+    };
+    const get = await serve(() => tinyMoviesEngine({ context: { itemProps: (key) => years[key] } }));
+    const ids = async (query: string) => ((await get(`/v1/users/u1/recommendations?k=3&${query}`)).body!.items as Array<{ id: string }>).map((i) => i.id);
+    expect(await ids('props=colour:true')).toEqual(expect.arrayContaining(['b', 'd']));
+    expect(await ids('props=colour:true')).not.toContain('c');
+    expect(await ids('props=year:1942')).toEqual(['c']);
+    expect(await ids('props=colour:true,year:2000')).toEqual(['d']);
+    expect(await ids('entity=rs&props=year:2000')).toEqual(['d']);
+    expect((await get('/v1/users/u1/recommendations?props=year')).status).toBe(400);
+  });
+
   it('answers 404 for an unknown user, 400 for bad input, 503 while the engine starts', async () => {
     const get = await serve(engine);
     expect((await get('/v1/users/nobody/recommendations')).status).toBe(404);

@@ -89,6 +89,26 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
     .transform((s) => s.split(',').filter(Boolean))
     .optional()
     .describe('Comma-separated entity ids the items must all link to (e.g. a genre, a director).');
+  const propFilters = z
+    .string()
+    .max(1000)
+    .transform((s, ctx) => {
+      const out: Record<string, string | number | boolean> = {};
+      for (const pair of s.split(',').filter(Boolean)) {
+        const at = pair.indexOf(':');
+        if (at <= 0) {
+          ctx.addIssue({ code: 'custom', message: `item property filter ${JSON.stringify(pair)} is not name:value` });
+          return z.NEVER;
+        }
+        const raw = pair.slice(at + 1);
+        out[pair.slice(0, at)] = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+      }
+      return out;
+    })
+    .optional()
+    .describe('Item property filters, name:value pairs separated by commas (e.g. year:1995,language:en): each property must equal its value; digits compare as numbers, true/false as booleans.');
+  const filtersOf = (entity: string[] | undefined, props: Record<string, string | number | boolean> | undefined) =>
+    entity?.length || (props && Object.keys(props).length) ? { filters: { ...(entity?.length ? { entity } : {}), ...(props && Object.keys(props).length ? { itemProps: props } : {}) } } : {};
   return [
     defineRoute({
       method: 'get',
@@ -103,6 +123,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
         strategy: StrategySchema,
         explain: ExplainSchema,
         entity: entityList,
+        props: propFilters,
         diversity: z.coerce.number().min(0).max(1).default(0).describe('MMR trade-off λ in [0, 1]; 0 = off.'),
       }),
       response: RecommendationsResponse,
@@ -115,7 +136,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           offset: query.offset,
           strategy: query.strategy,
           diversity: query.diversity,
-          ...(query.entity?.length ? { filters: { entity: query.entity } } : {}),
+          ...filtersOf(query.entity, query.props),
         });
         return { ...(await withExplanations(engine, { user: params.id }, result, query.explain)), ...degradedMark(deps.degraded) };
       },
