@@ -9,6 +9,7 @@ import { AppError } from '../core/errors.ts';
 import type { NodeRef } from '../core/model.ts';
 import { addInteractions, type Csr } from '../project/csr.ts';
 import { nodeKey } from '../project/load.ts';
+import { resolveNodeId } from '../project/resolve-id.ts';
 import { createRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, type Evidence } from '../explain/evidence.ts';
@@ -58,6 +59,11 @@ export class Engine {
 
   get llmName(): string | undefined {
     return this.inputs.llm?.name;
+  }
+
+  /** A user or item id as the projection knows it: as given, or a bare dataset id (`1` → `ml100k:u:1`) when unambiguous. */
+  resolveId(kind: 'User' | 'Item', raw: string): string {
+    return resolveNodeId(this.ctx.csr, kind, raw);
   }
 
   recommend(request: RecommendRequest): RecommendResult {

@@ -10,6 +10,8 @@ import { loadConfig } from '../../src/core/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { tinyMoviesEngine } from '../helpers/tiny-movies.ts';
+import { INTERACTION_RELATION as I } from '../../src/project/csr.ts';
+import { tinyCsr } from '../explain/fixtures.ts';
 
 const servers: Server[] = [];
 afterAll(() => servers.forEach((s) => s.close()));
@@ -65,6 +67,20 @@ describe('recommendation routes', () => {
     expect(await ids('props=colour:true,year:2000')).toEqual(['d']);
     expect(await ids('entity=rs&props=year:2000')).toEqual(['d']);
     expect((await get('/v1/users/u1/recommendations?props=year')).status).toBe(400);
+  });
+
+  it('accepts a bare dataset id (1 → ml:u:1) when only one dataset has it, as the CLI does', async () => {
+    const csr = tinyCsr(
+      [['User:ml:u:1', 0], ['User:ml:u:2', 0], ['Item:ml:i:1', 1], ['Item:ml:i:2', 1], ['Item:ml:i:3', 1]],
+      [I],
+      [['User:ml:u:1', 'Item:ml:i:1', I, 5], ['User:ml:u:2', 'Item:ml:i:1', I, 5], ['User:ml:u:2', 'Item:ml:i:2', I, 4], ['User:ml:u:2', 'Item:ml:i:3', I, 3]],
+    );
+    const get = await serve(() => new Engine({ csr, labels: new Map() }));
+    const bare = await get('/v1/users/1/recommendations?k=2');
+    expect(bare.status).toBe(200);
+    expect(bare.body).toEqual((await get('/v1/users/ml:u:1/recommendations?k=2')).body);
+    expect((await get('/v1/users/1/recommendations/2/explanation')).status).toBe(200);
+    expect((await get('/v1/users/9/recommendations')).status).toBe(404);
   });
 
   it('answers 404 for an unknown user, 400 for bad input, 503 while the engine starts', async () => {

@@ -86,10 +86,12 @@ export function exploreRoutes(deps: AppDeps & { engine: () => Engine | undefined
       response: SimilarResponse,
       errors: [404, 503],
       handler: async ({ params, query }) => {
-        const ctx = engineOf(deps.engine).context;
-        const method = similarityMethod(ctx, params.id);
-        const title = ctx.labels?.(ctx.csr.ids[lookupNode(ctx.csr, { kind: 'Item', id: params.id })]!);
-        return { item: { id: params.id, ...(title !== undefined ? { title } : {}) }, method, items: similarItems(ctx, params.id, query.k) };
+        const engine = engineOf(deps.engine);
+        const ctx = engine.context;
+        const id = engine.resolveId('Item', params.id);
+        const method = similarityMethod(ctx, id);
+        const title = ctx.labels?.(ctx.csr.ids[lookupNode(ctx.csr, { kind: 'Item', id })]!);
+        return { item: { id, ...(title !== undefined ? { title } : {}) }, method, items: similarItems(ctx, id, query.k) };
       },
     }),
   ];

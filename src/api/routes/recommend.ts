@@ -130,15 +130,16 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       errors: [404, 503],
       handler: async ({ params, query }) => {
         const engine = engineOf(deps.engine);
+        const user = engine.resolveId('User', params.id);
         const result = engine.recommend({
-          user: params.id,
+          user,
           k: query.k,
           offset: query.offset,
           strategy: query.strategy,
           diversity: query.diversity,
           ...filtersOf(query.entity, query.props),
         });
-        return { ...(await withExplanations(engine, { user: params.id }, result, query.explain)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { user }, result, query.explain)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -180,7 +181,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       errors: [404, 503],
       handler: async ({ params }) => {
         const engine = engineOf(deps.engine);
-        const { evidence, explanation } = await engine.explain({ user: params.id, item: params.itemId }, 'text');
+        const { evidence, explanation } = await engine.explain({ user: engine.resolveId('User', params.id), item: engine.resolveId('Item', params.itemId) }, 'text');
         return { evidence: evidence!, explanation: explanation!, ...degradedMark(deps.degraded) };
       },
     }),
@@ -198,9 +199,9 @@ export function mountExplanationStream(app: Express, getEngine: () => Engine | u
     res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.flushHeaders();
     try {
-      const user = IdSchema.parse(req.params.id);
-      const item = IdSchema.parse(req.params.itemId);
       const engine = engineOf(getEngine);
+      const user = engine.resolveId('User', IdSchema.parse(req.params.id));
+      const item = engine.resolveId('Item', IdSchema.parse(req.params.itemId));
       const evidence = engine.evidence({ user, item });
       send('evidence', { evidence, facts: evidenceToText(evidence).facts });
       const { explanation } = await engine.explain({ user, item }, 'text', evidence);

@@ -9,7 +9,7 @@ import { bootEngine } from '../../engine/boot.ts';
 import { openDatabase } from '../../store/open.ts';
 import { parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { resolveNodeId } from '../resolve-id.ts';
+import { resolveNodeId } from '../../project/resolve-id.ts';
 
 export const explainCommand: Command = {
   name: 'explain',

@@ -14,7 +14,7 @@ import { collectTopK, lookupNode, nodeRef, type Csr } from '../../project/csr.ts
 import { loadProjection } from '../../project/load.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { resolveNodeId } from '../resolve-id.ts';
+import { resolveNodeId } from '../../project/resolve-id.ts';
 
 export const PPR_METHODS = ['exact', 'push', 'walk'] as const;
 export type PprMethod = (typeof PPR_METHODS)[number];

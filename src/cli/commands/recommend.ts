@@ -3,7 +3,7 @@
  * `graphrec recommend --user <id> [--k N]` or `--users <file>`: the same `recommend` the API serves, from the engine
  * built on the configured Neo4j. JSON by default; `--format csv` prints the header `user,rank,item,title,score,via`
  * and one line per (user, item). A bare id (`--user 1`) resolves to the dataset's user (`ml100k:u:1`, see
- * `cli/resolve-id.ts`). With `--users`, an unknown user does not stop the batch: its JSON entry carries `error` and it
+ * `project/resolve-id.ts`). With `--users`, an unknown user does not stop the batch: its JSON entry carries `error` and it
  * has no CSV line (a warning names it on stderr); a progress bar shows on a terminal.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../../retrieve/strategy.ts';
 import { openDatabase } from '../../store/open.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { resolveNodeId } from '../resolve-id.ts';
+import { resolveNodeId } from '../../project/resolve-id.ts';
 
 /** The CSV columns, in order (also the header of an empty result). */
 export const RECOMMEND_COLUMNS = ['user', 'rank', 'item', 'title', 'score', 'via'] as const;

@@ -13,7 +13,7 @@ import { MAX_SIMILAR, similarItems, similarityMethod } from '../../retrieve/simi
 import { openDatabase } from '../../store/open.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { resolveNodeId } from '../resolve-id.ts';
+import { resolveNodeId } from '../../project/resolve-id.ts';
 
 export const SIMILAR_COLUMNS = ['item', 'rank', 'id', 'title', 'score', 'method'] as const;
 

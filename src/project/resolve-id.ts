@@ -1,12 +1,12 @@
 /**
- * @module cli/resolve-id
+ * @module project/resolve-id
  * Lets a notebook user type `--user 1` or `--item 50`: a graph id is used as given when the projection has it, and a
  * bare dataset id (no colon) stands for the one node of that kind whose graph id is `<dataset>:u:<id>` (users) or
  * `<dataset>:i:<id>` (items) — e.g. `1` → `ml100k:u:1`. When several datasets have that id the error lists them.
  */
 import { AppError } from '../core/errors.ts';
 import type { NodeKind } from '../core/model.ts';
-import { KIND_CODES, lookupNode, nodeRef, type Csr } from '../project/csr.ts';
+import { KIND_CODES, lookupNode, nodeRef, type Csr } from './csr.ts';
 
 const MARKER: Partial<Record<NodeKind, string>> = { User: 'u', Item: 'i' };
 

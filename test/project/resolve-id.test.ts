@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveNodeId } from '../../src/cli/resolve-id.ts';
-import { tinyCsr } from './fixtures.ts';
+import { resolveNodeId } from '../../src/project/resolve-id.ts';
+import { tinyCsr } from '../cli/fixtures.ts';
 
-describe('cli/resolve-id', () => {
+describe('project/resolve-id', () => {
   const csr = tinyCsr();
 
   it('keeps a graph id (or node key) the projection has', () => {
