@@ -12,44 +12,29 @@ import { tinyCsr } from '../explain/fixtures.ts';
 
 const I = INTERACTION_RELATION;
 // u1: a; u2: a, b; u3: b, c; a and d share director rs; e is isolated.
-const CSR = tinyCsr(
-  [
-    ['User:u1', 0],
-    ['User:u2', 0],
-    ['User:u3', 0],
-    ['Item:a', 1],
-    ['Item:b', 1],
-    ['Item:c', 1],
-    ['Item:d', 1],
-    ['Item:e', 1],
-    ['Entity:rs', 2],
-  ],
-  [I, 'director'],
-  [
-    ['User:u1', 'Item:a', I, 5],
-    ['User:u2', 'Item:a', I, 4],
-    ['User:u2', 'Item:b', I, 5],
-    ['User:u3', 'Item:b', I, 4],
-    ['User:u3', 'Item:c', I, 5],
-    ['Item:a', 'Entity:rs', 'director', 1],
-    ['Item:d', 'Entity:rs', 'director', 1],
-  ],
-);
+const NODES: Array<[string, 0 | 1 | 2]> = [
+  ['User:u1', 0],
+  ['User:u2', 0],
+  ['User:u3', 0],
+  ['Item:a', 1],
+  ['Item:b', 1],
+  ['Item:c', 1],
+  ['Item:d', 1],
+  ['Item:e', 1],
+  ['Entity:rs', 2],
+];
+const EDGES: Array<[string, string, string, number]> = [
+  ['User:u1', 'Item:a', I, 5],
+  ['User:u2', 'Item:a', I, 4],
+  ['User:u2', 'Item:b', I, 5],
+  ['User:u3', 'Item:b', I, 4],
+  ['User:u3', 'Item:c', I, 5],
+  ['Item:a', 'Entity:rs', 'director', 1],
+  ['Item:d', 'Entity:rs', 'director', 1],
+];
+const CSR = tinyCsr(NODES, [I, 'director'], EDGES);
 // The same graph where d was also rated (by u3), so its vector counts as learned (see retrieve/item-fold-in).
-const CSR_D_RATED = tinyCsr(
-  [...['User:u1', 'User:u2', 'User:u3'].map((id): [string, 0] => [id, 0]), ...['a', 'b', 'c', 'd', 'e'].map((x): [string, 1] => [`Item:${x}`, 1]), ['Entity:rs', 2]],
-  [I, 'director'],
-  [
-    ['User:u1', 'Item:a', I, 5],
-    ['User:u2', 'Item:a', I, 4],
-    ['User:u2', 'Item:b', I, 5],
-    ['User:u3', 'Item:b', I, 4],
-    ['User:u3', 'Item:c', I, 5],
-    ['User:u3', 'Item:d', I, 1],
-    ['Item:a', 'Entity:rs', 'director', 1],
-    ['Item:d', 'Entity:rs', 'director', 1],
-  ],
-);
+const CSR_D_RATED = tinyCsr(NODES, [I, 'director'], [...EDGES, ['User:u3', 'Item:d', I, 1]]);
 const TITLES = new Map([
   ['Item:a', 'Alien'],
   ['Item:b', 'Blade Runner'],
