@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
-import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { CsrBuilder, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 
 export const DBPEDIA_RELATIONS = ['director', 'starring', 'writer', 'producer', 'distributor', 'cinematography', 'subject'] as const;
 
@@ -47,43 +47,12 @@ export function readDbpediaItemEdges(dataDir = SHARED_DATA_DIR): KgEdge[] {
  * `Entity:dbpedia:<name>`; relation 0 = INTERACTED with weight = rating, relation r+1 = DBPEDIA_RELATIONS[r], weight 1.
  */
 export function buildTrainCsr(train: readonly RatedTriple[], kg: readonly KgEdge[], allUsers: readonly string[] = [], allItems: readonly string[] = []): Csr {
-  const ids: string[] = [];
-  const kinds: number[] = [];
-  const index = new Map<string, number>();
-  const node = (key: string, kind: number): number => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = ids.length;
-      index.set(key, i);
-      ids.push(key);
-      kinds.push(kind);
-    }
-    return i;
-  };
-  for (const u of allUsers) node(`User:ml100k:u:${u}`, KIND_CODES.User);
-  for (const i of allItems) node(`Item:ml100k:i:${i}`, KIND_CODES.Item);
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
-  for (const t of train) {
-    src.push(node(`User:ml100k:u:${t.user}`, KIND_CODES.User));
-    dst.push(node(`Item:ml100k:i:${t.item}`, KIND_CODES.Item));
-    weight.push(t.rating);
-    relation.push(0);
-  }
-  for (const e of kg) {
-    src.push(node(`Item:ml100k:i:${e.item}`, KIND_CODES.Item));
-    dst.push(node(`Entity:dbpedia:${e.entity}`, KIND_CODES.Entity));
-    weight.push(1);
-    relation.push(e.relation + 1);
-  }
-  return buildCsr({
-    ids,
-    kinds,
-    relations: [INTERACTION_RELATION, ...DBPEDIA_RELATIONS],
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
-  });
+  const b = new CsrBuilder([INTERACTION_RELATION, ...DBPEDIA_RELATIONS]);
+  for (const u of allUsers) b.node(`User:ml100k:u:${u}`, KIND_CODES.User);
+  for (const i of allItems) b.node(`Item:ml100k:i:${i}`, KIND_CODES.Item);
+  for (const t of train) b.edge(b.node(`User:ml100k:u:${t.user}`, KIND_CODES.User), b.node(`Item:ml100k:i:${t.item}`, KIND_CODES.Item), 0, t.rating);
+  for (const e of kg) b.edge(b.node(`Item:ml100k:i:${e.item}`, KIND_CODES.Item), b.node(`Entity:dbpedia:${e.entity}`, KIND_CODES.Entity), e.relation + 1, 1);
+  return b.build();
 }
 
 

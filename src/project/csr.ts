@@ -220,6 +220,65 @@ function checkStarts(starts: Uint32Array, n: number, m: number, name: string): v
 }
 
 /**
+ * Builds a CSR from node keys and relation names instead of indices: `node(key, kind)` interns a key (the first call
+ * fixes its index; later calls return it), `relation(name)` interns a relation (relation 0 is given), `edge` records
+ * one edge, `build` validates through {@link buildCsr}. For projections assembled in code (benchmarks, fixtures).
+ *
+ * @example
+ * const b = new CsrBuilder();
+ * b.edge(b.node('User:u1', KIND_CODES.User), b.node('Item:a', KIND_CODES.Item), 0, 5);
+ * const csr = b.build();
+ */
+export class CsrBuilder {
+  private readonly ids: string[] = [];
+  private readonly kinds: number[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly relations: string[];
+  private readonly src: number[] = [];
+  private readonly dst: number[] = [];
+  private readonly weight: number[] = [];
+  private readonly relation: number[] = [];
+
+  constructor(relations: readonly string[] = [INTERACTION_RELATION]) {
+    this.relations = [...relations];
+  }
+
+  /** The index of node `key`, added with `kind` on first sight. */
+  node(key: string, kind: number): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.ids.length;
+      this.index.set(key, i);
+      this.ids.push(key);
+      this.kinds.push(kind);
+    }
+    return i;
+  }
+
+  /** The id of relation `name`, added on first sight. */
+  relationId(name: string): number {
+    const j = this.relations.indexOf(name);
+    return j >= 0 ? j : this.relations.push(name) - 1;
+  }
+
+  edge(src: number, dst: number, relation: number, weight: number): void {
+    this.src.push(src);
+    this.dst.push(dst);
+    this.relation.push(relation);
+    this.weight.push(weight);
+  }
+
+  build(): Csr {
+    return buildCsr({
+      ids: this.ids,
+      kinds: this.kinds,
+      relations: this.relations,
+      edges: { src: Uint32Array.from(this.src), dst: Uint32Array.from(this.dst), weight: Float32Array.from(this.weight), relation: Uint16Array.from(this.relation) },
+    });
+  }
+}
+
+/**
  * Checks a CSR's invariants; throws `INVALID_GRAPH`. The default (shallow) check is O(1): array lengths and row
  * pointer ends — cheap enough for every request. `{ deep: true }` is O(n + m): monotone row pointers, endpoint,
  * relation and weight ranges, canonical order, the id index, and that the in arrays hold exactly the out edges.

@@ -8,8 +8,10 @@ import {
   assertValidCsr,
   buildCsr,
   collectTopK,
+  CsrBuilder,
   findEdge,
   INTERACTION_RELATION,
+  KIND_CODES,
   lookupNode,
   nodeRef,
   readSnapshot,
@@ -348,5 +350,26 @@ describe('nodeRef', () => {
       { kind: 'Item', id: 'i1' },
       { kind: 'Entity', id: 'dbpedia:X' },
     ]);
+  });
+});
+
+describe('CsrBuilder', () => {
+  it('interns node keys and relation names in first-seen order and builds the same CSR as buildCsr', () => {
+    const b = new CsrBuilder();
+    const u = b.node('User:u', KIND_CODES.User);
+    const a = b.node('Item:a', KIND_CODES.Item);
+    expect(b.node('User:u', KIND_CODES.User)).toBe(u);
+    const director = b.relationId('director');
+    expect(b.relationId('director')).toBe(director);
+    expect(b.relationId(INTERACTION_RELATION)).toBe(0);
+    b.edge(u, a, 0, 5);
+    b.edge(a, b.node('Entity:x', KIND_CODES.Entity), director, 1);
+    const direct = buildCsr({
+      ids: ['User:u', 'Item:a', 'Entity:x'],
+      kinds: [KIND_CODES.User, KIND_CODES.Item, KIND_CODES.Entity],
+      relations: [INTERACTION_RELATION, 'director'],
+      edges: { src: Uint32Array.of(0, 1), dst: Uint32Array.of(1, 2), weight: Float32Array.of(5, 1), relation: Uint16Array.of(0, 1) },
+    });
+    expect(b.build()).toEqual(direct);
   });
 });

@@ -3,7 +3,7 @@
  * `project/load.ts` builds them), with an optional per-user hold-out of the latest ratings.
  */
 import { generateDemoCatalogue, type DemoCatalogue, type DemoOptions } from '../../src/ingest/demo.ts';
-import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { CsrBuilder, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 
 export interface DemoGraph {
   cat: DemoCatalogue;
@@ -20,44 +20,20 @@ export interface DemoGraph {
  */
 export function demoGraph(options: Partial<DemoOptions> = {}, holdOut = 0, likeAt = 4): DemoGraph {
   const cat = generateDemoCatalogue(options);
-  const ids: string[] = [];
-  const kinds: number[] = [];
-  const index = new Map<string, number>();
-  const node = (key: string, kind: number): number => {
-    let i = index.get(key);
-    if (i === undefined) {
-      index.set(key, (i = ids.length));
-      ids.push(key);
-      kinds.push(kind);
-    }
-    return i;
-  };
+  const b = new CsrBuilder();
   const names = new Map<string, string>();
-  for (const u of cat.users) node(`User:${u.id}`, KIND_CODES.User);
+  for (const u of cat.users) b.node(`User:${u.id}`, KIND_CODES.User);
   for (const it of cat.items) {
-    node(`Item:${it.id}`, KIND_CODES.Item);
+    b.node(`Item:${it.id}`, KIND_CODES.Item);
     names.set(`Item:${it.id}`, it.title);
   }
   for (const e of cat.entities) {
-    node(`Entity:${e.id}`, KIND_CODES.Entity);
+    b.node(`Entity:${e.id}`, KIND_CODES.Entity);
     names.set(`Entity:${e.id}`, e.name);
   }
-  const relations = [INTERACTION_RELATION];
-  const relId = (r: string): number => {
-    let j = relations.indexOf(r);
-    if (j < 0) j = relations.push(r) - 1;
-    return j;
-  };
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
   for (const ks of cat.itemKnowledge) {
     for (const k of ks) {
-      src.push(index.get(`${k.head.kind}:${k.head.id}`)!);
-      dst.push(index.get(`${k.tail.kind}:${k.tail.id}`)!);
-      weight.push(1);
-      relation.push(relId(k.relation));
+      b.edge(b.node(`${k.head.kind}:${k.head.id}`, KIND_CODES[k.head.kind]), b.node(`${k.tail.kind}:${k.tail.id}`, KIND_CODES[k.tail.kind]), b.relationId(k.relation), 1);
     }
   }
   const byUser = new Map<string, typeof cat.interactions>();
@@ -71,10 +47,7 @@ export function demoGraph(options: Partial<DemoOptions> = {}, holdOut = 0, likeA
     const cut = holdOut > 0 ? Math.max(1, Math.floor(list.length * (1 - holdOut))) : list.length;
     list.forEach((r, j) => {
       if (j < cut) {
-        src.push(index.get(`User:${userId}`)!);
-        dst.push(index.get(`Item:${r.itemId}`)!);
-        weight.push(r.weight);
-        relation.push(0);
+        b.edge(b.node(`User:${userId}`, KIND_CODES.User), b.node(`Item:${r.itemId}`, KIND_CODES.Item), 0, r.weight);
       } else if ((r.rating ?? 0) >= likeAt) {
         const key = `User:${userId}`;
         if (!heldOut.has(key)) heldOut.set(key, []);
@@ -82,11 +55,6 @@ export function demoGraph(options: Partial<DemoOptions> = {}, holdOut = 0, likeA
       }
     });
   }
-  const csr = buildCsr({
-    ids,
-    kinds,
-    relations,
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
-  });
+  const csr = b.build();
   return { cat, csr, heldOut, labels: (key) => names.get(key), names };
 }
