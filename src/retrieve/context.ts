@@ -173,8 +173,6 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   const options = { ...RECOMMEND_DEFAULTS, ...input.options } satisfies RecommendOptions;
   assertOptions(options);
   if (input.embeddings) assertEmbeddingIndex(input.embeddings);
-  // Items the model could not learn (not in the artifact, or no interactions) take their knowledge neighbours' mean.
-  const embeddings = input.embeddings ? foldInItems(input.embeddings, csr) : undefined;
   const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
   const solver = createPushSolver(transition, input.push);
@@ -188,6 +186,8 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === REL_INTERACTION && csr.kinds[csr.inSources[e]!] === KIND_USER) count++;
     popularity[v] = count;
   }
+  // Items the model could not learn (not in the artifact, or no interactions) take their knowledge neighbours' mean.
+  const embeddings = input.embeddings ? foldInItems(input.embeddings, csr, popularity) : undefined;
   const popularOrder = Uint32Array.from(itemList).sort((a, b) => popularity[b]! - popularity[a]! || a - b);
   const base = {
     csr,

@@ -10,8 +10,8 @@
  * vector is never served.
  *
  * @example
- * const index = foldInItems(embeddings, csr); // same users; items without a learned vector filled in
- * foldInItems(index, csr) === index;          // nothing to add: the input comes back unchanged
+ * const index = foldInItems(embeddings, csr, popularity); // same users; items without a learned vector filled in
+ * foldInItems(index, csr, popularity) === index;          // nothing to add: the input comes back unchanged
  */
 import { INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
 import { itemRowsOf, type EmbeddingIndex } from './embedding-index.ts';
@@ -19,18 +19,6 @@ import { itemRowsOf, type EmbeddingIndex } from './embedding-index.ts';
 const REL_INTERACTION = INTERACTION_RELATION_ID;
 const KIND_ITEM: number = KIND_CODES.Item;
 const KIND_ENTITY: number = KIND_CODES.Entity;
-
-/** Interactions per node (both directions). */
-function interactionCounts(csr: Csr): Uint32Array {
-  const counts = new Uint32Array(csr.nodeCount);
-  for (let v = 0; v < csr.nodeCount; v++) {
-    let c = 0;
-    for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) if (csr.outRelations[e] === REL_INTERACTION) c++;
-    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === REL_INTERACTION) c++;
-    counts[v] = c;
-  }
-  return counts;
-}
 
 /** Calls `f(w)` for each knowledge neighbour of `v` (both directions). */
 function forEachKnowledge(csr: Csr, v: number, f: (w: number) => void): void {
@@ -40,12 +28,11 @@ function forEachKnowledge(csr: Csr, v: number, f: (w: number) => void): void {
 
 /**
  * The index with knowledge-neighbour vectors for the items of `csr` that have no learned vector (see the module
- * doc). Returns `index` itself when no item needs one. Cost: O(n + m) plus, per such item, its two-hop knowledge
- * neighbourhood × dim.
+ * doc); `interactions[v]` = users who interacted with item `v` (the context's `popularity`). Returns `index` itself
+ * when no item needs one. Cost: O(n) plus, per such item, its two-hop knowledge neighbourhood × dim.
  */
-export function foldInItems(index: EmbeddingIndex, csr: Csr): EmbeddingIndex {
+export function foldInItems(index: EmbeddingIndex, csr: Csr, interactions: ArrayLike<number>): EmbeddingIndex {
   const rows = itemRowsOf(index, csr);
-  const interactions = interactionCounts(csr);
   const learned = (v: number): boolean => rows[v]! >= 0 && interactions[v]! > 0;
   const targets: number[] = [];
   for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_ITEM && !learned(v)) targets.push(v);

@@ -39,13 +39,16 @@ const trained = createEmbeddingIndex({
   userVectors: Float32Array.of(1, 1),
 });
 
+/** Users per item, as the context counts them (its `popularity`). */
+const usersPerItem = (graph: typeof csr) => createRecommendContext(graph).popularity;
+
 function vectorOf(index: ReturnType<typeof foldInItems>, key: string): number[] {
   const row = itemRowsOf(index, csr)[csr.index.get(key)!]!;
   return row < 0 ? [] : [...index.itemVectors.subarray(row * 2, row * 2 + 2)];
 }
 
 describe('item fold-in from knowledge neighbours', () => {
-  const folded = foldInItems(trained, csr);
+  const folded = foldInItems(trained, csr, usersPerItem(csr));
 
   it('keeps learned vectors and replaces the untrained vector of an item without interactions', () => {
     expect(vectorOf(folded, 'Item:a')).toEqual([1, 0]);
@@ -62,14 +65,16 @@ describe('item fold-in from knowledge neighbours', () => {
 
   it('zeroes the untrained vector of an item with no neighbour, and returns the index unchanged when nothing is missing', () => {
     expect(vectorOf(folded, 'Item:e')).toEqual([0, 0]);
-    expect(foldInItems(createEmbeddingIndex({ dim: 2, itemKeys: ['Item:a', 'Item:b'], itemVectors: Float32Array.of(1, 0, 0, 1) }), tinyCsr([['User:u', 0], ['Item:a', 1], ['Item:b', 1]], [I], [['User:u', 'Item:a', I, 1], ['User:u', 'Item:b', I, 1]]))).toBeDefined();
+    const pair = createEmbeddingIndex({ dim: 2, itemKeys: ['Item:a', 'Item:b'], itemVectors: Float32Array.of(1, 0, 0, 1) });
+    const pairGraph = tinyCsr([['User:u', 0], ['Item:a', 1], ['Item:b', 1]], [I], [['User:u', 'Item:a', I, 1], ['User:u', 'Item:b', I, 1]]);
+    expect(foldInItems(pair, pairGraph, usersPerItem(pairGraph))).toBe(pair);
     const complete = createEmbeddingIndex({ dim: 2, itemKeys: ['Item:a', 'Item:b', 'Item:c', 'Item:d', 'Item:e'], itemVectors: new Float32Array(10).fill(1) });
     const allRated = tinyCsr(
       [['User:u', 0], ['Item:a', 1], ['Item:b', 1], ['Item:c', 1], ['Item:d', 1], ['Item:e', 1]],
       [I],
       ['a', 'b', 'c', 'd', 'e'].map((x): [string, string, string, number] => ['User:u', `Item:${x}`, I, 1]),
     );
-    expect(foldInItems(complete, allRated)).toBe(complete);
+    expect(foldInItems(complete, allRated, usersPerItem(allRated))).toBe(complete);
   });
 
   it('lets the served embedding strategy rank the new item by its neighbours, never the untrained noise', () => {
