@@ -107,8 +107,10 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
     })
     .optional()
     .describe('Item property filters, name:value pairs separated by commas (e.g. year:1995,language:en): each property must equal its value; digits compare as numbers, true/false as booleans.');
-  const filtersOf = (entity: string[] | undefined, props: Record<string, string | number | boolean> | undefined) =>
-    entity?.length || (props && Object.keys(props).length) ? { filters: { ...(entity?.length ? { entity } : {}), ...(props && Object.keys(props).length ? { itemProps: props } : {}) } } : {};
+  const filtersOf = (entity: string[] | undefined, props: Record<string, string | number | boolean> | undefined) => {
+    const filters = { ...(entity?.length ? { entity } : {}), ...(props && Object.keys(props).length > 0 ? { itemProps: props } : {}) };
+    return Object.keys(filters).length > 0 ? { filters } : {};
+  };
   return [
     defineRoute({
       method: 'get',
