@@ -28,6 +28,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG: 500,
   DEPENDENCY_MISSING: 500,
   INGEST_FAILED: 500,
+  INTERRUPTED: 503,
   INTERNAL: 500,
 };
 

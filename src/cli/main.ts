@@ -2,7 +2,7 @@
  * @module cli/main
  * `graphrec <command> [options]`: dispatches to the registered commands. Every command answers `--help`; bad input
  * exits 2 and any other failure exits 1, each with ONE line on stderr (`graphrec <command>: <CODE>: <message>`, no
- * stack — `--debug` adds it). `--quiet` (any position) keeps the JSON log lines of info level off stderr, so a
+ * stack — `--debug` adds it); a job stopped by Ctrl-C (INTERRUPTED, after it saved its state) exits 130. `--quiet` (any position) keeps the JSON log lines of info level off stderr, so a
  * notebook sees only the result on stdout and, on failure, the one error line on stderr.
  */
 import { isAppError } from '../core/errors.ts';
@@ -22,7 +22,7 @@ export function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command prints JSON on stdout (CSV with --format csv); logs go to stderr (--quiet: warnings only).',
-    'Exit codes: 0 ok, 2 bad input, 1 failure; the error is one line on stderr (--debug adds the stack).',
+    'Exit codes: 0 ok, 2 bad input, 1 failure, 130 stopped by Ctrl-C; the error is one line on stderr (--debug adds the stack).',
   ].join('\n');
 }
 
@@ -34,7 +34,8 @@ export function oneLine(text: string): string {
 /** The stderr line and exit code for an error thrown by a command. */
 export function describeError(command: string, error: unknown): { line: string; exitCode: number } {
   if (isAppError(error)) {
-    return { line: `graphrec ${command}: ${error.code}: ${oneLine(error.message)}`, exitCode: BAD_INPUT_CODES.has(error.code) ? 2 : 1 };
+    const exitCode = error.code === 'INTERRUPTED' ? 130 : BAD_INPUT_CODES.has(error.code) ? 2 : 1;
+    return { line: `graphrec ${command}: ${error.code}: ${oneLine(error.message)}`, exitCode };
   }
   const err = error as NodeJS.ErrnoException | undefined;
   const code = typeof err?.code === 'string' ? err.code : undefined;

@@ -23,6 +23,14 @@ export interface Rng {
   shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T;
   /** A new independent generator derived from this one (for per-worker streams). */
   fork(): Rng;
+  /** The generator's whole state (checkpoints): `restoreRng(rng.state())` continues the same sequence. */
+  state(): RngState;
+}
+
+/** xoshiro128** words and the Box–Muller spare. */
+export interface RngState {
+  s: [number, number, number, number];
+  spare: number | null;
 }
 
 function splitmix32(seed: number): () => number {
@@ -39,12 +47,14 @@ function splitmix32(seed: number): () => number {
 /** Creates a generator from an integer seed (any number; its low 32 bits and a hash of the high bits are used). */
 export function createRng(seed: number): Rng {
   const mix = splitmix32((seed | 0) ^ Math.floor(seed / 4294967296));
-  let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = mix();
+  return restoreRng({ s: [mix(), mix(), mix(), mix()], spare: null });
+}
+
+/** A generator that continues from a saved `state()`. */
+export function restoreRng(state: RngState): Rng {
+  let [a, b, c, d] = state.s.map((w) => w >>> 0) as [number, number, number, number];
   if ((a | b | c | d) === 0) a = 1;
-  let spare: number | null = null;
+  let spare: number | null = state.spare;
 
   const u32 = (): number => {
     const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
@@ -85,6 +95,7 @@ export function createRng(seed: number): Rng {
       return array;
     },
     fork: () => createRng(u32() ^ (u32() << 1)),
+    state: () => ({ s: [a >>> 0, b >>> 0, c >>> 0, d >>> 0], spare }),
   };
   return rng;
 }

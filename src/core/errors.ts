@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'DEPENDENCY_MISSING',
   'INGEST_FAILED',
   'TIMEOUT',
+  'INTERRUPTED',
   'INTERNAL',
 ] as const;
 

@@ -12,10 +12,15 @@ export function setLogLevel(level: LogLevel): void {
   threshold = level;
 }
 
-function write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+/** Writes one log line to `stream` (the logger's format and level threshold; progress lines use it). */
+export function logTo(stream: NodeJS.WritableStream, level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < ORDER[threshold]) return;
   const line = JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields });
-  process.stderr.write(line + '\n');
+  stream.write(line + '\n');
+}
+
+function write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+  logTo(process.stderr, level, msg, fields);
 }
 
 export const log = {

@@ -20,7 +20,9 @@ import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { fitLightGcn } from '../compute/lightgcn/fit.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
-import type { LightGcnOptions } from '../compute/lightgcn/train.ts';
+import { planCheckpoint, removeCheckpoint } from '../compute/lightgcn/checkpoint.ts';
+import { LIGHTGCN_DEFAULTS, type LightGcnOptions, type TrainResult } from '../compute/lightgcn/train.ts';
+import type { Progress } from '../core/progress.ts';
 import type { LightGcnModel } from '../compute/lightgcn/model.ts';
 import type { Recommender } from '../compute/lightgcn/types.ts';
 import { ItemKnn, MostPopular, Rp3Beta } from './baselines.ts';
@@ -98,12 +100,38 @@ function buildBaseline(name: ModelName, train: Interactions, options: Record<str
   throw new AppError('BAD_REQUEST', `evaluate: unknown model ${JSON.stringify(name)}`);
 }
 
-/** Optional extras of a run that do not change its result (used by reports). */
+/** Optional extras of a run that do not change its result (reports, progress, Ctrl-C, checkpoints). */
 export interface EvaluateHooks {
+  /** Progress of training and of ranking the valid/test users. */
+  progress?: Progress;
+  /** When aborted, LightGCN stops after the current epoch, checkpoints, and the run throws INTERRUPTED. */
+  signal?: AbortSignal;
+  /** LightGCN checkpoints under `embeddingsDir` (see `planCheckpoint`); `resume` continues from one. */
+  checkpoint?: { embeddingsDir: string; resume: boolean; everySeconds?: number };
   /** Rank the test lists at least this deep, e.g. for metric-vs-K curves past the largest K [largest K]. */
   rankDepth?: number;
   /** Receives the test ranking (ranked lists, test items, training popularity) once it is built. */
   onTestRanking?: (input: RankingInput) => void;
+}
+
+/**
+ * The error of a training run stopped by its signal: INTERRUPTED, with the metrics so far (epochs, last loss, best
+ * validation value and epoch) and the checkpoint to resume from in `details`.
+ */
+export function interruptedError(res: TrainResult, checkpoint: string | undefined): AppError {
+  const last = res.history.at(-1);
+  const details = {
+    interrupted: true,
+    epochs: res.epochs,
+    loss: last?.loss ?? null,
+    lr: last?.lr ?? null,
+    bestValid: res.bestValid,
+    bestEpoch: res.bestEpoch,
+    trainSeconds: Math.round((last?.elapsed ?? 0) * 10) / 10,
+    checkpoint: checkpoint ?? null,
+  };
+  const how = checkpoint ? `checkpoint ${checkpoint}; run the same command with --resume to continue` : 'no checkpoint was configured';
+  return new AppError('INTERRUPTED', `stopped after epoch ${res.epochs} (${how})`, details);
 }
 
 /** Runs one experiment. */
@@ -147,7 +175,17 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
           return v;
         }
       : undefined;
-    const res = await fitLightGcn(train, opts, validate ? { validate } : {});
+    const checkpoint = hooks.checkpoint
+      ? planCheckpoint({ ...hooks.checkpoint, name: `evaluate-${ds.name}`, options: { ...LIGHTGCN_DEFAULTS, ...opts }, train, valid: validSet })
+      : undefined;
+    const res = await fitLightGcn(train, opts, {
+      ...(validate ? { validate } : {}),
+      ...(hooks.progress ? { progress: hooks.progress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+    });
+    if (res.interrupted) throw interruptedError(res, checkpoint?.file);
+    if (checkpoint) removeCheckpoint(checkpoint.file);
     model = res.model;
     backend = res.backend;
     epochs = res.epochs;
@@ -161,11 +199,11 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
   let validResult: Record<string, number> | null = null;
   if (valid) {
     const ts = performance.now();
-    validResult = computeMetrics(buildRankingInput(model, train, valid, depth), ks, metrics);
+    validResult = computeMetrics(buildRankingInput(model, train, valid, depth, { ...(hooks.progress ? { progress: hooks.progress, label: 'rank valid' } : {}) }), ks, metrics);
     validSeconds += (performance.now() - ts) / 1000;
   }
   const tValid = performance.now();
-  const testInput = buildRankingInput(model, train, ds.test, Math.max(depth, hooks.rankDepth ?? 0), { exclude: valid ? [train, valid] : [train] });
+  const testInput = buildRankingInput(model, train, ds.test, Math.max(depth, hooks.rankDepth ?? 0), { exclude: valid ? [train, valid] : [train], ...(hooks.progress ? { progress: hooks.progress, label: 'rank test' } : {}) });
   const test = computeMetrics(testInput, ks, metrics);
   const tTest = performance.now();
   hooks.onTestRanking?.(testInput);

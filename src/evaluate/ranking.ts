@@ -7,6 +7,7 @@ import { AppError } from '../core/errors.ts';
 import { pairsToCsr, userItemCsr, type Interactions } from '../compute/lightgcn/graph.ts';
 import type { Recommender } from '../compute/lightgcn/types.ts';
 import type { RankingInput } from './metrics.ts';
+import type { Progress } from '../core/progress.ts';
 
 /** Writes the indices of the `k` largest values of scores[off, off+n) into outIdx[outOff…] (−1 pads); skips −Infinity. */
 export function topKRow(scores: Float32Array, off: number, n: number, k: number, outIdx: Int32Array, outOff: number, tmpScores: Float64Array): void {
@@ -32,6 +33,10 @@ export function topKRow(scores: Float32Array, off: number, n: number, k: number,
 export interface RankOptions {
   /** Users scored per `scoreAll` call [256]. */
   blockSize?: number;
+  /** Progress of the ranking, a unit per block of users. */
+  progress?: Progress;
+  /** Task name of the progress lines ['rank']. */
+  label?: string;
 }
 
 /** Top-`depth` items for each user, training items (`exclude`, CSR over users) masked. → Int32Array[users × depth]. */
@@ -52,7 +57,9 @@ export function rankTopK(model: Recommender, users: Int32Array, depth: number, e
       }
       topKRow(buf, r * nI, nI, depth, out, (start + r) * depth, tmp);
     }
+    options.progress?.update(options.label ?? 'rank', start + part.length, users.length);
   }
+  options.progress?.done();
   return out;
 }
 

@@ -19,7 +19,7 @@ import { cypher, render } from '../store/cypher.ts';
 import type { Database } from '../store/driver.ts';
 import { interactionKey, knowledgeKey, mapDriverError } from '../store/neo4j-graph-store.ts';
 import { toNumber } from '../store/records.ts';
-import type { Progress } from './progress.ts';
+import type { Progress } from '../core/progress.ts';
 import type { DatasetSource, SourceFile } from './source.ts';
 
 export const LOAD_DEFAULTS = {

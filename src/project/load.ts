@@ -16,6 +16,7 @@ import neo4j from 'neo4j-driver';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
+import { createProgress, type Progress } from '../core/progress.ts';
 import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
 import { cypher, render } from '../store/cypher.ts';
@@ -46,6 +47,8 @@ export function parseNodeKey(key: string): NodeRef {
 export interface ProjectionOptions {
   pageSize?: number;
   snapshotDir?: string;
+  /** Progress of the read from Neo4j (rows read, a unit per page). */
+  progress?: Progress;
 }
 
 /** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
@@ -76,14 +79,17 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
   const weight: number[] = [];
   const relation: number[] = [];
 
+  let rowsRead = 0;
   async function pages(statement: string, each: (row: { id: string; edges?: unknown[] }) => void): Promise<void> {
     let after = '';
     for (;;) {
+      options.progress?.update('project', rowsRead);
       const result = await session.executeRead((tx) => tx.run(statement, { after, page: int(pageSize) }));
       for (const r of result.records) {
         const row = { id: String(r.get('id')), ...(r.keys.includes('edges') ? { edges: toNative(r.get('edges')) as unknown[] } : {}) };
         each(row);
         after = row.id;
+        rowsRead++;
       }
       if (result.records.length < pageSize) return;
     }
@@ -139,6 +145,7 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
   } catch (error) {
     throw mapDriverError(error);
   } finally {
+    options.progress?.done();
     await session.close();
   }
   return buildCsr({
@@ -239,7 +246,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
 export async function loadProjection(options: { cfg?: Config } = {}): Promise<{ csr: Csr; close(): Promise<void> }> {
   const db = await openDatabase(options.cfg ?? loadConfig());
   try {
-    const { csr } = await projectDatabase(db);
+    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }) });
     return { csr, close: () => db.close() };
   } catch (error) {
     await db.close();

@@ -7,12 +7,15 @@
  * metric-vs-K curves for K = 1..`--curve-k` per metric (`curve-<metric>.svg`, `curves.csv`), the Recall/NDCG
  * overview (`metrics-at-k.svg`) and the popularity bias of the top-K lists (`popularity-bias.svg`/`.csv`).
  */
-import { AppError } from '../../core/errors.ts';
+import { AppError, isAppError } from '../../core/errors.ts';
+import { EMBEDDINGS_DIR } from '../../core/paths.ts';
+import { CHECKPOINT_EVERY_SECONDS } from '../../compute/lightgcn/checkpoint.ts';
 import type { LightGcnOptions } from '../../compute/lightgcn/train.ts';
 import { evaluate, MODEL_NAMES, type EvaluateConfig, type EvaluateResult, type ModelName } from '../../evaluate/pipeline.ts';
 import { reportDetail, writeReport, type ReportDetail } from '../../evaluate/report.ts';
-import { createProgress } from '../../ingest/progress.ts';
+import { createProgress } from '../../core/progress.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
+import { interruptOnSigint } from '../interrupt.ts';
 import { parseFormat, printResult } from '../output.ts';
 
 /** Flags shared by `evaluate` and `train`. */
@@ -33,6 +36,8 @@ export const EXPERIMENT_FLAGS = {
   'eval-every': { type: 'string' },
   patience: { type: 'string' },
   threads: { type: 'string' },
+  resume: { type: 'boolean' },
+  'checkpoint-every': { type: 'string' },
   split: { type: 'string' },
   'merge-valid': { type: 'boolean' },
   format: { type: 'string' },
@@ -40,9 +45,9 @@ export const EXPERIMENT_FLAGS = {
 
 export const LIGHTGCN_FLAGS_HELP = `LightGCN options (defaults from LIGHTGCN_DEFAULTS):
   --epochs N            maximum epochs [400]
-  --max-seconds S       wall-clock training budget; the cosine schedule follows it [none]
-  --batch-size N        triples per Adam step [8192]
-  --lr X                Adam learning rate [0.005]
+  --max-seconds S       wall-clock training budget; the cosine schedule follows it when the epochs would not fit [2700]
+  --batch-size N        triples per Adam step [auto: 8192; 16384 on Gowalla-sized data (> 524,288 interactions)]
+  --lr X                Adam learning rate [auto: 0.005 · max(1, batch / 8192)]
   --schedule S          constant | cosine [cosine]
   --reg X               L2 weight on the batch's ego embeddings [1e-3]
   --dim N               embedding size [64]
@@ -51,7 +56,13 @@ export const LIGHTGCN_FLAGS_HELP = `LightGCN options (defaults from LIGHTGCN_DEF
   --dns-candidates N    [8]
   --eval-every N        epochs between validation runs (needs a validation part) [10]
   --patience N          validation runs without improvement before stopping [5]
-  --threads N           1 or 2 (a worker thread shares the wasm kernels) [1]`;
+  --threads N           1 or 2 (a worker thread shares the wasm kernels) [the cores available, at most 2]
+
+Long runs (CPU kernels): progress on stderr (a bar on a terminal, else a JSON line per epoch at most every 30 s and
+at least one a minute); a checkpoint under <embeddings>/checkpoints/ every --checkpoint-every seconds [300]; Ctrl-C
+finishes the epoch, checkpoints, prints the metrics so far and exits 130 (twice: at once).
+  --resume              continue from the checkpoint of the same command (same data and settings)
+  --checkpoint-every S  seconds between checkpoints [300]`;
 
 type Values = Record<string, string | boolean | undefined>;
 const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
@@ -86,6 +97,27 @@ export function lightGcnOptionsFromFlags(values: Values): Partial<LightGcnOption
     o.negatives = negatives;
   }
   return o;
+}
+
+/** Checkpoint settings from `--resume` / `--checkpoint-every`. */
+export function checkpointFromFlags(values: Values): { resume: boolean; everySeconds: number } {
+  return { resume: values.resume === true, everySeconds: numberFlag('checkpoint-every', str(values, 'checkpoint-every'), CHECKPOINT_EVERY_SECONDS, { min: 1 }) };
+}
+
+/**
+ * Runs a long job with graceful Ctrl-C: `job` gets the abort signal; an INTERRUPTED failure prints its metrics so far
+ * (the error's details) on stdout before it propagates (exit 130).
+ */
+export async function withInterrupt<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = interruptOnSigint();
+  try {
+    return await job(interrupt.signal);
+  } catch (error) {
+    if (isAppError(error, 'INTERRUPTED')) process.stdout.write(JSON.stringify(error.details, null, 2) + '\n');
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 /** `--k 10,20` → [10, 20]. */
@@ -175,10 +207,11 @@ ${LIGHTGCN_FLAGS_HELP}`,
     const metricNames = values.metrics ? values.metrics.split(',').map((s) => s.trim()) : undefined;
     const seed = numberFlag('seed', values.seed, 2020, { integer: true });
 
+    const checkpoint = { embeddingsDir: EMBEDDINGS_DIR, ...checkpointFromFlags(values) };
     const results: EvaluateResult[] = [];
     const details: Array<ReportDetail | undefined> = [];
-    const progress = models.length > 1 ? createProgress() : undefined;
-    for (const [i, model] of models.entries()) {
+    const progress = createProgress();
+    for (const model of models) {
       const config: EvaluateConfig = {
         dataset: values.dataset,
         model,
@@ -193,11 +226,9 @@ ${LIGHTGCN_FLAGS_HELP}`,
       const hooks = values.out
         ? { rankDepth: Math.max(curveK, biasK), onTestRanking: (input: Parameters<typeof reportDetail>[0]) => void (detail = reportDetail(input, { maxK: curveK, popularityK: biasK, ...(metricNames ? { metrics: metricNames } : {}) })) }
         : {};
-      results.push(await evaluate(config, hooks));
+      results.push(await withInterrupt((signal) => evaluate(config, { ...hooks, progress, signal, checkpoint })));
       details.push(detail);
-      progress?.update(`evaluate ${model}`, i + 1, models.length);
     }
-    progress?.done();
     if (values.out) writeReport(values.out, results, details);
     printResult(
       format,

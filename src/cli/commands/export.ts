@@ -19,7 +19,7 @@ import path from 'node:path';
 import { loadConfig } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { embeddingsForProjection, publishEmbeddings, type TrainedEmbeddings } from '../../engine/embeddings.ts';
-import { createProgress, type Progress } from '../../ingest/progress.ts';
+import { createProgress, type Progress } from '../../core/progress.ts';
 import { kindName, nodeRef, type Csr } from '../../project/csr.ts';
 import { projectDatabase, readLabels } from '../../project/load.ts';
 import { csvCell } from '../../report/csv.ts';
@@ -206,7 +206,7 @@ Python: nodes = pd.read_csv('DIR/nodes.csv', keep_default_na=False); E = np.load
     const cfg = loadConfig();
     const db = await openDatabase(cfg);
     try {
-      const { csr, fingerprint } = await projectDatabase(db);
+      const { csr, fingerprint } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }) });
       const labels = await readLabels(db);
       let embeddings: TrainedEmbeddings | undefined;
       if (!values['no-embeddings']) {
@@ -214,7 +214,7 @@ Python: nodes = pd.read_csv('DIR/nodes.csv', keep_default_na=False); E = np.load
         if (!trained.reused) await publishEmbeddings(db, trained);
         embeddings = trained;
       }
-      const manifest = writeExport(values.out, { csr, labels, ...(embeddings ? { embeddings } : {}), source: { uri: db.uri, database: db.database, fingerprint }, progress: createProgress() });
+      const manifest = writeExport(values.out, { csr, labels, ...(embeddings ? { embeddings } : {}), source: { uri: db.uri, database: db.database, fingerprint }, progress: createProgress(process.stderr, { unit: 'rows' }) });
       printResult(
         format,
         { dir: path.resolve(values.out), ...manifest },

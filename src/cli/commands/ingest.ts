@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { loadConfig } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
-import { createProgress } from '../../ingest/progress.ts';
+import { createProgress } from '../../core/progress.ts';
 import { loadDataset } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
 import { openDatabase } from '../../store/open.ts';
@@ -53,7 +53,7 @@ Options:
       const report = await loadDataset(db, source, {
         batchSize,
         resume: !values['no-resume'],
-        progress: createProgress(),
+        progress: createProgress(process.stderr, { unit: 'rows' }),
         ...(errorsOut ? { onError: (e) => void errorsOut.write(JSON.stringify(e) + '\n') } : {}),
       });
       printResult(format, report, report.errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason })), ['file', 'line', 'reason']);

@@ -12,7 +12,7 @@ import { AppError, isAppError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
 import { bootEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { createProgress, type Progress } from '../../ingest/progress.ts';
+import { createProgress, type Progress } from '../../core/progress.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../../retrieve/strategy.ts';
 import { openDatabase } from '../../store/open.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
@@ -108,7 +108,7 @@ of them for --users.`,
     try {
       const engine = await bootEngine(db, cfg, { llm: false });
       const single = values.user !== undefined;
-      const results = recommendUsers(engine, users, { k, strategy, strict: single, ...(single ? {} : { progress: createProgress() }) });
+      const results = recommendUsers(engine, users, { k, strategy, strict: single, ...(single ? {} : { progress: createProgress(process.stderr, { unit: 'users' }) }) });
       printResult(format, single ? results[0] : results, recommendationRows(results), RECOMMEND_COLUMNS);
     } finally {
       await db.close();

@@ -25,7 +25,7 @@ import { bootEngine } from '../../engine/boot.ts';
 import { withEngineUpdates, type Engine } from '../../engine/engine.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
-import { createProgress } from '../../ingest/progress.ts';
+import { createProgress } from '../../core/progress.ts';
 import { loadDataset, unfinishedLoad } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
 import { guardStore, pingDatabase, StoreHealth } from '../../store/health.ts';
@@ -126,7 +126,7 @@ export const serveCommand: Command = {
       const empty = counts.users === 0 && counts.items === 0;
       if (empty || (await unfinishedLoad(db, source))) {
         log.info(empty ? 'data: empty database, loading' : 'data: resuming an unfinished load', { dataset: dataSpec });
-        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress(), signal: loadAbort.signal });
+        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress(process.stderr, { unit: 'rows' }), signal: loadAbort.signal });
         loading = load;
         const report = await load;
         if (report.cancelled) log.info('data: load cancelled by shutdown; the next start resumes it', { written: report.written });

@@ -2,20 +2,25 @@
  * @module cli/commands/train
  * `graphrec train --dataset lightgcn:<folder>`: trains LightGCN on the fastest path available (tfjs-node-gpu when it
  * loads, else the CPU kernels), evaluates on the test part, and saves a versioned artifact under `embeddings/`.
+ * Progress goes to stderr; a checkpoint is written every few minutes (and on Ctrl-C, which exits 130 after the
+ * current epoch); `--resume` continues an interrupted run to the same result.
  */
 import { AppError } from '../../core/errors.ts';
 import { EMBEDDINGS_DIR } from '../../core/paths.ts';
 import { fitLightGcn } from '../../compute/lightgcn/fit.ts';
 import { fingerprintInteractions } from '../../compute/lightgcn/graph.ts';
 import { saveEmbeddings } from '../../compute/lightgcn/artifact.ts';
+import { planCheckpoint, removeCheckpoint } from '../../compute/lightgcn/checkpoint.ts';
 import type { LightGcnModel } from '../../compute/lightgcn/model.ts';
+import { LIGHTGCN_DEFAULTS } from '../../compute/lightgcn/train.ts';
+import { createProgress } from '../../core/progress.ts';
 import { concatInteractions } from '../../evaluate/datasets.ts';
 import { computeMetrics } from '../../evaluate/metrics.ts';
-import { loadDataset } from '../../evaluate/pipeline.ts';
+import { interruptedError, loadDataset } from '../../evaluate/pipeline.ts';
 import { buildRankingInput } from '../../evaluate/ranking.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { EXPERIMENT_FLAGS, LIGHTGCN_FLAGS_HELP, lightGcnOptionsFromFlags, parseKs, parseSplit } from './evaluate.ts';
+import { checkpointFromFlags, EXPERIMENT_FLAGS, LIGHTGCN_FLAGS_HELP, lightGcnOptionsFromFlags, parseKs, parseSplit, withInterrupt } from './evaluate.ts';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -49,11 +54,24 @@ ${LIGHTGCN_FLAGS_HELP}`,
     }
     const options = { seed, ...lightGcnOptionsFromFlags(values) };
     const validSet = valid;
-    const res = await fitLightGcn(train, options, validSet ? { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validSet, depth), [depth], ['recall'])[`recall@${depth}`]! } : {});
+    const dir = values['embeddings-dir'] ?? EMBEDDINGS_DIR;
+    const name = values.name ?? ds.name;
+    const checkpoint = planCheckpoint({ embeddingsDir: dir, name: `train-${name}`, options: { ...LIGHTGCN_DEFAULTS, ...options }, train, valid: validSet, ...checkpointFromFlags(values) });
+    const progress = createProgress();
+    const res = await withInterrupt(async (signal) => {
+      const r = await fitLightGcn(train, options, {
+        ...(validSet ? { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validSet, depth), [depth], ['recall'])[`recall@${depth}`]! } : {}),
+        progress,
+        signal,
+        checkpoint,
+      });
+      if (r.interrupted) throw interruptedError(r, checkpoint.file);
+      return r;
+    });
     const model = res.model;
-    const test = computeMetrics(buildRankingInput(model, train, ds.test, depth, { exclude: valid ? [train, valid] : [train] }), ks, ['recall', 'ndcg', 'precision']);
-    const path = saveEmbeddings(values['embeddings-dir'] ?? EMBEDDINGS_DIR, {
-      name: values.name ?? ds.name,
+    const test = computeMetrics(buildRankingInput(model, train, ds.test, depth, { exclude: valid ? [train, valid] : [train], progress, label: 'rank test' }), ks, ['recall', 'ndcg', 'precision']);
+    const path = saveEmbeddings(dir, {
+      name,
       users: model.userEmbeddings(),
       items: model.itemEmbeddings(),
       dim: model.d,
@@ -66,6 +84,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
       epochs: res.epochs,
       trainSeconds: Math.round(res.seconds * 1000) / 1000,
     });
+    removeCheckpoint(checkpoint.file);
     const out = { path, backend: res.backend, epochs: res.epochs, bestEpoch: res.bestEpoch, secondsPerEpoch: res.secondsPerEpoch, test };
     printResult(format, out, [{ path, backend: res.backend, epochs: res.epochs, ...test }]);
   },

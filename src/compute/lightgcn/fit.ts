@@ -11,7 +11,7 @@ import { initBackend, type BackendPreference, type TfModule } from '../tf-backen
 import { allocBatch, TripletSampler, type TripletBatch } from './bpr.ts';
 import { buildNormalizedAdjacency, userItemCsr, type Interactions } from './graph.ts';
 import { TfLightGcn } from './tf-lightgcn.ts';
-import { createLightGcn, finishTraining, LIGHTGCN_DEFAULTS, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
+import { createLightGcn, finishTraining, learningRateAt, resolveOptions, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
 
 export interface FitOptions {
   /** Backend preference for tfjs ['auto']. */
@@ -36,7 +36,7 @@ export async function fitLightGcn(data: Interactions, options: Partial<LightGcnO
 }
 
 async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>, hooks: TrainHooks, tf: TfModule, backendName: string): Promise<TrainResult> {
-  const o = { ...LIGHTGCN_DEFAULTS, ...options } satisfies LightGcnOptions;
+  const o = resolveOptions(options, data.users.length);
   const t0 = performance.now();
   const model = createLightGcn(data, o, hooks.knowledge);
   const tfModel = new TfLightGcn(tf, buildNormalizedAdjacency(data, hooks.knowledge), model.e0.view.slice(), { embeddingSize: o.embeddingSize, nLayers: o.nLayers });
@@ -57,13 +57,19 @@ async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>
       model.e0.view.set(tfModel.egoEmbeddings());
       model.touch();
     };
+    if (hooks.checkpoint) log.warn('lightgcn: the tfjs path writes no checkpoints (the CPU kernels do)', { file: hooks.checkpoint.file });
+    let interrupted = false;
     while (epoch < o.epochs && progress() < 1) {
+      if (hooks.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const es = performance.now();
       let lossSum = 0;
       let lr = o.learningRate;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const p = progress();
-        lr = o.lrSchedule === 'cosine' ? o.learningRate * (o.minLrRatio + (1 - o.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * p))) : o.learningRate;
+        lr = learningRateAt(o, p);
         sampler.sample(batch, o.batchSize);
         if (o.negatives === 'dns' && o.dnsCandidates > 1) hardenNegatives(batch, sampler, tfModel.finalEmbeddings(), data.nUsers, o.embeddingSize, o.dnsCandidates);
         lossSum += tfModel.trainStep(batch, o.regWeight, lr);
@@ -84,11 +90,14 @@ async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>
       }
       history.push(entry);
       hooks.onEpoch?.(entry);
+      const p = progress();
+      hooks.progress?.update('train', epoch, o.epochs, { epoch, loss: entry.loss, lr, valid: history.findLast((h) => h.valid !== undefined)?.valid ?? null, eta: p > 0 ? (entry.elapsed * (1 - p)) / p : undefined });
       if (hooks.validate && badRuns >= o.patience) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    hooks.progress?.done();
     syncToCpu();
-    return finishTraining(model, o, history, { epoch, bestEpoch, best, bestE0, validated: Boolean(hooks.validate) }, `tfjs-${backendName}`, t0);
+    return finishTraining(model, o, history, { epoch, bestEpoch, best, bestE0, validated: Boolean(hooks.validate) }, `tfjs-${backendName}`, t0, interrupted);
   } finally {
     tfModel.dispose();
   }

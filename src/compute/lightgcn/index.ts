@@ -9,5 +9,6 @@ export { createLightGcn, LIGHTGCN_DEFAULTS, trainLightGcn, type EpochLog, type L
 export { fitLightGcn, type FitOptions } from './fit.ts';
 export { TfLightGcn } from './tf-lightgcn.ts';
 export { foldInUser, type FoldInBasis } from './fold-in.ts';
+export { planCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type CheckpointHook, type CheckpointState } from './checkpoint.ts';
 export { EmbeddingScorer, loadEmbeddings, saveEmbeddings, type EmbeddingArtifact, type EmbeddingManifest } from './artifact.ts';
 export type { Recommender } from './types.ts';
