@@ -12,11 +12,14 @@ export function setLogLevel(level: LogLevel): void {
   threshold = level;
 }
 
-/** Writes one log line to `stream` (the logger's format and level threshold; progress lines use it). */
-export function logTo(stream: NodeJS.WritableStream, level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+/**
+ * Writes one log line to `stream` (the logger's format and level threshold; progress lines use it). On a terminal the
+ * line first clears the current one, so it never lands behind a progress bar (which redraws on its next update).
+ */
+export function logTo(stream: NodeJS.WritableStream & { isTTY?: boolean }, level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < ORDER[threshold]) return;
   const line = JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields });
-  stream.write(line + '\n');
+  stream.write((stream.isTTY ? '\r\x1b[2K' : '') + line + '\n');
 }
 
 function write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {

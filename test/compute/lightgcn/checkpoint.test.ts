@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { LIGHTGCN_DEFAULTS, trainLightGcn, type LightGcnOptions } from '../../..
 import { createRng, restoreRng } from '../../../src/compute/rng.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import { computeMetrics } from '../../../src/evaluate/metrics.ts';
+import { evaluate, type EvaluateConfig } from '../../../src/evaluate/pipeline.ts';
 import { buildRankingInput } from '../../../src/evaluate/ranking.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graphrec-ckpt-'));
@@ -99,5 +100,37 @@ describe('compute/lightgcn checkpoints', () => {
     expect(() => readCheckpoint(ck.file)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     expect(readCheckpoint(join(dir, 'none.ckpt'))).toBeNull();
     expect(existsSync(ck.file)).toBe(true);
+  });
+
+  it('evaluate: Ctrl-C during training throws INTERRUPTED with the metrics so far; --resume gives the uninterrupted result', async () => {
+    const folder = join(dir, 'lightgcn-fx');
+    mkdirSync(folder, { recursive: true });
+    const lines = (d: Interactions) => {
+      const per = new Map<number, number[]>();
+      for (let t = 0; t < d.users.length; t++) per.set(d.users[t]!, [...(per.get(d.users[t]!) ?? []), d.items[t]!]);
+      return [...per].map(([u, items]) => [u, ...items].join(' ')).join('\n') + '\n';
+    };
+    writeFileSync(join(folder, 'train.txt'), lines(train));
+    writeFileSync(join(folder, 'valid.txt'), lines(valid));
+    writeFileSync(join(folder, 'test.txt'), lines(valid));
+    const config: EvaluateConfig = { dataset: `lightgcn:${folder}`, model: 'lightgcn', modelOptions: { ...options, threads: 1 }, ks: [10], metrics: ['recall', 'ndcg'], seed: 7 };
+    const checkpoint = { embeddingsDir: join(dir, 'eval-emb'), resume: false };
+    const full = await evaluate(config, { checkpoint });
+
+    const controller = new AbortController();
+    // The progress hook sees every finished epoch; stop after the 8th, as a Ctrl-C would.
+    const progress = { update: (_label: string, done: number, _total?: number, _f?: unknown, partial?: boolean) => void (!partial && done >= 8 && controller.abort()), done: () => {} };
+    const error = await evaluate(config, { checkpoint, progress, signal: controller.signal }).catch((e: unknown) => e);
+    expect(isAppError(error, 'INTERRUPTED')).toBe(true);
+    const details = (error as { details: { epochs: number; loss: number; checkpoint: string } }).details;
+    expect(details.epochs).toBe(8);
+    expect(details.loss).toBeGreaterThan(0);
+    expect(existsSync(details.checkpoint)).toBe(true);
+
+    const resumed = await evaluate(config, { checkpoint: { ...checkpoint, resume: true } });
+    expect(resumed.test).toEqual(full.test);
+    expect(resumed.best).toEqual(full.best);
+    expect(resumed.epochs).toBe(full.epochs);
+    expect(existsSync(details.checkpoint)).toBe(false);
   });
 });
