@@ -47,7 +47,7 @@ export const LIGHTGCN_FLAGS_HELP = `LightGCN options (defaults from LIGHTGCN_DEF
   --epochs N            maximum epochs [400]
   --max-seconds S       wall-clock training budget; the cosine schedule follows it when the epochs would not fit [2700]
   --batch-size N        triples per Adam step [auto: 8192; 16384 on Gowalla-sized data (> 524,288 interactions)]
-  --lr X                Adam learning rate [auto: 0.005 · max(1, batch / 8192)]
+  --lr X                Adam learning rate [auto: 0.005 · max(1, batch / 8192), at most 0.01]
   --schedule S          constant | cosine [cosine]
   --reg X               L2 weight on the batch's ego embeddings [1e-3]
   --dim N               embedding size [64]

@@ -6,8 +6,8 @@
  * @example
  *   const { model, history } = await trainLightGcn(train, { epochs: 200 }, { validate: (m) => recallAt20(m) });
  */
-import { AppError } from '../../core/errors.ts';
 import { availableParallelism } from 'node:os';
+import { AppError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
 import type { Progress } from '../../core/progress.ts';
 import { createRng, restoreRng } from '../rng.ts';
@@ -21,15 +21,16 @@ import { LightGcnModel } from './model.ts';
  * Hyperparameters, each with its default in brackets:
  * - embeddingSize [64] — d.
  * - nLayers [3] — propagation depth L; final = mean of layers 0..L (α_k = 1/(L+1)).
- * - learningRate ['auto'] — Adam step size; 'auto' = 0.005 · max(1, batchSize / 8192): the large-batch recipe (0.005
- *   at batch 8192; LightGCN's paper uses 0.001 at 2048), scaled linearly for larger batches. Gowalla validation (LightGCN++
+ * - learningRate ['auto'] — Adam step size; 'auto' = 0.005 · max(1, batchSize / 8192), at most 0.01 (the largest rate
+ *   validated): the large-batch recipe (0.005 at batch 8192; LightGCN's paper uses 0.001 at 2048), scaled linearly for
+ *   larger batches. Gowalla validation (LightGCN++
  *   train → valid split, batch 16,384, 240 s budget): lr 0.01 reached Recall@20 0.1805 where 0.005 reached 0.1633.
  * - lrSchedule ['cosine'] — 'constant', or 'cosine' decay to learningRate · minLrRatio over the epoch/time budget.
  * - minLrRatio [0.05] — end of the cosine decay, as a fraction of learningRate.
  * - batchSize ['auto'] — triples per Adam step; an epoch is ⌈nInteractions / batchSize⌉ steps. 'auto' = 8192, or on
  *   graphs of more than 524,288 interactions the power of two ≥ nInteractions / 64 (Gowalla: 16,384). A step costs two
- *   propagations over the whole graph whatever its batch, so big graphs train faster per second with big batches
- *   (Gowalla: 8.8 s per epoch at 16,384 vs ≈ 17 s at 8,192 on two cores).
+ *   propagations over the whole graph whatever its batch, so big graphs train faster per second with big batches;
+ *   chosen on Gowalla validation (docs/evaluation.md), where 32,768 did worse than 16,384.
  * - regWeight [1e-3] — λ, L2 on the batch's ego embeddings, normalised by batch size (LightGCN-PyTorch). The paper's
  *   1e-4 suits uniform negatives; with DNS, 1e-3 measured better here (ML-100K Recall@20 0.351 vs 0.330, Last.fm
  *   Recall@10 0.205 vs 0.192) and stops the overfitting seen on Gowalla at 1e-4.
@@ -77,7 +78,7 @@ export type ResolvedLightGcnOptions = LightGcnOptions & { batchSize: number; lea
 export function resolveOptions(options: Partial<LightGcnOptions>, nInteractions: number): ResolvedLightGcnOptions {
   const merged = { ...LIGHTGCN_DEFAULTS, ...options } satisfies LightGcnOptions;
   const batchSize = merged.batchSize === 'auto' ? (nInteractions > 524_288 ? 2 ** Math.ceil(Math.log2(nInteractions / 64)) : 8192) : merged.batchSize;
-  const learningRate = merged.learningRate === 'auto' ? 0.005 * Math.max(1, batchSize / 8192) : merged.learningRate;
+  const learningRate = merged.learningRate === 'auto' ? Math.min(0.01, 0.005 * Math.max(1, batchSize / 8192)) : merged.learningRate;
   const o = { ...merged, batchSize, learningRate };
   assertOptions(o);
   return o;

@@ -1,7 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { allocBatch, BprWorkspace, bprLossAndGrad, TripletSampler } from '../../../src/compute/lightgcn/bpr.ts';
 import { buildNormalizedAdjacency, fingerprintInteractions, userItemCsr, type Interactions } from '../../../src/compute/lightgcn/graph.ts';
-import { createLightGcn, trainLightGcn } from '../../../src/compute/lightgcn/train.ts';
+import { createLightGcn, LIGHTGCN_DEFAULTS, resolveOptions, trainLightGcn } from '../../../src/compute/lightgcn/train.ts';
 import { createRng } from '../../../src/compute/rng.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 
@@ -178,5 +179,24 @@ describe('compute/lightgcn training', () => {
     for (const bad of [{ embeddingSize: 0 }, { batchSize: -1 }, { learningRate: 0 }, { negatives: 'hard' as 'dns' }, { nLayers: -1 }]) {
       await expect(trainLightGcn(train, bad)).rejects.toSatisfy((e: unknown) => isAppError(e, 'BAD_REQUEST'));
     }
+  });
+
+  it("resolves 'auto': batch 8192 / lr 0.005 up to 524,288 interactions, then a power-of-two batch ≥ n/64 with lr scaled linearly up to 0.01", () => {
+    expect([resolveOptions({}, 80_000).batchSize, resolveOptions({}, 80_000).learningRate]).toEqual([8192, 0.005]);
+    expect([resolveOptions({}, 810_128).batchSize, resolveOptions({}, 810_128).learningRate]).toEqual([16384, 0.01]);
+    expect([resolveOptions({}, 2_380_730).batchSize, resolveOptions({}, 2_380_730).learningRate]).toEqual([65536, 0.01]);
+    expect(resolveOptions({ batchSize: 2048 }, 810_128).learningRate).toBe(0.005);
+    expect(resolveOptions({ batchSize: 16384, learningRate: 0.001 }, 100).learningRate).toBe(0.001);
+    expect(LIGHTGCN_DEFAULTS.threads).toBe(Math.min(2, availableParallelism()));
+  });
+
+  it('stops at the time budget, which then leads the schedule to its end', async () => {
+    const { train } = planted(8);
+    const res = await trainLightGcn(train, { embeddingSize: 8, epochs: 1_000_000, batchSize: 16, learningRate: 0.05, maxSeconds: 1 });
+    expect(res.epochs).toBeLessThan(1_000_000);
+    const last = res.history.at(-1)!;
+    expect(last.elapsed).toBeGreaterThanOrEqual(1);
+    // cosine over the budget: the last epoch's rate is near the floor (0.05 · 0.05), far below the start
+    expect(last.lr).toBeLessThan(0.05 * 0.2);
   });
 });
