@@ -1,10 +1,16 @@
 /**
  * @module core/names
  * How names are compared everywhere (grounding of explanations, search): lower case, accents removed, every run of
- * non-alphanumeric characters turned into one space, trimmed.
+ * non-alphanumeric characters turned into one space, trimmed (`normalizeName`). Where a name may be disguised on
+ * purpose (an explanation naming a title outside its evidence), `nameSkeleton` folds further: compatibility forms
+ * (NFKC: fullwidth `Ａ` → `A`, ligatures), invisible format characters (zero-width spaces) dropped, and Cyrillic /
+ * Greek letters that look like Latin ones (`о` U+043E, `α`) folded to those Latin letters — the idea of Unicode's
+ * confusable skeletons (UTS #39), reduced to the lookalikes of the Latin alphabet. Search keeps `normalizeName`, so
+ * a query in Cyrillic still finds Cyrillic titles unchanged.
  *
  * @example
  * normalizeName('  Amélie — (2001)! '); // 'amelie 2001'
+ * nameSkeleton('Mirrоr of Westmarch'); // 'mirror of westmarch' (the second "о" is Cyrillic)
  */
 export function normalizeName(text: string): string {
   return text
@@ -13,4 +19,29 @@ export function normalizeName(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
+}
+
+/** Cyrillic and Greek letters that render like a Latin letter, with that letter (lower case). */
+const CONFUSABLES: Record<string, string> = Object.fromEntries(
+  [
+    // Cyrillic.
+    'аa вb еe кk мm нh оo рp сc тt уy хx ѕs іi јj ԁd ӏl ԛq ԝw ьb ѵv ґr гr пn',
+    'АA ВB ЕE КK МM НH ОO РP СC ТT УY ХX ЅS ІI ЈJ ԚQ ԜW ЁE ЙN',
+    // Greek.
+    'αa βb γy εe ζz ηn ιi κk μu νv οo ρp τt υu χx ωw',
+    'ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX',
+  ]
+    .join(' ')
+    .split(' ')
+    .map((pair) => [pair[0]!, pair[1]!.toLowerCase()]),
+);
+
+/** Replaces Cyrillic/Greek lookalikes of Latin letters by those letters. */
+export function foldConfusables(text: string): string {
+  return text.replace(/[\u0370-\u03ff\u0400-\u052f]/gu, (ch) => CONFUSABLES[ch] ?? ch);
+}
+
+/** `normalizeName` after NFKC, dropping format characters and folding confusables: the form disguised names share. */
+export function nameSkeleton(text: string): string {
+  return normalizeName(foldConfusables(text.normalize('NFKC').replace(/\p{Cf}+/gu, '')));
 }

@@ -72,6 +72,10 @@ export interface EvidenceEdge {
   relation: string;
   /** Edge weight (the rating for rated interactions). */
   weight: number;
+  /** Interaction kind as stored (rating, listen, purchase, click, …), when known. */
+  kind?: string;
+  /** The explicit rating of a rated interaction, when known. */
+  rating?: number;
 }
 
 export interface EvidencePath {

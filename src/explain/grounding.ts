@@ -1,14 +1,15 @@
 /**
  * @module explain/grounding
- * Is an LLM explanation grounded in its evidence? It must name at least one item or entity of the evidence, and
- * every catalogue item or entity it names must be in the evidence. Names are found by scanning the text's word n-grams
- * against an index of every title and entity name in the catalogue (normalised: case, accents and punctuation
- * folded; MovieLens-style "Title, The (1995)" also indexed as "The Title" and "Title"). Quoted spans ("…", *…*)
- * must be evidence names too, which catches titles the model invented.
+ * Finding the names an explanation uses. Every title and entity name of the catalogue is indexed under the forms it
+ * takes in prose (`nameVariants`: as is, without a trailing "(1995)", MovieLens-style "Title, The" as "The Title" and
+ * "Title"), each folded by `nameSkeleton` (case, accents, punctuation, fullwidth forms, zero-width characters and
+ * Cyrillic/Greek lookalikes) and also squashed (spaces removed), so "Mirrоr of Westmarch" with a Cyrillic "о" and
+ * "MirrorOfWestmarch" are both found as the catalogue title they imitate. `findMentions` scans a text's words for
+ * the longest indexed name at each position and reports where each one sits; explain/verify decides what the names
+ * may do there. Quoted spans ("…", “…”, *…*) are reported too: a quoted span that is no evidence name is an invented
+ * title.
  */
-import { normalizeName } from '../core/names.ts';
-
-export { normalizeName };
+import { nameSkeleton } from '../core/names.ts';
 
 export interface NamedNode {
   /** Projection key, e.g. `Item:ml100k:i:1`. */
@@ -17,7 +18,10 @@ export interface NamedNode {
 }
 
 export interface NameIndex {
+  /** Skeleton form of a name → the nodes it may refer to. */
   byName: Map<string, Set<string>>;
+  /** The same names with their spaces removed ("mirrorofwestmarch"), for names of two words or more. */
+  bySquashed: Map<string, Set<string>>;
   maxTokens: number;
 }
 
@@ -33,7 +37,7 @@ export function nameVariants(name: string): string[] {
     out.add(`${article[2]} ${article[1]}`);
     out.add(article[1]!);
   }
-  return [...out].map(normalizeName).filter((n) => n.length > 0);
+  return [...new Set([...out].map(nameSkeleton).filter((n) => n.length > 0))];
 }
 
 /** A name counts only if it cannot be an everyday word: ≥ 2 tokens, or one token of ≥ 4 letters that is no stopword. */
@@ -43,82 +47,90 @@ function distinctive(normalized: string): boolean {
   return tokens[0]!.length >= 4 && !STOPWORDS.has(tokens[0]!);
 }
 
+function add(map: Map<string, Set<string>>, name: string, key: string): void {
+  let keys = map.get(name);
+  if (!keys) map.set(name, (keys = new Set()));
+  keys.add(key);
+}
+
 export function buildNameIndex(nodes: Iterable<NamedNode>): NameIndex {
   const byName = new Map<string, Set<string>>();
+  const bySquashed = new Map<string, Set<string>>();
   let maxTokens = 1;
   for (const { key, name } of nodes) {
     for (const variant of nameVariants(name)) {
       if (!distinctive(variant)) continue;
-      let keys = byName.get(variant);
-      if (!keys) byName.set(variant, (keys = new Set()));
-      keys.add(key);
-      maxTokens = Math.max(maxTokens, variant.split(' ').length);
+      add(byName, variant, key);
+      const tokens = variant.split(' ');
+      if (tokens.length >= 2) add(bySquashed, tokens.join(''), key);
+      maxTokens = Math.max(maxTokens, tokens.length);
     }
   }
-  return { byName, maxTokens: Math.min(maxTokens, 16) };
+  return { byName, bySquashed, maxTokens: Math.min(maxTokens, 16) };
 }
 
-/** The names the text contains (normalised), with the nodes each may refer to; longest match first at each position. */
-export function mentionedNames(indexes: readonly NameIndex[], text: string): Map<string, Set<string>> {
-  const tokens = normalizeName(text).split(' ').filter(Boolean);
-  const maxTokens = Math.max(...indexes.map((x) => x.maxTokens));
-  const found = new Map<string, Set<string>>();
-  for (let i = 0; i < tokens.length; ) {
-    let step = 1;
-    for (let len = Math.min(maxTokens, tokens.length - i); len >= 1; len--) {
-      const name = tokens.slice(i, i + len).join(' ');
-      const hits = indexes.flatMap((x) => [...(x.byName.get(name) ?? [])]);
-      if (hits.length > 0) {
-        found.set(name, new Set([...(found.get(name) ?? []), ...hits]));
-        step = len;
-        break;
-      }
-    }
-    i += step;
+/** One word of a text: its skeleton form and where it sits. */
+export interface TextWord {
+  norm: string;
+  start: number;
+  end: number;
+}
+
+/** The words of `text` (runs of letters, digits, marks and format characters), each folded by `nameSkeleton`. */
+export function textWords(text: string): TextWord[] {
+  const words: TextWord[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}\p{M}\p{Cf}]+/gu)) {
+    for (const norm of nameSkeleton(m[0]).split(' ')) if (norm) words.push({ norm, start: m.index, end: m.index + m[0].length });
   }
-  return found;
+  return words;
 }
 
-/** Spans the text sets off as names: "double quotes", “curly quotes” or *asterisks*. */
-export function quotedSpans(text: string): string[] {
-  const spans: string[] = [];
-  for (const m of text.matchAll(/"([^"\n]{2,120})"|“([^”\n]{2,120})”|\*([^*\n]{2,120})\*/g)) spans.push((m[1] ?? m[2] ?? m[3])!.trim());
-  return spans;
-}
-
-export interface GroundingResult {
-  grounded: boolean;
-  /** Evidence nodes the text names. */
-  named: string[];
-  /** Catalogue nodes the text names that are not in the evidence. */
-  outside: string[];
-  /** Quoted spans that match no evidence name. */
-  unknownQuotes: string[];
-  reason?: string;
+export interface Mention {
+  /** Character span in the text. */
+  start: number;
+  end: number;
+  /** Word span in `textWords(text)`. */
+  from: number;
+  to: number;
+  /** The matched skeleton name. */
+  name: string;
+  /** Index in `indexes` that matched (the first index wins on a tie of length). */
+  source: number;
+  keys: Set<string>;
 }
 
 /**
- * Checks `text` against the evidence: `allowed` are the evidence's nodes (key and display name); `index` covers the
- * whole catalogue (so a real title outside the evidence is caught as well as one the model made up).
+ * The names the text contains: at each word the longest run of words whose skeleton, spaced or squashed, is a name of
+ * one of `indexes`; among equally long matches, the first index wins. `skip(name)` drops one-word matches that are
+ * ordinary words of the explanation language.
  */
-export function checkGrounding(text: string, allowed: readonly NamedNode[], index: NameIndex): GroundingResult {
-  const allowedIndex = buildNameIndex(allowed);
-  const named = new Set<string>();
-  const outside = new Set<string>();
-  for (const [name, keys] of mentionedNames([index, allowedIndex], text)) {
-    const evidence = allowedIndex.byName.get(name);
-    // A name that the evidence holds resolves to the evidence node, even if other catalogue nodes share it.
-    if (evidence) for (const key of evidence) named.add(key);
-    else for (const key of keys) outside.add(key);
+export function findMentions(indexes: readonly NameIndex[], words: readonly TextWord[], skip: (name: string) => boolean = () => false): Mention[] {
+  const maxTokens = Math.max(...indexes.map((x) => x.maxTokens));
+  const out: Mention[] = [];
+  for (let i = 0; i < words.length; ) {
+    let found: Mention | undefined;
+    for (let len = Math.min(maxTokens, words.length - i); len >= 1 && !found; len--) {
+      const slice = words.slice(i, i + len).map((w) => w.norm);
+      const spaced = slice.join(' ');
+      const squashed = slice.join('');
+      for (let s = 0; s < indexes.length && !found; s++) {
+        const keys = indexes[s]!.byName.get(spaced) ?? indexes[s]!.bySquashed.get(squashed);
+        if (keys && !(len === 1 && skip(spaced))) found = { start: words[i]!.start, end: words[i + len - 1]!.end, from: i, to: i + len, name: spaced, source: s, keys };
+      }
+    }
+    if (found) {
+      out.push(found);
+      i = found.to;
+    } else i += 1;
   }
-  const allowedNames = new Set(allowedIndex.byName.keys());
-  const unknownQuotes = quotedSpans(text).filter((span) => {
-    const n = normalizeName(span);
-    return n.length > 0 && !nameVariants(span).some((v) => allowedNames.has(v));
-  });
-  let reason: string | undefined;
-  if (named.size === 0) reason = 'names nothing from the evidence';
-  else if (outside.size > 0) reason = `names ${outside.size} node(s) outside the evidence`;
-  else if (unknownQuotes.length > 0) reason = `quotes ${JSON.stringify(unknownQuotes[0])}, which is not in the evidence`;
-  return { grounded: reason === undefined, named: [...named], outside: [...outside], unknownQuotes, ...(reason ? { reason } : {}) };
+  return out;
+}
+
+/** Spans the text sets off as names: "double quotes", “curly quotes” or *asterisks*, with their character offsets. */
+export function quotedSpans(text: string): Array<{ text: string; start: number; end: number }> {
+  const spans: Array<{ text: string; start: number; end: number }> = [];
+  for (const m of text.matchAll(/"([^"\n]{2,120})"|“([^”\n]{2,120})”|\*([^*\n]{2,120})\*/g)) {
+    spans.push({ text: (m[1] ?? m[2] ?? m[3])!.trim(), start: m.index, end: m.index + m[0].length });
+  }
+  return spans;
 }
