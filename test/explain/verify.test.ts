@@ -141,6 +141,16 @@ describe('verifyExplanation', () => {
       'Sean Young appears in *Brazil* and *Blade Runner*.',
       'We recommend *Blade Runner*: *Blade Runner* is often rated by the same people as *Alien*, which you rated 5★.',
       'If you liked *Alien*, you might enjoy *Blade Runner*, directed by Ridley Scott.',
+      '*Blade Runner* is directed by Ridley Scott, who also directed *Alien*.',
+      '*Alien*, like *Blade Runner*, was directed by Ridley Scott.',
+      '*Blade Runner* was directed by Ridley Scott, the director of *Alien*.',
+      'Since you gave *Alien* five stars, you may like *Blade Runner*, another film by director Ridley Scott.',
+      'You gave *Alien* a 5-star rating, and *Blade Runner* shares its director, Ridley Scott.',
+      'People who rated *Alien* also rated *Blade Runner*.',
+      'Fans of *Alien* also like *Blade Runner*.',
+      '*Blade Runner* is often watched by people who also rated *Alien*.',
+      'We recommend *Blade Runner* because it was directed by Ridley Scott, who also directed *Alien*.',
+      '*Blade Runner* features Sean Young, who also appears in *Brazil*, which you rated 4★.',
     ]) {
       expect(verify(text), text).toMatchObject({ ok: true });
     }
@@ -186,6 +196,23 @@ describe('verifyExplanation', () => {
     expect(verify('Ridley Scott was directed by *Blade Runner*.').reason).toMatch(/wrong direction$/);
     expect(verify('*Brazil* and *Blade Runner* share a director.').reason).toMatch(/^false claim: says Brazil and Blade Runner share a director/);
     expect(verify('*Blade Runner* is often rated by the same people as *Brazil*.').ok).toBe(evidenceFacts(movies).cooccur.has('Item:brazil'));
+  });
+
+  it('rejects the same wordings when the facts differ', () => {
+    for (const text of [
+      '*Brazil*, like *Blade Runner*, was directed by Ridley Scott.',
+      'Like *Alien*, *Brazil* was directed by Ridley Scott.',
+      'Fans of *Brazil* also like *Blade Runner*.',
+      'We recommend *Blade Runner* because it stars Ridley Scott.',
+      'You rated *Alien* 5★, and it was directed by Ridley Scott.',
+      '*Alien* was directed by Ridley Scott. It stars Sean Young.',
+      'You might enjoy *Blade Runner*; it won an Oscar.',
+      '*Blade Runner* was directed by Ridley Scott, the director of *Brazil*.',
+      '*Alien* and *Blade Runner* were both directed by Ridley Scott, who also stars in *Blade Runner*.',
+      '*Brazil*, which you rated 4★, was directed by Ridley Scott, like *Blade Runner*.',
+    ]) {
+      expect(served(text), text).toBe(false);
+    }
   });
 
   it('rejects numbers, years, awards, places, superlatives, instructions and URLs', () => {

@@ -15,7 +15,7 @@
  */
 import type { RelationKind } from '../text.ts';
 
-export type OwnVerb = 'rated' | 'liked' | 'watched' | 'listened' | 'bought' | 'clicked' | 'visited' | 'chose';
+export type OwnVerb = 'rated' | 'liked' | 'watched' | 'listened' | 'bought' | 'clicked' | 'visited' | 'read' | 'chose';
 
 export type Phrase =
   | { type: 'link'; kind: RelationKind; itemFirst: boolean; generic?: string }
@@ -23,16 +23,20 @@ export type Phrase =
   | { type: 'own'; verb: OwnVerb }
   | { type: 'cooccur' };
 
-/** Interaction kinds each own-verb may describe (`rated` and `liked` also need an explicit rating). */
-export const OWN_VERB_KINDS: Record<OwnVerb, readonly string[] | 'any'> = {
-  rated: ['rating'],
-  liked: ['rating'],
-  watched: ['rating', 'view', 'watch'],
-  listened: ['listen', 'play'],
-  bought: ['purchase', 'buy'],
-  clicked: ['click', 'view'],
-  visited: ['checkin', 'visit'],
-  chose: 'any',
+/**
+ * Interaction kinds (as ingested, matched on their start) each own-verb may describe; `rated` needs an explicit
+ * rating, `liked` a rating ≥ 4 or a like/favourite kind, `watched` also fits a rating, `chose` any interaction.
+ */
+export const OWN_VERB_KINDS: Record<OwnVerb, RegExp> = {
+  rated: /^rat/,
+  liked: /^(like|fav|love)/,
+  watched: /^(watch|view|rat)/,
+  listened: /^(listen|play|scrobbl)/,
+  bought: /^(buy|bought|purchas|order)/,
+  clicked: /^(click|view)/,
+  visited: /^(check.?in|visit)/,
+  read: /^read/,
+  chose: /./,
 };
 
 const OWN_VERBS: Record<string, OwnVerb> = {
@@ -43,6 +47,7 @@ const OWN_VERBS: Record<string, OwnVerb> = {
   bought: 'bought', purchased: 'bought',
   clicked: 'clicked', 'clicked on': 'clicked',
   visited: 'visited', 'checked in at': 'visited',
+  read: 'read',
   chose: 'chose', picked: 'chose', 'interacted with': 'chose', selected: 'chose',
 };
 /** Words that may stand between "you" and the verb ("you have already rated"). */
@@ -70,7 +75,7 @@ const LINKS: Record<string, { itemFirst: string[]; entityFirst: string[]; roles:
     roles: ['producer', 'producers'],
   },
   cinematography: {
-    itemFirst: ['shot by', 'shot by cinematographer', 'cinematographer', 'photographed by', 'cinematography by', 'with cinematography by', 'lensed by', 'director of photography'],
+    itemFirst: ['shot by', 'shot by cinematographer', 'shot by cinematographers', 'cinematographer', 'photographed by', 'cinematography by', 'with cinematography by', 'lensed by', 'director of photography'],
     entityFirst: ['shot', 'photographed', 'lensed', 'cinematographer of', 'cinematographer on', 'the cinematographer of', 'who shot'],
     roles: ['cinematographer', 'director of photography'],
   },
@@ -90,7 +95,7 @@ const LINKS: Record<string, { itemFirst: string[]; entityFirst: string[]; roles:
     roles: ['category', 'subject'],
   },
   genre: {
-    itemFirst: ['genre', 'belongs to the genre', 'belong to the genre', 'in the genre', 'of the genre'],
+    itemFirst: ['genre', 'belongs to the genre', 'belong to the genre', 'belongs to the genres', 'in the genre', 'of the genre'],
     entityFirst: [],
     roles: ['genre'],
   },
@@ -101,7 +106,7 @@ const LINKS: Record<string, { itemFirst: string[]; entityFirst: string[]; roles:
   },
 };
 
-const COOCCUR_VERBS = ['rated', 'chosen', 'watched', 'liked', 'enjoyed', 'picked', 'bought', 'listened to', 'played', 'clicked', 'visited'];
+const COOCCUR_VERBS = ['rated', 'chosen', 'watched', 'liked', 'enjoyed', 'picked', 'bought', 'listened to', 'played', 'clicked', 'visited', 'read'];
 
 /** Phrase (skeleton words joined by spaces) → meaning, for a relation set; generic relations use their humanised names. */
 export function buildLexicon(genericRelations: readonly string[] = []): Map<string, Phrase> {
@@ -148,10 +153,10 @@ export const CONNECTIVES: readonly string[] = [
 
 /** Words that carry no claim of their own inside a relation clause. */
 export const FILLERS: ReadonlySet<string> = new Set(
-  'and both also all too likewise similarly each was were is are been has have had the a an film films movie movies title titles actor actress actors artist album song track book its their as well s'.split(' '),
+  'and both also all too likewise similarly each was were is are been has have had the a an another film films movie movies title titles actor actress actors artist album song track book its their as well s'.split(' '),
 );
 
 /** Verbs in the "N users whose history overlaps yours liked X" fact. */
-export const PEER_VERBS = ['rated', 'liked', 'enjoyed', 'loved', 'chose', 'picked', 'listened to', 'bought', 'watched', 'gave', 'clicked', 'visited', 'played'];
+export const PEER_VERBS = ['rated', 'liked', 'enjoyed', 'loved', 'chose', 'picked', 'listened to', 'bought', 'watched', 'gave', 'clicked', 'visited', 'played', 'read'];
 
 export const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, another: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };

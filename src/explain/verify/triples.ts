@@ -6,7 +6,7 @@
  *   (`relationKind` of explain/text); item–entity links are read item first whatever the stored direction, item–item
  *   links keep their direction;
  * - `own`: the person's own interaction with an item — its kind (rating, listen, purchase, …) and, for explicit
- *   ratings only, the rating; cold-start seeds are `own` with kind `pick`;
+ *   ratings only, the rating; cold-start seeds (items or entities) are `own` with kind `pick`;
  * - `cooccur`: the recommended item is often rated/chosen by the same people as one of the person's items (a similar
  *   item with `sharedUsers` > 0);
  * - `peers`: how many users whose history overlaps the person's liked the item, and the lowest rating among them;
@@ -83,7 +83,7 @@ export function evidenceFacts(evidence: Evidence): EvidenceFacts {
     if (from === 'Item') links.push({ subject: e.from, kind, relation: e.relation, object: e.to });
     else if (to === 'Item' && from === 'Entity') links.push({ subject: e.to, kind, relation: e.relation, object: e.from });
   }
-  for (const s of evidence.seeds) if (s.kind === 'Item') own.set(s.key, { item: s.key, kind: 'pick' });
+  for (const s of evidence.seeds) own.set(s.key, { item: s.key, kind: 'pick' });
   const otherUsers: OtherUserFact[] = [];
   for (const list of byOtherUser.values()) {
     for (const x of list) {

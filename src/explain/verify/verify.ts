@@ -73,7 +73,7 @@ const RATING_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4
 const RATING = /(★{1,5})(?!\s*\/)|\b(\d+(?:\.\d+)?|one|two|three|four|five)\s*(?:★|-?\s*stars?\b|\/\s*5\b|out of (?:5|five)\b)/giu;
 const PUNCT = /[.!?;:,—–]/gu;
 const TERMINATORS = new Set(['.', '!', '?', ';', ':', '—', '–']);
-const CONTINUATIONS = ['as do', 'as does', 'as did', 'like', 'just like', 'as in', 'as with', 'as is', 'as are', 'and so does', 'and so do', 'same as'];
+const CONTINUATIONS = ['as do', 'as does', 'as did', 'as was', 'as were', 'as is', 'as are', 'like', 'just like', 'as in', 'as with', 'and so does', 'and so do', 'and so is', 'and so was', 'same as'];
 
 interface Context {
   evidence: Evidence;
@@ -85,6 +85,8 @@ interface Context {
   labelOf: Map<string, string>;
   /** Entities linked to the recommended item, by any relation. */
   itemEntities: Set<string>;
+  /** Names whose attached rating ("*A* (5★)") a statement about the person's own interactions has checked. */
+  ratingsChecked: Set<NameTok>;
 }
 
 interface Clause {
@@ -119,6 +121,22 @@ function tokenize(text: string, mentions: readonly Mention[], labelOf: (keys: Se
     if (!overlaps(span, withRatings) && !(m[0] === '.' && /\d/.test(text[m.index - 1] ?? '') && /\d/.test(text[m.index + 1] ?? ''))) toks.push({ t: 'punct', p: m[0], ...span });
   }
   return toks.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/**
+ * "it" stands for the recommended item when that is the last item named before it, or when the text opens with it
+ * (the subject of the explanation); otherwise "it" stays a word, which no statement allows.
+ */
+function resolveIt(toks: Tok[], item: EvidenceNode): Tok[] {
+  const firstName = toks.find((t): t is NameTok => t.t === 'name');
+  const opensWithItem = firstName !== undefined && firstName.keys.has(item.key) && firstName.keys.size === 1;
+  let lastItem: NameTok | undefined;
+  return toks.map((t) => {
+    if (t.t === 'name' && nodeKind(t) === 'Item') lastItem = t;
+    if (t.t !== 'word' || t.w !== 'it' || !firstName) return t;
+    const refersToItem = lastItem ? lastItem.keys.has(item.key) && lastItem.keys.size === 1 : false;
+    return refersToItem || opensWithItem ? { t: 'name', keys: new Set([item.key]), label: item.label, start: t.start, end: t.end } : t;
+  });
 }
 
 /** Longest phrase of `dict` (words joined by spaces) starting at word `i` of `toks`; consecutive word tokens only. */
@@ -173,7 +191,9 @@ function splitClauses(toks: readonly Tok[], text: string, ctx: Context): Clause[
     }
     if (t.t === 'word') {
       const prevComma = isComma(toks[i - 1]);
-      const cont = prevComma ? phraseAt(toks, i, new Set(CONTINUATIONS), 3) : undefined;
+      // ", like *B*," before any relation phrase joins subjects ("*A*, like *B*, was directed by …"): no new clause.
+      const joinsSubjects = t.w === 'like' && !current.some((_, j) => phraseAt(current, j, ctx.lexicon, ctx.maxPhrase) !== undefined);
+      const cont = prevComma && !joinsSubjects ? phraseAt(toks, i, new Set(CONTINUATIONS), 3) : undefined;
       const relative = t.w === 'which' || (prevComma && (t.w === 'who' || t.w === 'that' || t.w === 'whom'));
       const conn = phraseAt(toks, i, ctx.connectives, ctx.maxConnective);
       if (cont || relative || (conn && current.some((x) => x.t !== 'punct'))) {
@@ -246,23 +266,25 @@ function checkPhrase(ctx: Context, phrase: Phrase, subjects: NameTok[], objects:
   if (phrase.type === 'own') {
     if (subjects.length > 0) throw new Failure('unsupported', `names ${describe(subjects[0]!)} outside the statement about your ${phrase.verb} items`);
     if (objects.length === 0) throw new Failure('unsupported', `says you ${phrase.verb} something without naming it`);
-    const allowed = OWN_VERB_KINDS[phrase.verb];
     for (const o of objects) {
       // A name the recommended item also bears (a film listed twice) reads as the recommended item.
       if (o.keys.has(ctx.facts.item)) throw new Failure('false', `says you ${phrase.verb} the recommended item ${describe(o)}`);
       const fact = [...o.keys].map((k) => ctx.facts.own.get(k)).find((f) => f !== undefined);
       if (!fact) throw new Failure('false', `says you ${phrase.verb} ${describe(o)}, which the evidence does not show`);
-      if (allowed !== 'any' && !allowed.includes(fact.kind)) throw new Failure('false', `says you ${phrase.verb} ${describe(o)}, but your interaction is of kind ${fact.kind}`);
-      if ((phrase.verb === 'rated' || phrase.verb === 'liked') && fact.rating === undefined) throw new Failure('false', `says you ${phrase.verb} ${describe(o)}, which has no explicit rating`);
-      const stated = o.rating ?? ratingAll;
-      if (stated !== undefined && stated !== fact.rating) throw new Failure('false', `says you rated ${describe(o)} ${stated}★; you rated it ${fact.rating ?? 'without stars'}`);
-      const needsLike = phrase.verb === 'liked' || modifiers.has('highly');
-      if (needsLike && (fact.rating ?? 0) < VERIFY_LIKE_AT) throw new Failure('false', `says you liked ${describe(o)}; you rated it ${fact.rating}★`);
+      const liked = fact.rating !== undefined ? fact.rating >= VERIFY_LIKE_AT : OWN_VERB_KINDS.liked.test(fact.kind);
+      const fits =
+        phrase.verb === 'rated' ? fact.rating !== undefined : phrase.verb === 'liked' ? liked : phrase.verb === 'watched' ? OWN_VERB_KINDS.watched.test(fact.kind) || fact.rating !== undefined : OWN_VERB_KINDS[phrase.verb].test(fact.kind);
+      if (!fits) throw new Failure('false', `says you ${phrase.verb} ${describe(o)}, but your interaction is ${fact.rating !== undefined ? `a ${fact.rating}★ rating` : `of kind ${fact.kind}`}`);
+      for (const stated of [o.rating, ratingAll]) {
+        if (stated !== undefined && stated !== fact.rating) throw new Failure('false', `says you rated ${describe(o)} ${stated}★; you rated it ${fact.rating ?? 'without stars'}`);
+      }
+      if (o.rating !== undefined) ctx.ratingsChecked.add(o);
+      if (modifiers.has('highly') && !liked) throw new Failure('false', `says you rated ${describe(o)} highly; you rated it ${fact.rating}★`);
       out.push(`you —${fact.kind}${fact.rating !== undefined ? ` ${fact.rating}★` : ''}→ ${describe(o)}`);
     }
     return out;
   }
-  if (modifiers.size > 0 || ratingAll !== undefined || [...subjects, ...objects].some((n) => n.rating !== undefined)) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
+  if (modifiers.size > 0 || ratingAll !== undefined) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
   if (subjects.length === 0) throw new Failure('unsupported', `states a ${label} relation without saying of what`);
   if (phrase.type === 'cooccur') {
     if (objects.length === 0) throw new Failure('unsupported', 'says "often rated by the same people as" without naming an item');
@@ -321,7 +343,7 @@ function checkSpecial(ctx: Context, toks: readonly Tok[]): string[] | undefined 
     .join(' ');
   const verbs = PEER_VERBS.join('|');
   const peers = new RegExp(
-    `^(\\d+|${Object.keys(NUMBER_WORDS).join('|')}) (?:other )?(?:users?|people|persons?|viewers?|listeners?|others) (?:whose (?:ratings?|history|histories|tastes?) overlaps? (?:with )?yours|with (?:a )?(?:similar )?(?:history|histories|tastes?)(?: like yours)?|like you) (?:also )?(${verbs}) @0(?: (?:#(\\S+) or (?:higher|more|above)|(highly)))?$`,
+    `^(\\d+|${Object.keys(NUMBER_WORDS).join('|')}) (?:other )?(?:users?|people|persons?|viewers?|listeners?|others) (?:whose (?:ratings?|history|histories|tastes?) (?:overlaps?|match|matches|resembles?) (?:with )?yours|with (?:a )?(?:similar|overlapping) (?:history|histories|tastes?|ratings)|with (?:a )?(?:history|histories|tastes?|ratings) like yours|like you|who rate like you|similar to you) (?:also )?(${verbs}) @0(?: (?:#(\\S+) or (?:higher|more|above)|(highly)))?$`,
   ).exec(sym);
   if (peers) {
     const count = NUMBER_WORDS[peers[1]!] ?? Number(peers[1]);
@@ -332,6 +354,18 @@ function checkSpecial(ctx: Context, toks: readonly Tok[]): string[] | undefined 
     if ((peers[2] === 'rated' || peers[2] === 'gave' || floor !== undefined) && minRating === undefined) throw new Failure('false', 'speaks of ratings the data does not have');
     if (floor !== undefined && minRating! < floor) throw new Failure('false', `says they rated it ${floor}★ or higher; the lowest is ${minRating}★`);
     return [`${real} users like you —liked→ ${describe(names[0]!)}`];
+  }
+  const who = '(?:people|users|viewers|listeners|fans|those|others|anyone)';
+  const did = '(?:rated|liked|watched|enjoyed|chose|picked|bought|listened to|played|loved)';
+  const doAlso = '(?:rated|liked|like|watched|watch|enjoyed|enjoy|rate|chose|choose|picked|pick|bought|buy|listened to|listen to|played|play|loved|love)';
+  const corated =
+    new RegExp(`^(?:${who} who (?:also )?${did}|fans of) @0 (?:(?:also|often|tend to|usually|frequently) )*${doAlso} @1$`).exec(sym) ??
+    new RegExp(`^@0 is (?:(?:often|also|frequently|usually) )*(?:rated|watched|liked|enjoyed|chosen|picked|bought|played) by ${who} who (?:also )?${did} @1$`).exec(sym);
+  if (corated) {
+    const [a, b] = [names[0]!, names[1]!];
+    const pair = (x: NameTok, y: NameTok): boolean => x.keys.has(ctx.facts.item) && [...y.keys].some((k) => ctx.facts.cooccur.has(k));
+    if (!pair(a, b) && !pair(b, a)) throw new Failure('false', `says ${describe(a)} and ${describe(b)} are rated by the same people; the evidence does not show that`);
+    return [`${describe(a)} —same raters→ ${describe(b)}`];
   }
   const other = new RegExp(`^(?:another|a|one) (?:other )?(?:user|person|viewer|listener) who (${verbs}) @0(?: #(\\S+))? (?:also |then )?(${verbs}) @1(?: #(\\S+))?$`).exec(sym);
   if (other) {
@@ -374,7 +408,7 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
       lastLinks.set(clause, link);
       return { verdict: { ...base, verdict: 'verified', triple: triples.join('; ') } };
     }
-    const special = checkSpecial(ctx, toks.filter((t) => !isComma(t)));
+    const special = checkSpecial(ctx, clause.toks.filter((t) => t.t !== 'punct')) ?? checkSpecial(ctx, toks.filter((t) => !isComma(t)));
     if (special) return { verdict: { ...base, verdict: 'verified', triple: special.join('; ') } };
 
     // Relation phrases, names and ratings in order; every other word must be a filler.
@@ -398,7 +432,14 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
         if (p) {
           elements.push({ phrase: ctx.lexicon.get(p.key)! });
           i += p.len - 1;
-        } else if (t.w === 'highly') modifiers.add(t.w);
+        } else if (t.w === 'your' && toks[i + 1]?.t === 'word' && (toks[i + 1] as { w: string }).w === 'pick') {
+          // "*X* stars Y (your pick)": the name before it is a cold-start seed.
+          const seed = elements[elements.length - 1]?.name;
+          if (!seed || ![...seed.keys].some((k) => ctx.facts.own.get(k)?.kind === 'pick')) throw new Failure('false', `calls ${seed ? describe(seed) : 'nothing'} your pick; it is no seed of yours`);
+          i += 1;
+        } else if (t.w === 'highly' || t.w === 'rating') modifiers.add(t.w);
+        // "Like *Alien*, *Blade Runner* was directed by …": before the first relation phrase, "like" joins subjects.
+        else if (t.w === 'like' && !elements.some((e) => e.phrase)) continue;
         else if (!FILLERS.has(t.w)) unsupported.push(t.w);
       }
     }
@@ -406,7 +447,7 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
     const phrases = elements.map((e, i) => (e.phrase ? i : -1)).filter((i) => i >= 0);
     const names = elements.filter((e) => e.name).map((e) => e.name!);
     if (phrases.length === 0) {
-      if (modifiers.size > 0 || ratings.size > 0 || names.some((n) => n.rating !== undefined)) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
+      if (modifiers.size > 0 || ratings.size > 0) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
       if (names.length > 1) throw new Failure('false', `joins ${names.map(describe).join(' and ')} without a relation the facts hold`);
       const n = names[0];
       if (n && !connective) throw new Failure('unsupported', `names ${describe(n)} without saying anything about it`);
@@ -442,15 +483,17 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
           const rated = after.map((n) => n.rating !== undefined).lastIndexOf(true);
           cut = rated >= 0 && rated < after.length - 1 ? rated + 1 : after.length - 1;
         }
-        if (cut > 0 || (phrase.type === 'link' && phrase.itemFirst && want === 'Entity')) {
+        if (cut > 0) {
           objects = after.slice(0, cut);
           nextSubjects = after.slice(cut);
+        } else if (after.length > 0 && phrase.type === 'link' && phrase.itemFirst && want === 'Entity') {
+          // "directed by Ridley Scott, the director of *Alien*": the names are objects of one phrase and subjects of the next.
+          nextSubjects = after;
         }
       }
       let subj = subjects;
       let obj = objects;
-      // The antecedent of "which …" is named in the previous clause: its ratings belong there.
-      const antecedent = clause.antecedent.map(({ rating: _rating, ...n }) => n);
+      const antecedent = clause.antecedent;
       if (k === 0 && subj.length === 0 && phrase.type !== 'own' && antecedent.length > 0) subj = antecedent;
       if (obj.length === 0 && antecedent.length > 0 && (phrase.type === 'own' || (phrase.type === 'link' && !phrase.itemFirst))) obj = antecedent;
       if (k > 0 && subj.length === 0 && phrase.type !== 'own' && last && last.phrase.type !== 'own') subj = subjects;
@@ -511,6 +554,7 @@ export function verifyExplanation(text: string, evidence: Evidence, names: NameI
     maxConnective: vocabulary.maxConnective,
     labelOf,
     itemEntities: new Set(facts.links.filter((f) => f.subject === evidence.item.key).map((f) => f.object)),
+    ratingsChecked: new Set(),
   };
   const reject = (reason: string, clauses: ClauseVerdict[] = []): VerifyResult => ({ ok: false, reason, clauses });
   if (text.trim() === '') return reject('empty text');
@@ -524,12 +568,17 @@ export function verifyExplanation(text: string, evidence: Evidence, names: NameI
     const inner = words.filter((w) => w.start >= q.start && w.end <= q.end);
     if (inner.some((w) => !evidenceMentions.some((m) => w.start >= m.start && w.end <= m.end))) return reject(`unsupported: quotes "${q.text}", which is no evidence name`);
   }
-  const toks = tokenize(text, evidenceMentions, (keys) => labelOf.get([...keys][0]!) ?? [...keys][0]!);
+  const toks = resolveIt(
+    tokenize(text, evidenceMentions, (keys) => labelOf.get([...keys][0]!) ?? [...keys][0]!),
+    evidence.item,
+  );
   const loop = repeats(toks);
   if (loop) return reject(`unsupported: repeats "${loop}"`);
   const clauses = splitClauses(toks, text, ctx);
   const verdicts: ClauseVerdict[] = [];
   clauses.forEach((clause, i) => verdicts.push(verifyClause(ctx, clause, clauses[i - 1]).verdict));
+  const unchecked = toks.find((t): t is NameTok => t.t === 'name' && t.rating !== undefined && !ctx.ratingsChecked.has(t));
+  if (unchecked) verdicts.push({ text: text.slice(unchecked.start, unchecked.end), verdict: 'unsupported', reason: `gives ${unchecked.label} a rating outside a statement about your own interactions` });
   const bad = verdicts.find((v) => v.verdict === 'false' || v.verdict === 'unsupported');
   if (bad) return reject(`${bad.verdict === 'false' ? 'false claim' : 'unsupported'}: ${bad.reason}`, verdicts);
   if (!evidenceMentions.some((m) => m.keys.has(evidence.item.key))) return reject('off topic: does not name the recommended item', verdicts);
