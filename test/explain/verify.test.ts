@@ -151,6 +151,10 @@ describe('verifyExplanation', () => {
       '*Blade Runner* is often watched by people who also rated *Alien*.',
       'We recommend *Blade Runner* because it was directed by Ridley Scott, who also directed *Alien*.',
       '*Blade Runner* features Sean Young, who also appears in *Brazil*, which you rated 4★.',
+      'Ridley Scott, who directed *Alien*, also directed *Blade Runner*.',
+      '*Alien*, which you rated 5★, was directed by Ridley Scott, like *Blade Runner*.',
+      '*Alien*, which you rated 5★, and *Blade Runner* were both directed by Ridley Scott.',
+      '*Blade Runner* is directed by Ridley Scott and stars Sean Young, who is also in *Brazil*.',
     ]) {
       expect(verify(text), text).toMatchObject({ ok: true });
     }
@@ -210,6 +214,15 @@ describe('verifyExplanation', () => {
       '*Blade Runner* was directed by Ridley Scott, the director of *Brazil*.',
       '*Alien* and *Blade Runner* were both directed by Ridley Scott, who also stars in *Blade Runner*.',
       '*Brazil*, which you rated 4★, was directed by Ridley Scott, like *Blade Runner*.',
+      'Ridley Scott, who directed *Brazil*, also directed *Blade Runner*.',
+      '*Alien*, which you rated 4★, was directed by Ridley Scott.',
+      '*Alien*, which you rated 5★, stars Sean Young.',
+      '*Blade Runner*, which you rated 5★, was directed by Ridley Scott.',
+      'Sean Young, who directed *Blade Runner*, also stars in *Brazil*.',
+      '*Alien*, which you rated 5★, *Brazil* stars Sean Young.',
+      'Ridley Scott, who stars in *Blade Runner*, directed *Alien*.',
+      // "it" after another item of its sentence is that item, not the recommended one.
+      '*Blade Runner* stars Sean Young, as does *Brazil*, and it was directed by Ridley Scott.',
     ]) {
       expect(served(text), text).toBe(false);
     }
@@ -248,6 +261,12 @@ describe('verifyExplanation', () => {
     expect(verifyExplanation('*OK Computer* and *Kid A* are both tagged “art rock”.', music, index).ok).toBe(true);
     expect(verifyExplanation('You rated *OK Computer* 5★, and *Kid A* is tagged “art rock”.', music, index).reason).toMatch(/kind listen|no explicit rating/);
     expect(verifyExplanation('You bought *OK Computer*, and *Kid A* is tagged “art rock”.', music, index).reason).toMatch(/kind listen/);
+  });
+
+  it('reads a sentence-initial "it" as the subject of the previous sentence', () => {
+    expect(served('*Blade Runner* stars Sean Young, as does *Brazil*, which you rated 4★. It was directed by Ridley Scott.')).toBe(true);
+    expect(served('*Blade Runner* stars Sean Young, as does *Brazil*, which you rated 4★. A user whose ratings overlap with yours rated it 4★ or higher.')).toBe(true);
+    expect(served('*Brazil* stars Sean Young, as does *Blade Runner*. It was directed by Ridley Scott.')).toBe(false);
   });
 
   it('checks the peers count and rating floor', () => {

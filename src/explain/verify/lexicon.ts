@@ -61,7 +61,7 @@ const LINKS: Record<string, { itemFirst: string[]; entityFirst: string[]; roles:
   },
   starring: {
     itemFirst: ['stars', 'star', 'starring', 'starred', 'with', 'featuring', 'features', 'feature', 'featured', 'co stars', 'costars', 'cast includes', 'whose cast includes', 'with actor', 'with actress', 'starring actor', 'starring actress'],
-    entityFirst: ['stars in', 'star in', 'starred in', 'starring in', 'appears in', 'appear in', 'appeared in', 'acted in', 'acts in', 'also stars in', 'also appears in', 'who stars in', 'who starred in', 'who appears in', 'who appeared in'],
+    entityFirst: ['stars in', 'star in', 'starred in', 'starring in', 'appears in', 'appear in', 'appeared in', 'acted in', 'acts in', 'also in', 'also stars in', 'also appears in', 'who stars in', 'who starred in', 'who appears in', 'who appeared in'],
     roles: ['star', 'actor', 'actress', 'cast member', 'lead'],
   },
   writer: {

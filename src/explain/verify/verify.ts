@@ -124,18 +124,28 @@ function tokenize(text: string, mentions: readonly Mention[], labelOf: (keys: Se
 }
 
 /**
- * "it" stands for the recommended item when that is the last item named before it, or when the text opens with it
- * (the subject of the explanation); otherwise "it" stays a word, which no statement allows.
+ * "it" stands for the recommended item when that is the last item named before it in its sentence, or, when its
+ * sentence names no item before it, when the previous sentence opens with the recommended item ("*X* stars A. A user
+ * … rated it 4★"). Otherwise "it" stays a word, which no statement allows.
  */
 function resolveIt(toks: Tok[], item: EvidenceNode): Tok[] {
-  const firstName = toks.find((t): t is NameTok => t.t === 'name');
-  const opensWithItem = firstName !== undefined && firstName.keys.has(item.key) && firstName.keys.size === 1;
-  let lastItem: NameTok | undefined;
+  const isItem = (n: NameTok | undefined): boolean => n !== undefined && n.keys.has(item.key) && n.keys.size === 1;
+  let lastInSentence: NameTok | undefined;
+  let sentenceSubject: NameTok | undefined;
+  let previousSubject: NameTok | undefined;
   return toks.map((t) => {
-    if (t.t === 'name' && nodeKind(t) === 'Item') lastItem = t;
-    if (t.t !== 'word' || t.w !== 'it' || !firstName) return t;
-    const refersToItem = lastItem ? lastItem.keys.has(item.key) && lastItem.keys.size === 1 : false;
-    return refersToItem || opensWithItem ? { t: 'name', keys: new Set([item.key]), label: item.label, start: t.start, end: t.end } : t;
+    if (t.t === 'punct' && TERMINATORS.has(t.p)) {
+      if (sentenceSubject) previousSubject = sentenceSubject;
+      sentenceSubject = lastInSentence = undefined;
+      return t;
+    }
+    if (t.t === 'name') {
+      sentenceSubject ??= t;
+      if (nodeKind(t) === 'Item') lastInSentence = t;
+    }
+    if (t.t !== 'word' || t.w !== 'it') return t;
+    const resolved = lastInSentence ? isItem(lastInSentence) : isItem(previousSubject);
+    return resolved ? { t: 'name', keys: new Set([item.key]), label: item.label, start: t.start, end: t.end } : t;
   });
 }
 
@@ -383,9 +393,11 @@ function checkSpecial(ctx: Context, toks: readonly Tok[]): string[] | undefined 
 interface Element {
   phrase?: Phrase;
   name?: NameTok;
+  /** A comma follows the phrase (and its rating) before any name. */
+  commaAfter?: boolean;
 }
 
-function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined): { verdict: ClauseVerdict; link?: { phrase: Phrase; objects: NameTok[] } } {
+function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined, next: Clause | undefined): { verdict: ClauseVerdict; link?: { phrase: Phrase; objects: NameTok[] } } {
   let toks = clause.toks.filter((t) => !(t.t === 'punct' && t.p !== ','));
   // A leading connective ("because", "you might enjoy", "fans of").
   let connective = false;
@@ -420,6 +432,9 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
       const t = toks[i]!;
       if (t.t === 'name') {
         elements.push({ name: t });
+      } else if (isComma(t)) {
+        const last = elements[elements.length - 1];
+        if (last?.phrase) last.commaAfter = true;
       } else if (t.t === 'rating') {
         const last = elements[elements.length - 1];
         if (last?.name) last.name.rating = t.value;
@@ -448,6 +463,8 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
     const names = elements.filter((e) => e.name).map((e) => e.name!);
     if (phrases.length === 0) {
       if (modifiers.size > 0 || ratings.size > 0) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
+      // "*Alien*, which you rated 5★, was directed by …": the names are the antecedent the relative clause speaks of.
+      if (names.length > 0 && !connective && next?.relative && next.sameSentenceAs !== undefined) return { verdict: { ...base, verdict: 'connective' } };
       if (names.length > 1) throw new Failure('false', `joins ${names.map(describe).join(' and ')} without a relation the facts hold`);
       const n = names[0];
       if (n && !connective) throw new Failure('unsupported', `names ${describe(n)} without saying anything about it`);
@@ -494,9 +511,21 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
       let subj = subjects;
       let obj = objects;
       const antecedent = clause.antecedent;
+      const commaAfter = elements[phrases[k]!]!.commaAfter === true;
+      if (phrase.type === 'own' && clause.relative && commaAfter && antecedent.length > 0) {
+        // "*Alien*, which you rated 5★, and *Blade Runner* were both …": the rating is the antecedent's, and the
+        // antecedent joins the subjects of what follows.
+        obj = antecedent;
+        nextSubjects = [...antecedent, ...after];
+      }
+      if (k === 0 && subj.length === 0 && antecedent.length === 0 && phrase.type === 'link' && phrase.itemFirst && commaAfter && nextSubjects.length > 0) {
+        // "Directed by Ridley Scott, *Blade Runner* …": the subject follows the comma.
+        subj = nextSubjects;
+      }
       if (k === 0 && subj.length === 0 && phrase.type !== 'own' && antecedent.length > 0) subj = antecedent;
       if (obj.length === 0 && antecedent.length > 0 && (phrase.type === 'own' || (phrase.type === 'link' && !phrase.itemFirst))) obj = antecedent;
       if (k > 0 && subj.length === 0 && phrase.type !== 'own' && last && last.phrase.type !== 'own') subj = subjects;
+      if (k > 0 && subj.length === 0 && phrase.type !== 'own' && last?.phrase.type === 'own') subj = antecedent;
       triples.push(...checkPhrase(ctx, phrase, subj, obj, ratings.get('phrase'), phrase.type === 'own' ? modifiers : new Set()));
       ratings.delete('phrase');
       if (phrase.type !== 'own') modifiers.clear();
@@ -576,7 +605,7 @@ export function verifyExplanation(text: string, evidence: Evidence, names: NameI
   if (loop) return reject(`unsupported: repeats "${loop}"`);
   const clauses = splitClauses(toks, text, ctx);
   const verdicts: ClauseVerdict[] = [];
-  clauses.forEach((clause, i) => verdicts.push(verifyClause(ctx, clause, clauses[i - 1]).verdict));
+  clauses.forEach((clause, i) => verdicts.push(verifyClause(ctx, clause, clauses[i - 1], clauses[i + 1]).verdict));
   const unchecked = toks.find((t): t is NameTok => t.t === 'name' && t.rating !== undefined && !ctx.ratingsChecked.has(t));
   if (unchecked) verdicts.push({ text: text.slice(unchecked.start, unchecked.end), verdict: 'unsupported', reason: `gives ${unchecked.label} a rating outside a statement about your own interactions` });
   const bad = verdicts.find((v) => v.verdict === 'false' || v.verdict === 'unsupported');
