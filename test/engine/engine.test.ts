@@ -54,8 +54,8 @@ describe('Engine', () => {
     engine = undefined;
   });
 
-  it('serves a grounded LLM explanation, and the template when the model names something outside the evidence', async () => {
-    const good = new ScriptedLlm(['Because you loved Alien, Gladiator by the same director Ridley Scott should suit you.']);
+  it('serves a verified LLM explanation, and the template when the model names something outside the evidence', async () => {
+    const good = new ScriptedLlm(['Because you loved Alien, you might enjoy Gladiator, also directed by Ridley Scott.']);
     const engine = new Engine({ csr: graph(), labels, llm: new GuardedLlm(good) });
     const explained = await engine.explain({ user: 'u1', item: 'c' }, 'text');
     expect(explained.explanation).toMatchObject({ source: 'llm', model: 'scripted' });

@@ -123,7 +123,7 @@ export function buildLexicon(genericRelations: readonly string[] = []): Map<stri
           }
         }
       }
-      lex.set(`same ${role} as`, { type: 'shared', kind });
+      for (const pre of ['', 'by the ', 'from the ']) lex.set(`${pre}same ${role} as`, { type: 'shared', kind });
     }
   }
   for (const words of genericRelations) {

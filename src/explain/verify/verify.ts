@@ -395,6 +395,8 @@ interface Element {
   name?: NameTok;
   /** A comma follows the phrase (and its rating) before any name. */
   commaAfter?: boolean;
+  /** A rating right after the phrase ("which you rated 5★"). */
+  rating?: number;
 }
 
 function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined, next: Clause | undefined): { verdict: ClauseVerdict; link?: { phrase: Phrase; objects: NameTok[] } } {
@@ -425,7 +427,7 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
 
     // Relation phrases, names and ratings in order; every other word must be a filler.
     const elements: Element[] = [];
-    const ratings = new Map<NameTok | 'phrase', number>();
+    let loose = false;
     const modifiers = new Set<string>();
     const unsupported: string[] = [];
     for (let i = 0; i < toks.length; i++) {
@@ -438,7 +440,8 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
       } else if (t.t === 'rating') {
         const last = elements[elements.length - 1];
         if (last?.name) last.name.rating = t.value;
-        else ratings.set('phrase', t.value);
+        else if (last?.phrase) last.rating = t.value;
+        else loose = true;
       } else if (t.t === 'word') {
         let p = phraseAt(toks, i, ctx.lexicon, ctx.maxPhrase);
         // A filler before a longer phrase stays a filler ("also" + "directed by", not "also directed" + "by").
@@ -458,11 +461,12 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
         else if (!FILLERS.has(t.w)) unsupported.push(t.w);
       }
     }
+    if (loose) throw new Failure('unsupported', 'states a rating that belongs to no name or statement');
     if (unsupported.length > 0) throw new Failure('unsupported', `says "${unsupported.slice(0, 6).join(' ')}", which no fact holds`);
     const phrases = elements.map((e, i) => (e.phrase ? i : -1)).filter((i) => i >= 0);
     const names = elements.filter((e) => e.name).map((e) => e.name!);
     if (phrases.length === 0) {
-      if (modifiers.size > 0 || ratings.size > 0) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
+      if (modifiers.size > 0 || loose) throw new Failure('unsupported', 'states a rating outside a statement about your own interactions');
       // "*Alien*, which you rated 5★, was directed by …": the names are the antecedent the relative clause speaks of.
       if (names.length > 0 && !connective && next?.relative && next.sameSentenceAs !== undefined) return { verdict: { ...base, verdict: 'connective' } };
       if (names.length > 1) throw new Failure('false', `joins ${names.map(describe).join(' and ')} without a relation the facts hold`);
@@ -523,11 +527,13 @@ function verifyClause(ctx: Context, clause: Clause, previous: Clause | undefined
         subj = nextSubjects;
       }
       if (k === 0 && subj.length === 0 && phrase.type !== 'own' && antecedent.length > 0) subj = antecedent;
+      // "… directed *Alien*, a film you rated highly": an own statement without names of its own is about the names just before it.
+      if (obj.length === 0 && phrase.type === 'own' && k > 0 && last && last.objects.length > 0) obj = last.objects;
+      else if (obj.length === 0 && phrase.type === 'own' && k === 0 && subj.length > 0) [obj, subj] = [subj, []];
       if (obj.length === 0 && antecedent.length > 0 && (phrase.type === 'own' || (phrase.type === 'link' && !phrase.itemFirst))) obj = antecedent;
       if (k > 0 && subj.length === 0 && phrase.type !== 'own' && last && last.phrase.type !== 'own') subj = subjects;
       if (k > 0 && subj.length === 0 && phrase.type !== 'own' && last?.phrase.type === 'own') subj = antecedent;
-      triples.push(...checkPhrase(ctx, phrase, subj, obj, ratings.get('phrase'), phrase.type === 'own' ? modifiers : new Set()));
-      ratings.delete('phrase');
+      triples.push(...checkPhrase(ctx, phrase, subj, obj, elements[phrases[k]!]!.rating, phrase.type === 'own' ? modifiers : new Set()));
       if (phrase.type !== 'own') modifiers.clear();
       last = { phrase, objects: obj };
       subjects = nextSubjects.length > 0 || !next || next.type === 'own' ? nextSubjects : subj;

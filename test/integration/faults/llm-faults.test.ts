@@ -1,8 +1,8 @@
 /**
  * The LLM endpoint failing: a real local HTTP server stands in for an OpenAI-compatible endpoint (provider `openai`,
  * `llm.baseUrl` at it, a small `llm.timeoutMs`) and refuses connections, answers too late, answers 500, answers a body
- * that is not JSON, or answers text that is not grounded in the evidence. Both explanation routes must still answer
- * 200 within the deadline with the template explanation (`source: "template"`). A grounded answer, as a control, is
+ * that is not JSON, or answers text that the claim verifier rejects. Both explanation routes must still answer
+ * 200 within the deadline with the template explanation (`source: "template"`). A verified answer, as a control, is
  * served as `source: "llm"`, so the tests would notice if the endpoint were never called.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -101,7 +101,7 @@ async function expectTemplate(baseUrl: string, reason: RegExp): Promise<{ listMs
 }
 
 describe('LLM endpoint faults: the template explanation, within the deadline', () => {
-  it('control: a grounded answer from the endpoint is served as source "llm"', async () => {
+  it('control: a verified answer from the endpoint is served as source "llm"', async () => {
     const llm = await listen(completion('Gladiator is directed by Ridley Scott, who also directed Alien, a film you rated highly.'));
     const get = await serve(llm.url);
     const one = await get('/v1/users/u1/recommendations/d/explanation');
@@ -144,9 +144,9 @@ describe('LLM endpoint faults: the template explanation, within the deadline', (
     expect(garbage.calls()).toBeGreaterThan(0);
   });
 
-  it('text not grounded in the evidence (regenerated once, then the template)', async () => {
+  it('text the claim verifier rejects (regenerated once, then the template)', async () => {
     const ungrounded = await listen(completion('You will love this one: a timeless classic with great acting and a gripping story.'));
-    await expectTemplate(ungrounded.url, /not grounded/);
+    await expectTemplate(ungrounded.url, /^unsupported: /);
     expect(ungrounded.calls()).toBeGreaterThanOrEqual(2);
   });
 });
