@@ -144,10 +144,23 @@ function casesFor(evidence: Evidence, facts: EvidenceFacts, outsideTitles: reado
       T('true:because', `Because you rated ${italic(g.subject)} ${mine.rating} stars, you might enjoy ${I()}, which ${pick(rng, w.itemFirst)} ${name(g.object)}.`);
     }
     if (w.entityFirst.length > 0) T(`true:shared:${g.kind}:entity-first`, `${name(g.object)} ${pick(rng, w.entityFirst)} ${italic(g.subject)} and ${I()}.`);
+    T('true:like', `Like ${italic(g.subject)}, ${I()} ${pick(rng, w.itemFirst)} ${name(g.object)}.`);
+    T('true:because-it', `We recommend ${I()} because it ${pick(rng, w.itemFirst)} ${name(g.object)}.`);
+    if (w.entityFirst.length > 0) T('true:who-also', `${I()} ${pick(rng, w.itemFirst)} ${name(g.object)}, who also ${pick(rng, w.entityFirst)} ${italic(g.subject)}.`);
+    if (mine.rating !== undefined) T('true:which-and', `${italic(g.subject)}, which you rated ${mine.rating}★, and ${I()} ${pick(rng, w.shared.filter((p) => !p.startsWith('share')))} ${name(g.object)}.`);
+    // The same wordings about an item of the evidence that lacks the fact.
+    const lacking = [...label.keys()].filter((k) => k.startsWith('Item:') && k !== item && name(k) !== name(item) && recognisable(name(k)) && !has(k, g.kind, g.object));
+    if (lacking.length > 0) {
+      const x = pick(rng, lacking);
+      F('false:like', `Like ${italic(x)}, ${I()} ${pick(rng, w.itemFirst)} ${name(g.object)}.`);
+      if (w.entityFirst.length > 0) F('false:who-also', `${I()} ${pick(rng, w.itemFirst)} ${name(g.object)}, who also ${pick(rng, w.entityFirst)} ${italic(x)}.`);
+      F('false:as-do', `${I()} ${pick(rng, w.itemFirst)} ${name(g.object)}, as does ${italic(x)}.`);
+    }
   }
   for (const s of [...facts.cooccur].filter((k) => recognisable(name(k)) && name(k) !== name(item)).slice(0, 1)) {
     const r = facts.own.get(s)?.rating;
     T('true:cooccur', `${I()} is often rated by the same people as ${italic(s)}, which you rated${r !== undefined ? ` ${r}★` : ''}.`);
+    T('true:cooccur', `People who rated ${italic(s)} also rated ${I()}.`);
   }
   if (facts.peers.count > 0 && (facts.peers.minRating ?? 0) >= 4) {
     const n = facts.peers.count;
@@ -188,7 +201,10 @@ function casesFor(evidence: Evidence, facts: EvidenceFacts, outsideTitles: reado
     F('false:outside-pairing', `${I()} is a film adaptation of *${proseTitle(pick(rng, outsideTitles))}* and ${italic(x)}.`);
     const noCommon = KINDS.filter((k) => !facts.links.some((f) => f.subject === x && f.kind === k && has(item, k, f.object)));
     if (noCommon.length > 0) F('false:shared', `${italic(x)} and ${I()} share a ${ROLE[pick(rng, noCommon)]}.`);
-    if (![...facts.cooccur].some((k) => name(k) === name(x))) F('false:cooccur', `${I()} is often rated by the same people as ${italic(x)}.`);
+    if (![...facts.cooccur].some((k) => name(k) === name(x))) {
+      F('false:cooccur', `${I()} is often rated by the same people as ${italic(x)}.`);
+      F('false:cooccur', `People who rated ${italic(x)} also rated ${I()}.`);
+    }
   }
   for (const o of own.slice(0, 2)) {
     const wrong = [1, 2, 3, 4, 5].filter((r) => r !== o.rating);

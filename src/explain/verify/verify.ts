@@ -129,7 +129,7 @@ function tokenize(text: string, mentions: readonly Mention[], labelOf: (keys: Se
  * … rated it 4★"). Otherwise "it" stays a word, which no statement allows.
  */
 function resolveIt(toks: Tok[], item: EvidenceNode): Tok[] {
-  const isItem = (n: NameTok | undefined): boolean => n !== undefined && n.keys.has(item.key) && n.keys.size === 1;
+  const isItem = (n: NameTok | undefined): boolean => n !== undefined && n.keys.has(item.key);
   let lastInSentence: NameTok | undefined;
   let sentenceSubject: NameTok | undefined;
   let previousSubject: NameTok | undefined;
