@@ -1,38 +1,31 @@
 /**
- * `npm run bench -- served-eval [--epochs N] [--max-seconds S] [--seed N] [--no-tune]`: evaluates the SERVED
- * recommendation function (`retrieve/recommend`, the code behind the API) on ML-100K with RecBole's default protocol
- * for general recommendation, so its numbers sit beside RecBole's published table.
+ * `npm run bench -- served-eval [--dataset SPEC] [--epochs N] [--max-seconds S] [--seed N] [--no-tune]`: evaluates the
+ * SERVED recommendation function (`retrieve/recommend`, the code behind the API) on ML-100K with RecBole's default
+ * protocol for general recommendation, so its numbers sit beside RecBole's published table.
  *
- * Protocol: every rating is a positive; random per-user 80/10/10 split (`evaluate/splits.randomSplit`, RecBole's
- * rounding, seeded); the graph the context serves is built from the TRAIN interactions only (weight = rating) plus the
- * DBpedia item→entity edges; LightGCN (`fitLightGcn` defaults, early stopping on valid Recall@10) gives the vectors of
- * `embedding` and `hybrid`. For every user with valid (test) items, `recommend(ctx, { user, k: 10, strategy })` ranks
- * the whole catalogue with the user's training items masked (for test also the user's valid items, passed as
- * `exclude`, as RecBole masks train + valid at test time). Recall@10 / NDCG@10 are `evaluate/metrics` on the returned ids.
+ * Every number comes from `evaluate/pipeline.evaluate()` — what `graphrec evaluate --model hybrid,ppr,embedding,popular`
+ * runs — so `graphrec evaluate --dataset SPEC --split random:0.8,0.1,0.1 --model hybrid,ppr --k 10 --epochs 400`
+ * prints the same test values as this bench's `defaults` rows (the `--no-tune` run is exactly that command).
+ *
+ * Protocol: every rating is a positive; random per-user 80/10/10 split (RecBole's rounding, seeded); the served graph
+ * is the TRAIN interactions (weight = rating) plus, with the default SPEC
+ * `movielens-dbpedia:<data>/ml-100k,<data>/ml-100k-dbpedia`, the DBpedia item→entity edges; LightGCN (early stopping
+ * on valid Recall@10) gives the vectors of `embedding` and `hybrid`; valid ranks with train masked, test with train +
+ * valid masked (protocol `early-stop`).
  *
  * Tuning (unless `--no-tune`): a coordinate search ({@link TUNE_GRID}) over the hybrid blend weights (knowledge walk ×
  * PPR, then popularity), `rrf` instead of `blend`, then `knowledgeEntityDiscount` and `candidatePool`, scored on the
  * VALID part only (NDCG@10, then Recall@10); then `weightsNoEmbedding` (hybrid on a context without vectors) the same
- * way. The chosen setting is then run once on test. LightGCN trains without a wall-clock budget unless `--max-seconds`
- * is given, so a run is reproducible.
+ * way. LightGCN trains without a wall-clock budget unless `--max-seconds` is given, so a run is reproducible.
  *
  * Prints JSON lines; the last one is `{ protocol, test, valid, published, settings, … }`.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
-import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
-import { userItemCsr, type Interactions } from '../../src/compute/lightgcn/graph.ts';
-import type { LightGcnModel } from '../../src/compute/lightgcn/model.ts';
-import { readMovieLensUData } from '../../src/evaluate/datasets.ts';
-import { computeMetrics, type RankingInput } from '../../src/evaluate/metrics.ts';
-import { buildRankingInput, itemPopularity } from '../../src/evaluate/ranking.ts';
-import { randomSplit } from '../../src/evaluate/splits.ts';
-import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendContext, type RecommendOptions } from '../../src/retrieve/context.ts';
-import { createEmbeddingIndex, type EmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
-import { recommend } from '../../src/retrieve/recommend.ts';
+import { evaluate as runEvaluate, loadDataset, type EvaluateConfig, type EvaluateResult, type LightGcnCache } from '../../src/evaluate/pipeline.ts';
+import { RECOMMEND_DEFAULTS, type RecommendOptions } from '../../src/retrieve/context.ts';
 import type { StrategyName } from '../../src/retrieve/strategy.ts';
-import { buildTrainCsr, readDbpediaItemEdges, type RatedTriple } from './_ml100k.ts';
 
 const K = 10;
 const STRATEGIES: readonly StrategyName[] = ['hybrid', 'ppr', 'embedding', 'popular'];
@@ -55,34 +48,9 @@ const emit = (o: Record<string, unknown>): void => {
 };
 const round = (v: number): number => Math.round(v * 1e4) / 1e4;
 
-/** Metric input for the users with items in `truth`, ranked by `recommend` (0-based ML ids ↔ `ml100k:*:<id+1>`). */
-export function servedRanking(ctx: RecommendContext, strategy: StrategyName, train: Interactions, truth: Interactions, masked: Interactions | undefined): RankingInput {
-  const truthCsr = userItemCsr(truth);
-  const maskCsr = masked ? userItemCsr(masked) : undefined;
-  const users: number[] = [];
-  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) users.push(u);
-  const topK = new Int32Array(users.length * K).fill(-1);
-  const truthIndptr = new Int32Array(users.length + 1);
-  const truthIdx: number[] = [];
-  users.forEach((u, r) => {
-    const exclude = maskCsr ? Array.from(maskCsr.indices.subarray(maskCsr.indptr[u]!, maskCsr.indptr[u + 1]!), (i) => `ml100k:i:${i + 1}`) : [];
-    const res = recommend(ctx, { user: `ml100k:u:${u + 1}`, k: K, strategy, ...(exclude.length ? { exclude } : {}) });
-    res.items.forEach((it, j) => {
-      topK[r * K + j] = Number(it.id.slice('ml100k:i:'.length)) - 1;
-    });
-    const t = Array.from(truthCsr.indices.subarray(truthCsr.indptr[u]!, truthCsr.indptr[u + 1]!)).sort((a, b) => a - b);
-    truthIdx.push(...t);
-    truthIndptr[r + 1] = truthIdx.length;
-  });
-  return { users: Int32Array.from(users), depth: K, topK, truthIndptr, truthIndices: Int32Array.from(truthIdx), nItems: train.nItems, nUsers: train.nUsers, itemPopularity: itemPopularity(train) };
-}
-
 export type Scores = { 'recall@10': number; 'ndcg@10': number };
 
-export function metricsOf(input: RankingInput): Scores {
-  const m = computeMetrics(input, [K], ['recall', 'ndcg']);
-  return { 'recall@10': round(m['recall@10']!), 'ndcg@10': round(m['ndcg@10']!) };
-}
+const scoresOf = (m: Record<string, number>): Scores => ({ 'recall@10': round(m['recall@10']!), 'ndcg@10': round(m['ndcg@10']!) });
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -101,46 +69,38 @@ export async function main(argv: string[]): Promise<void> {
   // No wall-clock budget by default: with one, LightGCN's cosine LR follows elapsed time, so results vary with load.
   const maxSeconds = Number(flag(argv, 'max-seconds') ?? Infinity);
   const tune = !argv.includes('--no-tune');
+  const dataset = flag(argv, 'dataset') ?? `movielens-dbpedia:${path.join(SHARED_DATA_DIR, 'ml-100k')},${path.join(SHARED_DATA_DIR, 'ml-100k-dbpedia')}`;
   const t0 = performance.now();
-
-  // 1. Data and split (all ratings positive).
-  const log = readMovieLensUData(uData);
-  const ratingOf = new Map<number, number>();
-  for (let t = 0; t < log.users.length; t++) ratingOf.set(log.users[t]! * log.nItems + log.items[t]!, log.ratings![t]!);
-  const { train, valid, test } = randomSplit(log, { ratios: [0.8, 0.1, 0.1], seed });
-  if (!valid) throw new Error('served-eval: the 3-way split returned no valid part');
-  const triples: RatedTriple[] = Array.from(train.users, (u, t) => ({ user: u + 1, item: train.items[t]! + 1, rating: ratingOf.get(u * log.nItems + train.items[t]!)! }));
-  const allUsers = Array.from({ length: log.nUsers }, (_, u) => String(u + 1));
-  const allItems = Array.from({ length: log.nItems }, (_, i) => String(i + 1));
-  const csr = buildTrainCsr(triples, readDbpediaItemEdges(), allUsers, allItems);
-  emit({ stage: 'data', users: log.nUsers, items: log.nItems, train: train.users.length, valid: valid.users.length, test: test.users.length, nodes: csr.nodeCount, edges: csr.edgeCount, seconds: round((performance.now() - t0) / 1000) });
-
-  // 2. LightGCN on train, early stopping on valid Recall@10 (the library's own full-ranking evaluation).
-  const t1 = performance.now();
-  const fit = await fitLightGcn(train, { seed, epochs, maxSeconds }, {
-    validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, valid, K), [K], ['recall'])['recall@10']!,
-  });
-  const dim = fit.options.embeddingSize;
-  const embeddings: EmbeddingIndex = createEmbeddingIndex({
-    dim,
-    itemKeys: allItems.map((i) => `Item:ml100k:i:${i}`),
-    itemVectors: fit.model.itemEmbeddings(),
-    userKeys: allUsers.map((u) => `User:ml100k:u:${u}`),
-    userVectors: fit.model.userEmbeddings(),
-  });
-  await fit.model.close();
-  const lightgcn = { backend: fit.backend, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValidRecall10: fit.bestValid === null ? null : round(fit.bestValid), seconds: round((performance.now() - t1) / 1000) };
+  const cache: LightGcnCache = new Map();
+  const split = { kind: 'random', ratios: [0.8, 0.1, 0.1] } as const satisfies EvaluateConfig['split'];
+  const ds = await loadDataset(dataset, { ...split, ratios: [...split.ratios] }, seed);
+  const lightgcnOptions = { epochs, maxSeconds };
+  const one = (model: StrategyName, options: Partial<RecommendOptions>, withVectors: boolean): Promise<EvaluateResult> =>
+    runEvaluate(
+      { dataset, model: model as 'hybrid', split: { ...split, ratios: [...split.ratios] }, ks: [K], metrics: ['recall', 'ndcg'], seed, modelOptions: options, protocol: 'early-stop', lightgcnOptions, servedVectors: withVectors },
+      { cache, dataset: ds },
+    );
+  const first = await one('hybrid', {}, true);
+  const fit = await cache.values().next().value!;
+  const lightgcn = { backend: fit.backend, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValidRecall10: fit.bestValid === null ? null : round(fit.bestValid), seconds: round((performance.now() - t0) / 1000) };
+  emit({ stage: 'data', dataset, ...first.dataset });
   emit({ stage: 'lightgcn', ...lightgcn });
 
   // 3. Served evaluation.
-  const evaluate = (options: Partial<RecommendOptions>, phase: 'valid' | 'test', strategies: readonly StrategyName[], withVectors = true): Record<string, Scores> => {
-    const ctx = createRecommendContext(csr, { ...(withVectors ? { embeddings } : {}), options });
-    const out: Record<string, Scores> = {};
-    for (const s of strategies) out[s] = phase === 'valid' ? metricsOf(servedRanking(ctx, s, train, valid, undefined)) : metricsOf(servedRanking(ctx, s, train, test, valid));
+  type Both = { valid: Record<string, Scores>; test: Record<string, Scores> };
+  const evaluateBoth = async (options: Partial<RecommendOptions>, strategies: readonly StrategyName[], withVectors = true): Promise<Both> => {
+    const out: Both = { valid: {}, test: {} };
+    for (const st of strategies) {
+      const r = await one(st, options, withVectors);
+      out.valid[st] = scoresOf(r.valid!);
+      out.test[st] = scoresOf(r.test);
+    }
     return out;
   };
+  const evaluate = async (options: Partial<RecommendOptions>, phase: 'valid' | 'test', strategies: readonly StrategyName[], withVectors = true): Promise<Record<string, Scores>> =>
+    (await evaluateBoth(options, strategies, withVectors))[phase];
   const t2 = performance.now();
-  const defaultsValid = evaluate({}, 'valid', STRATEGIES);
+  const defaultsValid = await evaluate({}, 'valid', STRATEGIES);
   emit({ stage: 'valid', setting: 'defaults', ...defaultsValid, seconds: round((performance.now() - t2) / 1000) });
 
   // 4. Tuning on valid only (hybrid's NDCG@10, then Recall@10): a coordinate search from the defaults, one stage at a
@@ -152,8 +112,8 @@ export async function main(argv: string[]): Promise<void> {
   if (tune) {
     const t3 = performance.now();
     const better = (a: Scores, b: Scores): boolean => a['ndcg@10'] > b['ndcg@10'] || (a['ndcg@10'] === b['ndcg@10'] && a['recall@10'] > b['recall@10']);
-    const tryOne = (options: Partial<RecommendOptions>): void => {
-      const v = evaluate(options, 'valid', ['hybrid'])['hybrid']!;
+    const tryOne = async (options: Partial<RecommendOptions>): Promise<void> => {
+      const v = (await evaluate(options, 'valid', ['hybrid']))['hybrid']!;
       tried.push({ options, valid: v });
       emit({ stage: 'tune', options, valid: v });
       if (better(v, chosenValid)) {
@@ -164,20 +124,20 @@ export async function main(argv: string[]): Promise<void> {
     const weightsNow = (): RecommendOptions['weights'] => chosen.weights ?? RECOMMEND_DEFAULTS.weights;
     // (a) blend weights of the knowledge walk and PPR next to the embedding.
     for (const knowledge of TUNE_GRID.knowledge)
-      for (const ppr of TUNE_GRID.ppr) tryOne({ fusion: 'blend', weights: { embedding: 1, knowledge, ppr, popular: RECOMMEND_DEFAULTS.weights.popular / RECOMMEND_DEFAULTS.weights.embedding } });
+      for (const ppr of TUNE_GRID.ppr) await tryOne({ fusion: 'blend', weights: { embedding: 1, knowledge, ppr, popular: RECOMMEND_DEFAULTS.weights.popular / RECOMMEND_DEFAULTS.weights.embedding } });
     // (b) popularity weight; (c) reciprocal-rank fusion with the same weights.
-    for (const popular of TUNE_GRID.popular) tryOne({ ...chosen, weights: { ...weightsNow(), popular } });
-    tryOne({ ...chosen, fusion: 'rrf' });
+    for (const popular of TUNE_GRID.popular) await tryOne({ ...chosen, weights: { ...weightsNow(), popular } });
+    await tryOne({ ...chosen, fusion: 'rrf' });
     // (d) the knowledge walk's entity discount and the candidate pool. (`pprDegreeDiscount` is not tuned here: it is
     //     the `ppr` strategy's own setting, and tuning it for hybrid would change that strategy too.)
-    for (const knowledgeEntityDiscount of TUNE_GRID.knowledgeEntityDiscount) tryOne({ ...chosen, knowledgeEntityDiscount });
-    for (const candidatePool of TUNE_GRID.candidatePool) tryOne({ ...chosen, candidatePool });
+    for (const knowledgeEntityDiscount of TUNE_GRID.knowledgeEntityDiscount) await tryOne({ ...chosen, knowledgeEntityDiscount });
+    for (const candidatePool of TUNE_GRID.candidatePool) await tryOne({ ...chosen, candidatePool });
     // (e) hybrid without vectors (its own weights, its own criterion): the context has no embedding index.
-    let noVectorsValid = evaluate(chosen, 'valid', ['hybrid'], false)['hybrid']!;
+    let noVectorsValid = (await evaluate(chosen, 'valid', ['hybrid'], false))['hybrid']!;
     for (const knowledge of TUNE_GRID.noVectorsKnowledge)
       for (const popular of TUNE_GRID.noVectorsPopular) {
         const weightsNoEmbedding = { ppr: 1, embedding: 0, knowledge, popular };
-        const v = evaluate({ ...chosen, weightsNoEmbedding }, 'valid', ['hybrid'], false)['hybrid']!;
+        const v = (await evaluate({ ...chosen, weightsNoEmbedding }, 'valid', ['hybrid'], false))['hybrid']!;
         tried.push({ options: { weightsNoEmbedding }, valid: v });
         emit({ stage: 'tune', vectors: false, options: { weightsNoEmbedding }, valid: v });
         if (better(v, noVectorsValid)) {
@@ -190,14 +150,14 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   // 5. Test: defaults, and the valid-tuned setting when it differs.
-  const defaultsTest = evaluate({}, 'test', STRATEGIES);
+  const defaultsTest = await evaluate({}, 'test', STRATEGIES);
   emit({ stage: 'test', setting: 'defaults', ...defaultsTest });
   const tuned = Object.keys(chosen).length > 0;
-  const tunedValid = tuned ? evaluate(chosen, 'valid', STRATEGIES) : defaultsValid;
-  const tunedTest = tuned ? evaluate(chosen, 'test', STRATEGIES) : defaultsTest;
+  const tunedValid = tuned ? await evaluate(chosen, 'valid', STRATEGIES) : defaultsValid;
+  const tunedTest = tuned ? await evaluate(chosen, 'test', STRATEGIES) : defaultsTest;
   if (tuned) emit({ stage: 'test', setting: 'valid-tuned', options: chosen, ...tunedTest });
   // Hybrid on a context without vectors (it fuses with `weightsNoEmbedding`), the setting above otherwise.
-  const noVectors = { valid: evaluate(chosen, 'valid', ['hybrid', 'ppr'], false), test: evaluate(chosen, 'test', ['hybrid', 'ppr'], false) };
+  const noVectors = { valid: await evaluate(chosen, 'valid', ['hybrid', 'ppr'], false), test: await evaluate(chosen, 'test', ['hybrid', 'ppr'], false) };
   emit({ stage: 'test', setting: 'no-vectors', ...noVectors });
   const settings = { ...RECOMMEND_DEFAULTS, ...chosen };
   emit({

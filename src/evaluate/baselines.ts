@@ -1,7 +1,7 @@
 /**
  * @module evaluate/baselines
  * Non-neural baselines behind the same `Recommender` interface as LightGCN:
- * - `MostPopular`: score(u, i) = training interactions of i.
+ * (Popularity is the served `popular` strategy, ranked through `recommend()`: see `evaluate/served.ts`.)
  * - `ItemKnn` (cosine): sim(i, j) = |U_i ∩ U_j| / (sqrt(|U_i| · |U_j|) + shrink); for each target item j its
  *   `neighbours` most similar items N(j) are kept (column-wise pruning, as RecBole's and Dacrema et al.'s ItemKNN);
  *   score(u, j) = Σ_{i ∈ I_u ∩ N(j)} sim(i, j).
@@ -14,33 +14,10 @@
 import { AppError } from '../core/errors.ts';
 import { assertValidInteractions, pairsToCsr, userItemCsr, type Interactions } from '../compute/lightgcn/graph.ts';
 import type { Recommender } from '../compute/lightgcn/types.ts';
+import { itemPopularity } from '../compute/popularity.ts';
 
 export const ITEMKNN_DEFAULTS = { neighbours: 100, shrink: 0 };
 export const RP3BETA_DEFAULTS = { alpha: 1.0, beta: 0.5, neighbours: 100 };
-
-export class MostPopular implements Recommender {
-  readonly nUsers: number;
-  readonly nItems: number;
-  readonly popularity: Float32Array;
-
-  constructor(train: Interactions) {
-    assertValidInteractions(train, 'evaluate/popular');
-    this.nUsers = train.nUsers;
-    this.nItems = train.nItems;
-    this.popularity = new Float32Array(train.nItems);
-    for (let t = 0; t < train.items.length; t++) this.popularity[train.items[t]!]!++;
-  }
-
-  score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new AppError('BAD_REQUEST', 'evaluate/popular: users and items differ in length');
-    return Float32Array.from(items, (i) => this.popularity[i] ?? 0);
-  }
-
-  scoreAll(users: Int32Array, out: Float32Array = new Float32Array(users.length * this.nItems)): Float32Array {
-    for (let r = 0; r < users.length; r++) out.set(this.popularity, r * this.nItems);
-    return out;
-  }
-}
 
 /** Sparse item → item weights, `neighbours` per item, as CSR. */
 export interface ItemNeighbours {
@@ -183,9 +160,7 @@ export class ItemKnn extends NeighbourhoodModel {
     const o = { ...ITEMKNN_DEFAULTS, ...options };
     assertValidInteractions(train, 'evaluate/itemknn');
     if (!Number.isInteger(o.neighbours) || o.neighbours < 1) throw new AppError('BAD_REQUEST', 'evaluate/itemknn: neighbours must be a positive integer');
-    const deg = new Float64Array(train.nItems);
-    const ui = this.userItems;
-    for (let u = 0; u < train.nUsers; u++) for (let p = ui.indptr[u]!; p < ui.indptr[u + 1]!; p++) deg[ui.indices[p]!]!++;
+    const deg = itemPopularity(train);
     // rows = target items j with their top-k sources i; transposed so that scoring walks the user's items
     const byTarget = buildItemNeighbours(train, o.neighbours, () => 1, (i, j, raw) => raw / (Math.sqrt(deg[i]! * deg[j]!) + o.shrink));
     this.neighbours = transposeNeighbours(byTarget, train.nItems);
@@ -202,8 +177,7 @@ export class Rp3Beta extends NeighbourhoodModel {
     if (!Number.isInteger(o.neighbours) || o.neighbours < 1) throw new AppError('BAD_REQUEST', 'evaluate/rp3beta: neighbours must be a positive integer');
     if (!(o.alpha >= 0) || !(o.beta >= 0)) throw new AppError('BAD_REQUEST', 'evaluate/rp3beta: alpha and beta must be ≥ 0');
     const ui = this.userItems;
-    const itemDeg = new Float64Array(train.nItems);
-    for (let u = 0; u < train.nUsers; u++) for (let p = ui.indptr[u]!; p < ui.indptr[u + 1]!; p++) itemDeg[ui.indices[p]!]!++;
+    const itemDeg = itemPopularity(train);
     const userDeg = (u: number) => ui.indptr[u + 1]! - ui.indptr[u]!;
     this.neighbours = buildItemNeighbours(
       train,
@@ -211,5 +185,127 @@ export class Rp3Beta extends NeighbourhoodModel {
       (u) => Math.pow(1 / userDeg(u), o.alpha),
       (i, j, raw) => (Math.pow(1 / itemDeg[i]!, o.alpha) * raw) / Math.pow(itemDeg[j]!, o.beta),
     );
+  }
+}
+
+export const EASE_DEFAULTS = {
+  /** L2 weight λ on the diagonal of the Gram matrix (chosen on validation: `evaluate --model ease --ease-lambda …`). */
+  lambda: 250,
+  /**
+   * Only items with at least this many training interactions enter the dense model (the rest score 0, ranked after
+   * every modelled item): the Gram matrix and its inverse are dense m × m float64 (8·m² bytes, O(m³) to invert), so a
+   * catalogue of 41k items (Gowalla) is out of reach on a laptop; see docs/evaluation.md. [1: every item seen in train]
+   */
+  minItemCount: 1,
+  /** Refuse models larger than this many items (8·m² bytes each for G and the scratch; 6,000 items ≈ 288 MB). */
+  maxItems: 12_000,
+};
+
+/**
+ * Inverts a symmetric positive definite matrix in place (Gauss–Jordan without pivoting, row-major, n³ multiply-adds;
+ * fine for SPD matrices such as XᵀX + λI, λ > 0).
+ */
+export function invertSpdInPlace(a: Float64Array, n: number): void {
+  if (a.length !== n * n) throw new AppError('BAD_REQUEST', 'evaluate/ease: matrix size mismatch');
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    const pivot = a[rk + k]!;
+    if (!(pivot > 0)) throw new AppError('BAD_REQUEST', 'evaluate/ease: the Gram matrix is not positive definite (λ must be > 0)');
+    const inv = 1 / pivot;
+    a[rk + k] = 1;
+    for (let j = 0; j < n; j++) a[rk + j]! *= inv;
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
+      const ri = i * n;
+      const f = a[ri + k]!;
+      if (f === 0) continue;
+      a[ri + k] = 0;
+      for (let j = 0; j < n; j++) a[ri + j]! -= f * a[rk + j]!;
+    }
+  }
+}
+
+/**
+ * EASE^R (Steck 2019): B = argmin ‖X − XB‖² + λ‖B‖² with diag(B) = 0, closed form P = (XᵀX + λI)⁻¹,
+ * B_ij = −P_ij / P_jj (i ≠ j); score(u, j) = Σ_{i ∈ I_u} B_ij. Dense over the modelled items (see {@link EASE_DEFAULTS}).
+ */
+export class Ease implements Recommender {
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** Modelled item index per catalogue item (−1 = not modelled), and the catalogue item of each modelled one. */
+  readonly modelIndex: Int32Array;
+  readonly modelled: Int32Array;
+  /** B, row-major [m × m] (float32: halves the memory of scoring; the inverse is float64). */
+  readonly weights: Float32Array;
+  private readonly userItems: { indptr: Int32Array; indices: Int32Array };
+
+  constructor(train: Interactions, options: Partial<typeof EASE_DEFAULTS> = {}) {
+    const o = { ...EASE_DEFAULTS, ...options };
+    assertValidInteractions(train, 'evaluate/ease');
+    if (!(o.lambda > 0)) throw new AppError('BAD_REQUEST', 'evaluate/ease: lambda must be > 0');
+    if (!Number.isInteger(o.minItemCount) || o.minItemCount < 1) throw new AppError('BAD_REQUEST', 'evaluate/ease: minItemCount must be an integer ≥ 1');
+    this.nUsers = train.nUsers;
+    this.nItems = train.nItems;
+    this.userItems = userItemCsr(train);
+    const pop = itemPopularity(train);
+    this.modelIndex = new Int32Array(train.nItems).fill(-1);
+    const kept: number[] = [];
+    for (let i = 0; i < train.nItems; i++) if (pop[i]! >= o.minItemCount) this.modelIndex[i] = kept.push(i) - 1;
+    this.modelled = Int32Array.from(kept);
+    const m = kept.length;
+    if (m > o.maxItems) throw new AppError('BAD_REQUEST', `evaluate/ease: ${m} items would need a dense ${m}×${m} float64 inverse (${((8 * m * m) / 2 ** 30).toFixed(1)} GiB, O(m³)); raise minItemCount (--ease-min-count) or maxItems`);
+    const g = new Float64Array(m * m);
+    const { indptr, indices } = this.userItems;
+    const rowItems = new Int32Array(train.nItems);
+    for (let u = 0; u < train.nUsers; u++) {
+      let c = 0;
+      for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+        const mi = this.modelIndex[indices[p]!]!;
+        if (mi >= 0) rowItems[c++] = mi;
+      }
+      for (let a = 0; a < c; a++) {
+        const ra = rowItems[a]! * m;
+        for (let b = 0; b < c; b++) g[ra + rowItems[b]!]! += 1;
+      }
+    }
+    for (let i = 0; i < m; i++) g[i * m + i]! += o.lambda;
+    invertSpdInPlace(g, m);
+    this.weights = new Float32Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) this.weights[i * m + j] = i === j ? 0 : -g[i * m + j]! / g[j * m + j]!;
+    }
+  }
+
+  private accumulate(u: number, out: Float32Array, offset: number): void {
+    const m = this.modelled.length;
+    const acc = new Float32Array(m);
+    const { indptr, indices } = this.userItems;
+    for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+      const mi = this.modelIndex[indices[p]!]!;
+      if (mi < 0) continue;
+      const row = this.weights.subarray(mi * m, mi * m + m);
+      for (let j = 0; j < m; j++) acc[j]! += row[j]!;
+    }
+    for (let j = 0; j < m; j++) out[offset + this.modelled[j]!] = acc[j]!;
+  }
+
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new AppError('BAD_REQUEST', 'evaluate/ease: users and items differ in length');
+    const row = new Float32Array(this.nItems);
+    return Float32Array.from(users, (u, t) => {
+      row.fill(0);
+      this.accumulate(u, row, 0);
+      return row[items[t]!] ?? 0;
+    });
+  }
+
+  scoreAll(users: Int32Array, out: Float32Array = new Float32Array(users.length * this.nItems)): Float32Array {
+    out.fill(0, 0, users.length * this.nItems);
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]!;
+      if (u < 0 || u >= this.nUsers) throw new AppError('BAD_REQUEST', `evaluate/ease: user ${u} out of range`);
+      this.accumulate(u, out, r * this.nItems);
+    }
+    return out;
   }
 }

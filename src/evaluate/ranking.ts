@@ -8,26 +8,22 @@ import { pairsToCsr, userItemCsr, type Interactions } from '../compute/lightgcn/
 import type { Recommender } from '../compute/lightgcn/types.ts';
 import type { RankingInput } from './metrics.ts';
 import type { Progress } from '../core/progress.ts';
+import { itemPopularity } from '../compute/popularity.ts';
+import { TopKHeap } from '../retrieve/top-k.ts';
 
-/** Writes the indices of the `k` largest values of scores[off, off+n) into outIdx[outOff…] (−1 pads); skips −Infinity. */
-export function topKRow(scores: Float32Array, off: number, n: number, k: number, outIdx: Int32Array, outOff: number, tmpScores: Float64Array): void {
-  let size = 0;
-  let thr = -Infinity;
+/**
+ * Writes the indices of the `k` largest values of scores[off, off+n) into outIdx[outOff…] (−1 pads), through the one
+ * top-k selection of the code base (`retrieve/top-k`'s heap: ties to the lower index, −Infinity and NaN never kept).
+ */
+export function topKRow(scores: Float32Array, off: number, n: number, k: number, outIdx: Int32Array, outOff: number, heap: TopKHeap = new TopKHeap(k)): void {
+  heap.clear();
   for (let i = 0; i < n; i++) {
     const v = scores[off + i]!;
-    if (!(v > thr) && size === k) continue;
-    if (v === -Infinity || v !== v) continue;
-    let p = size < k ? size++ : k - 1;
-    while (p > 0 && tmpScores[p - 1]! < v) {
-      tmpScores[p] = tmpScores[p - 1]!;
-      outIdx[outOff + p] = outIdx[outOff + p - 1]!;
-      p--;
-    }
-    tmpScores[p] = v;
-    outIdx[outOff + p] = i;
-    if (size === k) thr = tmpScores[k - 1]!;
+    if (heap.length === k && v < heap.floor) continue;
+    heap.push(i, v);
   }
-  for (let p = size; p < k; p++) outIdx[outOff + p] = -1;
+  const { ids } = heap.drain();
+  for (let p = 0; p < k; p++) outIdx[outOff + p] = p < ids.length ? ids[p]! : -1;
 }
 
 export interface RankOptions {
@@ -46,7 +42,7 @@ export function rankTopK(model: Recommender, users: Int32Array, depth: number, e
   const block = Math.max(1, options.blockSize ?? 256);
   const out = new Int32Array(users.length * depth);
   const buf = new Float32Array(Math.min(block, Math.max(users.length, 1)) * nI);
-  const tmp = new Float64Array(depth);
+  const heap = new TopKHeap(depth);
   for (let start = 0; start < users.length; start += block) {
     const part = users.subarray(start, Math.min(users.length, start + block));
     model.scoreAll(part, buf);
@@ -55,19 +51,12 @@ export function rankTopK(model: Recommender, users: Int32Array, depth: number, e
       if (exclude && u < exclude.indptr.length - 1) {
         for (let p = exclude.indptr[u]!; p < exclude.indptr[u + 1]!; p++) buf[r * nI + exclude.indices[p]!] = -Infinity;
       }
-      topKRow(buf, r * nI, nI, depth, out, (start + r) * depth, tmp);
+      topKRow(buf, r * nI, nI, depth, out, (start + r) * depth, heap);
     }
     options.progress?.update(options.label ?? 'rank', start + part.length, users.length);
   }
   options.progress?.done();
   return out;
-}
-
-/** Training interactions per item. */
-export function itemPopularity(train: Interactions): Float64Array {
-  const pop = new Float64Array(train.nItems);
-  for (let t = 0; t < train.items.length; t++) pop[train.items[t]!]!++;
-  return pop;
 }
 
 /**

@@ -6,16 +6,18 @@
  *   is bumped to 1 while the first part keeps more than one). [0.8, 0.1, 0.1] is RecBole's default RO split.
  * - `temporalLeaveLastOut`: order each user's interactions by time (ties keep file order); the last `nTest` go to test,
  *   the `nValid` before them to valid; users with too few interactions keep everything in train.
+ * - `leaveOneOutSplit`: one random interaction per user to test (and one to valid), seeded.
+ * Pair weights (`weights`, the served graph's edge weights) follow their pairs into the parts.
  */
 import { AppError } from '../core/errors.ts';
 import { createRng } from '../compute/rng.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
-import type { InteractionLog } from './datasets.ts';
+import type { InteractionLog, WeightedInteractions } from './datasets.ts';
 
 export interface SplitParts {
-  train: Interactions;
-  valid?: Interactions;
-  test: Interactions;
+  train: WeightedInteractions;
+  valid?: WeightedInteractions;
+  test: WeightedInteractions;
 }
 
 /** RecBole's per-group split sizes for `total` interactions and `ratios` (normalised to sum 1). */
@@ -41,18 +43,21 @@ function groupByUser(log: Interactions): Int32Array[] {
   return lists.map((l) => Int32Array.from(l));
 }
 
-function build(log: Interactions, picks: number[]): Interactions {
+/** The picked pairs of `log`, with their weights when the log has them. */
+function build(log: WeightedInteractions, picks: number[]): WeightedInteractions {
   const users = new Int32Array(picks.length);
   const items = new Int32Array(picks.length);
+  const weights = log.weights ? new Float32Array(picks.length) : undefined;
   picks.forEach((t, k) => {
     users[k] = log.users[t]!;
     items[k] = log.items[t]!;
+    if (weights) weights[k] = log.weights![t]!;
   });
-  return { nUsers: log.nUsers, nItems: log.nItems, users, items };
+  return { nUsers: log.nUsers, nItems: log.nItems, users, items, ...(weights ? { weights } : {}) };
 }
 
 /** Random per-user holdout. `ratios` has 2 (train, test) or 3 (train, valid, test) positive entries. */
-export function randomSplit(log: Interactions, options: { ratios?: readonly number[]; seed?: number } = {}): SplitParts {
+export function randomSplit(log: WeightedInteractions, options: { ratios?: readonly number[]; seed?: number } = {}): SplitParts {
   const ratios = options.ratios ?? [0.8, 0.2];
   if ((ratios.length !== 2 && ratios.length !== 3) || ratios.some((r) => !(r >= 0)) || !(ratios[0]! > 0)) {
     throw new AppError('BAD_REQUEST', 'evaluate/splits: ratios must be 2 or 3 non-negative numbers with a positive train share');
@@ -94,6 +99,33 @@ export function temporalLeaveLastOut(log: InteractionLog, options: { nTest?: num
     train.push(...order.slice(0, cutValid));
     valid.push(...order.slice(cutValid, cutTest));
     test.push(...order.slice(cutTest));
+  }
+  for (const p of [train, valid, test]) p.sort((a, b) => a - b);
+  const out: SplitParts = { train: build(log, train), test: build(log, test) };
+  if (nValid > 0) out.valid = build(log, valid);
+  return out;
+}
+
+/**
+ * Random leave-one-out per user (seeded): one random interaction of each user goes to test and, with `nValid` = 1,
+ * another one to valid; users with too few interactions keep everything in train.
+ */
+export function leaveOneOutSplit(log: WeightedInteractions, options: { nValid?: number; seed?: number } = {}): SplitParts {
+  const nValid = options.nValid ?? 0;
+  if (nValid !== 0 && nValid !== 1) throw new AppError('BAD_REQUEST', 'evaluate/splits: leave-one-out takes 0 or 1 validation item per user');
+  const rng = createRng(options.seed ?? 2020);
+  const train: number[] = [];
+  const valid: number[] = [];
+  const test: number[] = [];
+  for (const list of groupByUser(log)) {
+    if (list.length <= 1 + nValid) {
+      train.push(...list);
+      continue;
+    }
+    const order = rng.shuffle(Array.from(list));
+    test.push(order[0]!);
+    if (nValid) valid.push(order[1]!);
+    train.push(...order.slice(1 + nValid));
   }
   for (const p of [train, valid, test]) p.sort((a, b) => a - b);
   const out: SplitParts = { train: build(log, train), test: build(log, test) };

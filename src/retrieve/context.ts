@@ -14,8 +14,9 @@
 import { AppError } from '../core/errors.ts';
 import type { Props } from '../core/model.ts';
 import { createPushSolver, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
+import { graphItemPopularity } from '../compute/popularity.ts';
 import { buildTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
-import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
+import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
 import { createHybridStrategy } from './hybrid-strategy.ts';
@@ -26,9 +27,7 @@ import { createPprStrategy } from './ppr-strategy.ts';
 import { STRATEGY_NAMES, type HybridPartName, type Strategy, type StrategyName } from './strategy.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
-const REL_INTERACTION = INTERACTION_RELATION_ID;
 const KIND_ITEM: number = KIND_CODES.Item;
-const KIND_USER: number = KIND_CODES.User;
 export interface RecommendOptions {
   /** Strategy when the request names none. ['hybrid'] */
   strategy: StrategyName;
@@ -180,12 +179,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   const itemList: number[] = [];
   for (let v = 0; v < n; v++) if (csr.kinds[v] === KIND_ITEM) itemList.push(v);
   const items = Uint32Array.from(itemList);
-  const popularity = new Float64Array(n);
-  for (const v of items) {
-    let count = 0;
-    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === REL_INTERACTION && csr.kinds[csr.inSources[e]!] === KIND_USER) count++;
-    popularity[v] = count;
-  }
+  const popularity = graphItemPopularity(csr, items);
   // Items the model could not learn (not in the artifact, or no interactions) take their knowledge neighbours' mean.
   const embeddings = input.embeddings ? foldInItems(input.embeddings, csr, popularity) : undefined;
   const popularOrder = Uint32Array.from(itemList).sort((a, b) => popularity[b]! - popularity[a]! || a - b);

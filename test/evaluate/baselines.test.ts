@@ -1,14 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { ItemKnn, MostPopular, Rp3Beta } from '../../src/evaluate/baselines.ts';
+import { Ease, invertSpdInPlace, ItemKnn, Rp3Beta } from '../../src/evaluate/baselines.ts';
+import { itemPopularity } from '../../src/compute/popularity.ts';
 
 // u0: {0, 1}   u1: {0, 1, 2}   u2: {2}
 const train = { nUsers: 3, nItems: 3, users: Int32Array.of(0, 0, 1, 1, 1, 2), items: Int32Array.of(0, 1, 0, 1, 2, 2) };
 
 describe('evaluate/baselines', () => {
-  it('most popular scores by training count', () => {
-    const m = new MostPopular(train);
-    expect(Array.from(m.scoreAll(Int32Array.of(2)))).toEqual([2, 2, 2]);
-    expect(Array.from(m.score(Int32Array.of(0, 1), Int32Array.of(2, 0)))).toEqual([2, 2]);
+  it('popularity counts training pairs per item (the one definition, compute/popularity)', () => {
+    expect(Array.from(itemPopularity(train))).toEqual([2, 2, 2]);
+    expect(Array.from(itemPopularity({ ...train, items: Int32Array.of(0, 0, 0, 1, 1, 2) }))).toEqual([3, 2, 1]);
+  });
+
+  it('inverts a symmetric positive definite matrix in place', () => {
+    const a = Float64Array.of(4, 1, 0, 1, 3, 1, 0, 1, 2);
+    const orig = Float64Array.from(a);
+    invertSpdInPlace(a, 3);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += orig[i * 3 + k]! * a[k * 3 + j]!;
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 12);
+      }
+    expect(() => invertSpdInPlace(Float64Array.of(0, 1, 1, 0), 2)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it('EASE^R: B = −P/diag(P) with a zero diagonal, hand-checked on a 3-item example', () => {
+    const lambda = 1;
+    const m = new Ease(train, { lambda });
+    // G = XᵀX + λI for u0 {0,1}, u1 {0,1,2}, u2 {2}: [[3,2,1],[2,3,1],[1,1,3]]
+    const g = Float64Array.of(3, 2, 1, 2, 3, 1, 1, 1, 3);
+    invertSpdInPlace(g, 3);
+    const b = (i: number, j: number) => (i === j ? 0 : -g[i * 3 + j]! / g[j * 3 + j]!);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(m.weights[i * 3 + j]).toBeCloseTo(b(i, j), 6);
+    // score(u2, j) = B[2, j]; score(u0, j) = B[0, j] + B[1, j]
+    const s = m.scoreAll(Int32Array.of(2, 0));
+    for (let j = 0; j < 3; j++) {
+      expect(s[j]).toBeCloseTo(b(2, j), 6);
+      expect(s[3 + j]).toBeCloseTo(b(0, j) + b(1, j), 6);
+    }
+    // items below the count threshold are not modelled and score 0
+    const few = new Ease({ ...train, users: Int32Array.of(0, 0, 1, 1, 2), items: Int32Array.of(0, 1, 0, 1, 2) }, { lambda, minItemCount: 2 });
+    expect(Array.from(few.modelled)).toEqual([0, 1]);
+    expect(few.scoreAll(Int32Array.of(0))[2]).toBe(0);
+    expect(() => new Ease(train, { lambda: 0 })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('item-kNN cosine: hand-computed similarities', () => {

@@ -44,6 +44,21 @@ describe('evaluate/metrics on hand-computed lists', () => {
     expect(m['novelty@3']).toBeCloseTo((nov0 + nov1) / 2, 10);
   });
 
+  it('tells |T| from min(|T|, K): a user with more test items than K and hits', () => {
+    // one user, test {1, 2, 3, 4, 5} (|T| = 5), ranked [1, 9, 2, 8]: hits at ranks 1 and 3
+    const many: RankingInput = { ...input, users: Int32Array.of(0), depth: 4, topK: Int32Array.of(1, 9, 2, 8), truthIndptr: Int32Array.of(0, 5), truthIndices: Int32Array.of(1, 2, 3, 4, 5) };
+    const m = computeMetrics(many, [2, 3], ['recall', 'ndcg', 'precision']);
+    // recall divides by |T| = 5 (not by min(|T|, K) = 2 or 3)
+    expect(m['recall@2']).toBeCloseTo(1 / 5, 12);
+    expect(m['recall@3']).toBeCloseTo(2 / 5, 12);
+    expect(m['precision@3']).toBeCloseTo(2 / 3, 12);
+    // NDCG's ideal DCG spans min(|T|, K) positions (not |T| = 5): @2 → 1 / (1 + 1/log2 3); @3 → (1 + 1/2) / (1 + 1/log2 3 + 1/2)
+    const d = (r: number) => 1 / Math.log2(r + 1);
+    expect(m['ndcg@2']).toBeCloseTo(1 / (d(1) + d(2)), 12);
+    expect(m['ndcg@3']).toBeCloseTo((d(1) + d(3)) / (d(1) + d(2) + d(3)), 12);
+    expect(m['ndcg@3']).not.toBeCloseTo((d(1) + d(3)) / (d(1) + d(2) + d(3) + d(4) + d(5)), 3);
+  });
+
   it('registers every metric by name with one signature', () => {
     expect(Object.keys(METRICS).sort()).toEqual(['arp', 'coverage', 'hit', 'mrr', 'ndcg', 'novelty', 'precision', 'recall']);
   });
@@ -58,10 +73,10 @@ describe('evaluate/ranking', () => {
   it('topKRow keeps the k best, lower index first on ties, and skips masked items', () => {
     const scores = Float32Array.of(0.5, 0.9, -Infinity, 0.9, 0.1, 0.7);
     const out = new Int32Array(4);
-    topKRow(scores, 0, 6, 4, out, 0, new Float64Array(4));
+    topKRow(scores, 0, 6, 4, out, 0);
     expect(Array.from(out)).toEqual([1, 3, 5, 0]);
     const short = new Int32Array(3);
-    topKRow(Float32Array.of(-Infinity, 2), 0, 2, 3, short, 0, new Float64Array(3));
+    topKRow(Float32Array.of(-Infinity, 2, Number.NaN), 0, 3, 3, short, 0);
     expect(Array.from(short)).toEqual([1, -1, -1]);
   });
 

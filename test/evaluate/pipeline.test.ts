@@ -61,7 +61,7 @@ describe('evaluate/pipeline', () => {
     expect(r.best?.metric).toBe('recall@5');
     expect(r.valid?.['recall@5']).toBeGreaterThan(0);
     expect(r.test['recall@5']).toBeGreaterThan(0.3);
-    const merged = await evaluate({ dataset: `lightgcn:${folder}`, model: 'popular', ks: [5], validation: 'merge' });
+    const merged = await evaluate({ dataset: `lightgcn:${folder}`, model: 'popular', ks: [5], protocol: 'merge-valid' });
     expect(merged.dataset.nValid).toBe(0);
     expect(merged.dataset.nTrain).toBe(r.dataset.nTrain + r.dataset.nValid);
   });

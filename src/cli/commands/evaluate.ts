@@ -11,9 +11,12 @@ import { AppError, isAppError } from '../../core/errors.ts';
 import { EMBEDDINGS_DIR } from '../../core/paths.ts';
 import { CHECKPOINT_EVERY_SECONDS } from '../../compute/lightgcn/checkpoint.ts';
 import type { LightGcnOptions } from '../../compute/lightgcn/train.ts';
-import { evaluate, MODEL_NAMES, type EvaluateConfig, type EvaluateResult, type ModelName } from '../../evaluate/pipeline.ts';
+import { evaluate, MODEL_NAMES, PROTOCOLS, splitSourceLog, type EvaluateConfig, type EvaluateResult, type LightGcnCache, type ModelName, type Protocol } from '../../evaluate/pipeline.ts';
 import { reportDetail, writeReport, type ReportDetail } from '../../evaluate/report.ts';
 import { createProgress } from '../../core/progress.ts';
+import { EASE_DEFAULTS } from '../../evaluate/baselines.ts';
+import { sourceLogFromProjection, type SplitDataset } from '../../evaluate/datasets.ts';
+import { loadProjection } from '../../project/load.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { interruptOnSigint } from '../interrupt.ts';
 import { parseFormat, printResult } from '../output.ts';
@@ -39,6 +42,7 @@ export const EXPERIMENT_FLAGS = {
   resume: { type: 'boolean' },
   'checkpoint-every': { type: 'string' },
   split: { type: 'string' },
+  protocol: { type: 'string' },
   'merge-valid': { type: 'boolean' },
   format: { type: 'string' },
 } as const;
@@ -128,7 +132,26 @@ export function parseKs(raw: string | undefined): number[] {
   return ks;
 }
 
-/** `--split random:0.8,0.1,0.1` | `temporal` | `temporal:1` (validation items per user). */
+export const PROTOCOL_HELP = `  --protocol P          how a validation part is used (the same when there is none):
+                          early-stop (default; RecBole's): fit on train, LightGCN's epoch chosen on valid,
+                            test with train + valid items masked
+                          merge-valid: fit on train + valid, test with train + valid masked
+                          paper-lightgcnpp (LightGCN++'s): fit on train, epoch chosen on valid, test with only the
+                            training items masked
+  --merge-valid         the old name of --protocol merge-valid`;
+
+/** `--protocol P` (or the old `--merge-valid`) → the protocol [early-stop]. */
+export function parseProtocol(values: Values): Protocol {
+  const raw = str(values, 'protocol');
+  if (raw !== undefined && !PROTOCOLS.includes(raw as Protocol)) throw new AppError('BAD_REQUEST', `--protocol must be one of ${PROTOCOLS.join(', ')} (got ${JSON.stringify(raw)})`);
+  if (values['merge-valid'] === true) {
+    if (raw !== undefined && raw !== 'merge-valid') throw new AppError('BAD_REQUEST', `--merge-valid means --protocol merge-valid; it contradicts --protocol ${raw}`);
+    return 'merge-valid';
+  }
+  return (raw as Protocol | undefined) ?? 'early-stop';
+}
+
+/** `--split random:0.8,0.1,0.1` | `temporal` | `temporal:1` (validation items per user) | `loo` | `loo:1`. */
 export function parseSplit(raw: string | undefined): EvaluateConfig['split'] {
   if (raw === undefined) return undefined;
   const [kind, arg] = raw.split(':');
@@ -138,7 +161,8 @@ export function parseSplit(raw: string | undefined): EvaluateConfig['split'] {
     return { kind: 'random', ratios };
   }
   if (kind === 'temporal') return { kind: 'temporal', nValid: numberFlag('split', arg, 0, { integer: true, min: 0 }) };
-  throw new AppError('BAD_REQUEST', `--split must be random:<ratios> or temporal[:nValid] (got ${JSON.stringify(raw)})`);
+  if (kind === 'loo') return { kind: 'loo', nValid: numberFlag('split', arg, 0, { integer: true, min: 0, max: 1 }) };
+  throw new AppError('BAD_REQUEST', `--split must be random:<ratios>, temporal[:nValid] or loo[:nValid] (got ${JSON.stringify(raw)})`);
 }
 
 /** `--model lightgcn,popular` → the model names, each known and listed once. */
@@ -154,23 +178,49 @@ export function parseModels(raw: string | undefined): ModelName[] {
   return [...new Set(names)] as ModelName[];
 }
 
+/** `--dataset neo4j`: the configured database's projection as a split dataset. */
+async function readNeo4jDataset(split: EvaluateConfig['split'], seed: number): Promise<SplitDataset> {
+  if (split?.kind === 'temporal') throw new AppError('BAD_REQUEST', 'evaluate: --dataset neo4j has no interaction times in its projection; use --split random:… or loo');
+  const projection = await loadProjection();
+  try {
+    return splitSourceLog('neo4j', sourceLogFromProjection(projection.csr), split, seed);
+  } finally {
+    await projection.close();
+  }
+}
+
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'full-ranking evaluation of LightGCN and baselines on a benchmark split (Recall/NDCG/… @K, charts)',
   help: `usage: graphrec evaluate --dataset <spec> [--model LIST] [options]
 
-<spec>: lightgcn:<folder>  (train.txt/test.txt, optional valid.txt: the given split)
+<spec>: lightgcn:<folder>  (train.txt/test.txt, optional valid.txt: the given split; with --split, all its pairs re-split)
         movielens:<ml-100k folder or u.data>  (split by --split; default random 0.8/0.2 per user)
+        generic:<dir> and every other spec \`graphrec ingest\` reads (movielens-dbpedia:<ml>,<dbpedia>, kgcn:…):
+          the records as the store keeps them, split by --split; item→entity knowledge edges feed the served graph
+        neo4j  the configured database (NEO4J_URI, or the local Neo4j): its users, items, interactions and
+          item→entity edges, split by --split
+
+Models (all on the same split):
+  lightgcn              LightGCN (early stopping on the validation part when there is one)
+  itemknn, rp3beta      item-neighbourhood baselines (cosine / P³α-β random walk)
+  ease                  EASE^R, closed form (dense over the items with ≥ --ease-min-count training interactions)
+  hybrid, ppr, embedding, popular
+                        the SERVED strategies: each user ranked by retrieve/recommend(), the function behind
+                        GET /v1/users/{id}/recommendations, on a graph of the training pairs (+ knowledge edges);
+                        embedding and hybrid use the LightGCN vectors trained in the same run (--epochs etc. apply)
 
 Options:
-  --model LIST          one or more of ${MODEL_NAMES.join(', ')}, comma-separated, all on the same split [lightgcn]
+  --model LIST          one or more of ${MODEL_NAMES.join(', ')}, comma-separated [lightgcn]
   --k LIST              cut-offs, e.g. 10,20 [20]
   --metrics LIST        recall,ndcg,precision,mrr,hit,coverage,novelty,arp [all]
   --seed N              seed for splits, initialisation and sampling [2020]
-  --split S             random:0.8,0.2 | random:0.8,0.1,0.1 | temporal[:nValid]
-  --merge-valid         train on train+valid and test (else: early stopping on valid)
+  --split S             random:0.8,0.2 | random:0.8,0.1,0.1 | temporal[:nValid] | loo[:nValid] (random leave-one-out)
+${PROTOCOL_HELP}
   --neighbours N        item-kNN / RP3β neighbours [100]
   --alpha X --beta X    RP3β exponents [1.0, 0.5]
+  --ease-lambda X       EASE^R L2 weight [${EASE_DEFAULTS.lambda}]
+  --ease-min-count N    EASE^R models items with at least N training interactions [${EASE_DEFAULTS.minItemCount}]
   --out DIR             also write results.json, results.md and the charts (SVG) with their CSV:
                           metrics-at-k.svg, curve-<metric>.svg + curves.csv (model,metric,k,value),
                           popularity-bias.svg + popularity-bias.csv (share of top-K slots per popularity decile)
@@ -187,6 +237,8 @@ ${LIGHTGCN_FLAGS_HELP}`,
       neighbours: { type: 'string' },
       alpha: { type: 'string' },
       beta: { type: 'string' },
+      'ease-lambda': { type: 'string' },
+      'ease-min-count': { type: 'string' },
       out: { type: 'string' },
       'curve-k': { type: 'string' },
       'bias-k': { type: 'string' },
@@ -200,6 +252,11 @@ ${LIGHTGCN_FLAGS_HELP}`,
       ...(values.alpha !== undefined ? { alpha: numberFlag('alpha', values.alpha, 1, { min: 0 }) } : {}),
       ...(values.beta !== undefined ? { beta: numberFlag('beta', values.beta, 0.5, { min: 0 }) } : {}),
     };
+    const easeOptions = {
+      ...(values['ease-lambda'] !== undefined ? { lambda: numberFlag('ease-lambda', values['ease-lambda'], EASE_DEFAULTS.lambda, { min: 1e-9 }) } : {}),
+      ...(values['ease-min-count'] !== undefined ? { minItemCount: numberFlag('ease-min-count', values['ease-min-count'], 1, { integer: true, min: 1 }) } : {}),
+    };
+    const protocol = parseProtocol(values);
     const split = parseSplit(values.split);
     const ks = parseKs(values.k);
     const curveK = numberFlag('curve-k', values['curve-k'], 50, { integer: true, min: 1, max: 1000 });
@@ -208,6 +265,8 @@ ${LIGHTGCN_FLAGS_HELP}`,
     const seed = numberFlag('seed', values.seed, 2020, { integer: true });
 
     const checkpoint = { embeddingsDir: EMBEDDINGS_DIR, ...checkpointFromFlags(values) };
+    const cache: LightGcnCache = new Map();
+    const dataset = values.dataset === 'neo4j' ? await readNeo4jDataset(split, seed) : undefined;
     const results: EvaluateResult[] = [];
     const details: Array<ReportDetail | undefined> = [];
     const progress = createProgress();
@@ -215,18 +274,19 @@ ${LIGHTGCN_FLAGS_HELP}`,
       const config: EvaluateConfig = {
         dataset: values.dataset,
         model,
-        modelOptions: model === 'lightgcn' ? { ...lightGcnOptions } : { ...baselineOptions },
+        modelOptions: model === 'lightgcn' ? { ...lightGcnOptions } : model === 'ease' ? { ...easeOptions } : model === 'itemknn' || model === 'rp3beta' ? { ...baselineOptions } : {},
+        ...(model === 'hybrid' || model === 'embedding' ? { lightgcnOptions: { ...lightGcnOptions } } : {}),
         ks,
         ...(metricNames ? { metrics: metricNames } : {}),
         ...(split ? { split } : {}),
-        validation: values['merge-valid'] ? 'merge' : 'early-stop',
+        protocol,
         seed,
       };
       let detail: ReportDetail | undefined;
       const hooks = values.out
         ? { rankDepth: Math.max(curveK, biasK), onTestRanking: (input: Parameters<typeof reportDetail>[0]) => void (detail = reportDetail(input, { maxK: curveK, popularityK: biasK, ...(metricNames ? { metrics: metricNames } : {}) })) }
         : {};
-      results.push(await withInterrupt((signal) => evaluate(config, { ...hooks, progress, signal, checkpoint })));
+      results.push(await withInterrupt((signal) => evaluate(config, { ...hooks, progress, signal, checkpoint, cache, ...(dataset ? { dataset } : {}) })));
       details.push(detail);
     }
     if (values.out) writeReport(values.out, results, details);

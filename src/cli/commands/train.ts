@@ -20,22 +20,22 @@ import { interruptedError, loadDataset } from '../../evaluate/pipeline.ts';
 import { buildRankingInput } from '../../evaluate/ranking.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
-import { checkpointFromFlags, EXPERIMENT_FLAGS, LIGHTGCN_FLAGS_HELP, lightGcnOptionsFromFlags, parseKs, parseSplit, withInterrupt } from './evaluate.ts';
+import { checkpointFromFlags, EXPERIMENT_FLAGS, LIGHTGCN_FLAGS_HELP, lightGcnOptionsFromFlags, parseKs, parseProtocol, parseSplit, PROTOCOL_HELP, withInterrupt } from './evaluate.ts';
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train LightGCN embeddings on a dataset and save them as a versioned artifact under embeddings/',
   help: `usage: graphrec train --dataset <spec> [options]
 
-<spec>: lightgcn:<folder> | movielens:<ml-100k folder or u.data>
+<spec>: lightgcn:<folder> | movielens:<ml-100k folder or u.data> | an ingest spec (generic:<dir>, …)
 
 Options:
   --name NAME           artifact name; the folder is <dir>/<NAME>-<UTC timestamp> [dataset name]
   --embeddings-dir DIR  where artifacts go [<project>/embeddings]
   --k LIST              cut-offs of the test metrics stored in the manifest [20]
   --seed N              [2020]
-  --split S             for movielens: random:0.8,0.2 | temporal[:nValid]
-  --merge-valid         train on train+valid (else early stopping on valid when the dataset has one)
+  --split S             random:0.8,0.2 | random:0.8,0.1,0.1 | temporal[:nValid] | loo[:nValid]
+${PROTOCOL_HELP}
   --format F            json (default) or csv
 ${LIGHTGCN_FLAGS_HELP}`,
   async run(argv) {
@@ -45,10 +45,11 @@ ${LIGHTGCN_FLAGS_HELP}`,
     const ks = parseKs(values.k);
     const depth = Math.max(...ks);
     const seed = numberFlag('seed', values.seed, 2020, { integer: true });
-    const ds = loadDataset(values.dataset, parseSplit(values.split), seed);
+    const ds = await loadDataset(values.dataset, parseSplit(values.split), seed);
+    const protocol = parseProtocol(values);
     let train = ds.train;
     let valid = ds.valid;
-    if (valid && values['merge-valid']) {
+    if (valid && protocol === 'merge-valid') {
       train = concatInteractions(train, valid);
       valid = undefined;
     }
@@ -69,7 +70,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
       return r;
     });
     const model = res.model;
-    const test = computeMetrics(buildRankingInput(model, train, ds.test, depth, { exclude: valid ? [train, valid] : [train], progress, label: 'rank test' }), ks, ['recall', 'ndcg', 'precision']);
+    const test = computeMetrics(buildRankingInput(model, train, ds.test, depth, { exclude: valid && protocol === 'early-stop' ? [train, valid] : [train], progress, label: 'rank test' }), ks, ['recall', 'ndcg', 'precision']);
     const path = saveEmbeddings(dir, {
       name,
       users: model.userEmbeddings(),
