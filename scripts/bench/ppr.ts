@@ -27,7 +27,8 @@ import { seedsFromCsrHistory, seenItems } from '../../src/compute/ppr/seeds.ts';
 import type { SeedVector } from '../../src/compute/ppr/seed-vector.ts';
 import { buildTransition, type TransitionOptions } from '../../src/compute/ppr/transition.ts';
 import { createWalkSolver, type WalkOptions } from '../../src/compute/ppr/walk.ts';
-import { collectTopK, KIND_CODES, type Csr, type SparseScores } from '../../src/project/csr.ts';
+import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { collectTopK, type SparseScores } from '../../src/project/csr-top-k.ts';
 
 import { loadMl100kDbpedia } from './_ml100k.ts';
 

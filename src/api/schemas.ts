@@ -261,4 +261,4 @@ assertSame<Same<z.output<typeof Responses.entity>, EntityView>>();
 assertSame<Same<z.output<typeof Responses.neighbours>['items'], Neighbour[]>>();
 assertSame<Same<z.output<typeof Responses.paths>['paths'], GraphPath[]>>();
 assertSame<Same<z.output<typeof Responses.subgraph>, Subgraph>>();
-assertSame<Same<z.output<typeof Responses.recorded>, RecordResult>>();
+assertSame<Same<z.output<typeof Responses.recorded>, Omit<RecordResult, 'edges'>>>();

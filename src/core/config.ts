@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { INTERACTION_DEFAULTS } from './interactions.ts';
 
 export const ConfigSchema = z.object({
   neo4j: z.object({
@@ -95,6 +96,15 @@ export const ConfigSchema = z.object({
     /** Rows per write transaction. */
     batchSize: z.number().int().min(1).max(100_000),
   }),
+  /** The one meaning of an interaction (core/interactions): how a (user, item) edge weight combines its kinds. */
+  interactions: z.object({
+    /** Multiplier of each kind's value (its weight, else its rating, else 1) in the edge weight: rating → its value, click → 1, purchase → 3, listen → its count. */
+    kindWeights: z.record(z.string().min(1), z.number().finite().min(0)),
+    /** Multiplier of a kind not named in kindWeights. */
+    defaultKindWeight: z.number().finite().min(0),
+    /** Longest time the live engine waits to apply committed writes together (coalescing), ms. */
+    coalesceMs: z.number().int().min(0).max(10_000),
+  }),
   train: z.object({
     /** LightGCN epochs at start (`npm start`) when no artifact matches the data. */
     epochs: z.number().int().min(0),
@@ -177,6 +187,7 @@ export const DEFAULTS: Config = {
     rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000 },
   },
   ingest: { batchSize: 5000 },
+  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50 },
   train: { epochs: 300, maxSeconds: 90 },
   llm: {
     provider: 'auto',
@@ -213,6 +224,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['auth.rateLimit.anonymousPerSecond', 'GRAPHREC_RATE_LIMIT_ANON_PER_S', 'number'],
   ['auth.rateLimit.keyPerSecond', 'GRAPHREC_RATE_LIMIT_KEY_PER_S', 'number'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
+  ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
   ['train.epochs', 'GRAPHREC_TRAIN_EPOCHS', 'int'],
   ['train.maxSeconds', 'GRAPHREC_TRAIN_MAX_SECONDS', 'number'],
   ['llm.provider', 'LLM_PROVIDER', 'string'],

@@ -22,7 +22,7 @@ export interface BootOptions {
 
 export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
   options.onStage?.('projecting the graph');
-  const { csr } = await projectDatabase(db);
+  const { csr } = await projectDatabase(db, { interactions: cfg.interactions });
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
   options.onStage?.('training embeddings');
@@ -30,7 +30,7 @@ export async function bootEngine(db: Database, cfg: Config, options: BootOptions
   if (!trained.reused) await publishEmbeddings(db, trained);
   const embeddings = createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users });
   const llm = options.llm === false ? undefined : createLlm(cfg.llm);
-  const engine = new Engine({ csr, labels, context: { embeddings, itemProps: (key) => itemProps.get(key) }, ...(llm ? { llm } : {}) });
+  const engine = new Engine({ csr, labels, itemProps, interactions: cfg.interactions, context: { embeddings }, ...(llm ? { llm } : {}) });
   log.info('engine: ready', { nodes: csr.nodeCount, edges: csr.edgeCount, embeddings: trained.dir, llm: llm?.name ?? 'none (template explanations)' });
   return engine;
 }

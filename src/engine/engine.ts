@@ -1,13 +1,18 @@
 /**
  * @module engine/engine
  * The running recommender of a serving process: the current projection with its retrieval context (PPR solver,
- * popularity, embeddings, keyword matcher), the display names read from Neo4j, and the explanation pipeline. New
- * interactions recorded through the API are applied at once (`apply`: a new immutable CSR and context), so the next
- * request sees them. The API, the CLI and the evaluation harness call the same `recommend`.
+ * popularity, embeddings, keyword matcher), the display names read from Neo4j, and the explanation pipeline. Writes
+ * reach it through `applyUpdates` (engine/live coalesces them): the committed state of each touched (user, item) pair,
+ * combined into the edge weight by core/interactions exactly as the projection reload does, new users and items at
+ * their canonical position, new titles into the labels, the grounding name index and the keyword/search index. The
+ * result is a new immutable CSR and context, so a request in flight keeps the version it started with. The API, the
+ * CLI and the evaluation harness call the same `recommend`.
  */
 import { AppError } from '../core/errors.ts';
-import type { NodeRef } from '../core/model.ts';
-import { addInteractions, type Csr } from '../project/csr.ts';
+import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
+import type { NodeRef, Props } from '../core/model.ts';
+import { KIND_CODES, type Csr } from '../project/csr.ts';
+import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
 import { createRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
@@ -16,17 +21,37 @@ import { buildEvidence, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
-import type { GraphStore, InteractionEvent, RecordResult } from '../store/graph-store.ts';
 
 export type ExplainMode = 'none' | 'paths' | 'text';
 
 export interface EngineInputs {
   csr: Csr;
-  /** Display names by node key (item titles, entity names). */
+  /** Display names by node key (item titles, entity names); the engine keeps its own copy and updates it. */
   labels: ReadonlyMap<string, string>;
+  /** Scalar properties by item node key (what `filters.itemProps` compares); copied, then updated by item writes. */
+  itemProps?: ReadonlyMap<string, Props>;
   /** Retrieval settings and embeddings (see retrieve/context). */
-  context?: Omit<RecommendContextInput, 'labels' | 'names'>;
+  context?: Omit<RecommendContextInput, 'labels' | 'names' | 'itemProps'>;
+  /** How interaction kinds combine into an edge weight (the config's `interactions`). [INTERACTION_DEFAULTS] */
+  interactions?: InteractionSettings;
   llm?: GuardedLlm;
+}
+
+/** What committed writes change (see engine/live): users and items upserted, and (user, item) pairs' kept kinds. */
+export interface EngineUpdate {
+  users?: ReadonlyArray<{ id: string }>;
+  items?: ReadonlyArray<{ id: string; title: string; props?: Props }>;
+  edges?: readonly PairState[];
+}
+
+/** Scalar props of an item as the projection reads them (no id, no title, no nested values). */
+function scalarProps(props: Props | undefined): Props {
+  const out: Props = {};
+  for (const [name, value] of Object.entries(props ?? {})) {
+    if (name === 'id' || name === 'title') continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
+  }
+  return out;
 }
 
 export interface ExplainedItem {
@@ -37,16 +62,32 @@ export interface ExplainedItem {
 export class Engine {
   private ctx: RecommendContext;
   private graphVersion = 0;
-  readonly names: NameIndex;
+  private nameIndex: NameIndex;
+  private readonly labels: Map<string, string>;
+  private readonly itemProps: Map<string, Props>;
+  private readonly settings: InteractionSettings;
 
   constructor(private readonly inputs: EngineInputs) {
+    this.labels = new Map(inputs.labels);
+    this.itemProps = new Map(inputs.itemProps ?? []);
+    this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.ctx = this.contextFor(inputs.csr);
-    this.names = buildNameIndex([...inputs.labels].map(([key, name]) => ({ key, name })));
+    this.nameIndex = this.buildNames();
+  }
+
+  private buildNames(): NameIndex {
+    return buildNameIndex([...this.labels].map(([key, name]) => ({ key, name })));
   }
 
   private contextFor(csr: Csr): RecommendContext {
-    const labels = this.inputs.labels;
-    return createRecommendContext(csr, { ...this.inputs.context, labels: (key) => labels.get(key), names: labels });
+    const labels = this.labels;
+    const itemProps = this.itemProps;
+    return createRecommendContext(csr, { ...this.inputs.context, labels: (key) => labels.get(key), itemProps: (key) => itemProps.get(key), names: labels });
+  }
+
+  /** The grounding name index of the explanations (item titles, entity names). */
+  get names(): NameIndex {
+    return this.nameIndex;
   }
 
   get context(): RecommendContext {
@@ -86,38 +127,49 @@ export class Engine {
     return { evidence, explanation: served };
   }
 
-  /** Applies recorded interactions to the projection (new nodes for unknown users/items) and swaps the context. */
-  apply(events: ReadonlyArray<Pick<InteractionEvent, 'userId' | 'itemId' | 'weight'>>): void {
-    if (events.length === 0) return;
-    const result = addInteractions(
-      this.ctx.csr,
-      events.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: e.weight })),
-      { onExisting: 'replace', createNodes: true },
-    );
-    this.ctx = this.contextFor(result.csr);
+  /**
+   * Applies committed writes: new users and items (at their canonical position), item titles and props, and the kept
+   * kinds of each (user, item) pair, combined by core/interactions `edgeWeight` (the reload's function) into the
+   * edge's new weight. Swaps in a new CSR and context; a no-op update changes nothing (not even the version).
+   */
+  applyUpdates(update: EngineUpdate): void {
+    let csr = this.ctx.csr;
+    const nodes: NewNode[] = [];
+    for (const u of update.users ?? []) nodes.push({ id: nodeKey('User', u.id), kind: KIND_CODES.User });
+    for (const i of update.items ?? []) nodes.push({ id: nodeKey('Item', i.id), kind: KIND_CODES.Item });
+    for (const e of update.edges ?? []) nodes.push({ id: nodeKey('User', e.userId), kind: KIND_CODES.User }, { id: nodeKey('Item', e.itemId), kind: KIND_CODES.Item });
+    const inserted = insertNodes(csr, nodes);
+    csr = inserted.csr;
+    let changed = inserted.added > 0;
+    let labelsChanged = false;
+    for (const item of update.items ?? []) {
+      const key = nodeKey('Item', item.id);
+      if (this.labels.get(key) !== item.title) {
+        this.labels.set(key, item.title);
+        labelsChanged = true;
+      }
+      const props = { ...this.itemProps.get(key), ...scalarProps(item.props) };
+      if (Object.keys(props).length > 0) this.itemProps.set(key, props);
+      changed = true;
+    }
+    if (update.edges && update.edges.length > 0) {
+      const result = addInteractions(
+        csr,
+        update.edges.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: edgeWeight(e.kinds, this.settings) })),
+        { onExisting: 'replace', createNodes: false },
+      );
+      csr = result.csr;
+      changed ||= result.addedEdges + result.updatedEdges > 0;
+    }
+    if (!changed) return;
+    if (labelsChanged) this.nameIndex = this.buildNames();
+    this.ctx = this.contextFor(csr);
     this.graphVersion++;
   }
 
   async close(): Promise<void> {
     await this.inputs.llm?.close();
   }
-}
-
-/** A GraphStore whose successful `recordInteractions` calls are also applied to the engine's projection. */
-export function withEngineUpdates(store: GraphStore, engine: () => Engine | undefined): GraphStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'recordInteractions') {
-        return async (events: InteractionEvent[]): Promise<RecordResult> => {
-          const result = await target.recordInteractions(events);
-          engine()?.apply(events);
-          return result;
-        };
-      }
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 export function assertExplainMode(value: string): ExplainMode {

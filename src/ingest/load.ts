@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import neo4j, { type Integer, type ManagedTransaction } from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
+import { kindKey, supersedes } from '../core/interactions.ts';
 import type { DataRecord, EntityRecord, InteractionRecord, ItemRecord, KnowledgeRecord, RowError, SourcePosition, UserRecord } from '../core/model.ts';
 import { cypher, render } from '../store/cypher.ts';
 import type { Database } from '../store/driver.ts';
@@ -163,7 +164,16 @@ async function chooseCreate(tx: ManagedTransaction, mode: EdgeMode, keys: Intege
   return (await tx.run(probe, { keys })).records.length === 0;
 }
 
-async function writeInteractions(tx: ManagedTransaction, rows: Located<InteractionRecord>[], mode: EdgeMode, rejections: Rejection[]): Promise<number> {
+async function writeInteractions(tx: ManagedTransaction, batch: Located<InteractionRecord>[], mode: EdgeMode, rejections: Rejection[]): Promise<number> {
+  // Per (user, item, kind) only the latest row of the batch is written (core/interactions); the statement compares it
+  // with what the edge already keeps.
+  const latest = new Map<string, Located<InteractionRecord>>();
+  for (const row of batch) {
+    const key = kindKey(row.value);
+    const prev = latest.get(key);
+    if (!prev || supersedes(row.value, prev.value)) latest.set(key, row);
+  }
+  const rows = latest.size === batch.length ? batch : [...latest.values()];
   const size = rows.length;
   const cols = {
     keys: new Array<Integer>(size),
@@ -191,7 +201,7 @@ async function writeInteractions(tx: ManagedTransaction, rows: Located<Interacti
     const what = [r.get('missingUser') ? `unknown user ${JSON.stringify(value.userId)}` : '', r.get('missingItem') ? `unknown item ${JSON.stringify(value.itemId)}` : ''].filter(Boolean).join(', ');
     rejections.push({ pos, reason: what });
   }
-  return size - missing.records.length;
+  return batch.length - missing.records.length;
 }
 
 async function writeKnowledge(tx: ManagedTransaction, rows: Located<KnowledgeRecord>[], mode: EdgeMode, rejections: Rejection[]): Promise<number> {

@@ -6,8 +6,9 @@
  *
  * Node keys in the projection are `<Kind>:<id>` (e.g. `Item:ml100k:i:1`), so a user, an item and an entity may share an
  * id without colliding; {@link nodeKey} / {@link parseNodeKey} convert. Edges: user→item interactions (relation 0,
- * weight = the interaction's weight) and item/entity→item/entity knowledge edges (relation = the dataset's name,
- * weight 1). Parallel interactions of different kinds between one user and item are summed into one edge.
+ * weight = the pair's kinds combined by core/interactions `edgeWeight`, the same function the live engine applies) and
+ * item/entity→item/entity knowledge edges (relation = the dataset's name, weight 1). The interaction settings are part
+ * of the snapshot key, so changed kind weights never reuse a snapshot made under others.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import neo4j from 'neo4j-driver';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
+import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue } from '../core/interactions.ts';
 import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
@@ -24,7 +26,8 @@ import type { Database } from '../store/driver.ts';
 import { mapDriverError } from '../store/neo4j-graph-store.ts';
 import { openDatabase } from '../store/open.ts';
 import { toNative, int } from '../store/records.ts';
-import { buildCsr, INTERACTION_RELATION, KIND_CODES, readSnapshot, readSnapshotManifest, writeSnapshot, type Csr } from './csr.ts';
+import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from './csr.ts';
+import { readSnapshot, readSnapshotManifest, writeSnapshot } from './csr-snapshot.ts';
 
 export const PROJECTION_DEFAULTS = {
   /** Rows per keyset page. */
@@ -49,6 +52,8 @@ export interface ProjectionOptions {
   snapshotDir?: string;
   /** Progress of the read from Neo4j (rows read, a unit per page). */
   progress?: Progress;
+  /** How kinds combine into an edge weight [core/interactions INTERACTION_DEFAULTS]. */
+  interactions?: InteractionSettings;
 }
 
 /** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
@@ -103,22 +108,22 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
         kinds.push(KIND_CODES[kind]);
       });
     }
+    const settings = options.interactions ?? INTERACTION_DEFAULTS;
     await pages(cypher('read', 'projection-interactions'), ({ id, edges }) => {
       const u = index.get(nodeKey('User', id))!;
-      const seen = new Map<number, number>();
-      for (const [itemId, w] of edges as Array<[string | null, number]>) {
-        if (itemId === null) continue;
+      const byItem = new Map<number, KindValue[]>();
+      for (const [itemId, kind, w] of edges as Array<[string | null, string | null, number]>) {
+        if (itemId === null || kind === null) continue;
         const i = index.get(nodeKey('Item', itemId));
         if (i === undefined) continue;
-        const at = seen.get(i);
-        if (at !== undefined) {
-          weight[at]! += w;
-          continue;
-        }
-        seen.set(i, src.length);
+        const list = byItem.get(i);
+        if (list) list.push({ kind, weight: w });
+        else byItem.set(i, [{ kind, weight: w }]);
+      }
+      for (const [i, kindValues] of byItem) {
         src.push(u);
         dst.push(i);
-        weight.push(w);
+        weight.push(edgeWeight(kindValues, settings));
         relation.push(0);
       }
     });
@@ -219,7 +224,9 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
   const fingerprint = await projectionFingerprint(db);
   const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
-  const dir = snapshotDir ? path.join(snapshotDir, `${key}-${fingerprint}`) : '';
+  const settings = options.interactions ?? INTERACTION_DEFAULTS;
+  const settingsKey = createHash('sha256').update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight])).digest('hex').slice(0, 8);
+  const dir = snapshotDir ? path.join(snapshotDir, `${key}-${fingerprint}-${settingsKey}`) : '';
   if (dir && existsSync(dir)) {
     try {
       readSnapshotManifest(dir);
@@ -244,9 +251,10 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */
 export async function loadProjection(options: { cfg?: Config } = {}): Promise<{ csr: Csr; close(): Promise<void> }> {
-  const db = await openDatabase(options.cfg ?? loadConfig());
+  const cfg = options.cfg ?? loadConfig();
+  const db = await openDatabase(cfg);
   try {
-    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }) });
+    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), interactions: cfg.interactions });
     return { csr, close: () => db.close() };
   } catch (error) {
     await db.close();

@@ -5,6 +5,7 @@
  * Errors: `AppError('NOT_FOUND')` for unknown nodes, `AppError('BAD_REQUEST')` for invalid arguments,
  * `AppError('UNAVAILABLE')` when the database cannot be reached. Nothing here knows about HTTP.
  */
+import type { PairState } from '../core/interactions.ts';
 import type { EntityRecord, InteractionRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 
 export interface GraphCounts {
@@ -119,6 +120,11 @@ export interface RecordResult {
   recorded: number;
   /** Events whose id had been recorded before (ignored). */
   duplicates: number;
+  /**
+   * The committed kinds of every (user, item) pair that fresh events touched, read in the write's own transaction:
+   * what the live engine applies (core/interactions turns them into the edge weight, as the projection does).
+   */
+  edges: PairState[];
 }
 
 export interface GraphStore {

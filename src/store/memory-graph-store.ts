@@ -16,6 +16,7 @@
  * await store.recordInteractions([{ eventId: 'e1', userId: 'u1', itemId: 'i1', kind: 'rating', rating: 5, weight: 5 }]);
  */
 import { AppError } from '../core/errors.ts';
+import { latestPerKind, pairKey, supersedes, type PairState } from '../core/interactions.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 import type {
   EntityRef,
@@ -294,26 +295,27 @@ export class MemoryGraphStore implements GraphStore {
   async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
     assertEvents(events);
     this.#assertExists(events.flatMap((e): NodeRef[] => [{ kind: 'User', id: e.userId }, { kind: 'Item', id: e.itemId }]));
-    let recorded = 0;
-    let duplicates = 0;
-    for (const event of events) {
-      if (this.#eventIds.has(event.eventId)) {
-        duplicates++;
-        continue;
-      }
-      this.#eventIds.add(event.eventId);
-      recorded++;
+    const { fresh, duplicates, latest } = latestPerKind(events, this.#eventIds);
+    for (const event of fresh) this.#eventIds.add(event.eventId);
+    const pairs = new Map<string, { userId: string; itemId: string }>();
+    for (const event of latest) {
       const edge = this.#addEdge('INTERACTED', { kind: 'User', id: event.userId }, { kind: 'Item', id: event.itemId }, event.kind);
-      const ts = event.ts ?? null;
-      // The edge keeps the values of the latest event by ts (an event without ts is older than any with one;
-      // among equal ts the one recorded last wins).
-      if (edge.fresh || (ts ?? -1) >= (edge.edge.ts ?? -1)) {
+      // The edge keeps the values of the latest event by ts (core/interactions).
+      if (edge.fresh || supersedes(event, edge.edge)) {
         edge.edge.rating = event.rating ?? null;
         edge.edge.weight = event.weight;
-        edge.edge.ts = ts;
+        edge.edge.ts = event.ts ?? null;
       }
+      pairs.set(pairKey(event), { userId: event.userId, itemId: event.itemId });
     }
-    return { recorded, duplicates };
+    const edges: PairState[] = [...pairs.values()].map(({ userId, itemId }) => ({
+      userId,
+      itemId,
+      kinds: [...this.#edgesOf({ kind: 'User', id: userId })]
+        .filter((e) => e.type === 'INTERACTED' && e.to.kind === 'Item' && e.to.id === itemId)
+        .map((e) => ({ kind: e.relation, weight: e.weight })),
+    }));
+    return { recorded: fresh.length, duplicates, edges };
   }
 
   // ---------------------------------------------------------------- internals

@@ -6,6 +6,7 @@
  */
 import neo4j, { type Driver, type Integer, type ManagedTransaction } from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
+import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 import { cypher, render } from './cypher.ts';
 import type {
@@ -346,28 +347,21 @@ export class Neo4jGraphStore implements GraphStore {
       const missing = [...missingUsers, ...missingItems];
       if (missing.length > 0) throw new AppError('NOT_FOUND', `unknown ${missing.slice(0, 10).join(', ')}`);
       const known = new Set((await tx.run(cypher('write', 'find-events'), { ids: events.map((e) => e.eventId) })).records.map((r) => String(r.get('id'))));
-      const fresh: InteractionEvent[] = [];
-      let duplicates = 0;
-      for (const e of events) {
-        if (known.has(e.eventId)) duplicates++;
-        else {
-          known.add(e.eventId);
-          fresh.push(e);
-        }
-      }
-      if (fresh.length > 0) {
-        const rows = fresh.map((e) => ({ key: interactionKey(e.userId, e.itemId, e.kind), eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? null }));
-        await tx.run(cypher('write', 'record-events'), { events: rows });
-        // The latest event per edge is chosen here: one UNWIND may not see its own earlier SETs (eager plans).
-        const latest = new Map<string, (typeof rows)[number]>();
-        for (const row of rows) {
-          const key = JSON.stringify([row.userId, row.itemId, row.kind]);
-          const prev = latest.get(key);
-          if (!prev || (row.ts ?? -1) >= (prev.ts ?? -1)) latest.set(key, row);
-        }
-        await tx.run(cypher('write', 'apply-latest-interactions'), { rows: [...latest.values()] });
-      }
-      return { recorded: fresh.length, duplicates };
+      const { fresh, duplicates, latest } = latestPerKind(events, known);
+      if (fresh.length === 0) return { recorded: 0, duplicates, edges: [] };
+      const row = (e: InteractionEvent) => ({ key: interactionKey(e.userId, e.itemId, e.kind), eventId: e.eventId, userId: e.userId, itemId: e.itemId, kind: e.kind, rating: e.rating ?? null, weight: e.weight, ts: e.ts ?? null });
+      await tx.run(cypher('write', 'record-events'), { events: fresh.map(row) });
+      // The latest event per edge is chosen here (one UNWIND may not see its own earlier SETs under eager plans);
+      // the statement compares it with what the edge keeps.
+      await tx.run(cypher('write', 'apply-latest-interactions'), { rows: latest.map(row) });
+      const pairs = new Map(latest.map((e) => [pairKey(e), { userId: e.userId, itemId: e.itemId }]));
+      const committed = await tx.run(cypher('write', 'read-pair-kinds'), { pairs: [...pairs.values()] });
+      const edges: PairState[] = committed.records.map((r) => ({
+        userId: String(r.get('userId')),
+        itemId: String(r.get('itemId')),
+        kinds: (r.get('kinds') as Array<[string, unknown]>).map(([kind, weight]) => ({ kind, weight: Number(toNative(weight)) })),
+      }));
+      return { recorded: fresh.length, duplicates, edges };
     });
   }
 

@@ -59,7 +59,7 @@ describe('recommendation routes', () => {
       'Item:c': { year: 1942, colour: false },
       'Item:d': { year: 2000, colour: true },
     };
-    const get = await serve(() => tinyMoviesEngine({ context: { itemProps: (key) => years[key] } }));
+    const get = await serve(() => tinyMoviesEngine({ itemProps: new Map(Object.entries(years)) }));
     const ids = async (query: string) => ((await get(`/v1/users/u1/recommendations?k=3&${query}`)).body!.items as Array<{ id: string }>).map((i) => i.id);
     expect(await ids('props=colour:true')).toEqual(expect.arrayContaining(['b', 'd']));
     expect(await ids('props=colour:true')).not.toContain('c');

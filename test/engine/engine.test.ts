@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, withEngineUpdates } from '../../src/engine/engine.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
 import { buildNameIndex } from '../../src/explain/grounding.ts';
 import { GuardedLlm, type LlmClient } from '../../src/explain/llm/client.ts';
 import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
@@ -47,7 +48,9 @@ describe('Engine', () => {
     const store = new MemoryGraphStore();
     await store.upsertUsers([{ id: 'u1' }, { id: 'u2' }]);
     await store.upsertItems(['a', 'b', 'c', 'e'].map((id) => ({ id, title: labels.get(`Item:${id}`)! })));
-    const observed = withEngineUpdates(store, () => engine);
+    const live = new LiveUpdates({ coalesceMs: 0 });
+    live.attach(engine);
+    const observed = withEngineUpdates(store, live);
     await observed.recordInteractions([{ eventId: 'x', userId: 'u1', itemId: 'b', kind: 'rating', rating: 5, weight: 5, ts: 1 }]);
     expect(engine.version).toBe(1);
     expect(engine.recommend({ user: 'u1', k: 3, strategy: 'ppr' }).items.map((i) => i.id)).not.toContain('b');

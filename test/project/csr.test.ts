@@ -3,22 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  addInteractions,
-  assertValidCsr,
-  buildCsr,
-  collectTopK,
-  CsrBuilder,
-  findEdge,
-  INTERACTION_RELATION,
-  KIND_CODES,
-  lookupNode,
-  nodeRef,
-  readSnapshot,
-  writeSnapshot,
-  type Csr,
-  type EdgeList,
-} from '../../src/project/csr.ts';
+import { assertValidCsr, buildCsr, CsrBuilder, findEdge, INTERACTION_RELATION, KIND_CODES, lookupNode, nodeRef, type Csr, type EdgeList } from '../../src/project/csr.ts';
+import { readSnapshot, writeSnapshot } from '../../src/project/csr-snapshot.ts';
+import { collectTopK } from '../../src/project/csr-top-k.ts';
+import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
 import { expectCode } from '../helpers/errors.ts';
 
 function edges(list: Array<[number, number, number, number]>): EdgeList {
@@ -371,5 +359,63 @@ describe('CsrBuilder', () => {
       edges: { src: Uint32Array.of(0, 1), dst: Uint32Array.of(1, 2), weight: Float32Array.of(5, 1), relation: Uint16Array.of(0, 1) },
     });
     expect(b.build()).toEqual(direct);
+  });
+});
+
+describe('insertNodes', () => {
+  const canonical = (n: Array<[string, number]>) => [...n].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  it('puts new nodes where a fresh build in canonical order puts them, edges and all', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 })), { selector: (t) => t[0], minLength: 2, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(100), fc.nat(100), fc.integer({ min: 0, max: 5 }), fc.nat(1)), { maxLength: 30 }),
+        fc.nat(),
+        (nodes, edgeSpecs, cut) => {
+          const all = canonical(nodes);
+          const keep = all.filter((_, j) => (cut >> j) % 2 === 0 || j === 0);
+          const build = (list: Array<[string, number]>, names: readonly string[]) => {
+            const at = new Map(list.map(([id], j) => [id, j]));
+            const es = edgeSpecs
+              .map(([a, b, w, r]) => [names[a % names.length]!, names[b % names.length]!, w, r] as const)
+              .filter(([a, b]) => at.has(a) && at.has(b));
+            return buildCsr({
+              ids: list.map(([id]) => id),
+              kinds: list.map(([, k]) => k),
+              relations: [INTERACTION_RELATION, 'r1'],
+              edges: {
+                src: Uint32Array.from(es.map(([a]) => at.get(a)!)),
+                dst: Uint32Array.from(es.map(([, b]) => at.get(b)!)),
+                weight: Float32Array.from(es.map(([, , w]) => w)),
+                relation: Uint16Array.from(es.map(([, , , r]) => r)),
+              },
+            });
+          };
+          const keptNames = keep.map(([id]) => id);
+          const before = build(keep, keptNames);
+          const { csr, added } = insertNodes(before, all.filter(([id]) => !keptNames.includes(id)).map(([id, kind]) => ({ id, kind })));
+          expect(added).toBe(all.length - keep.length);
+          assertValidCsr(csr, { deep: true });
+          const expected = build(all, keptNames);
+          expect(csr.ids).toEqual(expected.ids);
+          for (const f of ['kinds', 'outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {
+            expect(Array.from(csr[f])).toEqual(Array.from(expected[f]));
+          }
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it('skips known ids, refuses one of another kind, and appends when the CSR is not in canonical order', () => {
+    const b = new CsrBuilder();
+    b.edge(b.node('User:z', KIND_CODES.User), b.node('Item:b', KIND_CODES.Item), 0, 2);
+    b.node('User:a', KIND_CODES.User);
+    const csr = b.build();
+    expect(insertNodes(csr, [{ id: 'User:z', kind: KIND_CODES.User }]).added).toBe(0);
+    expectCode(() => insertNodes(csr, [{ id: 'User:z', kind: KIND_CODES.Item }]), 'BAD_REQUEST');
+    const { csr: out } = insertNodes(csr, [{ id: 'Item:a', kind: KIND_CODES.Item }]);
+    expect(out.ids).toEqual(['User:z', 'Item:b', 'User:a', 'Item:a']);
+    assertValidCsr(out, { deep: true });
   });
 });

@@ -73,7 +73,14 @@ export async function seedContractFixture(store: GraphStore): Promise<void> {
     { eventId: 'ev5', userId: 'u2', itemId: 'i1', kind: 'rating', rating: 3, weight: 3, ts: 50 },
     { eventId: 'ev6', userId: 'u1', itemId: 'i1', kind: 'click', weight: 1, ts: 200 },
   ]);
-  expect(result).toEqual({ recorded: 6, duplicates: 0 });
+  expect(result).toMatchObject({ recorded: 6, duplicates: 0 });
+  // The committed kinds of every touched (user, item) pair, one entry per pair.
+  const u1i1 = result.edges.find((e) => e.userId === 'u1' && e.itemId === 'i1')!;
+  expect(result.edges).toHaveLength(5);
+  expect([...u1i1.kinds].sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+    { kind: 'click', weight: 1 },
+    { kind: 'rating', weight: 5 },
+  ]);
 }
 
 export const FIXTURE_COUNTS = { users: 3, items: 4, entities: 4, interactions: 6, knowledge: 9 } as const;
@@ -548,7 +555,7 @@ export function describeGraphStoreContract(name: string, makeStore: () => GraphS
             { eventId: 'n1', userId: 'u3', itemId: 'i4', kind: 'rating', rating: 2, weight: 2, ts: 10 },
             { eventId: 'n1', userId: 'u3', itemId: 'i4', kind: 'rating', rating: 5, weight: 5, ts: 20 },
           ]);
-          expect(result).toEqual({ recorded: 1, duplicates: 2 });
+          expect(result).toEqual({ recorded: 1, duplicates: 2, edges: [{ userId: 'u3', itemId: 'i4', kinds: [{ kind: 'rating', weight: 2 }] }] });
           const u1 = await store.getUserHistory('u1', { limit: 10, offset: 0 });
           expect(u1.items.find((e) => e.item.id === 'i1' && e.kind === 'rating')).toMatchObject({ rating: 5, weight: 5, ts: 100 });
           const u3 = await store.getUserHistory('u3', { limit: 10, offset: 0 });
@@ -564,9 +571,11 @@ export function describeGraphStoreContract(name: string, makeStore: () => GraphS
             ]),
             await store.recordInteractions([{ eventId: 'a3', userId: 'u3', itemId: 'i2', kind: 'rating', weight: 9 }]),
           ];
+          // Both report what the edge keeps after the write: the older undated event changed nothing.
+          const kept = [{ userId: 'u3', itemId: 'i2', kinds: [{ kind: 'rating', weight: 4 }] }];
           expect(results).toEqual([
-            { recorded: 2, duplicates: 0 },
-            { recorded: 1, duplicates: 0 },
+            { recorded: 2, duplicates: 0, edges: kept },
+            { recorded: 1, duplicates: 0, edges: kept },
           ]);
           let history = await store.getUserHistory('u3', { limit: 10, offset: 0 });
           expect(history.items).toEqual([{ item: { id: 'i2', title: 'Blade Runner' }, kind: 'rating', rating: 4, weight: 4, ts: 200 }]);
@@ -595,7 +604,7 @@ export function describeGraphStoreContract(name: string, makeStore: () => GraphS
           expect(await store.counts()).toEqual(FIXTURE_COUNTS);
           expect((await store.getUserHistory('u3', { limit: 5, offset: 0 })).total).toBe(0);
           // The event ids of a rejected batch were not consumed.
-          expect(await store.recordInteractions([batch[0]!])).toEqual({ recorded: 1, duplicates: 0 });
+          expect(await store.recordInteractions([batch[0]!])).toEqual({ recorded: 1, duplicates: 0, edges: [{ userId: 'u3', itemId: 'i1', kinds: [{ kind: 'click', weight: 1 }] }] });
         });
 
         it('rejects an empty event id or a non-finite weight with BAD_REQUEST and records nothing', async () => {
@@ -686,7 +695,9 @@ export function describeGraphStoreContract(name: string, makeStore: () => GraphS
           await store.upsertEntities(nasty.map((id) => ({ id, kind: 'tag', name: id })));
           await store.upsertKnowledge(nasty.map((id) => ({ head: item(id), relation: id, tail: entity(id) })));
           const result = await store.recordInteractions(nasty.map((id) => ({ eventId: id, userId: id, itemId: id, kind: id, weight: 1 })));
-          expect(result).toEqual({ recorded: nasty.length, duplicates: 0 });
+          expect(result).toMatchObject({ recorded: nasty.length, duplicates: 0 });
+          // The committed state comes back with the ids exactly as given.
+          expect(result.edges.map((e) => [e.userId, e.itemId, e.kinds]).sort()).toEqual(nasty.map((id) => [id, id, [{ kind: id, weight: 1 }]]).sort());
           expect(await store.counts()).toEqual({
             users: FIXTURE_COUNTS.users + nasty.length,
             items: FIXTURE_COUNTS.items + nasty.length,
@@ -707,6 +718,7 @@ export function describeGraphStoreContract(name: string, makeStore: () => GraphS
           expect(await store.recordInteractions([{ eventId: nasty[0]!, userId: 'u1', itemId: 'i1', kind: 'x', weight: 1 }])).toEqual({
             recorded: 0,
             duplicates: 1,
+            edges: [],
           });
         });
       });

@@ -5,6 +5,7 @@
  * committed it: while Neo4j is down the store (guarded by `store/health` in `serve`) refuses it with 503 + Retry-After —
  * nothing is queued (docs/operations.md).
  */
+import { eventValue } from '../../core/interactions.ts';
 import type { InteractionEvent } from '../../store/graph-store.ts';
 import { defineRoute, type AppDeps, type Route } from '../route.ts';
 import { Responses, type RequestSchemas } from '../schemas.ts';
@@ -75,8 +76,8 @@ export function writeRoutes(deps: AppDeps, s: RequestSchemas): Route[] {
       body: s.interactionsBody,
       response: Responses.recorded,
       errors: [404],
-      handler: ({ body }) =>
-        store.recordInteractions(
+      handler: async ({ body }) => {
+        const { recorded, duplicates } = await store.recordInteractions(
           body.events.map(
             (e): InteractionEvent => ({
               eventId: e.eventId,
@@ -84,11 +85,13 @@ export function writeRoutes(deps: AppDeps, s: RequestSchemas): Route[] {
               itemId: e.itemId,
               kind: e.kind,
               rating: e.rating,
-              weight: e.weight ?? e.rating ?? 1,
+              weight: eventValue(e),
               ts: e.ts,
             }),
           ),
-        ),
+        );
+        return { recorded, duplicates };
+      },
     }),
   ];
 }

@@ -22,7 +22,8 @@ import { mountExplanationStream, recommendRoutes } from '../../api/routes/recomm
 import { exploreRoutes } from '../../api/routes/explore.ts';
 import { mountExplorer } from '../../web/mount.ts';
 import { bootEngine } from '../../engine/boot.ts';
-import { withEngineUpdates, type Engine } from '../../engine/engine.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../core/progress.ts';
@@ -60,7 +61,9 @@ export const serveCommand: Command = {
     const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
     const live: { engine?: Engine } = {};
     const neo4jStore = new Neo4jGraphStore(db.driver, db.database);
-    const store = guardStore(withEngineUpdates(neo4jStore, () => live.engine), health);
+    // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
+    const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
+    const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
     const state: { ready: boolean; detail: string } = { ready: false, detail: 'loading data' };
     const app = createApp({
       store,
@@ -110,6 +113,7 @@ export const serveCommand: Command = {
         await http.close(cfg.serve.drainTimeoutMs);
         health.stop();
         await loading?.catch(() => {});
+        updates.detach();
         await live.engine?.close();
         await db.close();
         clearTimeout(hard);
@@ -139,6 +143,7 @@ export const serveCommand: Command = {
         if (stopping) await engine.close();
         else {
           live.engine = engine;
+          updates.attach(engine);
           state.ready = true;
           state.detail = 'ready';
           process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');

@@ -19,7 +19,7 @@
  */
 import { AppError } from '../../core/errors.ts';
 import { createRng } from '../rng.ts';
-import type { SparseScores } from '../../project/csr.ts';
+import type { SparseScores } from '../../project/csr-top-k.ts';
 import { assertSeeds, type SeedVector } from './seed-vector.ts';
 import { assertDamping, assertTransition, type Transition } from './transition.ts';
 

@@ -1,0 +1,156 @@
+/**
+ * @module engine/live
+ * How committed writes reach the serving engine, so that the live engine always equals a reload from Neo4j:
+ *
+ * - {@link withEngineUpdates} wraps the store. Its writes (`upsertUsers`, `upsertItems`, `recordInteractions`) run
+ *   one at a time, so the order in which this process commits is the order in which the engine applies; each
+ *   interaction write returns the committed kinds of every (user, item) pair it touched, read in its own transaction
+ *   (store), and those — not the submitted events — are what the engine applies. Duplicates and older events thus
+ *   change exactly what they changed in Neo4j: nothing.
+ * - {@link LiveUpdates} collects the committed changes and applies them together, at most `coalesceMs` after the
+ *   first one (a later state of the same pair replaces an earlier one in the batch). One application patches the
+ *   projection (engine `applyUpdates`) and swaps the context once, instead of once per write.
+ * - Before the engine exists (boot: projection, training) the changes are kept and applied the moment `attach` is
+ *   called, so a write accepted during boot is never lost: each kept change is a full committed state, so applying
+ *   one the projection already contains changes nothing.
+ *
+ * @example
+ * const live = new LiveUpdates({ coalesceMs: 50 });
+ * const store = withEngineUpdates(neo4jStore, live);
+ * live.attach(await bootEngine(db, cfg)); // writes accepted meanwhile are applied now
+ */
+import type { PairState } from '../core/interactions.ts';
+import { pairKey } from '../core/interactions.ts';
+import { log } from '../core/log.ts';
+import type { ItemRecord, UserRecord } from '../core/model.ts';
+import type { GraphStore, InteractionEvent, RecordResult } from '../store/graph-store.ts';
+import type { Engine, EngineUpdate } from './engine.ts';
+
+export const LIVE_DEFAULTS = {
+  /** Longest wait before committed writes are applied together, ms (config `interactions.coalesceMs`). */
+  coalesceMs: 50,
+} as const;
+
+export interface LiveStats {
+  /** Applications (context swaps) so far. */
+  applied: number;
+  /** Changes (pairs, users, items) waiting for the next application. */
+  pending: number;
+}
+
+export class LiveUpdates {
+  readonly #coalesceMs: number;
+  #engine: Engine | undefined;
+  #edges = new Map<string, PairState>();
+  #users = new Map<string, { id: string }>();
+  #items = new Map<string, { id: string; title: string; props?: ItemRecord['props'] }>();
+  #timer: NodeJS.Timeout | undefined;
+  #applied = 0;
+  #waiters: Array<() => void> = [];
+
+  constructor(options: { coalesceMs?: number } = {}) {
+    this.#coalesceMs = options.coalesceMs ?? LIVE_DEFAULTS.coalesceMs;
+  }
+
+  get engine(): Engine | undefined {
+    return this.#engine;
+  }
+
+  get stats(): LiveStats {
+    return { applied: this.#applied, pending: this.#edges.size + this.#users.size + this.#items.size };
+  }
+
+  /** Sets the engine (boot finished) and applies every change accepted before it at once. */
+  attach(engine: Engine): void {
+    this.#engine = engine;
+    this.flush();
+  }
+
+  /** Forgets the engine (shutdown); later changes are kept but never applied. */
+  detach(): void {
+    this.#engine = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Records committed changes; they are applied within `coalesceMs` (at once when it is 0). */
+  add(update: EngineUpdate): void {
+    for (const e of update.edges ?? []) this.#edges.set(pairKey(e), e);
+    for (const u of update.users ?? []) this.#users.set(u.id, { id: u.id });
+    for (const i of update.items ?? []) {
+      const prev = this.#items.get(i.id);
+      this.#items.set(i.id, { id: i.id, title: i.title, props: { ...prev?.props, ...i.props } });
+    }
+    if (!this.#engine) return;
+    if (this.#coalesceMs === 0) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), this.#coalesceMs);
+  }
+
+  /** Applies what is pending now (no-op without an engine or without changes). */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const engine = this.#engine;
+    if (!engine) return;
+    if (this.#edges.size + this.#users.size + this.#items.size > 0) {
+      const update: EngineUpdate = { users: [...this.#users.values()], items: [...this.#items.values()], edges: [...this.#edges.values()] };
+      this.#edges = new Map();
+      this.#users = new Map();
+      this.#items = new Map();
+      try {
+        engine.applyUpdates(update);
+        this.#applied++;
+      } catch (error) {
+        // The store committed these; a failure here is a bug, never the client's. Log it; a restart reloads.
+        log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
+      }
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves after the next application (at once when nothing is pending). For tests and benchmarks. */
+  settled(): Promise<void> {
+    if (this.stats.pending === 0 || !this.#engine) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/**
+ * A GraphStore whose writes run one at a time and whose committed changes go to `live` (see the module header).
+ * Reads pass through unchanged.
+ */
+export function withEngineUpdates(store: GraphStore, live: LiveUpdates): GraphStore {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const writes: Partial<GraphStore> = {
+    upsertUsers: (users: UserRecord[]) =>
+      serial(async () => {
+        await store.upsertUsers(users);
+        live.add({ users });
+      }),
+    upsertItems: (items: ItemRecord[]) =>
+      serial(async () => {
+        await store.upsertItems(items);
+        live.add({ items });
+      }),
+    recordInteractions: (events: InteractionEvent[]) =>
+      serial(async (): Promise<RecordResult> => {
+        const result = await store.recordInteractions(events);
+        live.add({ edges: result.edges });
+        return result;
+      }),
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && Object.hasOwn(writes, property)) return writes[property as keyof GraphStore];
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
