@@ -1,0 +1,208 @@
+/**
+ * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50]`: live updates under load, on the
+ * bench Neo4j with ML-100K + DBpedia (loaded first when absent). In one process: the API (write and recommendation
+ * routes, the store wrapped by engine/live as `graphrec serve` does) on loopback; a writer that POSTs `rate`
+ * interactions per second to `/v1/interactions` (`batch` events per request: clicks and ratings of random users on
+ * items they have not seen); a reader that GETs `strategy=ppr` recommendations of random users at `reads` per second
+ * (open loop: a slow answer does not slow the schedule).
+ *
+ * Freshness of a write = time from its 2xx until the engine that serves recommendations holds its edge (checked
+ * every millisecond on the event loop; a recommendation computed from that context leaves the item out as seen).
+ *
+ * Two phases side by side, each `seconds` long (default 60): `perWrite` applies every committed write at once
+ * (`coalesceMs: 0`: one projection patch and one context rebuild per write, the behaviour before coalescing) and
+ * `coalesced` (`interactions.coalesceMs` from the config, default 50 ms). Prints JSON lines; the last holds the
+ * coalesced phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the per-write phase's and their
+ * ratios. Targets (issue 10.4, 2-core machine): read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/api/app.ts';
+import { recommendRoutes } from '../../src/api/routes/recommend.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
+import { findEdge, INTERACTION_RELATION_ID } from '../../src/project/csr.ts';
+import { readLabels, readProjection } from '../../src/project/load.ts';
+import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
+import { benchConfig, emit, ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
+import { createRng } from '../../src/compute/rng.ts';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function request(agent: http.Agent, port: number, method: 'GET' | 'POST', urlPath: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+function option(argv: string[], name: string, fallback: number): number {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(argv[at + 1]) : fallback;
+}
+
+const round = (x: number) => Number(x.toFixed(2));
+
+export async function main(argv: string[]): Promise<void> {
+  const seconds = argv[0] && !argv[0].startsWith('--') ? Number(argv[0]) : 60;
+  const rate = option(argv, 'rate', 1000);
+  const batch = option(argv, 'batch', 20);
+  const readRate = option(argv, 'reads', 50);
+  const spec = ml100kDbpediaSpec();
+  if (!spec) return;
+  const cfg = benchConfig();
+  const db = await openBenchDatabase();
+  try {
+    await ensureMl100kDbpedia(db, spec);
+    const csr = await readProjection(db, { snapshotDir: '', interactions: cfg.interactions });
+    const labels = await readLabels(db);
+    const users: number[] = [];
+    const items: number[] = [];
+    for (let v = 0; v < csr.nodeCount; v++) (csr.kinds[v] === 0 ? users : csr.kinds[v] === 1 ? items : []).push(v);
+    emit({ step: 'projection', nodes: csr.nodeCount, edges: csr.edgeCount, seconds, rate, batch, readRate, load: (await import('node:os')).loadavg().map(round) });
+    const rng = createRng(20261204);
+    const random = () => rng.float();
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const idOf = (v: number) => csr.ids[v]!.slice(csr.ids[v]!.indexOf(':') + 1);
+    let eventNo = 0;
+
+    const phase = async (name: string, coalesceMs: number) => {
+      const engine = new Engine({ csr, labels, interactions: cfg.interactions });
+      const live = new LiveUpdates({ coalesceMs });
+      live.attach(engine);
+      const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
+      const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine }) });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const port = (server.address() as AddressInfo).port;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      const readTimes: number[] = [];
+      const freshness: number[] = [];
+      const applyTimes: number[] = [];
+      let writeErrors = 0;
+      let readErrors = 0;
+      let written = 0;
+      const pendingProbes = new Set<{ u: number; i: number; t0: number }>();
+      const origApply = engine.applyUpdates.bind(engine);
+      engine.applyUpdates = (update) => {
+        const t = performance.now();
+        origApply(update);
+        applyTimes.push(performance.now() - t);
+      };
+      const probe = setInterval(() => {
+        const served = engine.context.csr;
+        const now = performance.now();
+        for (const p of pendingProbes) {
+          const u = served.index.get(csr.ids[p.u]!)!;
+          const i = served.index.get(csr.ids[p.i]!)!;
+          if (findEdge(served, u, i, INTERACTION_RELATION_ID) >= 0) {
+            freshness.push(now - p.t0);
+            pendingProbes.delete(p);
+          }
+        }
+      }, 1);
+      for (let k = 0; k < 50; k++) await request(agent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`);
+      const started = performance.now();
+      const end = started + seconds * 1000;
+      const inFlight: Promise<unknown>[] = [];
+      const writer = (async () => {
+        const interval = (1000 * batch) / rate;
+        for (let n = 0; started + n * interval < end; n++) {
+          const due = started + n * interval;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          const events = [];
+          let probeEdge: { u: number; i: number } | undefined;
+          for (let j = 0; j < batch; j++) {
+            const u = pick(users);
+            let i = pick(items);
+            while (findEdge(csr, u, i) >= 0) i = pick(items);
+            probeEdge ??= { u, i };
+            const rating = random() < 0.5;
+            events.push({ eventId: `fresh-${Date.now()}-${eventNo++}`, userId: idOf(u), itemId: idOf(i), kind: rating ? 'rating' : 'click', ...(rating ? { rating: 1 + Math.floor(random() * 5) } : {}), ts: Math.floor(Date.now() / 1000) });
+          }
+          const body = JSON.stringify({ events });
+          inFlight.push(
+            request(agent, port, 'POST', '/v1/interactions', body).then((status) => {
+              if (status !== 200) writeErrors++;
+              else {
+                written += events.length;
+                pendingProbes.add({ ...probeEdge!, t0: performance.now() });
+              }
+            }),
+          );
+        }
+      })();
+      const reader = (async () => {
+        const interval = 1000 / readRate;
+        for (let n = 0; started + n * interval < end; n++) {
+          const due = started + n * interval;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          const t0 = performance.now();
+          inFlight.push(
+            request(agent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then((status) => {
+              readTimes.push(performance.now() - t0);
+              if (status !== 200) readErrors++;
+            }),
+          );
+        }
+      })();
+      await Promise.all([writer, reader]);
+      await Promise.all(inFlight);
+      const drainUntil = performance.now() + 5000;
+      while (pendingProbes.size > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+      const wallS = (performance.now() - started) / 1000;
+      clearInterval(probe);
+      agent.destroy();
+      await new Promise((r) => server.close(r));
+      live.detach();
+      readTimes.sort((a, b) => a - b);
+      freshness.sort((a, b) => a - b);
+      applyTimes.sort((a, b) => a - b);
+      const result = {
+        phase: name,
+        coalesceMs,
+        interactionsPerSecond: round(written / wallS),
+        writeErrors,
+        readErrors,
+        reads: readTimes.length,
+        readP50Ms: round(percentile(readTimes, 50)),
+        readP99Ms: round(percentile(readTimes, 99)),
+        freshnessP50Ms: round(percentile(freshness, 50)),
+        freshnessP99Ms: round(percentile(freshness, 99)),
+        unseenWrites: pendingProbes.size,
+        applies: applyTimes.length,
+        applyP50Ms: round(percentile(applyTimes, 50)),
+        applyP99Ms: round(percentile(applyTimes, 99)),
+      };
+      emit(result);
+      return result;
+    };
+
+    const perWrite = await phase('perWrite', 0);
+    const coalesced = await phase('coalesced', cfg.interactions.coalesceMs);
+    emit({
+      dataset: 'ml-100k + dbpedia',
+      date: new Date().toISOString(),
+      load: (await import('node:os')).loadavg().map(round),
+      ...coalesced,
+      perWrite,
+      ratios: {
+        readP99: round(perWrite.readP99Ms / coalesced.readP99Ms),
+        freshnessP99: round(perWrite.freshnessP99Ms / coalesced.freshnessP99Ms),
+        applies: round(perWrite.applies / Math.max(1, coalesced.applies)),
+      },
+      target: { readP99Ms: 25, freshnessP99Ms: 200 },
+    });
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * engine/live: item and user writes reach the engine's labels, keyword/search index and grounding name index at
+ * once (issue 11.5); committed writes are coalesced into one patch; a write accepted before the engine exists is
+ * applied when it attaches.
+ */
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.ts';
+import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
+import { searchNodes } from '../../src/retrieve/search.ts';
+import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+import { tinyMovies } from '../helpers/tiny-movies.ts';
+
+/** The tiny movie graph in a memory store, the engine over its projection, and the wrapped store. */
+async function setup(coalesceMs = 0) {
+  const raw = new MemoryGraphStore();
+  const { csr, labels } = tinyMovies();
+  await raw.upsertUsers(['u1', 'u2', 'u3'].map((id) => ({ id })));
+  await raw.upsertItems(['a', 'b', 'c', 'd'].map((id) => ({ id, title: labels.get(`Item:${id}`)! })));
+  await raw.upsertEntities([{ id: 'rs', kind: 'person', name: 'Ridley Scott' }]);
+  await raw.upsertKnowledge(['a', 'd'].map((id) => ({ head: { kind: 'Item' as const, id }, relation: 'director', tail: { kind: 'Entity' as const, id: 'rs' } })));
+  const rated: Array<[string, string, number]> = [['u1', 'a', 5], ['u2', 'a', 4], ['u2', 'b', 5], ['u3', 'b', 4], ['u3', 'c', 5]];
+  await raw.recordInteractions(rated.map(([u, i, r], j) => ({ eventId: `seed-${j}`, userId: u, itemId: i, kind: 'rating', rating: r, weight: r, ts: 1 })));
+  const engine = new Engine({ csr, labels });
+  const live = new LiveUpdates({ coalesceMs });
+  live.attach(engine);
+  return { engine, live, store: withEngineUpdates(raw, live) };
+}
+
+const search = (engine: Engine, q: string) => searchNodes(engine.context, { q, kinds: ['Item'], limit: 5, offset: 0 }).results.map((r) => [r.id, r.label]);
+
+describe('engine/live', () => {
+  it('a title edit is visible at once in recommendations, explanations, search and the grounding name index', async () => {
+    const { engine, store } = await setup();
+    expect(engine.recommend({ user: 'u1', k: 5, strategy: 'ppr' }).items.find((i) => i.id === 'd')?.title).toBe('Gladiator');
+    await store.upsertItems([{ id: 'd', title: 'Gladiator Extended Cut' }]);
+    expect(engine.recommend({ user: 'u1', k: 5, strategy: 'ppr' }).items.find((i) => i.id === 'd')?.title).toBe('Gladiator Extended Cut');
+    const explained = await engine.explain({ user: 'u1', item: 'd' }, 'text');
+    expect(explained.evidence!.item.label).toBe('Gladiator Extended Cut');
+    expect(explained.explanation!.text).toContain('Gladiator Extended Cut');
+    expect(search(engine, 'extended cut')).toEqual([['d', 'Gladiator Extended Cut']]);
+    const namesOfD = [...engine.names.byName].filter(([, keys]) => keys.has('Item:d')).map(([name]) => name);
+    expect(namesOfD.some((name) => name.includes('extended'))).toBe(true);
+  });
+
+  it('a new item is explained by its title and found by search', async () => {
+    const { engine, store } = await setup();
+    await store.upsertItems([{ id: 'e', title: 'Prometheus' }]);
+    expect(search(engine, 'prometheus')).toEqual([['e', 'Prometheus']]);
+    // u2 shares Alien with u1 and rates the new item: ppr reaches it, and the explanation names it.
+    await store.recordInteractions([{ eventId: 'new-1', userId: 'u2', itemId: 'e', kind: 'rating', rating: 5, weight: 5, ts: 2 }]);
+    const recs = engine.recommend({ user: 'u1', k: 5, strategy: 'ppr' });
+    expect(recs.items.map((i) => [i.id, i.title])).toContainEqual(['e', 'Prometheus']);
+    const explained = await engine.explain({ user: 'u1', item: 'e' }, 'text');
+    expect(explained.explanation!.text).toContain('Prometheus');
+    expect(explained.explanation!.text).not.toContain('Item:e');
+  });
+
+  it('coalesces writes into one patch and applies a write accepted before the engine exists when it attaches', async () => {
+    const { engine, live, store } = await setup(60_000);
+    const version = engine.version;
+    await store.recordInteractions([{ eventId: 'c1', userId: 'u1', itemId: 'b', kind: 'click', weight: 1, ts: 3 }]);
+    await store.recordInteractions([{ eventId: 'c2', userId: 'u1', itemId: 'c', kind: 'click', weight: 1, ts: 3 }]);
+    expect(live.stats.pending).toBe(2);
+    expect(engine.version).toBe(version);
+    live.flush();
+    expect(engine.version).toBe(version + 1);
+    expect(engine.recommend({ user: 'u1', k: 5, strategy: 'ppr' }).items.map((i) => i.id)).not.toContain('b');
+
+    const later = new LiveUpdates({ coalesceMs: 0 });
+    const booting = withEngineUpdates(new MemoryGraphStore(), later);
+    await booting.upsertUsers([{ id: 'u9' }]);
+    await booting.upsertItems([{ id: 'z', title: 'Zardoz' }]);
+    await booting.recordInteractions([{ eventId: 'b1', userId: 'u9', itemId: 'z', kind: 'purchase', weight: 1 }]);
+    const fresh = new Engine(tinyMovies());
+    later.attach(fresh);
+    const edge = fresh.context.csr.outTargets[fresh.context.csr.outStarts[fresh.context.csr.index.get('User:u9')!]!];
+    expect(fresh.context.csr.ids[edge!]).toBe('Item:z');
+    expect(search(fresh, 'zardoz')).toEqual([['z', 'Zardoz']]);
+  });
+});
