@@ -19,7 +19,7 @@ import { createRecommendContext, type RecommendContext, type RecommendContextInp
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type Explanation } from '../explain/explain.ts';
-import { buildNameIndex, type NameIndex } from '../explain/grounding.ts';
+import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
 
 export type ExplainMode = 'none' | 'paths' | 'text';
@@ -63,18 +63,20 @@ export class Engine {
   private ctx: RecommendContext;
   private graphVersion = 0;
   private nameIndex: NameIndex;
+  /** Display names; item titles told apart where two items share one (explain/grounding `distinctLabels`). */
   private readonly labels: Map<string, string>;
   private readonly itemProps: Map<string, Props>;
   private readonly settings: InteractionSettings;
 
   constructor(private readonly inputs: EngineInputs) {
-    this.labels = new Map(inputs.labels);
+    this.labels = distinctLabels(inputs.labels);
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.ctx = this.contextFor(inputs.csr);
     this.nameIndex = this.buildNames();
   }
 
+  /** The name index over the labels, titles told apart where two items share one (explain/grounding `distinctLabels`). */
   private buildNames(): NameIndex {
     return buildNameIndex([...this.labels].map(([key, name]) => ({ key, name })));
   }

@@ -42,6 +42,13 @@ export interface EvidenceContext {
   transition: Transition;
   /** Display name of a node key; undefined/empty falls back to a name derived from the key. Read once per node (cached per projection and function). */
   labels?: ((key: string) => string | undefined) | undefined;
+  /**
+   * What the projection's interaction edges are (the projection keeps weights only): their kind as ingested (rating,
+   * listen, purchase, …) and whether the weight is an explicit rating. Set on every interaction edge of the evidence
+   * (`kind`, and `rating` when rated), so the text says "you listened to" rather than "you rated … N★". Unset: the
+   * edges carry no kind and read as ratings.
+   */
+  interactions?: { kind: string; rated: boolean } | undefined;
 }
 
 export interface EvidenceOptions {
@@ -309,6 +316,7 @@ function buildHistories(s: Scratch): void {
 /** Builds the evidence of one recommendation. `NOT_FOUND` for an unknown user, seed or item. */
 export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, options: Partial<EvidenceOptions> = {}): Evidence {
   const o = { ...EVIDENCE_DEFAULTS, ...options } satisfies EvidenceOptions;
+  if (options.rated === undefined && ctx.interactions) o.rated = ctx.interactions.rated;
   if (!Number.isInteger(o.similarItems) || o.similarItems < 0 || !Number.isInteger(o.similarUsers) || o.similarUsers < 0) {
     throw new AppError('BAD_REQUEST', 'explain: similarItems and similarUsers must be integers ≥ 0');
   }
@@ -344,12 +352,13 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     }
     return n;
   };
-  const edgeOf = (e: { from: number; to: number; relation: number; weight: number }): EvidenceEdge => ({
-    from: csr.ids[e.from]!,
-    to: csr.ids[e.to]!,
-    relation: csr.relations[e.relation]!,
-    weight: e.weight,
-  });
+  const interactionKind = ctx.interactions;
+  const interactionEdge = (from: string, to: string, weight: number): EvidenceEdge =>
+    interactionKind
+      ? { from, to, relation: csr.relations[REL_INTERACTION]!, weight, kind: interactionKind.kind, ...(interactionKind.rated ? { rating: weight } : {}) }
+      : { from, to, relation: csr.relations[REL_INTERACTION]!, weight };
+  const edgeOf = (e: { from: number; to: number; relation: number; weight: number }): EvidenceEdge =>
+    e.relation === REL_INTERACTION ? interactionEdge(csr.ids[e.from]!, csr.ids[e.to]!, e.weight) : { from: csr.ids[e.from]!, to: csr.ids[e.to]!, relation: csr.relations[e.relation]!, weight: e.weight };
 
   // Paths: from the user, or from each seed (best non-redundant overall).
   let raw: GraphPath[];
@@ -518,11 +527,11 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     }
     for (const s of similarItems) {
       addNode(s);
-      if (user >= 0 && s.weight !== undefined) addEdge({ from: csr.ids[user]!, to: s.key, relation: csr.relations[REL_INTERACTION]!, weight: s.weight });
+      if (user >= 0 && s.weight !== undefined) addEdge(interactionEdge(csr.ids[user]!, s.key, s.weight));
     }
     for (const s of similarUsers) {
       addNode(s);
-      addEdge({ from: s.key, to: csr.ids[item]!, relation: csr.relations[REL_INTERACTION]!, weight: s.weight });
+      addEdge(interactionEdge(s.key, csr.ids[item]!, s.weight));
     }
     const strip = (n: EvidenceNode): EvidenceNode => ({ key: n.key, kind: n.kind, label: n.label });
     return {

@@ -27,9 +27,17 @@ export interface NameIndex {
 
 const STOPWORDS = new Set(['a', 'an', 'the', 'it', 'is', 'you', 'your', 'and', 'or', 'of', 'in', 'on', 'to', 'for', 'with', 'this', 'that', 'movie', 'film', 'films', 'movies', 'like', 'also', 'both', 'by', 'as', 'be', 'are', 'was', 'were', 'he', 'she', 'they', 'we', 'i', 'me', 'my', 'so', 'if', 'at', 'from', 'who', 'what']);
 
-/** The forms a name may take in prose: as is, without a trailing "(1995)", and "Title, The" as "The Title". */
+const TRAILING_ARTICLE = /^(.*), (The|A|An|Les|La|Le|Il|El|Das|Der|Die)(\s*\(\d{4}\))?$/i;
+
+/** A catalogue title as prose writes it, year kept: "Godfather: Part II, The (1974)" → "The Godfather: Part II (1974)". */
+export function proseTitle(label: string): string {
+  const m = TRAILING_ARTICLE.exec(label.trim());
+  return m ? `${m[2]} ${m[1]}${m[3] ?? ''}` : label;
+}
+
+/** The forms a name may take in prose: as is, without a trailing "(1995)", and "Title, The (1995)" as "The Title (1995)" and "The Title". */
 export function nameVariants(name: string): string[] {
-  const out = new Set<string>([name]);
+  const out = new Set<string>([name, proseTitle(name)]);
   const noYear = name.replace(/\s*\(\d{4}\)\s*$/, '').trim();
   out.add(noYear);
   const article = /^(.*), (The|A|An|Les|La|Le|Il|El|Das|Der|Die)$/i.exec(noYear);
@@ -51,6 +59,21 @@ function add(map: Map<string, Set<string>>, name: string, key: string): void {
   let keys = map.get(name);
   if (!keys) map.set(name, (keys = new Set()));
   keys.add(key);
+}
+
+/**
+ * Display names that tell items apart: an item title that another item bears too (ML-100K lists a few films twice,
+ * with two ids) gets its id appended, "Money Talks (1997) [#881]", so that the template and the verifier name
+ * exactly one item. Other labels are kept as they are.
+ */
+export function distinctLabels(labels: ReadonlyMap<string, string>): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const [key, label] of labels) if (key.startsWith('Item:')) count.set(nameSkeleton(label), (count.get(nameSkeleton(label)) ?? 0) + 1);
+  const out = new Map<string, string>();
+  for (const [key, label] of labels) {
+    out.set(key, key.startsWith('Item:') && count.get(nameSkeleton(label))! > 1 ? `${label} [#${key.slice(key.lastIndexOf(':') + 1)}]` : label);
+  }
+  return out;
 }
 
 export function buildNameIndex(nodes: Iterable<NamedNode>): NameIndex {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeName } from '../../src/core/names.ts';
-import { buildNameIndex, findMentions, nameVariants, quotedSpans, textWords } from '../../src/explain/grounding.ts';
+import { buildNameIndex, findMentions, nameVariants, proseTitle, quotedSpans, textWords } from '../../src/explain/grounding.ts';
 
 const catalogue = [
   { key: 'Item:1', name: 'Alien (1979)' },
@@ -16,7 +16,8 @@ const found = (text: string) => findMentions([index], textWords(text)).map((m) =
 describe('name finding', () => {
   it('normalises names and their prose forms', () => {
     expect(normalizeName('  Amélie — (2001)! ')).toBe('amelie 2001');
-    expect(nameVariants('Lion King, The (1994)')).toEqual(['lion king the 1994', 'lion king the', 'the lion king', 'lion king']);
+    expect(nameVariants('Lion King, The (1994)')).toEqual(['lion king the 1994', 'the lion king 1994', 'lion king the', 'the lion king', 'lion king']);
+    expect(proseTitle('Lion King, The (1994)')).toBe('The Lion King (1994)');
   });
 
   it('finds the longest name at each word, with its span', () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { buildTrainCsr, readDbpediaItemEdges, readUData } from '../../scripts/bench/_ml100k.ts';
 import { createRng, type Rng } from '../../src/compute/rng.ts';
 import { buildEvidence, type Evidence } from '../../src/explain/evidence.ts';
-import { buildNameIndex, nameVariants, type NameIndex } from '../../src/explain/grounding.ts';
+import { buildNameIndex, distinctLabels, nameVariants, type NameIndex } from '../../src/explain/grounding.ts';
 import type { RelationKind } from '../../src/explain/text.ts';
 import { evidenceFacts, type EvidenceFacts, type LinkFact } from '../../src/explain/verify/triples.ts';
 import { dbpediaDisplayName } from '../../src/ingest/formats/dbpedia.ts';
@@ -222,7 +222,7 @@ function casesFor(evidence: Evidence, facts: EvidenceFacts, outsideTitles: reado
 /** Builds the set from the data under `dataDir` (../shared/data). */
 export function buildAdversarialSet(dataDir: string, options: Partial<typeof ADVERSARIAL_DEFAULTS> = {}): AdversarialSet {
   const o = { ...ADVERSARIAL_DEFAULTS, ...options };
-  const titles = readTitles(dataDir);
+  const titles = distinctLabels(readTitles(dataDir));
   const csr = buildTrainCsr(readUData(dataDir), readDbpediaItemEdges(dataDir), [], [...titles.keys()].map((k) => k.slice('Item:ml100k:i:'.length)));
   const labels = (key: string): string | undefined =>
     titles.get(key) ?? (key.startsWith('Entity:dbpedia:') ? dbpediaDisplayName(`http://dbpedia.org/resource/${key.slice('Entity:dbpedia:'.length)}`) : undefined);

@@ -5,17 +5,19 @@
  * - relation phrases per relation kind and direction: `itemFirst` phrases read item → entity ("*Alien* was directed
  *   by Ridley Scott", "stars", "written by", …), the others entity → item ("Ridley Scott directed *Alien*", "stars
  *   in", "wrote", …); "share(s) a director with" joins two items through an entity of that kind;
- * - the person's own interactions ("you rated", "you listened to", "you bought", …) with the interaction kinds each
- *   verb may describe;
+ * - the person's own interactions: the template's phrases and the kinds each verb may describe come from
+ *   explain/interactions (one mapping for both), plus synonyms ("you gave", "you played", "you purchased", …);
  * - co-rating ("often rated by the same people as");
  * - connectives that recommend without stating a fact ("because", "you might enjoy", "fans of", "we recommend", …)
  *   and fillers that carry no claim inside a relation clause ("both", "also", "was", "the", "film", …).
  *
  * Anything else an explanation says is content the facts do not hold.
  */
+import { OWN_VERB_KINDS, OWN_VERB_PARTICIPLES, OWN_VERB_PHRASES, type OwnVerb } from '../interactions.ts';
 import type { RelationKind } from '../text.ts';
 
-export type OwnVerb = 'rated' | 'liked' | 'watched' | 'listened' | 'bought' | 'clicked' | 'visited' | 'read' | 'chose';
+export type { OwnVerb };
+export { OWN_VERB_KINDS };
 
 export type Phrase =
   | { type: 'link'; kind: RelationKind; itemFirst: boolean; generic?: string }
@@ -23,32 +25,16 @@ export type Phrase =
   | { type: 'own'; verb: OwnVerb }
   | { type: 'cooccur' };
 
-/**
- * Interaction kinds (as ingested, matched on their start) each own-verb may describe; `rated` needs an explicit
- * rating, `liked` a rating ≥ 4 or a like/favourite kind, `watched` also fits a rating, `chose` any interaction.
- */
-export const OWN_VERB_KINDS: Record<OwnVerb, RegExp> = {
-  rated: /^rat/,
-  liked: /^(like|fav|love)/,
-  watched: /^(watch|view|rat)/,
-  listened: /^(listen|play|scrobbl)/,
-  bought: /^(buy|bought|purchas|order)/,
-  clicked: /^(click|view)/,
-  visited: /^(check.?in|visit)/,
-  read: /^read/,
-  chose: /./,
-};
-
-const OWN_VERBS: Record<string, OwnVerb> = {
-  rated: 'rated', gave: 'rated', 'have rated': 'rated', 've rated': 'rated',
-  liked: 'liked', loved: 'liked', enjoyed: 'liked',
-  watched: 'watched', saw: 'watched', seen: 'watched', viewed: 'clicked',
-  'listened to': 'listened', played: 'listened', 'listen to': 'listened',
-  bought: 'bought', purchased: 'bought',
-  clicked: 'clicked', 'clicked on': 'clicked',
-  visited: 'visited', 'checked in at': 'visited',
-  read: 'read',
-  chose: 'chose', picked: 'chose', 'interacted with': 'chose', selected: 'chose',
+/** Synonyms of the template's own-verb phrases (explain/interactions `OWN_VERB_PHRASES`, which are read as their verb too). */
+const OWN_VERB_SYNONYMS: Record<string, OwnVerb> = {
+  gave: 'rated', 'have rated': 'rated', 've rated': 'rated',
+  loved: 'liked', enjoyed: 'liked',
+  saw: 'watched', seen: 'watched', viewed: 'clicked',
+  played: 'listened', 'listen to': 'listened',
+  purchased: 'bought',
+  'clicked on': 'clicked',
+  'checked in at': 'visited',
+  chose: 'chose', picked: 'chose', selected: 'chose',
 };
 /** Words that may stand between "you" and the verb ("you have already rated"). */
 const OWN_ADVERBS = ['', 'also ', 'already ', 'have ', 've ', 'have also ', 've also ', 'have already ', 've already ', 'previously ', 'recently ', 'once ', 'both ', 'all '];
@@ -106,7 +92,7 @@ const LINKS: Record<string, { itemFirst: string[]; entityFirst: string[]; roles:
   },
 };
 
-const COOCCUR_VERBS = ['rated', 'chosen', 'watched', 'liked', 'enjoyed', 'picked', 'bought', 'listened to', 'played', 'clicked', 'visited', 'read'];
+const COOCCUR_VERBS = [...new Set([...Object.values(OWN_VERB_PARTICIPLES), 'enjoyed', 'picked', 'played'])];
 
 /** Phrase (skeleton words joined by spaces) → meaning, for a relation set; generic relations use their humanised names. */
 export function buildLexicon(genericRelations: readonly string[] = []): Map<string, Phrase> {
@@ -129,7 +115,8 @@ export function buildLexicon(genericRelations: readonly string[] = []): Map<stri
   for (const words of genericRelations) {
     for (const p of [words, `has ${words}`, `have ${words}`, `with ${words}`]) lex.set(p, { type: 'link', kind: 'generic', itemFirst: true, generic: words });
   }
-  for (const [words, verb] of Object.entries(OWN_VERBS)) {
+  const ownVerbs: Record<string, OwnVerb> = { ...OWN_VERB_SYNONYMS, ...Object.fromEntries(Object.entries(OWN_VERB_PHRASES).map(([verb, words]) => [words, verb as OwnVerb])) };
+  for (const [words, verb] of Object.entries(ownVerbs)) {
     for (const adverb of OWN_ADVERBS) lex.set(`you ${adverb}${words}`, { type: 'own', verb });
     lex.set(`${words} by you`, { type: 'own', verb });
   }
@@ -157,6 +144,6 @@ export const FILLERS: ReadonlySet<string> = new Set(
 );
 
 /** Verbs in the "N users whose history overlaps yours liked X" fact. */
-export const PEER_VERBS = ['rated', 'liked', 'enjoyed', 'loved', 'chose', 'picked', 'listened to', 'bought', 'watched', 'gave', 'clicked', 'visited', 'played', 'read'];
+export const PEER_VERBS = [...new Set([...Object.values(OWN_VERB_PHRASES), 'enjoyed', 'loved', 'chose', 'picked', 'gave', 'played'])];
 
 export const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, another: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };

@@ -17,6 +17,7 @@
  */
 import { INTERACTION_RELATION } from '../../project/csr.ts';
 import type { Evidence, EvidenceEdge } from '../evidence.ts';
+import { edgeRating } from '../interactions.ts';
 import { relationKind, type RelationKind } from '../text.ts';
 
 export interface LinkFact {
@@ -54,11 +55,7 @@ export interface EvidenceFacts {
   rated: boolean;
 }
 
-/** The explicit rating of an interaction edge: `rating`, or the weight of an edge without a kind (or of kind `rating`). */
-export function edgeRating(edge: EvidenceEdge): number | undefined {
-  if (edge.rating !== undefined) return edge.rating;
-  return edge.kind === undefined || edge.kind === 'rating' ? edge.weight : undefined;
-}
+export { edgeRating };
 
 export function evidenceFacts(evidence: Evidence): EvidenceFacts {
   const kindOf = new Map<string, string>();

@@ -104,7 +104,11 @@ function overlaps(a: { start: number; end: number }, spans: ReadonlyArray<{ star
 }
 
 function tokenize(text: string, mentions: readonly Mention[], labelOf: (keys: Set<string>) => string): Tok[] {
-  const toks: Tok[] = mentions.map((m) => ({ t: 'name', keys: m.keys, label: labelOf(m.keys), start: m.start, end: m.end }));
+  // A name that ends with a full stop ("Films set in Washington, D.C.") keeps it: it ends no sentence.
+  const toks: Tok[] = mentions.map((m) => {
+    const label = labelOf(m.keys);
+    return { t: 'name', keys: m.keys, label, start: m.start, end: label.endsWith('.') && text[m.end] === '.' ? m.end + 1 : m.end };
+  });
   const taken: Array<{ start: number; end: number }> = [...toks];
   for (const m of text.matchAll(RATING)) {
     const span = { start: m.index, end: m.index + m[0].length };
