@@ -127,6 +127,16 @@ export const ConfigSchema = z.object({
     /** CPU threads of the local model. */
     threads: z.number().int().min(1).max(64),
   }),
+  explain: z.object({
+    /**
+     * Who writes the served explanations (explain/llm/policy). `auto`: the LLM only when one was chosen explicitly
+     * (LLM_BASE_URL or LLM_MODEL_PATH set) or when the fine-tuned explainer (`graphrec train-explainer`) measured
+     * `llmServedRate` ≥ 0.5 in its manifest; otherwise the verified template, at once (no model is loaded: the
+     * bundled SmolLM2's answers fail the checks, docs/llm.md). `always`: the model regardless (endpoint, explainer or
+     * bundled GGUF). `never`: the template only.
+     */
+    llm: z.enum(['auto', 'always', 'never']),
+  }),
   data: z.object({
     /** Dataset loaded by `npm start` into an empty database; empty = the seeded demo catalogue. */
     path: z.string(),
@@ -199,6 +209,7 @@ export const DEFAULTS: Config = {
     maxConcurrency: 1,
     threads: 1,
   },
+  explain: { llm: 'auto' },
   data: { path: '', demoSeed: 42 },
   serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
 };
@@ -235,6 +246,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['llm.timeoutMs', 'LLM_TIMEOUT_MS', 'int'],
   ['llm.maxConcurrency', 'LLM_MAX_CONCURRENCY', 'int'],
   ['llm.threads', 'LLM_THREADS', 'int'],
+  ['explain.llm', 'GRAPHREC_EXPLAIN_LLM', 'string'],
   ['data.path', 'GRAPHREC_DATA', 'string'],
   ['data.demoSeed', 'GRAPHREC_DEMO_SEED', 'int'],
   ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],

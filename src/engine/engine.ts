@@ -21,6 +21,8 @@ import { buildEvidence, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
+import type { ExplainPolicy } from '../explain/llm/policy.ts';
+import type { TextStyle } from '../explain/text.ts';
 
 export type ExplainMode = 'none' | 'paths' | 'text';
 
@@ -35,6 +37,10 @@ export interface EngineInputs {
   /** How interaction kinds combine into an edge weight (the config's `interactions`). [INTERACTION_DEFAULTS] */
   interactions?: InteractionSettings;
   llm?: GuardedLlm;
+  /** Who writes explanations and why (explain/llm/policy); without it: the LLM when given, else the template. */
+  explainPolicy?: ExplainPolicy;
+  /** What the interaction edges are (their kind, whether weights are ratings), for the evidence and its text. */
+  interactionKind?: { kind: string; rated: boolean };
 }
 
 /** What committed writes change (see engine/live): users and items upserted, and (user, item) pairs' kept kinds. */
@@ -113,18 +119,25 @@ export class Engine {
     return recommend(this.ctx, request);
   }
 
+  /** Who writes explanations and why (the readiness detail shows it). */
+  get explainPolicy(): ExplainPolicy {
+    const llm = this.inputs.llm;
+    return this.inputs.explainPolicy ?? (llm ? { mode: 'always', source: 'llm', reason: 'an LLM was given', model: llm.name } : { mode: 'never', source: 'template', reason: 'no LLM configured' });
+  }
+
   evidence(request: { user?: string; seeds?: NodeRef[]; item: string }): Evidence {
-    return buildEvidence(this.ctx, request);
+    return buildEvidence(this.inputs.interactionKind ? { ...this.ctx, interactions: this.inputs.interactionKind } : this.ctx, request);
   }
 
   /** Evidence (for `paths` and `text`) and the explanation (for `text`) of one recommended item; `known` = its evidence if already built. */
-  async explain(request: { user?: string; seeds?: NodeRef[]; item: string }, mode: ExplainMode, known?: Evidence): Promise<ExplainedItem> {
+  async explain(request: { user?: string; seeds?: NodeRef[]; item: string }, mode: ExplainMode, known?: Evidence, options: { style?: TextStyle; onText?: (chunk: string) => void } = {}): Promise<ExplainedItem> {
     if (mode === 'none') return {};
     const evidence = known ?? this.evidence(request);
     if (mode === 'paths') return { evidence };
     const who = request.user ?? (request.seeds ?? []).map((s) => `${s.kind}:${s.id}`).join('+');
     const cacheKey = JSON.stringify([who, request.item, this.graphVersion]);
-    const explanation = await explainEvidence({ ...(this.inputs.llm ? { llm: this.inputs.llm } : {}), names: this.names }, evidence, { cacheKey });
+    const deps = { ...(this.inputs.llm ? { llm: this.inputs.llm } : {}), names: this.names, templateReason: this.explainPolicy.reason };
+    const explanation = await explainEvidence(deps, evidence, { cacheKey, ...options });
     const { template: _template, ...served } = explanation;
     return { evidence, explanation: served };
   }

@@ -4,7 +4,8 @@
  * The LLM gets the facts (delimited data) and the item; its answer is served only when `verifyExplanation`
  * (explain/verify/verify) verifies every clause of it against the evidence — the one check that gates serving, also
  * behind `graphrec explain --check`. An answer failing it is regenerated once, then the deterministic text is served.
- * The result always says which: `source: "llm" | "template"`.
+ * The result always says which: `source: "llm" | "template"`. Whether an LLM is asked at all is decided once at boot
+ * (explain/llm/policy, `explain.llm`); without one the template is served at once with the policy's reason.
  * Served texts are cached by the caller's key (user, item, graph version) plus the prompt version.
  */
 import { log } from '../core/log.ts';
@@ -12,7 +13,7 @@ import type { Evidence } from './evidence.ts';
 import type { NameIndex } from './grounding.ts';
 import type { GuardedLlm } from './llm/client.ts';
 import { renderPrompt } from './prompt.ts';
-import { evidenceToText, type ExplanationText } from './text.ts';
+import { evidenceToText, type ExplanationText, type TextStyle } from './text.ts';
 import { verifyExplanation } from './verify/verify.ts';
 
 export const EXPLAIN_PROMPT = 'explain-recommendation.v1';
@@ -38,14 +39,24 @@ export interface Explanation {
 
 export interface ExplainDeps {
   llm?: GuardedLlm;
+  /** Why no LLM is asked, when `llm` is absent (explain/llm/policy); the template's `fallbackReason`. */
+  templateReason?: string;
   /** Every catalogue title and entity name (the verifier recognises catalogue names outside the evidence). */
   names: NameIndex;
 }
 
-export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, options: { cacheKey?: string; onText?: (chunk: string) => void } = {}): Promise<Explanation & { template: ExplanationText }> {
-  const template = evidenceToText(evidence);
+export interface ExplainOptions {
+  cacheKey?: string;
+  /** Called with each piece of the LLM's text as it is generated (streaming). */
+  onText?: (chunk: string) => void;
+  /** Style of the template text (explain/text): `short` (one or two sentences) or `full` (every fact). ['short'] */
+  style?: TextStyle;
+}
+
+export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, options: ExplainOptions = {}): Promise<Explanation & { template: ExplanationText }> {
+  const template = evidenceToText(evidence, { style: options.style ?? 'short' });
   const base = { facts: template.facts, promptVersion: EXPLAIN_PROMPT, template };
-  if (!deps.llm) return { ...base, text: template.text, source: 'template', fallbackReason: 'no LLM configured' };
+  if (!deps.llm) return { ...base, text: template.text, source: 'template', fallbackReason: deps.templateReason ?? 'no LLM configured' };
   const llm = deps.llm;
   const cacheKey = options.cacheKey === undefined ? undefined : `${options.cacheKey}|${EXPLAIN_PROMPT}`;
   if (cacheKey) {

@@ -161,6 +161,27 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
   });
 }
 
+/**
+ * What the projection's interaction edges are (the projection keeps weights only): the kind as ingested when one kind
+ * holds every edge (rating, listen, purchase, …; `interaction` when kinds are mixed or there are none), and whether
+ * every edge carries an explicit rating (then weights are ratings). One aggregate read over the interactions.
+ */
+export async function readInteractionKind(db: Database): Promise<{ kind: string; rated: boolean }> {
+  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  try {
+    const result = await session.executeRead((tx) => tx.run(cypher('read', 'interaction-kinds')));
+    const rows = result.records.map((r) => ({ kind: String(r.get('kind')), edges: toNative(r.get('edges')) as number, rated: toNative(r.get('rated')) as number }));
+    if (rows.length === 0) return { kind: 'rating', rated: true };
+    const total = rows.reduce((a, r) => a + r.edges, 0);
+    const rated = rows.reduce((a, r) => a + r.rated, 0) === total;
+    return { kind: rows.length === 1 ? rows[0]!.kind : rated ? 'rating' : 'interaction', rated };
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
 /** Display names by node key: item titles and entity names (users are shown by id). */
 export async function readLabels(db: Database, options: ProjectionOptions = {}): Promise<Map<string, string>> {
   const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;

@@ -8,7 +8,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
-import { evidenceToText } from '../../explain/text.ts';
+import { evidenceToText, TEXT_STYLES, type TextStyle } from '../../explain/text.ts';
 import type { Engine, ExplainMode } from '../../engine/engine.ts';
 import { AppError } from '../../core/errors.ts';
 import { defineRoute, type AppDeps, type Route } from '../route.ts';
@@ -16,9 +16,13 @@ import { IdSchema, NodeRefBody, queryInt, STRING_LIMITS } from '../schemas.ts';
 
 const StrategySchema = z.enum(['hybrid', 'ppr', 'embedding', 'popular']).default('hybrid').describe('Candidate strategy; hybrid fuses the others.');
 const ExplainSchema = z.enum(['none', 'paths', 'text']).default('none').describe('none: ranking only; paths: + evidence subgraph; text: + explanation.');
+const StyleSchema = z
+  .enum(TEXT_STYLES as [TextStyle, ...TextStyle[]])
+  .default('short')
+  .describe('Template style of `text` explanations: short (one or two sentences, the strongest reasons) or full (every fact). `facts` always lists every fact.');
 
 const EvidenceNodeSchema = z.object({ key: z.string(), kind: z.enum(['User', 'Item', 'Entity']), label: z.string() });
-const EvidenceEdgeSchema = z.object({ from: z.string(), to: z.string(), relation: z.string(), weight: z.number() });
+const EvidenceEdgeSchema = z.object({ from: z.string(), to: z.string(), relation: z.string(), weight: z.number(), kind: z.string().optional(), rating: z.number().optional() });
 const EvidenceSchema = z.object({
   user: EvidenceNodeSchema.nullable(),
   seeds: z.array(EvidenceNodeSchema),
@@ -34,7 +38,7 @@ const ExplanationSchema = z.object({
   facts: z.array(z.string()),
   promptVersion: z.string(),
   model: z.string().optional(),
-  fallbackReason: z.string().optional(),
+  fallbackReason: z.string().optional().describe('Why the template was served: the policy (explain.llm) when no LLM is asked, else why the answer was refused.'),
   cached: z.boolean().optional(),
 });
 const RecommendationSchema = z.object({
@@ -69,10 +73,10 @@ function degradedMark(degraded: (() => boolean) | undefined): { degraded?: true 
   return degraded?.() ? { degraded: true } : {};
 }
 
-async function withExplanations(engine: Engine, who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] }, result: ReturnType<Engine['recommend']>, mode: ExplainMode) {
+async function withExplanations(engine: Engine, who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] }, result: ReturnType<Engine['recommend']>, mode: ExplainMode, style: TextStyle) {
   const items = await Promise.all(
     result.items.map(async (item) => {
-      const explained = await engine.explain({ ...who, item: item.id }, mode);
+      const explained = await engine.explain({ ...who, item: item.id }, mode, undefined, { style });
       return { ...item, ...explained };
     }),
   );
@@ -124,6 +128,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
         offset,
         strategy: StrategySchema,
         explain: ExplainSchema,
+        style: StyleSchema,
         entity: entityList,
         props: propFilters,
         diversity: z.coerce.number().min(0).max(1).default(0).describe('MMR trade-off λ in [0, 1]; 0 = off.'),
@@ -141,7 +146,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           diversity: query.diversity,
           ...filtersOf(query.entity, query.props),
         });
-        return { ...(await withExplanations(engine, { user }, result, query.explain)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { user }, result, query.explain, query.style)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -158,6 +163,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           offset: z.number().int().min(0).max(10_000).default(0),
           strategy: z.enum(['hybrid', 'ppr', 'popular']).default('ppr'),
           explain: ExplainSchema,
+          style: StyleSchema,
         })
         .refine((b) => b.seeds.length > 0 || (b.keywords ?? '').trim() !== '', 'give seeds and/or keywords'),
       response: RecommendationsResponse,
@@ -169,7 +175,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           const at = key.indexOf(':');
           return { kind: key.slice(0, at) as 'Item' | 'Entity', id: key.slice(at + 1) };
         });
-        return { ...(await withExplanations(engine, { seeds }, result, body.explain)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { seeds }, result, body.explain, body.style)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -179,11 +185,12 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       tag: 'recommendations',
       summary: 'Why an item suits a user: evidence subgraph, ranked paths and the explanation.',
       params: z.object({ id: IdSchema, itemId: IdSchema }),
+      query: z.object({ style: StyleSchema }),
       response: z.object({ evidence: EvidenceSchema, explanation: ExplanationSchema, degraded: z.literal(true).optional() }),
       errors: [404, 503],
-      handler: async ({ params }) => {
+      handler: async ({ params, query }) => {
         const engine = engineOf(deps.engine);
-        const { evidence, explanation } = await engine.explain({ user: engine.resolveId('User', params.id), item: engine.resolveId('Item', params.itemId) }, 'text');
+        const { evidence, explanation } = await engine.explain({ user: engine.resolveId('User', params.id), item: engine.resolveId('Item', params.itemId) }, 'text', undefined, { style: query.style });
         return { evidence: evidence!, explanation: explanation!, ...degradedMark(deps.degraded) };
       },
     }),
@@ -204,12 +211,13 @@ export function mountExplanationStream(app: Express, getEngine: () => Engine | u
       const engine = engineOf(getEngine);
       const user = engine.resolveId('User', IdSchema.parse(req.params.id));
       const item = engine.resolveId('Item', IdSchema.parse(req.params.itemId));
+      const style = StyleSchema.parse(req.query.style);
       const evidence = engine.evidence({ user, item });
       send('evidence', { evidence, facts: evidenceToText(evidence).facts });
-      const { explanation } = await engine.explain({ user, item }, 'text', evidence);
+      const { explanation } = await engine.explain({ user, item }, 'text', evidence, { style });
       send('explanation', explanation);
     } catch (error) {
-      const e = error instanceof AppError ? error : error instanceof z.ZodError ? new AppError('BAD_REQUEST', 'invalid id') : new AppError('INTERNAL', 'internal error');
+      const e = error instanceof AppError ? error : error instanceof z.ZodError ? new AppError('BAD_REQUEST', 'invalid id or style') : new AppError('INTERNAL', 'internal error');
       send('error', { error: { code: e.code, message: e.message } });
     } finally {
       send('end', {});

@@ -64,7 +64,7 @@ export const serveCommand: Command = {
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
-    const state: { ready: boolean; detail: string } = { ready: false, detail: 'loading data' };
+    const state: { ready: boolean; detail: unknown } = { ready: false, detail: 'loading data' };
     const app = createApp({
       store,
       cfg,
@@ -145,7 +145,8 @@ export const serveCommand: Command = {
           live.engine = engine;
           updates.attach(engine);
           state.ready = true;
-          state.detail = 'ready';
+          // Which source writes the explanations, and why (explain/llm/policy).
+          state.detail = { stage: 'ready', explanations: engine.explainPolicy };
           process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');
         }
       }

@@ -8,8 +8,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATA_DIR } from '../../../src/core/paths.ts';
 import { evidenceToText } from '../../../src/explain/text.ts';
-import { evidenceNodes, verifyExplanation } from '../../../src/explain/verify/verify.ts';
-import { buildAdversarialSet, type AdversarialPair, type AdversarialSet } from '../../helpers/adversarial.ts';
+import { verifyExplanation } from '../../../src/explain/verify/verify.ts';
+import { buildAdversarialSet, type AdversarialSet } from '../../helpers/adversarial.ts';
 import { sharedDataset } from '../helpers.ts';
 
 const present = sharedDataset('ml-100k') !== undefined && sharedDataset('ml-100k-dbpedia') !== undefined;
@@ -39,19 +39,13 @@ describe.skipIf(!present)('claim verification on the adversarial set (real ML-10
     expect(trueServed.length / trues.length).toBeGreaterThanOrEqual(0.85);
   });
 
-  it("verifies the deterministic template's own text for every pair without namesakes", () => {
-    // ML-100K lists a few films twice (two ids, one title): "You rated *Money Talks (1997)*" about the other id reads
-    // as the recommended item, and the verifier rejects it on purpose.
-    const namesakes = (p: AdversarialPair): boolean => {
-      const labels = evidenceNodes(p.evidence).map((n) => n.label);
-      return new Set(labels).size < labels.length;
-    };
+  it("verifies the deterministic template's own text, short and full, for every pair", () => {
+    // Films ML-100K lists twice carry their id in the label (explain/grounding distinctLabels), so the text names one.
     const failed = set.pairs
-      .filter((p) => !namesakes(p))
-      .map((p) => ({ text: evidenceToText(p.evidence).text, result: verifyExplanation(evidenceToText(p.evidence).text, p.evidence, set.names) }))
+      .flatMap((p) => (['short', 'full'] as const).map((style) => ({ p, text: evidenceToText(p.evidence, { style }).text })))
+      .map(({ p, text }) => ({ text, result: verifyExplanation(text, p.evidence, set.names) }))
       .filter((x) => !x.result.ok);
     for (const f of failed) console.log(f.result.reason, JSON.stringify(f.result.clauses.filter((c) => c.verdict !== 'verified')));
     expect(failed.map((f) => `${f.text} → ${f.result.reason}`)).toEqual([]);
-    expect(set.pairs.filter((p) => !namesakes(p)).length).toBeGreaterThan(set.pairs.length * 0.9);
   });
 });
