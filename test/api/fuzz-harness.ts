@@ -124,7 +124,7 @@ const segmentArb: fc.Arbitrary<string> = fc.oneof(
 const kindArb = fc.constantFrom('user', 'item', 'entity', 'User', 'ITEM', 'Entity', 'x', '%00', 'user%00', '__proto__', 'constructor');
 
 const NUMBER_STRINGS = ['0', '1', '-1', '5', '10', '100', '101', '1000', '1e3', '0x10', '1.5', '-0', '007', ' 1', '1 ', '', 'NaN', 'Infinity', '-Infinity', '9007199254740993', '99999999999999999999999', '١٢', '1_000', 'true', 'null', '[]', '{}'];
-const ENUM_STRINGS = ['hybrid', 'ppr', 'embedding', 'popular', 'none', 'paths', 'text', 'out', 'in', 'both', 'director', 'rating', 'user:u1', 'item:a', 'entity:rs', 'user:', ':u1', 'nobody:x', 'item:' + 'z'.repeat(300), 'rs,rs,,', '0.5', '2', '-0.1'];
+const ENUM_STRINGS = ['hybrid', 'ppr', 'embedding', 'popular', 'none', 'paths', 'text', 'out', 'in', 'both', 'director', 'rating', 'user:u1', 'item:a', 'entity:rs', 'user:', ':u1', 'nobody:x', 'item:' + 'z'.repeat(300), 'rs,rs,,', '0.5', '2', '-0.1', 'short', 'full'];
 
 const queryValueArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...NUMBER_STRINGS) },
@@ -143,6 +143,7 @@ const SAMPLE_QUERIES: Record<string, Array<[string, string]>> = {
   getEntity: [['limit', '5']],
   getNeighbours: [['direction', 'out'], ['limit', '10']],
   recommendForUser: [['k', '3'], ['explain', 'paths'], ['strategy', 'ppr']],
+  explainRecommendation: [['style', 'short']],
   search: [['q', 'ali'], ['limit', '5']],
   similarItems: [['k', '3']],
 };
