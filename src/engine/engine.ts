@@ -87,10 +87,17 @@ export class Engine {
     return buildNameIndex([...this.labels].map(([key, name]) => ({ key, name })));
   }
 
-  private contextFor(csr: Csr): RecommendContext {
+  /** A context for `csr`; `keywords` = the current keyword matcher when the names did not change (not rebuilt). */
+  private contextFor(csr: Csr, keywords?: RecommendContext['keywords']): RecommendContext {
     const labels = this.labels;
     const itemProps = this.itemProps;
-    return createRecommendContext(csr, { ...this.inputs.context, labels: (key) => labels.get(key), itemProps: (key) => itemProps.get(key), names: labels });
+    return createRecommendContext(csr, {
+      ...this.inputs.context,
+      labels: (key) => labels.get(key),
+      itemProps: (key) => itemProps.get(key),
+      names: labels,
+      ...(keywords ? { prebuiltKeywords: keywords } : {}),
+    });
   }
 
   /** The grounding name index of the explanations (item titles, entity names). */
@@ -178,7 +185,7 @@ export class Engine {
     }
     if (!changed) return;
     if (labelsChanged) this.nameIndex = this.buildNames();
-    this.ctx = this.contextFor(csr);
+    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords);
     this.graphVersion++;
   }
 

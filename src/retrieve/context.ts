@@ -113,6 +113,8 @@ export interface RecommendContextInput {
   itemProps?: (key: string) => Props | undefined;
   /** Names to match free-text keywords against (node key → display name): item titles, entity names. */
   names?: ReadonlyMap<string, string>;
+  /** The keyword matcher of an earlier context whose `names` are unchanged (skips rebuilding it; live updates). */
+  prebuiltKeywords?: KeywordMatcher;
 }
 
 export interface RecommendContext {
@@ -195,7 +197,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
     itemProps: input.itemProps,
-    keywords: input.names ? createKeywordMatcher(input.names) : undefined,
+    keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: { mask: new Uint8Array(n) },
   };
   const strategies = {} as Record<StrategyName, Strategy>;
