@@ -8,11 +8,12 @@
  * minutes on the 2-core machine; `--rows all` (or naming a row) also runs the slow ones — Gowalla LightGCN takes
  * ≈ 45 min, and its entry in the results file is, until re-run, the recorded measurement named in its provenance.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { evaluate, type EvaluateConfig, type LightGcnCache, type ModelName, type Protocol } from '../../src/evaluate/pipeline.ts';
+import { TUNING_FILE } from './tune.ts';
 import { readResults, RESULTS_FILE, writeReadme, type QualityResults, type QualityRow } from './_quality-table.ts';
 
 interface RowSpec {
@@ -35,6 +36,16 @@ interface RowSpec {
 }
 
 const data = (name: string) => `../shared/data/${name}`;
+/**
+ * EASE^R's λ on Gowalla, as chosen on validation by `npm run bench -- tune --rows ease-gowalla` (read from
+ * docs/results/tuning.json; the row refuses to run before that tuning exists).
+ */
+function tunedEaseGowallaLambda(): number | undefined {
+  if (!existsSync(TUNING_FILE)) return undefined;
+  const row = (JSON.parse(readFileSync(TUNING_FILE, 'utf8')) as { rows: Record<string, { chosen?: { lambda?: number } }> }).rows['ease-gowalla'];
+  return row?.chosen?.lambda;
+}
+const EASE_GOWALLA_LAMBDA = tunedEaseGowallaLambda();
 
 export const QUALITY_ROWS: RowSpec[] = [
   {
@@ -50,15 +61,26 @@ export const QUALITY_ROWS: RowSpec[] = [
   },
   {
     id: 'gowalla-baselines',
-    what: 'non-graph baselines on Gowalla (train → test)',
+    what: 'item-kNN and RP³β on Gowalla (train → test; item-kNN defaults chosen on validation)',
     dataset: `lightgcn:${data('lightgcn-gowalla')}`,
-    models: ['itemknn', 'rp3beta', 'ease'],
+    models: ['itemknn', 'rp3beta'],
     ks: [20],
     metrics: ['recall@20', 'ndcg@20'],
     protocol: 'early-stop',
-    options: { ease: { lambda: 300, minItemCount: 25 } },
-    flags: '--ease-lambda 300 --ease-min-count 25',
-    reference: 'BARS ItemCF 0.1570 / 0.1214, EASE^R 0.1765 / 0.1467 (all 40,981 items)',
+    reference: 'BARS ItemCF (cosine, 100 neighbours) 0.1570 / 0.1214',
+    slow: true,
+  },
+  {
+    id: 'gowalla-ease',
+    what: 'EASE^R on Gowalla (train → test), dense over the 2,714 items with ≥ 40 training interactions, λ chosen on validation',
+    dataset: `lightgcn:${data('lightgcn-gowalla')}`,
+    models: ['ease'],
+    ks: [20],
+    metrics: ['recall@20', 'ndcg@20'],
+    protocol: 'early-stop',
+    options: { ease: { lambda: EASE_GOWALLA_LAMBDA ?? Number.NaN, minItemCount: 40 } },
+    flags: `--ease-lambda ${EASE_GOWALLA_LAMBDA ?? '<λ from bench tune --rows ease-gowalla>'} --ease-min-count 40`,
+    reference: 'BARS EASE^R 0.1765 / 0.1467 (all 40,981 items: not comparable, see docs/evaluation.md)',
     slow: true,
   },
   {
@@ -130,8 +152,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const results: QualityResults = existsSync(RESULTS_FILE) ? readResults() : { rows: [] };
+  let results: QualityResults = existsSync(RESULTS_FILE) ? readResults() : { rows: [] };
   for (const row of rows) {
+    if (row.id === 'gowalla-ease' && EASE_GOWALLA_LAMBDA === undefined) throw new Error('row gowalla-ease needs λ chosen on validation first: npm run bench -- tune --rows ease-gowalla');
     const t0 = performance.now();
     const cache: LightGcnCache = new Map();
     const out: Record<string, Record<string, number>> = {};
@@ -166,6 +189,7 @@ export async function main(argv: string[]): Promise<void> {
       seconds: Math.round((performance.now() - t0) / 1000),
       provenance: 'npm run bench -- quality --rows ' + row.id,
     };
+    results = existsSync(RESULTS_FILE) ? readResults() : { rows: [] }; // another run may have written meanwhile
     const at = results.rows.findIndex((r) => r.id === row.id);
     if (at >= 0) results.rows[at] = entry;
     else results.rows.push(entry);

@@ -6,8 +6,9 @@
  * - `itemknn-gowalla`: item-kNN shrink × neighbours on LightGCN++'s split of Gowalla's TRAINING pairs (719,081 train →
  *   91,047 valid; the test file is not read), Recall@20.
  * - `ease-ml100k`: EASE^R λ on ML-100K, random 80/10/10 seed 2020, valid Recall@10.
- * - `ease-gowalla`: EASE^R λ on the same Gowalla train → valid split, items with ≥ 25 training interactions, Recall@20.
- * - `lightgcn-reg-ml100k`: LightGCN's L2 weight on ML-100K valid (early stopping on it), Recall@10.
+ * - `ease-gowalla`: EASE^R λ on the same Gowalla train → valid split, items with ≥ 40 training interactions, Recall@20.
+ * - `lightgcn-reg-ml100k`: LightGCN's L2 weight on ML-100K valid, 100 epochs (the served run's early stopping ends
+ *   there), Recall@10.
  * - `lightgcn-reg-lastfm`: LightGCN's L2 weight on LightGCN++ Last.fm train → valid, Recall@20.
  * Prints JSON lines; the last one is the whole tuning file.
  */
@@ -43,8 +44,8 @@ function trainValid(folder: string, name: string): SplitDataset {
 
 /** ML-100K random 80/10/10 (seed 2020) with its valid part as the held-out part. */
 async function ml100kValid(): Promise<SplitDataset> {
-  const ds = await loadDataset(`movielens:${path.join(SHARED_DATA_DIR, 'ml-100k')}`, { kind: 'random', ratios: [0.8, 0.1, 0.1] }, 2020);
-  return { ...ds, test: ds.valid! };
+  const { valid, test: _test, ...ds } = await loadDataset(`movielens:${path.join(SHARED_DATA_DIR, 'ml-100k')}`, { kind: 'random', ratios: [0.8, 0.1, 0.1] }, 2020);
+  return { ...ds, name: 'ml-100k-valid', test: valid! };
 }
 
 const gowalla = () => Promise.resolve(trainValid(path.join(SHARED_DATA_DIR, 'lightgcn-gowalla', 'lightgcnpp-split'), 'gowalla-valid'));
@@ -63,14 +64,14 @@ export const TUNE_ROWS: TuneRow[] = [
   { id: 'ease-ml100k', what: 'EASE^R λ, ML-100K (random 80/10/10, valid)', data: ml100kValid, model: 'ease', metric: 'recall@10', ks: [10], grid: [25, 50, 100, 250, 500, 1000].map((lambda) => ({ lambda })) },
   {
     id: 'ease-gowalla',
-    what: 'EASE^R λ, Gowalla (LightGCN++ train → valid, items with ≥ 25 training interactions)',
+    what: 'EASE^R λ, Gowalla (LightGCN++ train → valid, items with ≥ 40 training interactions)',
     data: gowalla,
     model: 'ease',
     metric: 'recall@20',
     ks: [20],
-    grid: [100, 300, 1000].map((lambda) => ({ lambda, minItemCount: 25 })),
+    grid: [100, 500].map((lambda) => ({ lambda, minItemCount: 40 })),
   },
-  { id: 'lightgcn-reg-ml100k', what: 'LightGCN L2 weight, ML-100K (random 80/10/10, valid)', data: ml100kValid, model: 'lightgcn', metric: 'recall@10', ks: [10], grid: [1e-4, 1e-3, 1e-2].map((regWeight) => ({ regWeight })) },
+  { id: 'lightgcn-reg-ml100k', what: 'LightGCN L2 weight, ML-100K (random 80/10/10, valid)', data: ml100kValid, model: 'lightgcn', metric: 'recall@10', ks: [10], grid: [1e-4, 1e-3, 1e-2].map((regWeight) => ({ regWeight, epochs: 100 })) },
   {
     id: 'lightgcn-reg-lastfm',
     what: 'LightGCN L2 weight, LightGCN++ Last.fm (train → valid)',
@@ -94,7 +95,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const file: { rows: Record<string, unknown> } = existsSync(TUNING_FILE) ? JSON.parse(readFileSync(TUNING_FILE, 'utf8')) : { rows: {} };
+  const readFile = (): { rows: Record<string, unknown> } => (existsSync(TUNING_FILE) ? JSON.parse(readFileSync(TUNING_FILE, 'utf8')) : { rows: {} });
+  let file = readFile();
   for (const row of TUNE_ROWS.filter((r) => wanted.includes(r.id))) {
     const t0 = performance.now();
     const ds = await row.data();
@@ -107,6 +109,7 @@ export async function main(argv: string[]): Promise<void> {
       emit({ row: row.id, ...tried.at(-1) });
     }
     const best = tried.reduce((a, b) => (b.value > a.value ? b : a));
+    file = readFile(); // another tune run may have written meanwhile
     file.rows[row.id] = {
       what: row.what,
       metric: `valid ${row.metric}`,

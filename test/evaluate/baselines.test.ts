@@ -46,14 +46,17 @@ describe('evaluate/baselines', () => {
   });
 
   it('item-kNN cosine: hand-computed similarities', () => {
-    const m = new ItemKnn(train);
+    const m = new ItemKnn(train, { shrink: 0 });
     // sim(0,1) = 2/√(2·2) = 1, sim(0,2) = sim(1,2) = 1/√(2·2) = 0.5
     const s = m.scoreAll(Int32Array.of(2, 0));
     expect(Array.from(s.subarray(0, 3))).toEqual([0.5, 0.5, 0]);
     expect(Array.from(s.subarray(3, 6))).toEqual([1, 1, 1]);
     expect(m.score(Int32Array.of(0), Int32Array.of(2))[0]).toBe(1);
     // one neighbour per target: N(0) = {1}, N(1) = {0} (tie with 2 broken by index), N(2) = {0}
-    const pruned = new ItemKnn(train, { neighbours: 1 });
+    // shrinkage: sim(i, j) = |U_i ∩ U_j| / (√(|U_i|·|U_j|) + shrink) → sim(0,1) = 2/(2+2), sim(0,2) = 1/(2+2)
+    const shrunk = new ItemKnn(train, { shrink: 2 });
+    expect(Array.from(shrunk.scoreAll(Int32Array.of(2)))).toEqual([0.25, 0.25, 0]);
+    const pruned = new ItemKnn(train, { neighbours: 1, shrink: 0 });
     expect(Array.from(pruned.scoreAll(Int32Array.of(0)))).toEqual([1, 1, 0.5]);
     expect(Array.from(pruned.scoreAll(Int32Array.of(2)))).toEqual([0, 0, 0]);
   });
