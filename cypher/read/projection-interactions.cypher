@@ -1,6 +1,8 @@
-// Interaction edges of one page of users (keyset paging by user id): [item id, kind, kept value], one per kind.
+// Interaction edges of one page of users (keyset paging by user id): [item id, stored weight (none = 1.0), kind,
+// rating, element id]. The reader checks weight and rating against core/bounds and skips edges outside them; doctor
+// lists the same edges through this same statement.
 MATCH (u:User)
 WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $page
 OPTIONAL MATCH (u)-[r:INTERACTED]->(i:Item)
-RETURN u.id AS id, collect([i.id, r.kind, coalesce(r.weight, 1.0)]) AS edges
+RETURN u.id AS id, collect([i.id, coalesce(r.weight, 1.0), r.kind, r.rating, elementId(r)]) AS edges

@@ -22,7 +22,7 @@ export interface AppDeps {
   store: GraphStore;
   cfg: Config;
   /** Extra readiness check (e.g. projection loaded); GET /v1/health/ready is 503 unless it says ready. */
-  ready?: () => Promise<{ ready: boolean; detail?: unknown }>;
+  ready?: () => Promise<{ ready: boolean; detail?: unknown; projection?: unknown }>;
   /** More JSON routes (e.g. recommendations), mounted and documented like the built-in ones. */
   routes?: readonly Route[];
   /** Raw Express additions (e.g. a static explorer page), mounted after the routes and before the JSON 404. */

@@ -116,8 +116,8 @@ export const InteractionEventSchema = z.strictObject({
   userId: IdSchema,
   itemId: IdSchema,
   kind: z.string().min(1).max(STRING_LIMITS.kind).refine(...wellFormed).describe('rating, click, listen, purchase, …'),
-  rating: z.number().optional().describe('Explicit rating (finite).'),
-  weight: z.number().min(0).optional().describe('Edge weight; defaults to the rating, else 1.'),
+  rating: z.number().optional().describe('Explicit rating, on the configured scale (GRAPHREC_RATING_MIN..GRAPHREC_RATING_MAX, default 0–10); outside it the whole batch is refused (400) and nothing is written.'),
+  weight: z.number().min(0).optional().describe('Edge weight, ≤ GRAPHREC_MAX_WEIGHT (default 1e9); defaults to the rating, else 1.'),
   ts: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Unix time in seconds.'),
 });
 

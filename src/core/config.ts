@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { boundsProblem, INTERACTION_BOUNDS } from './bounds.ts';
 import { AppError } from './errors.ts';
 import { INTERACTION_DEFAULTS } from './interactions.ts';
 
@@ -91,6 +92,14 @@ export const ConfigSchema = z.object({
       /** Most buckets held at once; the least recently used is dropped. */
       maxClients: z.number().int().min(1),
     }),
+  }),
+  bounds: z.object({
+    /** Lowest accepted rating (API writes, ingest rows, stored edges: see core/bounds). */
+    ratingMin: z.number(),
+    /** Highest accepted rating. */
+    ratingMax: z.number(),
+    /** Largest accepted interaction weight; at most the largest 32-bit float (the projection's type). */
+    maxWeight: z.number().positive(),
   }),
   ingest: z.object({
     /** Rows per write transaction. */
@@ -196,6 +205,7 @@ export const DEFAULTS: Config = {
     readRequiresKey: false,
     rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000 },
   },
+  bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000 },
   interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50 },
   train: { epochs: 300, maxSeconds: 90 },
@@ -234,6 +244,9 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['auth.readRequiresKey', 'GRAPHREC_READ_REQUIRES_KEY', 'bool'],
   ['auth.rateLimit.anonymousPerSecond', 'GRAPHREC_RATE_LIMIT_ANON_PER_S', 'number'],
   ['auth.rateLimit.keyPerSecond', 'GRAPHREC_RATE_LIMIT_KEY_PER_S', 'number'],
+  ['bounds.ratingMin', 'GRAPHREC_RATING_MIN', 'number'],
+  ['bounds.ratingMax', 'GRAPHREC_RATING_MAX', 'number'],
+  ['bounds.maxWeight', 'GRAPHREC_MAX_WEIGHT', 'number'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
   ['train.epochs', 'GRAPHREC_TRAIN_EPOCHS', 'int'],
@@ -364,6 +377,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (cfg.api.headersTimeoutMs > cfg.api.requestTimeoutMs) {
     throw new AppError('CONFIG', 'config: api.headersTimeoutMs must not exceed api.requestTimeoutMs');
   }
+  const badBounds = boundsProblem(cfg.bounds);
+  if (badBounds) throw new AppError('CONFIG', `config: ${badBounds}`);
   if (cfg.neo4j.uri && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\//.test(cfg.neo4j.uri)) {
     throw new AppError('CONFIG', `config: NEO4J_URI must start with bolt:// or neo4j:// (got ${cfg.neo4j.uri})`);
   }

@@ -11,6 +11,7 @@ import { chooseExplainer } from '../explain/llm/policy.ts';
 import { projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
+import type { InvalidEdgeReport } from '../store/projection-reader.ts';
 import { embeddingsForProjection, publishEmbeddings } from './embeddings.ts';
 import { Engine } from './engine.ts';
 
@@ -19,11 +20,14 @@ export interface BootOptions {
   llm?: boolean;
   /** Progress label updates (readiness detail). */
   onStage?: (stage: string) => void;
+  /** The stored interactions the projection skipped as outside `cfg.bounds` (readiness detail; doctor repairs them). */
+  onInvalidEdges?: (invalid: InvalidEdgeReport) => void;
 }
 
 export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
   options.onStage?.('projecting the graph');
-  const { csr } = await projectDatabase(db, { interactions: cfg.interactions });
+  const { csr, invalid } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds });
+  options.onInvalidEdges?.(invalid);
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
   options.onStage?.('training embeddings');

@@ -12,14 +12,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import neo4j, { type Integer, type ManagedTransaction } from 'neo4j-driver';
+import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
-import { kindKey, supersedes } from '../core/interactions.ts';
 import type { DataRecord, EntityRecord, InteractionRecord, ItemRecord, KnowledgeRecord, RowError, SourcePosition, UserRecord } from '../core/model.ts';
-import { cypher, render } from '../store/cypher.ts';
+import { BulkWriter, isConstraintViolation, readCheckpoints, type BatchResult, type BatchRows, type EdgeMode, type Located, type RecordCounts } from '../store/bulk-writer.ts';
 import type { Database } from '../store/driver.ts';
-import { interactionKey, knowledgeKey, mapDriverError } from '../store/neo4j-graph-store.ts';
-import { toNumber } from '../store/records.ts';
+import { mapDriverError } from '../store/neo4j-graph-store.ts';
 import type { Progress } from '../core/progress.ts';
 import type { DatasetSource, SourceFile } from './source.ts';
 
@@ -43,15 +41,11 @@ export interface LoadOptions {
    * report says `cancelled`. The checkpoint matches the committed rows, so the next run resumes right after them.
    */
   signal?: AbortSignal;
+  /** Valid ratings and weights (core/bounds); an interaction row outside them is rejected with its reason. */
+  bounds?: InteractionBounds;
 }
 
-export interface RecordCounts {
-  users: number;
-  items: number;
-  entities: number;
-  interactions: number;
-  knowledge: number;
-}
+export type { RecordCounts };
 
 export interface FileReport {
   path: string;
@@ -74,12 +68,7 @@ export interface LoadReport {
   cancelled: boolean;
 }
 
-interface Located<T> {
-  pos: SourcePosition;
-  value: T;
-}
-
-class Batch {
+class Batch implements BatchRows {
   users: UserRecord[] = [];
   items: ItemRecord[] = [];
   entities: EntityRecord[] = [];
@@ -121,131 +110,6 @@ async function fingerprint(file: SourceFile): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * How edges are written. `create`: CREATE without looking (a fresh load); `probe`: one cheap index look-up per batch
- * decides between CREATE (no key exists yet) and MERGE; `merge`: always MERGE. A file starts in `create`; the first
- * batch that meets an existing key fails on the unique constraint, is re-run with `merge`, and the file goes on in
- * `probe`, so a re-load pays one wasted batch per file and a fresh load pays nothing.
- */
-type EdgeMode = 'create' | 'probe' | 'merge';
-
-interface Rejection {
-  pos: SourcePosition;
-  reason: string;
-}
-
-interface BatchResult {
-  counts: RecordCounts;
-  /** Reported only once the transaction has committed (a retried transaction must not report twice). */
-  rejections: Rejection[];
-}
-
-const KNOWLEDGE_PAIRS = new Set(['Item>Entity', 'Entity>Entity', 'Item>Item', 'Entity>Item']);
-
-/** A number that is equal for equal keys (and rarely for different ones): spots repeated keys within a batch. */
-function keyNumber(key: Integer): number {
-  return key.high * 4294967296 + (key.low >>> 0);
-}
-
-function hasRepeats(keys: Integer[]): boolean {
-  const seen = new Set<number>();
-  for (const key of keys) {
-    const k = keyNumber(key);
-    if (seen.has(k)) return true;
-    seen.add(k);
-  }
-  return false;
-}
-
-/** CREATE when the mode allows it and none of `keys` exists (checked with `probe` in probe mode), else MERGE. */
-async function chooseCreate(tx: ManagedTransaction, mode: EdgeMode, keys: Integer[], probe: string): Promise<boolean> {
-  if (mode === 'merge' || hasRepeats(keys)) return false;
-  if (mode === 'create') return true;
-  return (await tx.run(probe, { keys })).records.length === 0;
-}
-
-async function writeInteractions(tx: ManagedTransaction, batch: Located<InteractionRecord>[], mode: EdgeMode, rejections: Rejection[]): Promise<number> {
-  // Per (user, item, kind) only the latest row of the batch is written (core/interactions); the statement compares it
-  // with what the edge already keeps.
-  const latest = new Map<string, Located<InteractionRecord>>();
-  for (const row of batch) {
-    const key = kindKey(row.value);
-    const prev = latest.get(key);
-    if (!prev || supersedes(row.value, prev.value)) latest.set(key, row);
-  }
-  const rows = latest.size === batch.length ? batch : [...latest.values()];
-  const size = rows.length;
-  const cols = {
-    keys: new Array<Integer>(size),
-    userIds: new Array<string>(size),
-    itemIds: new Array<string>(size),
-    kinds: new Array<string>(size),
-    ratings: new Array<number | null>(size),
-    weights: new Array<number>(size),
-    ts: new Array<number | null>(size),
-  };
-  for (let n = 0; n < size; n++) {
-    const v = rows[n]!.value;
-    cols.keys[n] = interactionKey(v.userId, v.itemId, v.kind);
-    cols.userIds[n] = v.userId;
-    cols.itemIds[n] = v.itemId;
-    cols.kinds[n] = v.kind;
-    cols.ratings[n] = v.rating ?? null;
-    cols.weights[n] = v.weight;
-    cols.ts[n] = v.ts ?? null;
-  }
-  const create = await chooseCreate(tx, mode, cols.keys, cypher('ingest', 'find-interaction-key'));
-  const missing = await tx.run(cypher('ingest', create ? 'create-interactions' : 'merge-interactions'), cols);
-  for (const r of missing.records) {
-    const { pos, value } = rows[toNumber(r.get('n'))]!;
-    const what = [r.get('missingUser') ? `unknown user ${JSON.stringify(value.userId)}` : '', r.get('missingItem') ? `unknown item ${JSON.stringify(value.itemId)}` : ''].filter(Boolean).join(', ');
-    rejections.push({ pos, reason: what });
-  }
-  return batch.length - missing.records.length;
-}
-
-async function writeKnowledge(tx: ManagedTransaction, rows: Located<KnowledgeRecord>[], mode: EdgeMode, rejections: Rejection[]): Promise<number> {
-  const groups = new Map<string, Located<KnowledgeRecord>[]>();
-  for (const row of rows) {
-    const { head, tail } = row.value;
-    const pair = `${head.kind}>${tail.kind}`;
-    if (!KNOWLEDGE_PAIRS.has(pair)) throw new AppError('BAD_REQUEST', `knowledge: a ${head.kind}→${tail.kind} relation is not part of the model`);
-    (groups.get(pair) ?? groups.set(pair, []).get(pair)!).push(row);
-  }
-  let written = 0;
-  for (const group of groups.values()) {
-    const { head, tail } = group[0]!.value;
-    const labels = { fromLabel: head.kind, toLabel: tail.kind };
-    const cols = { keys: group.map(({ value: k }) => knowledgeKey({ headKind: k.head.kind, headId: k.head.id, relation: k.relation, tailKind: k.tail.kind, tailId: k.tail.id })), headIds: group.map((r) => r.value.head.id), tailIds: group.map((r) => r.value.tail.id), relations: group.map((r) => r.value.relation) };
-    const create = await chooseCreate(tx, mode, cols.keys, cypher('ingest', 'find-knowledge-key'));
-    const missing = await tx.run(render(cypher('ingest', create ? 'create-knowledge' : 'merge-knowledge'), labels), cols);
-    for (const r of missing.records) {
-      const { pos, value } = group[toNumber(r.get('n'))]!;
-      rejections.push({ pos, reason: r.get('missingHead') ? `unknown ${value.head.kind.toLowerCase()} ${JSON.stringify(value.head.id)}` : `unknown ${value.tail.kind.toLowerCase()} ${JSON.stringify(value.tail.id)}` });
-    }
-    written += group.length - missing.records.length;
-  }
-  return written;
-}
-
-/** Writes one batch in `tx`: nodes first, then edges. Row rejections are collected, not reported. */
-async function writeBatch(tx: ManagedTransaction, batch: Batch, mode: EdgeMode): Promise<BatchResult> {
-  const counts: RecordCounts = { users: batch.users.length, items: batch.items.length, entities: batch.entities.length, interactions: 0, knowledge: 0 };
-  const rejections: Rejection[] = [];
-  if (batch.users.length) await tx.run(cypher('ingest', 'upsert-users'), { rows: batch.users.map((u) => ({ id: u.id, props: u.props ?? {} })) });
-  if (batch.items.length) await tx.run(cypher('ingest', 'upsert-items'), { rows: batch.items.map((i) => ({ id: i.id, title: i.title, props: i.props ?? {} })) });
-  if (batch.entities.length) await tx.run(cypher('ingest', 'upsert-entities'), { rows: batch.entities });
-  if (batch.interactions.length) counts.interactions = await writeInteractions(tx, batch.interactions, mode, rejections);
-  if (batch.knowledge.length) counts.knowledge = await writeKnowledge(tx, batch.knowledge, mode, rejections);
-  // Rejections come per statement; the report lists them in file order.
-  rejections.sort((a, b) => a.pos.line - b.pos.line);
-  return { counts, rejections };
-}
-
-function isConstraintViolation(error: unknown): boolean {
-  return (error as { code?: string } | undefined)?.code === 'Neo.ClientError.Schema.ConstraintValidationFailed';
-}
-
 /** Checkpoint key of one source file (format, path and content fingerprint). */
 async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<string> {
   return `${source.format}|${file.path}|${await fingerprint(file)}`;
@@ -256,25 +120,15 @@ async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<s
  * then resumes it even though the database is not empty.
  */
 export async function unfinishedLoad(db: Database, source: DatasetSource): Promise<boolean> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    const states = [];
-    for (const file of source.files) {
-      const key = await checkpointKey(source, file);
-      const record = (await session.executeRead((tx) => tx.run(cypher('ingest', 'read-checkpoint'), { key }))).records[0];
-      states.push(record ? (record.get('done') === true ? 'done' : 'partial') : 'none');
-    }
-    return states.includes('partial') || (states.includes('done') && states.includes('none'));
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
-  }
+  const keys: string[] = [];
+  for (const file of source.files) keys.push(await checkpointKey(source, file));
+  const states = (await readCheckpoints(db, keys)).map((c) => (c ? (c.done ? 'done' : 'partial') : 'none'));
+  return states.includes('partial') || (states.includes('done') && states.includes('none'));
 }
 
 /** Loads every file of `source` into the database. Row errors are reported, never thrown. */
 export async function loadDataset(db: Database, source: DatasetSource, options: LoadOptions = {}): Promise<LoadReport> {
-  const o = { ...LOAD_DEFAULTS, ...options };
+  const o = { ...LOAD_DEFAULTS, bounds: INTERACTION_BOUNDS, ...options };
   let cancelled = false;
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new AppError('BAD_REQUEST', 'ingest: batchSize must be a positive integer');
   const started = performance.now();
@@ -282,7 +136,7 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
   const errors: RowError[] = [];
   let rejectedRows = 0;
   const files: FileReport[] = [];
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.WRITE });
+  const writer = new BulkWriter(db);
 
   const reject = (report: FileReport, pos: SourcePosition, reason: string) => {
     rejectedRows++;
@@ -293,8 +147,7 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
   };
 
   try {
-    const legacy = await session.executeRead((tx) => tx.run(cypher('ingest', 'find-legacy-keys')));
-    if (legacy.records[0]?.get('legacy') === true) {
+    if (await writer.hasLegacyKeys()) {
       throw new AppError('CONFLICT', 'ingest: this database holds relationships keyed by the old JSON-string scheme; reset it (graphrec ingest --reset) and load again');
     }
     for (const file of source.files) {
@@ -305,25 +158,20 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
       const key = await checkpointKey(source, file);
       const report: FileReport = { path: file.path, rows: 0, resumedRows: 0, rejectedRows: 0, alreadyLoaded: false };
       files.push(report);
-      const checkpoint = o.resume ? (await session.executeRead((tx) => tx.run(cypher('ingest', 'read-checkpoint'), { key }))).records[0] : undefined;
-      if (checkpoint?.get('done') === true) {
+      const checkpoint = o.resume ? await writer.readCheckpoint(key) : undefined;
+      if (checkpoint?.done) {
         report.alreadyLoaded = true;
-        report.resumedRows = toNumber(checkpoint.get('rows'));
+        report.resumedRows = checkpoint.rows;
         report.rows = report.resumedRows;
         continue;
       }
-      const skip = checkpoint ? toNumber(checkpoint.get('rows')) : 0;
+      const skip = checkpoint?.rows ?? 0;
       report.resumedRows = skip;
 
       let batch = new Batch();
       let pending: Promise<void> | undefined;
       let mode: EdgeMode = 'create';
-      const commit = (current: Batch, rowsDone: number, done: boolean, batchMode: EdgeMode) =>
-        session.executeWrite(async (tx) => {
-          const result = await writeBatch(tx, current, batchMode);
-          await tx.run(cypher('ingest', 'save-checkpoint'), { key, rows: neo4j.int(rowsDone), done, file: file.path });
-          return result;
-        });
+      const commit = (current: Batch, rowsDone: number, done: boolean, batchMode: EdgeMode) => writer.commit(current, batchMode, { key, file: file.path, rows: rowsDone, done });
       const write = async (current: Batch, rowsDone: number, done: boolean): Promise<void> => {
         let result: BatchResult;
         try {
@@ -363,7 +211,12 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
         report.rows = index;
         if (index <= skip) continue;
         if (!row.ok) reject(report, row.pos, row.reason);
-        else for (const record of row.records) batch.add(record, row.pos);
+        else {
+          // The shared bounds (core/bounds): a row with an interaction outside them is rejected whole, nothing of it written.
+          const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, o.bounds) : undefined)).find(Boolean);
+          if (problem) reject(report, row.pos, problem);
+          else for (const record of row.records) batch.add(record, row.pos);
+        }
         if (batch.size >= o.batchSize) await flush(index, false);
         o.progress?.update(file.path, index);
       }
@@ -377,7 +230,7 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
     throw mapDriverError(error);
   } finally {
     o.progress?.done();
-    await session.close();
+    await writer.close();
   }
   const seconds = (performance.now() - started) / 1000;
   return {

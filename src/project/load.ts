@@ -1,19 +1,21 @@
 /**
  * @module project/load
- * Reads the graph out of Neo4j once into a {@link Csr} (keyset-paged reads through `executeRead`), or reuses the
- * snapshot under `graph/snapshots/` when the database's fingerprint (counts and sums over the projected edge
- * attributes) has not changed since it was written.
+ * Assembles the graph read out of Neo4j (store/projection-reader: one read transaction between two equal fingerprints)
+ * into a {@link Csr}, or reuses the snapshot under `graph/snapshots/` when the database's fingerprint (counts and sums
+ * over the projected edge attributes) and the bounds in force have not changed since it was written. Stored
+ * interactions outside the bounds (core/bounds) are skipped and counted, never fatal: the count is logged, kept in
+ * the snapshot's manifest and shown by `/v1/health/ready`; `graphrec doctor` lists and repairs them.
  *
  * Node keys in the projection are `<Kind>:<id>` (e.g. `Item:ml100k:i:1`), so a user, an item and an entity may share an
  * id without colliding; {@link nodeKey} / {@link parseNodeKey} convert. Edges: user→item interactions (relation 0,
  * weight = the pair's kinds combined by core/interactions `edgeWeight`, the same function the live engine applies) and
- * item/entity→item/entity knowledge edges (relation = the dataset's name, weight 1). The interaction settings are part
- * of the snapshot key, so changed kind weights never reuse a snapshot made under others.
+ * item/entity→item/entity knowledge edges (relation = the dataset's name, weight 1). The interaction settings and the
+ * bounds are part of the snapshot key, so changed kind weights or bounds never reuse a snapshot made under others.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import neo4j from 'neo4j-driver';
+import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue } from '../core/interactions.ts';
@@ -21,13 +23,11 @@ import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
-import { cypher, render } from '../store/cypher.ts';
 import type { Database } from '../store/driver.ts';
-import { mapDriverError } from '../store/neo4j-graph-store.ts';
 import { openDatabase } from '../store/open.ts';
-import { toNative, int } from '../store/records.ts';
+import { projectionFingerprint, readInteractionKindRows, readItemPropRows, readLabelRows, readProjectionRows, type InvalidEdgeReport } from '../store/projection-reader.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from './csr.ts';
-import { readSnapshot, readSnapshotManifest, writeSnapshot } from './csr-snapshot.ts';
+import { readSnapshot, writeSnapshot } from './csr-snapshot.ts';
 
 export const PROJECTION_DEFAULTS = {
   /** Rows per keyset page. */
@@ -52,86 +52,74 @@ export interface ProjectionOptions {
   snapshotDir?: string;
   /** Progress of the read from Neo4j (rows read, a unit per page). */
   progress?: Progress;
+  /** Valid interaction values; stored edges outside them are skipped [core/bounds defaults; serve: config `bounds`]. */
+  bounds?: InteractionBounds;
   /** How kinds combine into an edge weight [core/interactions INTERACTION_DEFAULTS]. */
   interactions?: InteractionSettings;
 }
 
-/** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
-export async function projectionFingerprint(db: Database): Promise<string> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    const record = (await session.executeRead((tx) => tx.run(cypher('read', 'projection-fingerprint')))).records[0]!;
-    const values = record.keys.map((k) => String(toNative(record.get(k))));
-    return createHash('sha256').update(values.join('|')).digest('hex').slice(0, 24);
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
-  }
+export { projectionFingerprint };
+
+/** Reads the whole graph from Neo4j into a CSR (no snapshot logic), in one read transaction. */
+export async function readProjection(db: Database, options: ProjectionOptions = {}): Promise<Csr> {
+  return (await readProjectionSnapshot(db, options)).csr;
 }
 
-/** Reads the whole graph from Neo4j into a CSR (no snapshot logic). */
-export async function readProjection(db: Database, options: ProjectionOptions = {}): Promise<Csr> {
-  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  const ids: string[] = [];
-  const kinds: number[] = [];
-  const index = new Map<string, number>();
-  const relations = [INTERACTION_RELATION];
-  const relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
+/**
+ * Reads the whole graph into a CSR in one read transaction (store/projection-reader): the CSR, the fingerprint of
+ * exactly what was read, and the stored edges skipped because they break the bounds (core/bounds).
+ */
+export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport }> {
+  let ids: string[] = [];
+  let kinds: number[] = [];
+  let index = new Map<string, number>();
+  let relations = [INTERACTION_RELATION];
+  let relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
+  let src: number[] = [];
+  let dst: number[] = [];
+  let weight: number[] = [];
+  let relation: number[] = [];
+  const settings = options.interactions ?? INTERACTION_DEFAULTS;
 
-  let rowsRead = 0;
-  async function pages(statement: string, each: (row: { id: string; edges?: unknown[] }) => void): Promise<void> {
-    let after = '';
-    for (;;) {
-      options.progress?.update('project', rowsRead);
-      const result = await session.executeRead((tx) => tx.run(statement, { after, page: int(pageSize) }));
-      for (const r of result.records) {
-        const row = { id: String(r.get('id')), ...(r.keys.includes('edges') ? { edges: toNative(r.get('edges')) as unknown[] } : {}) };
-        each(row);
-        after = row.id;
-        rowsRead++;
-      }
-      if (result.records.length < pageSize) return;
-    }
-  }
-
-  try {
-    for (const kind of NODE_KINDS) {
-      await pages(render(cypher('read', 'projection-nodes'), { label: kind }), ({ id }) => {
+  const { fingerprint, invalid } = await readProjectionRows(
+    db,
+    {
+      begin() {
+        ids = [];
+        kinds = [];
+        index = new Map();
+        relations = [INTERACTION_RELATION];
+        relationIds = new Map([[INTERACTION_RELATION, 0]]);
+        src = [];
+        dst = [];
+        weight = [];
+        relation = [];
+      },
+      node(kind, id) {
         index.set(nodeKey(kind, id), ids.length);
         ids.push(nodeKey(kind, id));
         kinds.push(KIND_CODES[kind]);
-      });
-    }
-    const settings = options.interactions ?? INTERACTION_DEFAULTS;
-    await pages(cypher('read', 'projection-interactions'), ({ id, edges }) => {
-      const u = index.get(nodeKey('User', id))!;
-      const byItem = new Map<number, KindValue[]>();
-      for (const [itemId, kind, w] of edges as Array<[string | null, string | null, number]>) {
-        if (itemId === null || kind === null) continue;
-        const i = index.get(nodeKey('Item', itemId));
-        if (i === undefined) continue;
-        const list = byItem.get(i);
-        if (list) list.push({ kind, weight: w });
-        else byItem.set(i, [{ kind, weight: w }]);
-      }
-      for (const [i, kindValues] of byItem) {
-        src.push(u);
-        dst.push(i);
-        weight.push(edgeWeight(kindValues, settings));
-        relation.push(0);
-      }
-    });
-    for (const kind of ['Item', 'Entity'] as const) {
-      await pages(render(cypher('read', 'projection-knowledge'), { label: kind }), ({ id, edges }) => {
+      },
+      interactions(id, edges) {
+        const u = index.get(nodeKey('User', id))!;
+        const byItem = new Map<number, KindValue[]>();
+        for (const [itemId, w, kind] of edges) {
+          const i = index.get(nodeKey('Item', itemId));
+          if (i === undefined) continue;
+          const list = byItem.get(i);
+          if (list) list.push({ kind, weight: w });
+          else byItem.set(i, [{ kind, weight: w }]);
+        }
+        for (const [i, kindValues] of byItem) {
+          src.push(u);
+          dst.push(i);
+          weight.push(edgeWeight(kindValues, settings));
+          relation.push(0);
+        }
+      },
+      knowledge(kind, id, edges) {
         const h = index.get(nodeKey(kind, id))!;
-        for (const [tailKind, tailId, rel] of edges as Array<[NodeKind, string | null, string | null]>) {
-          if (tailId === null || rel === null) continue;
+        for (const [tailKind, tailId, rel] of edges) {
           const t = index.get(nodeKey(tailKind, tailId));
           if (t === undefined) continue;
           let r = relationIds.get(rel);
@@ -145,20 +133,23 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
           weight.push(1);
           relation.push(r);
         }
-      });
-    }
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    options.progress?.done();
-    await session.close();
+      },
+    },
+    { ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.bounds ? { bounds: options.bounds } : {}), ...(options.progress ? { progress: options.progress } : {}) },
+  );
+  if (invalid.count > 0) {
+    log.warn('projection: skipped stored interactions outside the bounds (run `graphrec doctor` to list and repair them)', {
+      skipped: invalid.count,
+      examples: invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
+    });
   }
-  return buildCsr({
+  const csr = buildCsr({
     ids,
     kinds: Uint8Array.from(kinds),
     relations,
     edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
   });
+  return { csr, fingerprint, invalid };
 }
 
 /**
@@ -167,44 +158,17 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
  * every edge carries an explicit rating (then weights are ratings). One aggregate read over the interactions.
  */
 export async function readInteractionKind(db: Database): Promise<{ kind: string; rated: boolean }> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    const result = await session.executeRead((tx) => tx.run(cypher('read', 'interaction-kinds')));
-    const rows = result.records.map((r) => ({ kind: String(r.get('kind')), edges: toNative(r.get('edges')) as number, rated: toNative(r.get('rated')) as number }));
-    if (rows.length === 0) return { kind: 'rating', rated: true };
-    const total = rows.reduce((a, r) => a + r.edges, 0);
-    const rated = rows.reduce((a, r) => a + r.rated, 0) === total;
-    return { kind: rows.length === 1 ? rows[0]!.kind : rated ? 'rating' : 'interaction', rated };
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
-  }
+  const rows = await readInteractionKindRows(db);
+  if (rows.length === 0) return { kind: 'rating', rated: true };
+  const total = rows.reduce((a, r) => a + r.edges, 0);
+  const rated = rows.reduce((a, r) => a + r.rated, 0) === total;
+  return { kind: rows.length === 1 ? rows[0]!.kind : rated ? 'rating' : 'interaction', rated };
 }
 
 /** Display names by node key: item titles and entity names (users are shown by id). */
 export async function readLabels(db: Database, options: ProjectionOptions = {}): Promise<Map<string, string>> {
-  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
   const labels = new Map<string, string>();
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    for (const kind of ['Item', 'Entity'] as const) {
-      const statement = render(cypher('read', 'projection-labels'), { label: kind });
-      let after = '';
-      for (;;) {
-        const result = await session.executeRead((tx) => tx.run(statement, { after, page: int(pageSize) }));
-        for (const r of result.records) {
-          after = String(r.get('id'));
-          labels.set(nodeKey(kind, after), String(r.get('label')));
-        }
-        if (result.records.length < pageSize) break;
-      }
-    }
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
-  }
+  for (const [kind, id, label] of await readLabelRows(db, options.pageSize ? { pageSize: options.pageSize } : {})) labels.set(nodeKey(kind, id), label);
   return labels;
 }
 
@@ -213,61 +177,65 @@ export async function readLabels(db: Database, options: ProjectionOptions = {}):
  * recommendation request compares against. Items without other properties are left out.
  */
 export async function readItemProps(db: Database, options: ProjectionOptions = {}): Promise<Map<string, Props>> {
-  const pageSize = options.pageSize ?? PROJECTION_DEFAULTS.pageSize;
   const props = new Map<string, Props>();
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    let after = '';
-    for (;;) {
-      const result = await session.executeRead((tx) => tx.run(cypher('read', 'projection-item-props'), { after, page: int(pageSize) }));
-      for (const r of result.records) {
-        after = String(r.get('id'));
-        const own: Props = {};
-        for (const [name, value] of Object.entries(r.get('props') as Record<string, unknown>)) {
-          if (name === 'id' || name === 'title') continue;
-          const native = toNative(value);
-          if (typeof native === 'string' || typeof native === 'number' || typeof native === 'boolean') own[name] = native;
-        }
-        if (Object.keys(own).length > 0) props.set(nodeKey('Item', after), own);
-      }
-      if (result.records.length < pageSize) break;
+  for (const [id, all] of await readItemPropRows(db, options.pageSize ? { pageSize: options.pageSize } : {})) {
+    const own: Props = {};
+    for (const [name, native] of Object.entries(all)) {
+      if (name === 'id' || name === 'title') continue;
+      if (typeof native === 'string' || typeof native === 'number' || typeof native === 'boolean') own[name] = native;
     }
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
+    if (Object.keys(own).length > 0) props.set(nodeKey('Item', id), own);
   }
   return props;
 }
 
+export interface Projection {
+  csr: Csr;
+  fingerprint: string;
+  fromSnapshot: boolean;
+  /** Stored interactions skipped because they break the bounds (count and the first few). */
+  invalid: InvalidEdgeReport;
+}
+
 /** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */
-export async function projectDatabase(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; fromSnapshot: boolean }> {
+export async function projectDatabase(db: Database, options: ProjectionOptions = {}): Promise<Projection> {
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
+  const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const fingerprint = await projectionFingerprint(db);
   const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
-  const settingsKey = createHash('sha256').update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight])).digest('hex').slice(0, 8);
-  const dir = snapshotDir ? path.join(snapshotDir, `${key}-${fingerprint}-${settingsKey}`) : '';
+  // The kind weights decide edge weights and the bounds which stored edges are skipped: a snapshot made under others
+  // is not reused.
+  const settingsKey = createHash('sha256')
+    .update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight, bounds.ratingMin, bounds.ratingMax, bounds.maxWeight]))
+    .digest('hex')
+    .slice(0, 8);
+  const dirOf = (print: string) => (snapshotDir ? path.join(snapshotDir, `${key}-${print}-${settingsKey}`) : '');
+  const dir = dirOf(fingerprint);
   if (dir && existsSync(dir)) {
     try {
-      readSnapshotManifest(dir);
-      const { csr } = readSnapshot(dir);
-      log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount });
-      return { csr, fingerprint, fromSnapshot: true };
+      const { csr, manifest } = readSnapshot(dir);
+      const invalid = (manifest.meta.invalid as InvalidEdgeReport | undefined) ?? { count: 0, samples: [] };
+      log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count });
+      if (invalid.count > 0) log.warn('projection: the snapshot skips stored interactions outside the bounds (run `graphrec doctor`)', { skipped: invalid.count });
+      return { csr, fingerprint, fromSnapshot: true, invalid };
     } catch (error) {
       log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
     }
   }
   const started = performance.now();
-  const csr = await readProjection(db, options);
-  log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, ms: Math.round(performance.now() - started) });
-  if (dir) {
+  // The read's own fingerprint (taken in its transaction) names the snapshot: a write between the two is not mislabelled.
+  const read = await readProjectionSnapshot(db, { ...options, bounds });
+  const { csr } = read;
+  log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });
+  const readDir = dirOf(read.fingerprint);
+  if (readDir) {
     for (const old of existsSync(snapshotDir) ? readdirSync(snapshotDir) : []) {
       if (old.startsWith(key + '-')) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
     }
-    writeSnapshot(dir, csr, { fingerprint, uri: db.uri, database: db.database });
+    writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid });
   }
-  return { csr, fingerprint, fromSnapshot: false };
+  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid };
 }
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */
@@ -275,7 +243,7 @@ export async function loadProjection(options: { cfg?: Config } = {}): Promise<{ 
   const cfg = options.cfg ?? loadConfig();
   const db = await openDatabase(cfg);
   try {
-    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), interactions: cfg.interactions });
+    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), bounds: cfg.bounds, interactions: cfg.interactions });
     return { csr, close: () => db.close() };
   } catch (error) {
     await db.close();

@@ -2,10 +2,18 @@
  * @module store/driver
  * The one Neo4j driver of a process: created from config, verified at boot, closed at shutdown, injected into the
  * services that need it. When `NEO4J_URI` is unset the project's local Neo4j is started (or reused) first.
+ *
+ * Cluster use (`neo4j://`, Aura): every session of the process is opened by {@link openSession}, which gives it the
+ * driver's one bookmark manager (`driver.executeQueryBookmarkManager`). Each committed transaction's bookmark goes
+ * into it and every later session waits for those bookmarks, so a read in any session sees every write this process
+ * committed before it (causal consistency), even when the read is routed to a follower that lags the leader. The
+ * health ping runs through a read transaction (`executeRead`) on a small second driver with no retry time (see
+ * {@link Database.ping}), so a dead server fails the ping at once instead of after the retry window.
  */
-import neo4j, { type Driver } from 'neo4j-driver';
+import neo4j, { type Driver, type Session } from 'neo4j-driver';
 import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
+import { cypher } from './cypher.ts';
 import { ensureLocalNeo4j, type LocalNeo4j } from './local-neo4j.ts';
 
 export interface Database {
@@ -14,17 +22,35 @@ export interface Database {
   uri: string;
   /** The local server this process started, if any. */
   local?: LocalNeo4j;
+  /**
+   * One `RETURN 1` in a read transaction (`executeRead`, routed like every read) on the ping driver, which has no
+   * managed-transaction retries: a dead server fails at once. It carries no bookmarks: it asks whether a server
+   * answers, not whether it has caught up.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createDriver(uri: string, cfg: Config['neo4j']): Driver {
+export function createDriver(uri: string, cfg: Config['neo4j'], options: { pool?: number; retryMs?: number } = {}): Driver {
   const auth = cfg.password ? neo4j.auth.basic(cfg.user, cfg.password) : neo4j.auth.basic(cfg.user, 'unused');
   return neo4j.driver(uri, auth, {
-    maxConnectionPoolSize: 50,
+    maxConnectionPoolSize: options.pool ?? 50,
     connectionAcquisitionTimeout: 10_000,
     connectionTimeout: 5_000,
-    maxTransactionRetryTime: cfg.maxTransactionRetryMs,
+    maxTransactionRetryTime: options.retryMs ?? cfg.maxTransactionRetryMs,
     disableLosslessIntegers: false,
+  });
+}
+
+/**
+ * A session of `db` in `mode` that shares the driver's bookmark manager: the one way code under `src/store/` opens
+ * sessions (a lint rule forbids `driver.session(` elsewhere), so reads after writes are causally consistent.
+ */
+export function openSession(db: Pick<Database, 'driver' | 'database'>, mode: 'READ' | 'WRITE'): Session {
+  return db.driver.session({
+    database: db.database,
+    defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+    bookmarkManager: db.driver.executeQueryBookmarkManager,
   });
 }
 
@@ -40,14 +66,28 @@ export async function connectDatabase(cfg: Config): Promise<Database> {
     await local?.stop();
     throw new AppError('UNAVAILABLE', `neo4j: cannot connect to ${uri}: ${(error as Error).message}`, undefined, { cause: error });
   }
+  let pingDriver: Driver | undefined;
   let closing: Promise<void> | undefined;
   return {
     driver,
     database: cfg.neo4j.database,
     uri,
     ...(local ? { local } : {}),
+    async ping() {
+      pingDriver ??= createDriver(uri, cfg.neo4j, { pool: 2, retryMs: 0 });
+      const session = pingDriver.session({
+        database: cfg.neo4j.database,
+        defaultAccessMode: neo4j.session.READ,
+      });
+      try {
+        await session.executeRead((tx) => tx.run(cypher('read', 'ping')));
+      } finally {
+        await session.close();
+      }
+    },
     close: () =>
       (closing ??= (async () => {
+        await pingDriver?.close();
         await driver.close();
         await local?.stop();
       })()),

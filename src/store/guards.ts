@@ -3,6 +3,7 @@
  * What both GraphStore implementations share so that they behave alike: argument guards (BAD_REQUEST before any
  * work) and the orderings the contract pins down (strings by Unicode code point, edges by type, relation, ends).
  */
+import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 import type { GraphEdge, InteractionEvent, NeighbourOptions, PathOptions, SubgraphOptions } from './graph-store.ts';
@@ -156,16 +157,19 @@ export function assertTriples(triples: KnowledgeRecord[]): void {
   });
 }
 
-export function assertEvents(events: InteractionEvent[]): void {
+/**
+ * Checks a whole batch of events before anything is written: ids, `ts`, and rating and weight within `bounds` (the
+ * shared definition of core/bounds, the same the projection enforces at start).
+ */
+export function assertEvents(events: InteractionEvent[], bounds: InteractionBounds = INTERACTION_BOUNDS): void {
+  if (!Array.isArray(events)) throw badRequest('events must be an array');
   events.forEach((event, i) => {
     assertId(event?.eventId, `events[${i}].eventId`);
     assertId(event.userId, `events[${i}].userId`);
     assertId(event.itemId, `events[${i}].itemId`);
     assertId(event.kind, `events[${i}].kind`);
-    if (typeof event.weight !== 'number' || !Number.isFinite(event.weight)) throw badRequest(`events[${i}].weight must be a finite number`);
-    if (event.rating != null && (typeof event.rating !== 'number' || !Number.isFinite(event.rating))) {
-      throw badRequest(`events[${i}].rating must be a finite number`);
-    }
+    const problem = interactionProblem({ weight: event.weight, rating: event.rating }, bounds);
+    if (problem) throw badRequest(`events[${i}]: ${problem}; nothing was written`);
     if (event.ts != null) assertInt(event.ts, 0, `events[${i}].ts`);
   });
 }

@@ -2,8 +2,8 @@
  * @module store/health
  * Watches whether Neo4j answers, so a serving process can run in degraded mode while it does not.
  *
- * - `StoreHealth` pings Neo4j every `intervalMs` (an auto-commit `RETURN 1`, no driver retries, bounded by
- *   `pingTimeoutMs`): `failuresToDegrade` failed pings in a row flip it down, one good ping flips it up; a store call
+ * - `StoreHealth` pings Neo4j every `intervalMs` (a `RETURN 1` read transaction through `executeRead` on a ping driver
+ *   without retries, see `Database.ping`, bounded by `pingTimeoutMs`): `failuresToDegrade` failed pings in a row flip it down, one good ping flips it up; a store call
  *   that fails with `UNAVAILABLE` flips it down at once. Each flip is logged once (not each failed ping), with how long the outage lasted.
  * - `guardStore` wraps a GraphStore: while the store is down every call fails fast with `UNAVAILABLE` (503 with
  *   `Retry-After`) instead of waiting out the driver's connection and retry timeouts; a write is therefore accepted
@@ -16,10 +16,8 @@
  * const store = guardStore(new Neo4jGraphStore(db.driver, db.database), health);
  * health.degraded; // true while Neo4j does not answer
  */
-import neo4j from 'neo4j-driver';
 import { AppError, isAppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
-import { cypher } from './cypher.ts';
 import type { Database } from './driver.ts';
 import type { GraphStore } from './graph-store.ts';
 
@@ -49,14 +47,9 @@ export interface StoreHealthStatus {
   reason?: string;
 }
 
-/** One `RETURN 1` in an auto-commit transaction: no managed-transaction retries, so a dead server fails fast. */
-export async function pingDatabase(db: Pick<Database, 'driver' | 'database'>): Promise<void> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
-  try {
-    await session.run(cypher('read', 'ping'));
-  } finally {
-    await session.close();
-  }
+/** One `RETURN 1` in a read transaction (`executeRead`), without managed-transaction retries: a dead server fails fast. */
+export async function pingDatabase(db: Pick<Database, 'ping'>): Promise<void> {
+  await db.ping();
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

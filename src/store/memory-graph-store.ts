@@ -38,6 +38,7 @@ import type {
   SubgraphOptions,
   UserView,
 } from './graph-store.ts';
+import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { assertEntities, assertEvents, assertId, assertItems, assertNeighbourArgs, assertPage, assertPathArgs, assertSubgraphArgs, assertTriples, assertUsers, compareCodePoints, compareEdges, compareLists, nodeKey, refName, sameRef } from './guards.ts';
 
 interface StoredEdge {
@@ -66,6 +67,9 @@ export class MemoryGraphStore implements GraphStore {
   readonly #incident = new Map<string, Set<StoredEdge>>();
   readonly #eventIds = new Set<string>();
   #closed = false;
+
+  /** `bounds`: valid ratings and weights of recorded events (core/bounds; the config's `bounds` when serving). */
+  constructor(private readonly bounds: InteractionBounds = INTERACTION_BOUNDS) {}
 
   async ping(): Promise<void> {
     if (this.#closed) throw new AppError('UNAVAILABLE', 'store/memory: the store is closed');
@@ -293,7 +297,7 @@ export class MemoryGraphStore implements GraphStore {
   }
 
   async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
-    assertEvents(events);
+    assertEvents(events, this.bounds);
     this.#assertExists(events.flatMap((e): NodeRef[] => [{ kind: 'User', id: e.userId }, { kind: 'Item', id: e.itemId }]));
     const { fresh, duplicates, latest } = latestPerKind(events, this.#eventIds);
     for (const event of fresh) this.#eventIds.add(event.eventId);

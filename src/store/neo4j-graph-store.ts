@@ -1,14 +1,17 @@
 /**
  * @module store/neo4j-graph-store
- * The GraphStore on Neo4j, the system of record. One session per unit of work with `{ database }`, reads through
+ * The GraphStore on Neo4j, the system of record. One session per unit of work (`openSession`: `{ database }` and the
+ * driver's bookmark manager, so a read sees this process's earlier writes on a cluster too), reads through
  * `executeRead` (so a `neo4j://` cluster routes them to readers) and writes through `executeWrite`, every statement
  * from `cypher/` with parameters only. Driver values become plain JS in `records.ts`.
  */
 import neo4j, { type Driver, type Integer, type ManagedTransaction } from 'neo4j-driver';
+import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
 import { cypher, render } from './cypher.ts';
+import { openSession } from './driver.ts';
 import type {
   EntityRef,
   EntityView,
@@ -77,13 +80,15 @@ function toGraphNode(raw: { id: unknown; kind: unknown; label: unknown; entityKi
 }
 
 export class Neo4jGraphStore implements GraphStore {
+  /** `bounds`: valid ratings and weights of recorded events (core/bounds; the config's `bounds` when serving). */
   constructor(
     private readonly driver: Driver,
     private readonly database: string,
+    private readonly bounds: InteractionBounds = INTERACTION_BOUNDS,
   ) {}
 
   private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.READ });
+    const session = openSession({ driver: this.driver, database: this.database }, 'READ');
     try {
       return await session.executeRead(work);
     } catch (error) {
@@ -94,7 +99,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   private async write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
+    const session = openSession({ driver: this.driver, database: this.database }, 'WRITE');
     try {
       return await session.executeWrite(work);
     } catch (error) {
@@ -338,7 +343,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async recordInteractions(events: InteractionEvent[]): Promise<RecordResult> {
-    assertEvents(events);
+    assertEvents(events, this.bounds);
     return this.write(async (tx) => {
       const userIds = [...new Set(events.map((e) => e.userId))];
       const itemIds = [...new Set(events.map((e) => e.itemId))];

@@ -4,10 +4,9 @@
  * version), served by one vector index per embedded label (`embedding_User`, `embedding_Item`, cosine), queried with
  * `db.index.vector.queryNodes` for item-to-item and user-to-item nearest neighbours.
  */
-import neo4j from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
 import { cypher, render } from './cypher.ts';
-import type { Database } from './driver.ts';
+import { openSession, type Database } from './driver.ts';
 import { mapDriverError } from './neo4j-graph-store.ts';
 import { int, toNumber } from './records.ts';
 
@@ -20,7 +19,7 @@ export async function writeVectors(db: Database, label: EmbeddedLabel, ids: read
   if (!Number.isInteger(dim) || dim < 1 || vectors.length !== ids.length * dim) {
     throw new AppError('BAD_REQUEST', `vectors: expected ${ids.length} × ${dim} values, got ${vectors.length}`);
   }
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.WRITE });
+  const session = openSession(db, 'WRITE');
   try {
     const existing = (await session.executeRead((tx) => tx.run(cypher('vector', 'index-dimensions'), { name: `embedding_${label}` }))).records[0];
     if (existing && toNumber(existing.get('dimensions')) !== dim) await session.run(render(cypher('vector', 'drop-index'), { label }));
@@ -43,7 +42,7 @@ export async function writeVectors(db: Database, label: EmbeddedLabel, ids: read
 
 /** The `k` nodes of `label` nearest to `vector` by cosine similarity, from the vector index. */
 export async function nearestByVector(db: Database, label: EmbeddedLabel, vector: Float32Array, k: number): Promise<Array<{ id: string; score: number }>> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  const session = openSession(db, 'READ');
   try {
     const result = await session.executeRead((tx) => tx.run(cypher('vector', 'nearest'), { index: `embedding_${label}`, k: int(k), vector: Array.from(vector) }));
     return result.records.map((r) => ({ id: String(r.get('id')), score: Number(r.get('score')) }));

@@ -28,8 +28,10 @@ async function readiness(deps: AppDeps): Promise<{ status: 'ready'; checks: Reco
   }
   if (deps.ready) {
     try {
-      const { ready, detail } = await deps.ready();
+      const { ready, detail, projection } = await deps.ready();
       checks.app = detail === undefined ? { ok: ready } : { ok: ready, detail };
+      // What the projection skipped at start (stored edges outside the bounds): reported, never a reason to refuse.
+      if (projection !== undefined) checks.projection = { ok: true, detail: projection };
     } catch (error) {
       checks.app = { ok: false, message: isAppError(error) ? error.message : 'readiness check failed' };
     }

@@ -52,6 +52,7 @@ Options:
       if (values.reset) await deleteAll(db);
       const report = await loadDataset(db, source, {
         batchSize,
+        bounds: cfg.bounds,
         resume: !values['no-resume'],
         progress: createProgress(process.stderr, { unit: 'rows' }),
         ...(errorsOut ? { onError: (e) => void errorsOut.write(JSON.stringify(e) + '\n') } : {}),

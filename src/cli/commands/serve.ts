@@ -60,15 +60,15 @@ export const serveCommand: Command = {
     }
     const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
     const live: { engine?: Engine } = {};
-    const neo4jStore = new Neo4jGraphStore(db.driver, db.database);
+    const neo4jStore = new Neo4jGraphStore(db.driver, db.database, cfg.bounds);
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
-    const state: { ready: boolean; detail: unknown } = { ready: false, detail: 'loading data' };
+    const state: { ready: boolean; detail: unknown; projection?: { skippedInvalidInteractions: number; examples: string[]; repair: string } } = { ready: false, detail: 'loading data' };
     const app = createApp({
       store,
       cfg,
-      ready: async () => ({ ready: state.ready, detail: state.detail }),
+      ready: async () => ({ ready: state.ready, detail: state.detail, ...(state.projection ? { projection: state.projection } : {}) }),
       routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine })],
       mount: (express) => (mountExplanationStream(express, () => live.engine), mountExplorer(express)),
     });
@@ -130,7 +130,7 @@ export const serveCommand: Command = {
       const empty = counts.users === 0 && counts.items === 0;
       if (empty || (await unfinishedLoad(db, source))) {
         log.info(empty ? 'data: empty database, loading' : 'data: resuming an unfinished load', { dataset: dataSpec });
-        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, progress: createProgress(process.stderr, { unit: 'rows' }), signal: loadAbort.signal });
+        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds, progress: createProgress(process.stderr, { unit: 'rows' }), signal: loadAbort.signal });
         loading = load;
         const report = await load;
         if (report.cancelled) log.info('data: load cancelled by shutdown; the next start resumes it', { written: report.written });
@@ -139,7 +139,16 @@ export const serveCommand: Command = {
         log.info('data: database already holds data; not loading', { ...counts });
       }
       if (!stopping) {
-        const engine = await bootEngine(db, cfg, { onStage: (stage) => (state.detail = stage) });
+        const engine = await bootEngine(db, cfg, {
+          onStage: (stage) => (state.detail = stage),
+          onInvalidEdges: (invalid) => {
+            state.projection = {
+              skippedInvalidInteractions: invalid.count,
+              examples: invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
+              repair: invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
+            };
+          },
+        });
         if (stopping) await engine.close();
         else {
           live.engine = engine;

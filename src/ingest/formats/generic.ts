@@ -17,6 +17,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
@@ -29,9 +30,9 @@ export type GenericType = (typeof GENERIC_TYPES)[number];
 export const GENERIC_DEFAULTS = {
   /** Text put in front of every user, item and entity id (e.g. `shop:`); empty = ids as written. */
   idPrefix: '',
-  /** Accepted rating range (inclusive); a rating outside it rejects the row. */
-  ratingMin: 0,
-  ratingMax: 10,
+  /** Accepted rating range (inclusive); a rating outside it rejects the row. The loader also applies config `bounds`. */
+  ratingMin: INTERACTION_BOUNDS.ratingMin,
+  ratingMax: INTERACTION_BOUNDS.ratingMax,
 };
 
 export type GenericOptions = typeof GENERIC_DEFAULTS;

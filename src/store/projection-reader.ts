@@ -1,0 +1,314 @@
+/**
+ * @module store/projection-reader
+ * Reads what the projection needs out of Neo4j (project/load assembles it into a CSR; nothing above `store/` sees the
+ * driver).
+ *
+ * - **One consistent snapshot**: {@link readProjectionRows} reads every node, interaction and knowledge edge in ONE
+ *   read transaction (keyset pages are statements of it, on one cluster member), between two fingerprints taken in
+ *   that transaction. Neo4j isolates transactions only at read-committed level, so a later page may see a write that
+ *   committed after an earlier page; the fingerprints catch that: when they differ the whole read starts over
+ *   (the visitor's `begin()` is called again), up to `maxAttempts` times. Past that (writes never pause) the last read
+ *   is kept with a warning; the live engine applies the writes that commit after it. The fingerprint returned is the
+ *   one taken after the read. A transaction the driver retries (a cluster member lost mid-read) also starts over.
+ * - **Invalid stored edges** (outside core/bounds: a negative, non-finite or oversized weight, a rating off the scale —
+ *   written by an old version or by hand in Cypher) are skipped, counted and returned with a few samples; they never
+ *   fail the read. `graphrec doctor` lists and repairs them ({@link scanInvalidInteractions}, {@link repairInvalidInteractions}),
+ *   with the same statement and the same predicate, so it finds exactly what a start skips.
+ */
+import type { ManagedTransaction } from 'neo4j-driver';
+import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
+import { createHash } from 'node:crypto';
+import { log } from '../core/log.ts';
+import { NODE_KINDS, type NodeKind } from '../core/model.ts';
+import type { Progress } from '../core/progress.ts';
+import { cypher, render } from './cypher.ts';
+import { openSession, type Database } from './driver.ts';
+import { mapDriverError } from './neo4j-graph-store.ts';
+import { int, toNative } from './records.ts';
+
+export const PROJECTION_READ_DEFAULTS = {
+  /** Rows per keyset page. */
+  pageSize: 5000,
+  /** Invalid edges listed by name in a report (all are counted). */
+  maxSamples: 20,
+  /** Reads of the whole projection before one whose fingerprints (before = after) agree is given up on. */
+  maxAttempts: 5,
+} as const;
+
+/** One stored INTERACTED edge that breaks the bounds. */
+export interface InvalidInteraction {
+  /** Neo4j element id of the relationship (what `doctor --fix` deletes or updates). */
+  elementId: string;
+  userId: string;
+  itemId: string;
+  kind: string | null;
+  weight: unknown;
+  rating: unknown;
+  problem: string;
+}
+
+export interface InvalidEdgeReport {
+  /** Invalid edges skipped. */
+  count: number;
+  /** The first few, in user-id order. */
+  samples: InvalidInteraction[];
+}
+
+/** An interaction edge as the projection uses it: [item id, weight (valid), kind]. */
+export type InteractionEdgeRow = [itemId: string, weight: number, kind: string];
+/** A knowledge edge leaving a head: [tail kind, tail id, relation]. */
+export type KnowledgeEdgeRow = [tailKind: NodeKind, tailId: string, relation: string];
+
+/** What receives the rows of one snapshot read, in this order: nodes (per kind), interactions (per user), knowledge. */
+export interface ProjectionVisitor {
+  /** Start (or restart, when the transaction is retried) from nothing. */
+  begin(): void;
+  node(kind: NodeKind, id: string): void;
+  /** The valid interaction edges of one user (maybe none). */
+  interactions(userId: string, edges: InteractionEdgeRow[]): void;
+  /** The knowledge edges leaving one item or entity (maybe none). */
+  knowledge(headKind: 'Item' | 'Entity', headId: string, edges: KnowledgeEdgeRow[]): void;
+}
+
+export interface ProjectionReadOptions {
+  pageSize?: number;
+  bounds?: InteractionBounds;
+  maxSamples?: number;
+  maxAttempts?: number;
+  progress?: Progress;
+  /** Awaited after each page (inside the transaction): progress hooks, and tests that commit a write mid-read. */
+  afterPage?: (attempt: number) => Promise<void>;
+}
+
+async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
+  const record = (await tx.run(cypher('read', 'projection-fingerprint'))).records[0]!;
+  const values = record.keys.map((k) => String(toNative(record.get(k))));
+  return createHash('sha256').update(values.join('|')).digest('hex').slice(0, 24);
+}
+
+/** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
+export async function projectionFingerprint(db: Database): Promise<string> {
+  const session = openSession(db, 'READ');
+  try {
+    return await session.executeRead(fingerprintIn);
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs `statement` page by page (keyset on `id`) inside `tx`, calling `each` per row and `onPage` after each page. */
+async function pages(tx: ManagedTransaction, statement: string, pageSize: number, each: (row: { id: string; get(key: string): unknown }) => void, onPage?: (rows: number) => Promise<void> | void): Promise<void> {
+  let after = '';
+  for (;;) {
+    const result = await tx.run(statement, { after, page: int(pageSize) });
+    for (const r of result.records) {
+      after = String(r.get('id'));
+      each({ id: after, get: (key) => r.get(key) });
+    }
+    await onPage?.(result.records.length);
+    if (result.records.length < pageSize) return;
+  }
+}
+
+type RawInteraction = [itemId: string | null, weight: unknown, kind: string | null, rating: unknown, elementId: string | null];
+
+/**
+ * Splits one user's raw interaction rows into valid edges and invalid ones (`report`), with the shared bounds.
+ * Rows without an item (a user without interactions) are dropped.
+ */
+function sortInteractions(userId: string, raw: RawInteraction[], bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdgeRow[] {
+  const edges: InteractionEdgeRow[] = [];
+  for (const [itemId, weight, kind, rating, elementId] of raw) {
+    // No item: a user without interactions. No kind: not an interaction of the model (the projection never counted it).
+    if (itemId === null || elementId === null || kind === null) continue;
+    const problem = interactionProblem({ weight, rating }, bounds);
+    if (problem) {
+      report.count++;
+      if (report.samples.length < maxSamples) report.samples.push({ elementId, userId, itemId, kind, weight, rating, problem });
+      continue;
+    }
+    edges.push([itemId, weight as number, kind]);
+  }
+  return edges;
+}
+
+/**
+ * Reads the whole projection in one read transaction between two equal fingerprints (see the module header); returns
+ * the fingerprint, the invalid edges skipped, and how many reads it took.
+ */
+export async function readProjectionRows(db: Database, visitor: ProjectionVisitor, options: ProjectionReadOptions = {}): Promise<{ fingerprint: string; invalid: InvalidEdgeReport; attempts: number; stable: boolean }> {
+  const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
+  const bounds = options.bounds ?? INTERACTION_BOUNDS;
+  const maxSamples = options.maxSamples ?? PROJECTION_READ_DEFAULTS.maxSamples;
+  const maxAttempts = options.maxAttempts ?? PROJECTION_READ_DEFAULTS.maxAttempts;
+  const session = openSession(db, 'READ');
+  let attempts = 0;
+  try {
+    for (;;) {
+      const read = await session.executeRead(async (tx) => {
+        attempts++;
+        visitor.begin();
+        const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+        let rowsRead = 0;
+        const onPage = async (rows: number) => {
+          options.progress?.update('project', (rowsRead += rows));
+          await options.afterPage?.(attempts);
+        };
+        const before = await fingerprintIn(tx);
+        for (const kind of NODE_KINDS) {
+          await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
+        }
+        await pages(tx, cypher('read', 'projection-interactions'), pageSize, (row) => {
+          visitor.interactions(row.id, sortInteractions(row.id, toNative(row.get('edges')) as RawInteraction[], bounds, invalid, maxSamples));
+        }, onPage);
+        for (const kind of ['Item', 'Entity'] as const) {
+          await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
+            const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);
+            visitor.knowledge(kind, row.id, edges);
+          }, onPage);
+        }
+        const after = await fingerprintIn(tx);
+        return { fingerprint: after, invalid, stable: before === after };
+      });
+      if (read.stable) return { ...read, attempts };
+      if (attempts >= maxAttempts) {
+        log.warn('projection: the graph changed during every read; keeping the last one (live updates apply later writes)', { attempts });
+        return { ...read, attempts };
+      }
+      log.info('projection: the graph changed during the read; reading again', { attempt: attempts });
+    }
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    options.progress?.done();
+    await session.close();
+  }
+}
+
+/** Display names of items and entities as [kind, id, label] rows (users are shown by id), in one read transaction. */
+export async function readLabelRows(db: Database, options: { pageSize?: number } = {}): Promise<Array<[NodeKind, string, string]>> {
+  const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
+  const session = openSession(db, 'READ');
+  try {
+    return await session.executeRead(async (tx) => {
+      const rows: Array<[NodeKind, string, string]> = [];
+      for (const kind of ['Item', 'Entity'] as const) {
+        await pages(tx, render(cypher('read', 'projection-labels'), { label: kind }), pageSize, (row) => rows.push([kind, row.id, String(row.get('label'))]));
+      }
+      return rows;
+    });
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Every item's properties (driver values made plain) as [id, props] rows, in one read transaction. */
+export async function readItemPropRows(db: Database, options: { pageSize?: number } = {}): Promise<Array<[string, Record<string, unknown>]>> {
+  const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
+  const session = openSession(db, 'READ');
+  try {
+    return await session.executeRead(async (tx) => {
+      const rows: Array<[string, Record<string, unknown>]> = [];
+      await pages(tx, cypher('read', 'projection-item-props'), pageSize, (row) => rows.push([row.id, toNative(row.get('props')) as Record<string, unknown>]));
+      return rows;
+    });
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Interaction edges per kind: `{kind, edges, rated}` (edges of the kind, and how many carry a rating), one aggregate read. */
+export async function readInteractionKindRows(db: Database): Promise<Array<{ kind: string; edges: number; rated: number }>> {
+  const session = openSession(db, 'READ');
+  try {
+    const result = await session.executeRead((tx) => tx.run(cypher('read', 'interaction-kinds')));
+    return result.records.map((r) => ({ kind: String(r.get('kind')), edges: toNative(r.get('edges')) as number, rated: toNative(r.get('rated')) as number }));
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Every stored interaction edge outside `bounds` (what a start skips), in user-id order; `limit` caps the list. */
+export async function scanInvalidInteractions(db: Database, options: { bounds?: InteractionBounds; pageSize?: number; limit?: number } = {}): Promise<InvalidEdgeReport> {
+  const session = openSession(db, 'READ');
+  try {
+    return await session.executeRead((tx) => scanIn(tx, options));
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
+async function scanIn(tx: ManagedTransaction, options: { bounds?: InteractionBounds; pageSize?: number; limit?: number }): Promise<InvalidEdgeReport> {
+  const report: InvalidEdgeReport = { count: 0, samples: [] };
+  await pages(tx, cypher('read', 'projection-interactions'), options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize, (row) => {
+    sortInteractions(row.id, toNative(row.get('edges')) as RawInteraction[], options.bounds ?? INTERACTION_BOUNDS, report, options.limit ?? Number.MAX_SAFE_INTEGER);
+  });
+  return report;
+}
+
+/** How `doctor --fix` repairs an invalid edge. */
+export type RepairMode = 'delete' | 'clamp';
+
+export interface RepairReport {
+  found: number;
+  deleted: number;
+  clamped: number;
+  /** Every repaired edge with what was done to it. */
+  repaired: Array<InvalidInteraction & { action: 'deleted' | 'clamped'; newWeight?: number; newRating?: number | null }>;
+}
+
+function clampTo(value: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, value));
+}
+
+/**
+ * Repairs every stored interaction edge outside `bounds`, in one write transaction (scan and repair see the same
+ * data). `delete` removes the edge. `clamp` moves a finite weight into [0, maxWeight] and a finite rating into the
+ * rating scale; an edge whose weight or rating is not a finite number (NaN, ±Infinity, a string) has no nearest valid
+ * value and is deleted even in `clamp` mode. The event log (`InteractionEvent` nodes) is left as it is.
+ */
+export async function repairInvalidInteractions(db: Database, mode: RepairMode, options: { bounds?: InteractionBounds; pageSize?: number } = {}): Promise<RepairReport> {
+  const bounds = options.bounds ?? INTERACTION_BOUNDS;
+  const session = openSession(db, 'WRITE');
+  try {
+    return await session.executeWrite(async (tx) => {
+      const found = await scanIn(tx, { ...options, bounds });
+      const report: RepairReport = { found: found.count, deleted: 0, clamped: 0, repaired: [] };
+      const deletes: string[] = [];
+      const clamps: Array<{ eid: string; weight: number; rating: number | null }> = [];
+      for (const edge of found.samples) {
+        const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+        const ratingOk = edge.rating === null || edge.rating === undefined || finite(edge.rating);
+        if (mode === 'clamp' && finite(edge.weight) && ratingOk) {
+          const weight = clampTo(edge.weight as number, 0, bounds.maxWeight);
+          const rating = edge.rating == null ? null : clampTo(edge.rating as number, bounds.ratingMin, bounds.ratingMax);
+          clamps.push({ eid: edge.elementId, weight, rating });
+          report.repaired.push({ ...edge, action: 'clamped', newWeight: weight, newRating: rating });
+          report.clamped++;
+        } else {
+          deletes.push(edge.elementId);
+          report.repaired.push({ ...edge, action: 'deleted' });
+          report.deleted++;
+        }
+      }
+      if (deletes.length) await tx.run(cypher('write', 'delete-interactions-by-element-id'), { eids: deletes });
+      if (clamps.length) await tx.run(cypher('write', 'set-interaction-values-by-element-id'), { rows: clamps });
+      return report;
+    });
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
