@@ -12,7 +12,9 @@
  *   (`--fix` deletes, `--fix=clamp` clamps).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -249,6 +251,24 @@ describe('interaction bounds (11.1)', () => {
     expect(JSON.parse((await cli(['doctor'])).stdout)).toMatchObject({ invalidInteractions: 0 });
   });
 
+  it('the skipped count survives in the projection snapshot; other bounds make a new snapshot', async () => {
+    await seed(new Neo4jGraphStore(db.driver, db.database));
+    await writeBadEdgesByHand();
+    const snapshotDir = mkdtempSync(path.join(tmpdir(), 'graphrec-bounds-'));
+    try {
+      const first = await projectDatabase(db, { snapshotDir });
+      expect([first.fromSnapshot, first.invalid.count]).toEqual([false, 2]);
+      const again = await projectDatabase(db, { snapshotDir });
+      expect([again.fromSnapshot, again.invalid.count, again.csr.edgeCount]).toEqual([true, 2, 6]);
+      // A wider rating scale admits the -5 rating but not its negative weight; 1e39 still breaks the weight bound.
+      const wider = await projectDatabase(db, { snapshotDir, bounds: { ratingMin: -10, ratingMax: 10, maxWeight: 1e9 } });
+      expect(wider.fromSnapshot).toBe(false);
+      expect(wider.invalid.samples.map((e) => e.problem)).toEqual(['weight -5 is negative', 'weight 1e+39 is above the maximum 1000000000']);
+    } finally {
+      rmSync(snapshotDir, { recursive: true, force: true });
+    }
+  });
+
   it('doctor --fix=clamp clamps finite values into the bounds and deletes what has no nearest valid value', async () => {
     await seed(new Neo4jGraphStore(db.driver, db.database));
     await writeBadEdgesByHand();
@@ -306,7 +326,7 @@ describe('interaction bounds (11.1)', () => {
       const recs = await fetch(`${url}/v1/users/u1/recommendations?k=2&strategy=ppr`);
       expect(recs.status).toBe(200);
       // The log says what was skipped and how to repair it.
-      expect(err).toMatch(/skipped stored interactions outside the bounds/);
+      expect(err).toMatch(/stored interactions outside the bounds/);
       expect(err).toMatch(/graphrec doctor/);
     } finally {
       child.kill('SIGTERM');
