@@ -62,6 +62,6 @@ describe('store guard: a batch is checked whole before anything is written', () 
     await expect(s.recordInteractions(events)).rejects.toMatchObject({ code: 'BAD_REQUEST', message });
     expect((await s.counts()).interactions).toBe(0);
     // The same valid event alone is recorded (it was refused only because its batch was).
-    expect(await s.recordInteractions([events[0]!])).toEqual({ recorded: 1, duplicates: 0 });
+    expect(await s.recordInteractions([events[0]!])).toMatchObject({ recorded: 1, duplicates: 0 });
   });
 });
