@@ -194,11 +194,10 @@ export class Rp3Beta extends NeighbourhoodModel {
 }
 
 export const EASE_DEFAULTS = {
-  /** L2 weight λ on the diagonal of the Gram matrix (chosen on validation: `evaluate --model ease --ease-lambda …`). */
+  /** L2 weight λ on the diagonal of the Gram matrix; chosen on ML-100K validation (`npm run bench -- tune --rows ease-ml100k`). */
   lambda: 250,
   /**
-   * Only items with at least this many training interactions enter the dense model (the rest score 0, ranked after
-   * every modelled item): the Gram matrix and its inverse are dense m × m float64 (8·m² bytes, O(m³) to invert), so a
+   * Only items with at least this many training interactions enter the dense model (the rest score 0): the Gram matrix and its inverse are dense m × m float64 (8·m² bytes, O(m³) to invert), so a
    * catalogue of 41k items (Gowalla) is out of reach on a laptop; see docs/evaluation.md. [1: every item seen in train]
    */
   minItemCount: 1,
