@@ -197,11 +197,12 @@ export const EASE_DEFAULTS = {
   /** L2 weight λ on the diagonal of the Gram matrix; chosen on ML-100K validation (`npm run bench -- tune --rows ease-ml100k`). */
   lambda: 250,
   /**
-   * Only items with at least this many training interactions enter the dense model (the rest score 0): the Gram matrix and its inverse are dense m × m float64 (8·m² bytes, O(m³) to invert), so a
-   * catalogue of 41k items (Gowalla) is out of reach on a laptop; see docs/evaluation.md. [1: every item seen in train]
+   * Only items with at least this many training interactions enter the dense model (the rest score 0): the Gram
+   * matrix and its inverse are dense m × m float64 (8·m² bytes, O(m³) to invert), so a catalogue of 41k items
+   * (Gowalla) is out of reach on a laptop; see docs/evaluation.md. [1: every item seen in train]
    */
   minItemCount: 1,
-  /** Refuse models larger than this many items (8·m² bytes each for G and the scratch; 6,000 items ≈ 288 MB). */
+  /** Refuse models larger than this many items (8·m² bytes for the float64 matrix: 12,000 items ≈ 1.15 GB). */
   maxItems: 12_000,
 };
 
