@@ -13,7 +13,9 @@
  * (`coalesceMs: 0`: one projection patch and one context rebuild per write, the behaviour before coalescing) and
  * `coalesced` (`interactions.coalesceMs` from the config, default 50 ms). Prints JSON lines; the last holds the
  * coalesced phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the per-write phase's and their
- * ratios. Targets (issue 10.4, 2-core machine): read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
+ * ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing) and
+ * `processCpuShare` (CPU seconds of this process per wall second: how much of the machine it got). Targets (issue
+ * 10.4, 2-core machine): read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,6 +92,14 @@ export async function main(argv: string[]): Promise<void> {
       let readErrors = 0;
       let written = 0;
       const pendingProbes = new Set<{ u: number; i: number; t0: number }>();
+      const serviceTimes: number[] = [];
+      const origRecommend = engine.recommend.bind(engine);
+      engine.recommend = (request) => {
+        const t = performance.now();
+        const out = origRecommend(request);
+        serviceTimes.push(performance.now() - t);
+        return out;
+      };
       const origApply = engine.applyUpdates.bind(engine);
       engine.applyUpdates = (update) => {
         const t = performance.now();
@@ -109,6 +119,7 @@ export async function main(argv: string[]): Promise<void> {
         }
       }, 1);
       for (let k = 0; k < 50; k++) await request(agent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`);
+      const cpuStart = process.cpuUsage();
       const started = performance.now();
       const end = started + seconds * 1000;
       const inFlight: Promise<unknown>[] = [];
@@ -167,6 +178,8 @@ export async function main(argv: string[]): Promise<void> {
       readTimes.sort((a, b) => a - b);
       freshness.sort((a, b) => a - b);
       applyTimes.sort((a, b) => a - b);
+      serviceTimes.sort((a, b) => a - b);
+      const cpu = process.cpuUsage(cpuStart);
       const result = {
         phase: name,
         coalesceMs,
@@ -176,6 +189,9 @@ export async function main(argv: string[]): Promise<void> {
         reads: readTimes.length,
         readP50Ms: round(percentile(readTimes, 50)),
         readP99Ms: round(percentile(readTimes, 99)),
+        recommendP50Ms: round(percentile(serviceTimes, 50)),
+        recommendP99Ms: round(percentile(serviceTimes, 99)),
+        processCpuShare: round((cpu.user + cpu.system) / 1e6 / wallS),
         freshnessP50Ms: round(percentile(freshness, 50)),
         freshnessP99Ms: round(percentile(freshness, 99)),
         unseenWrites: pendingProbes.size,
