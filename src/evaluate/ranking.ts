@@ -9,11 +9,11 @@ import type { Recommender } from '../compute/lightgcn/types.ts';
 import type { RankingInput } from './metrics.ts';
 import type { Progress } from '../core/progress.ts';
 import { itemPopularity } from '../compute/popularity.ts';
-import { TopKHeap } from '../retrieve/top-k.ts';
+import { TopKHeap } from '../core/top-k.ts';
 
 /**
  * Writes the indices of the `k` largest values of scores[off, off+n) into outIdx[outOff…] (−1 pads), through the one
- * top-k selection of the code base (`retrieve/top-k`'s heap: ties to the lower index, −Infinity and NaN never kept).
+ * top-k selection of the code base (`core/top-k`'s heap: ties to the lower index, −Infinity and NaN never kept).
  */
 export function topKRow(scores: Float32Array, off: number, n: number, k: number, outIdx: Int32Array, outOff: number, heap: TopKHeap = new TopKHeap(k)): void {
   heap.clear();

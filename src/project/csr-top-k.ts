@@ -4,6 +4,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import type { NodeKind } from '../core/model.ts';
+import { TopKHeap } from '../core/top-k.ts';
 import { KIND_CODES, kindName, type Csr } from './csr.ts';
 
 /** Scores on a subset of nodes: `values[j]` belongs to node `nodes[j]`. */
@@ -30,7 +31,7 @@ export interface ScoredNode {
 
 /**
  * The `k` highest-scoring nodes that pass `filter`, best first (ties: lower index first), mapped back to ids. Nodes
- * with score 0 are never returned. `scores` is dense (one entry per node) or sparse. O(s log k) with a size-k heap.
+ * with score 0 are never returned. `scores` is dense (one entry per node) or sparse. O(s log k) with the size-k heap of `core/top-k`.
  */
 export function collectTopK(csr: Csr, scores: Float64Array | Float32Array | SparseScores, k: number, filter: TopKFilter | ((index: number) => boolean) = {}): ScoredNode[] {
   if (!Number.isInteger(k) || k < 0) throw new AppError('BAD_REQUEST', `project/csr: k must be an integer ≥ 0 (got ${k})`);
@@ -50,58 +51,19 @@ export function collectTopK(csr: Csr, scores: Float64Array | Float32Array | Spar
   if (sparse && scores.values.length !== count) throw new AppError('BAD_REQUEST', 'project/csr: sparse nodes/values differ in length');
   if (k === 0) return [];
 
-  // Min-heap on (score, -index): the root is the worst kept entry.
-  const heapIdx = new Uint32Array(k);
-  const heapVal = new Float64Array(k);
-  let size = 0;
-  const worse = (va: number, ia: number, vb: number, ib: number): boolean => va < vb || (va === vb && ia > ib);
-  const siftDown = (pos: number): void => {
-    for (;;) {
-      const l = 2 * pos + 1;
-      if (l >= size) return;
-      const r = l + 1;
-      const c = r < size && worse(heapVal[r]!, heapIdx[r]!, heapVal[l]!, heapIdx[l]!) ? r : l;
-      if (!worse(heapVal[c]!, heapIdx[c]!, heapVal[pos]!, heapIdx[pos]!)) return;
-      const ti = heapIdx[c]!;
-      const tv = heapVal[c]!;
-      heapIdx[c] = heapIdx[pos]!;
-      heapVal[c] = heapVal[pos]!;
-      heapIdx[pos] = ti;
-      heapVal[pos] = tv;
-      pos = c;
-    }
-  };
+  // The one top-k heap of the code base (core/top-k): ties to the lower index, best first when drained.
+  const heap = new TopKHeap(k);
   for (let j = 0; j < count; j++) {
     const node = sparse ? scores.nodes[j]! : j;
     const value = sparse ? scores.values[j]! : scores[j]!;
     if (!(value > 0)) continue;
     if (node >= csr.nodeCount) throw new AppError('BAD_REQUEST', `project/csr: score for node ${node} outside the graph`);
-    if (size === k && !worse(heapVal[0]!, heapIdx[0]!, value, node)) continue;
+    if (heap.length === k && value < heap.floor) continue;
     if (!((kindMask >> csr.kinds[node]!) & 1)) continue;
     if (f.exclude?.has(node)) continue;
     if (f.keep && !f.keep(node)) continue;
-    if (size < k) {
-      // Sift up.
-      let pos = size++;
-      while (pos > 0) {
-        const parent = (pos - 1) >> 1;
-        if (!worse(value, node, heapVal[parent]!, heapIdx[parent]!)) break;
-        heapIdx[pos] = heapIdx[parent]!;
-        heapVal[pos] = heapVal[parent]!;
-        pos = parent;
-      }
-      heapIdx[pos] = node;
-      heapVal[pos] = value;
-    } else {
-      heapIdx[0] = node;
-      heapVal[0] = value;
-      siftDown(0);
-    }
+    heap.push(node, value);
   }
-  const out: ScoredNode[] = [];
-  for (let j = 0; j < size; j++) {
-    const index = heapIdx[j]!;
-    out.push({ index, id: csr.ids[index]!, kind: kindName(csr.kinds[index]!), score: heapVal[j]! });
-  }
-  return out.sort((a, b) => b.score - a.score || a.index - b.index);
+  const { ids, scores: kept } = heap.drain();
+  return Array.from(ids, (index, j) => ({ index, id: csr.ids[index]!, kind: kindName(csr.kinds[index]!), score: kept[j]! }));
 }
