@@ -62,6 +62,8 @@ export const ConfigSchema = z.object({
     requestTimeoutMs: z.number().int().min(1000),
     /** Origins allowed to call the API from a browser (CORS); empty = same-origin only, `*` = any. */
     corsOrigins: z.array(z.string().min(1)),
+    /** With no API keys: extra `Host` names answered besides loopback, local addresses and the machine's name (`.example.com` = domain and subdomains, `*` = any); see docs/security.md. */
+    allowedHosts: z.array(z.string().min(1)),
     /** How long a browser may cache a CORS preflight answer, seconds. */
     corsMaxAgeS: z.number().int().min(0).max(86_400),
     /** Content-Security-Policy of every response: same-origin scripts only, never inline (inline styles: sigma.js sets them). */
@@ -196,6 +198,7 @@ export const DEFAULTS: Config = {
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
     corsOrigins: [],
+    allowedHosts: [],
     corsMaxAgeS: 600,
     contentSecurityPolicy:
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -240,6 +243,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['api.port', 'PORT', 'int'],
   ['api.host', 'HOST', 'string'],
   ['api.corsOrigins', 'GRAPHREC_CORS_ORIGINS', 'list'],
+  ['api.allowedHosts', 'GRAPHREC_ALLOWED_HOSTS', 'list'],
   ['auth.keys', 'GRAPHREC_API_KEYS', 'keys'],
   ['auth.readRequiresKey', 'GRAPHREC_READ_REQUIRES_KEY', 'bool'],
   ['auth.rateLimit.anonymousPerSecond', 'GRAPHREC_RATE_LIMIT_ANON_PER_S', 'number'],

@@ -5,6 +5,7 @@
  * scope table, the env format of keys, and the absence of any route that takes Cypher from the caller.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { apiRoutes, createApp, type AppDeps } from '../../src/api/app.ts';
 import { defineRoute, type Route } from '../../src/api/route.ts';
 import { exploreRoutes } from '../../src/api/routes/explore.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
-import { isLocalRequest, isLoopbackAddress, isLoopbackHost } from '../../src/api/security/client.ts';
+import { isLocalRequest, isLoopbackAddress, isLoopbackHost, namesThisServer } from '../../src/api/security/client.ts';
 import { authorise } from '../../src/api/security/guard.ts';
 import { hashKey, KeyRing, presentedKey } from '../../src/api/security/keys.ts';
 import { RateLimiter } from '../../src/api/security/rate-limit.ts';
@@ -203,6 +204,26 @@ describe('auth over HTTP with no keys configured', () => {
     // Reads stay open to everyone; a key that is not configured is still refused.
     expect((await s.send({ path: '/v1/stats', headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
     expectCode(await s.send({ path: '/v1/stats', headers: { 'x-api-key': 'anything' } }), 401, 'UNAUTHORIZED');
+  });
+
+  it('answers reads only for a Host naming this server (DNS rebinding), unless keys are configured', async () => {
+    const s = await serve();
+    for (const host of ['evil.example', 'evil.example:3000', '127.0.0.1.nip.io', 'localhost.evil.example', '203.0.113.9']) {
+      expectCode(await s.send({ path: '/v1/stats', headers: { host } }), 403, 'FORBIDDEN');
+      expectCode(await s.send({ path: '/v1/users/u1/recommendations?explain=text', headers: { host } }), 403, 'FORBIDDEN');
+    }
+    const own = [...Object.values(networkInterfaces())].flat().map((i) => i!.address).find((a) => !a.startsWith('127.') && a !== '::1');
+    for (const host of ['localhost:3000', '127.0.0.1', '[::1]:3000', 'app.localhost', hostname(), ...(own ? [own.includes(':') ? `[${own}]:3000` : own] : [])]) {
+      expect((await s.send({ path: '/v1/stats', headers: { host } })).status, host).toBe(200);
+    }
+    const named = await serve({ api: { allowedHosts: ['recs.example.org', '.corp.example'] } });
+    for (const host of ['recs.example.org', 'recs.example.org:8080', 'a.corp.example', 'corp.example']) expect((await named.send({ path: '/v1/stats', headers: { host } })).status, host).toBe(200);
+    expectCode(await named.send({ path: '/v1/stats', headers: { host: 'evilcorp.example' } }), 403, 'FORBIDDEN');
+    // With keys configured, the keys guard the data; reads answer any Host.
+    const keyed = await serve({ auth: { keys: KEY_CONFIG } });
+    expect((await keyed.send({ path: '/v1/stats', headers: { host: 'evil.example' } })).status).toBe(200);
+    expect(namesThisServer('evil.example', ['*'])).toBe(true);
+    expect(namesThisServer(undefined)).toBe(false);
   });
 
   it('knows loopback addresses and hosts', () => {

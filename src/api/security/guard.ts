@@ -1,6 +1,9 @@
 /**
  * @module api/security/guard
  * Authentication, rate limiting and authorisation of every request, in that order:
+ * 0. with no API key configured, only requests whose `Host` names this server are answered (`namesThisServer`:
+ *    loopback, local interface addresses, the machine's name, `api.allowedHosts`); others get 403 — a DNS-rebinding
+ *    page cannot read data or drive LLM load through its own host name;
  * 1. identify: a presented key must be a configured one (else 401); no key = anonymous;
  * 2. rate-limit: one token bucket per key, or per peer address for anonymous callers (429 with Retry-After);
  *    local requests are exempt while `auth.rateLimit.exemptLoopback` holds;
@@ -18,7 +21,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
-import { isLocalRequest } from './client.ts';
+import { isLocalRequest, namesThisServer } from './client.ts';
 import { KeyRing, presentedKey, type KeyIdentity } from './keys.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { grants, routeScope, type Scope } from './scopes.ts';
@@ -48,7 +51,7 @@ export function authorise(scope: Scope, identity: KeyIdentity | undefined, local
   return local ? undefined : new AppError('FORBIDDEN', `auth: no API keys are configured, so ${scope} routes answer local clients only`);
 }
 
-export function guard(cfg: Pick<Config, 'auth'>, options: { now?: () => number } = {}): RequestHandler {
+export function guard(cfg: Pick<Config, 'auth'> & { api?: Pick<Config['api'], 'allowedHosts'> }, options: { now?: () => number } = {}): RequestHandler {
   const { auth } = cfg;
   const ring = new KeyRing(auth.keys);
   const limiter = new RateLimiter({ maxClients: auth.rateLimit.maxClients, ...(options.now ? { now: options.now } : {}) });
@@ -60,6 +63,10 @@ export function guard(cfg: Pick<Config, 'auth'>, options: { now?: () => number }
     const scope = routeScope(req.method, req.path);
     const info: ClientInfo = { address, local, scope };
     res.locals.client = info;
+    if (auth.keys.length === 0 && !namesThisServer(req.headers.host, cfg.api?.allowedHosts ?? [])) {
+      next(new AppError('FORBIDDEN', `api: Host ${JSON.stringify(req.headers.host ?? '')} does not name this server; with no API keys configured, only localhost, this machine's addresses and names, and api.allowedHosts (GRAPHREC_ALLOWED_HOSTS) are answered`));
+      return;
+    }
     let identity: KeyIdentity | undefined;
     let failure: AppError | undefined;
     try {
