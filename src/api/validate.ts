@@ -29,7 +29,26 @@ function flatten(issue: Issue, prefix: PropertyKey[]): { path: PropertyKey[]; me
   return [{ path, message: issue.message }];
 }
 
+/**
+ * Path of the first own `__proto__` key in a parsed JSON value (JSON.parse makes it an own property; schemas would
+ * assign it as the prototype and so drop it silently), else undefined.
+ */
+function protoKeyPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) return [...path, '__proto__'];
+  for (const [key, inner] of Object.entries(value)) {
+    const found = protoKeyPath(inner, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: RequestPart): z.output<S> {
+  const proto = protoKeyPath(value);
+  if (proto) {
+    const path = [part, ...proto].join('.');
+    throw new AppError('BAD_REQUEST', `api: invalid ${path}: the key __proto__ is not allowed`, { issues: [{ path, message: 'the key __proto__ is not allowed' }] });
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues: ValidationIssue[] = result.error.issues

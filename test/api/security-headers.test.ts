@@ -4,9 +4,11 @@
  * preflights), and the request bounds checked before any route: content type, JSON depth, URL length, header size,
  * unknown methods, CONNECT, lone surrogates — each answered with the JSON error shape.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { jsonDepth } from '../../src/api/security/limits.ts';
+import { HEADER_SWEEP_MS } from '../../src/api/security/server.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { serveApp, type Reply, type Served } from './http-client.ts';
@@ -152,6 +154,48 @@ describe('request bounds', () => {
     expectJsonError(await s.raw('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n'), 400, 'BAD_REQUEST');
     expectJsonError(await s.send({ method: 'DELETE', path: '/v1/users/u1' }), 404, 'NOT_FOUND');
     expectJsonError(await s.send({ method: 'PATCH', path: '/v1/users/u1', headers: { 'content-type': 'application/json' }, body: '{}' }), 404, 'NOT_FOUND');
+  });
+
+  it('answers a client that never finishes its headers with 408 within api.headersTimeoutMs (+ the sweep interval)', async () => {
+    const s = await serve({ api: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 } });
+    const started = performance.now();
+    const reply = await new Promise<{ text: string; ms: number }>((resolve) => {
+      const socket = net.connect(s.port, '127.0.0.1', () => socket.write('GET /v1/stats HTTP/1.1\r\nHost: localhost\r\nX-Slow: '));
+      let text = '';
+      socket.setEncoding('latin1').on('data', (c: string) => (text += c));
+      const done = () => resolve({ text, ms: performance.now() - started });
+      socket.once('close', done);
+      // Node's default sweep (30 s) answered only after up to 31 s; the bound here is 1 s + 250 ms, checked at 5 s.
+      setTimeout(() => (socket.destroy(), done()), 5000);
+    });
+    expect(reply.text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(reply.text).toContain('"code":"TIMEOUT"');
+    expect(reply.ms).toBeGreaterThanOrEqual(1000 - 50);
+    expect(reply.ms).toBeLessThan(1000 + HEADER_SWEEP_MS + 1000);
+  });
+
+  it('refuses raw bytes that are not UTF-8 and __proto__ keys in a body, instead of altering or dropping them', async () => {
+    const s = await serve();
+    const put = (body: string | Buffer) => s.send({ method: 'PUT', path: '/v1/users/u1', headers: { 'content-type': 'application/json' }, body });
+    for (const bad of [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const reply = await put(Buffer.concat([Buffer.from('{"props":{"a":"'), Buffer.from(bad), Buffer.from('"}}')]));
+      expectJsonError(reply, 400, 'BAD_REQUEST');
+      expect((reply.json as { error: { message: string } }).error.message).toMatch(/UTF-8/);
+    }
+    const good = await put(Buffer.from('{"props":{"a":"é 😀"}}'));
+    expect(good.status, good.text).toBe(200);
+    expect((good.json as { props: { a: string } }).props.a).toBe('é 😀');
+    // An object value in props is refused, also under the key __proto__ (which a schema would assign as the prototype).
+    expectJsonError(await put('{"props":{"a":{"b":1}}}'), 400, 'BAD_REQUEST');
+    for (const body of ['{"props":{"__proto__":{"x":1}}}', '{"props":{"__proto__":{"x":1},"b":2}}', '[{"id":"u2","props":{"__proto__":{"x":1}}}]']) {
+      const reply = body.startsWith('[') ? await s.send({ method: 'POST', path: '/v1/users', headers: { 'content-type': 'application/json' }, body }) : await put(body);
+      expectJsonError(reply, 400, 'BAD_REQUEST');
+      expect((reply.json as { error: { message: string } }).error.message).toMatch(/__proto__/);
+    }
+    // Nothing of the refused writes was stored.
+    const user = await s.send({ path: '/v1/users/u1' });
+    expect((user.json as { props: Record<string, unknown> }).props).toEqual({ a: 'é 😀' });
+    expect((await s.send({ path: '/v1/users/u2' })).status).toBe(404);
   });
 
   it('refuses strings that are not well-formed Unicode, keeps NUL and astral characters', async () => {

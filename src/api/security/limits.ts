@@ -47,9 +47,19 @@ export function jsonDepth(bytes: Uint8Array, stopAt = Infinity): number {
   return deepest;
 }
 
-/** `verify` hook of `express.json`: throws BAD_REQUEST before parsing when the body nests deeper than `maxDepth`. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `verify` hook of `express.json`: throws BAD_REQUEST before parsing when the body is not well-formed UTF-8 (it would
+ * be decoded into U+FFFD silently and stored so) or nests deeper than `maxDepth`.
+ */
 export function verifyJsonDepth(maxDepth: number) {
   return (_req: unknown, _res: unknown, body: Buffer): void => {
+    try {
+      strictUtf8.decode(body);
+    } catch {
+      throw new AppError('BAD_REQUEST', 'api: the body is not well-formed UTF-8');
+    }
     if (jsonDepth(body, maxDepth) > maxDepth) throw new AppError('BAD_REQUEST', `api: JSON body nested deeper than ${maxDepth} levels`);
   };
 }
