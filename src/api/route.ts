@@ -35,7 +35,18 @@ export type ExtraErrorStatus = 404 | 409 | 503;
 
 type EmptyObject = z.ZodObject<Record<string, never>>;
 
+/** Who asked and whether they still wait: set by `mountRoutes` from the guard's outcome and the connection. */
+export interface RequestContext {
+  /** `key:<name>` or `ip:<address>` (fair LLM queuing). */
+  client: string;
+  /** Aborted when the client disconnects before its answer is sent. */
+  signal: AbortSignal;
+  /** Charges one LLM explanation to the client's rate limit (`auth.rateLimit.llmCost` tokens); false when empty. */
+  chargeLlm(): boolean;
+}
+
 export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  context: RequestContext;
   params: z.output<P>;
   query: z.output<Q>;
   body: z.output<B>;
@@ -73,7 +84,7 @@ export interface Route {
   response: z.ZodType;
   status: number;
   errors: readonly ExtraErrorStatus[];
-  handle(input: { params: unknown; query: unknown; body: unknown }): Promise<unknown>;
+  handle(input: { params: unknown; query: unknown; body: unknown; context: RequestContext }): Promise<unknown>;
 }
 
 export function defineRoute<
@@ -91,6 +102,18 @@ export function defineRoute<
   };
 }
 
+/** The request's context: client identity from the guard (`res.locals`), an abort signal tied to the connection. */
+export function requestContext(req: Request, res: Response): RequestContext {
+  const info = res.locals.client as { key?: string; address?: string } | undefined;
+  const client = info?.key ? `key:${info.key}` : `ip:${info?.address ?? req.socket.remoteAddress ?? 'unknown'}`;
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  const charge = res.locals.chargeLlm as (() => boolean) | undefined;
+  return { client, signal: controller.signal, chargeLlm: charge ?? (() => true) };
+}
+
 /** Registers every route on `app`: validate params, query and body, call the handler, send JSON; errors go to `next`. */
 export function mountRoutes(app: Express, routes: readonly Route[]): void {
   for (const route of routes) {
@@ -99,7 +122,7 @@ export function mountRoutes(app: Express, routes: readonly Route[]): void {
         const params = route.params ? parseInput(route.params, req.params, 'params') : {};
         const query = route.query ? parseInput(route.query, req.query, 'query') : {};
         const body = route.body ? parseInput(route.body, req.body, 'body') : undefined;
-        const result = await route.handle({ params, query, body });
+        const result = await route.handle({ params, query, body, context: requestContext(req, res) });
         res.status(route.status).json(result);
       } catch (error) {
         next(error);

@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
     startTimeoutS: z.number().positive(),
     /** How long the driver retries a failing transaction (server gone, leader switch) before the error surfaces, ms. */
     maxTransactionRetryMs: z.number().int().min(0),
+    /** Transaction timeout of every store read served by the API (Neo4j terminates it; the request gets 504 TIMEOUT), ms; 0 = none. */
+    readTimeoutMs: z.number().int().min(0),
   }),
   api: z.object({
     /** HTTP port. */
@@ -93,6 +95,8 @@ export const ConfigSchema = z.object({
       exemptLoopback: z.boolean(),
       /** Most buckets held at once; the least recently used is dropped. */
       maxClients: z.number().int().min(1),
+      /** Tokens one LLM explanation takes from its client's bucket (on top of the request's 1); 0 = LLM work is free. */
+      llmCost: z.number().min(0),
     }),
   }),
   bounds: z.object({
@@ -137,6 +141,12 @@ export const ConfigSchema = z.object({
     maxConcurrency: z.number().int().min(1).max(64),
     /** CPU threads of the local model. */
     threads: z.number().int().min(1).max(64),
+    /** LLM explanations one request may start (`k=100&explain=text`); the rest get the deterministic text at once. */
+    maxPerRequest: z.number().int().min(0).max(1000),
+    /** Calls waiting for the model, all clients together; one more is answered 503 + Retry-After. */
+    maxQueue: z.number().int().min(0).max(10_000),
+    /** Calls waiting for the model for one client (API key or address); one more is answered 429 + Retry-After. */
+    maxQueuePerClient: z.number().int().min(1).max(10_000),
   }),
   explain: z.object({
     /**
@@ -178,6 +188,7 @@ export const DEFAULTS: Config = {
     localHeapMb: 2048,
     startTimeoutS: 120,
     maxTransactionRetryMs: 15_000,
+    readTimeoutMs: 5000,
   },
   api: {
     port: 3000,
@@ -206,7 +217,7 @@ export const DEFAULTS: Config = {
   auth: {
     keys: [],
     readRequiresKey: false,
-    rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000 },
+    rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000, llmCost: 10 },
   },
   bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000 },
@@ -221,6 +232,9 @@ export const DEFAULTS: Config = {
     timeoutMs: 20_000,
     maxConcurrency: 1,
     threads: 1,
+    maxPerRequest: 3,
+    maxQueue: 32,
+    maxQueuePerClient: 4,
   },
   explain: { llm: 'auto' },
   data: { path: '', demoSeed: 42 },
@@ -240,6 +254,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['neo4j.localPageCacheMb', 'GRAPHREC_NEO4J_PAGECACHE_MB', 'int'],
   ['neo4j.localHeapMb', 'GRAPHREC_NEO4J_HEAP_MB', 'int'],
   ['neo4j.maxTransactionRetryMs', 'NEO4J_MAX_TX_RETRY_MS', 'int'],
+  ['neo4j.readTimeoutMs', 'NEO4J_READ_TIMEOUT_MS', 'int'],
   ['api.port', 'PORT', 'int'],
   ['api.host', 'HOST', 'string'],
   ['api.corsOrigins', 'GRAPHREC_CORS_ORIGINS', 'list'],
@@ -264,6 +279,9 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['llm.maxConcurrency', 'LLM_MAX_CONCURRENCY', 'int'],
   ['llm.threads', 'LLM_THREADS', 'int'],
   ['explain.llm', 'GRAPHREC_EXPLAIN_LLM', 'string'],
+  ['llm.maxPerRequest', 'LLM_MAX_PER_REQUEST', 'int'],
+  ['llm.maxQueue', 'LLM_MAX_QUEUE', 'int'],
+  ['llm.maxQueuePerClient', 'LLM_MAX_QUEUE_PER_CLIENT', 'int'],
   ['data.path', 'GRAPHREC_DATA', 'string'],
   ['data.demoSeed', 'GRAPHREC_DEMO_SEED', 'int'],
   ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],

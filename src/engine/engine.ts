@@ -18,7 +18,7 @@ import { resolveNodeId } from '../project/resolve-id.ts';
 import { createRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, type Evidence } from '../explain/evidence.ts';
-import { explainEvidence, type Explanation } from '../explain/explain.ts';
+import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
 import type { ExplainPolicy } from '../explain/llm/policy.ts';
@@ -137,7 +137,12 @@ export class Engine {
   }
 
   /** Evidence (for `paths` and `text`) and the explanation (for `text`) of one recommended item; `known` = its evidence if already built. */
-  async explain(request: { user?: string; seeds?: NodeRef[]; item: string }, mode: ExplainMode, known?: Evidence, options: { style?: TextStyle; onText?: (chunk: string) => void } = {}): Promise<ExplainedItem> {
+  async explain(
+    request: { user?: string; seeds?: NodeRef[]; item: string },
+    mode: ExplainMode,
+    known?: Evidence,
+    options: Pick<ExplainOptions, 'style' | 'onText' | 'client' | 'signal' | 'budget'> = {},
+  ): Promise<ExplainedItem> {
     if (mode === 'none') return {};
     const evidence = known ?? this.evidence(request);
     if (mode === 'paths') return { evidence };

@@ -11,7 +11,7 @@
 import { log } from '../core/log.ts';
 import type { Evidence } from './evidence.ts';
 import type { NameIndex } from './grounding.ts';
-import type { GuardedLlm } from './llm/client.ts';
+import { isQueueRefusal, type CallContext, type GuardedLlm } from './llm/client.ts';
 import { renderPrompt } from './prompt.ts';
 import { evidenceToText, type ExplanationText, type TextStyle } from './text.ts';
 import { verifyExplanation } from './verify/verify.ts';
@@ -45,14 +45,33 @@ export interface ExplainDeps {
   names: NameIndex;
 }
 
-export interface ExplainOptions {
+export interface ExplainOptions extends CallContext {
   cacheKey?: string;
   /** Called with each piece of the LLM's text as it is generated (streaming). */
   onText?: (chunk: string) => void;
   /** Style of the template text (explain/text): `short` (one or two sentences) or `full` (every fact). ['short'] */
   style?: TextStyle;
+  budget?: LlmBudget;
 }
 
+/**
+ * The LLM work one request may start (api: `llm.maxPerRequest` explanations, each also charged to the client's rate
+ * limit). Explanations past it get the deterministic text at once, `fallbackReason` saying why; cached answers are
+ * free.
+ */
+export interface LlmBudget {
+  /** Explanations that may still call the model. */
+  left: number;
+  /** The cap, for the message. */
+  cap: number;
+  /** Charges one LLM explanation to the client's rate limit; false when its bucket is empty. */
+  charge?: () => boolean;
+}
+
+/**
+ * Throws only when the LLM queue refuses the first call (RATE_LIMITED / UNAVAILABLE with Retry-After,
+ * `isQueueRefusal`): every other failure serves the deterministic text.
+ */
 export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, options: ExplainOptions = {}): Promise<Explanation & { template: ExplanationText }> {
   const template = evidenceToText(evidence, { style: options.style ?? 'short' });
   const base = { facts: template.facts, promptVersion: EXPLAIN_PROMPT, template };
@@ -63,6 +82,16 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
     const hit = llm.cached(cacheKey);
     if (hit !== undefined) return { ...base, text: hit, source: 'llm', model: llm.name, cached: true };
   }
+  const budget = options.budget;
+  if (budget) {
+    if (budget.left <= 0) {
+      return { ...base, text: template.text, source: 'template', model: llm.name, fallbackReason: `llm cap: a request gets at most ${budget.cap} LLM explanations (llm.maxPerRequest); this one is the deterministic text` };
+    }
+    if (budget.charge && !budget.charge()) {
+      return { ...base, text: template.text, source: 'template', model: llm.name, fallbackReason: 'rate limit: this client has no tokens left for LLM explanations (auth.rateLimit.llmCost)' };
+    }
+    budget.left--;
+  }
   const prompt = renderPrompt(EXPLAIN_PROMPT, { item: evidence.item.label, facts: template.facts.map((f) => `- ${f}`).join('\n') });
   let reason = 'not verified';
   for (let attempt = 1; attempt <= EXPLAIN_DEFAULTS.attempts; attempt++) {
@@ -72,8 +101,12 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
         maxTokens: EXPLAIN_DEFAULTS.maxTokens,
         temperature: EXPLAIN_DEFAULTS.temperature,
         ...(options.onText ? { onText: options.onText } : {}),
+        ...(options.client ? { client: options.client } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
+      // A refused first try is the client's answer (429/503 + Retry-After); a refused regeneration serves the template.
+      if (attempt === 1 && isQueueRefusal(error)) throw error;
       reason = (error as Error).message;
       log.warn('explain: LLM failed; serving the template', { reason });
       break;

@@ -53,6 +53,9 @@ import { int, toNative, toNumber, toNumberOrNull } from './records.ts';
 export function mapDriverError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const e = error as { code?: string; name?: string; message?: string };
+  if (typeof e?.code === 'string' && e.code.startsWith('Neo.ClientError.Transaction.TransactionTimedOut')) {
+    return new AppError('TIMEOUT', 'neo4j: the read ran past its transaction timeout (neo4j.readTimeoutMs)', undefined, { cause: error });
+  }
   if (e?.code === 'ServiceUnavailable' || e?.code === 'SessionExpired' || e?.name === 'Neo4jError' && /connect|ECONNREFUSED|closed/i.test(e.message ?? '')) {
     return new AppError('UNAVAILABLE', `neo4j: ${e.message}`, undefined, { cause: error });
   }
@@ -79,18 +82,25 @@ function toGraphNode(raw: { id: unknown; kind: unknown; label: unknown; entityKi
   return node;
 }
 
+export interface Neo4jStoreOptions {
+  /** Transaction timeout of every read, ms (Neo4j terminates it server-side; the caller gets TIMEOUT). 0 = none. */
+  readTimeoutMs?: number;
+}
+
 export class Neo4jGraphStore implements GraphStore {
   /** `bounds`: valid ratings and weights of recorded events (core/bounds; the config's `bounds` when serving). */
   constructor(
     private readonly driver: Driver,
     private readonly database: string,
     private readonly bounds: InteractionBounds = INTERACTION_BOUNDS,
+    private readonly options: Neo4jStoreOptions = {},
   ) {}
 
   private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
     const session = openSession({ driver: this.driver, database: this.database }, 'READ');
+    const timeout = this.options.readTimeoutMs;
     try {
-      return await session.executeRead(work);
+      return await session.executeRead(work, timeout ? { timeout } : undefined);
     } catch (error) {
       throw mapDriverError(error);
     } finally {

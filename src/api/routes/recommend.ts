@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { evidenceToText, TEXT_STYLES, type TextStyle } from '../../explain/text.ts';
 import type { Engine, ExplainMode } from '../../engine/engine.ts';
 import { AppError } from '../../core/errors.ts';
-import { defineRoute, type AppDeps, type Route } from '../route.ts';
+import { defineRoute, requestContext, type AppDeps, type RequestContext, type Route } from '../route.ts';
+import { isQueueRefusal } from '../../explain/llm/client.ts';
 import { IdSchema, NodeRefBody, queryInt, STRING_LIMITS } from '../schemas.ts';
 
 const StrategySchema = z.enum(['hybrid', 'ppr', 'embedding', 'popular']).default('hybrid').describe('Candidate strategy; hybrid fuses the others.');
@@ -73,10 +74,24 @@ function degradedMark(degraded: (() => boolean) | undefined): { degraded?: true 
   return degraded?.() ? { degraded: true } : {};
 }
 
-async function withExplanations(engine: Engine, who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] }, result: ReturnType<Engine['recommend']>, mode: ExplainMode, style: TextStyle) {
+/**
+ * Ranking plus evidence/explanations. With `text`, at most `llm.maxPerRequest` explanations call the model (in rank
+ * order; each charged to the client's rate limit); the others get the deterministic text at once, their
+ * `fallbackReason` saying so. A full LLM queue answers the whole request 429/503 with Retry-After.
+ */
+async function withExplanations(
+  engine: Engine,
+  who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] },
+  result: ReturnType<Engine['recommend']>,
+  mode: ExplainMode,
+  style: TextStyle,
+  context: RequestContext,
+  maxPerRequest: number,
+) {
+  const budget = { left: maxPerRequest, cap: maxPerRequest, charge: context.chargeLlm };
   const items = await Promise.all(
     result.items.map(async (item) => {
-      const explained = await engine.explain({ ...who, item: item.id }, mode, undefined, { style });
+      const explained = await engine.explain({ ...who, item: item.id }, mode, undefined, { style, client: context.client, signal: context.signal, budget });
       return { ...item, ...explained };
     }),
   );
@@ -135,7 +150,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       }),
       response: RecommendationsResponse,
       errors: [404, 503],
-      handler: async ({ params, query }) => {
+      handler: async ({ params, query, context }) => {
         const engine = engineOf(deps.engine);
         const user = engine.resolveId('User', params.id);
         const result = engine.recommend({
@@ -146,7 +161,7 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
           diversity: query.diversity,
           ...filtersOf(query.entity, query.props),
         });
-        return { ...(await withExplanations(engine, { user }, result, query.explain, query.style)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { user }, result, query.explain, query.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -168,14 +183,14 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
         .refine((b) => b.seeds.length > 0 || (b.keywords ?? '').trim() !== '', 'give seeds and/or keywords'),
       response: RecommendationsResponse,
       errors: [404, 503],
-      handler: async ({ body }) => {
+      handler: async ({ body, context }) => {
         const engine = engineOf(deps.engine);
         const result = engine.recommend({ seeds: body.seeds, ...(body.keywords ? { keywords: body.keywords } : {}), k: body.k, offset: body.offset, strategy: body.strategy });
         const seeds = result.seeds.map((key) => {
           const at = key.indexOf(':');
           return { kind: key.slice(0, at) as 'Item' | 'Entity', id: key.slice(at + 1) };
         });
-        return { ...(await withExplanations(engine, { seeds }, result, body.explain, body.style)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { seeds }, result, body.explain, body.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -188,9 +203,11 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       query: z.object({ style: StyleSchema }),
       response: z.object({ evidence: EvidenceSchema, explanation: ExplanationSchema, degraded: z.literal(true).optional() }),
       errors: [404, 503],
-      handler: async ({ params, query }) => {
+      handler: async ({ params, query, context }) => {
         const engine = engineOf(deps.engine);
-        const { evidence, explanation } = await engine.explain({ user: engine.resolveId('User', params.id), item: engine.resolveId('Item', params.itemId) }, 'text', undefined, { style: query.style });
+        const budget = { left: 1, cap: 1, charge: context.chargeLlm };
+        const request = { user: engine.resolveId('User', params.id), item: engine.resolveId('Item', params.itemId) };
+        const { evidence, explanation } = await engine.explain(request, 'text', undefined, { style: query.style, client: context.client, signal: context.signal, budget });
         return { evidence: evidence!, explanation: explanation!, ...degradedMark(deps.degraded) };
       },
     }),
@@ -200,11 +217,16 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
 /**
  * `GET /v1/users/:id/recommendations/:itemId/explanation/stream` (server-sent events): `evidence` at once (the
  * subgraph, paths and the deterministic facts), then `explanation` when the model is done (or the template), then
- * `end`. Errors arrive as an `error` event with `{error: {code, message}}`.
+ * `end`. Errors arrive as an `error` event with `{error: {code, message, details?}}` (a full LLM queue: RATE_LIMITED or
+ * UNAVAILABLE with `details.retryAfterS`). When the client disconnects, its LLM work stops (the wait in the queue or
+ * the generation is aborted).
  */
 export function mountExplanationStream(app: Express, getEngine: () => Engine | undefined): void {
   app.get('/v1/users/:id/recommendations/:itemId/explanation/stream', async (req: Request, res: Response) => {
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const context = requestContext(req, res);
     res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.flushHeaders();
     try {
@@ -214,11 +236,12 @@ export function mountExplanationStream(app: Express, getEngine: () => Engine | u
       const style = StyleSchema.parse(req.query.style);
       const evidence = engine.evidence({ user, item });
       send('evidence', { evidence, facts: evidenceToText(evidence).facts });
-      const { explanation } = await engine.explain({ user, item }, 'text', evidence, { style });
+      const budget = { left: 1, cap: 1, charge: context.chargeLlm };
+      const { explanation } = await engine.explain({ user, item }, 'text', evidence, { style, client: context.client, signal: context.signal, budget });
       send('explanation', explanation);
     } catch (error) {
       const e = error instanceof AppError ? error : error instanceof z.ZodError ? new AppError('BAD_REQUEST', 'invalid id or style') : new AppError('INTERNAL', 'internal error');
-      send('error', { error: { code: e.code, message: e.message } });
+      send('error', { error: { code: e.code, message: e.message, ...(isQueueRefusal(e) ? { details: { retryAfterS: (e.details as { retryAfterS: number }).retryAfterS } } : {}) } });
     } finally {
       send('end', {});
       res.end();

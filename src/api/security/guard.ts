@@ -6,7 +6,8 @@
  *    page cannot read data or drive LLM load through its own host name;
  * 1. identify: a presented key must be a configured one (else 401); no key = anonymous;
  * 2. rate-limit: one token bucket per key, or per peer address for anonymous callers (429 with Retry-After);
- *    local requests are exempt while `auth.rateLimit.exemptLoopback` holds;
+ *    local requests are exempt while `auth.rateLimit.exemptLoopback` holds; each LLM explanation a request starts
+ *    takes `auth.rateLimit.llmCost` more tokens from the same bucket (`res.locals.chargeLlm`);
  * 3. authorise against the scope `routeScope` gives the request:
  *    - `public`: anyone;
  *    - `read`: anyone, unless `auth.readRequiresKey` (then a key with read or more);
@@ -80,7 +81,11 @@ export function guard(cfg: Pick<Config, 'auth'> & { api?: Pick<Config['api'], 'a
       failure = error as AppError;
     }
     if (!(local && auth.rateLimit.exemptLoopback)) {
-      const taken = identity ? limiter.take(`key:${identity.name}`, keyed) : limiter.take(`ip:${address}`, anonymous);
+      const bucket = identity ? `key:${identity.name}` : `ip:${address}`;
+      const policy = identity ? keyed : anonymous;
+      // LLM work is charged to the same bucket, per explanation that calls the model (explain/explain `LlmBudget`).
+      res.locals.chargeLlm = () => auth.rateLimit.llmCost <= 0 || limiter.take(bucket, policy, auth.rateLimit.llmCost).ok;
+      const taken = limiter.take(bucket, policy);
       if (!taken.ok) {
         next(new AppError('RATE_LIMITED', 'api: too many requests', { retryAfterS: Math.max(1, Math.ceil(taken.retryAfterS)) }));
         return;

@@ -43,7 +43,8 @@ export class RateLimiter {
     return this.buckets.size;
   }
 
-  take(client: string, policy: BucketPolicy): TakeResult {
+  /** Takes `cost` tokens (1 per request; LLM work costs more: `auth.rateLimit.llmCost`). */
+  take(client: string, policy: BucketPolicy, cost = 1): TakeResult {
     if (policy.perSecond <= 0) return { ok: true, remaining: Infinity };
     const now = this.o.now();
     const prev = this.buckets.get(client);
@@ -52,8 +53,8 @@ export class RateLimiter {
     if (prev) this.buckets.delete(client); // re-insert: most recently used goes last
     this.buckets.set(client, bucket);
     if (this.buckets.size > this.o.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
-    if (tokens < 1) return { ok: false, retryAfterS: (1 - tokens) / policy.perSecond };
-    bucket.tokens = tokens - 1;
+    if (tokens < cost) return { ok: false, retryAfterS: (cost - tokens) / policy.perSecond };
+    bucket.tokens = tokens - cost;
     return { ok: true, remaining: Math.floor(bucket.tokens) };
   }
 }

@@ -60,7 +60,7 @@ export const serveCommand: Command = {
     }
     const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
     const live: { engine?: Engine } = {};
-    const neo4jStore = new Neo4jGraphStore(db.driver, db.database, cfg.bounds);
+    const neo4jStore = new Neo4jGraphStore(db.driver, db.database, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
@@ -122,8 +122,11 @@ export const serveCommand: Command = {
         // stopped server alive.
         setTimeout(() => process.exit(), 2000).unref();
       })());
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-    process.once('SIGINT', () => void shutdown('SIGINT'));
+    // Persistent listeners, never `once`: node-llama-cpp pulls `signal-exit`, which re-raises a signal when it sees no
+    // other listener for it — with `once` ours was gone after it ran, and the process died in the middle of the drain
+    // (test/integration/faults/shutdown-local-llm.test.ts). A second signal during shutdown changes nothing.
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
 
     try {
       const counts = await neo4jStore.counts();

@@ -14,7 +14,7 @@ import { OpenAiCompatibleLlm } from './openai-compatible.ts';
 export function createLlm(cfg: Config['llm']): GuardedLlm | undefined {
   const modelPath = fromRoot(cfg.modelPath);
   const provider = cfg.provider === 'auto' ? (cfg.baseUrl ? 'openai' : existsSync(modelPath) ? 'local' : 'none') : cfg.provider;
-  const guard = { timeoutMs: cfg.timeoutMs, maxConcurrency: cfg.maxConcurrency };
+  const guard = { timeoutMs: cfg.timeoutMs, maxConcurrency: cfg.maxConcurrency, maxQueue: cfg.maxQueue, maxQueuePerClient: cfg.maxQueuePerClient };
   switch (provider) {
     case 'none':
       return undefined;

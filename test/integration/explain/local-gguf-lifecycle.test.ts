@@ -16,7 +16,8 @@ const MODELS = [
   { name: 'SmolLM2-135M', path: fromRoot('.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf') },
   { name: 'Gemma-3-270M', path: process.env.GRAPHREC_TEST_SECOND_GGUF ?? fromRoot('.cache/models/gemma-3-270m-q4_k_m.gguf') },
 ];
-const prompt = { system: 'You answer in one short sentence.', user: 'Name a colour.' };
+const prompt = { id: 'lifecycle-test', system: 'You answer in one short sentence.', user: 'Name a colour.' };
+const story = { ...prompt, user: 'Tell a long story about a ship.' };
 
 for (const model of MODELS) {
   const present = existsSync(model.path);
@@ -38,7 +39,7 @@ for (const model of MODELS) {
     it('a completion aborted mid-generation is followed by a normal one', async () => {
       const controller = new AbortController();
       let chunks = 0;
-      const aborted = local.complete({ system: prompt.system, user: 'Tell a long story about a ship.' }, {
+      const aborted = local.complete(story, {
         maxTokens: 200,
         signal: controller.signal,
         onText: () => {
@@ -54,7 +55,7 @@ for (const model of MODELS) {
 
     it('a guard timeout is followed by a normal completion', async () => {
       await guarded.complete(prompt, { maxTokens: 2 }); // loaded
-      const timedOut = await guarded.complete({ system: prompt.system, user: 'Tell a long story about a ship.' }, { maxTokens: 400, timeoutMs: 150 }).catch((e: unknown) => e);
+      const timedOut = await guarded.complete(story, { maxTokens: 400, timeoutMs: 150 }).catch((e: unknown) => e);
       expect(timedOut).toBeInstanceOf(AppError);
       expect((timedOut as AppError).code).toBe('TIMEOUT');
       const text = await guarded.complete(prompt, { maxTokens: 6, temperature: 0 });
