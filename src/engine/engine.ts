@@ -22,7 +22,6 @@ import { explainEvidence, type ExplainOptions, type Explanation } from '../expla
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
 import type { ExplainPolicy } from '../explain/llm/policy.ts';
-import type { TextStyle } from '../explain/text.ts';
 
 export type ExplainMode = 'none' | 'paths' | 'text';
 
