@@ -65,3 +65,21 @@ describe('explanation source policy (explain.llm)', () => {
     expect(readExplainerManifest(explainer('ok', 0.7))).toMatchObject({ llmServedRate: 0.7, modelPath: path.join(root, 'ok', 'explainer.gguf') });
   });
 });
+
+describe('the engine serves as the policy says', () => {
+  it('gives the policy reason as fallbackReason, the interaction kind to the evidence, and the chosen style', async () => {
+    const { Engine } = await import('../../src/engine/engine.ts');
+    const { MOVIE_LABELS, MOVIES } = await import('./fixtures.ts');
+    const labels = new Map(Object.entries(MOVIE_LABELS));
+    const { policy } = chooseExplainer(cfgOf({}), { explainerDir: none });
+    const engine = new Engine({ csr: MOVIES, labels, explainPolicy: policy, interactionKind: { kind: 'listen', rated: false } });
+    expect(engine.explainPolicy).toEqual(policy);
+    const { evidence, explanation } = await engine.explain({ user: 'ann', item: 'blade' }, 'text');
+    expect(explanation).toMatchObject({ source: 'template', fallbackReason: policy.reason });
+    expect(evidence!.subgraph.edges.filter((e) => e.relation === 'INTERACTED').every((e) => e.kind === 'listen' && e.rating === undefined)).toBe(true);
+    expect(explanation!.text).toMatch(/which you listened to/);
+    expect(`${explanation!.text} ${explanation!.facts.join(' ')}`).not.toMatch(/★|\brated\b/);
+    const full = await engine.explain({ user: 'ann', item: 'blade' }, 'text', undefined, { style: 'full' });
+    expect(full.explanation!.text).toBe(full.explanation!.facts.join(' '));
+  });
+});

@@ -51,7 +51,13 @@ export function readExplainerManifest(dir = fromRoot(EXPLAINER_DIR)): (Explainer
   const file = path.join(dir, 'manifest.json');
   if (!existsSync(file)) return undefined;
   try {
-    const manifest = ManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      log.warn('explain: invalid explainer manifest; ignoring it', { file, reason: `${issue.path.join('.')}: ${issue.message}` });
+      return undefined;
+    }
+    const manifest = parsed.data;
     const modelPath = path.join(dir, manifest.model);
     if (!existsSync(modelPath)) {
       log.warn('explain: the explainer manifest names a missing model; ignoring it', { file, model: manifest.model });
