@@ -113,7 +113,7 @@ describe('loadDataset (Neo4j)', () => {
     expect(await store.counts()).toMatchObject({ users: 1, items: 10, interactions: 10 });
   });
 
-  it('merges edges an earlier file or row wrote (fast-path fallback): later rows win, each error reported once', async () => {
+  it('merges edges an earlier file or row wrote (fast-path fallback): the latest row by ts wins (core/interactions), each error reported once', async () => {
     const source = memorySource('overlap', {
       'nodes.csv': [[user('u1'), user('u2'), item('i1'), item('i2'), entity('e1')]],
       'first.csv': [[rating('u1', 'i1', 5)], [rating('u2', 'i2', 4)], [link('i1', 'director', 'e1')]],
@@ -126,8 +126,9 @@ describe('loadDataset (Neo4j)', () => {
     expect(report.written).toMatchObject({ interactions: 5, knowledge: 2 });
     expect(seen).toEqual([3]);
     expect(report.errors.map((e) => [e.file, e.line])).toEqual([['second.csv', 3]]);
+    // u1–i1: the later file's row is older (ts 1002 < 1005), so the first file's rating stays.
     const u1 = await store.getUserHistory('u1', { limit: 10, offset: 0 });
-    expect(u1.items.map((h) => [h.item.id, h.rating])).toEqual([['i1', 2]]);
+    expect(u1.items.map((h) => [h.item.id, h.rating])).toEqual([['i1', 5]]);
     const u2 = await store.getUserHistory('u2', { limit: 10, offset: 0 });
     expect(u2.items.map((h) => [h.item.id, h.rating]).sort()).toEqual([
       ['i1', 3],
