@@ -14,6 +14,7 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: 'serve', summary: 'start Neo4j (local unless NEO4J_URI), load data if empty, serve the API and explorer', load: async () => (await import('./serve.ts')).serveCommand },
   { name: 'neo4j', summary: 'run the local Neo4j 5.26 (Bolt on 127.0.0.1) until stopped', load: async () => (await import('./neo4j.ts')).neo4jCommand },
+  { name: 'generate', summary: 'write a seeded synthetic dataset (power-law degrees, communities, knowledge graph) in the generic format', load: async () => (await import('./generate.ts')).generateCommand },
   { name: 'ingest', summary: 'load a dataset into Neo4j (idempotent, resumable, per-row error report)', load: async () => (await import('./ingest.ts')).ingestCommand },
   { name: 'recommend', summary: 'top-k recommendations for a user or a file of users (JSON or CSV)', load: async () => (await import('./recommend.ts')).recommendCommand },
   { name: 'similar', summary: 'items most like one item (embedding cosine, or item-restarted PPR), JSON or CSV', load: async () => (await import('./similar.ts')).similarCliCommand },
