@@ -49,6 +49,6 @@ Then: graphrec ingest generic:DIR (bulk import into an empty local database; see
     const communities = values.communities === undefined ? undefined : numberFlag('communities', values.communities, 0, { integer: true, min: 1, max: 100_000 });
     const seed = numberFlag('seed', values.seed, GENERATE_DEFAULTS.seed, { integer: true });
     const report = generateDataset({ out: values.out, users, items, interactions, knowledge, communities, seed });
-    printResult(format, report, [report], ['out', 'seed', 'users', 'items', 'entities', 'communities', 'interactions', 'knowledge', 'seconds']);
+    printResult(format, report, [{ ...report }], ['out', 'seed', 'users', 'items', 'entities', 'communities', 'interactions', 'knowledge', 'seconds']);
   },
 };
