@@ -111,7 +111,7 @@ async function fingerprint(file: SourceFile): Promise<string> {
 }
 
 /** Checkpoint key of one source file (format, path and content fingerprint). */
-async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<string> {
+export async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<string> {
   return `${source.format}|${file.path}|${await fingerprint(file)}`;
 }
 

@@ -6,10 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { loadConfig } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { createProgress } from '../../core/progress.ts';
-import { loadDataset } from '../../ingest/load.ts';
+import { INGEST_MODES, ingestDataset, type IngestMode } from '../../ingest/ingest.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
-import { openDatabase } from '../../store/open.ts';
-import { deleteAll } from '../../store/schema.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
 
@@ -29,15 +27,18 @@ export const ingestCommand: Command = {
   <dir>                                         auto-detected by its files
 
 Options:
+  --mode M         auto (default): Neo4j's offline bulk importer when the target is the local Neo4j, it is not
+                   running elsewhere and its database is empty; online otherwise. bulk: the importer or an error.
+                   online: the batched loader (any Neo4j, empty or not). Both give the same graph.
   --batch-size N   records per transaction [GRAPHREC_BATCH_SIZE or 5000]
   --no-resume      re-merge every row even where a previous run finished (still idempotent)
-  --reset          delete everything in the database first
+  --reset          delete everything in the database first (with bulk: the importer replaces the store)
   --errors FILE    write every rejected row as JSON lines {file, line, reason}
   --format F       json (default) or csv (one line per rejected row)`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { 'batch-size': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' } },
+      { mode: { type: 'string' }, 'batch-size': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' } },
       true,
     );
     const format = parseFormat(values.format);
@@ -45,12 +46,14 @@ Options:
     if (!spec || positionals.length > 1) throw new AppError('BAD_REQUEST', 'ingest: give exactly one dataset (see --help)');
     const cfg = loadConfig();
     const batchSize = numberFlag('batch-size', values['batch-size'], cfg.ingest.batchSize, { integer: true, min: 1, max: 100_000 });
+    const mode = (values.mode ?? 'auto') as IngestMode;
+    if (!INGEST_MODES.includes(mode)) throw new AppError('BAD_REQUEST', `--mode must be ${INGEST_MODES.join(', ')} (got ${JSON.stringify(values.mode)})`);
     const source = resolveDataset(spec);
-    const db = await openDatabase(cfg);
     const errorsOut = values.errors ? createWriteStream(values.errors) : undefined;
     try {
-      if (values.reset) await deleteAll(db);
-      const report = await loadDataset(db, source, {
+      const report = await ingestDataset(cfg, source, {
+        mode,
+        reset: values.reset === true,
         batchSize,
         bounds: cfg.bounds,
         resume: !values['no-resume'],
@@ -60,7 +63,6 @@ Options:
       printResult(format, report, report.errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason })), ['file', 'line', 'reason']);
     } finally {
       errorsOut?.end();
-      await db.close();
     }
   },
 };
