@@ -83,7 +83,7 @@ async function compare(spec: string, name: string): Promise<{ online: Snapshot; 
   } finally {
     await db.close();
   }
-  const cfg = loadConfig({ overrides: { neo4j: { uri: '', localPort: bulkPort, localDataDir: path.join(work, name), localHeapMb: 1024, localPageCacheMb: 128 } } });
+  const cfg = loadConfig({ overrides: { neo4j: { uri: '', localPort: bulkPort, localDataDir: path.join(work, name), localHeapMb: 1024, localPageCacheMb: 128, startTimeoutS: 900 } } });
   let bulk: Snapshot | undefined;
   const bulkReport = await ingestDataset(cfg, resolveDataset(spec), { mode: 'bulk', importHeapMb: 512, inspect: async (d) => void (bulk = await snapshot(d)) });
   expect(bulkReport.mode).toBe('bulk');
