@@ -10,7 +10,7 @@
  *   (:IngestCheckpoint {key, rows, done: true, file, updatedAt})        one per source file, as the online loader leaves
  *
  * Same rules as online: nodes are merged by id (props `+=`, later rows win), one edge per key (a repeated key keeps
- * the values of its last row, like MERGE … SET), an edge whose end was not declared before it is rejected with the
+ * the values of the latest row by timestamp, ties to the later row, like the online MERGE), an edge whose end was not declared before it is rejected with the
  * same reason (`unknown user "…"`), and every bad row is reported with its file, line and reason. Values keep the
  * online loader's Neo4j types: JS numbers are floats (`double`), keys and checkpoint counts are integers (`long`).
  *
@@ -21,7 +21,7 @@
 import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Integer } from 'neo4j-driver';
+import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import type { NodeKind, Props, PropValue, RowError, SourcePosition } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
@@ -42,6 +42,8 @@ export interface BulkFiles {
 
 export interface BulkPrepareOptions {
   maxReportedErrors?: number;
+  /** Valid ratings and weights (core/bounds): a row with an interaction outside them is rejected whole, as online. */
+  bounds?: InteractionBounds;
   progress?: Progress;
   onError?: (error: RowError) => void;
 }
@@ -62,13 +64,16 @@ export class BulkUnsupported extends AppError {
 const KNOWLEDGE_PAIRS = ['Item>Entity', 'Entity>Entity', 'Item>Item', 'Entity>Item'] as const;
 
 /**
- * Open-addressing table from a 64-bit key (its two 32-bit halves) to the ordinal of the last row that had it. 12 bytes
- * per slot, grows at half load.
+ * Open-addressing table from a 64-bit key (its two 32-bit halves) to the ordinal of the row that wins it, as the
+ * online MERGE decides: a later row replaces the current one when the current one has no timestamp or the later one's
+ * (missing = -1) is at least as late (cypher/ingest/merge-interactions). Knowledge rows pass no timestamp: the last
+ * row wins (they carry nothing else). 20 bytes per slot, grows at half load.
  */
 export class KeyTable {
   private hi: Int32Array;
   private lo: Int32Array;
   private last: Int32Array;
+  private ts: Float64Array;
   private used = 0;
   repeats = 0;
 
@@ -76,10 +81,11 @@ export class KeyTable {
     this.hi = new Int32Array(capacity);
     this.lo = new Int32Array(capacity);
     this.last = new Int32Array(capacity).fill(-1);
+    this.ts = new Float64Array(capacity);
   }
 
-  /** Records that row `ordinal` has key (hi, lo); counts a repeat when the key was seen before. */
-  put(hi: number, lo: number, ordinal: number): void {
+  /** Records that row `ordinal` (timestamp `ts`, NaN = none) has key (hi, lo); counts a repeat when the key was seen. */
+  put(hi: number, lo: number, ordinal: number, ts = NaN): void {
     if (this.used * 2 >= this.last.length) this.grow();
     const mask = this.last.length - 1;
     let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
@@ -88,11 +94,16 @@ export class KeyTable {
         this.hi[s] = hi;
         this.lo[s] = lo;
         this.last[s] = ordinal;
+        this.ts[s] = ts;
         this.used++;
         return;
       }
       if (this.hi[s] === hi && this.lo[s] === lo) {
-        this.last[s] = ordinal;
+        const current = this.ts[s]!;
+        if (Number.isNaN(current) || (Number.isNaN(ts) ? -1 : ts) >= current) {
+          this.last[s] = ordinal;
+          this.ts[s] = ts;
+        }
         this.repeats++;
         return;
       }
@@ -116,14 +127,15 @@ export class KeyTable {
   }
 
   private grow(): void {
-    const { hi, lo, last } = this;
+    const { hi, lo, last, ts } = this;
     const cap = last.length * 2;
     this.hi = new Int32Array(cap);
     this.lo = new Int32Array(cap);
     this.last = new Int32Array(cap).fill(-1);
+    this.ts = new Float64Array(cap);
     this.used = 0;
     const repeats = this.repeats;
-    for (let s = 0; s < last.length; s++) if (last[s] !== -1) this.put(hi[s]!, lo[s]!, last[s]!);
+    for (let s = 0; s < last.length; s++) if (last[s] !== -1) this.put(hi[s]!, lo[s]!, last[s]!, ts[s]!);
     this.repeats = repeats;
   }
 }
@@ -169,7 +181,7 @@ function dbl(x: number | null | undefined): string {
   return x === undefined || x === null ? '' : String(x);
 }
 
-function longOf(key: Integer): string {
+function longOf(key: { toString(): string }): string {
   return key.toString();
 }
 
@@ -216,7 +228,7 @@ async function writeNodes(dir: string, label: string, fixed: { header: string; c
   }
 }
 
-/** Keeps, in an edge file whose first column is the key, only the last row of every key (MERGE … SET: last row wins). */
+/** Keeps, in an edge file whose first column is the key, only the last row of every key (the row `KeyTable` chose, as MERGE … SET does). */
 async function keepLastRows(path: string, table: KeyTable): Promise<void> {
   const tmp = path + '.tmp';
   const out = createWriteStream(tmp);
@@ -250,6 +262,7 @@ async function keepLastRows(path: string, table: KeyTable): Promise<void> {
 export async function prepareBulkImport(source: DatasetSource, dir: string, options: BulkPrepareOptions = {}): Promise<BulkPrepared> {
   const started = performance.now();
   const maxReportedErrors = options.maxReportedErrors ?? LOAD_DEFAULTS.maxReportedErrors;
+  const bounds = options.bounds ?? INTERACTION_BOUNDS;
   mkdirSync(dir, { recursive: true });
   multiline = false;
   const users = new Map<string, Props | undefined>();
@@ -295,6 +308,11 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
           reject(report, row.pos, row.reason);
           continue;
         }
+        const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, bounds) : undefined)).find(Boolean);
+        if (problem) {
+          reject(report, row.pos, problem);
+          continue;
+        }
         // Within a row, nodes before edges (as a batch writes them): an edge finds the nodes of its own row.
         for (const record of row.records) {
           switch (record.type) {
@@ -328,7 +346,7 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
               continue;
             }
             const key = interactionKey(v.userId, v.itemId, v.kind);
-            interactionKeys.put(key.high, key.low, interactions.rows);
+            interactionKeys.put(key.high, key.low, interactions.rows, v.ts ?? NaN);
             await interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
             written.interactions++;
           } else if (record.type === 'knowledge') {

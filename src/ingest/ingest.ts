@@ -13,6 +13,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config.ts';
+import type { InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { fromRoot } from '../core/paths.ts';
@@ -34,6 +35,8 @@ export interface IngestOptions {
   /** Delete everything first (online: DETACH DELETE; bulk: the importer replaces the store). */
   reset?: boolean;
   batchSize?: number;
+  /** Valid ratings and weights (core/bounds), on both paths. */
+  bounds?: InteractionBounds;
   resume?: boolean;
   progress?: Progress;
   onError?: (error: RowError) => void;
@@ -69,6 +72,7 @@ async function online(cfg: Config, source: DatasetSource, o: IngestOptions, reas
     if (o.reset) await deleteAll(db);
     const report = await loadDataset(db, source, {
       ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.bounds ? { bounds: o.bounds } : {}),
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
@@ -87,7 +91,7 @@ async function bulk(cfg: Config, source: DatasetSource, o: IngestOptions, reason
   try {
     let prepared;
     try {
-      prepared = await prepareBulkImport(source, dir, { ...(o.progress ? { progress: o.progress } : {}), ...(o.onError ? { onError: o.onError } : {}) });
+      prepared = await prepareBulkImport(source, dir, { ...(o.bounds ? { bounds: o.bounds } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onError ? { onError: o.onError } : {}) });
     } catch (error) {
       if (error instanceof BulkUnsupported && o.mode !== 'bulk') {
         log.warn('ingest: the bulk importer cannot take this dataset; loading online', { reason: error.message });

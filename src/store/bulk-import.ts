@@ -11,12 +11,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import neo4j from 'neo4j-driver';
 import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { GRAPH_DIR, fromRoot } from '../core/paths.ts';
-import type { Database } from './driver.ts';
+import { openSession, type Database } from './driver.ts';
 import { portAnswers } from './local-neo4j.ts';
 
 export interface ImportFiles {
@@ -51,7 +50,7 @@ export async function bulkTargetState(cfg: Config['neo4j']): Promise<'remote' | 
 
 /** True when the database holds no node at all. */
 export async function databaseEmpty(db: Database): Promise<boolean> {
-  const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+  const session = openSession(db, 'READ');
   try {
     const result = await session.executeRead((tx) => tx.run('MATCH (n) RETURN n LIMIT 1'));
     return result.records.length === 0;

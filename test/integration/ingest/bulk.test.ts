@@ -114,14 +114,14 @@ describe('ingest --mode bulk', () => {
     writeFileSync(path.join(dir, 'entities.csv'), 'id,kind,name\ne1,person,Ridley Scott\ne2,genre,Sci-Fi\ne2,genre,Science fiction\n');
     writeFileSync(
       path.join(dir, 'interactions.csv'),
-      'user_id,item_id,kind,rating,weight,timestamp\nu1,i1,rating,5,,100\nu2,i1,click,,2,\nu1,i1,rating,4,,200\nu9,i1,rating,3,,1\nu1,i9,,,,\nu3,i3,rating,x,,\nu3,i2,rating,2.5,,2020-01-02T00:00:00Z\n',
+      'user_id,item_id,kind,rating,weight,timestamp\nu1,i1,rating,5,,100\nu2,i1,click,,2,\nu1,i1,rating,4,,200\nu1,i1,rating,3,,150\nu2,i3,rating,11,,\nu9,i1,rating,3,,1\nu1,i9,,,,\nu3,i3,rating,x,,\nu3,i2,rating,2.5,,2020-01-02T00:00:00Z\n',
     );
     writeFileSync(
       path.join(dir, 'knowledge.csv'),
       'head_kind,head_id,relation,tail_kind,tail_id\nitem,i1,director,entity,e1\nitem,i1,genre,entity,e2\nitem,i1,genre,entity,e2\nentity,e1,bornIn,entity,e2\nitem,i1,sequel,item,i3\nentity,e2,example,item,i2\nitem,i7,genre,entity,e2\nitem,i1,genre,entity,e8\n',
     );
     const { online, bulk, bulkReport } = await compare(`generic:${dir}`, 'fixture-db');
-    expect(bulkReport.rejectedRows).toBe(5);
+    expect(bulkReport.rejectedRows).toBe(6);
     expect(online.counts).toMatchObject({ User: 3, Item: 3, Entity: 2, INTERACTED: 3, RELATED: 5, IngestCheckpoint: 5 });
     expectSameGraph(online, bulk);
   });
