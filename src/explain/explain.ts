@@ -12,6 +12,7 @@ import { log } from '../core/log.ts';
 import type { Evidence } from './evidence.ts';
 import type { NameIndex } from './grounding.ts';
 import { isQueueRefusal, type CallContext, type GuardedLlm } from './llm/client.ts';
+import { EXPLAINER_PROMPT, explainerChatPrompt } from './finetune/prompt.ts';
 import { renderPrompt } from './prompt.ts';
 import { evidenceToText, type ExplanationText, type TextStyle } from './text.ts';
 import { verifyExplanation } from './verify/verify.ts';
@@ -92,7 +93,11 @@ export async function explainEvidence(deps: ExplainDeps, evidence: Evidence, opt
     }
     budget.left--;
   }
-  const prompt = renderPrompt(EXPLAIN_PROMPT, { item: evidence.item.label, facts: template.facts.map((f) => `- ${f}`).join('\n') });
+  // A fine-tuned explainer is prompted exactly as it was trained (explain/finetune/prompt).
+  const prompt =
+    llm.promptName === EXPLAINER_PROMPT
+      ? explainerChatPrompt(evidence).prompt
+      : renderPrompt(EXPLAIN_PROMPT, { item: evidence.item.label, facts: template.facts.map((f) => `- ${f}`).join('\n') });
   let reason = 'not verified';
   for (let attempt = 1; attempt <= EXPLAIN_DEFAULTS.attempts; attempt++) {
     let text: string;

@@ -23,6 +23,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'ppr', summary: 'Personalized PageRank from a user or from seed nodes: top-k items (or other kinds)', load: async () => (await import('./ppr.ts')).pprCliCommand },
   { name: 'train', summary: 'train LightGCN embeddings on a dataset and save them as a versioned artifact under embeddings/', load: async () => (await import('./train.ts')).trainCommand },
   { name: 'doctor', summary: 'list stored interactions outside the configured bounds (what a start skips); --fix deletes or clamps them', load: async () => (await import('./doctor.ts')).doctorCommand },
+  { name: 'train-explainer', summary: 'fine-tune the local model to write explanations the claim checker serves (GGUF + manifest)', load: async () => (await import('./train-explainer.ts')).trainExplainerCommand },
   { name: 'key', summary: 'make an API key (key new) or print the SHA-256 of one (key hash) for GRAPHREC_API_KEYS', load: async () => (await import('./key.ts')).keyCommand },
   { name: 'evaluate', summary: 'full-ranking evaluation of LightGCN and baselines on a benchmark split (Recall/NDCG/… @K, charts)', load: async () => (await import('./evaluate.ts')).evaluateCommand },
   { name: 'export', summary: 'write the projection (nodes.csv, edges.csv) and embeddings (.npy) with a manifest for notebooks', load: async () => (await import('./export.ts')).exportCommand },

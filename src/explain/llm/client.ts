@@ -26,6 +26,8 @@ export interface CompleteOptions {
 export interface LlmClient {
   /** Provider and model, e.g. `local:SmolLM2-135M-Instruct.Q4_1.gguf` or `openai:gpt-4o-mini`. */
   readonly name: string;
+  /** The prompt file this model must be prompted with, when it is not the default (a fine-tuned model's own). */
+  readonly promptName?: string | undefined;
   complete(prompt: ChatPrompt, options?: CompleteOptions): Promise<string>;
   close(): Promise<void>;
 }
@@ -89,6 +91,10 @@ export class GuardedLlm {
 
   get name(): string {
     return this.inner.name;
+  }
+
+  get promptName(): string | undefined {
+    return this.inner.promptName;
   }
 
   /** Calls running and waiting (for metrics and tests). */

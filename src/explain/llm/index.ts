@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { fromRoot } from '../../core/paths.ts';
+import { isExplainerModel } from '../finetune/prompt.ts';
 import { GuardedLlm } from './client.ts';
 import { LocalGgufLlm } from './local-gguf.ts';
 import { OpenAiCompatibleLlm } from './openai-compatible.ts';
@@ -22,6 +23,6 @@ export function createLlm(cfg: Config['llm']): GuardedLlm | undefined {
       return new GuardedLlm(new OpenAiCompatibleLlm({ baseUrl: cfg.baseUrl, model: cfg.model, ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}) }), guard);
     case 'local':
       if (!existsSync(modelPath)) throw new AppError('CONFIG', `llm: no GGUF model at ${modelPath} (run npm ci, or set LLM_MODEL_PATH)`);
-      return new GuardedLlm(new LocalGgufLlm({ modelPath, threads: cfg.threads }), { ...guard, maxConcurrency: 1 });
+      return new GuardedLlm(new LocalGgufLlm({ modelPath, threads: cfg.threads, format: isExplainerModel(modelPath) ? 'raw-chatml' : 'chat' }), { ...guard, maxConcurrency: 1 });
   }
 }

@@ -14,7 +14,9 @@
  */
 import path from 'node:path';
 import { AppError } from '../../core/errors.ts';
+import { EXPLAINER_PROMPT } from '../finetune/prompt.ts';
 import type { ChatPrompt } from '../prompt.ts';
+import { CHATML_END, chatmlText } from './chatml.ts';
 import type { CompleteOptions, LlmClient } from './client.ts';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
@@ -25,18 +27,26 @@ type Sequence = ReturnType<Context['getSequence']>;
 
 export interface LocalGgufOptions {
   modelPath: string;
+  /**
+   * `chat` (default): a chat session with the model's own chat template. `raw-chatml`: the prompt's ChatML text
+   * (explain/llm/chatml) completed as is — the fine-tuned explainer is served with exactly the text it was trained on.
+   */
+  format?: 'chat' | 'raw-chatml';
   threads?: number;
   contextSize?: number;
 }
 
 export class LocalGgufLlm implements LlmClient {
   readonly name: string;
+  /** The prompt this model must be given (the fine-tuned explainer's), when not the default. */
+  readonly promptName: string | undefined;
   private loading: Promise<{ lib: NodeLlamaCpp; llama: Llama; model: Model }> | undefined;
   /** The one context and its one sequence; rebuilt after a failure that may have broken them. */
   private slot: Promise<{ context: Context; sequence: Sequence }> | undefined;
 
   constructor(private readonly o: LocalGgufOptions) {
     this.name = `local:${path.basename(o.modelPath)}`;
+    this.promptName = o.format === 'raw-chatml' ? EXPLAINER_PROMPT : undefined;
   }
 
   private load() {
@@ -77,6 +87,23 @@ export class LocalGgufLlm implements LlmClient {
       ({ sequence } = await this.sequence(model));
     }
     await sequence.clearHistory();
+    if (this.o.format === 'raw-chatml') {
+      const completion = new lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      try {
+        return await completion.generateCompletion(model.tokenize(chatmlText(prompt), true), {
+          maxTokens: options.maxTokens ?? 120,
+          temperature: options.temperature ?? 0.2,
+          customStopTriggers: [CHATML_END, '\n'],
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onText ? { onTextChunk: options.onText } : {}),
+        });
+      } catch (error) {
+        if (!options.signal?.aborted) await this.reset();
+        throw error;
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    }
     const session = new lib.LlamaChatSession({ contextSequence: sequence, systemPrompt: prompt.system, autoDisposeSequence: false });
     try {
       return await session.prompt(prompt.user, {
