@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
@@ -183,9 +184,12 @@ export async function trainExplainer(options: Partial<TrainExplainerOptions> = {
   const gguf = path.join(work, 'graphrec-explainer.gguf');
   const tTrain = performance.now();
   let last: Record<string, unknown> = {};
+  // Niceness 10 for the training (shared cores), not more: under `nice npx …` a second `nice -n 10` would make it 19,
+  // which a loaded machine starves.
+  const nice = Math.max(0, 10 - getPriority());
   await run(
     'nice',
-    ['-n', '10', python, path.join(ROOT, 'src/explain/finetune/python/train.py'), 'train', '--base', base, '--pairs', trainFile, '--out', gguf,
+    ['-n', String(nice), python, path.join(ROOT, 'src/explain/finetune/python/train.py'), 'train', '--base', base, '--pairs', trainFile, '--out', gguf,
       '--seconds', String(o.trainMinutes * 60), '--train-layers', String(o.trainLayers), '--batch', String(o.batch), '--lr', String(o.lr), '--threads', String(o.threads)],
     (line) => {
       try {
