@@ -7,8 +7,8 @@
  * driver's one bookmark manager (`driver.executeQueryBookmarkManager`). Each committed transaction's bookmark goes
  * into it and every later session waits for those bookmarks, so a read in any session sees every write this process
  * committed before it (causal consistency), even when the read is routed to a follower that lags the leader. The
- * health ping runs through a read transaction (`executeRead`) on a small second driver with no retry time (see
- * {@link Database.ping}), so a dead server fails the ping at once instead of after the retry window.
+ * health ping is an explicit read transaction that is never retried (see {@link Database.ping}), so a dead server fails
+ * the ping at once instead of after the retry window.
  */
 import neo4j, { type Driver, type Session } from 'neo4j-driver';
 import type { Config } from '../core/config.ts';
@@ -31,13 +31,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDriver(uri: string, cfg: Config['neo4j'], options: { pool?: number; retryMs?: number } = {}): Driver {
+export function createDriver(uri: string, cfg: Config['neo4j']): Driver {
   const auth = cfg.password ? neo4j.auth.basic(cfg.user, cfg.password) : neo4j.auth.basic(cfg.user, 'unused');
   return neo4j.driver(uri, auth, {
-    maxConnectionPoolSize: options.pool ?? 50,
+    maxConnectionPoolSize: 50,
     connectionAcquisitionTimeout: 10_000,
     connectionTimeout: 5_000,
-    maxTransactionRetryTime: options.retryMs ?? cfg.maxTransactionRetryMs,
+    maxTransactionRetryTime: cfg.maxTransactionRetryMs,
     disableLosslessIntegers: false,
   });
 }
@@ -66,7 +66,6 @@ export async function connectDatabase(cfg: Config): Promise<Database> {
     await local?.stop();
     throw new AppError('UNAVAILABLE', `neo4j: cannot connect to ${uri}: ${(error as Error).message}`, undefined, { cause: error });
   }
-  let pingDriver: Driver | undefined;
   let closing: Promise<void> | undefined;
   return {
     driver,
@@ -74,20 +73,23 @@ export async function connectDatabase(cfg: Config): Promise<Database> {
     uri,
     ...(local ? { local } : {}),
     async ping() {
-      pingDriver ??= createDriver(uri, cfg.neo4j, { pool: 2, retryMs: 0 });
-      const session = pingDriver.session({
-        database: cfg.neo4j.database,
-        defaultAccessMode: neo4j.session.READ,
-      });
+      // An explicit read transaction: routed to a reader like `executeRead`, but never retried (the managed retry of
+      // `executeRead` waits ~1 s before its first retry even with no retry time left), so a dead server fails at once.
+      const session = driver.session({ database: cfg.neo4j.database, defaultAccessMode: neo4j.session.READ });
       try {
-        await session.executeRead((tx) => tx.run(cypher('read', 'ping')));
+        const tx = await session.beginTransaction({ timeout: 5000 });
+        try {
+          await tx.run(cypher('read', 'ping'));
+          await tx.commit();
+        } finally {
+          if (tx.isOpen()) await tx.rollback().catch(() => {});
+        }
       } finally {
         await session.close();
       }
     },
     close: () =>
       (closing ??= (async () => {
-        await pingDriver?.close();
         await driver.close();
         await local?.stop();
       })()),

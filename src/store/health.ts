@@ -2,8 +2,8 @@
  * @module store/health
  * Watches whether Neo4j answers, so a serving process can run in degraded mode while it does not.
  *
- * - `StoreHealth` pings Neo4j every `intervalMs` (a `RETURN 1` read transaction through `executeRead` on a ping driver
- *   without retries, see `Database.ping`, bounded by `pingTimeoutMs`): `failuresToDegrade` failed pings in a row flip it down, one good ping flips it up; a store call
+ * - `StoreHealth` pings Neo4j every `intervalMs` (a `RETURN 1` in an explicit read transaction, never retried, see
+ *   `Database.ping`, bounded by `pingTimeoutMs`): `failuresToDegrade` failed pings in a row flip it down, one good ping flips it up; a store call
  *   that fails with `UNAVAILABLE` flips it down at once. Each flip is logged once (not each failed ping), with how long the outage lasted.
  * - `guardStore` wraps a GraphStore: while the store is down every call fails fast with `UNAVAILABLE` (503 with
  *   `Retry-After`) instead of waiting out the driver's connection and retry timeouts; a write is therefore accepted
@@ -47,7 +47,7 @@ export interface StoreHealthStatus {
   reason?: string;
 }
 
-/** One `RETURN 1` in a read transaction (`executeRead`), without managed-transaction retries: a dead server fails fast. */
+/** One `RETURN 1` in an explicit read transaction (not auto-commit), never retried: a dead server fails fast. */
 export async function pingDatabase(db: Pick<Database, 'ping'>): Promise<void> {
   await db.ping();
 }
