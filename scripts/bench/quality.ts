@@ -72,7 +72,7 @@ export const QUALITY_ROWS: RowSpec[] = [
   },
   {
     id: 'gowalla-ease',
-    what: 'EASE^R on Gowalla (train → test), dense over the 2,714 items with ≥ 40 training interactions, λ chosen on validation',
+    what: 'EASE^R on Gowalla (train → test), dense over the items with ≥ 40 training interactions only, λ chosen on validation',
     dataset: `lightgcn:${data('lightgcn-gowalla')}`,
     models: ['ease'],
     ks: [20],
