@@ -54,9 +54,12 @@ export function openSession(db: Pick<Database, 'driver' | 'database'>, mode: 'RE
   });
 }
 
-/** Connects to `NEO4J_URI`, or starts/reuses the local Neo4j; verifies connectivity. */
-export async function connectDatabase(cfg: Config): Promise<Database> {
-  const local = cfg.neo4j.uri ? undefined : await ensureLocalNeo4j(cfg.neo4j);
+/**
+ * Connects to `NEO4J_URI`, or starts/reuses the local Neo4j; verifies connectivity. `supervise`: restart a local
+ * Neo4j this process started when it dies (`graphrec serve`; store/local-neo4j).
+ */
+export async function connectDatabase(cfg: Config, options: { supervise?: boolean } = {}): Promise<Database> {
+  const local = cfg.neo4j.uri ? undefined : await ensureLocalNeo4j(cfg.neo4j, options);
   const uri = cfg.neo4j.uri || local!.uri;
   const driver = createDriver(uri, cfg.neo4j);
   try {

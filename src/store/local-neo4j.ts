@@ -5,6 +5,9 @@
  * - Reuses a Neo4j that already answers on the configured port (e.g. one started by `npm run neo4j` or by CI).
  * - Builds the launcher with Maven on first use if the install step could not (`graph/target/lib` missing).
  * - Waits for the launcher's readiness line, and stops it with SIGTERM (a clean Neo4j shutdown) on `stop()`.
+ * - With `supervise` (`graphrec serve`): when the JVM it started dies (crash, OOM, `kill -9`) while not being stopped, it is started again
+ *   after a bounded backoff (1, 2, 4, … up to 30 s between tries, each logged), indefinitely; the driver reconnects by
+ *   itself once it listens (store/health flips degraded mode off). `pid` follows the current JVM.
  * - Java or Maven missing → `AppError('DEPENDENCY_MISSING')` with what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,10 +23,15 @@ export interface LocalNeo4j {
   uri: string;
   /** True when this process launched the server (and so stops it). */
   startedHere: boolean;
-  /** Process id of the launcher JVM when started here (fault tests kill it). */
+  /** Process id of the launcher JVM when started here (fault tests kill it); the current one after a restart. */
   pid?: number;
+  /** Restarts after an unexpected exit so far. */
+  restarts?: number;
   stop(): Promise<void>;
 }
+
+/** Backoff between restarts of a local Neo4j that died: 1 s, doubling, at most 30 s. */
+export const RESTART_BACKOFF = { firstMs: 1000, maxMs: 30_000 } as const;
 
 const READY_MARK = 'GRAPHREC_NEO4J_READY';
 
@@ -69,8 +77,8 @@ export function launcherBuilt(): boolean {
   return !existsSync(src) || statSync(cls).mtimeMs >= statSync(src).mtimeMs;
 }
 
-/** Starts (or reuses) the local Neo4j described by `cfg.neo4j`. */
-export async function ensureLocalNeo4j(cfg: Config['neo4j']): Promise<LocalNeo4j> {
+/** Starts (or reuses) the local Neo4j described by `cfg.neo4j`; `supervise`: restart it when it dies (see above). */
+export async function ensureLocalNeo4j(cfg: Config['neo4j'], options: { supervise?: boolean } = {}): Promise<LocalNeo4j> {
   const port = cfg.localPort;
   const uri = `bolt://127.0.0.1:${port}`;
   if (await portAnswers(port)) {
@@ -85,20 +93,65 @@ export async function ensureLocalNeo4j(cfg: Config['neo4j']): Promise<LocalNeo4j
   const dataDir = fromRoot(cfg.localDataDir);
   mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'launcher.log');
-  const out = openSync(logFile, 'a');
   const classpath = [path.join(GRAPH_DIR, 'target', 'classes'), path.join(GRAPH_DIR, 'target', 'lib', '*')].join(path.delimiter);
-  const child = spawn(
-    'java',
-    [`-Xmx${cfg.localHeapMb}m`, '-XX:+UseParallelGC', '-cp', classpath, 'graphrec.LocalNeo4j', dataDir, String(port), String(cfg.localPageCacheMb), '--exit-on-stdin-eof'],
-    // stdin stays open and unused: when this process dies, even by SIGKILL, the server sees EOF and shuts down.
-    { stdio: ['pipe', 'pipe', out] },
-  );
+  const launch = (): ChildProcess => {
+    const out = openSync(logFile, 'a');
+    return spawn(
+      'java',
+      [`-Xmx${cfg.localHeapMb}m`, '-XX:+UseParallelGC', '-cp', classpath, 'graphrec.LocalNeo4j', dataDir, String(port), String(cfg.localPageCacheMb), '--exit-on-stdin-eof'],
+      // stdin stays open and unused: when this process dies, even by SIGKILL, the server sees EOF and shuts down.
+      { stdio: ['pipe', 'pipe', out] },
+    );
+  };
+  let child = launch();
   log.info('local Neo4j: starting', { uri, dataDir, pid: child.pid });
   await waitForReady(child, cfg.startTimeoutS * 1000, logFile);
   log.info('local Neo4j: ready', { uri });
+
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopChild(child));
-  return { uri, startedHere: true, ...(child.pid !== undefined ? { pid: child.pid } : {}), stop };
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const handle: LocalNeo4j = {
+    uri,
+    startedHere: true,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    restarts: 0,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearTimeout(retry);
+        await stopChild(child);
+      })()),
+  };
+  const restart = async (): Promise<void> => {
+    if (stopping) return;
+    child = launch();
+    if (child.pid !== undefined) handle.pid = child.pid;
+    log.warn('local Neo4j: restarting', { uri, pid: child.pid, attempt: failures + 1 });
+    try {
+      await waitForReady(child, cfg.startTimeoutS * 1000, logFile);
+      if (stopping) return;
+      failures = 0;
+      handle.restarts = (handle.restarts ?? 0) + 1;
+      log.info('local Neo4j: restarted', { uri, restarts: handle.restarts });
+      supervise(child);
+    } catch (error) {
+      if (stopping) return;
+      failures++;
+      const delay = Math.min(RESTART_BACKOFF.maxMs, RESTART_BACKOFF.firstMs * 2 ** failures);
+      log.error('local Neo4j: restart failed; trying again', { uri, error: (error as Error).message, inMs: delay });
+      retry = setTimeout(() => void restart(), delay);
+    }
+  };
+  const supervise = (watched: ChildProcess) => {
+    watched.once('exit', (code, signal) => {
+      if (stopping || watched !== child) return;
+      const delay = RESTART_BACKOFF.firstMs;
+      log.error('local Neo4j: exited unexpectedly; restarting', { uri, code, signal, inMs: delay });
+      retry = setTimeout(() => void restart(), delay);
+    });
+  };
+  if (options.supervise) supervise(child);
+  return handle;
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {

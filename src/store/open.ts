@@ -8,9 +8,9 @@ import { cypherNames } from './cypher.ts';
 import { connectDatabase, type Database } from './driver.ts';
 import { applySchema } from './schema.ts';
 
-export async function openDatabase(cfg: Config): Promise<Database> {
+export async function openDatabase(cfg: Config, options: { supervise?: boolean } = {}): Promise<Database> {
   cypherNames('read');
-  const db = await connectDatabase(cfg);
+  const db = await connectDatabase(cfg, options);
   try {
     await applySchema(db);
   } catch (error) {

@@ -52,7 +52,8 @@ export const serveCommand: Command = {
     let earlySignal: string | undefined;
     const onEarlySignal = (signal: NodeJS.Signals) => (earlySignal = signal);
     process.on('SIGTERM', onEarlySignal).on('SIGINT', onEarlySignal);
-    const db = await openDatabase(cfg).finally(() => process.off('SIGTERM', onEarlySignal).off('SIGINT', onEarlySignal));
+    // supervise: a local Neo4j that dies while serving is started again (bounded backoff; docs/operations.md).
+    const db = await openDatabase(cfg, { supervise: true }).finally(() => process.off('SIGTERM', onEarlySignal).off('SIGINT', onEarlySignal));
     if (earlySignal) {
       await db.close();
       log.info('stopped before serving', { reason: earlySignal });
