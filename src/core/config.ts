@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { boundsProblem, INTERACTION_BOUNDS } from './bounds.ts';
 import { AppError } from './errors.ts';
 import { INTERACTION_DEFAULTS } from './interactions.ts';
+import { parseTransform } from './weight-transform.ts';
 
 export const ConfigSchema = z.object({
   neo4j: z.object({
@@ -120,6 +121,15 @@ export const ConfigSchema = z.object({
     /** Longest time the live engine waits to apply committed writes together (coalescing), ms. */
     coalesceMs: z.number().int().min(0).max(10_000),
   }),
+  /** Per-kind transforms of interaction values before the combination above (core/weight-transform). */
+  weights: z.object({
+    /** Edge-weight transform by interaction kind (`listen`: `log1p`); steps none, log1p, binary, user-norm, cap:P joined by `+` (core/weight-transform). */
+    transforms: z.record(z.string().min(1), z.string()),
+    /** Transform of a kind without its own entry whose weights are heavy-tailed (max/median ≥ heavyTailRatio); `none` = off. */
+    heavyTailTransform: z.string(),
+    /** max / median of a kind's weights at or above which ingest warns and the heavy-tail default applies. */
+    heavyTailRatio: z.number().min(1),
+  }),
   train: z.object({
     /** LightGCN epochs at start (`npm start`) when no artifact matches the data. */
     epochs: z.number().int().min(0),
@@ -222,6 +232,7 @@ export const DEFAULTS: Config = {
   bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000 },
   interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50 },
+  weights: { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 },
   train: { epochs: 300, maxSeconds: 90 },
   llm: {
     provider: 'auto',
@@ -241,8 +252,8 @@ export const DEFAULTS: Config = {
   serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
 };
 
-/** `list`: comma-separated; `bool`: true/false/1/0; `keys`: `name:sha256hex:scope,scope;…` (see `parseApiKeys`). */
-type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'list' | 'keys';
+/** `map`: `key=value,key=value`; `list`: comma-separated; `bool`: true/false/1/0; `keys`: `name:sha256hex:scope,scope;…` (see `parseApiKeys`). */
+type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'list' | 'keys' | 'map';
 /** [config path, env variable, kind] */
 export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['neo4j.uri', 'NEO4J_URI', 'string'],
@@ -268,6 +279,9 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['bounds.maxWeight', 'GRAPHREC_MAX_WEIGHT', 'number'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
+  ['weights.transforms', 'GRAPHREC_WEIGHT_TRANSFORMS', 'map'],
+  ['weights.heavyTailTransform', 'GRAPHREC_HEAVY_TAIL_TRANSFORM', 'string'],
+  ['weights.heavyTailRatio', 'GRAPHREC_HEAVY_TAIL_RATIO', 'number'],
   ['train.epochs', 'GRAPHREC_TRAIN_EPOCHS', 'int'],
   ['train.maxSeconds', 'GRAPHREC_TRAIN_MAX_SECONDS', 'number'],
   ['llm.provider', 'LLM_PROVIDER', 'string'],
@@ -338,6 +352,15 @@ function envValue(name: string, raw: string, kind: EnvKind): unknown {
       return raw.split(',').map((s) => s.trim()).filter(Boolean);
     case 'keys':
       return parseApiKeys(raw);
+    case 'map': {
+      const out: Record<string, string> = {};
+      for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const eq = entry.indexOf('=');
+        if (eq <= 0) throw new AppError('CONFIG', `config: ${name} entries must be key=value (got ${JSON.stringify(entry)})`);
+        out[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+      }
+      return out;
+    }
     case 'bool':
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;
@@ -401,6 +424,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const badBounds = boundsProblem(cfg.bounds);
   if (badBounds) throw new AppError('CONFIG', `config: ${badBounds}`);
+  for (const [kind, spec] of Object.entries(cfg.weights.transforms)) {
+    try {
+      parseTransform(spec, 'CONFIG');
+    } catch (error) {
+      throw new AppError('CONFIG', `config: weights.transforms.${kind}: ${(error as Error).message}`);
+    }
+  }
+  parseTransform(cfg.weights.heavyTailTransform, 'CONFIG');
   if (cfg.neo4j.uri && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\//.test(cfg.neo4j.uri)) {
     throw new AppError('CONFIG', `config: NEO4J_URI must start with bolt:// or neo4j:// (got ${cfg.neo4j.uri})`);
   }

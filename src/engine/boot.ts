@@ -26,7 +26,7 @@ export interface BootOptions {
 
 export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds });
+  const { csr, invalid } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights });
   options.onInvalidEdges?.(invalid);
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);

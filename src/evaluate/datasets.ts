@@ -10,6 +10,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
+import { DEFAULTS } from '../core/config.ts';
+import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
 import type { DatasetSource } from '../ingest/source.ts';
 import { INTERACTION_RELATION_ID, KIND_CODES, kindName, type Csr } from '../project/csr.ts';
@@ -175,13 +177,15 @@ export interface SourceLog extends InteractionLog {
 /**
  * Reads any ingest source (`generic:DIR`, `movielens-dbpedia:…`, … — what `graphrec ingest` loads) into an
  * interaction log, the way the store keeps it: per (user, item, kind) the latest event by `ts` wins (file order when
- * equal or absent); a (user, item) pair is one interaction whose weight is the sum of its kinds' weights and whose time
+ * equal or absent); each kind's weights go through the kind's transform (core/weight-transform, `options.weights`
+ * [the config defaults], as the projection does; its statistics are taken over the whole log, before any split); a
+ * (user, item) pair is one interaction whose weight is the sum of its kinds' transformed weights and whose time
  * is the latest of them. Users and items get indices in the order they are first declared (user / item records) or,
  * failing that, first used by an interaction; item → entity knowledge edges are kept (entity → entity ones are not
  * used by the served graph's item walk and are dropped). Rows the format rejects are left out with one warning (count
  * and the first reason), as `graphrec ingest` would leave them out of the database.
  */
-export async function readSourceLog(source: DatasetSource): Promise<SourceLog> {
+export async function readSourceLog(source: DatasetSource, options: { weights?: WeightsConfig } = {}): Promise<SourceLog> {
   const userIndex = new Map<string, number>();
   const itemIndex = new Map<string, number>();
   const userIds: string[] = [];
@@ -241,6 +245,19 @@ export async function readSourceLog(source: DatasetSource): Promise<SourceLog> {
     if (!relations.includes(k.relation)) relations.push(k.relation);
     knowledge.push({ item, entity: k.entity, relation: k.relation });
   }
+  // Per-kind transforms over every (pair, kind) event, as the projection applies them.
+  const evUsers: number[] = [];
+  const evKinds: string[] = [];
+  const evWeights: number[] = [];
+  for (const { u, key } of order) {
+    for (const [kind, e] of events.get(key)!) {
+      evUsers.push(u);
+      evKinds.push(kind);
+      evWeights.push(e.weight);
+    }
+  }
+  const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: evUsers, kinds: evKinds, weights: evWeights }).weights;
+  let ev = 0;
   const n = order.length;
   const users = new Int32Array(n);
   const items = new Int32Array(n);
@@ -253,7 +270,7 @@ export async function readSourceLog(source: DatasetSource): Promise<SourceLog> {
     let w = 0;
     let ts = -Infinity;
     for (const e of events.get(key)!.values()) {
-      w += e.weight;
+      w += transformed[ev++]!;
       if (e.ts > ts) ts = e.ts;
     }
     weights[t] = w;

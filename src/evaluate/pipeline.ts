@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
+import type { WeightsConfig } from '../core/weight-transform.ts';
 import { log } from '../core/log.ts';
 import { fitLightGcn } from '../compute/lightgcn/fit.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
@@ -65,6 +66,8 @@ export interface EvaluateConfig {
   ks?: number[];
   /** Metric names [all registered]. */
   metrics?: string[];
+  /** Interaction weight transforms for ingest-spec datasets (`generic:…`), as the projection applies them [config defaults]. */
+  weights?: WeightsConfig;
   /** Split for datasets without given parts [random 0.8/0.2]; for `lightgcn:` folders it re-splits all their pairs. */
   split?: EvaluateSplit;
   /** How a validation part is used ['early-stop'] (see the module header). */
@@ -112,7 +115,7 @@ export function applySplit(logData: InteractionLog, split: EvaluateSplit | undef
 }
 
 /** Resolves a dataset spec into train/(valid)/test parts. */
-export async function loadDataset(spec: string, split: EvaluateConfig['split'], seed: number): Promise<SplitDataset> {
+export async function loadDataset(spec: string, split: EvaluateConfig['split'], seed: number, weights?: WeightsConfig): Promise<SplitDataset> {
   const colon = spec.indexOf(':');
   const kind = colon > 0 ? spec.slice(0, colon) : spec;
   const path = colon > 0 ? spec.slice(colon + 1) : '';
@@ -137,7 +140,7 @@ export async function loadDataset(spec: string, split: EvaluateConfig['split'], 
   } catch (error) {
     throw new AppError('BAD_REQUEST', `evaluate: dataset must be lightgcn:<folder>, movielens:<path>, neo4j or an ingest spec such as generic:<dir> (${error instanceof Error ? error.message : String(error)})`);
   }
-  return splitSourceLog(kind, await readSourceLog(source), split, seed);
+  return splitSourceLog(kind, await readSourceLog(source, weights ? { weights } : {}), split, seed);
 }
 
 /** A log with ids and knowledge (from `readSourceLog` or the database) as a split dataset. */
@@ -206,7 +209,7 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
   const depth = ks[ks.length - 1]!;
   const validMetric = config.validMetric ?? `recall@${depth}`;
 
-  const ds = hooks.dataset ?? (await loadDataset(config.dataset, config.split, seed));
+  const ds = hooks.dataset ?? (await loadDataset(config.dataset, config.split, seed, config.weights));
   let train: WeightedInteractions = ds.train;
   let valid = ds.valid;
   if (valid && protocol === 'merge-valid') {

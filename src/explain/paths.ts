@@ -5,11 +5,20 @@
  *
  * Score of a path x₀ → x₁ → … → x_L (x₀ = the user, x_L = the item) = the PPR flow along it, reweighted:
  *
- *     score = Π_h  d · P(x_{h−1} → x_h) · bonus(relation_h)  ·  Π_{intermediate entities x} hub(x)
+ *     score = Π_h  d · P(x_{h−1} → x_h) · bonus(relation_h)  ·  Π_{intermediate entities x} info(x)  ·  affinity
  *     P(x → y) = c_xy / W(x)          (the walk of compute/ppr/transition: c = weight · relation weight)
  *     bonus    = 1 for interactions; knowledgeBonus · relationBonus[name] for knowledge relations (people
  *                understand "same director" better than "co-rated")
- *     hub(x)   = (hubDegree / deg(x))^hubExponent when an entity's degree exceeds hubDegree (huge categories)
+ *     info(x)  = entity informativeness, a bell on the entity's degree deg(x):
+ *                (hubDegree / deg(x))^hubExponent when deg(x) > hubDegree (huge categories say little), and
+ *                (deg(x) / rareDegree)^rareExponent when deg(x) < rareDegree: the walk through an entity of degree d
+ *                carries 1/d, which alone makes the rarest entities (a tag on two artists, "slowies") the strongest
+ *                links; with rareExponent 1 every entity below rareDegree counts like one of degree rareDegree.
+ *                `rareDegree: 'auto'` = the median degree of the entities that can link two nodes (degree ≥ 2), so
+ *                "rare" is relative to the graph (HetRec tags, DBpedia people and categories differ).
+ *     affinity = (c₁ / max c over the source's interactions)^affinityExponent for a path whose first hop is one of
+ *                the source's interactions (c₁ its effective weight): the user's own affinity to the connecting item
+ *                counts, so a path from an item the user barely played ranks below one from a favourite.
  *
  * With `rated`, every interaction edge counts max(rating − ratingFloor, 0) instead of its rating (the PPR seed
  * weights), so "you rated X 1★" or "another user rated it 2★" is not evidence; the user's first hop is normalised
@@ -59,6 +68,12 @@ export interface PathOptions {
   hubDegree: number;
   /** Hub penalty exponent. [0.5] */
   hubExponent: number;
+  /** Entities with fewer edges than this are too rare to say much (see `info` above); 1 = off. ['auto'] */
+  rareDegree: number | 'auto';
+  /** Rarity penalty exponent. [1] */
+  rareExponent: number;
+  /** Weight of the source's own affinity to the first item of a path (see `affinity` above); 0 = off. [0.5] */
+  affinityExponent: number;
   /** How many chosen paths may pass through one intermediate node. [1] */
   maxNodeReuse: number;
   /** The user's interaction weights are ratings. [true] */
@@ -76,6 +91,9 @@ export const PATH_DEFAULTS = {
   relationBonus: { subject: 0.5 },
   hubDegree: 50,
   hubExponent: 0.5,
+  rareDegree: 'auto',
+  rareExponent: 1,
+  affinityExponent: 0.5,
   maxNodeReuse: 1,
   rated: true,
   ratingFloor: 2,
@@ -114,6 +132,9 @@ function assertPathOptions(o: PathOptions): void {
   for (const [name, b] of Object.entries(o.relationBonus)) if (!(b >= 0 && Number.isFinite(b))) bad(`relationBonus.${name} must be finite and ≥ 0`);
   if (!(o.hubDegree >= 1)) bad('hubDegree must be ≥ 1');
   if (!(o.hubExponent >= 0 && Number.isFinite(o.hubExponent))) bad('hubExponent must be finite and ≥ 0');
+  if (o.rareDegree !== 'auto' && !(o.rareDegree >= 1 && Number.isFinite(o.rareDegree))) bad("rareDegree must be 'auto' or finite and ≥ 1");
+  if (!(o.rareExponent >= 0 && Number.isFinite(o.rareExponent))) bad('rareExponent must be finite and ≥ 0');
+  if (!(o.affinityExponent >= 0 && Number.isFinite(o.affinityExponent))) bad('affinityExponent must be finite and ≥ 0');
   if (!Number.isInteger(o.maxNodeReuse) || o.maxNodeReuse < 1) bad('maxNodeReuse must be an integer ≥ 1');
   if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
 }
@@ -303,6 +324,20 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const edgeFrom = (x: number, p: number): PathEdge =>
     p < m ? { from: x, to: outTargets[p]!, relation: outRelations[p]!, weight: outWeights[p]! } : { from: inSources[p - m]!, to: x, relation: inRelations[p - m]!, weight: inWeights[p - m]! };
   const degree = (x: number): number => outStarts[x + 1]! - outStarts[x]! + inStarts[x + 1]! - inStarts[x]!;
+  // The median degree of the entities that can link two nodes (degree ≥ 2), computed on first use.
+  let autoRare = -1;
+  const autoRareDegree = (): number => {
+    if (autoRare >= 0) return autoRare;
+    const degs: number[] = [];
+    for (let x = 0; x < n; x++) {
+      if (kinds[x] !== ENTITY) continue;
+      const deg = degree(x);
+      if (deg >= 2) degs.push(deg);
+    }
+    degs.sort((a, b) => a - b);
+    autoRare = degs.length > 0 ? degs[(degs.length - 1) >> 1]! : 1;
+    return autoRare;
+  };
   // When every edge has exactly one Item end (users and entities on one side, items on the other), a path's length
   // parity is fixed by its ends: user → item paths have odd length, and the 2- and 4-hop searches can be skipped.
   let sided = true;
@@ -333,11 +368,14 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const floor = o.ratingFloor;
       const hubDegree = o.hubDegree;
       const hubExponent = o.hubExponent;
+      const rareDegree = o.rareDegree === 'auto' ? autoRareDegree() : o.rareDegree;
+      const rareExponent = o.rareExponent;
       const { relBonus, outStep, inStep, outStepBack, inStepBack } = derivedOf(o);
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
-        return deg > hubDegree ? Math.pow(hubDegree / deg, hubExponent) : 1;
+        if (deg > hubDegree) return Math.pow(hubDegree / deg, hubExponent);
+        return deg < rareDegree ? Math.pow(deg / rareDegree, rareExponent) : 1;
       };
       /** Effective weight of an edge (relation r, weight w): rating − floor for rated interactions. */
       const effective = (r: number, w: number): number => (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
@@ -376,9 +414,15 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         for (let p = outStarts[source]!; p < outStarts[source + 1]!; p++) first(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
         for (let p = inStarts[source]!; p < inStarts[source + 1]!; p++) first(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
         const useRaw = !(firstTotal > 0);
+        // The source's affinity to each first-hop item, relative to its strongest interaction.
+        const affinityExponent = o.affinityExponent;
+        let cMax = 0;
+        if (affinityExponent > 0) for (const [p, , c] of firstEdges) if (relOf(p) === REL) cMax = Math.max(cMax, useRaw ? weightOf(p) * rw[REL]! : c);
         let hitTarget = false;
         for (const [p, y, c] of firstEdges) {
-          const prob = d * (useRaw ? (weightOf(p) * rw[relOf(p)]!) / rawTotal : c / firstTotal) * relBonus[relOf(p)]!;
+          const r = relOf(p);
+          const affinity = affinityExponent > 0 && r === REL && cMax > 0 ? Math.pow((useRaw ? weightOf(p) * rw[REL]! : c) / cMax, affinityExponent) : 1;
+          const prob = d * (useRaw ? (weightOf(p) * rw[r]!) / rawTotal : c / firstTotal) * relBonus[r]! * affinity;
           if (!(prob > 0)) continue;
           if (y === target) {
             hitTarget = true;

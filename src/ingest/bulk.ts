@@ -22,11 +22,14 @@ import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteS
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
+import { DEFAULTS } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
+import { log } from '../core/log.ts';
+import type { WeightsConfig } from '../core/weight-transform.ts';
 import type { NodeKind, Props, PropValue, RowError, SourcePosition } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import { interactionKey, knowledgeKey } from '../store/neo4j-graph-store.ts';
-import { checkpointKey, LOAD_DEFAULTS, type FileReport, type LoadReport, type RecordCounts } from './load.ts';
+import { checkpointKey, describeWeights, LOAD_DEFAULTS, type FileReport, type LoadReport, type RecordCounts } from './load.ts';
 import type { DatasetSource } from './source.ts';
 
 /** What the importer is given: node and relationship files with their label / type, and whether fields span lines. */
@@ -44,6 +47,8 @@ export interface BulkPrepareOptions {
   maxReportedErrors?: number;
   /** Valid ratings and weights (core/bounds): a row with an interaction outside them is rejected whole, as online. */
   bounds?: InteractionBounds;
+  /** Weight transforms in force (the heavy-tail warning's advice) [config defaults]. */
+  weights?: WeightsConfig;
   progress?: Progress;
   onError?: (error: RowError) => void;
 }
@@ -263,6 +268,7 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
   const started = performance.now();
   const maxReportedErrors = options.maxReportedErrors ?? LOAD_DEFAULTS.maxReportedErrors;
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
+  const weightsByKind = new Map<string, number[]>();
   mkdirSync(dir, { recursive: true });
   multiline = false;
   const users = new Map<string, Props | undefined>();
@@ -349,6 +355,9 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
             interactionKeys.put(key.high, key.low, interactions.rows, v.ts ?? NaN);
             await interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
             written.interactions++;
+            let list = weightsByKind.get(v.kind);
+            if (!list) weightsByKind.set(v.kind, (list = []));
+            list.push(v.weight);
           } else if (record.type === 'knowledge') {
             const { head, tail, relation } = record.value;
             const pair = `${head.kind}>${tail.kind}`;
@@ -404,9 +413,13 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
   }
   files.multilineFields = multiline;
   const seconds = (performance.now() - started) / 1000;
+  const { interactionWeights, warnings } = describeWeights(weightsByKind, options.weights ?? DEFAULTS.weights);
+  for (const w of warnings) log.warn(w);
   return {
     files,
     report: {
+      interactionWeights,
+      warnings,
       format: source.format,
       files: reports,
       written,

@@ -17,6 +17,7 @@ import type { InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { fromRoot } from '../core/paths.ts';
+import type { WeightsConfig } from '../core/weight-transform.ts';
 import type { Progress } from '../core/progress.ts';
 import type { RowError } from '../core/model.ts';
 import { bulkTargetState, databaseEmpty, localStoreMissing, runBulkImport } from '../store/bulk-import.ts';
@@ -38,6 +39,8 @@ export interface IngestOptions {
   /** Valid ratings and weights (core/bounds), on both paths. */
   bounds?: InteractionBounds;
   resume?: boolean;
+  /** Weight transforms in force (the heavy-tail warning's advice) [config defaults]. */
+  weights?: WeightsConfig;
   progress?: Progress;
   onError?: (error: RowError) => void;
   /** Heap of the importer JVM, MiB. */
@@ -74,6 +77,7 @@ async function online(cfg: Config, source: DatasetSource, o: IngestOptions, reas
       ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
       ...(o.bounds ? { bounds: o.bounds } : {}),
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
+      ...(o.weights ? { weights: o.weights } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
     });
@@ -91,7 +95,7 @@ async function bulk(cfg: Config, source: DatasetSource, o: IngestOptions, reason
   try {
     let prepared;
     try {
-      prepared = await prepareBulkImport(source, dir, { ...(o.bounds ? { bounds: o.bounds } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onError ? { onError: o.onError } : {}) });
+      prepared = await prepareBulkImport(source, dir, { ...(o.bounds ? { bounds: o.bounds } : {}), ...(o.weights ? { weights: o.weights } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onError ? { onError: o.onError } : {}) });
     } catch (error) {
       if (error instanceof BulkUnsupported && o.mode !== 'bulk') {
         log.warn('ingest: the bulk importer cannot take this dataset; loading online', { reason: error.message });

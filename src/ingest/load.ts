@@ -19,6 +19,9 @@ import { BulkWriter, isConstraintViolation, readCheckpoints, type BatchResult, t
 import type { Database } from '../store/driver.ts';
 import { mapDriverError } from '../store/neo4j-graph-store.ts';
 import type { Progress } from '../core/progress.ts';
+import { DEFAULTS } from '../core/config.ts';
+import { log } from '../core/log.ts';
+import { formatTransform, isHeavyTailed, resolveTransforms, weightStats, type WeightsConfig, type WeightStats } from '../core/weight-transform.ts';
 import type { DatasetSource, SourceFile } from './source.ts';
 
 export const LOAD_DEFAULTS = {
@@ -43,6 +46,21 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Valid ratings and weights (core/bounds); an interaction row outside them is rejected with its reason. */
   bounds?: InteractionBounds;
+  /** Weight transforms in force (for the heavy-tail warning's advice) [the config defaults]. */
+  weights?: WeightsConfig;
+}
+
+/** Distribution of one interaction kind's weights in this load, and the transform the projection will apply. */
+export interface KindWeights {
+  count: number;
+  median: number;
+  p99: number;
+  max: number;
+  maxOverMedian: number;
+  skew: number;
+  heavyTailed: boolean;
+  /** The kind's edge-weight transform under the configured `weights` (core/weight-transform). */
+  transform: string;
 }
 
 export type { RecordCounts };
@@ -66,6 +84,10 @@ export interface LoadReport {
   relationshipsPerSecond: number;
   /** True when `signal` stopped the load before the end (the rows after the last committed batch are not loaded). */
   cancelled: boolean;
+  /** Weights of the interactions read in this run, by kind (rows skipped by resume are not counted). */
+  interactionWeights: Record<string, KindWeights>;
+  /** Advice about the data (a heavy-tailed kind of weights), also logged as warnings. */
+  warnings: string[];
 }
 
 class Batch implements BatchRows {
@@ -137,6 +159,7 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
   let rejectedRows = 0;
   const files: FileReport[] = [];
   const writer = new BulkWriter(db);
+  const weightsByKind = new Map<string, number[]>();
 
   const reject = (report: FileReport, pos: SourcePosition, reason: string) => {
     rejectedRows++;
@@ -215,7 +238,16 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
           // The shared bounds (core/bounds): a row with an interaction outside them is rejected whole, nothing of it written.
           const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, o.bounds) : undefined)).find(Boolean);
           if (problem) reject(report, row.pos, problem);
-          else for (const record of row.records) batch.add(record, row.pos);
+          else {
+            for (const record of row.records) {
+              batch.add(record, row.pos);
+              if (record.type === 'interaction') {
+                let list = weightsByKind.get(record.value.kind);
+                if (!list) weightsByKind.set(record.value.kind, (list = []));
+                list.push(record.value.weight);
+              }
+            }
+          }
         }
         if (batch.size >= o.batchSize) await flush(index, false);
         o.progress?.update(file.path, index);
@@ -233,6 +265,8 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
     await writer.close();
   }
   const seconds = (performance.now() - started) / 1000;
+  const { interactionWeights, warnings } = describeWeights(weightsByKind, o.weights ?? DEFAULTS.weights);
+  for (const w of warnings) log.warn(w);
   return {
     format: source.format,
     files,
@@ -242,5 +276,35 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
     seconds,
     relationshipsPerSecond: (written.interactions + written.knowledge) / Math.max(seconds, 1e-9),
     cancelled,
+    interactionWeights,
+    warnings,
   };
+}
+
+/**
+ * Per-kind weight statistics of a load and a warning for each heavy-tailed kind (max / median ≥
+ * `weights.heavyTailRatio`, at least HEAVY_TAIL_MIN_COUNT weights; see core/weight-transform), saying which transform
+ * the projection will apply and how to choose another.
+ */
+export function describeWeights(weightsByKind: ReadonlyMap<string, readonly number[]>, cfg: WeightsConfig): { interactionWeights: Record<string, KindWeights>; warnings: string[] } {
+  const stats = new Map<string, WeightStats>();
+  for (const [kind, values] of weightsByKind) stats.set(kind, weightStats(values));
+  const transforms = resolveTransforms(cfg, stats);
+  const interactionWeights: Record<string, KindWeights> = {};
+  const warnings: string[] = [];
+  const r = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
+  for (const [kind, st] of stats) {
+    const heavyTailed = isHeavyTailed(st, cfg.heavyTailRatio);
+    const transform = formatTransform(transforms.get(kind)!);
+    interactionWeights[kind] = { count: st.count, median: r(st.median), p99: r(st.p99), max: r(st.max), maxOverMedian: r(st.maxOverMedian), skew: r(st.skew), heavyTailed, transform };
+    if (heavyTailed) {
+      warnings.push(
+        `ingest: interaction kind ${JSON.stringify(kind)} has heavy-tailed weights (median ${r(st.median)}, max ${r(st.max)}, max/median ${r(st.maxOverMedian)} ≥ ${cfg.heavyTailRatio}); ` +
+          `raw weights like these make PPR favour the most played items. The projection uses transform ${JSON.stringify(transform)}` +
+          (cfg.transforms[kind] !== undefined ? ` (weights.transforms.${kind})` : ' (weights.heavyTailTransform)') +
+          `; set GRAPHREC_WEIGHT_TRANSFORMS=${kind}=<none|log1p|binary|user-norm|cap:P> to choose another (docs/data-formats.md#interaction-weights).`,
+      );
+    }
+  }
+  return { interactionWeights, warnings };
 }

@@ -26,11 +26,13 @@ import { readFreebase } from './formats/freebase.ts';
 import { readKgcn } from './formats/kgcn.ts';
 import { readLightGcn } from './formats/lightgcn.ts';
 import { GENERIC_TYPES, genericFilesIn, readGeneric, type GenericType } from './formats/generic.ts';
-import { isDirectory, isFile } from './formats/text-lines.ts';
+import { isDirectory, isFile, type TextEncoding } from './formats/text-lines.ts';
 
 export interface ResolveOptions {
   /** Seed for a bare `demo` spec (`demo:<seed>` overrides it). */
   demoSeed?: number;
+  /** Byte decoding of generic files (`latin1` for ISO-8859-1 exports); the other formats have their own. ['utf-8'] */
+  encoding?: TextEncoding;
 }
 
 const WHO = 'ingest/resolve';
@@ -49,8 +51,8 @@ function twoDirs(kind: string, rest: string): [string, string] {
 }
 
 /** Auto-detects the format of a directory or file path. */
-function detect(path: string): DatasetSource {
-  if (isFile(path)) return readGeneric(path);
+function detect(path: string, generic: { encoding?: TextEncoding }): DatasetSource {
+  if (isFile(path)) return readGeneric(path, generic);
   if (!isDirectory(path)) throw new AppError('BAD_REQUEST', `${WHO}: no such file or directory: ${path}`);
   const has = (f: string) => existsSync(join(path, f));
   if (has('u.data') && has('u.item') && has('u.user')) return readMovieLens(path);
@@ -61,13 +63,14 @@ function detect(path: string): DatasetSource {
   if (names.some((n) => n.endsWith('.kg')) && names.some((n) => n.endsWith('.link'))) {
     throw new AppError('BAD_REQUEST', `${WHO}: ${path} holds a Freebase KG; give its MovieLens folder too: freebase:<ml-100k dir>,${path}`);
   }
-  if (genericFilesIn(path).length > 0) return readGeneric(path);
+  if (genericFilesIn(path).length > 0) return readGeneric(path, generic);
   throw new AppError('BAD_REQUEST', `${WHO}: cannot tell the dataset format of ${path} (see docs/data-formats.md)`);
 }
 
 /** The dataset source a spec names. */
 export function resolveDataset(spec: string, options: ResolveOptions = {}): DatasetSource {
   const s = spec.trim();
+  const generic = options.encoding ? { encoding: options.encoding } : {};
   if (s.length === 0) throw new AppError('BAD_REQUEST', `${WHO}: empty dataset spec`);
   if (s === 'demo') return createDemoSource({ seed: options.demoSeed ?? DEMO_DEFAULTS.seed });
   const colon = s.indexOf(':');
@@ -99,10 +102,10 @@ export function resolveDataset(spec: string, options: ResolveOptions = {}): Data
     case 'generic': {
       const eq = rest.indexOf('=');
       const type = eq > 0 ? rest.slice(0, eq) : '';
-      if (GENERIC_TYPES.includes(type as GenericType)) return readGeneric(rest.slice(eq + 1), { type: type as GenericType });
-      return readGeneric(rest);
+      if (GENERIC_TYPES.includes(type as GenericType)) return readGeneric(rest.slice(eq + 1), { type: type as GenericType, ...generic });
+      return readGeneric(rest, generic);
     }
     default:
-      return detect(s);
+      return detect(s, generic);
   }
 }

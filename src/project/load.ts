@@ -8,19 +8,21 @@
  *
  * Node keys in the projection are `<Kind>:<id>` (e.g. `Item:ml100k:i:1`), so a user, an item and an entity may share an
  * id without colliding; {@link nodeKey} / {@link parseNodeKey} convert. Edges: user→item interactions (relation 0,
- * weight = the pair's kinds combined by core/interactions `edgeWeight`, the same function the live engine applies) and
- * item/entity→item/entity knowledge edges (relation = the dataset's name, weight 1). The interaction settings and the
- * bounds are part of the snapshot key, so changed kind weights or bounds never reuse a snapshot made under others.
+ * weight = the pair's kinds combined by core/interactions `edgeWeight`, the same function the live engine applies,
+ * each kind's value first put through its transform, core/weight-transform) and item/entity→item/entity knowledge
+ * edges (relation = the dataset's name, weight 1). The interaction settings, the transforms and the bounds are part of
+ * the snapshot key, so changed kind weights, transforms or bounds never reuse a snapshot made under others.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
-import { loadConfig, type Config } from '../core/config.ts';
+import { DEFAULTS, loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue } from '../core/interactions.ts';
 import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
+import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
 import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
 import type { Database } from '../store/driver.ts';
@@ -56,6 +58,8 @@ export interface ProjectionOptions {
   bounds?: InteractionBounds;
   /** How kinds combine into an edge weight [core/interactions INTERACTION_DEFAULTS]. */
   interactions?: InteractionSettings;
+  /** Per-kind transforms of the kinds' values before they combine [the config defaults, `DEFAULTS.weights`]. */
+  weights?: WeightsConfig;
 }
 
 export { projectionFingerprint };
@@ -80,11 +84,20 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
   let weight: number[] = [];
   let relation: number[] = [];
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
+  // Every (user, item, kind) value read: its edge's position, user, kind and stored value.
+  let valueEdge: number[] = [];
+  let valueUser: number[] = [];
+  let valueKind: string[] = [];
+  let valueRaw: number[] = [];
 
   const { fingerprint, invalid } = await readProjectionRows(
     db,
     {
       begin() {
+        valueEdge = [];
+        valueUser = [];
+        valueKind = [];
+        valueRaw = [];
         ids = [];
         kinds = [];
         index = new Map();
@@ -110,11 +123,19 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
           if (list) list.push({ kind, weight: w });
           else byItem.set(i, [{ kind, weight: w }]);
         }
+        // The edge takes its place now; its weight is set once every kind's values are known (the transforms).
         for (const [i, kindValues] of byItem) {
+          const at = weight.length;
           src.push(u);
           dst.push(i);
-          weight.push(edgeWeight(kindValues, settings));
+          weight.push(0);
           relation.push(0);
+          for (const kv of kindValues) {
+            valueEdge.push(at);
+            valueUser.push(u);
+            valueKind.push(kv.kind);
+            valueRaw.push(kv.weight);
+          }
         }
       },
       knowledge(kind, id, edges) {
@@ -142,6 +163,16 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
       skipped: invalid.count,
       examples: invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
     });
+  }
+  // Each kind's values go through the kind's transform (core/weight-transform; its statistics need every value), then
+  // the kinds of a pair combine by edgeWeight.
+  const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: valueUser, kinds: valueKind, weights: valueRaw });
+  if (Object.values(transformed.applied).some((t) => t !== 'none')) log.info('projection: interaction weight transforms', { applied: transformed.applied });
+  for (let k = 0; k < valueEdge.length; ) {
+    const at = valueEdge[k]!;
+    const kindValues: KindValue[] = [];
+    for (; k < valueEdge.length && valueEdge[k] === at; k++) kindValues.push({ kind: valueKind[k]!, weight: transformed.weights[k]! });
+    weight[at] = edgeWeight(kindValues, settings);
   }
   const csr = buildCsr({
     ids,
@@ -201,13 +232,14 @@ export interface Projection {
 export async function projectDatabase(db: Database, options: ProjectionOptions = {}): Promise<Projection> {
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
+  const weights = options.weights ?? DEFAULTS.weights;
   const fingerprint = await projectionFingerprint(db);
   const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
   // The kind weights decide edge weights and the bounds which stored edges are skipped: a snapshot made under others
   // is not reused.
   const settingsKey = createHash('sha256')
-    .update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight, bounds.ratingMin, bounds.ratingMax, bounds.maxWeight]))
+    .update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight, bounds.ratingMin, bounds.ratingMax, bounds.maxWeight, Object.entries(weights.transforms).sort(), weights.heavyTailTransform, weights.heavyTailRatio]))
     .digest('hex')
     .slice(0, 8);
   const dirOf = (print: string) => (snapshotDir ? path.join(snapshotDir, `${key}-${print}-${settingsKey}`) : '');
@@ -225,7 +257,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   }
   const started = performance.now();
   // The read's own fingerprint (taken in its transaction) names the snapshot: a write between the two is not mislabelled.
-  const read = await readProjectionSnapshot(db, { ...options, bounds });
+  const read = await readProjectionSnapshot(db, { ...options, bounds, weights });
   const { csr } = read;
   log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });
   const readDir = dirOf(read.fingerprint);
@@ -243,7 +275,7 @@ export async function loadProjection(options: { cfg?: Config } = {}): Promise<{ 
   const cfg = options.cfg ?? loadConfig();
   const db = await openDatabase(cfg);
   try {
-    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), bounds: cfg.bounds, interactions: cfg.interactions });
+    const { csr } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), bounds: cfg.bounds, interactions: cfg.interactions, weights: cfg.weights });
     return { csr, close: () => db.close() };
   } catch (error) {
     await db.close();

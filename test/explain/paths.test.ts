@@ -8,8 +8,11 @@ import { createPathFinder } from '../../src/explain/paths.ts';
 const idx = (csr: Csr, id: string): number => csr.index.get(id)!;
 const names = (csr: Csr, nodes: number[]): string[] => nodes.map((v) => csr.ids[v]!);
 
+/** The scoring before entity informativeness and the user's affinity (hand-computed scores below assume it). */
+const CLASSIC = { rareDegree: 1, affinityExponent: 0 } as const;
+
 describe('path search', () => {
-  const finder = createPathFinder(MOVIES, buildTransition(MOVIES));
+  const finder = createPathFinder(MOVIES, buildTransition(MOVIES), CLASSIC);
   const d3 = 0.85 ** 3;
 
   it('finds the best non-redundant paths with hand-computed scores', () => {
@@ -63,12 +66,34 @@ describe('path search', () => {
         ['Item:t', 'Entity:q', 'starring', 1],
       ],
     );
-    const f = createPathFinder(csr, buildTransition(csr));
+    const f = createPathFinder(csr, buildTransition(csr), CLASSIC);
     const four = f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'));
     expect(four.map((p) => names(csr, p.nodes))).toEqual([['User:u', 'Item:a', 'Entity:r', 'Entity:q', 'Item:t']]);
     // W(u) = 5 (first hop 3/3 = 1), W(a) = 6, W(r) = 2, W(q) = 2: d⁴ · 1 · (1/6·2) · (1/2·2) · (1/2·2)
     expect(four[0]!.score).toBeCloseTo(0.85 ** 4 * (1 / 3), 12);
     expect(f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'), { maxHops: 3 })).toEqual([]);
+  });
+
+  it('weighs rare entities down and the user\'s affinity to the first item up', () => {
+    const f = createPathFinder(MOVIES, buildTransition(MOVIES), { rareDegree: 5, affinityExponent: 1 });
+    // Sean and Ridley have degree 2 < rareDegree 5: × 2/5 each. Affinity: Alien (effective 3) is the user's strongest
+    // item → × 1; Brazil (effective 2) → × 2/3. The collaborative Alien/Bob path has no entity and now leads; the
+    // director path shares Alien with it and is pruned.
+    const paths = f.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'));
+    expect(paths.map((p) => names(MOVIES, p.nodes))).toEqual([
+      ['User:ann', 'Item:alien', 'User:bob', 'Item:blade'],
+      ['User:ann', 'Item:brazil', 'Entity:sean', 'Item:blade'],
+    ]);
+    expect(paths[0]!.score).toBeCloseTo(d3 * 0.6 * (3 / 11) * 0.3, 12);
+    expect(paths[1]!.score).toBeCloseTo(d3 * 0.16 * (2 / 3) * (2 / 5), 12);
+    // rareExponent 0 turns the rarity term off; the affinity alone puts the Alien director path (6/55) ahead of Brazil's (0.16 · 2/3).
+    const noRare = f.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { rareExponent: 0, maxNodeReuse: 2 });
+    expect(noRare.map((p) => names(MOVIES, p.nodes)[2])).toEqual(['Entity:ridley', 'Entity:sean', 'User:bob']);
+    // The defaults: 'auto' rareDegree = the median linking-entity degree (2 here, so nothing is rare), affinity ^ 0.5.
+    const auto = createPathFinder(MOVIES, buildTransition(MOVIES)).find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'));
+    expect(auto[0]!.score).toBeCloseTo(d3 * 0.16 * Math.sqrt(2 / 3), 12);
+    expect(() => f.find(0, 2, { rareDegree: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => f.find(0, 2, { affinityExponent: -1 })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('returns nothing for unconnected or identical ends and guards its options', () => {

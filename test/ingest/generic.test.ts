@@ -157,7 +157,7 @@ describe('generic file-level errors', () => {
   });
 
   it('throws BAD_REQUEST when the header lacks a required column or is unreadable', async () => {
-    await expectBadRequest(() => rows(readGeneric(write('items.csv', 'id,name\ni1,x\n'))));
+    await expectBadRequest(() => rows(readGeneric(write('items.csv', 'id,label\ni1,x\n'))));
     await expectBadRequest(() => rows(readGeneric(write('bad-header-users.csv', '"id,x\n'))));
     await expectBadRequest(() => rows(readGeneric(write('empty-users.csv', ''))));
   });
@@ -172,5 +172,53 @@ describe('generic file-level errors', () => {
     expect(genericTypeOfFile('/x/shop-ratings.tsv')).toBe('interactions');
     expect(genericTypeOfFile('/x/my_kg.jsonl')).toBe('knowledge');
     expect(genericTypeOfFile('/x/data.csv')).toBeUndefined();
+  });
+});
+
+describe('generic --encoding latin1 and header aliases (HetRec-style files)', () => {
+  // "Motörhead" and "Beyoncé" in ISO-8859-1: ö = 0xF6, é = 0xE9 (invalid as UTF-8).
+  const latin1Dir = join(dir, 'hetrec-latin1');
+  mkdirSync(latin1Dir);
+  writeFileSync(join(latin1Dir, 'items.tsv'), Buffer.from('id\tname\turl\n1\tMot\xf6rhead\thttp://x/1\n2\tBeyonc\xe9\thttp://x/2\n', 'latin1'));
+  writeFileSync(join(latin1Dir, 'interactions.tsv'), Buffer.from('userID\tartistID\tweight\n2\t1\t13883\n2\t2\t11690\n', 'latin1'));
+  writeFileSync(join(latin1Dir, 'entities.tsv'), Buffer.from('tagID\ttagValue\tkind\n13\tcaf\xe9 rock\ttag\n', 'latin1'));
+
+  it('decodes latin-1 names and maps artistID / userID / name / tagID / tagValue', async () => {
+    const rs = await rows(readGeneric(latin1Dir, { encoding: 'latin1' }));
+    expect(bad(rs)).toEqual([]);
+    expect(records(rs)).toEqual([
+      { type: 'item', value: { id: '1', title: 'Motörhead', props: { url: 'http://x/1' } } },
+      { type: 'item', value: { id: '2', title: 'Beyoncé', props: { url: 'http://x/2' } } },
+      { type: 'entity', value: { id: '13', kind: 'tag', name: 'café rock' } },
+      { type: 'interaction', value: { userId: '2', itemId: '1', kind: 'implicit', weight: 13883 } },
+      { type: 'interaction', value: { userId: '2', itemId: '2', kind: 'implicit', weight: 11690 } },
+    ]);
+  });
+
+  it('without the option the same bytes are rejected row by row as invalid UTF-8', async () => {
+    const rs = await rows(readGeneric(latin1Dir));
+    expect(bad(rs).map((r) => [r.pos.line, r.reason])).toEqual([
+      [2, 'invalid UTF-8 byte sequence'],
+      [3, 'invalid UTF-8 byte sequence'],
+      [2, 'invalid UTF-8 byte sequence'],
+    ]);
+  });
+
+  it('MovieLens-style movieId/userId and count headers; a canonical column wins over a soft alias', async () => {
+    const p = write('ml_ratings.csv', 'userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n');
+    expect(records(await rows(readGeneric(p)))).toEqual([{ type: 'interaction', value: { userId: '1', itemId: '31', kind: 'rating', weight: 2.5, rating: 2.5, ts: 1260759144 } }]);
+    const both = write('both_interactions.csv', 'user_id,item_id,artist,count\nu1,i1,Björk,7\n');
+    expect(records(await rows(readGeneric(both)))).toEqual([{ type: 'interaction', value: { userId: 'u1', itemId: 'i1', kind: 'implicit', weight: 7 } }]);
+    const named = write('named_items.csv', 'id,title,name\ni1,Kettle,Acme kettle\n');
+    expect(records(await rows(readGeneric(named)))).toEqual([{ type: 'item', value: { id: 'i1', title: 'Kettle', props: { name: 'Acme kettle' } } }]);
+    const jsonl = write('aliases_interactions.jsonl', '{"userID": 5, "artistID": 9, "playcount": 3}\n');
+    expect(records(await rows(readGeneric(jsonl)))).toEqual([{ type: 'interaction', value: { userId: '5', itemId: '9', kind: 'implicit', weight: 3 } }]);
+  });
+
+  it('rejects an unknown encoding name', async () => {
+    const { parseEncoding } = await import('../../src/ingest/formats/generic.ts');
+    expect(parseEncoding('Latin-1')).toBe('latin1');
+    expect(parseEncoding('UTF8')).toBe('utf-8');
+    await expectBadRequest(() => parseEncoding('cp1252'));
   });
 });

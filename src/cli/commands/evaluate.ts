@@ -7,6 +7,7 @@
  * metric-vs-K curves for K = 1..`--curve-k` per metric (`curve-<metric>.svg`, `curves.csv`), the Recall/NDCG
  * overview (`metrics-at-k.svg`) and the popularity bias of the top-K lists (`popularity-bias.svg`/`.csv`).
  */
+import { loadConfig } from '../../core/config.ts';
 import { AppError, isAppError } from '../../core/errors.ts';
 import { EMBEDDINGS_DIR } from '../../core/paths.ts';
 import { CHECKPOINT_EVERY_SECONDS } from '../../compute/lightgcn/checkpoint.ts';
@@ -267,6 +268,8 @@ ${LIGHTGCN_FLAGS_HELP}`,
     const checkpoint = { embeddingsDir: EMBEDDINGS_DIR, ...checkpointFromFlags(values) };
     const cache: LightGcnCache = new Map();
     const dataset = values.dataset === 'neo4j' ? await readNeo4jDataset(split, seed) : undefined;
+    // Ingest specs (generic:…) get the configured interaction weight transforms, as the projection does.
+    const weights = /^(lightgcn|movielens|neo4j)(:|$)/.test(values.dataset ?? '') ? undefined : loadConfig().weights;
     const results: EvaluateResult[] = [];
     const details: Array<ReportDetail | undefined> = [];
     const progress = createProgress();
@@ -281,6 +284,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
         ...(split ? { split } : {}),
         protocol,
         seed,
+        ...(weights ? { weights } : {}),
       };
       let detail: ReportDetail | undefined;
       const hooks = values.out

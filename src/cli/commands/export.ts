@@ -206,7 +206,7 @@ Python: nodes = pd.read_csv('DIR/nodes.csv', keep_default_na=False); E = np.load
     const cfg = loadConfig();
     const db = await openDatabase(cfg);
     try {
-      const { csr, fingerprint } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), interactions: cfg.interactions });
+      const { csr, fingerprint } = await projectDatabase(db, { progress: createProgress(process.stderr, { unit: 'rows' }), interactions: cfg.interactions, weights: cfg.weights });
       const labels = await readLabels(db);
       let embeddings: TrainedEmbeddings | undefined;
       if (!values['no-embeddings']) {

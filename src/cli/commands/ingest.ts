@@ -7,6 +7,7 @@ import { loadConfig } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { createProgress } from '../../core/progress.ts';
 import { INGEST_MODES, ingestDataset, type IngestMode } from '../../ingest/ingest.ts';
+import { parseEncoding } from '../../ingest/formats/generic.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 import { parseFormat, printResult } from '../output.ts';
@@ -34,11 +35,12 @@ Options:
   --no-resume      re-merge every row even where a previous run finished (still idempotent)
   --reset          delete everything in the database first (with bulk: the importer replaces the store)
   --errors FILE    write every rejected row as JSON lines {file, line, reason}
+  --encoding E     byte decoding of generic files: utf-8 (default) or latin1 (ISO-8859-1, e.g. HetRec's tags.dat)
   --format F       json (default) or csv (one line per rejected row)`,
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { mode: { type: 'string' }, 'batch-size': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' } },
+      { mode: { type: 'string' }, 'batch-size': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' }, encoding: { type: 'string' } },
       true,
     );
     const format = parseFormat(values.format);
@@ -48,7 +50,7 @@ Options:
     const batchSize = numberFlag('batch-size', values['batch-size'], cfg.ingest.batchSize, { integer: true, min: 1, max: 100_000 });
     const mode = (values.mode ?? 'auto') as IngestMode;
     if (!INGEST_MODES.includes(mode)) throw new AppError('BAD_REQUEST', `--mode must be ${INGEST_MODES.join(', ')} (got ${JSON.stringify(values.mode)})`);
-    const source = resolveDataset(spec);
+    const source = resolveDataset(spec, values.encoding !== undefined ? { encoding: parseEncoding(values.encoding) } : {});
     const errorsOut = values.errors ? createWriteStream(values.errors) : undefined;
     try {
       const report = await ingestDataset(cfg, source, {
@@ -57,6 +59,7 @@ Options:
         batchSize,
         bounds: cfg.bounds,
         resume: !values['no-resume'],
+        weights: cfg.weights,
         progress: createProgress(process.stderr, { unit: 'rows' }),
         ...(errorsOut ? { onError: (e) => void errorsOut.write(JSON.stringify(e) + '\n') } : {}),
       });

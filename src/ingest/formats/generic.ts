@@ -21,7 +21,7 @@ import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isBlank, isDirectory, readDelimited, readTextLines } from './text-lines.ts';
+import { assertReadableFile, isBlank, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
 import { RowReject, lookup, mapRecords, reject, sourceFile } from './rows.ts';
 
 export const GENERIC_TYPES = ['users', 'items', 'entities', 'interactions', 'knowledge'] as const;
@@ -33,9 +33,27 @@ export const GENERIC_DEFAULTS = {
   /** Accepted rating range (inclusive); a rating outside it rejects the row. The loader also applies config `bounds`. */
   ratingMin: INTERACTION_BOUNDS.ratingMin,
   ratingMax: INTERACTION_BOUNDS.ratingMax,
+  /** Byte decoding of every file: `utf-8` (checked; a bad line is rejected) or `latin1` (ISO-8859-1, every byte valid). */
+  encoding: 'utf-8' as TextEncoding,
 };
 
 export type GenericOptions = typeof GENERIC_DEFAULTS;
+
+/** The accepted `--encoding` values and the decoding each stands for. */
+export const GENERIC_ENCODINGS: Readonly<Record<string, TextEncoding>> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  latin1: 'latin1',
+  'latin-1': 'latin1',
+  'iso-8859-1': 'latin1',
+};
+
+/** The decoding an `--encoding` value names; throws `AppError('BAD_REQUEST')` for another. */
+export function parseEncoding(name: string): TextEncoding {
+  const e = lookup(GENERIC_ENCODINGS, name.trim().toLowerCase());
+  if (!e) throw new AppError('BAD_REQUEST', `${WHO}: unknown encoding ${JSON.stringify(name)} (use utf-8 or latin1)`);
+  return e;
+}
 
 export const GENERIC_FORMAT = 'generic';
 
@@ -53,7 +71,7 @@ export const GENERIC_FILE_STEMS: Readonly<Record<GenericType, readonly string[]>
 type Syntax = 'csv' | 'tsv' | 'jsonl';
 const EXTENSIONS: Readonly<Record<string, Syntax>> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 
-/** Canonical column names, keyed by normalized header text. */
+/** Canonical column names, keyed by normalized header text (lower case, no `_`, `-`, spaces). */
 const ALIASES: Readonly<Record<GenericType, Readonly<Record<string, string>>>> = {
   users: { id: 'id', userid: 'id', user: 'id' },
   items: { id: 'id', itemid: 'id', item: 'id', title: 'title' },
@@ -66,6 +84,23 @@ const ALIASES: Readonly<Record<GenericType, Readonly<Record<string, string>>>> =
     headkind: 'head_kind', headid: 'head_id', head: 'head_id', relation: 'relation', rel: 'relation', predicate: 'relation',
     tailkind: 'tail_kind', tailid: 'tail_id', tail: 'tail_id',
   },
+};
+
+/**
+ * Header names of common public datasets, taken for a canonical column only when no column of {@link ALIASES} (nor an
+ * earlier column of this table) already fills it; otherwise they stay ordinary extra columns. MovieLens (`movieId`),
+ * HetRec / Last.fm (`artistID`, `tagID`, `tagValue`), BookCrossing (`ISBN`), Amazon-style (`reviewerID`, `asin`,
+ * `productId`), `count`/`plays`/`playcount` for an interaction's weight, `name` for an item's title.
+ */
+const ITEM_ID_SOFT = ['movieid', 'movie', 'artistid', 'artist', 'trackid', 'track', 'songid', 'song', 'bookid', 'isbn', 'productid', 'product', 'asin'];
+const USER_ID_SOFT = ['reviewerid', 'customerid', 'customer'];
+const toCanonical = (names: readonly string[], canonical: string): Record<string, string> => Object.fromEntries(names.map((n) => [n, canonical]));
+const SOFT_ALIASES: Readonly<Record<GenericType, Readonly<Record<string, string>>>> = {
+  users: toCanonical(USER_ID_SOFT, 'id'),
+  items: { ...toCanonical(ITEM_ID_SOFT, 'id'), name: 'title' },
+  entities: { tagid: 'id', tag: 'id', tagvalue: 'name', value: 'name' },
+  interactions: { ...toCanonical(USER_ID_SOFT, 'user_id'), ...toCanonical(ITEM_ID_SOFT, 'item_id'), count: 'weight', plays: 'weight', playcount: 'weight', listens: 'weight' },
+  knowledge: {},
 };
 
 const REQUIRED: Readonly<Record<GenericType, readonly string[]>> = {
@@ -252,7 +287,7 @@ interface Column {
 function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o: GenericOptions): SourceFile {
   async function* read(): AsyncGenerator<ParsedRow> {
     let columns: Column[] | undefined;
-    const records = readDelimited(path, syntax === 'csv' ? { delimiter: ',', quoted: true } : { delimiter: '\t' });
+    const records = readDelimited(path, syntax === 'csv' ? { delimiter: ',', quoted: true, encoding: o.encoding } : { delimiter: '\t', encoding: o.encoding });
     yield* mapRecords(path, headerChecked(), (cells) => {
       const cols = columns as Column[];
       if (cells.length !== cols.length) reject(`wrong column count: expected ${cols.length}, got ${cells.length}`);
@@ -293,15 +328,43 @@ function headerColumns(cells: string[], type: GenericType, path: string): Column
     if (seen.has(c.canonical)) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: column ${c.canonical} appears twice in the header`);
     seen.add(c.canonical);
   }
+  for (const c of cols) {
+    const soft = c.canonical === undefined ? lookup(SOFT_ALIASES[type], normalize(c.name)) : undefined;
+    if (soft !== undefined && !seen.has(soft)) {
+      c.canonical = soft;
+      seen.add(soft);
+    }
+  }
   const missing = REQUIRED[type].filter((r) => !seen.has(r));
   if (missing.length > 0) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header lacks ${missing.join(', ')} (a ${type} file needs ${REQUIRED[type].join(', ')})`);
   return cols;
 }
 
+/** Canonical field of each JSONL key of one object: {@link ALIASES} first, then the free {@link SOFT_ALIASES}. */
+function jsonlCanonical(keys: readonly string[], type: GenericType): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const k of keys) {
+    const c = lookup(ALIASES[type], normalize(k));
+    if (c !== undefined) {
+      out.set(k, c);
+      taken.add(c);
+    }
+  }
+  for (const k of keys) {
+    if (out.has(k)) continue;
+    const c = lookup(SOFT_ALIASES[type], normalize(k));
+    if (c !== undefined && !taken.has(c)) {
+      out.set(k, c);
+      taken.add(c);
+    }
+  }
+  return out;
+}
+
 function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFile {
-  const aliases = ALIASES[type];
   async function* read(): AsyncGenerator<ParsedRow> {
-    for await (const line of readTextLines(path)) {
+    for await (const line of readTextLines(path, o.encoding)) {
       if (isBlank(line.text)) continue;
       const pos = { file: path, line: line.line };
       if (line.invalidUtf8) {
@@ -318,8 +381,9 @@ function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFi
         if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) reject('a JSONL line must be a JSON object');
         const byName = new Map<string, unknown>();
         const row: Row = { get: (c) => byName.get(c), props: [] };
+        const canonicalOf = jsonlCanonical(Object.keys(obj as object), type);
         for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
-          const canonical = lookup(aliases, normalize(key));
+          const canonical = canonicalOf.get(key);
           if (canonical !== undefined) byName.set(canonical, v);
           else if (key === 'props' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
             for (const [pk, pv] of Object.entries(v)) row.props.push([pk, pv, 'string']);
@@ -339,6 +403,7 @@ function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFi
 export function genericFile(path: string, type: GenericType, options: Partial<GenericOptions> = {}): SourceFile {
   const o = { ...GENERIC_DEFAULTS, ...options } satisfies GenericOptions;
   if (!GENERIC_TYPES.includes(type)) throw new AppError('BAD_REQUEST', `${WHO}: unknown record type ${String(type)}`);
+  if (o.encoding !== 'utf-8' && o.encoding !== 'latin1') throw new AppError('BAD_REQUEST', `${WHO}: unknown encoding ${JSON.stringify(o.encoding)} (use utf-8 or latin1)`);
   if (!(o.ratingMin <= o.ratingMax)) throw new AppError('BAD_REQUEST', `${WHO}: ratingMin must not exceed ratingMax`);
   assertReadableFile(path, WHO);
   const syntax = syntaxOf(path);

@@ -1,0 +1,205 @@
+/**
+ * @module core/weight-transform
+ * The one meaning of "how an interaction's stored weight becomes an edge weight": a per-kind transform, applied where
+ * the projection derives user→item edge weights (before parallel kinds are combined), and the heavy-tail test that
+ * the ingest warning and the default choice share. Stored weights are never changed: Neo4j keeps the raw value
+ * (a listen count stays a listen count), so a different transform needs no re-ingest.
+ *
+ * A transform is a pipeline of steps joined by `+`, applied left to right over all weights of ONE kind:
+ *   none        w
+ *   log1p       ln(1 + w)
+ *   binary      1 when w > 0, else 0
+ *   user-norm   w / (mean of this user's weights of this kind), so every user's weights average 1
+ *   cap:P       min(w, P-th percentile of this kind's weights), 0 < P ≤ 100 (nearest-rank percentile)
+ * e.g. `cap:99+log1p`, `log1p+user-norm`.
+ *
+ * Which transform a kind gets ({@link resolveTransforms}): its own entry in `weights.transforms` when there is one,
+ * else `weights.heavyTailTransform` when the kind's weights are heavy-tailed, else `none` (ratings and 0/1 data keep
+ * their weights). Heavy-tailed ({@link isHeavyTailed}): at least {@link HEAVY_TAIL_MIN_COUNT} weights and
+ * max / median ≥ `weights.heavyTailRatio` (median > 0). Listen counts (HetRec Last.fm: median 260, max 352,698) are;
+ * 1–5 ratings (max/median ≤ 5) and 0/1 data are not. See docs/data-formats.md#interaction-weights.
+ */
+import { AppError } from './errors.ts';
+
+export const TRANSFORM_STEPS = ['none', 'log1p', 'binary', 'user-norm', 'cap'] as const;
+export type TransformStep = { op: 'none' | 'log1p' | 'binary' | 'user-norm' } | { op: 'cap'; percentile: number };
+
+/** Fewest weights of a kind for the heavy-tail test to say yes (a handful of rows says nothing about a tail). */
+export const HEAVY_TAIL_MIN_COUNT = 20;
+
+/** The `weights` section of the config (see core/config). */
+export interface WeightsConfig {
+  /** Transform by interaction kind (`listen`, `implicit`, `rating`, …); a kind not named here gets the default rule. */
+  transforms: Record<string, string>;
+  /** Transform of a kind without its own entry whose weights are heavy-tailed; `none` turns the rule off. */
+  heavyTailTransform: string;
+  /** max / median at or above which a kind's weights are heavy-tailed (ingest warning, default rule). */
+  heavyTailRatio: number;
+}
+
+/**
+ * Parses a transform spec (`log1p`, `cap:99+log1p`, …). Throws `AppError(code)` with the reason for a bad one.
+ */
+export function parseTransform(spec: string, code: 'CONFIG' | 'BAD_REQUEST' = 'BAD_REQUEST'): TransformStep[] {
+  const text = spec.trim();
+  if (text.length === 0) throw new AppError(code, 'weight transform: empty spec (use none, log1p, binary, user-norm, cap:P or steps joined by +)');
+  return text.split('+').map((raw) => {
+    const s = raw.trim().toLowerCase();
+    if (s === 'none' || s === 'log1p' || s === 'binary' || s === 'user-norm') return { op: s };
+    const m = /^cap:p?([0-9]+(?:\.[0-9]+)?)$/.exec(s);
+    if (m) {
+      const percentile = Number(m[1]);
+      if (!(percentile > 0 && percentile <= 100)) throw new AppError(code, `weight transform: cap percentile ${m[1]} must be in (0, 100]`);
+      return { op: 'cap', percentile };
+    }
+    throw new AppError(code, `weight transform: unknown step ${JSON.stringify(raw.trim())} in ${JSON.stringify(spec)} (use none, log1p, binary, user-norm, cap:P)`);
+  });
+}
+
+/** The canonical text of a parsed transform (`cap:99+log1p`). */
+export function formatTransform(steps: readonly TransformStep[]): string {
+  return steps.map((s) => (s.op === 'cap' ? `cap:${s.percentile}` : s.op)).join('+');
+}
+
+/** Nearest-rank percentile of sorted values (p in (0, 100]). */
+function percentileOfSorted(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+export interface WeightStats {
+  count: number;
+  min: number;
+  median: number;
+  p99: number;
+  max: number;
+  mean: number;
+  /** Sample skewness (0 when all weights are equal). */
+  skew: number;
+  /** max / median (Infinity when the median is 0 and the max is not). */
+  maxOverMedian: number;
+}
+
+/** Distribution summary of one kind's weights. */
+export function weightStats(values: ArrayLike<number>): WeightStats {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let k = 0; k < n; k++) sum += sorted[k]!;
+  const mean = n > 0 ? sum / n : 0;
+  let m2 = 0;
+  let m3 = 0;
+  for (let k = 0; k < n; k++) {
+    const d = sorted[k]! - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  const sd = n > 0 ? Math.sqrt(m2 / n) : 0;
+  const median = n > 0 ? percentileOfSorted(sorted, 50) : 0;
+  const max = n > 0 ? sorted[n - 1]! : 0;
+  return {
+    count: n,
+    min: n > 0 ? sorted[0]! : 0,
+    median,
+    p99: percentileOfSorted(sorted, 99),
+    max,
+    mean,
+    skew: sd > 0 ? m3 / n / (sd * sd * sd) : 0,
+    maxOverMedian: median > 0 ? max / median : max > 0 ? Infinity : 1,
+  };
+}
+
+/** The heavy-tail test of the ingest warning and of the default rule (see the module doc). */
+export function isHeavyTailed(stats: WeightStats, ratio: number): boolean {
+  return stats.count >= HEAVY_TAIL_MIN_COUNT && stats.maxOverMedian >= ratio;
+}
+
+/** The transform each kind gets under `cfg`, given the kinds' weight statistics. */
+export function resolveTransforms(cfg: WeightsConfig, statsByKind: ReadonlyMap<string, WeightStats>): Map<string, TransformStep[]> {
+  const out = new Map<string, TransformStep[]>();
+  for (const [kind, stats] of statsByKind) {
+    const own = cfg.transforms[kind];
+    if (own !== undefined) out.set(kind, parseTransform(own, 'CONFIG'));
+    else if (isHeavyTailed(stats, cfg.heavyTailRatio)) out.set(kind, parseTransform(cfg.heavyTailTransform, 'CONFIG'));
+    else out.set(kind, [{ op: 'none' }]);
+  }
+  return out;
+}
+
+/**
+ * Applies `steps` to the weights of one kind (`users[k]` owns `weights[k]`); returns new weights. O(n log n) for a
+ * cap (one sort), O(n) otherwise.
+ */
+export function transformWeights(steps: readonly TransformStep[], users: ArrayLike<number>, weights: ArrayLike<number>): Float64Array {
+  if (users.length !== weights.length) throw new AppError('BAD_REQUEST', 'weight transform: users and weights differ in length');
+  let w = Float64Array.from(weights);
+  const n = w.length;
+  for (const step of steps) {
+    switch (step.op) {
+      case 'none':
+        break;
+      case 'log1p':
+        for (let k = 0; k < n; k++) w[k] = Math.log1p(Math.max(0, w[k]!));
+        break;
+      case 'binary':
+        for (let k = 0; k < n; k++) w[k] = w[k]! > 0 ? 1 : 0;
+        break;
+      case 'cap': {
+        const cap = percentileOfSorted(Float64Array.from(w).sort(), step.percentile);
+        for (let k = 0; k < n; k++) if (w[k]! > cap) w[k] = cap;
+        break;
+      }
+      case 'user-norm': {
+        const sum = new Map<number, number>();
+        const cnt = new Map<number, number>();
+        for (let k = 0; k < n; k++) {
+          const u = users[k]!;
+          sum.set(u, (sum.get(u) ?? 0) + w[k]!);
+          cnt.set(u, (cnt.get(u) ?? 0) + 1);
+        }
+        const next = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          const u = users[k]!;
+          const mean = sum.get(u)! / cnt.get(u)!;
+          next[k] = mean > 0 ? w[k]! / mean : 0;
+        }
+        w = next;
+        break;
+      }
+    }
+  }
+  return w;
+}
+
+/**
+ * Transforms interaction weights of several kinds at once: `kinds[k]` names the kind of row k. Returns the new
+ * weights and the transform each kind got (canonical text), for logs and reports.
+ */
+export function transformInteractionWeights(
+  cfg: WeightsConfig,
+  rows: { users: ArrayLike<number>; kinds: readonly string[]; weights: ArrayLike<number> },
+): { weights: Float64Array; applied: Record<string, string>; stats: Record<string, WeightStats> } {
+  const n = rows.weights.length;
+  const byKind = new Map<string, number[]>();
+  for (let k = 0; k < n; k++) {
+    const kind = rows.kinds[k]!;
+    let list = byKind.get(kind);
+    if (!list) byKind.set(kind, (list = []));
+    list.push(k);
+  }
+  const statsByKind = new Map<string, WeightStats>();
+  for (const [kind, idx] of byKind) statsByKind.set(kind, weightStats(idx.map((k) => rows.weights[k]!)));
+  const transforms = resolveTransforms(cfg, statsByKind);
+  const out = new Float64Array(n);
+  const applied: Record<string, string> = {};
+  const stats: Record<string, WeightStats> = {};
+  for (const [kind, idx] of byKind) {
+    const steps = transforms.get(kind)!;
+    applied[kind] = formatTransform(steps);
+    stats[kind] = statsByKind.get(kind)!;
+    const w = transformWeights(steps, idx.map((k) => rows.users[k]!), idx.map((k) => rows.weights[k]!));
+    idx.forEach((k, j) => (out[k] = w[j]!));
+  }
+  return { weights: out, applied, stats };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/core/errors.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import {
+  formatTransform,
+  isHeavyTailed,
+  parseTransform,
+  resolveTransforms,
+  transformInteractionWeights,
+  transformWeights,
+  weightStats,
+} from '../../src/core/weight-transform.ts';
+
+const close = (a: ArrayLike<number>, b: number[]) => expect(Array.from(a).map((x) => Math.round(x * 1e6) / 1e6)).toEqual(b.map((x) => Math.round(x * 1e6) / 1e6));
+
+describe('weight transforms', () => {
+  it('parses specs and names them canonically', () => {
+    expect(formatTransform(parseTransform(' Cap:P99 + log1p '))).toBe('cap:99+log1p');
+    expect(parseTransform('user-norm')).toEqual([{ op: 'user-norm' }]);
+    for (const bad of ['', 'log2', 'cap:0', 'cap:101', 'cap:x', 'log1p+']) {
+      let caught: unknown;
+      try {
+        parseTransform(bad);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isAppError(caught, 'BAD_REQUEST'), bad).toBe(true);
+    }
+  });
+
+  it('applies each step', () => {
+    const users = [0, 0, 1, 1];
+    const w = [1, 3, 0, 10];
+    close(transformWeights(parseTransform('none'), users, w), [1, 3, 0, 10]);
+    close(transformWeights(parseTransform('log1p'), users, w), [Math.log(2), Math.log(4), 0, Math.log(11)]);
+    close(transformWeights(parseTransform('binary'), users, w), [1, 1, 0, 1]);
+    // user 0 mean 2, user 1 mean 5.
+    close(transformWeights(parseTransform('user-norm'), users, w), [0.5, 1.5, 0, 2]);
+    // Nearest-rank 50th percentile of [0, 1, 3, 10] is 1.
+    close(transformWeights(parseTransform('cap:50'), users, w), [1, 1, 0, 1]);
+    close(transformWeights(parseTransform('cap:75+log1p'), users, w), [Math.log(2), Math.log(4), 0, Math.log(4)]);
+  });
+
+  it('flags listen counts as heavy-tailed, not ratings or 0/1 data', () => {
+    const counts = Array.from({ length: 100 }, (_, k) => (k === 99 ? 100_000 : 100 + k));
+    const ratings = Array.from({ length: 100 }, (_, k) => 1 + (k % 5));
+    expect(isHeavyTailed(weightStats(counts), 50)).toBe(true);
+    expect(isHeavyTailed(weightStats(ratings), 50)).toBe(false);
+    expect(isHeavyTailed(weightStats(new Array(100).fill(1)), 50)).toBe(false);
+    // Too few values to speak of a tail.
+    expect(isHeavyTailed(weightStats([1, 1, 1000]), 50)).toBe(false);
+    expect(weightStats([1, 2, 3, 4, 100]).median).toBe(3);
+  });
+
+  it('resolves per kind: own entry, else the heavy-tail default, else none', () => {
+    const counts = weightStats(Array.from({ length: 100 }, (_, k) => (k === 0 ? 50_000 : 10)));
+    const ratings = weightStats(Array.from({ length: 100 }, (_, k) => 1 + (k % 5)));
+    const r = resolveTransforms({ transforms: { rating: 'binary' }, heavyTailTransform: 'log1p', heavyTailRatio: 50 }, new Map([['listen', counts], ['rating', ratings], ['click', ratings]]));
+    expect(Object.fromEntries([...r].map(([k, v]) => [k, formatTransform(v)]))).toEqual({ listen: 'log1p', rating: 'binary', click: 'none' });
+  });
+
+  it('transforms mixed kinds row by row', () => {
+    const kinds = [...new Array(30).fill('listen'), 'rating'];
+    const weights = [...Array.from({ length: 30 }, (_, k) => (k === 0 ? 10_000 : 2)), 4];
+    const users = new Array(31).fill(0);
+    const out = transformInteractionWeights({ transforms: {}, heavyTailTransform: 'binary', heavyTailRatio: 50 }, { users, kinds, weights });
+    expect(out.applied).toEqual({ listen: 'binary', rating: 'none' });
+    expect(Array.from(out.weights)).toEqual([...new Array(30).fill(1), 4]);
+  });
+
+  it('config: env map of transforms, validated at boot', () => {
+    const cfg = loadConfig({ env: { GRAPHREC_WEIGHT_TRANSFORMS: 'listen=cap:99+log1p, click=binary', GRAPHREC_HEAVY_TAIL_RATIO: '20' } });
+    expect(cfg.weights.transforms).toEqual({ listen: 'cap:99+log1p', click: 'binary' });
+    expect(cfg.weights.heavyTailRatio).toBe(20);
+    expect(() => loadConfig({ env: { GRAPHREC_WEIGHT_TRANSFORMS: 'listen=sqrt' } })).toThrow(/weights.transforms.listen/);
+    expect(() => loadConfig({ env: { GRAPHREC_HEAVY_TAIL_TRANSFORM: 'nope' } })).toThrow(/unknown step/);
+    expect(() => loadConfig({ env: { GRAPHREC_WEIGHT_TRANSFORMS: 'listen' } })).toThrow(/key=value/);
+  });
+});
