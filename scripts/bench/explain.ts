@@ -21,7 +21,7 @@
  * Writes 50 random served explanations (facts, text, source; LLM path where it ran, else the default template) to
  * docs/explanations-sample.md.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/core/config.ts';
 import { fromRoot, SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { createRng } from '../../src/compute/rng.ts';
@@ -202,7 +202,12 @@ export async function main(argv: string[]): Promise<void> {
   const command = `nice -n 10 npm run bench -- explain ${argv.join(' ')}`.trim();
   if (total.served.length > 0) {
     const header = { command, date: new Date().toISOString().slice(0, 10), machine: `${process.platform}, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`, model };
-    writeFileSync(fromRoot(SAMPLE_FILE), sampleMarkdown(total.served, header));
+    // Keep the section another bench owns (`npm run bench -- evidence --write`, between its markers).
+    const previous = existsSync(fromRoot(SAMPLE_FILE)) ? readFileSync(fromRoot(SAMPLE_FILE), 'utf8') : '';
+    const from = previous.indexOf('<!-- evidence-bench:start -->');
+    const to = previous.indexOf('<!-- evidence-bench:end -->');
+    const kept = from >= 0 && to > from ? '\n' + previous.slice(from) : '';
+    writeFileSync(fromRoot(SAMPLE_FILE), sampleMarkdown(total.served, header).replace(/\n*$/, '\n') + kept);
     emit({ wrote: SAMPLE_FILE, explanations: Math.min(SAMPLE_SIZE, total.served.length) });
   }
   emit({
