@@ -15,6 +15,7 @@ import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { GRAPH_DIR, fromRoot } from '../core/paths.ts';
+import { cypher } from './cypher.ts';
 import { openSession, type Database } from './driver.ts';
 import { portAnswers } from './local-neo4j.ts';
 
@@ -52,7 +53,7 @@ export async function bulkTargetState(cfg: Config['neo4j']): Promise<'remote' | 
 export async function databaseEmpty(db: Database): Promise<boolean> {
   const session = openSession(db, 'READ');
   try {
-    const result = await session.executeRead((tx) => tx.run('MATCH (n) RETURN n LIMIT 1'));
+    const result = await session.executeRead((tx) => tx.run(cypher('read', 'any-node')));
     return result.records.length === 0;
   } finally {
     await session.close();
