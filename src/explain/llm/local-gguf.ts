@@ -87,36 +87,32 @@ export class LocalGgufLlm implements LlmClient {
       ({ sequence } = await this.sequence(model));
     }
     await sequence.clearHistory();
+    const generation = {
+      maxTokens: options.maxTokens ?? 120,
+      temperature: options.temperature ?? 0.2,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onText ? { onTextChunk: options.onText } : {}),
+    };
+    // One completion per call on the model's one sequence, in either prompt format; a failure other than an abort
+    // rebuilds the context, and the sequence is never disposed with the completion.
+    let generate: () => Promise<string>;
+    let dispose: () => void;
     if (this.o.format === 'raw-chatml') {
       const completion = new lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      try {
-        return await completion.generateCompletion(model.tokenize(chatmlText(prompt), true), {
-          maxTokens: options.maxTokens ?? 120,
-          temperature: options.temperature ?? 0.2,
-          customStopTriggers: [CHATML_END, '\n'],
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onText ? { onTextChunk: options.onText } : {}),
-        });
-      } catch (error) {
-        if (!options.signal?.aborted) await this.reset();
-        throw error;
-      } finally {
-        completion.dispose({ disposeSequence: false });
-      }
+      generate = () => completion.generateCompletion(model.tokenize(chatmlText(prompt), true), { ...generation, customStopTriggers: [CHATML_END, '\n'] });
+      dispose = () => completion.dispose({ disposeSequence: false });
+    } else {
+      const session = new lib.LlamaChatSession({ contextSequence: sequence, systemPrompt: prompt.system, autoDisposeSequence: false });
+      generate = () => session.prompt(prompt.user, generation);
+      dispose = () => session.dispose({ disposeSequence: false });
     }
-    const session = new lib.LlamaChatSession({ contextSequence: sequence, systemPrompt: prompt.system, autoDisposeSequence: false });
     try {
-      return await session.prompt(prompt.user, {
-        maxTokens: options.maxTokens ?? 120,
-        temperature: options.temperature ?? 0.2,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onText ? { onTextChunk: options.onText } : {}),
-      });
+      return await generate();
     } catch (error) {
       if (!options.signal?.aborted) await this.reset();
       throw error;
     } finally {
-      session.dispose({ disposeSequence: false });
+      dispose();
     }
   }
 
