@@ -6,13 +6,15 @@
  * `npm start` and the CLI commands that recommend or explain share it.
  */
 import type { Config } from '../core/config.ts';
+import type { Props } from '../core/model.ts';
+import type { Csr } from '../project/csr.ts';
 import { log } from '../core/log.ts';
 import { chooseExplainer } from '../explain/llm/policy.ts';
 import { projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
-import { embeddingsForProjection, publishEmbeddings } from './embeddings.ts';
+import { embeddingsForProjection, publishEmbeddings, type TrainedEmbeddings } from './embeddings.ts';
 import { Engine } from './engine.ts';
 
 export interface BootOptions {
@@ -24,31 +26,52 @@ export interface BootOptions {
   onInvalidEdges?: (invalid: InvalidEdgeReport) => void;
 }
 
-export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
+/** What serving needs from the database besides embeddings: the projection, display names, item props, the interaction kind. */
+export interface ServingState {
+  csr: Csr;
+  labels: Map<string, string>;
+  itemProps: Map<string, Props>;
+  interactionKind: { kind: string; rated: boolean };
+  invalid: InvalidEdgeReport;
+  /** The projection came from its snapshot (the database did not change since it was written). */
+  fromSnapshot: boolean;
+}
+
+/** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
+export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights });
-  options.onInvalidEdges?.(invalid);
+  const { csr, invalid, fromSnapshot } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
-  options.onStage?.('training embeddings');
-  const trained = await embeddingsForProjection(csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection' });
-  if (!trained.reused) await publishEmbeddings(db, trained);
-  const embeddings = createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users });
   const kind = await readInteractionKind(db);
   // Weights are ratings only when the one kind is rated and its kind weight leaves the value as it is (core/interactions).
   const kindWeight = cfg.interactions.kindWeights[kind.kind] ?? cfg.interactions.defaultKindWeight;
-  const interactionKind = { kind: kind.kind, rated: kind.rated && kindWeight === 1 };
+  return { csr, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot };
+}
+
+/** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
+export function engineFrom(state: ServingState, cfg: Config, trained: TrainedEmbeddings | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
+  const embeddings = trained ? createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }) : undefined;
   const { policy, llm } = options.llm === false ? { policy: undefined, llm: undefined } : chooseExplainer(cfg);
-  const engine = new Engine({
-    csr,
-    labels,
-    itemProps,
+  return new Engine({
+    csr: state.csr,
+    labels: state.labels,
+    itemProps: state.itemProps,
     interactions: cfg.interactions,
-    interactionKind,
-    context: { embeddings },
+    interactionKind: state.interactionKind,
+    context: embeddings ? { embeddings } : {},
     ...(llm ? { llm } : {}),
     ...(policy ? { explainPolicy: policy } : {}),
   });
-  log.info('engine: ready', { nodes: csr.nodeCount, edges: csr.edgeCount, embeddings: trained.dir, interactionKind, explanations: policy ?? 'template (no LLM for this command)' });
+}
+
+export async function bootEngine(db: Database, cfg: Config, options: BootOptions = {}): Promise<Engine> {
+  const state = await loadServingState(db, cfg, options);
+  options.onInvalidEdges?.(state.invalid);
+  options.onStage?.('training embeddings');
+  const trained = await embeddingsForProjection(state.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection' });
+  if (!trained.reused) await publishEmbeddings(db, trained);
+  const engine = engineFrom(state, cfg, trained, options);
+  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings: trained.dir, interactionKind: state.interactionKind, explanations: engine.explainPolicy });
   return engine;
 }

@@ -216,6 +216,24 @@ export function buildCsr(input: BuildCsrInput): Csr {
   };
 }
 
+/** What a {@link Csr}'s typed arrays hold, measured from their lengths (ids and the id map are JS objects, not counted). */
+export interface CsrMemory {
+  /** Bytes of every typed array: kinds, both row-pointer arrays, and the per-entry targets, weights and relations. */
+  typedBytes: number;
+  /** Directed edge entries: each edge is stored twice, once out of its source and once into its target. */
+  entries: number;
+  /** `typedBytes / entries` (row pointers and kinds amortised over the entries); 0 for a graph without edges. */
+  bytesPerEntry: number;
+}
+
+/** The typed-array memory of `csr` and its bytes per directed edge entry (docs/scaling.md, issue 12 item 3). */
+export function csrMemory(csr: Csr): CsrMemory {
+  const arrays = [csr.kinds, csr.outStarts, csr.outTargets, csr.outWeights, csr.outRelations, csr.inStarts, csr.inSources, csr.inWeights, csr.inRelations];
+  const typedBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
+  const entries = csr.outTargets.length + csr.inSources.length;
+  return { typedBytes, entries, bytesPerEntry: entries > 0 ? typedBytes / entries : 0 };
+}
+
 function checkStarts(starts: Uint32Array, n: number, m: number, name: string): void {
   if (starts.length !== n + 1) throw invalid(`${name} has length ${starts.length}, expected ${n + 1}`);
   if (starts[0] !== 0 || starts[n] !== m) throw invalid(`${name} must start at 0 and end at ${m}`);

@@ -226,6 +226,8 @@ export interface Projection {
   fromSnapshot: boolean;
   /** Stored interactions skipped because they break the bounds (count and the first few). */
   invalid: InvalidEdgeReport;
+  /** Where the time went, seconds: the fingerprint query, then the snapshot read or the Neo4j read and the snapshot write. */
+  timings: { fingerprint: number; snapshotRead?: number; neo4jRead?: number; snapshotWrite?: number };
 }
 
 /** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */
@@ -233,7 +235,10 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const weights = options.weights ?? DEFAULTS.weights;
+  const t0 = performance.now();
   const fingerprint = await projectionFingerprint(db);
+  const seconds = (from: number) => (performance.now() - from) / 1000;
+  const timings: Projection['timings'] = { fingerprint: seconds(t0) };
   const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
   // The kind weights decide edge weights and the bounds which stored edges are skipped: a snapshot made under others
@@ -246,11 +251,13 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const dir = dirOf(fingerprint);
   if (dir && existsSync(dir)) {
     try {
+      const t1 = performance.now();
       const { csr, manifest } = readSnapshot(dir);
+      timings.snapshotRead = seconds(t1);
       const invalid = (manifest.meta.invalid as InvalidEdgeReport | undefined) ?? { count: 0, samples: [] };
       log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count });
       if (invalid.count > 0) log.warn('projection: the snapshot skips stored interactions outside the bounds (run `graphrec doctor`)', { skipped: invalid.count });
-      return { csr, fingerprint, fromSnapshot: true, invalid };
+      return { csr, fingerprint, fromSnapshot: true, invalid, timings };
     } catch (error) {
       log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
     }
@@ -259,15 +266,18 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   // The read's own fingerprint (taken in its transaction) names the snapshot: a write between the two is not mislabelled.
   const read = await readProjectionSnapshot(db, { ...options, bounds, weights });
   const { csr } = read;
+  timings.neo4jRead = seconds(started);
   log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });
   const readDir = dirOf(read.fingerprint);
   if (readDir) {
     for (const old of existsSync(snapshotDir) ? readdirSync(snapshotDir) : []) {
       if (old.startsWith(key + '-')) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
     }
+    const t2 = performance.now();
     writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid });
+    timings.snapshotWrite = seconds(t2);
   }
-  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid };
+  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, timings };
 }
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */

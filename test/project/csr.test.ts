@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertValidCsr, buildCsr, CsrBuilder, findEdge, INTERACTION_RELATION, KIND_CODES, lookupNode, nodeRef, type Csr, type EdgeList } from '../../src/project/csr.ts';
+import { assertValidCsr, buildCsr, csrMemory, CsrBuilder, findEdge, INTERACTION_RELATION, KIND_CODES, lookupNode, nodeRef, type Csr, type EdgeList } from '../../src/project/csr.ts';
 import { readSnapshot, writeSnapshot } from '../../src/project/csr-snapshot.ts';
 import { collectTopK } from '../../src/project/csr-top-k.ts';
 import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
@@ -417,5 +417,26 @@ describe('insertNodes', () => {
     const { csr: out } = insertNodes(csr, [{ id: 'Item:a', kind: KIND_CODES.Item }]);
     expect(out.ids).toEqual(['User:z', 'Item:b', 'User:a', 'Item:a']);
     assertValidCsr(out, { deep: true });
+  });
+});
+
+describe('csrMemory', () => {
+  it('counts every typed array and divides by the two entries per edge', () => {
+    // 3 nodes, 2 edges: kinds 3 B, two row-pointer arrays 2 × 4 × 4 B, per direction 2 entries × (4 + 4 + 2) B.
+    const csr = buildCsr({
+      ids: ['u', 'i', 'e'],
+      kinds: [KIND_CODES.User, KIND_CODES.Item, KIND_CODES.Entity],
+      relations: [INTERACTION_RELATION, 'genre'],
+      edges: { src: Uint32Array.of(0, 1), dst: Uint32Array.of(1, 2), weight: Float32Array.of(5, 1), relation: Uint16Array.of(0, 1) },
+    });
+    const m = csrMemory(csr);
+    expect(m.entries).toBe(4);
+    expect(m.typedBytes).toBe(3 + 2 * 4 * 4 + 2 * 2 * (4 + 4 + 2));
+    expect(m.bytesPerEntry).toBeCloseTo(m.typedBytes / 4, 12);
+  });
+
+  it('is 0 bytes per entry without edges', () => {
+    const csr = buildCsr({ ids: ['u'], kinds: [KIND_CODES.User], relations: [INTERACTION_RELATION], edges: { src: new Uint32Array(0), dst: new Uint32Array(0), weight: new Float32Array(0), relation: new Uint16Array(0) } });
+    expect(csrMemory(csr)).toEqual({ typedBytes: 1 + 2 * 2 * 4, entries: 0, bytesPerEntry: 0 });
   });
 });
