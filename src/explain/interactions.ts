@@ -3,11 +3,11 @@
  * The one place that says how a person's own interaction is put into words, shared by the template (explain/text)
  * and the claim verifier (explain/verify/lexicon):
  *
- * - `OWN_VERB_KINDS`: the interaction kinds (as ingested: rating, listen, purchase, click, checkin, …, matched on
- *   their start) each own-verb may describe; `rated` needs an explicit rating, `liked` a rating ≥ 4 or a like kind,
- *   `chose` ("you interacted with") fits any interaction;
- * - `OWN_VERB_PHRASES`: the phrase the template writes for each verb ("you listened to *X*", "you rated *X* 5★");
- *   the verifier's lexicon reads every one of them as that verb (plus its synonyms);
+ * - `OWN_VERBS` (one table; read through `OWN_VERB_KINDS`, `OWN_VERB_PHRASES`, `OWN_VERB_PARTICIPLES`): the
+ *   interaction kinds (as ingested: rating, listen, purchase, click, checkin, …, matched on their start) each own-verb
+ *   may describe — `rated` needs an explicit rating, `liked` a rating ≥ 4 or a like kind, `chose` ("you interacted
+ *   with") fits any interaction —, the phrase the template writes ("you listened to *X*", "you rated *X* 5★"; the
+ *   verifier's lexicon reads every one of them as that verb, plus its synonyms) and the co-rating participle;
  * - `ownVerbOf(kind, rating)`: the verb the template uses for one interaction — "rated" with stars only for an
  *   explicit rating, else the verb of its kind, else the generic "interacted with";
  * - `edgeRating(edge)`: the explicit rating of an interaction edge, when it has one.
@@ -20,44 +20,33 @@ import type { EvidenceEdge } from './evidence.ts';
 
 export type OwnVerb = 'rated' | 'liked' | 'watched' | 'listened' | 'bought' | 'clicked' | 'visited' | 'read' | 'chose';
 
-/** Interaction kinds each own-verb may describe (`rated` also needs an explicit rating). */
-export const OWN_VERB_KINDS: Readonly<Record<OwnVerb, RegExp>> = {
-  rated: /^rat/,
-  liked: /^(like|fav|love)/,
-  watched: /^(watch|view|rat)/,
-  listened: /^(listen|play|scrobbl)/,
-  bought: /^(buy|bought|purchas|order)/,
-  clicked: /^(click|view)/,
-  visited: /^(check.?in|visit)/,
-  read: /^read/,
-  chose: /./,
+/**
+ * One row per verb: the interaction kinds it may describe (`rated` also needs an explicit rating), what the template
+ * writes after "you" (the rating, when explicit, follows the item: "rated *X* 5★"), and its participle in "*X* is
+ * often … by the same people as *Y*" (co-rating).
+ */
+const OWN_VERBS: Readonly<Record<OwnVerb, { kinds: RegExp; phrase: string; participle: string }>> = {
+  rated: { kinds: /^rat/, phrase: 'rated', participle: 'rated' },
+  liked: { kinds: /^(like|fav|love)/, phrase: 'liked', participle: 'liked' },
+  watched: { kinds: /^(watch|view|rat)/, phrase: 'watched', participle: 'watched' },
+  listened: { kinds: /^(listen|play|scrobbl)/, phrase: 'listened to', participle: 'listened to' },
+  bought: { kinds: /^(buy|bought|purchas|order)/, phrase: 'bought', participle: 'bought' },
+  clicked: { kinds: /^(click|view)/, phrase: 'clicked', participle: 'clicked' },
+  visited: { kinds: /^(check.?in|visit)/, phrase: 'visited', participle: 'visited' },
+  read: { kinds: /^read/, phrase: 'read', participle: 'read' },
+  chose: { kinds: /./, phrase: 'interacted with', participle: 'chosen' },
 };
 
-/** What the template writes after "you" for each verb (the rating, when explicit, follows the item: "rated *X* 5★"). */
-export const OWN_VERB_PHRASES: Readonly<Record<OwnVerb, string>> = {
-  rated: 'rated',
-  liked: 'liked',
-  watched: 'watched',
-  listened: 'listened to',
-  bought: 'bought',
-  clicked: 'clicked',
-  visited: 'visited',
-  read: 'read',
-  chose: 'interacted with',
-};
+function column<K extends 'kinds' | 'phrase' | 'participle'>(key: K): Readonly<Record<OwnVerb, (typeof OWN_VERBS)[OwnVerb][K]>> {
+  return Object.fromEntries(Object.entries(OWN_VERBS).map(([verb, row]) => [verb, row[key]])) as Record<OwnVerb, (typeof OWN_VERBS)[OwnVerb][K]>;
+}
 
-/** The participle of each verb in "*X* is often … by the same people as *Y*" (co-rating). */
-export const OWN_VERB_PARTICIPLES: Readonly<Record<OwnVerb, string>> = {
-  rated: 'rated',
-  liked: 'liked',
-  watched: 'watched',
-  listened: 'listened to',
-  bought: 'bought',
-  clicked: 'clicked',
-  visited: 'visited',
-  read: 'read',
-  chose: 'chosen',
-};
+/** Interaction kinds each own-verb may describe. */
+export const OWN_VERB_KINDS = column('kinds');
+/** What the template writes after "you" for each verb. */
+export const OWN_VERB_PHRASES = column('phrase');
+/** The participle of each verb (co-rating sentences). */
+export const OWN_VERB_PARTICIPLES = column('participle');
 
 /** The verb the template uses, in this order of preference: the first whose kinds match (`rated` only with a rating). */
 const TEMPLATE_ORDER: readonly OwnVerb[] = ['listened', 'bought', 'clicked', 'visited', 'read', 'liked', 'watched'];
