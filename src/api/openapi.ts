@@ -48,20 +48,30 @@ export function toOpenApiPath(path: string): string {
   return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+/** JSON Schema 2020-12 of a zod schema, as accepted (`input`) or as produced (`output`); no `$schema` key. */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
+}
+
+/**
+ * One request field as accepted: its JSON Schema (the default filled in from the schema itself, since a preprocessed
+ * field's schema cannot show it), its description apart, and whether it may be left out. The OpenAPI parameters and
+ * the MCP tools' input schemas (src/mcp) both use it.
+ */
+export function fieldSchema(field: z.ZodType): { schema: Json; description?: string; optional: boolean } {
+  const { description, ...schema } = jsonSchema(field, 'input');
+  const fallback = field.safeParse(undefined);
+  if (fallback.success && fallback.data !== undefined) schema.default = fallback.data;
+  return { schema, ...(typeof description === 'string' ? { description } : {}), optional: fallback.success };
 }
 
 function parameters(object: z.ZodObject | undefined, where: 'path' | 'query'): Json[] {
   if (!object) return [];
   return Object.entries(object.shape).map(([name, field]) => {
-    const schema = jsonSchema(field as z.ZodType, 'input');
-    const { description, ...rest } = schema;
-    const fallback = (field as z.ZodType).safeParse(undefined);
-    if (fallback.success && fallback.data !== undefined) rest.default = fallback.data;
-    const param: Json = { name, in: where, required: where === 'path' || !fallback.success, schema: rest };
-    if (typeof description === 'string') param.description = description;
+    const { schema, description, optional } = fieldSchema(field as z.ZodType);
+    const param: Json = { name, in: where, required: where === 'path' || !optional, schema };
+    if (description !== undefined) param.description = description;
     return param;
   });
 }

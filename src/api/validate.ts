@@ -9,7 +9,8 @@
 import type { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 
-export type RequestPart = 'params' | 'query' | 'body';
+/** Where the input came from: a part of an HTTP request, or the arguments of an MCP tool call (src/mcp). */
+export type RequestPart = 'params' | 'query' | 'body' | 'arguments';
 
 export interface ValidationIssue {
   path: string;

@@ -148,6 +148,30 @@ export async function unfinishedLoad(db: Database, source: DatasetSource): Promi
   return states.includes('partial') || (states.includes('done') && states.includes('none'));
 }
 
+/**
+ * The start-up data step of `serve` and `mcp`: loads `source` when the database is empty (no users and no items), or
+ * resumes a load of it that was cut off (`unfinishedLoad`); otherwise changes nothing. Logs what it did.
+ */
+export async function loadIfEmpty(
+  db: Database,
+  counts: () => Promise<{ users: number; items: number }>,
+  source: DatasetSource,
+  options: LoadOptions & { dataset: string },
+): Promise<LoadReport | undefined> {
+  const { dataset, ...load } = options;
+  const current = await counts();
+  const empty = current.users === 0 && current.items === 0;
+  if (!empty && !(await unfinishedLoad(db, source))) {
+    log.info('data: database already holds data; not loading', { ...current });
+    return undefined;
+  }
+  log.info(empty ? 'data: empty database, loading' : 'data: resuming an unfinished load', { dataset });
+  const report = await loadDataset(db, source, load);
+  if (report.cancelled) log.info('data: load cancelled by shutdown; the next start resumes it', { written: report.written });
+  else log.info('data: loaded', { written: report.written, rejectedRows: report.rejectedRows, seconds: Number(report.seconds.toFixed(2)) });
+  return report;
+}
+
 /** Loads every file of `source` into the database. Row errors are reported, never thrown. */
 export async function loadDataset(db: Database, source: DatasetSource, options: LoadOptions = {}): Promise<LoadReport> {
   const o = { ...LOAD_DEFAULTS, bounds: INTERACTION_BOUNDS, ...options };

@@ -61,7 +61,8 @@ export function buildLauncher(options: { quiet?: boolean } = {}): void {
   }
   log.info('local Neo4j: resolving Neo4j with Maven (first start only)…');
   const result = spawnSync('mvn', ['-B', '-q', '-f', path.join(GRAPH_DIR, 'pom.xml'), 'package', '-DskipTests'], {
-    stdio: options.quiet ? 'pipe' : ['ignore', 'inherit', 'inherit'],
+    // Maven's output goes to stderr: stdout belongs to the command's result (and to JSON-RPC in `graphrec mcp`).
+    stdio: options.quiet ? 'pipe' : ['ignore', 2, 'inherit'],
     encoding: 'utf8',
   });
   if (result.status !== 0) {

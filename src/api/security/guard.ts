@@ -25,11 +25,13 @@ import { AppError } from '../../core/errors.ts';
 import { isLocalRequest, namesThisServer } from './client.ts';
 import { KeyRing, presentedKey, type KeyIdentity } from './keys.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { grants, routeScope, type Scope } from './scopes.ts';
+import { grants, routeScope, type KeyScope, type Scope } from './scopes.ts';
 
 export interface ClientInfo {
   /** Name of the key presented, when one was. */
   key?: string;
+  /** The scopes of that key (the MCP endpoint checks each tool call against them). */
+  scopes?: readonly KeyScope[];
   address: string;
   local: boolean;
   scope: Scope;
@@ -74,8 +76,10 @@ export function guard(cfg: Pick<Config, 'auth'> & { api?: Pick<Config['api'], 'a
       const key = presentedKey(req.headers);
       if (key !== undefined) {
         identity = ring.find(key);
-        if (identity) info.key = identity.name;
-        else failure = unauthorized('auth: unknown API key');
+        if (identity) {
+          info.key = identity.name;
+          info.scopes = identity.scopes;
+        } else failure = unauthorized('auth: unknown API key');
       }
     } catch (error) {
       failure = error as AppError;

@@ -36,6 +36,7 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
   { method: '*', path: '/v1/health/metrics', scope: 'admin', why: 'operational metrics of the process' },
   { method: 'POST', path: '/v1/subgraph', scope: 'read', why: 'a graph query whose input is a body; it writes nothing' },
   { method: 'POST', path: '/v1/recommendations', scope: 'read', why: 'cold-start recommendations from a body; it writes nothing' },
+  { method: '*', path: '/v1/mcp', scope: 'read', why: 'the MCP endpoint (src/mcp): JSON-RPC in a POST body; each tool call is checked against the scope of the API route it runs' },
 ];
 
 /** Whether a key holding `held` may do what `needed` requires. */

@@ -3,7 +3,7 @@
  * `graphrec serve` (what `npm start` runs): starts or connects to Neo4j, applies the schema, loads the default data
  * into an empty database (or `--data <dataset>`; a load that was cancelled or killed is resumed), and serves the API.
  * It listens before the data is loaded so probes can watch: `/v1/health/ready` answers 503 until Neo4j and the data
- * are ready.
+ * are ready. The same server answers MCP clients at `POST /v1/mcp` (src/mcp, docs/agents.md).
  *
  * Faults and shutdown (docs/operations.md):
  * - Neo4j down while serving: a store health monitor flips the process into degraded mode — recommendations keep
@@ -16,18 +16,19 @@
  *   Neo4j stops, and the process exits 0 (1 if the whole took longer than `serve.shutdownTimeoutMs`).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createApp } from '../../api/app.ts';
+import { createApp, type AppDeps } from '../../api/app.ts';
 import { createApiServer } from '../../api/security/server.ts';
 import { mountExplanationStream, recommendRoutes } from '../../api/routes/recommend.ts';
 import { exploreRoutes } from '../../api/routes/explore.ts';
 import { mountExplorer } from '../../web/mount.ts';
+import { mountMcp } from '../../mcp/http.ts';
 import { bootEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../core/progress.ts';
-import { loadDataset, unfinishedLoad } from '../../ingest/load.ts';
+import { loadIfEmpty } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
 import { guardStore, pingDatabase, StoreHealth } from '../../store/health.ts';
 import { Neo4jGraphStore } from '../../store/neo4j-graph-store.ts';
@@ -66,13 +67,14 @@ export const serveCommand: Command = {
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
     const state: { ready: boolean; detail: unknown; projection?: { skippedInvalidInteractions: number; examples: string[]; repair: string } } = { ready: false, detail: 'loading data' };
-    const app = createApp({
+    const deps: AppDeps = {
       store,
       cfg,
       ready: async () => ({ ready: state.ready, detail: state.detail, ...(state.projection ? { projection: state.projection } : {}) }),
       routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine })],
-      mount: (express) => (mountExplanationStream(express, () => live.engine), mountExplorer(express)),
-    });
+    };
+    // The MCP endpoint (POST /v1/mcp) runs the same routes as tools (src/mcp).
+    const app = createApp({ ...deps, mount: (express) => (mountExplanationStream(express, () => live.engine), mountMcp(express, deps), mountExplorer(express)) });
     const http = createHttpServer(app, () => health.degraded, cfg);
     const server = http.server;
     try {
@@ -130,18 +132,14 @@ export const serveCommand: Command = {
     process.on('SIGINT', () => void shutdown('SIGINT'));
 
     try {
-      const counts = await neo4jStore.counts();
-      const empty = counts.users === 0 && counts.items === 0;
-      if (empty || (await unfinishedLoad(db, source))) {
-        log.info(empty ? 'data: empty database, loading' : 'data: resuming an unfinished load', { dataset: dataSpec });
-        const load = loadDataset(db, source, { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds, progress: createProgress(process.stderr, { unit: 'rows' }), signal: loadAbort.signal });
-        loading = load;
-        const report = await load;
-        if (report.cancelled) log.info('data: load cancelled by shutdown; the next start resumes it', { written: report.written });
-        else log.info('data: loaded', { written: report.written, rejectedRows: report.rejectedRows, seconds: Number(report.seconds.toFixed(2)) });
-      } else {
-        log.info('data: database already holds data; not loading', { ...counts });
-      }
+      loading = loadIfEmpty(db, () => neo4jStore.counts(), source, {
+        dataset: dataSpec,
+        batchSize: cfg.ingest.batchSize,
+        bounds: cfg.bounds,
+        progress: createProgress(process.stderr, { unit: 'rows' }),
+        signal: loadAbort.signal,
+      });
+      await loading;
       if (!stopping) {
         const engine = await bootEngine(db, cfg, {
           onStage: (stage) => (state.detail = stage),
