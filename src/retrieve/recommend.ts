@@ -38,8 +38,8 @@ export { RECOMMEND_DEFAULTS };
 export interface RecommendRequest {
   /** Graph id of the user (or its node key). */
   user?: string;
-  /** Cold-start seeds: items and/or entities. */
-  seeds?: NodeRef[];
+  /** Cold-start seeds: items and/or entities, each with an optional restart weight (> 0, default 1). */
+  seeds?: SeedRef[];
   /** Cold-start free text, matched against the context's names. */
   keywords?: string;
   /** Page size. [RECOMMEND_DEFAULTS.k] */
@@ -53,6 +53,9 @@ export interface RecommendRequest {
   /** MMR λ in [0, 1]; 0 = off. [0] */
   diversity?: number;
 }
+
+/** A cold-start seed: a node and its share of the seed restart mass relative to the other seeds. [weight 1] */
+export type SeedRef = NodeRef & { weight?: number };
 
 export interface RecommendedItem {
   /** Graph id of the item. */
@@ -95,7 +98,7 @@ function isPlainObject(x: unknown): boolean {
 
 interface ValidRequest {
   user: string | undefined;
-  seeds: NodeRef[];
+  seeds: SeedRef[];
   keywords: string | undefined;
   k: number;
   offset: number;
@@ -115,6 +118,7 @@ export function validateRequest(ctx: RecommendContext, request: RecommendRequest
   for (const s of seeds) {
     if (!isPlainObject(s) || typeof s.id !== 'string' || s.id === '' || !(NODE_KINDS as readonly string[]).includes(s.kind)) bad('each seed must be { kind, id }');
     if (s.kind === 'User') bad('seeds must be items or entities');
+    if (s.weight !== undefined && !(typeof s.weight === 'number' && Number.isFinite(s.weight) && s.weight > 0)) bad('a seed weight must be a finite number > 0');
   }
   if (keywords !== undefined && (typeof keywords !== 'string' || keywords.length > MAX_KEYWORDS_LENGTH)) bad(`keywords must be a string of at most ${MAX_KEYWORDS_LENGTH} characters`);
   if (!Number.isInteger(k) || k < 1 || k > o.maxK) bad(`k must be an integer in [1, ${o.maxK}]`);
@@ -187,7 +191,7 @@ function buildProfile(ctx: RecommendContext, req: ValidRequest): Profile {
     const v = lookupNode(csr, ref);
     if (v < 0) throw new AppError('NOT_FOUND', `retrieve: unknown ${ref.kind} ${JSON.stringify(ref.id)}`);
     seedNodes.push(v);
-    seedWeights.push(1);
+    seedWeights.push(ref.weight ?? 1);
   }
   if (req.keywords !== undefined && req.keywords.trim() !== '') {
     if (!ctx.keywords) bad('keyword cold start needs names (none loaded)');
