@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { Config } from '../core/config.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
+import { PROPERTY_OPS, RELATIVE_MOVE_TYPES, type Move } from '../converse/moves.ts';
 import type {
   EntityView,
   GraphCounts,
@@ -84,6 +85,35 @@ export const NodeRefString = z
 export const NodeRefBody = z
   .strictObject({ kind: z.enum(KIND_NAMES), id: IdSchema })
   .transform((r): NodeRef => ({ kind: KIND_BY_NAME[r.kind]!, id: r.id }));
+
+// ------------------------------------------------------------------ conversation moves (converse/moves.ts)
+
+const ConverseNodeSchema = z
+  .strictObject({ kind: z.enum(['item', 'entity', 'Item', 'Entity']), id: IdSchema })
+  .transform((r) => ({ kind: r.kind === 'item' || r.kind === 'Item' ? ('Item' as const) : ('Entity' as const), id: r.id }))
+  .describe('An item or an entity, e.g. `{"kind": "entity", "id": "dbpedia:Tom_Hanks"}`; item ids may be bare dataset ids.');
+
+const relativeMove = (type: (typeof RELATIVE_MOVE_TYPES)[number], what: string) =>
+  z.strictObject({ type: z.literal(type), than: IdSchema.optional().describe('Item to compare with; default: the median of the list shown last.') }).describe(what);
+
+/** One structured move of a conversation turn (see converse/moves.ts for what each does to the session). */
+export const ConverseMoveSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('seed'), node: ConverseNodeSchema, weight: z.number().gt(0).max(100).optional().describe('Added to the seed weight [1].') }).describe('"like X": the item or entity becomes a seed.'),
+  z.strictObject({ type: z.literal('more'), node: ConverseNodeSchema }).describe('"more like Y": its seed weight + 1 (a new seed starts at 2).'),
+  z.strictObject({ type: z.literal('less'), node: ConverseNodeSchema }).describe('"less like X": seed weight halved; its neighbourhood is pushed down; an item X is not shown again.'),
+  z.strictObject({ type: z.literal('unseed'), node: ConverseNodeSchema }).describe('Forget a seed or negative seed.'),
+  z.strictObject({ type: z.literal('exclude'), entity: IdSchema }).describe('"not this genre/person": no item linked to the entity.'),
+  z.strictObject({ type: z.literal('require'), entity: IdSchema }).describe('"only with …": every item links to the entity.'),
+  z.strictObject({ type: z.literal('reject'), items: z.array(IdSchema).min(1).max(100) }).describe('Rejects shown items: never shown again.'),
+  z
+    .strictObject({ type: z.literal('property'), name: z.string().min(1).max(STRING_LIMITS.propKey).refine(...wellFormed), op: z.enum(PROPERTY_OPS), value: z.union([z.string().max(STRING_LIMITS.propValue).refine(...wellFormed), z.number(), z.boolean()]) })
+    .describe('Item property constraint (lt/le/gt/ge compare numbers; eq/ne any scalar).'),
+  relativeMove('older', '"older": year below the reference.'),
+  relativeMove('newer', '"newer": year above the reference.'),
+  relativeMove('shorter', '"shorter": runtime below the reference.'),
+  relativeMove('longer', '"longer": runtime above the reference.'),
+  z.strictObject({ type: z.literal('keywords'), text: z.string().min(1).max(500).refine(...wellFormed) }).describe('Free keywords: matched item titles and entity names become seeds.'),
+]);
 
 /** Integer from a query string: digits only (no `1e3`, `0x10`, `1.0`), then bounds. */
 export function queryInt(min: number, max: number, fallback: number, description: string) {
@@ -262,3 +292,4 @@ assertSame<Same<z.output<typeof Responses.neighbours>['items'], Neighbour[]>>();
 assertSame<Same<z.output<typeof Responses.paths>['paths'], GraphPath[]>>();
 assertSame<Same<z.output<typeof Responses.subgraph>, Subgraph>>();
 assertSame<Same<z.output<typeof Responses.recorded>, Omit<RecordResult, 'edges'>>>();
+assertSame<Same<z.output<typeof ConverseMoveSchema>, Move>>();

@@ -182,6 +182,14 @@ export const ConfigSchema = z.object({
     /** Interval of the Neo4j health ping while serving (degraded mode detection and recovery), ms. */
     healthIntervalMs: z.number().int().min(100),
   }),
+  converse: z.object({
+    /** A conversation (POST /v1/conversations) expires this long after its last use, s. */
+    ttlS: z.number().int().min(1),
+    /** Conversations kept in memory at once; one more evicts the least recently used. */
+    maxSessions: z.number().int().min(1),
+    /** Turns per conversation. */
+    maxTurns: z.number().int().min(1),
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -250,6 +258,7 @@ export const DEFAULTS: Config = {
   explain: { llm: 'auto' },
   data: { path: '', demoSeed: 42 },
   serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
+  converse: { ttlS: 1800, maxSessions: 1000, maxTurns: 50 },
 };
 
 /** `map`: `key=value,key=value`; `list`: comma-separated; `bool`: true/false/1/0; `keys`: `name:sha256hex:scope,scope;…` (see `parseApiKeys`). */
@@ -301,6 +310,9 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],
   ['serve.shutdownTimeoutMs', 'GRAPHREC_SHUTDOWN_TIMEOUT_MS', 'int'],
   ['serve.healthIntervalMs', 'GRAPHREC_HEALTH_INTERVAL_MS', 'int'],
+  ['converse.ttlS', 'GRAPHREC_CONVERSE_TTL_S', 'int'],
+  ['converse.maxSessions', 'GRAPHREC_CONVERSE_MAX_SESSIONS', 'int'],
+  ['converse.maxTurns', 'GRAPHREC_CONVERSE_MAX_TURNS', 'int'],
 ];
 
 type Json = Record<string, unknown>;

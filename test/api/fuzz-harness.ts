@@ -17,12 +17,16 @@
  * const target = await startFuzzTarget();
  * const stats = await fuzzRequests(target, fc.sample(requestArbitrary(target), { seed: 1, numRuns: 100 }));
  */
+import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
 import { z } from 'zod';
 import { apiRoutes, createApp } from '../../src/api/app.ts';
 import type { Route } from '../../src/api/route.ts';
 import { exploreRoutes } from '../../src/api/routes/explore.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
+import { converseRoutes } from '../../src/api/routes/converse.ts';
+import { SessionStore } from '../../src/converse/session.ts';
+import { startConversation } from '../../src/converse/converse.ts';
 import { hashKey } from '../../src/api/security/keys.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
@@ -84,7 +88,11 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const engine = fixtureEngine();
   // The extra routes `graphrec serve` mounts (recommendations, explorer search), as it mounts them.
   const extra = { store, cfg, engine: () => engine };
-  const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra)] };
+  // Conversations: one session whose id is a fixture id (`d`) so turns and reads can succeed.
+  let first = true;
+  const sessions = new SessionStore({}, Date.now, () => (first ? ((first = false), 'd') : randomUUID()));
+  startConversation(engine, sessions, { k: 3 });
+  const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra), ...converseRoutes({ ...extra, sessions })] };
   const served = await serveApp(createApp(deps), cfg);
   const routes = apiRoutes(deps);
   return { served, routes, cfg, close: () => served.close() };
@@ -177,6 +185,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   postInteractions: { events: [{ eventId: 'e-1', userId: 'u1', itemId: 'a', kind: 'rating', rating: 4, ts: 10 }] },
   postSubgraph: { seeds: [{ kind: 'user', id: 'u1' }], hops: 1, limit: 10 },
   recommendColdStart: { seeds: [{ kind: 'entity', id: 'rs' }], keywords: 'ridley', k: 3, explain: 'text' },
+  startConversation: { user: 'u1', k: 3, moves: [{ type: 'seed', node: { kind: 'entity', id: 'rs' } }], explain: 'paths' },
+  conversationTurn: { moves: [{ type: 'more', node: { kind: 'item', id: 'a' } }, { type: 'reject', items: ['d'] }, { type: 'keywords', text: 'ridley' }], explain: 'text' },
 };
 
 const jsonLeafArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -293,9 +303,20 @@ const extraHeadersArb: fc.Arbitrary<Record<string, string>> = fc
 
 const OTHER_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'PURGE', 'LOCK', 'MKCOL', 'QUERY', 'FOO', 'get'];
 
+/** Plausible path parameters per operation (routes with two ids rarely get a valid pair by chance). */
+const SAMPLE_PARAMS: Record<string, Record<string, string>> = {
+  explainRecommendation: { id: 'u1', itemId: 'd' },
+  conversationTurn: { id: 'd' },
+  getConversation: { id: 'd' },
+};
+
 function routePath(route: Route): fc.Arbitrary<string> {
   const parts = route.path.split('/');
-  return fc.tuple(...parts.map((p) => (p === ':kind' ? kindArb : p.startsWith(':') ? segmentArb : fc.constant(p)))).map((segs) => segs.join('/'));
+  const random = fc.tuple(...parts.map((p) => (p === ':kind' ? kindArb : p.startsWith(':') ? segmentArb : fc.constant(p)))).map((segs) => segs.join('/'));
+  const sample = SAMPLE_PARAMS[route.operationId];
+  if (!sample) return random;
+  const plausible = parts.map((p) => (p.startsWith(':') ? (sample[p.slice(1)] ?? p) : p)).join('/');
+  return fc.oneof({ weight: 3, arbitrary: random }, { weight: 1, arbitrary: fc.constant(plausible) });
 }
 
 function httpRequestArb(routes: readonly Route[]): fc.Arbitrary<FuzzRequest> {

@@ -42,7 +42,7 @@ const ExplanationSchema = z.object({
   fallbackReason: z.string().optional().describe('Why the template was served: the policy (explain.llm) when no LLM is asked, else why the answer was refused.'),
   cached: z.boolean().optional(),
 });
-const RecommendationSchema = z.object({
+export const RecommendationSchema = z.object({
   id: z.string(),
   key: z.string(),
   title: z.string().optional(),

@@ -37,6 +37,8 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
   { method: 'POST', path: '/v1/subgraph', scope: 'read', why: 'a graph query whose input is a body; it writes nothing' },
   { method: 'POST', path: '/v1/recommendations', scope: 'read', why: 'cold-start recommendations from a body; it writes nothing' },
   { method: '*', path: '/v1/mcp', scope: 'read', why: 'the MCP endpoint (src/mcp): JSON-RPC in a POST body; each tool call is checked against the scope of the API route it runs' },
+  { method: 'POST', path: '/v1/conversations', scope: 'read', why: 'starts a conversation: in-memory session state, nothing written to the graph' },
+  { method: 'POST', path: '/v1/conversations/:id/turns', scope: 'read', why: 'a conversation turn: in-memory session state, nothing written to the graph' },
 ];
 
 /** Whether a key holding `held` may do what `needed` requires. */

@@ -20,6 +20,7 @@ import { createApp, type AppDeps } from '../../api/app.ts';
 import { createApiServer } from '../../api/security/server.ts';
 import { mountExplanationStream, recommendRoutes } from '../../api/routes/recommend.ts';
 import { exploreRoutes } from '../../api/routes/explore.ts';
+import { converseRoutes } from '../../api/routes/converse.ts';
 import { mountExplorer } from '../../web/mount.ts';
 import { mountMcp } from '../../mcp/http.ts';
 import { bootEngine } from '../../engine/boot.ts';
@@ -71,7 +72,7 @@ export const serveCommand: Command = {
       store,
       cfg,
       ready: async () => ({ ready: state.ready, detail: state.detail, ...(state.projection ? { projection: state.projection } : {}) }),
-      routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine })],
+      routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine }), ...converseRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded })],
     };
     // The MCP endpoint (POST /v1/mcp) runs the same routes as tools (src/mcp).
     const app = createApp({ ...deps, mount: (express) => (mountExplanationStream(express, () => live.engine), mountMcp(express, deps), mountExplorer(express)) });
