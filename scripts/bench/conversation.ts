@@ -8,6 +8,8 @@
  *   (weight = rating) plus the DBpedia item→entity edges (`_ml100k.ts` `buildTrainCsr`); titles and years from u.item.
  *   No embeddings (no LightGCN training here): `hybrid` fuses PPR and the knowledge walk (`weightsNoEmbedding`).
  * - One-shot baseline: `recommend` for the user (hybrid, top-k) — what `GET /v1/users/{id}/recommendations` serves.
+ *   Paging control: the same one-shot list read t pages deep (target in the top t·k), i.e. what t turns of "next
+ *   page" without any critique would find; the conversation has to beat that, not only the first page.
  * - Conversation: the same engine through `converse/converse.ts` (what `POST /v1/conversations` runs), a session for
  *   the user. Turn 1: the simulated user names one entity of the target as a seed (a random one linked to ≥ D items,
  *   D = `--min-degree` [3], so it does not single the target out). Each later turn, when the target is not in the list shown: reject every
@@ -171,6 +173,7 @@ export async function main(argv: string[]): Promise<void> {
   const rng = createRng(seed);
   const sessions = new SessionStore({ maxTurns: turns + 1, maxSessions: 10 });
   let oneShotHits = 0;
+  const pagingAt = new Array<number>(turns + 1).fill(0);
   const hitAt = new Array<number>(turns + 1).fill(0);
   let leaks = 0;
   let turnsRun = 0;
@@ -182,6 +185,8 @@ export async function main(argv: string[]): Promise<void> {
     const oneShot = engine.recommend({ user, k });
     oneShotMs += performance.now() - t0;
     if (oneShot.items.some((x) => x.id === item)) oneShotHits++;
+    const deep = engine.recommend({ user, k: k * turns }).items.findIndex((x) => x.id === item);
+    for (let t = 1; t <= turns; t++) if (deep >= 0 && deep < t * k) pagingAt[t]!++;
     const target = csr.index.get(`Item:${item}`)!;
     const view = targetView(csr, target, years);
     if (!view.entities.some((e) => e.degree >= minDegree)) noEntity++;
@@ -208,7 +213,9 @@ export async function main(argv: string[]): Promise<void> {
   const oneShot = n > 0 ? oneShotHits / n : 0;
   const successAtTurn: Record<string, number> = {};
   const ratio: Record<string, number | null> = {};
+  const paging: Record<string, number> = {};
   for (let t = 1; t <= turns; t++) {
+    paging[`@${t}`] = round(pagingAt[t]! / Math.max(n, 1));
     successAtTurn[`@${t}`] = round(hitAt[t]! / Math.max(n, 1));
     ratio[`@${t}`] = oneShot > 0 ? round(hitAt[t]! / Math.max(n, 1) / oneShot) : null;
   }
@@ -218,6 +225,7 @@ export async function main(argv: string[]): Promise<void> {
     k,
     users: n,
     oneShot: { [`success@${k}`]: round(oneShot), strategy: 'hybrid (no embeddings)', msPerRequest: round(oneShotMs / Math.max(n, 1)) },
+    paging,
     conversation: { successAtTurn, msPerTurn: round(turnMs / Math.max(turnsRun, 1)), turnsRun },
     ratio,
     leaks,
