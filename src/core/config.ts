@@ -173,6 +173,11 @@ export const ConfigSchema = z.object({
     path: z.string(),
     /** Seed of the demo generator. */
     demoSeed: z.number().int(),
+    /**
+     * A graph mapping file (docs/graph-mapping.md): read an existing Neo4j schema instead of graphrec's own model;
+     * then nothing is seeded or ingested into that database. Empty = graphrec's own model.
+     */
+    mapping: z.string(),
   }),
   serve: z.object({
     /** After SIGTERM/SIGINT, time in-flight requests get to finish before their connections are closed, ms. */
@@ -256,7 +261,7 @@ export const DEFAULTS: Config = {
     maxQueuePerClient: 4,
   },
   explain: { llm: 'auto' },
-  data: { path: '', demoSeed: 42 },
+  data: { path: '', demoSeed: 42, mapping: '' },
   serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
   converse: { ttlS: 1800, maxSessions: 1000, maxTurns: 50 },
 };
@@ -307,6 +312,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['llm.maxQueuePerClient', 'LLM_MAX_QUEUE_PER_CLIENT', 'int'],
   ['data.path', 'GRAPHREC_DATA', 'string'],
   ['data.demoSeed', 'GRAPHREC_DEMO_SEED', 'int'],
+  ['data.mapping', 'GRAPHREC_GRAPH_MAPPING', 'string'],
   ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],
   ['serve.shutdownTimeoutMs', 'GRAPHREC_SHUTDOWN_TIMEOUT_MS', 'int'],
   ['serve.healthIntervalMs', 'GRAPHREC_HEALTH_INTERVAL_MS', 'int'],

@@ -137,8 +137,12 @@ export function readProjectionEmbeddings(dir: string): TrainedEmbeddings {
   return { dir, dim: m.dim, userKeys: keys.users, itemKeys: keys.items, users: artifact.users, items: artifact.items, backend: m.backend, seconds: m.trainSeconds ?? 0, epochs: m.epochs };
 }
 
-/** Writes the vectors into Neo4j (User/Item `embedding` properties + their vector indexes). */
+/**
+ * Writes the vectors into Neo4j (User/Item `embedding` properties + their vector indexes). Not into a database read
+ * through a graph mapping (store/mapping): that graph is the user's own; the engine keeps the vectors in memory.
+ */
 export async function publishEmbeddings(db: Database, trained: TrainedEmbeddings): Promise<void> {
+  if (db.mapping) return;
   const version = path.basename(trained.dir);
   await writeVectors(db, 'User', trained.userKeys.map((k) => parseNodeKey(k).id), trained.users, trained.dim, version);
   await writeVectors(db, 'Item', trained.itemKeys.map((k) => parseNodeKey(k).id), trained.items, trained.dim, version);

@@ -159,6 +159,11 @@ export async function loadIfEmpty(
   options: LoadOptions & { dataset: string },
 ): Promise<LoadReport | undefined> {
   const { dataset, ...load } = options;
+  if (db.mapping) {
+    // A database read through a graph mapping (store/mapping) is the user's own: never seeded or ingested into.
+    log.info('data: serving an existing graph through a graph mapping; not loading');
+    return undefined;
+  }
   const current = await counts();
   const empty = current.users === 0 && current.items === 0;
   if (!empty && !(await unfinishedLoad(db, source))) {

@@ -5,7 +5,8 @@
  *
  * A few statements vary by node label or hop bound, which Cypher cannot take as parameters. Their files hold
  * placeholders (`{{label}}`, `{{fromLabel}}`, `{{toLabel}}`, `{{maxHops}}`, `{{dimensions}}`) that `render` fills only from a whitelist
- * (the three node labels, small integers). Nothing user-supplied is ever spliced into Cypher text.
+ * (the three node labels, small integers). Nothing user-supplied is ever spliced into Cypher text. The statements of
+ * `cypher/mapped/` (a graph mapping, store/mapping) are filled by `renderMapped` there, under the same rule.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { AppError } from '../core/errors.ts';
 import { NODE_KINDS, type NodeKind } from '../core/model.ts';
 import { CYPHER_DIR } from '../core/paths.ts';
 
-export type CypherGroup = 'schema' | 'ingest' | 'read' | 'write' | 'vector';
+export type CypherGroup = 'schema' | 'ingest' | 'read' | 'write' | 'vector' | 'mapped';
 
 let cache: Map<string, string> | undefined;
 

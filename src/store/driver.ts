@@ -15,6 +15,7 @@ import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { cypher } from './cypher.ts';
 import { ensureLocalNeo4j, type LocalNeo4j } from './local-neo4j.ts';
+import type { ResolvedMapping } from './mapping.ts';
 
 export interface Database {
   driver: Driver;
@@ -22,6 +23,11 @@ export interface Database {
   uri: string;
   /** The local server this process started, if any. */
   local?: LocalNeo4j;
+  /**
+   * The graph mapping in force (store/mapping; `GRAPHREC_GRAPH_MAPPING`), checked against this database: reads go
+   * through `cypher/mapped/`. Absent: graphrec's own model.
+   */
+  mapping?: ResolvedMapping;
   /**
    * One `RETURN 1` in a read transaction (`executeRead`, routed like every read) on the ping driver, which has no
    * managed-transaction retries: a dead server fails at once. It carries no bookmarks: it asks whether a server

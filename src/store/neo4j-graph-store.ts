@@ -387,7 +387,7 @@ export class Neo4jGraphStore implements GraphStore {
  * Tie-break key among paths of equal length (the contract's order): node ids, node kinds, edge types, relations, then
  * directions ('0' = traversed from→to, '1' = against it).
  */
-function pathSortKey(nodes: GraphNode[], edges: GraphEdge[]): string[][] {
+export function pathSortKey(nodes: GraphNode[], edges: GraphEdge[]): string[][] {
   return [
     nodes.map((n) => n.id),
     nodes.map((n) => n.kind),

@@ -23,6 +23,8 @@ import { NODE_KINDS, type NodeKind } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import { cypher, render } from './cypher.ts';
 import { openSession, type Database } from './driver.ts';
+import { mappedFingerprint, readMappedInteractions, readMappedKnowledge, readMappedNodes } from './mapped-read.ts';
+import type { ResolvedMapping } from './mapping.ts';
 import { mapDriverError } from './neo4j-graph-store.ts';
 import { int, toNative } from './records.ts';
 
@@ -89,7 +91,9 @@ async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
 /** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
 export async function projectionFingerprint(db: Database): Promise<string> {
   const session = openSession(db, 'READ');
+  const mapping = db.mapping;
   try {
+    if (mapping) return (await session.executeRead((tx) => mappedFingerprint(tx, mapping))).fingerprint;
     return await session.executeRead(fingerprintIn);
   } catch (error) {
     throw mapDriverError(error);
@@ -143,6 +147,7 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const maxSamples = options.maxSamples ?? PROJECTION_READ_DEFAULTS.maxSamples;
   const maxAttempts = options.maxAttempts ?? PROJECTION_READ_DEFAULTS.maxAttempts;
+  if (db.mapping) return readMappedProjectionRows(db, db.mapping, visitor, { bounds, maxSamples, maxAttempts, ...(options.progress ? { progress: options.progress } : {}) });
   const session = openSession(db, 'READ');
   let attempts = 0;
   try {
@@ -187,10 +192,75 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
   }
 }
 
+/**
+ * The projection read through a graph mapping (store/mapping, store/mapped-read): nodes of every mapped label,
+ * interactions of every mapped type (folded per user, item and kind), knowledge of every mapped relation, in one read
+ * transaction between two equal fingerprints, as {@link readProjectionRows} does for graphrec's own model.
+ */
+async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, visitor: ProjectionVisitor, options: { bounds: InteractionBounds; maxSamples: number; maxAttempts: number; progress?: Progress }): Promise<{ fingerprint: string; invalid: InvalidEdgeReport; attempts: number; stable: boolean }> {
+  const session = openSession(db, 'READ');
+  let attempts = 0;
+  try {
+    for (;;) {
+      const read = await session.executeRead(async (tx) => {
+        attempts++;
+        visitor.begin();
+        const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+        const before = (await mappedFingerprint(tx, mapping)).fingerprint;
+        let rows = 0;
+        for (const kind of NODE_KINDS) {
+          for (const node of await readMappedNodes(tx, mapping, kind)) visitor.node(kind, node.id);
+        }
+        const byUser = new Map<string, RawInteraction[]>();
+        for (const x of await readMappedInteractions(tx, mapping)) {
+          const list = byUser.get(x.userId) ?? byUser.set(x.userId, []).get(x.userId)!;
+          list.push([x.itemId, x.weight, x.kind, x.rating, x.elementId]);
+          rows++;
+        }
+        for (const [userId, raw] of [...byUser].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+          visitor.interactions(userId, sortInteractions(userId, raw, options.bounds, invalid, options.maxSamples));
+        }
+        const byHead = new Map<string, { kind: 'Item' | 'Entity'; id: string; edges: KnowledgeEdgeRow[] }>();
+        for (const k of await readMappedKnowledge(tx, mapping)) {
+          const key = `${k.headKind}:${k.headId}`;
+          const head = byHead.get(key) ?? byHead.set(key, { kind: k.headKind, id: k.headId, edges: [] }).get(key)!;
+          head.edges.push([k.tailKind, k.tailId, k.relation]);
+          rows++;
+        }
+        for (const head of byHead.values()) visitor.knowledge(head.kind, head.id, head.edges);
+        options.progress?.update('project', rows);
+        const after = (await mappedFingerprint(tx, mapping)).fingerprint;
+        return { fingerprint: after, invalid, stable: before === after };
+      });
+      if (read.stable || attempts >= options.maxAttempts) return { ...read, attempts };
+      log.info('projection: the mapped graph changed during the read; reading again', { attempt: attempts });
+    }
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    options.progress?.done();
+    await session.close();
+  }
+}
+
 /** Display names of items and entities as [kind, id, label] rows (users are shown by id), in one read transaction. */
 export async function readLabelRows(db: Database, options: { pageSize?: number } = {}): Promise<Array<[NodeKind, string, string]>> {
   const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
   const session = openSession(db, 'READ');
+  const mapping = db.mapping;
+  if (mapping) {
+    try {
+      return await session.executeRead(async (tx) => {
+        const rows: Array<[NodeKind, string, string]> = [];
+        for (const kind of ['Item', 'Entity'] as const) for (const n of await readMappedNodes(tx, mapping, kind)) rows.push([kind, n.id, n.label]);
+        return rows;
+      });
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
+    }
+  }
   try {
     return await session.executeRead(async (tx) => {
       const rows: Array<[NodeKind, string, string]> = [];
@@ -210,7 +280,9 @@ export async function readLabelRows(db: Database, options: { pageSize?: number }
 export async function readItemPropRows(db: Database, options: { pageSize?: number } = {}): Promise<Array<[string, Record<string, unknown>]>> {
   const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
   const session = openSession(db, 'READ');
+  const mapping = db.mapping;
   try {
+    if (mapping) return (await session.executeRead((tx) => readMappedNodes(tx, mapping, 'Item', true))).map((n) => [n.id, n.props ?? {}]);
     return await session.executeRead(async (tx) => {
       const rows: Array<[string, Record<string, unknown>]> = [];
       await pages(tx, cypher('read', 'projection-item-props'), pageSize, (row) => rows.push([row.id, toNative(row.get('props')) as Record<string, unknown>]));
@@ -226,7 +298,17 @@ export async function readItemPropRows(db: Database, options: { pageSize?: numbe
 /** Interaction edges per kind: `{kind, edges, rated}` (edges of the kind, and how many carry a rating), one aggregate read. */
 export async function readInteractionKindRows(db: Database): Promise<Array<{ kind: string; edges: number; rated: number }>> {
   const session = openSession(db, 'READ');
+  const mapping = db.mapping;
   try {
+    if (mapping) {
+      const byKind = new Map<string, { kind: string; edges: number; rated: number }>();
+      for (const x of await session.executeRead((tx) => readMappedInteractions(tx, mapping))) {
+        const row = byKind.get(x.kind) ?? byKind.set(x.kind, { kind: x.kind, edges: 0, rated: 0 }).get(x.kind)!;
+        row.edges++;
+        if (x.rating !== null && x.rating !== undefined) row.rated++;
+      }
+      return [...byKind.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1));
+    }
     const result = await session.executeRead((tx) => tx.run(cypher('read', 'interaction-kinds')));
     return result.records.map((r) => ({ kind: String(r.get('kind')), edges: toNative(r.get('edges')) as number, rated: toNative(r.get('rated')) as number }));
   } catch (error) {

@@ -30,8 +30,7 @@ import { buildTools } from '../../mcp/tools.ts';
 import type { Database } from '../../store/driver.ts';
 import type { GraphStore } from '../../store/graph-store.ts';
 import { guardStore, pingDatabase, StoreHealth } from '../../store/health.ts';
-import { Neo4jGraphStore } from '../../store/neo4j-graph-store.ts';
-import { openDatabase } from '../../store/open.ts';
+import { openDatabase, openGraphStore } from '../../store/open.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 /** After a failed boot, the next tool call retries it once this much time has passed, ms. */
@@ -62,7 +61,7 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
     const dataSpec = values.data ?? (cfg.data.path || 'demo');
     const source = resolveDataset(dataSpec, { demoSeed: cfg.data.demoSeed });
 
-    const live: { db?: Database; neo4j?: Neo4jGraphStore; store?: GraphStore; health?: StoreHealth; engine?: Engine } = {};
+    const live: { db?: Database; neo4j?: GraphStore; store?: GraphStore; health?: StoreHealth; engine?: Engine } = {};
     let stage = 'starting Neo4j';
     let stopping = false;
     const loadAbort = new AbortController();
@@ -84,7 +83,7 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
           return;
         }
         live.db = db;
-        live.neo4j = new Neo4jGraphStore(db.driver, db.database, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
+        live.neo4j = openGraphStore(db, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
         live.health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
         live.health.start();
         live.store = guardStore(live.neo4j, live.health);

@@ -32,20 +32,22 @@ import { createProgress } from '../../core/progress.ts';
 import { loadIfEmpty } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
 import { guardStore, pingDatabase, StoreHealth } from '../../store/health.ts';
-import { Neo4jGraphStore } from '../../store/neo4j-graph-store.ts';
-import { openDatabase } from '../../store/open.ts';
+import { openDatabase, openGraphStore } from '../../store/open.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'start Neo4j (local unless NEO4J_URI), load data if empty, serve the API and explorer',
-  help: `usage: graphrec serve [--port N] [--data DATASET]
+  help: `usage: graphrec serve [--port N] [--data DATASET] [--mapping FILE]
 
   --port N         HTTP port [PORT or 3000]
-  --data DATASET   dataset to load when the database is empty (any 'graphrec ingest' spec) [GRAPHREC_DATA or demo]`,
+  --data DATASET   dataset to load when the database is empty (any 'graphrec ingest' spec) [GRAPHREC_DATA or demo]
+  --mapping FILE   serve an existing Neo4j schema through a graph mapping (docs/graph-mapping.md); nothing is loaded
+                   into that database [GRAPHREC_GRAPH_MAPPING]`,
   async run(argv) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, data: { type: 'string' } });
+    const { values } = parseFlags(argv, { port: { type: 'string' }, data: { type: 'string' }, mapping: { type: 'string' } });
     const cfg = loadConfig();
+    if (values.mapping !== undefined) cfg.data.mapping = values.mapping;
     cfg.api.port = numberFlag('port', values.port, cfg.api.port, { integer: true, min: 0, max: 65535 });
     const dataSpec = values.data ?? (cfg.data.path || 'demo');
     const source = resolveDataset(dataSpec, { demoSeed: cfg.data.demoSeed });
@@ -63,7 +65,7 @@ export const serveCommand: Command = {
     }
     const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
     const live: { engine?: Engine } = {};
-    const neo4jStore = new Neo4jGraphStore(db.driver, db.database, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
+    const neo4jStore = openGraphStore(db, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);

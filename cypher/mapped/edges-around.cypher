@@ -1,0 +1,15 @@
+// Mapped model: the relationships of one mapped type ({{type}}) at one node ({{label}} {{{idProp}}: $id}), either
+// direction, with graphrec's kind and id of both ends in the stored direction (same columns as edges-of-type).
+MATCH (n:{{label}} {{{idProp}}: $id})-[r:{{type}}]-(m)
+WITH r, startNode(r) AS a, endNode(r) AS b
+WITH a, r, b, head([l IN labels(a) WHERE l IN $nodeLabels]) AS la, head([l IN labels(b) WHERE l IN $nodeLabels]) AS lb
+WHERE la IS NOT NULL AND lb IS NOT NULL AND a[$nodes[la].id] IS NOT NULL AND b[$nodes[lb].id] IS NOT NULL
+RETURN $nodes[la].kind AS fromKind, $nodes[la].prefix + toString(a[$nodes[la].id]) AS fromId,
+       $nodes[lb].kind AS toKind, $nodes[lb].prefix + toString(b[$nodes[lb].id]) AS toId,
+       toString(coalesce(a[$nodes[la].label], a[$nodes[la].id])) AS fromLabel,
+       toString(coalesce(b[$nodes[lb].label], b[$nodes[lb].id])) AS toLabel,
+       $nodes[la].entityKind AS fromEntityKind, $nodes[lb].entityKind AS toEntityKind,
+       CASE WHEN $weight IS NULL THEN null ELSE r[$weight] END AS weight,
+       CASE WHEN $rating IS NULL THEN null ELSE r[$rating] END AS rating,
+       CASE WHEN $ts IS NULL THEN null ELSE r[$ts] END AS ts,
+       elementId(r) AS eid
