@@ -143,6 +143,35 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
         }),
       ),
   },
+  {
+    name: 'start_conversation',
+    title: 'Start a recommendation conversation',
+    operationId: 'startConversation',
+    description:
+      'Starts a conversational recommendation session (docs/conversation.md): optionally for a `user` (their history seeds the answers), with `k` items per answer, and optionally the first turn\'s `moves` (e.g. `[{"type": "keywords", "text": "space opera"}]` or `[{"type": "seed", "node": {"kind": "entity", "id": "…"}}]`). Returns the conversation id for `converse`, its state and, with moves, the first answer.',
+    text: (r) => {
+      const answer = r.answer as Row | null | undefined;
+      const head = `conversation ${str(r.conversation)} (expires ${str(r.expiresAt)})`;
+      if (!answer) return `${head}: started, no turn yet; call converse with its id and moves.`;
+      return list(`${head}, turn ${num(answer.turn)}: ${str(answer.summary)}`, rows(answer.items).map((i) => `${num(i.rank)}. ${str(i.title ?? i.id)} [${str(i.id)}]`));
+    },
+  },
+  {
+    name: 'converse',
+    title: 'One turn of a recommendation conversation',
+    operationId: 'conversationTurn',
+    params: { conversation: 'id' },
+    description:
+      'One turn of a conversation started with start_conversation: structured moves change what the person wants — seed (like an item/entity), more / less (like an item/entity), unseed, exclude / require (an entity: genre, person, …), reject (shown items), property (name op value), older / newer / shorter / longer (than an item or the list shown), keywords (free text matched to names). All moves apply or none (a bad one is an error naming its index). Returns the fresh top-k with explanations and how the turn changed the list.',
+    text: (r) =>
+      list(
+        `conversation ${str(r.conversation)}, turn ${num(r.turn)}: ${str(r.summary)}`,
+        rows(r.items).map((i) => {
+          const why = (i.explanation as Row | undefined)?.text;
+          return `${num(i.rank)}. ${str(i.title ?? i.id)} [${str(i.id)}]${why ? ` — ${str(why)}` : ''}`;
+        }),
+      ),
+  },
 ];
 
 function shapeOf(schema: z.ZodType | undefined): Record<string, z.ZodType> {

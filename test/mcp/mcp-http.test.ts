@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { exploreRoutes } from '../../src/api/routes/explore.ts';
+import { converseRoutes } from '../../src/api/routes/converse.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { hashKey } from '../../src/api/security/keys.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
@@ -42,7 +43,7 @@ async function serve(cfg: Config): Promise<string> {
   const store = await fixtureStore();
   const engine = tinyMoviesEngine();
   const extra = { store, cfg, engine: () => engine };
-  const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra)] };
+  const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra), ...converseRoutes(extra)] };
   const app = createApp({ ...deps, mount: (express) => mountMcp(express, deps) });
   const server = createServer(app);
   servers.push(server);
@@ -71,7 +72,7 @@ describe('MCP over streamable HTTP (no keys configured)', () => {
 
   it('lists the tools with input schemas from the API schemas and output schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['recommend', 'explain', 'search', 'similar_items', 'user_history', 'graph_neighbours']);
+    expect(tools.map((t) => t.name)).toEqual(['recommend', 'explain', 'search', 'similar_items', 'user_history', 'graph_neighbours', 'start_conversation', 'converse']);
     const recommend = tools.find((t) => t.name === 'recommend')!;
     expect(recommend.inputSchema.required).toEqual(['user']);
     const k = recommend.inputSchema.properties!.k as { default: number; description: string };
@@ -123,6 +124,27 @@ describe('MCP over streamable HTTP (no keys configured)', () => {
     expect(ids).toEqual(['a', 'd']);
   });
 
+  it('start_conversation and converse: a session across calls, moves change the list, a bad move is a tool error', async () => {
+    const started = await client.callTool({ name: 'start_conversation', arguments: { user: 'u1', k: 2, moves: [{ type: 'seed', node: { kind: 'entity', id: 'rs' } }] } });
+    expect(started.isError).toBeFalsy();
+    const s = started.structuredContent as { conversation: string; answer: { turn: number; items: Array<{ id: string }>; state: { seeds: Array<{ id: string }> } } };
+    expect(s.answer.turn).toBe(1);
+    expect(s.answer.state.seeds.map((x) => x.id)).toEqual(['rs']);
+    expect(s.answer.items.map((i) => i.id)).toContain('d');
+    expect((started.content as Text)[0]!.text).toContain('added Ridley Scott as a seed');
+
+    const turn = await client.callTool({ name: 'converse', arguments: { conversation: s.conversation, moves: [{ type: 'reject', items: ['d'] }] } });
+    expect(turn.isError).toBeFalsy();
+    const t = turn.structuredContent as { turn: number; items: Array<{ id: string }>; state: { rejected: Array<{ id: string }> } };
+    expect(t.turn).toBe(2);
+    expect(t.items.map((i) => i.id)).not.toContain('d');
+    expect(t.state.rejected).toEqual([{ id: 'd', label: 'Gladiator' }]);
+
+    const bad = await client.callTool({ name: 'converse', arguments: { conversation: s.conversation, moves: [{ type: 'exclude', entity: 'nope' }] } });
+    expect(bad.isError).toBe(true);
+    expect((bad.content as Text)[0]!.text).toMatch(/^BAD_REQUEST: converse: move 0 \(exclude\)/);
+  });
+
   it('bad input and unknown nodes are tool errors with the API message; the server keeps serving', async () => {
     const unknown = await client.callTool({ name: 'recommend', arguments: { user: 'nobody', k: 5 } });
     expect(unknown.isError).toBe(true);
@@ -166,7 +188,7 @@ describe('MCP over HTTP with API keys', () => {
     expect((r.structuredContent as { items: unknown[] }).items).toHaveLength(2);
     await client.close();
     const viaHeader = await connect(base, { 'x-api-key': READ_KEY });
-    expect((await viaHeader.listTools()).tools).toHaveLength(6);
+    expect((await viaHeader.listTools()).tools).toHaveLength(8);
     await viaHeader.close();
   });
 

@@ -16,6 +16,7 @@ import { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { apiRoutes } from '../../api/app.ts';
 import { exploreRoutes } from '../../api/routes/explore.ts';
+import { converseRoutes } from '../../api/routes/converse.ts';
 import { recommendRoutes } from '../../api/routes/recommend.ts';
 import { loadConfig } from '../../core/config.ts';
 import { AppError, isAppError } from '../../core/errors.ts';
@@ -130,7 +131,7 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
 
     const degraded = () => live.health?.degraded ?? false;
     const engineDeps = { store, cfg, engine: () => live.engine };
-    const tools = buildTools(apiRoutes({ store, cfg, routes: [...recommendRoutes({ ...engineDeps, degraded }), ...exploreRoutes(engineDeps)] }));
+    const tools = buildTools(apiRoutes({ store, cfg, routes: [...recommendRoutes({ ...engineDeps, degraded }), ...exploreRoutes(engineDeps), ...converseRoutes({ ...engineDeps, degraded })] }));
     const server = createMcpServer(tools, {
       context: (signal) => ({ client: 'mcp:stdio', signal, chargeLlm: () => true }),
       ready,

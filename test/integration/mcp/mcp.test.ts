@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app.ts';
 import { exploreRoutes } from '../../../src/api/routes/explore.ts';
+import { converseRoutes } from '../../../src/api/routes/converse.ts';
 import { recommendRoutes } from '../../../src/api/routes/recommend.ts';
 import { ROOT } from '../../../src/core/paths.ts';
 import { bootEngine } from '../../../src/engine/boot.ts';
@@ -28,7 +29,7 @@ import { openTestDatabase, testConfig } from '../helpers.ts';
 type Text = Array<{ type: string; text: string }>;
 type Rec = { items: Array<{ id: string; title?: string; rank: number; score: number }> };
 
-const TOOLS = ['recommend', 'explain', 'search', 'similar_items', 'user_history', 'graph_neighbours'];
+const TOOLS = ['recommend', 'explain', 'search', 'similar_items', 'user_history', 'graph_neighbours', 'start_conversation', 'converse'];
 
 /** The environment of the spawned server: the test Neo4j through the local-Neo4j settings when it is local. */
 function serverEnv(): Record<string, string> {
@@ -86,6 +87,22 @@ async function checkEveryTool(client: Client): Promise<void> {
   const edges = (neighbours.structuredContent as { items: Array<{ node: { kind: string }; edge: { type: string } }> }).items;
   expect(edges.length).toBeGreaterThan(0);
   expect(edges.every((e) => e.edge.type === 'RELATED' && e.node.kind === 'Entity')).toBe(true);
+
+  // A conversation: start for user 1 with a seed (an entity of the first recommendation), then reject what was shown.
+  const entity = edges.find((e) => e.node.kind === 'Entity')!.node as unknown as { id: string };
+  const started = await client.callTool({ name: 'start_conversation', arguments: { user: '1', k: 5, moves: [{ type: 'seed', node: { kind: 'entity', id: entity.id } }] } });
+  expect(started.isError, JSON.stringify(started.content)).toBeFalsy();
+  const conv = started.structuredContent as { conversation: string; answer: { items: Array<{ id: string; title?: string }>; state: { seeds: Array<{ id: string }> } } };
+  expect(conv.answer.items).toHaveLength(5);
+  expect(conv.answer.state.seeds.map((x) => x.id)).toEqual([entity.id]);
+  const shown = conv.answer.items.map((i) => i.id);
+  const turn = await client.callTool({ name: 'converse', arguments: { conversation: conv.conversation, moves: [{ type: 'reject', items: shown }] } });
+  expect(turn.isError, JSON.stringify(turn.content)).toBeFalsy();
+  const next = turn.structuredContent as { turn: number; items: Array<{ id: string }> };
+  expect(next.turn).toBe(2);
+  expect(next.items).toHaveLength(5);
+  for (const item of next.items) expect(shown).not.toContain(item.id);
+  expect((turn.content as Text)[0]!.text).toContain(`conversation ${conv.conversation}, turn 2: rejected 5 items`);
 
   const unknown = await client.callTool({ name: 'recommend', arguments: { user: 'nobody', k: 5 } });
   expect(unknown.isError).toBe(true);
@@ -173,7 +190,7 @@ describe('MCP server on the real engine (demo catalogue)', () => {
       }
       engine = await bootEngine(db, cfg, { llm: false });
       const extra = { store, cfg, engine: () => engine };
-      const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra)] };
+      const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra), ...converseRoutes(extra)] };
       server = createServer(createApp({ ...deps, mount: (app) => mountMcp(app, deps) }));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       client = new Client({ name: 'graphrec-integration', version: '1.0.0' });
