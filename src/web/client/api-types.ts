@@ -152,3 +152,27 @@ export interface ColdStartBody {
 export interface ErrorBody {
   error?: { code?: string; message?: string };
 }
+
+/** A move of a conversation turn (src/converse/moves.ts; the explorer sends a few of them). */
+export type ConverseMove =
+  | { type: 'keywords'; text: string }
+  | { type: 'reject'; items: string[] }
+  | { type: 'more'; node: SeedRef }
+  | { type: 'older' | 'newer' };
+
+/** One answer of POST /v1/conversations/{id}/turns (and `answer` of POST /v1/conversations). */
+export interface ConversationTurn {
+  conversation: string;
+  turn: number;
+  changes: string[];
+  summary: string;
+  items: Recommendation[];
+  fallbackUsed: boolean;
+  state: { strategy: string; seeds: Array<{ kind: string; id: string; label: string; weight: number }>; rejected: Array<{ id: string; label: string }> };
+  expiresAt: string;
+}
+
+export interface ConversationStart {
+  conversation: string;
+  answer: ConversationTurn | null;
+}

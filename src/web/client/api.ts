@@ -8,6 +8,9 @@
  */
 import type {
   ColdStartBody,
+  ConversationStart,
+  ConversationTurn,
+  ConverseMove,
   ErrorBody,
   ExplanationResponse,
   HistoryPage,
@@ -71,3 +74,10 @@ export const recommendColdStart = (body: ColdStartBody) => api<RecommendationsRe
 export const getItem = (id: string) => api<ItemView>(`/v1/items/${enc(id)}`);
 
 export const getSimilar = (id: string, k: number) => api<SimilarResponse>(`/v1/items/${enc(id)}/similar?k=${k}`);
+
+/** Starts a conversation (for `user` when given) with its first moves; explanations come with the answer. */
+export const startConversation = (body: { user?: string; k: number; moves: ConverseMove[] }) =>
+  api<ConversationStart>('/v1/conversations', { method: 'POST', body: JSON.stringify({ ...body, explain: 'text' }) });
+
+export const conversationTurn = (id: string, moves: ConverseMove[]) =>
+  api<ConversationTurn>(`/v1/conversations/${enc(id)}/turns`, { method: 'POST', body: JSON.stringify({ moves, explain: 'text' }) });

@@ -16,6 +16,7 @@
  */
 import {
   ApiError,
+  conversationTurn,
   getExplanation,
   getHistory,
   getItem,
@@ -26,8 +27,9 @@ import {
   recommendColdStart,
   recommendForUser,
   searchNodes,
+  startConversation,
 } from './api.ts';
-import type { ColdStartBody, Evidence, Explanation, Recommendation, RecommendationsResponse, SearchHit, SeedRef } from './api-types.ts';
+import type { ColdStartBody, ConversationTurn, ConverseMove, Evidence, Explanation, Recommendation, RecommendationsResponse, SearchHit, SeedRef } from './api-types.ts';
 import { $, clear, debounce, h, setRichText, status, type Child } from './dom.ts';
 import { drawEvidence, highlightPath, shorten } from './graph-view.ts';
 
@@ -174,7 +176,9 @@ const state: {
   historyOffset: number;
   /** Bumped by every new user or cold start; answers for an older one are dropped. */
   token: number;
-} = { who: undefined, recs: [], strategy: undefined, selected: -1, historyOffset: 0, token: 0 };
+  /** The conversation whose answer the list shows (POST /v1/conversations), if any. */
+  conversation: string | undefined;
+} = { who: undefined, recs: [], strategy: undefined, selected: -1, historyOffset: 0, token: 0, conversation: undefined };
 
 type Section = 'profile' | 'recs' | 'evidence' | 'item';
 
@@ -186,6 +190,7 @@ function showMain(which: Section[]): void {
 async function selectUser(id: string): Promise<void> {
   const token = ++state.token;
   state.who = { user: id };
+  endConversation();
   window.history.replaceState(null, '', `#user=${encodeURIComponent(id)}`);
   for (const b of document.querySelectorAll<HTMLElement>('#user-results button')) b.setAttribute('aria-pressed', String(b.dataset.id === id));
   showMain(['profile', 'recs']);
@@ -273,6 +278,13 @@ function recCard(rec: Recommendation, j: number): RecCard {
       h('span', { class: 'grow', title: `ranked by ${rec.via}; score ${rec.score}` }, `score ${rec.score.toPrecision(3)}${rec.via === state.strategy ? '' : ` · via ${rec.via}`}`),
       h('button', { type: 'button', class: 'open', 'aria-controls': 'evidence', 'aria-label': `Why ${title}? Show its evidence graph`, onclick: () => openEvidence(j, true) }, 'Why? →'),
     ),
+    state.conversation !== undefined &&
+      h(
+        'div',
+        { class: 'rec-foot conv-moves' },
+        h('button', { type: 'button', class: 'conv-more', 'aria-label': `More like ${title}`, onclick: () => void converse([{ type: 'more', node: { kind: 'Item', id: rec.id } }]) }, 'More like this'),
+        h('button', { type: 'button', class: 'conv-reject', 'aria-label': `Not ${title}`, onclick: () => void converse([{ type: 'reject', items: [rec.id] }]) }, 'Not this'),
+      ),
   );
   const card: RecCard = {
     li,
@@ -458,6 +470,7 @@ async function coldStart(e: Event): Promise<void> {
   const token = ++state.token;
   const chosen = seeds.map((s): SeedRef => ({ kind: s.kind, id: s.id }));
   state.who = { seeds: chosen };
+  endConversation();
   showMain(['recs']);
   $('profile').hidden = false;
   $('evidence').hidden = true;
@@ -472,6 +485,48 @@ async function coldStart(e: Event): Promise<void> {
   status('Finding recommendations and writing their explanations…', 'busy');
   const body: ColdStartBody = { seeds: chosen, ...(keywords ? { keywords } : {}), k: RECS, explain: 'text' };
   await renderRecs(() => recommendColdStart(body), token, 'this cold start');
+}
+
+// ------------------------------------------------------------------ conversation (POST /v1/conversations, docs/conversation.md)
+
+function endConversation(): void {
+  state.conversation = undefined;
+  clear($('conv-log'));
+  $('conv-summary').textContent = 'No conversation yet.';
+}
+
+/** Sends one turn (starting the conversation first, for the user shown if any) and shows its answer and what changed. */
+async function converse(moves: ConverseMove[]): Promise<void> {
+  const token = ++state.token;
+  status('Talking it over…', 'busy');
+  let answer: ConversationTurn;
+  try {
+    if (state.conversation === undefined) {
+      const user = state.who?.user;
+      const started = await startConversation({ ...(user !== undefined ? { user } : {}), k: RECS, moves });
+      if (!started.answer) throw new Error('the conversation gave no answer');
+      answer = started.answer;
+    } else {
+      answer = await conversationTurn(state.conversation, moves);
+    }
+  } catch (error) {
+    if (token !== state.token) return;
+    if (error instanceof ApiError && error.status === 404 && state.conversation !== undefined) {
+      endConversation();
+      status('The conversation expired; say it again to start a new one.', 'error');
+    } else status(describeError(error), 'error');
+    return;
+  }
+  if (token !== state.token) return;
+  state.conversation = answer.conversation;
+  if (state.who === undefined) state.who = { seeds: [] };
+  $('conv-summary').textContent = `Turn ${answer.turn}: ${answer.summary}`;
+  $('conv-log').append(h('li', {}, `${answer.turn}. ${answer.changes.join('; ') || 'no change'}`));
+  showMain(['recs']);
+  $('evidence').hidden = true;
+  $('item').hidden = true;
+  const result: RecommendationsResponse = { strategy: answer.state.strategy, fallbackUsed: answer.fallbackUsed, fallbacks: [], items: answer.items };
+  await renderRecs(async () => result, token, `turn ${answer.turn} of the conversation`);
 }
 
 // ------------------------------------------------------------------ boot
@@ -499,6 +554,20 @@ function boot(): void {
     },
   });
   $('cold-form').addEventListener('submit', (e) => void coldStart(e));
+  $('conv-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = $('conv-text', HTMLInputElement).value.trim();
+    if (!text) {
+      status('Say what you are looking for first (a few words).', 'error');
+      $('conv-text').focus();
+      return;
+    }
+    $('conv-text', HTMLInputElement).value = '';
+    void converse([{ type: 'keywords', text }]);
+  });
+  $('conv-older').addEventListener('click', () => void (state.conversation ? converse([{ type: 'older' }]) : status('Start the conversation first.', 'error')));
+  $('conv-newer').addEventListener('click', () => void (state.conversation ? converse([{ type: 'newer' }]) : status('Start the conversation first.', 'error')));
+  $('conv-reset').addEventListener('click', () => endConversation());
   $('history-more').addEventListener('click', () => {
     if (state.who?.user) void loadHistory(state.who.user, state.token);
   });
