@@ -293,6 +293,57 @@ describe('web explorer in Chromium (real server, demo data)', () => {
     await expect.poll(() => page.locator('#rec-list .rec[data-source]').count(), { timeout: 60_000, interval: 250 }).toBe(10);
   });
 
+  it('talks it through: the conversation panel refines the list turn by turn (the API state agrees)', async () => {
+    await page.getByLabel('User id').fill('demo:u:1');
+    await page.locator('#user-results button[data-id="demo:u:1"]').click();
+    await expect.poll(() => page.locator('#rec-list .rec[data-source]').count(), { timeout: 60_000, interval: 250 }).toBe(10);
+    const summary = page.locator('#conv-summary');
+    await expect(summary.textContent()).resolves.toBe('No conversation yet.');
+
+    // Turn 1: say what you want.
+    await page.getByLabel('What are you looking for?').fill('drama');
+    await page.getByRole('button', { name: 'Say' }).click();
+    await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/^Turn 1: "drama" matched /);
+    const cards = page.locator('#rec-list .rec');
+    await expect.poll(() => page.locator('#rec-list .rec[data-source]').count(), { timeout: 60_000, interval: 250 }).toBe(10);
+    const ids = () => cards.evaluateAll((els) => els.map((el) => el.getAttribute('data-item-id')!));
+    const first = await ids();
+    const conversation = (await summary.getAttribute('data-conversation'))!;
+    const state = async () => ((await (await fetch(`${served!.url}/v1/conversations/${conversation}`)).json()) as { state: { shown: Array<{ id: string }>; rejected: Array<{ id: string }>; constraints: Array<{ name: string; op: string; value: number }>; seeds: unknown[] } }).state;
+    let s = await state();
+    expect(s.shown.map((x) => x.id)).toEqual(first);
+    expect(s.seeds.length).toBeGreaterThan(0);
+
+    // Turn 2: "Not this" on the first result.
+    await cards.first().getByRole('button', { name: /^Not / }).click();
+    await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/^Turn 2: rejected /);
+    await expect.poll(() => page.locator('#rec-list .rec[data-source]').count(), { timeout: 60_000, interval: 250 }).toBe(10);
+    const second = await ids();
+    expect(second).not.toContain(first[0]);
+    s = await state();
+    expect(s.rejected.map((x) => x.id)).toEqual([first[0]]);
+    expect(s.shown.map((x) => x.id)).toEqual(second);
+
+    // Turn 3: older — every item shown is older than the constraint (years read through the API).
+    await page.getByRole('button', { name: 'Older' }).click();
+    await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/^Turn 3: only items with year < \d+/);
+    await expect.poll(() => page.locator('#conv-log li').count(), { timeout: 10_000 }).toBe(3);
+    s = await state();
+    const [constraint] = s.constraints;
+    expect(constraint).toMatchObject({ name: 'year', op: 'lt' });
+    const third = await ids();
+    expect(third).toEqual(s.shown.map((x) => x.id));
+    for (const id of third) {
+      const item = (await (await fetch(`${served!.url}/v1/items/${encodeURIComponent(id)}`)).json()) as { props: { year: number } };
+      expect(item.props.year).toBeLessThan(constraint!.value);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'explorer-conversation.png'), fullPage: true });
+
+    // Start over: the next turn starts a new conversation.
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await expect(summary.textContent()).resolves.toBe('No conversation yet.');
+  });
+
   it('loaded nothing from outside the server and raised no script error', () => {
     const origin = new URL(served!.url).origin;
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([]);

@@ -493,6 +493,7 @@ function endConversation(): void {
   state.conversation = undefined;
   clear($('conv-log'));
   $('conv-summary').textContent = 'No conversation yet.';
+  delete $('conv-summary').dataset.conversation;
 }
 
 /** Sends one turn (starting the conversation first, for the user shown if any) and shows its answer and what changed. */
@@ -521,7 +522,8 @@ async function converse(moves: ConverseMove[]): Promise<void> {
   state.conversation = answer.conversation;
   if (state.who === undefined) state.who = { seeds: [] };
   $('conv-summary').textContent = `Turn ${answer.turn}: ${answer.summary}`;
-  $('conv-log').append(h('li', {}, `${answer.turn}. ${answer.changes.join('; ') || 'no change'}`));
+  $('conv-summary').dataset.conversation = answer.conversation;
+  $('conv-log').append(h('li', {}, answer.changes.join('; ') || 'no change'));
   showMain(['recs']);
   $('evidence').hidden = true;
   $('item').hidden = true;
