@@ -7,19 +7,23 @@ import { readFileSync } from 'node:fs';
 import type { Database } from '../../../src/store/driver.ts';
 import { openSession } from '../../../src/store/driver.ts';
 
-export function scriptStatements(file: string): string[] {
-  const text = readFileSync(file, 'utf8')
+/** A line `// -- <name> --` divides a script into parts (runCypherScript's `part`: 0, 1, …). */
+const PART_MARK = /^\/\/ -- .* --$/m;
+
+export function scriptStatements(file: string, part?: number): string[] {
+  const parts = readFileSync(file, 'utf8').split(PART_MARK);
+  const text = (part === undefined ? parts.join('\n') : (parts[part] ?? ''))
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('//'))
     .join('\n');
   return text.split(/;\s*\n/).map((s) => s.trim().replace(/;$/, '')).filter((s) => s !== '');
 }
 
-/** Runs every statement of `file` in order (each in its own auto-commit transaction), with `params`. */
-export async function runCypherScript(db: Database, file: string, params: Record<string, unknown> = {}): Promise<void> {
+/** Runs every statement of `file` (or of one part of it) in order, each in its own auto-commit transaction. */
+export async function runCypherScript(db: Database, file: string, options: { part?: number; params?: Record<string, unknown> } = {}): Promise<void> {
   const session = openSession(db, 'WRITE');
   try {
-    for (const statement of scriptStatements(file)) await session.run(statement, params);
+    for (const statement of scriptStatements(file, options.part)) await session.run(statement, options.params ?? {});
   } finally {
     await session.close();
   }
