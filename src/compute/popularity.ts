@@ -24,10 +24,13 @@ export function itemPopularity(data: Interactions): Float64Array {
 /** Popularity per node of a projection (0 for nodes that are not among `items`): users with an interaction edge in. */
 export function graphItemPopularity(csr: Csr, items: Uint32Array): Float64Array {
   const pop = new Float64Array(csr.nodeCount);
-  for (const v of items) {
-    let count = 0;
-    for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === INTERACTION_RELATION_ID && csr.kinds[csr.inSources[e]!] === KIND_USER) count++;
-    pop[v] = count;
-  }
+  for (const v of items) pop[v] = graphItemInteractions(csr, v);
   return pop;
+}
+
+/** The popularity of item node `v` of a projection (what {@link graphItemPopularity} holds for it). O(in-degree). */
+export function graphItemInteractions(csr: Csr, v: number): number {
+  let count = 0;
+  for (let e = csr.inStarts[v]!; e < csr.inStarts[v + 1]!; e++) if (csr.inRelations[e] === INTERACTION_RELATION_ID && csr.kinds[csr.inSources[e]!] === KIND_USER) count++;
+  return count;
 }

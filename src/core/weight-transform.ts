@@ -106,25 +106,103 @@ export function weightStats(values: ArrayLike<number>): WeightStats {
     max,
     mean,
     skew: sd > 0 ? m3 / n / (sd * sd * sd) : 0,
-    maxOverMedian: median > 0 ? max / median : max > 0 ? Infinity : 1,
+    maxOverMedian: maxOverMedianOf(median, max),
   };
 }
 
 /** The heavy-tail test of the ingest warning and of the default rule (see the module doc). */
-export function isHeavyTailed(stats: WeightStats, ratio: number): boolean {
+export function isHeavyTailed(stats: Pick<WeightStats, 'count' | 'maxOverMedian'>, ratio: number): boolean {
   return stats.count >= HEAVY_TAIL_MIN_COUNT && stats.maxOverMedian >= ratio;
+}
+
+/** The transform kind `kind` gets under `cfg`, given its weights' count and max / median (see the module doc). */
+export function resolveKindTransform(cfg: WeightsConfig, kind: string, stats: Pick<WeightStats, 'count' | 'maxOverMedian'>): TransformStep[] {
+  const own = cfg.transforms[kind];
+  if (own !== undefined) return parseTransform(own, 'CONFIG');
+  if (isHeavyTailed(stats, cfg.heavyTailRatio)) return parseTransform(cfg.heavyTailTransform, 'CONFIG');
+  return [{ op: 'none' }];
 }
 
 /** The transform each kind gets under `cfg`, given the kinds' weight statistics. */
 export function resolveTransforms(cfg: WeightsConfig, statsByKind: ReadonlyMap<string, WeightStats>): Map<string, TransformStep[]> {
   const out = new Map<string, TransformStep[]>();
-  for (const [kind, stats] of statsByKind) {
-    const own = cfg.transforms[kind];
-    if (own !== undefined) out.set(kind, parseTransform(own, 'CONFIG'));
-    else if (isHeavyTailed(stats, cfg.heavyTailRatio)) out.set(kind, parseTransform(cfg.heavyTailTransform, 'CONFIG'));
-    else out.set(kind, [{ op: 'none' }]);
-  }
+  for (const [kind, stats] of statsByKind) out.set(kind, resolveKindTransform(cfg, kind, stats));
   return out;
+}
+
+/** max / median as {@link WeightStats} defines it. */
+function maxOverMedianOf(median: number, max: number): number {
+  return median > 0 ? max / median : max > 0 ? Infinity : 1;
+}
+
+/** A per-value step (log1p, binary) applied to one weight; the other steps leave it unchanged here. */
+function valueStep(op: TransformStep['op'], w: number): number {
+  return op === 'log1p' ? Math.log1p(Math.max(0, w)) : op === 'binary' ? (w > 0 ? 1 : 0) : w;
+}
+
+/**
+ * What a kind's transform needs from ALL of the kind's weights, for applying it to one user's weights at a time
+ * (the live engine, engine/live: a write then changes only the writer's rows): the resolved steps and the threshold
+ * of each `cap` step. A cap that follows only per-value steps (none, log1p, binary, cap: all non-decreasing) takes
+ * the percentile of the kind's raw weights put through those steps, which is exactly what {@link transformWeights}
+ * computes over the transformed weights; a cap after `user-norm` needs every user's normalised weights, so the plan
+ * is `global` and only a whole-kind {@link transformWeights} gives the result. `key` tells two plans apart.
+ */
+export interface KindTransformPlan {
+  steps: TransformStep[];
+  /** Threshold of step j when it is a cap (undefined otherwise, or when `global`). */
+  caps: Array<number | undefined>;
+  global: boolean;
+  key: string;
+}
+
+/** The plan of kind `kind` from its weights sorted ascending (see {@link KindTransformPlan}). O(steps). */
+export function planKindTransform(cfg: WeightsConfig, kind: string, sorted: Float64Array): KindTransformPlan {
+  const n = sorted.length;
+  const median = n > 0 ? percentileOfSorted(sorted, 50) : 0;
+  const max = n > 0 ? sorted[n - 1]! : 0;
+  const steps = resolveKindTransform(cfg, kind, { count: n, maxOverMedian: maxOverMedianOf(median, max) });
+  const caps: Array<number | undefined> = [];
+  let perValue = true;
+  let global = false;
+  steps.forEach((step, j) => {
+    if (step.op === 'user-norm') perValue = false;
+    if (step.op !== 'cap') return void caps.push(undefined);
+    if (!perValue) {
+      global = true;
+      return void caps.push(undefined);
+    }
+    // The earlier steps are non-decreasing, so the percentile of their output is their output at the percentile.
+    let w = percentileOfSorted(sorted, step.percentile);
+    for (let k = 0; k < j; k++) {
+      const prev = steps[k]!;
+      w = prev.op === 'cap' ? Math.min(w, caps[k]!) : valueStep(prev.op, w);
+    }
+    caps.push(n > 0 ? w : 0);
+  });
+  return { steps, caps, global, key: JSON.stringify([formatTransform(steps), caps, global]) };
+}
+
+/**
+ * Applies a non-global plan to the weights of ONE user of its kind, in the order the projection reads them (item
+ * order): value for value what {@link transformWeights} gives those rows when run over the whole kind.
+ */
+export function transformUserWeights(plan: KindTransformPlan, weights: ArrayLike<number>): Float64Array {
+  if (plan.global) throw new AppError('INTERNAL', 'weight transform: a global plan applies to a whole kind only');
+  const w = Float64Array.from(weights);
+  const n = w.length;
+  plan.steps.forEach((step, j) => {
+    if (step.op === 'cap') {
+      const cap = plan.caps[j]!;
+      for (let k = 0; k < n; k++) if (w[k]! > cap) w[k] = cap;
+    } else if (step.op === 'user-norm') {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += w[k]!;
+      const mean = sum / n;
+      for (let k = 0; k < n; k++) w[k] = mean > 0 ? w[k]! / mean : 0;
+    } else if (step.op !== 'none') for (let k = 0; k < n; k++) w[k] = valueStep(step.op, w[k]!);
+  });
+  return w;
 }
 
 /**
@@ -140,10 +218,8 @@ export function transformWeights(steps: readonly TransformStep[], users: ArrayLi
       case 'none':
         break;
       case 'log1p':
-        for (let k = 0; k < n; k++) w[k] = Math.log1p(Math.max(0, w[k]!));
-        break;
       case 'binary':
-        for (let k = 0; k < n; k++) w[k] = w[k]! > 0 ? 1 : 0;
+        for (let k = 0; k < n; k++) w[k] = valueStep(step.op, w[k]!);
         break;
       case 'cap': {
         const cap = percentileOfSorted(Float64Array.from(w).sort(), step.percentile);

@@ -8,6 +8,7 @@
 import type { Config } from '../core/config.ts';
 import type { Props } from '../core/model.ts';
 import type { Csr } from '../project/csr.ts';
+import type { InteractionValues } from '../project/interaction-values.ts';
 import { log } from '../core/log.ts';
 import { chooseExplainer } from '../explain/llm/policy.ts';
 import { projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
@@ -29,6 +30,8 @@ export interface BootOptions {
 /** What serving needs from the database besides embeddings: the projection, display names, item props, the interaction kind. */
 export interface ServingState {
   csr: Csr;
+  /** The stored (user, item, kind) values behind `csr` (live writes derive edge weights from them). */
+  values: InteractionValues;
   labels: Map<string, string>;
   itemProps: Map<string, Props>;
   interactionKind: { kind: string; rated: boolean };
@@ -40,13 +43,13 @@ export interface ServingState {
 /** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
 export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid, fromSnapshot } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
+  const { csr, invalid, fromSnapshot, values } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
   const kind = await readInteractionKind(db);
   // Weights are ratings only when the one kind is rated and its kind weight leaves the value as it is (core/interactions).
   const kindWeight = cfg.interactions.kindWeights[kind.kind] ?? cfg.interactions.defaultKindWeight;
-  return { csr, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot };
+  return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot };
 }
 
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
@@ -58,6 +61,8 @@ export function engineFrom(state: ServingState, cfg: Config, trained: TrainedEmb
     labels: state.labels,
     itemProps: state.itemProps,
     interactions: cfg.interactions,
+    weights: cfg.weights,
+    values: state.values,
     interactionKind: state.interactionKind,
     context: embeddings ? { embeddings } : {},
     ...(llm ? { llm } : {}),

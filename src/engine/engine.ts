@@ -15,7 +15,10 @@ import { KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
-import { createRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
+import { createRecommendContext, patchRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
+import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
+import { DEFAULTS } from '../core/config.ts';
+import type { WeightsConfig } from '../core/weight-transform.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
@@ -35,6 +38,20 @@ export interface EngineInputs {
   context?: Omit<RecommendContextInput, 'labels' | 'names' | 'itemProps'>;
   /** How interaction kinds combine into an edge weight (the config's `interactions`). [INTERACTION_DEFAULTS] */
   interactions?: InteractionSettings;
+  /** Per-kind transforms of the kinds' values (the config's `weights`). [DEFAULTS.weights] */
+  weights?: WeightsConfig;
+  /**
+   * The stored (user, item, kind) values behind `csr` (project/load returns them with the projection). With them,
+   * written pairs get their edge weights as a reload derives them (transforms included, project/interaction-values);
+   * without them (a bare CSR, unit tests) the written kinds combine untransformed.
+   */
+  values?: InteractionValues;
+  /**
+   * How a write batch reaches the retrieval context: `patch` the touched rows (retrieve/context
+   * `patchRecommendContext`) or `rebuild` it whole (the earlier behaviour; the baseline of `npm run bench -- freshness`).
+   * Both give equal contexts; a batch that inserts nodes always rebuilds. ['patch']
+   */
+  contextUpdates?: 'patch' | 'rebuild';
   llm?: GuardedLlm;
   /** Who writes explanations and why (explain/llm/policy); without it: the LLM when given, else the template. */
   explainPolicy?: ExplainPolicy;
@@ -72,11 +89,13 @@ export class Engine {
   private readonly labels: Map<string, string>;
   private readonly itemProps: Map<string, Props>;
   private readonly settings: InteractionSettings;
+  private readonly liveWeights: LiveInteractionWeights | undefined;
 
   constructor(private readonly inputs: EngineInputs) {
     this.labels = distinctLabels(inputs.labels);
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
+    this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
     this.ctx = this.contextFor(inputs.csr);
     this.nameIndex = this.buildNames();
   }
@@ -86,17 +105,27 @@ export class Engine {
     return buildNameIndex([...this.labels].map(([key, name]) => ({ key, name })));
   }
 
-  /** A context for `csr`; `keywords` = the current keyword matcher when the names did not change (not rebuilt). */
-  private contextFor(csr: Csr, keywords?: RecommendContext['keywords']): RecommendContext {
+  /**
+   * A context for `csr`; `keywords` = the current keyword matcher when the names did not change (not rebuilt);
+   * `touched` = the nodes whose interaction edges changed since the current context (same nodes): patch it.
+   */
+  private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[]): RecommendContext {
     const labels = this.labels;
     const itemProps = this.itemProps;
-    return createRecommendContext(csr, {
+    const input: RecommendContextInput = {
       ...this.inputs.context,
       labels: (key) => labels.get(key),
       itemProps: (key) => itemProps.get(key),
       names: labels,
       ...(keywords ? { prebuiltKeywords: keywords } : {}),
-    });
+    };
+    if (touched && (this.inputs.contextUpdates ?? 'patch') === 'patch' && this.ctx.csr.nodeCount === csr.nodeCount) return patchRecommendContext(this.ctx, csr, touched, input);
+    return createRecommendContext(csr, input);
+  }
+
+  /** Interaction weights written since the engine started were derived with the projection's transforms (tests). */
+  get liveWeightStats(): { fullRecomputes: number; plans: Record<string, string> } | undefined {
+    return this.liveWeights ? { fullRecomputes: this.liveWeights.fullRecomputes, plans: this.liveWeights.plans } : undefined;
   }
 
   /** The grounding name index of the explanations (item titles, entity names). */
@@ -178,18 +207,20 @@ export class Engine {
       if (Object.keys(props).length > 0) this.itemProps.set(key, props);
       changed = true;
     }
+    const touched: number[] = [];
     if (update.edges && update.edges.length > 0) {
-      const result = addInteractions(
-        csr,
-        update.edges.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: edgeWeight(e.kinds, this.settings) })),
-        { onExisting: 'replace', createNodes: false },
-      );
+      const written = this.liveWeights
+        ? this.liveWeights.apply(keyedPairs(update.edges, nodeKey), csr)
+        : update.edges.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: edgeWeight(e.kinds, this.settings) }));
+      const result = addInteractions(csr, written, { onExisting: 'replace', createNodes: false });
       csr = result.csr;
       changed ||= result.addedEdges + result.updatedEdges > 0;
+      for (const w of written) touched.push(csr.index.get(w.userId)!, csr.index.get(w.itemId)!);
     }
     if (!changed) return;
     if (labelsChanged) this.nameIndex = this.buildNames();
-    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords);
+    // A batch that re-derives most edges (a kind's transform plan changed) is cheaper to rebuild than to patch.
+    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords, inserted.added === 0 && touched.length < csr.nodeCount / 4 ? touched : undefined);
     this.graphVersion++;
   }
 

@@ -30,6 +30,7 @@ import { openDatabase } from '../store/open.ts';
 import { projectionFingerprint, readInteractionKindRows, readItemPropRows, readLabelRows, readProjectionRows, type InvalidEdgeReport } from '../store/projection-reader.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from './csr.ts';
 import { readSnapshot, writeSnapshot } from './csr-snapshot.ts';
+import { readInteractionValues, writeInteractionValues, type InteractionValues } from './interaction-values.ts';
 
 export const PROJECTION_DEFAULTS = {
   /** Rows per keyset page. */
@@ -73,7 +74,7 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
  * Reads the whole graph into a CSR in one read transaction (store/projection-reader): the CSR, the fingerprint of
  * exactly what was read, and the stored edges skipped because they break the bounds (core/bounds).
  */
-export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport }> {
+export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport; values: InteractionValues }> {
   let ids: string[] = [];
   let kinds: number[] = [];
   let index = new Map<string, number>();
@@ -123,8 +124,9 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
           if (list) list.push({ kind, weight: w });
           else byItem.set(i, [{ kind, weight: w }]);
         }
-        // The edge takes its place now; its weight is set once every kind's values are known (the transforms).
-        for (const [i, kindValues] of byItem) {
+        // The edge takes its place now; its weight is set once every kind's values are known (the transforms). Items
+        // in node order, so a user's values of a kind are summed (user-norm) in the order the live engine sums them.
+        for (const [i, kindValues] of [...byItem].sort((a, b) => a[0] - b[0])) {
           const at = weight.length;
           src.push(u);
           dst.push(i);
@@ -180,7 +182,16 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
     relations,
     edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
   });
-  return { csr, fingerprint, invalid };
+  const kindNames = [...new Set(valueKind)];
+  const kindIds = new Map(kindNames.map((k, j) => [k, j]));
+  const values: InteractionValues = {
+    kinds: kindNames,
+    user: Uint32Array.from(valueUser),
+    item: Uint32Array.from(valueEdge, (at) => dst[at]!),
+    kind: Uint16Array.from(valueKind, (k) => kindIds.get(k)!),
+    raw: Float64Array.from(valueRaw),
+  };
+  return { csr, fingerprint, invalid, values };
 }
 
 /**
@@ -224,6 +235,8 @@ export interface Projection {
   csr: Csr;
   fingerprint: string;
   fromSnapshot: boolean;
+  /** The stored (user, item, kind) values behind the interaction edges (the live engine derives edge weights from them). */
+  values: InteractionValues;
   /** Stored interactions skipped because they break the bounds (count and the first few). */
   invalid: InvalidEdgeReport;
   /** Where the time went, seconds: the fingerprint query, then the snapshot read or the Neo4j read and the snapshot write. */
@@ -254,10 +267,11 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
       const t1 = performance.now();
       const { csr, manifest } = readSnapshot(dir);
       timings.snapshotRead = seconds(t1);
+      const values = readInteractionValues(dir);
       const invalid = (manifest.meta.invalid as InvalidEdgeReport | undefined) ?? { count: 0, samples: [] };
       log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count });
       if (invalid.count > 0) log.warn('projection: the snapshot skips stored interactions outside the bounds (run `graphrec doctor`)', { skipped: invalid.count });
-      return { csr, fingerprint, fromSnapshot: true, invalid, timings };
+      return { csr, fingerprint, fromSnapshot: true, invalid, values, timings };
     } catch (error) {
       log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
     }
@@ -275,9 +289,10 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
     }
     const t2 = performance.now();
     writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid });
+    writeInteractionValues(readDir, read.values);
     timings.snapshotWrite = seconds(t2);
   }
-  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, timings };
+  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, values: read.values, timings };
 }
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */

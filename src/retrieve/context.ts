@@ -14,8 +14,8 @@
 import { AppError } from '../core/errors.ts';
 import type { Props } from '../core/model.ts';
 import { createPushSolver, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
-import { graphItemPopularity } from '../compute/popularity.ts';
-import { buildTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
+import { graphItemInteractions, graphItemPopularity } from '../compute/popularity.ts';
+import { buildTransition, patchTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
 import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
@@ -184,8 +184,8 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   const popularity = graphItemPopularity(csr, items);
   // Items the model could not learn (not in the artifact, or no interactions) take their knowledge neighbours' mean.
   const embeddings = input.embeddings ? foldInItems(input.embeddings, csr, popularity) : undefined;
-  const popularOrder = Uint32Array.from(itemList).sort((a, b) => popularity[b]! - popularity[a]! || a - b);
-  const base = {
+  const popularOrder = Uint32Array.from(itemList).sort(byPopularity(popularity));
+  return withStrategies({
     csr,
     transition,
     solver,
@@ -199,7 +199,11 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: { mask: new Uint8Array(n) },
-  };
+  });
+}
+
+/** Completes a context with its strategies (each with its own scratch). */
+function withStrategies(base: Omit<RecommendContext, 'strategies'>): RecommendContext {
   const strategies = {} as Record<StrategyName, Strategy>;
   const ctx: RecommendContext = { ...base, strategies };
   strategies.ppr = createPprStrategy(ctx);
@@ -207,4 +211,67 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   strategies.popular = createPopularStrategy(ctx);
   strategies.hybrid = createHybridStrategy(ctx);
   return ctx;
+}
+
+/** Items by popularity, most popular first (ties: lower index): the order `popularOrder` holds. */
+function byPopularity(popularity: Float64Array): (a: number, b: number) => number {
+  return (a, b) => popularity[b]! - popularity[a]! || a - b;
+}
+
+/**
+ * The context of `csr` from `prev`, the context of an earlier version of it with the same nodes, relations and
+ * knowledge edges whose interaction edges changed only at the nodes in `touched` (users and items of the written
+ * pairs; more is allowed), under the same `input` (but `prebuiltKeywords`, which the caller passes when the names did
+ * not change). Equal to `createRecommendContext(csr, input)` in every array and every answer, at the cost of the
+ * touched rows plus block copies: the transition is patched (compute/ppr `patchTransition`), popularity recounted for
+ * the touched items only and their places in `popularOrder` merged in, the items, the embedding fold-in and the item
+ * rows reused unless an item gained its first interaction (the fold-in then runs again). Live writes (engine/engine)
+ * use it; inserting nodes needs `createRecommendContext`.
+ */
+export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}): RecommendContext {
+  if (prev.csr.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes (use createRecommendContext)');
+  const transition = patchTransition(prev.transition, csr, touched);
+  const solver = createPushSolver(transition, input.push);
+  const popularity = prev.popularity.slice();
+  const changed: number[] = [];
+  let learnedChanged = false;
+  for (const v of new Set(Array.from(touched))) {
+    if (csr.kinds[v] !== KIND_ITEM) continue;
+    const count = graphItemInteractions(csr, v);
+    if (count === popularity[v]) continue;
+    if (count > 0 !== popularity[v]! > 0) learnedChanged = true;
+    popularity[v] = count;
+    changed.push(v);
+  }
+  let popularOrder = prev.popularOrder;
+  if (changed.length > 0) {
+    const order = byPopularity(popularity);
+    const moved = new Set(changed);
+    const sortedMoved = changed.sort(order);
+    popularOrder = new Uint32Array(prev.popularOrder.length);
+    let o = 0;
+    let m = 0;
+    for (const v of prev.popularOrder) {
+      if (moved.has(v)) continue;
+      while (m < sortedMoved.length && order(sortedMoved[m]!, v) < 0) popularOrder[o++] = sortedMoved[m++]!;
+      popularOrder[o++] = v;
+    }
+    while (m < sortedMoved.length) popularOrder[o++] = sortedMoved[m++]!;
+  }
+  const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
+  return withStrategies({
+    csr,
+    transition,
+    solver,
+    options: prev.options,
+    items: prev.items,
+    popularity,
+    popularOrder,
+    embeddings,
+    itemRows: embeddings === prev.embeddings ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
+    labels: input.labels,
+    itemProps: input.itemProps,
+    keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
+    scratch: { mask: new Uint8Array(csr.nodeCount) },
+  });
 }

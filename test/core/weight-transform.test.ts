@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/core/errors.ts';
 import { loadConfig } from '../../src/core/config.ts';
@@ -5,10 +6,13 @@ import {
   formatTransform,
   isHeavyTailed,
   parseTransform,
+  planKindTransform,
   resolveTransforms,
   transformInteractionWeights,
+  transformUserWeights,
   transformWeights,
   weightStats,
+  type WeightsConfig,
 } from '../../src/core/weight-transform.ts';
 
 const close = (a: ArrayLike<number>, b: number[]) => expect(Array.from(a).map((x) => Math.round(x * 1e6) / 1e6)).toEqual(b.map((x) => Math.round(x * 1e6) / 1e6));
@@ -75,5 +79,42 @@ describe('weight transforms', () => {
     expect(() => loadConfig({ env: { GRAPHREC_WEIGHT_TRANSFORMS: 'listen=sqrt' } })).toThrow(/weights.transforms.listen/);
     expect(() => loadConfig({ env: { GRAPHREC_HEAVY_TAIL_TRANSFORM: 'nope' } })).toThrow(/unknown step/);
     expect(() => loadConfig({ env: { GRAPHREC_WEIGHT_TRANSFORMS: 'listen' } })).toThrow(/key=value/);
+  });
+});
+
+describe('per-user application (the live engine)', () => {
+  const SPECS = ['none', 'log1p', 'binary', 'user-norm', 'log1p+user-norm', 'cap:80', 'cap:50+log1p', 'log1p+cap:90+user-norm', 'binary+user-norm', 'user-norm+cap:75'];
+  it('planKindTransform + transformUserWeights give, user by user, exactly what transformWeights gives the whole kind', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SPECS, 'heavy'),
+        fc.array(fc.tuple(fc.nat(6), fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 100_000 }))), { minLength: 1, maxLength: 60 }),
+        (spec, rows) => {
+          // Rows grouped by user in user order (the reload's order); `heavy` = the default heavy-tail rule, ratio 5.
+          rows.sort((a, b) => a[0] - b[0]);
+          const cfg: WeightsConfig = spec === 'heavy' ? { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 5 } : { transforms: { listen: spec }, heavyTailTransform: 'none', heavyTailRatio: 50 };
+          const users = rows.map((r) => r[0]);
+          const values = rows.map((r) => r[1]);
+          const plan = planKindTransform(cfg, 'listen', Float64Array.from(values).sort());
+          const whole = transformInteractionWeights(cfg, { users, kinds: users.map(() => 'listen'), weights: values }).weights;
+          expect(plan.global).toBe(spec === 'user-norm+cap:75');
+          if (plan.global) return;
+          for (const u of new Set(users)) {
+            const idx = users.flatMap((x, k) => (x === u ? [k] : []));
+            expect(Array.from(transformUserWeights(plan, idx.map((k) => values[k]!)))).toEqual(idx.map((k) => whole[k]!));
+          }
+        },
+      ),
+      { seed: 20261204, numRuns: 400 },
+    );
+  });
+
+  it('the plan changes when the kind becomes heavy-tailed or a cap threshold moves', () => {
+    const cfg = { transforms: { rating: 'cap:50' }, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 };
+    const flat = Float64Array.from({ length: 20 }, () => 2);
+    expect(planKindTransform(cfg, 'listen', flat).key).toBe(planKindTransform(cfg, 'listen', Float64Array.from([...flat.slice(1), 99]).sort()).key);
+    expect(planKindTransform(cfg, 'listen', Float64Array.from([...flat.slice(1), 100]).sort()).steps).toEqual(parseTransform('log1p+user-norm'));
+    expect(planKindTransform(cfg, 'rating', Float64Array.of(1, 2, 3, 4)).caps).toEqual([2]);
+    expect(planKindTransform(cfg, 'rating', Float64Array.of(1, 3, 3, 4)).caps).toEqual([3]);
   });
 });

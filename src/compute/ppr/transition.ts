@@ -130,3 +130,97 @@ export interface DampingOption {
 export function assertDamping(damping: number): void {
   if (!(typeof damping === 'number' && damping >= 0 && damping < 1)) throw new AppError('BAD_REQUEST', `compute/ppr: damping must be in [0, 1) (got ${damping})`);
 }
+
+/**
+ * The transition of `csr` given `prev`, the transition of an earlier version of it with the same nodes whose edges
+ * differ only at the nodes in `touched` (both endpoints of every added or re-weighted edge; more is allowed). Only
+ * the touched rows are re-derived, the way {@link buildTransition} derives them (same entries, same order, same
+ * sums), so the result equals `buildTransition(csr, …)` exactly; untouched rows are block-copied, and when no
+ * touched row gains or loses an entry the row pointers and neighbours are shared with `prev`. O(n + nnz) copying plus
+ * the touched rows' degrees, instead of a pass over every edge with its relation lookups.
+ */
+export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>): Transition {
+  const n = csr.nodeCount;
+  if (prev.nodeCount !== n || prev.kinds.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same nodes (rebuild after inserting nodes)');
+  const rw = prev.relationWeights;
+  if (rw.length !== csr.relations.length) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same relation table');
+  const rows = [...new Set(Array.from(touched))].sort((a, b) => a - b);
+  // Re-derive each touched row into its own small arrays (buildTransition's loop, one row).
+  const rowNbr: Uint32Array[] = [];
+  const rowW: Float64Array[] = [];
+  const rowSum: number[] = [];
+  let sameShape = true;
+  for (const u of rows) {
+    if (!(u >= 0 && u < n)) throw new AppError('BAD_REQUEST', `compute/ppr: touched node ${u} outside 0..${n - 1}`);
+    const nbr: number[] = [];
+    const ws: number[] = [];
+    let sum = 0;
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
+      const c = csr.outWeights[e]! * rw[csr.outRelations[e]!]!;
+      if (c > 0) {
+        nbr.push(csr.outTargets[e]!);
+        ws.push(c);
+        sum += c;
+      }
+    }
+    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) {
+      const c = csr.inWeights[e]! * rw[csr.inRelations[e]!]!;
+      if (c > 0) {
+        nbr.push(csr.inSources[e]!);
+        ws.push(c);
+        sum += c;
+      }
+    }
+    const a = prev.starts[u]!;
+    if (sameShape && (prev.starts[u + 1]! - a !== nbr.length || nbr.some((v, k) => prev.neighbors[a + k] !== v))) sameShape = false;
+    rowNbr.push(Uint32Array.from(nbr));
+    rowW.push(Float64Array.from(ws));
+    rowSum.push(sum);
+  }
+  let starts = prev.starts;
+  let neighbors = prev.neighbors;
+  let weights: Float64Array;
+  if (sameShape) {
+    weights = prev.weights.slice();
+    rows.forEach((u, j) => weights.set(rowW[j]!, prev.starts[u]!));
+  } else {
+    starts = new Uint32Array(n + 1);
+    const grow = new Int32Array(n);
+    rows.forEach((u, j) => (grow[u] = rowNbr[j]!.length - (prev.starts[u + 1]! - prev.starts[u]!)));
+    let shift = 0;
+    for (let u = 0; u < n; u++) {
+      starts[u] = prev.starts[u]! + shift;
+      shift += grow[u]!;
+    }
+    starts[n] = prev.starts[n]! + shift;
+    neighbors = new Uint32Array(starts[n]!);
+    weights = new Float64Array(starts[n]!);
+    let from = 0; // next untouched node whose row is still to copy
+    rows.forEach((u, j) => {
+      // Rows from..u−1 are untouched: one block copy.
+      neighbors.set(prev.neighbors.subarray(prev.starts[from]!, prev.starts[u]!), starts[from]!);
+      weights.set(prev.weights.subarray(prev.starts[from]!, prev.starts[u]!), starts[from]!);
+      neighbors.set(rowNbr[j]!, starts[u]!);
+      weights.set(rowW[j]!, starts[u]!);
+      from = u + 1;
+    });
+    neighbors.set(prev.neighbors.subarray(prev.starts[from]!, prev.starts[n]!), starts[from]!);
+    weights.set(prev.weights.subarray(prev.starts[from]!, prev.starts[n]!), starts[from]!);
+  }
+  const strength = prev.strength.slice();
+  const invStrength = prev.invStrength.slice();
+  let danglingChanged = false;
+  rows.forEach((u, j) => {
+    const sum = rowSum[j]!;
+    if (sum > 0 !== prev.strength[u]! > 0) danglingChanged = true;
+    strength[u] = sum;
+    invStrength[u] = sum > 0 ? 1 / sum : 0;
+  });
+  let dangling = prev.dangling;
+  if (danglingChanged) {
+    const list: number[] = [];
+    for (let u = 0; u < n; u++) if (!(strength[u]! > 0)) list.push(u);
+    dangling = Uint32Array.from(list);
+  }
+  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling, kinds: csr.kinds, relationWeights: rw };
+}

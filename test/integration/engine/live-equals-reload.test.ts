@@ -3,7 +3,10 @@
  * timestamps, several kinds on one pair, new users and items, writes naming unknown ids, reads in between) go through
  * the serving write path (store wrapped by engine/live). After each stream the live engine's projection equals, index
  * for index, a projection read fresh from Neo4j (nodes, kinds, edges, weights, relations), its labels equal the
- * stored titles, and `ppr` and `hybrid` recommendations (embeddings held fixed) are identical for every user.
+ * stored titles, and `ppr` and `hybrid` recommendations (embeddings held fixed) are identical for every user. Listen
+ * counts are heavy-tailed, so the default per-kind weight transform (log1p+user-norm) comes into force mid-run and
+ * live writes must apply it (and re-derive every edge when it switches); a second run configures transforms with a
+ * cap before and after user-norm and a binary kind.
  * A second suite shows that writes accepted before the engine is ready (boot) reach it when it is.
  */
 import fc from 'fast-check';
@@ -11,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../../src/engine/live.ts';
 import type { Csr } from '../../../src/project/csr.ts';
-import { readLabels, readProjection } from '../../../src/project/load.ts';
+import { readLabels, readProjection, readProjectionSnapshot } from '../../../src/project/load.ts';
+import { DEFAULTS } from '../../../src/core/config.ts';
+import type { WeightsConfig } from '../../../src/core/weight-transform.ts';
 import { createEmbeddingIndex, type EmbeddingIndex } from '../../../src/retrieve/embedding-index.ts';
 import type { Database } from '../../../src/store/driver.ts';
 import type { GraphStore, InteractionEvent } from '../../../src/store/graph-store.ts';
@@ -23,6 +28,7 @@ import { openTestDatabase } from '../helpers.ts';
 const USERS = Array.from({ length: 9 }, (_, j) => `u${j}`);
 const ITEMS = Array.from({ length: 12 }, (_, j) => `i${j}`);
 const KINDS = ['rating', 'click', 'purchase', 'listen'] as const;
+const LISTEN_COUNTS = [1, 4, 30, 300, 5000];
 
 let db: Database;
 let raw: Neo4jGraphStore;
@@ -102,7 +108,8 @@ function toEvent(stream: number, e: Extract<Op, { op: 'events' }>['events'][numb
   // Event ids repeat within a stream (duplicates) and, for low ids, across streams too.
   const eventId = e.id < 4 ? `shared-${e.id}` : `s${stream}-${e.id}`;
   const base = { eventId, userId: USERS[e.user]!, itemId: ITEMS[e.item]!, kind, ...(e.ts === null ? {} : { ts: e.ts }) };
-  const sent = kind === 'rating' ? { rating: e.value } : kind === 'listen' ? { weight: e.value * 3 } : {};
+  // Listen counts are heavy-tailed (1 … 5,000: max / median ≥ 50 once there are 20 of them), purchases carry a quantity.
+  const sent = kind === 'rating' ? { rating: e.value } : kind === 'listen' ? { weight: LISTEN_COUNTS[e.value - 1]! } : kind === 'purchase' ? { weight: e.value } : {};
   return { ...base, ...sent, weight: eventValue(sent) };
 }
 
@@ -137,50 +144,70 @@ afterAll(async () => {
   await db.close();
 });
 
+/**
+ * The property: `numRuns` random streams through the serving write path under the weight transforms `weights`; after
+ * each, the live engine equals a fresh reload. Returns what the live side did (for the callers' checks).
+ */
+async function liveEqualsReload(weights: WeightsConfig, numRuns: number): Promise<{ engine: Engine; live: LiveUpdates; streams: number; notFound: number }> {
+  await deleteAll(db);
+  await seed(raw);
+  const embeddings = fixedEmbeddings();
+  const live = new LiveUpdates({ coalesceMs: 10_000 }); // applied by `flush` ops and at the end of each stream
+  const first = await readProjectionSnapshot(db, { snapshotDir: '', weights });
+  live.attach(new Engine({ csr: first.csr, values: first.values, weights, labels: await readLabels(db), context: { embeddings } }));
+  const store = withEngineUpdates(raw, live);
+  let stream = 0;
+  let notFound = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 8 }), async (ops) => {
+      stream++;
+      for (const op of ops) {
+        if (op.op === 'events') {
+          try {
+            await store.recordInteractions(op.events.map((e) => toEvent(stream, e)));
+          } catch (error) {
+            // A batch naming a user or item not created yet is refused whole (and must change nothing).
+            if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+            notFound++;
+          }
+        } else if (op.op === 'user') await store.upsertUsers([{ id: USERS[op.user]! }]);
+        else if (op.op === 'item') await store.upsertItems([{ id: ITEMS[op.item]!, title: `Title ${ITEMS[op.item]} v${op.title}` }]);
+        else if (op.op === 'read') {
+          const engine = live.engine!;
+          if (engine.context.csr.index.has(`User:${USERS[op.user]}`)) engine.recommend({ user: USERS[op.user]!, k: 5, strategy: 'ppr' });
+        } else live.flush();
+      }
+      live.flush();
+      const engine = live.engine!;
+      const fresh = await readProjection(db, { snapshotDir: '', weights });
+      sameProjection(engine.context.csr, fresh);
+      const labels = await readLabels(db);
+      for (const [key, title] of labels) expect(engine.context.labels?.(key)).toBe(title);
+      const reloaded = new Engine({ csr: fresh, labels, context: { embeddings } });
+      expect(recommendations(engine, USERS)).toEqual(recommendations(reloaded, USERS));
+    }),
+    { seed: 20261204, numRuns, endOnFailure: true },
+  );
+  expect(stream).toBeGreaterThanOrEqual(numRuns);
+  expect(live.stats.applied).toBeGreaterThan(0);
+  return { engine: live.engine!, live, streams: stream, notFound };
+}
+
 describe('live engine = reload from Neo4j', () => {
-  it('after each of 200 random write streams: same projection, labels and ppr/hybrid recommendations', async () => {
-    await deleteAll(db);
-    await seed(raw);
-    const embeddings = fixedEmbeddings();
-    const live = new LiveUpdates({ coalesceMs: 10_000 }); // applied by `flush` ops and at the end of each stream
-    live.attach(new Engine({ csr: await readProjection(db, { snapshotDir: '' }), labels: await readLabels(db), context: { embeddings } }));
-    const store = withEngineUpdates(raw, live);
-    let stream = 0;
-    let notFound = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 8 }), async (ops) => {
-        stream++;
-        for (const op of ops) {
-          if (op.op === 'events') {
-            try {
-              await store.recordInteractions(op.events.map((e) => toEvent(stream, e)));
-            } catch (error) {
-              // A batch naming a user or item not created yet is refused whole (and must change nothing).
-              if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
-              notFound++;
-            }
-          } else if (op.op === 'user') await store.upsertUsers([{ id: USERS[op.user]! }]);
-          else if (op.op === 'item') await store.upsertItems([{ id: ITEMS[op.item]!, title: `Title ${ITEMS[op.item]} v${op.title}` }]);
-          else if (op.op === 'read') {
-            const engine = live.engine!;
-            if (engine.context.csr.index.has(`User:${USERS[op.user]}`)) engine.recommend({ user: USERS[op.user]!, k: 5, strategy: 'ppr' });
-          } else live.flush();
-        }
-        live.flush();
-        const engine = live.engine!;
-        const fresh = await readProjection(db, { snapshotDir: '' });
-        sameProjection(engine.context.csr, fresh);
-        const labels = await readLabels(db);
-        for (const [key, title] of labels) expect(engine.context.labels?.(key)).toBe(title);
-        const reloaded = new Engine({ csr: fresh, labels, context: { embeddings } });
-        expect(recommendations(engine, USERS)).toEqual(recommendations(reloaded, USERS));
-      }),
-      { seed: 20261204, numRuns: 200, endOnFailure: true },
-    );
-    expect(stream).toBeGreaterThanOrEqual(200);
+  it('after each of 200 random write streams (default weight transforms, heavy-tailed listens): same projection, labels and ppr/hybrid recommendations', async () => {
+    const { engine, notFound } = await liveEqualsReload(DEFAULTS.weights, 200);
     expect(notFound).toBeGreaterThan(0); // the streams did reach unknown ids
-    expect(live.stats.applied).toBeGreaterThan(0);
-  });
+    // The listens became heavy-tailed on the way: live writes ran under log1p+user-norm, and the switch re-derived all edges.
+    expect(engine.liveWeightStats!.plans.listen).toContain('log1p+user-norm');
+    expect(engine.liveWeightStats!.fullRecomputes).toBeGreaterThan(0);
+  }, 900_000); // ~40 s on a quiet 2-core machine; several times that under other engineers' load
+
+  it('after each of 60 random write streams under configured transforms (cap before and after user-norm, binary)', async () => {
+    const weights: WeightsConfig = { transforms: { rating: 'cap:75+user-norm', purchase: 'user-norm+cap:90', click: 'binary' }, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 5 };
+    const { engine } = await liveEqualsReload(weights, 60);
+    expect(engine.liveWeightStats!.plans.rating).toContain('cap:75+user-norm');
+    expect(engine.liveWeightStats!.plans.listen).toContain('log1p+user-norm');
+  }, 900_000);
 });
 
 describe('writes during boot', () => {

@@ -1,0 +1,266 @@
+/**
+ * @module project/interaction-values
+ * The stored value of every (user, item, kind) the projection read, kept next to the CSR so that live writes can
+ * derive edge weights exactly as a reload does (project/load): each kind's values go through the kind's transform
+ * (core/weight-transform), then the kinds of a pair combine by core/interactions `edgeWeight`.
+ *
+ * {@link InteractionValues} is what the reload hands over (rows in the reload's order: users by node index, each
+ * user's items by node index); projection snapshots store it beside the CSR ({@link writeInteractionValues}).
+ * {@link LiveInteractionWeights} keeps the values by node key (node indices move when nodes are inserted) plus, per
+ * kind, the values sorted — what the kind's transform plan needs (heavy-tail test, cap thresholds) — and turns the
+ * committed kinds of written pairs into new edge weights:
+ *
+ * - only the rows of the users who wrote are recomputed (`user-norm` makes a write change every edge of that user of
+ *   that kind: the user's whole row is re-derived, in item order, as the reload sums it);
+ * - when a write changes a kind's plan (the kind becomes heavy-tailed or stops being, a cap threshold moves), or the
+ *   writer has a kind whose plan is global (a cap after `user-norm`), every edge is re-derived the reload's way
+ *   (O(m log m); rare unless such a plan is configured).
+ *
+ * The result equals a reload, float for float: `test/integration/engine/live-equals-reload.test.ts`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../core/errors.ts';
+import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
+import { planKindTransform, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
+import type { Csr } from './csr.ts';
+import type { NewInteraction } from './csr-update.ts';
+
+/** The stored (user, item, kind) values of a projection, by node index of its CSR, in the reload's order. */
+export interface InteractionValues {
+  /** Kind names (`kind[r]` indexes this). */
+  kinds: string[];
+  user: Uint32Array;
+  item: Uint32Array;
+  kind: Uint16Array;
+  /** The stored value (core/interactions `eventValue`), before any transform. */
+  raw: Float64Array;
+}
+
+const VALUES_MANIFEST = 'interaction-values.json';
+const VALUE_FILES = [
+  ['user', 'values-user.u32'],
+  ['item', 'values-item.u32'],
+  ['kind', 'values-kind.u16'],
+  ['raw', 'values-raw.f64'],
+] as const;
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Writes `values` into a projection snapshot folder (raw little-endian files and a manifest with their sha256). */
+export function writeInteractionValues(dir: string, values: InteractionValues): void {
+  const files: Record<string, { bytes: number; sha256: string }> = {};
+  for (const [field, name] of VALUE_FILES) {
+    const arr = values[field];
+    const data = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+    writeFileSync(join(dir, name), data);
+    files[name] = { bytes: data.byteLength, sha256: sha256(data) };
+  }
+  writeFileSync(join(dir, VALUES_MANIFEST), JSON.stringify({ kinds: values.kinds, rows: values.raw.length, files }) + '\n');
+}
+
+/** Reads what {@link writeInteractionValues} wrote; `INVALID_GRAPH` when it is missing or does not match. */
+export function readInteractionValues(dir: string): InteractionValues {
+  const manifestPath = join(dir, VALUES_MANIFEST);
+  if (!existsSync(manifestPath)) throw new AppError('INVALID_GRAPH', `project: the snapshot ${dir} has no interaction values`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { kinds: string[]; rows: number; files: Record<string, { bytes: number; sha256: string }> };
+  const load = (name: string): ArrayBuffer => {
+    const data = readFileSync(join(dir, name));
+    const expected = manifest.files[name];
+    if (!expected || data.byteLength !== expected.bytes || sha256(data) !== expected.sha256) throw new AppError('INVALID_GRAPH', `project: ${name} does not match its manifest`);
+    const copy = new Uint8Array(data.byteLength);
+    copy.set(data);
+    return copy.buffer;
+  };
+  const values: InteractionValues = {
+    kinds: manifest.kinds,
+    user: new Uint32Array(load('values-user.u32')),
+    item: new Uint32Array(load('values-item.u32')),
+    kind: new Uint16Array(load('values-kind.u16')),
+    raw: new Float64Array(load('values-raw.f64')),
+  };
+  const rows = manifest.rows;
+  if (values.user.length !== rows || values.item.length !== rows || values.kind.length !== rows || values.raw.length !== rows) {
+    throw new AppError('INVALID_GRAPH', `project: interaction values of ${dir} differ in length`);
+  }
+  return values;
+}
+
+/** Merges the sorted array `base` without the values `removed` and with `added` (both unsorted, small). */
+function mergeSorted(base: Float64Array, removed: number[], added: number[]): Float64Array {
+  const rem = Float64Array.from(removed).sort();
+  const add = Float64Array.from(added).sort();
+  const out = new Float64Array(base.length - rem.length + add.length);
+  let i = 0;
+  let r = 0;
+  let a = 0;
+  let o = 0;
+  while (i < base.length) {
+    const v = base[i]!;
+    if (r < rem.length && rem[r] === v) {
+      r++;
+      i++;
+      continue;
+    }
+    if (a < add.length && add[a]! < v) out[o++] = add[a++]!;
+    else {
+      out[o++] = v;
+      i++;
+    }
+  }
+  while (a < add.length) out[o++] = add[a++]!;
+  if (r !== rem.length || o !== out.length) throw new AppError('INTERNAL', 'project: live interaction values lost track of a kind');
+  return out;
+}
+
+/** A written pair, by node keys (`User:<id>`, `Item:<id>`). */
+export interface KeyedPairState {
+  userKey: string;
+  itemKey: string;
+  kinds: readonly KindValue[];
+}
+
+/** The live side of the interaction values (see the module header). */
+export class LiveInteractionWeights {
+  /** user key → item key → the pair's stored kinds (raw values). */
+  readonly #byUser = new Map<string, Map<string, KindValue[]>>();
+  #sorted = new Map<string, Float64Array>();
+  readonly #plans = new Map<string, KindTransformPlan>();
+  /** Full re-derivations so far (a kind's plan changed, or a global plan); for tests and benchmarks. */
+  fullRecomputes = 0;
+
+  constructor(
+    csr: Csr,
+    values: InteractionValues,
+    private readonly weights: WeightsConfig,
+    private readonly settings: InteractionSettings = INTERACTION_DEFAULTS,
+  ) {
+    const byKind = new Map<string, number[]>();
+    for (let r = 0; r < values.raw.length; r++) {
+      const userKey = csr.ids[values.user[r]!]!;
+      const itemKey = csr.ids[values.item[r]!]!;
+      const kind = values.kinds[values.kind[r]!]!;
+      let items = this.#byUser.get(userKey);
+      if (!items) this.#byUser.set(userKey, (items = new Map()));
+      const list = items.get(itemKey);
+      const kv = { kind, weight: values.raw[r]! };
+      if (list) list.push(kv);
+      else items.set(itemKey, [kv]);
+      let all = byKind.get(kind);
+      if (!all) byKind.set(kind, (all = []));
+      all.push(kv.weight);
+    }
+    for (const [kind, all] of byKind) {
+      const sorted = Float64Array.from(all).sort();
+      this.#sorted.set(kind, sorted);
+      this.#plans.set(kind, planKindTransform(this.weights, kind, sorted));
+    }
+  }
+
+  /** The transform plan of each kind in force now (canonical text), for logs and tests. */
+  get plans(): Record<string, string> {
+    return Object.fromEntries([...this.#plans].map(([kind, plan]) => [kind, plan.key]));
+  }
+
+  /**
+   * Takes the committed kinds of written pairs and returns the new weight of every edge they change (by node keys;
+   * `csr` = the projection after the pairs' nodes were inserted, for the item order). Edges whose weight is
+   * recomputed unchanged may be included (addInteractions skips them).
+   */
+  apply(pairs: readonly KeyedPairState[], csr: Csr): NewInteraction[] {
+    const removed = new Map<string, number[]>();
+    const added = new Map<string, number[]>();
+    const push = (map: Map<string, number[]>, kind: string, w: number): void => {
+      const list = map.get(kind);
+      if (list) list.push(w);
+      else map.set(kind, [w]);
+    };
+    const users = new Set<string>();
+    for (const p of pairs) {
+      let items = this.#byUser.get(p.userKey);
+      if (!items) this.#byUser.set(p.userKey, (items = new Map()));
+      for (const kv of items.get(p.itemKey) ?? []) push(removed, kv.kind, kv.weight);
+      for (const kv of p.kinds) push(added, kv.kind, kv.weight);
+      items.set(p.itemKey, p.kinds.map((kv) => ({ kind: kv.kind, weight: kv.weight })));
+      users.add(p.userKey);
+    }
+    let full = false;
+    for (const kind of new Set([...removed.keys(), ...added.keys()])) {
+      const sorted = mergeSorted(this.#sorted.get(kind) ?? new Float64Array(0), removed.get(kind) ?? [], added.get(kind) ?? []);
+      this.#sorted.set(kind, sorted);
+      const plan = planKindTransform(this.weights, kind, sorted);
+      if (plan.key !== this.#plans.get(kind)?.key || plan.global) full = true;
+      this.#plans.set(kind, plan);
+    }
+    // A written user's row with a kind under a global plan needs that whole kind (see the module header).
+    for (const userKey of users) {
+      if (full) break;
+      for (const kinds of this.#byUser.get(userKey)!.values()) if (kinds.some((kv) => this.#plans.get(kv.kind)!.global)) full = true;
+    }
+    if (full) {
+      this.fullRecomputes++;
+      return this.#all(csr);
+    }
+    const out: NewInteraction[] = [];
+    for (const userKey of users) this.#userRow(userKey, csr, out);
+    return out;
+  }
+
+  /** The user's items in the projection's order (node index). */
+  #itemsOf(userKey: string, csr: Csr): Array<[string, KindValue[]]> {
+    const index = (key: string): number => csr.index.get(key) ?? Number.MAX_SAFE_INTEGER;
+    return [...(this.#byUser.get(userKey) ?? [])].sort((a, b) => index(a[0]) - index(b[0]));
+  }
+
+  /** Re-derives every edge of one user (non-global plans only). */
+  #userRow(userKey: string, csr: Csr, out: NewInteraction[]): void {
+    const items = this.#itemsOf(userKey, csr);
+    const byKind = new Map<string, Array<{ at: number; slot: number }>>();
+    const transformed = items.map(([, kinds]) => kinds.map((kv) => ({ kind: kv.kind, weight: kv.weight })));
+    items.forEach(([, kinds], at) =>
+      kinds.forEach((kv, slot) => {
+        let list = byKind.get(kv.kind);
+        if (!list) byKind.set(kv.kind, (list = []));
+        list.push({ at, slot });
+      }),
+    );
+    for (const [kind, rows] of byKind) {
+      const w = transformUserWeights(this.#plans.get(kind)!, rows.map(({ at, slot }) => items[at]![1][slot]!.weight));
+      rows.forEach(({ at, slot }, j) => (transformed[at]![slot]!.weight = w[j]!));
+    }
+    items.forEach(([itemKey], at) => out.push({ userId: userKey, itemId: itemKey, weight: edgeWeight(transformed[at]!, this.settings) }));
+  }
+
+  /** Re-derives every edge the reload's way (users and items in node order, whole kinds transformed at once). */
+  #all(csr: Csr): NewInteraction[] {
+    const index = (key: string): number => csr.index.get(key) ?? Number.MAX_SAFE_INTEGER;
+    const userKeys = [...this.#byUser.keys()].sort((a, b) => index(a) - index(b));
+    const rowUser: number[] = [];
+    const rowKind: string[] = [];
+    const rowRaw: number[] = [];
+    const pairs: Array<{ userKey: string; itemKey: string; from: number; to: number }> = [];
+    userKeys.forEach((userKey, u) => {
+      for (const [itemKey, kinds] of this.#itemsOf(userKey, csr)) {
+        const from = rowRaw.length;
+        for (const kv of kinds) {
+          rowUser.push(u);
+          rowKind.push(kv.kind);
+          rowRaw.push(kv.weight);
+        }
+        pairs.push({ userKey, itemKey, from, to: rowRaw.length });
+      }
+    });
+    const { weights } = transformInteractionWeights(this.weights, { users: rowUser, kinds: rowKind, weights: rowRaw });
+    return pairs.map((p) => {
+      const kinds: KindValue[] = [];
+      for (let r = p.from; r < p.to; r++) kinds.push({ kind: rowKind[r]!, weight: weights[r]! });
+      return { userId: p.userKey, itemId: p.itemKey, weight: edgeWeight(kinds, this.settings) };
+    });
+  }
+}
+
+/** The pair states of a live update with node keys (`User:`/`Item:` prefixes, as the projection names nodes). */
+export function keyedPairs(edges: readonly PairState[], nodeKey: (kind: 'User' | 'Item', id: string) => string): KeyedPairState[] {
+  return edges.map((e) => ({ userKey: nodeKey('User', e.userId), itemKey: nodeKey('Item', e.itemId), kinds: e.kinds }));
+}

@@ -1,0 +1,104 @@
+/**
+ * retrieve/context `patchRecommendContext` (and compute/ppr `patchTransition`): after random batches of interaction
+ * writes (new edges, re-weighted edges, weights set to 0, items gaining their first interaction), the patched context
+ * equals a context built from scratch — same transition arrays, popularity, popular order, embedding fold-in — and
+ * every strategy answers every user identically.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
+import { addInteractions } from '../../src/project/csr-update.ts';
+import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { createRecommendContext, patchRecommendContext, type RecommendContext, type RecommendContextInput } from '../../src/retrieve/context.ts';
+import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
+import { recommend } from '../../src/retrieve/recommend.ts';
+import { demoGraph } from './fixtures.ts';
+
+const { csr: base, labels } = demoGraph({ users: 30, items: 40 });
+const nodesOf = (kind: number) => base.ids.filter((_, v) => base.kinds[v] === kind);
+const USERS = nodesOf(KIND_CODES.User);
+const ITEMS = nodesOf(KIND_CODES.Item);
+// Vectors for most users and for half the items: the rest fold in from their knowledge neighbours.
+const dim = 3;
+const vec = (j: number) => [Math.sin(j), Math.cos(j * 0.7), Math.sin(j * 1.3 + 1)];
+const input: RecommendContextInput = {
+  labels,
+  embeddings: createEmbeddingIndex({
+    dim,
+    itemKeys: ITEMS.filter((_, j) => j % 2 === 0),
+    itemVectors: Float32Array.from(ITEMS.filter((_, j) => j % 2 === 0).flatMap((_, j) => vec(j))),
+    userKeys: USERS.slice(0, 25),
+    userVectors: Float32Array.from(USERS.slice(0, 25).flatMap((_, j) => vec(j + 100))),
+  }),
+};
+
+function sameArrays(a: RecommendContext, b: RecommendContext): void {
+  for (const field of ['starts', 'neighbors', 'weights', 'strength', 'invStrength', 'dangling'] as const) {
+    expect(Array.from(a.transition[field]), field).toEqual(Array.from(b.transition[field]));
+  }
+  expect(Array.from(a.popularity)).toEqual(Array.from(b.popularity));
+  expect(Array.from(a.popularOrder)).toEqual(Array.from(b.popularOrder));
+  expect(a.embeddings?.itemKeys).toEqual(b.embeddings?.itemKeys);
+  expect(Array.from(a.embeddings?.itemVectors ?? [])).toEqual(Array.from(b.embeddings?.itemVectors ?? []));
+  expect(Array.from(a.itemRows ?? [])).toEqual(Array.from(b.itemRows ?? []));
+}
+
+function answers(ctx: RecommendContext): unknown[] {
+  return USERS.flatMap((key) =>
+    (['ppr', 'hybrid', 'embedding', 'popular'] as const).map((strategy) => {
+      const r = recommend(ctx, { user: key.slice('User:'.length), k: 8, strategy });
+      return [key, strategy, r.items.map((i) => [i.id, i.score])];
+    }),
+  );
+}
+
+const writeArb = fc.array(fc.tuple(fc.nat(USERS.length - 1), fc.nat(ITEMS.length - 1), fc.constantFrom(0, 0.5, 1, 2, 3, 4, 5, 17)), { minLength: 1, maxLength: 12 });
+
+describe('patched retrieval context = rebuilt context', () => {
+  it('after each of 40 random write batches (chained): same arrays, same answers for every user and strategy', () => {
+    let csr: Csr = base;
+    let patched = createRecommendContext(csr, input);
+    fc.assert(
+      fc.property(writeArb, (writes) => {
+        const result = addInteractions(csr, writes.map(([u, i, w]) => ({ userId: USERS[u]!, itemId: ITEMS[i]!, weight: w })), { onExisting: 'replace', createNodes: false });
+        const touched = writes.flatMap(([u, i]) => [result.csr.index.get(USERS[u]!)!, result.csr.index.get(ITEMS[i]!)!]);
+        csr = result.csr;
+        expect(patchTransition(patched.transition, csr, touched)).toEqual(buildTransition(csr));
+        patched = patchRecommendContext(patched, csr, touched, input);
+        const rebuilt = createRecommendContext(csr, input);
+        sameArrays(patched, rebuilt);
+        expect(answers(patched)).toEqual(answers(rebuilt));
+      }),
+      { seed: 20261204, numRuns: 40 },
+    );
+  });
+
+  it('an item that gains its first interaction gets its learned status back (fold-in redone)', () => {
+    // Remove every interaction of one item (weight 0 keeps the edge but the walk drops it; popularity counts edges).
+    const item = ITEMS.find((key) => createRecommendContext(base, input).popularity[base.index.get(key)!]! === 0) ?? ITEMS[ITEMS.length - 1]!;
+    const ctx = createRecommendContext(base, input);
+    const user = USERS.find((u) => addInteractions(base, [{ userId: u, itemId: item, weight: 1 }]).addedEdges === 1)!;
+    const next = addInteractions(base, [{ userId: user, itemId: item, weight: 4 }], { createNodes: false }).csr;
+    const patched = patchRecommendContext(ctx, next, [next.index.get(user)!, next.index.get(item)!], input);
+    sameArrays(patched, createRecommendContext(next, input));
+  });
+
+  it('a user whose every edge is set to 0 becomes dangling, and back', () => {
+    const ctx = createRecommendContext(base, input);
+    const u = base.index.get(USERS[3]!)!;
+    const items = Array.from(base.outTargets.subarray(base.outStarts[u]!, base.outStarts[u + 1]!), (v) => base.ids[v]!);
+    const zero = addInteractions(base, items.map((itemId) => ({ userId: USERS[3]!, itemId, weight: 0 })), { createNodes: false }).csr;
+    const touched = [u, ...items.map((key) => base.index.get(key)!)];
+    const patched = patchRecommendContext(ctx, zero, touched, input);
+    expect(Array.from(patched.transition.dangling)).toContain(u);
+    sameArrays(patched, createRecommendContext(zero, input));
+    const back = addInteractions(zero, [{ userId: USERS[3]!, itemId: items[0]!, weight: 2 }], { createNodes: false }).csr;
+    sameArrays(patchRecommendContext(patched, back, touched, input), createRecommendContext(back, input));
+  });
+
+  it('refuses a graph with other nodes', () => {
+    const ctx = createRecommendContext(base, input);
+    const grown = addInteractions(base, [{ userId: 'User:new', itemId: ITEMS[0]!, weight: 1 }]).csr;
+    expect(() => patchRecommendContext(ctx, grown, [0], input)).toThrow(/same nodes/);
+  });
+});
