@@ -3,9 +3,11 @@
  * The running recommender of a serving process: the current projection with its retrieval context (PPR solver,
  * popularity, embeddings, keyword matcher), the display names read from Neo4j, and the explanation pipeline. Writes
  * reach it through `applyUpdates` (engine/live coalesces them): the committed state of each touched (user, item) pair,
- * combined into the edge weight by core/interactions exactly as the projection reload does, new users and items at
- * their canonical position, new titles into the labels, the grounding name index and the keyword/search index. The
- * result is a new immutable CSR and context, so a request in flight keeps the version it started with. The API, the
+ * turned into edge weights exactly as the projection reload does (per-kind transforms, then core/interactions
+ * `edgeWeight`; project/interaction-values), new users and items at their canonical position, new titles into the
+ * labels, the grounding name index and the keyword/search index. The result is a new immutable CSR and a context
+ * patched at the touched rows (retrieve/context `patchRecommendContext`), swapped in by one assignment, so a request
+ * in flight keeps the version it started with. The API, the
  * CLI and the evaluation harness call the same `recommend`.
  */
 import { AppError } from '../core/errors.ts';

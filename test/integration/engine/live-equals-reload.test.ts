@@ -206,7 +206,9 @@ describe('live engine = reload from Neo4j', () => {
     const weights: WeightsConfig = { transforms: { rating: 'cap:75+user-norm', purchase: 'user-norm+cap:90', click: 'binary' }, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 5 };
     const { engine } = await liveEqualsReload(weights, 60);
     expect(engine.liveWeightStats!.plans.rating).toContain('cap:75+user-norm');
-    expect(engine.liveWeightStats!.plans.listen).toContain('log1p+user-norm');
+    expect(engine.liveWeightStats!.plans.purchase).toContain('user-norm+cap:90');
+    expect(engine.liveWeightStats!.plans.click).toContain('binary');
+    expect(engine.liveWeightStats!.fullRecomputes).toBeGreaterThan(0); // the global purchase plan
   }, 900_000);
 });
 
