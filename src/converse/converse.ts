@@ -13,7 +13,7 @@
  *
  * Negative seeds ("less like X") cannot be negative restart mass, so they re-rank instead: the engine answers a pool of
  * `max(poolFactor · k, 50)` items; a PPR from the negative seeds scores each (π / W^β, as the `ppr` strategy), divided
- * by the pool's largest; an item's final score is `(1 − (rank − 1) / pool) − negativeWeight · penalty`.
+ * by the pool's largest; an item's final score is `(1 − (rank − 1) / pool) − negativeWeight · penalty` (negativeWeight 0.25, poolFactor 5: `CONVERSE_DEFAULTS`).
  *
  * Every turn is atomic: the moves apply to a copy of the state, and a bad move (unknown item or entity, a bound
  * passed, a property no item has) is a 400 naming the move's index, the session left as it was.
@@ -42,14 +42,17 @@ const KIND_ITEM: number = KIND_CODES.Item;
 export type ConverseEngine = Pick<Engine, 'context' | 'resolveId' | 'recommend' | 'explain'>;
 
 export interface ConverseOptions {
-  /** Weight of the negative-seed penalty in the re-ranking (see the module header). [0.5] */
+  /** Weight of the negative-seed penalty in the re-ranking (see the module header). [0.25] */
   negativeWeight: number;
   /** The re-ranked pool is max(poolFactor · k, 50) items. [5] */
   poolFactor: number;
 }
 
-/** Not tuned: chosen by hand (a penalty of half the rank range); docs/conversation.md says so. */
-export const CONVERSE_DEFAULTS = { negativeWeight: 0.5, poolFactor: 5 } as const satisfies ConverseOptions;
+/**
+ * `negativeWeight` chosen on the VALID part by `npm run bench -- conversation --tune` (0 and 0.25 tied best at
+ * success@5; larger weights lost; docs/conversation.md); `poolFactor` set by hand.
+ */
+export const CONVERSE_DEFAULTS = { negativeWeight: 0.25, poolFactor: 5 } as const satisfies ConverseOptions;
 
 export interface AnswerItem extends RecommendedItem, ExplainedItem {}
 
