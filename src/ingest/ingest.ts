@@ -22,7 +22,7 @@ import type { Progress } from '../core/progress.ts';
 import type { RowError } from '../core/model.ts';
 import { bulkTargetState, databaseEmpty, localStoreMissing, runBulkImport } from '../store/bulk-import.ts';
 import type { Database } from '../store/driver.ts';
-import { openDatabase } from '../store/open.ts';
+import { openDatabase, refuseMapped } from '../store/open.ts';
 import { deleteAll } from '../store/schema.ts';
 import { BulkUnsupported, prepareBulkImport } from './bulk.ts';
 import { loadDataset, type LoadReport } from './load.ts';
@@ -70,7 +70,7 @@ export interface IngestReport extends LoadReport {
 }
 
 async function online(cfg: Config, source: DatasetSource, o: IngestOptions, reason: string, opened?: Database): Promise<IngestReport> {
-  const db = opened ?? (await openDatabase(cfg));
+  const db = opened ?? (await openDatabase(cfg, { ownModelOnly: 'graphrec ingest' }));
   try {
     if (o.reset) await deleteAll(db);
     const report = await loadDataset(db, source, {
@@ -106,7 +106,7 @@ async function bulk(cfg: Config, source: DatasetSource, o: IngestOptions, reason
     const convertSeconds = (performance.now() - started) / 1000;
     const imported = await runBulkImport(cfg.neo4j, prepared.files, o.importHeapMb !== undefined ? { heapMb: o.importHeapMb } : {});
     const schemaStart = performance.now();
-    const db = await openDatabase(cfg);
+    const db = await openDatabase(cfg, { ownModelOnly: 'graphrec ingest' });
     // The data is served from here on: the time stops before `inspect` and the shutdown.
     const schemaSeconds = (performance.now() - schemaStart) / 1000;
     const seconds = (performance.now() - started) / 1000;
@@ -139,6 +139,7 @@ async function bulk(cfg: Config, source: DatasetSource, o: IngestOptions, reason
 /** Loads `source` by the path `mode` chooses (see the module comment). */
 export async function ingestDataset(cfg: Config, source: DatasetSource, options: IngestOptions = {}): Promise<IngestReport> {
   const o: IngestOptions = { mode: 'auto', ...options };
+  refuseMapped(cfg.data.mapping, 'graphrec ingest');
   if (o.mode === 'online') return online(cfg, source, o, '--mode online');
   const state = await bulkTargetState(cfg.neo4j);
   if (state === 'remote') {
@@ -153,7 +154,7 @@ export async function ingestDataset(cfg: Config, source: DatasetSource, options:
   }
   let reason = o.reset ? '--reset on the local database' : 'the local database has no store yet';
   if (!o.reset && !localStoreMissing(cfg.neo4j)) {
-    const db = await openDatabase(cfg);
+    const db = await openDatabase(cfg, { ownModelOnly: 'graphrec ingest' });
     let empty: boolean;
     try {
       empty = await databaseEmpty(db);

@@ -6,6 +6,7 @@
 import type { Config } from '../core/config.ts';
 import { cypherNames } from './cypher.ts';
 import type { InteractionBounds } from '../core/bounds.ts';
+import { AppError } from '../core/errors.ts';
 import { connectDatabase, type Database } from './driver.ts';
 import type { GraphStore } from './graph-store.ts';
 import { MappedGraphStore } from './mapped-graph-store.ts';
@@ -15,13 +16,22 @@ import { applyMappedSchema, resolveMapping } from './mapped-schema.ts';
 import { applySchema } from './schema.ts';
 
 /**
+ * Commands that write graphrec's own model (ingest, doctor) never run on a mapped database (the user's own): CONFIG
+ * error when a mapping file is set.
+ */
+export function refuseMapped(mappingFile: string | undefined, command: string): void {
+  if (mappingFile) throw new AppError('CONFIG', `${command} works on graphrec's own model only; unset GRAPHREC_GRAPH_MAPPING (${mappingFile}) to run it (docs/graph-mapping.md)`);
+}
+
+/**
  * With a graph mapping (`cfg.data.mapping`, `GRAPHREC_GRAPH_MAPPING`; `mapping` overrides it) the file is validated
  * before connecting, its names are checked against the database's own lists, and only the indexes it needs are
  * created; graphrec's own schema is not applied to that database.
  */
-export async function openDatabase(cfg: Config, options: { supervise?: boolean; mapping?: string } = {}): Promise<Database> {
+export async function openDatabase(cfg: Config, options: { supervise?: boolean; mapping?: string; ownModelOnly?: string } = {}): Promise<Database> {
   cypherNames('read');
   const mappingFile = options.mapping ?? cfg.data.mapping;
+  if (options.ownModelOnly) refuseMapped(mappingFile, options.ownModelOnly);
   const mapping = mappingFile ? loadGraphMapping(mappingFile) : undefined;
   const db = await connectDatabase(cfg, options);
   try {

@@ -126,3 +126,12 @@ describe('mapped values: timestamps', () => {
     expect(toEpochSeconds({})).toBeNull();
   });
 });
+
+describe('commands of graphrec own model refuse a mapped database', () => {
+  it('ingest and doctor stop with CONFIG when a mapping file is set, and run without one', async () => {
+    const { refuseMapped } = await import('../../src/store/open.ts');
+    expect(configError(() => refuseMapped('shop.json', 'graphrec ingest')).message).toMatch(/graphrec ingest works on graphrec's own model only; unset GRAPHREC_GRAPH_MAPPING \(shop\.json\)/);
+    expect(() => refuseMapped('', 'graphrec ingest')).not.toThrow();
+    expect(() => refuseMapped(undefined, 'graphrec doctor')).not.toThrow();
+  });
+});

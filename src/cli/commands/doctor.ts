@@ -49,7 +49,7 @@ async function runDoctor(fixRaw: string | undefined, formatRaw: string | undefin
   const format = parseFormat(formatRaw);
   const mode = parseFix(fixRaw);
   const cfg = loadConfig();
-  const db = await openDatabase(cfg);
+  const db = await openDatabase(cfg, { ownModelOnly: 'graphrec doctor' });
   try {
     if (mode === undefined) {
       const report = await scanInvalidInteractions(db, { bounds: cfg.bounds });
