@@ -135,3 +135,12 @@ describe('commands of graphrec own model refuse a mapped database', () => {
     expect(() => refuseMapped(undefined, 'graphrec doctor')).not.toThrow();
   });
 });
+
+describe('graphrec own model written as a mapping', () => {
+  it('is a valid mapping file (the docs show it)', async () => {
+    const { DEFAULT_MAPPING_JSON } = await import('../../src/store/mapping.ts');
+    const m = parseGraphMapping(DEFAULT_MAPPING_JSON);
+    expect(m.users[0]!.label).toBe('User');
+    expect(new ResolvedMapping(m).rels.RELATED!.type).toBe('RELATED');
+  });
+});
