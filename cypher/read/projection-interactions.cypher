@@ -1,6 +1,6 @@
 // Interaction edges of one page of users (keyset paging by user id): [item id, stored weight (none = 1.0), kind,
-// rating, element id]. The reader checks weight and rating against core/bounds and skips edges outside them; doctor
-// lists the same edges through this same statement.
+// rating, element id]: what doctor scans and repairs (by element id). The projection reads the same edges (same MATCH)
+// through projection-interaction-lists, and checks them with the same predicate (core/bounds).
 MATCH (u:User)
 WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $page

@@ -186,7 +186,7 @@ export async function main(argv: string[]): Promise<void> {
   // A brand-new data folder inside the work folder; a page cache that holds a 10M graph's store.
   const cfg: Config = loadConfig({
     overrides: {
-      neo4j: { localPort: base.neo4j.localPort, localDataDir: path.join(work, 'neo4j'), localPageCacheMb: Number(process.env.GRAPHREC_NEO4J_PAGECACHE_MB ?? 2048) },
+      neo4j: { localPort: base.neo4j.localPort, localDataDir: path.join(work, 'neo4j'), localPageCacheMb: Number(process.env.GRAPHREC_NEO4J_PAGECACHE_MB ?? 2048), startTimeoutS: Math.max(base.neo4j.startTimeoutS, 900) },
     },
   });
   const result: Record<string, number | null> = {

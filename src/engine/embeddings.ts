@@ -6,11 +6,14 @@
  * vector index per label.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { EMBEDDINGS_DIR } from '../core/paths.ts';
-import { fingerprintInteractions, fitLightGcn, loadEmbeddings, saveEmbeddings, type Interactions, type LightGcnOptions } from '../compute/lightgcn/index.ts';
+import { fingerprintInteractions, fitLightGcn, loadEmbeddings, saveEmbeddings, type FoldInBasis, type Interactions, type LightGcnOptions } from '../compute/lightgcn/index.ts';
 import { KIND_CODES, type Csr } from '../project/csr.ts';
 import { parseNodeKey } from '../project/load.ts';
 import type { Database } from '../store/driver.ts';
@@ -86,6 +89,12 @@ export function findProjectionEmbeddings(fingerprint: string, root = EMBEDDINGS_
   return undefined;
 }
 
+/** The stored artifact trained on exactly the projection's interactions, if any (nothing is trained). */
+export function storedProjectionEmbeddings(csr: Csr): TrainedEmbeddings | undefined {
+  const { data } = interactionsFromCsr(csr);
+  return data.users.length > 0 ? findProjectionEmbeddings(fingerprintInteractions(data)) : undefined;
+}
+
 /**
  * Embeddings for the projection: the stored artifact when one was trained on the same interactions, else LightGCN
  * trained now (and saved).
@@ -100,31 +109,113 @@ export async function embeddingsForProjection(csr: Csr, options: Partial<LightGc
   return { ...(await trainOnProjection(csr, options)), reused: false };
 }
 
-/** Trains LightGCN on the projection's interactions and saves the artifact (vectors + manifest + node keys). */
-export async function trainOnProjection(csr: Csr, options: Partial<LightGcnOptions> & { name?: string } = {}): Promise<TrainedEmbeddings> {
+/** What a LightGCN fit hands back: the final vectors, the fold-in basis and how it trained (plain data: crosses threads). */
+export interface FitOutput {
+  users: Float32Array;
+  items: Float32Array;
+  dim: number;
+  nLayers: number;
+  basis: FoldInBasis;
+  config: Record<string, unknown>;
+  backend: string;
+  epochs: number;
+  seconds: number;
+}
+
+/** Fits LightGCN on `data` in this thread (compute/lightgcn `fitLightGcn`: the fastest path available). */
+export async function fitInteractions(data: Interactions, options: Partial<LightGcnOptions> = {}): Promise<FitOutput> {
+  const result = await fitLightGcn(data, options);
+  try {
+    return {
+      users: result.model.userEmbeddings(),
+      items: result.model.itemEmbeddings(),
+      dim: result.options.embeddingSize,
+      nLayers: result.options.nLayers,
+      basis: result.model.foldInBasis(),
+      config: { ...result.options },
+      backend: result.backend,
+      epochs: result.epochs,
+      seconds: result.seconds,
+    };
+  } finally {
+    await result.model.close();
+  }
+}
+
+/** File URL of tsx's ESM register API (its package exports' `import` entry; `require.resolve` would give the CJS one). */
+function tsxEsmApi(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
+}
+
+/**
+ * {@link fitInteractions} in a worker thread (engine/train-worker.ts), so that the event loop of a serving process
+ * stays free while it trains: a training step in this thread holds the loop for the whole step (a propagation over the
+ * graph), which every request would wait behind. The worker loads the TypeScript sources through tsx, as the
+ * process itself does. The interaction arrays and the vectors are copied between the threads.
+ */
+export function fitInteractionsInWorker(data: Interactions, options: Partial<LightGcnOptions> = {}, signal?: AbortSignal): Promise<FitOutput> {
+  const tsx = tsxEsmApi();
+  const entry = new URL('./train-worker.ts', import.meta.url).href;
+  const bootstrap = `const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then((m) => { m.register(); return import(workerData.entry); });`;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AppError('UNAVAILABLE', 'embeddings: training cancelled'));
+    const worker = new Worker(bootstrap, { eval: true, workerData: { tsx, entry, data, options } });
+    let settled = false;
+    // A shutdown stops the worker where it is (nothing of it is kept).
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(new AppError('UNAVAILABLE', 'embeddings: training cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (m: { ok: true; out: FitOutput } | { ok: false; message: string }) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (m.ok) resolve(m.out);
+      else reject(new AppError('INTERNAL', `embeddings: training in the worker failed: ${m.message}`));
+      void worker.terminate();
+    });
+    worker.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new AppError('INTERNAL', `embeddings: the training worker exited with code ${code} before answering`));
+    });
+  });
+}
+
+/**
+ * Trains LightGCN on the projection's interactions and saves the artifact (vectors + manifest + node keys).
+ * `worker: true` trains in a worker thread ({@link fitInteractionsInWorker}; `signal` stops it); the result is the same.
+ */
+export async function trainOnProjection(csr: Csr, options: Partial<LightGcnOptions> & { name?: string; worker?: boolean; signal?: AbortSignal } = {}): Promise<TrainedEmbeddings> {
   const { data, userKeys, itemKeys } = interactionsFromCsr(csr);
   if (data.users.length === 0) throw new AppError('BAD_REQUEST', 'embeddings: the graph has no interactions to train on');
-  const { name = 'projection', ...train } = options;
-  const result = await fitLightGcn(data, train);
-  const users = result.model.userEmbeddings();
-  const items = result.model.itemEmbeddings();
-  const dim = result.options.embeddingSize;
+  const { name = 'projection', worker = false, signal, ...train } = options;
+  const fit = worker ? await fitInteractionsInWorker(data, train, signal) : await fitInteractions(data, train);
   const dir = saveEmbeddings(EMBEDDINGS_DIR, {
     name,
-    users,
-    items,
-    dim,
-    nLayers: result.options.nLayers,
-    basis: result.model.foldInBasis(),
-    config: { ...result.options },
+    users: fit.users,
+    items: fit.items,
+    dim: fit.dim,
+    nLayers: fit.nLayers,
+    basis: fit.basis,
+    config: fit.config,
     data: { fingerprint: fingerprintInteractions(data), nInteractions: data.users.length, source: 'neo4j projection' },
-    backend: result.backend,
-    epochs: result.epochs,
+    backend: fit.backend,
+    epochs: fit.epochs,
   });
   writeFileSync(path.join(dir, KEYS_FILE), JSON.stringify({ users: userKeys, items: itemKeys }));
-  await result.model.close();
-  log.info('embeddings: trained', { dir, users: userKeys.length, items: itemKeys.length, epochs: result.epochs, backend: result.backend, seconds: Number(result.seconds.toFixed(1)) });
-  return { dir, dim, userKeys, itemKeys, users, items, backend: result.backend, seconds: result.seconds, epochs: result.epochs };
+  log.info('embeddings: trained', { dir, users: userKeys.length, items: itemKeys.length, epochs: fit.epochs, backend: fit.backend, seconds: Number(fit.seconds.toFixed(1)), thread: worker ? 'worker' : 'main' });
+  return { dir, dim: fit.dim, userKeys, itemKeys, users: fit.users, items: fit.items, backend: fit.backend, seconds: fit.seconds, epochs: fit.epochs };
 }
 
 /** Reads an artifact written by {@link trainOnProjection} back (vectors with their node keys). */

@@ -21,6 +21,8 @@ import { createRecommendContext, patchRecommendContext, type RecommendContext, t
 import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
 import { DEFAULTS } from '../core/config.ts';
 import type { WeightsConfig } from '../core/weight-transform.ts';
+import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
+import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
@@ -92,8 +94,11 @@ export class Engine {
   private readonly itemProps: Map<string, Props>;
   private readonly settings: InteractionSettings;
   private readonly liveWeights: LiveInteractionWeights | undefined;
+  /** Vectors swapped in after construction (training that finished while serving); else the inputs' own. */
+  private embeddings: EmbeddingIndex | undefined;
 
   constructor(private readonly inputs: EngineInputs) {
+    this.embeddings = inputs.context?.embeddings;
     this.labels = distinctLabels(inputs.labels);
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
@@ -116,6 +121,7 @@ export class Engine {
     const itemProps = this.itemProps;
     const input: RecommendContextInput = {
       ...this.inputs.context,
+      ...(this.embeddings ? { embeddings: this.embeddings } : {}),
       labels: (key) => labels.get(key),
       itemProps: (key) => itemProps.get(key),
       names: labels,
@@ -137,6 +143,28 @@ export class Engine {
 
   get context(): RecommendContext {
     return this.ctx;
+  }
+
+  /**
+   * Swaps in trained vectors (embeddings trained in the background while this engine served): the next request's
+   * `hybrid` fuses the embedding part and `embedding` answers itself instead of falling back. The graph, its version
+   * and the explanations' cache are unchanged (evidence does not depend on the vectors).
+   */
+  setEmbeddings(embeddings: EmbeddingIndex): void {
+    this.embeddings = embeddings;
+    this.ctx = this.contextFor(this.ctx.csr, this.ctx.keywords);
+  }
+
+  /**
+   * Which strategies answer with their own scores now: `ppr`, `popular` and `hybrid` always (hybrid over PPR,
+   * popularity and the knowledge walk until vectors are loaded), `embedding` only with vectors (without them it falls
+   * back to `ppr`). The readiness detail of `graphrec serve` shows it.
+   */
+  get strategies(): { live: StrategyName[]; pending: StrategyName[]; hybridParts: HybridPartName[] } {
+    const vectors = this.ctx.embeddings !== undefined;
+    const weights = vectors ? this.ctx.options.weights : this.ctx.options.weightsNoEmbedding;
+    const hybridParts = (Object.keys(weights) as HybridPartName[]).filter((part) => weights[part] > 0);
+    return { live: vectors ? ['hybrid', 'ppr', 'embedding', 'popular'] : ['hybrid', 'ppr', 'popular'], pending: vectors ? [] : ['embedding'], hybridParts };
   }
 
   get version(): number {

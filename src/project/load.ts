@@ -78,6 +78,8 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
   let ids: string[] = [];
   let kinds: number[] = [];
   let index = new Map<string, number>();
+  // Item index by graph id (the interaction lists name items by id; no key string built per edge).
+  let itemIndex = new Map<string, number>();
   let relations = [INTERACTION_RELATION];
   let relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
   let src: number[] = [];
@@ -102,6 +104,7 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         ids = [];
         kinds = [];
         index = new Map();
+        itemIndex = new Map();
         relations = [INTERACTION_RELATION];
         relationIds = new Map([[INTERACTION_RELATION, 0]]);
         src = [];
@@ -111,33 +114,41 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
       },
       node(kind, id) {
         index.set(nodeKey(kind, id), ids.length);
+        if (kind === 'Item') itemIndex.set(id, ids.length);
         ids.push(nodeKey(kind, id));
         kinds.push(KIND_CODES[kind]);
       },
       interactions(id, edges) {
         const u = index.get(nodeKey('User', id))!;
-        const byItem = new Map<number, KindValue[]>();
-        for (const [itemId, w, kind] of edges) {
-          const i = index.get(nodeKey('Item', itemId));
+        const { items, weights, kinds: edgeKinds } = edges;
+        // Entries that name a projected item, in item node order, so a user's values of a kind are summed (user-norm)
+        // in the order the live engine sums them; the kinds of one pair stay together, in row order.
+        const order: number[] = [];
+        const itemOf: number[] = new Array<number>(items.length);
+        for (let k = 0; k < items.length; k++) {
+          const i = itemIndex.get(items[k]!);
           if (i === undefined) continue;
-          const list = byItem.get(i);
-          if (list) list.push({ kind, weight: w });
-          else byItem.set(i, [{ kind, weight: w }]);
+          itemOf[k] = i;
+          order.push(k);
         }
-        // The edge takes its place now; its weight is set once every kind's values are known (the transforms). Items
-        // in node order, so a user's values of a kind are summed (user-norm) in the order the live engine sums them.
-        for (const [i, kindValues] of [...byItem].sort((a, b) => a[0] - b[0])) {
-          const at = weight.length;
-          src.push(u);
-          dst.push(i);
-          weight.push(0);
-          relation.push(0);
-          for (const kv of kindValues) {
-            valueEdge.push(at);
-            valueUser.push(u);
-            valueKind.push(kv.kind);
-            valueRaw.push(kv.weight);
+        order.sort((a, b) => itemOf[a]! - itemOf[b]! || a - b);
+        // The edge takes its place now; its weight is set once every kind's values are known (the transforms).
+        let last = -1;
+        let at = -1;
+        for (const k of order) {
+          const i = itemOf[k]!;
+          if (i !== last) {
+            at = weight.length;
+            src.push(u);
+            dst.push(i);
+            weight.push(0);
+            relation.push(0);
+            last = i;
           }
+          valueEdge.push(at);
+          valueUser.push(u);
+          valueKind.push(edgeKinds[k]!);
+          valueRaw.push(weights[k]!);
         }
       },
       knowledge(kind, id, edges) {

@@ -13,7 +13,12 @@
  * - **Invalid stored edges** (outside core/bounds: a negative, non-finite or oversized weight, a rating off the scale —
  *   written by an old version or by hand in Cypher) are skipped, counted and returned with a few samples; they never
  *   fail the read. `graphrec doctor` lists and repairs them ({@link scanInvalidInteractions}, {@link repairInvalidInteractions}),
- *   with the same statement and the same predicate, so it finds exactly what a start skips.
+ *   with the same MATCH (cypher/read/projection-interactions, which adds each edge's element id) and the same
+ *   predicate (core/bounds `interactionProblem`), so it finds exactly what a start skips.
+ * - **Compact wire form**: the projection reads the interactions as parallel lists per user
+ *   (cypher/read/projection-interaction-lists: item ids, weights, kinds, ratings; no element id and no list per edge)
+ *   and converts only values that are not already plain; the element ids of the sampled invalid edges are looked up
+ *   afterwards, in the same transaction. Measured in `npm run bench -- scale` (docs/scaling.md).
  */
 import type { ManagedTransaction } from 'neo4j-driver';
 import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
@@ -56,8 +61,12 @@ export interface InvalidEdgeReport {
   samples: InvalidInteraction[];
 }
 
-/** An interaction edge as the projection uses it: [item id, weight (valid), kind]. */
-export type InteractionEdgeRow = [itemId: string, weight: number, kind: string];
+/** The valid interaction edges of one user as parallel lists (entry k = one edge): item ids, weights, kinds. */
+export interface InteractionEdges {
+  items: string[];
+  weights: number[];
+  kinds: string[];
+}
 /** A knowledge edge leaving a head: [tail kind, tail id, relation]. */
 export type KnowledgeEdgeRow = [tailKind: NodeKind, tailId: string, relation: string];
 
@@ -67,7 +76,7 @@ export interface ProjectionVisitor {
   begin(): void;
   node(kind: NodeKind, id: string): void;
   /** The valid interaction edges of one user (maybe none). */
-  interactions(userId: string, edges: InteractionEdgeRow[]): void;
+  interactions(userId: string, edges: InteractionEdges): void;
   /** The knowledge edges leaving one item or entity (maybe none). */
   knowledge(headKind: 'Item' | 'Entity', headId: string, edges: KnowledgeEdgeRow[]): void;
 }
@@ -119,13 +128,13 @@ async function pages(tx: ManagedTransaction, statement: string, pageSize: number
 type RawInteraction = [itemId: string | null, weight: unknown, kind: string | null, rating: unknown, elementId: string | null];
 
 /**
- * Splits one user's raw interaction rows into valid edges and invalid ones (`report`), with the shared bounds.
- * Rows without an item (a user without interactions) are dropped.
+ * Splits one user's raw interaction rows (with element ids: doctor's scan, the mapped read) into valid edges and
+ * invalid ones (`report`), with the shared bounds. Rows without an item (a user without interactions) or without a
+ * kind (not an interaction of the model) are not interactions.
  */
-function sortInteractions(userId: string, raw: RawInteraction[], bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdgeRow[] {
-  const edges: InteractionEdgeRow[] = [];
+function sortInteractions(userId: string, raw: RawInteraction[], bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdges {
+  const edges: InteractionEdges = { items: [], weights: [], kinds: [] };
   for (const [itemId, weight, kind, rating, elementId] of raw) {
-    // No item: a user without interactions. No kind: not an interaction of the model (the projection never counted it).
     if (itemId === null || elementId === null || kind === null) continue;
     const problem = interactionProblem({ weight, rating }, bounds);
     if (problem) {
@@ -133,9 +142,54 @@ function sortInteractions(userId: string, raw: RawInteraction[], bounds: Interac
       if (report.samples.length < maxSamples) report.samples.push({ elementId, userId, itemId, kind, weight, rating, problem });
       continue;
     }
-    edges.push([itemId, weight as number, kind]);
+    edges.items.push(itemId);
+    edges.weights.push(weight as number);
+    edges.kinds.push(kind);
   }
   return edges;
+}
+
+/** A driver value made plain only when it needs it (strings and floats, the common case, pass as they are). */
+function plain(value: unknown): unknown {
+  return value === null || typeof value === 'number' || typeof value === 'string' ? value : toNative(value);
+}
+
+/**
+ * Splits one user's interaction lists (projection-interaction-lists) into valid edges and invalid ones, with the same
+ * rules and the same predicate as doctor's scan ({@link sortInteractions}); an invalid edge's sample gets its element
+ * id later ({@link fillElementIds}), so the read carries none.
+ */
+function sortInteractionLists(userId: string, row: { get(key: string): unknown }, bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdges {
+  const items = row.get('items') as Array<string | null>;
+  const weights = row.get('weights') as unknown[];
+  const kinds = row.get('kinds') as Array<string | null>;
+  const ratings = row.get('ratings') as unknown[];
+  const edges: InteractionEdges = { items: [], weights: [], kinds: [] };
+  for (let k = 0; k < items.length; k++) {
+    const itemId = items[k] ?? null;
+    const kind = kinds[k] ?? null;
+    if (itemId === null || kind === null) continue;
+    const weight = plain(weights[k]);
+    const rating = plain(ratings[k]);
+    const problem = interactionProblem({ weight, rating }, bounds);
+    if (problem) {
+      report.count++;
+      if (report.samples.length < maxSamples) report.samples.push({ elementId: '', userId, itemId, kind, weight, rating, problem });
+      continue;
+    }
+    edges.items.push(itemId);
+    edges.weights.push(weight as number);
+    edges.kinds.push(kind);
+  }
+  return edges;
+}
+
+/** Fills the element ids of the sampled invalid edges (a handful of indexed lookups, in the read's transaction). */
+async function fillElementIds(tx: ManagedTransaction, report: InvalidEdgeReport): Promise<void> {
+  for (const sample of report.samples) {
+    const result = await tx.run(cypher('read', 'interaction-element-id'), { user: sample.userId, item: sample.itemId, kind: sample.kind });
+    sample.elementId = String(result.records[0]?.get('eid') ?? '');
+  }
 }
 
 /**
@@ -165,9 +219,10 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
         for (const kind of NODE_KINDS) {
           await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
         }
-        await pages(tx, cypher('read', 'projection-interactions'), pageSize, (row) => {
-          visitor.interactions(row.id, sortInteractions(row.id, toNative(row.get('edges')) as RawInteraction[], bounds, invalid, maxSamples));
+        await pages(tx, cypher('read', 'projection-interaction-lists'), pageSize, (row) => {
+          visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples));
         }, onPage);
+        await fillElementIds(tx, invalid);
         for (const kind of ['Item', 'Entity'] as const) {
           await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
             const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interactionsFromCsr } from '../../src/engine/embeddings.ts';
+import { fitInteractions, fitInteractionsInWorker, interactionsFromCsr } from '../../src/engine/embeddings.ts';
 import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
 
 describe('interactionsFromCsr', () => {
@@ -19,4 +19,30 @@ describe('interactionsFromCsr', () => {
     expect({ nUsers: data.nUsers, nItems: data.nItems }).toEqual({ nUsers: 2, nItems: 2 });
     expect([...data.users].map((u, k) => `${u}-${data.items[k]}`).sort()).toEqual(['0-0', '1-0', '1-1']);
   });
+});
+
+describe('fitInteractionsInWorker', () => {
+  it('trains in a worker thread to the same vectors as in this thread, and stops when aborted', async () => {
+    // 12 users × 8 items, each user rating 4 items.
+    const users: number[] = [];
+    const items: number[] = [];
+    for (let u = 0; u < 12; u++) {
+      for (let k = 0; k < 4; k++) {
+        users.push(u);
+        items.push((u + 3 * k) % 8);
+      }
+    }
+    const data = { nUsers: 12, nItems: 8, users: Int32Array.from(users), items: Int32Array.from(items) };
+    const options = { epochs: 3, embeddingSize: 8, threads: 1 as const, batchSize: 16 };
+    const here = await fitInteractions(data, options);
+    const there = await fitInteractionsInWorker(data, options);
+    expect(there.dim).toBe(8);
+    expect(there.epochs).toBe(3);
+    expect([...there.users]).toEqual([...here.users]);
+    expect([...there.items]).toEqual([...here.items]);
+    const abort = new AbortController();
+    const cancelled = fitInteractionsInWorker(data, { ...options, epochs: 10_000 }, abort.signal);
+    abort.abort();
+    await expect(cancelled).rejects.toThrow('training cancelled');
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
+import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
 import { buildNameIndex } from '../../src/explain/grounding.ts';
 import { GuardedLlm, type LlmClient } from '../../src/explain/llm/client.ts';
@@ -82,5 +83,32 @@ describe('Engine', () => {
     expect(paths.explanation).toBeUndefined();
     expect(paths.evidence!.item.label).toBe('Gladiator');
     expect(buildNameIndex([{ key: 'x', name: 'Heat (1995)' }]).byName.has('heat')).toBe(true);
+  });
+});
+
+describe('Engine.setEmbeddings (vectors trained while serving)', () => {
+  it('serves PPR / popular / hybrid without vectors, then adds the embedding strategy when they are swapped in', () => {
+    const engine = new Engine({ csr: graph(), labels });
+    expect(engine.strategies).toEqual({ live: ['hybrid', 'ppr', 'popular'], pending: ['embedding'], hybridParts: ['ppr', 'knowledge'] });
+    const before = engine.recommend({ user: 'User:u1', k: 2, strategy: 'embedding' });
+    expect(before.fallbackUsed).toBe(true);
+    const version = engine.version;
+    // 2-d vectors: u1 points at b, away from c and e.
+    engine.setEmbeddings(
+      createEmbeddingIndex({
+        dim: 2,
+        userKeys: ['User:u1', 'User:u2'],
+        userVectors: Float32Array.of(1, 0, 0, 1),
+        itemKeys: ['Item:a', 'Item:b', 'Item:c', 'Item:e'],
+        itemVectors: Float32Array.of(0.5, 0.5, 2, 0, -1, 0, -2, 0),
+      }),
+    );
+    expect(engine.strategies.live).toEqual(['hybrid', 'ppr', 'embedding', 'popular']);
+    expect(engine.strategies.pending).toEqual([]);
+    expect(engine.strategies.hybridParts).toContain('embedding');
+    const after = engine.recommend({ user: 'User:u1', k: 1, strategy: 'embedding' });
+    expect(after.fallbackUsed).toBe(false);
+    expect(after.items.map((i) => i.id)).toEqual(['b']);
+    expect(engine.version).toBe(version);
   });
 });

@@ -3,7 +3,11 @@
  * `graphrec serve` (what `npm start` runs): starts or connects to Neo4j, applies the schema, loads the default data
  * into an empty database (or `--data <dataset>`; a load that was cancelled or killed is resumed), and serves the API.
  * It listens before the data is loaded so probes can watch: `/v1/health/ready` answers 503 until Neo4j and the data
- * are ready. The same server answers MCP clients at `POST /v1/mcp` (src/mcp, docs/agents.md).
+ * are ready. It never waits for training (issue 12.4): once the projection is in memory it serves — with the stored
+ * LightGCN vectors when some were trained on these interactions, else with PPR, popularity and the knowledge walk while
+ * LightGCN trains in a worker thread (engine/embeddings `fitInteractionsInWorker`), the vectors swapped in when it
+ * ends; the readiness detail lists the live strategies and where the vectors stand.
+ * The same server answers MCP clients at `POST /v1/mcp` (src/mcp, docs/agents.md).
  *
  * Faults and shutdown (docs/operations.md):
  * - Neo4j down while serving: a store health monitor flips the process into degraded mode — recommendations keep
@@ -23,7 +27,9 @@ import { exploreRoutes } from '../../api/routes/explore.ts';
 import { converseRoutes } from '../../api/routes/converse.ts';
 import { mountExplorer } from '../../web/mount.ts';
 import { mountMcp } from '../../mcp/http.ts';
-import { bootEngine } from '../../engine/boot.ts';
+import { engineFrom, loadServingState } from '../../engine/boot.ts';
+import { publishEmbeddings, storedProjectionEmbeddings, trainOnProjection } from '../../engine/embeddings.ts';
+import { createEmbeddingIndex } from '../../retrieve/embedding-index.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
@@ -99,6 +105,8 @@ export const serveCommand: Command = {
 
     const loadAbort = new AbortController();
     let loading: Promise<unknown> | undefined;
+    // LightGCN training in its worker thread while serving (stopped by the shutdown's abort).
+    let training: Promise<unknown> | undefined;
     let stopping: Promise<void> | undefined;
     let signalled!: () => void;
     const stopRequested = new Promise<void>((resolve) => (signalled = resolve));
@@ -119,6 +127,7 @@ export const serveCommand: Command = {
         await http.close(cfg.serve.drainTimeoutMs);
         health.stop();
         await loading?.catch(() => {});
+        await training?.catch(() => {});
         updates.detach();
         await live.engine?.close();
         await db.close();
@@ -144,24 +153,46 @@ export const serveCommand: Command = {
       });
       await loading;
       if (!stopping) {
-        const engine = await bootEngine(db, cfg, {
-          onStage: (stage) => (state.detail = stage),
-          onInvalidEdges: (invalid) => {
-            state.projection = {
-              skippedInvalidInteractions: invalid.count,
-              examples: invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
-              repair: invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
-            };
-          },
-        });
+        // Serving starts as soon as the projection is in memory: with the stored vectors when they were trained on these
+        // interactions, else with PPR, popularity and the knowledge walk while LightGCN trains in a worker thread; the
+        // vectors are swapped in when it ends. The readiness detail says which strategies are live.
+        const serving = await loadServingState(db, cfg, { onStage: (stage) => (state.detail = stage) });
+        state.projection = {
+          skippedInvalidInteractions: serving.invalid.count,
+          examples: serving.invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
+          repair: serving.invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
+        };
+        const stored = storedProjectionEmbeddings(serving.csr);
+        if (stored) log.info('embeddings: reusing the artifact trained on the same interactions', { dir: stored.dir });
+        const engine = engineFrom(serving, cfg, stored);
+        let embeddings: unknown = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
+        const readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings, explanations: engine.explainPolicy });
         if (stopping) await engine.close();
         else {
           live.engine = engine;
           updates.attach(engine);
           state.ready = true;
-          // Which source writes the explanations, and why (explain/llm/policy).
-          state.detail = { stage: 'ready', explanations: engine.explainPolicy };
+          // Which strategies answer, where the vectors stand, who writes the explanations and why (explain/llm/policy).
+          state.detail = readyDetail();
+          log.info('engine: ready', { nodes: serving.csr.nodeCount, edges: serving.csr.edgeCount, embeddings, strategies: engine.strategies.live });
           process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');
+          if (!stored) {
+            training = trainOnProjection(serving.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection', worker: true, signal: loadAbort.signal })
+              .then(async (trained) => {
+                if (stopping) return;
+                engine.setEmbeddings(createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }));
+                embeddings = { state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) };
+                state.detail = readyDetail();
+                log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });
+                await publishEmbeddings(db, trained);
+              })
+              .catch((error: unknown) => {
+                if (stopping) return;
+                embeddings = { state: 'failed', error: (error as Error).message };
+                state.detail = readyDetail();
+                log.error('embeddings: background training failed; serving without vectors', { error: (error as Error).message });
+              });
+          }
         }
       }
     } catch (error) {

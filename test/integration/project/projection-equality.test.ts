@@ -1,0 +1,85 @@
+/**
+ * The projection read out of Neo4j (store/projection-reader's compact interaction lists, project/load's assembly) is
+ * exactly the graph of the files: a generated dataset (`graphrec generate`, seed 11) plus a second interaction kind on
+ * a few pairs is loaded into the test Neo4j, and the CSR must hold every user, item and entity, one interaction edge
+ * per (user, item) with the weight core/interactions `edgeWeight` gives its kinds, and every knowledge edge with its
+ * relation, nothing else. Weight transforms are off here (`none`), so the expected weights follow from the files alone.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../../src/core/config.ts';
+import { edgeWeight, INTERACTION_DEFAULTS, type KindValue } from '../../../src/core/interactions.ts';
+import { generateDataset } from '../../../src/ingest/generate.ts';
+import { loadDataset } from '../../../src/ingest/load.ts';
+import { resolveDataset } from '../../../src/ingest/resolve.ts';
+import { assertValidCsr, csrMemory } from '../../../src/project/csr.ts';
+import { readProjectionSnapshot } from '../../../src/project/load.ts';
+import type { Database } from '../../../src/store/driver.ts';
+import { deleteAll } from '../../../src/store/schema.ts';
+import { openTestDatabase } from '../helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'graphrec-projection-eq-'));
+const gen = join(dir, 'gen');
+
+function csvRows(file: string): string[][] {
+  return readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+}
+
+describe('projection equality: Neo4j → CSR holds exactly the files (generated graph + a second kind)', () => {
+  let db: Database;
+  beforeAll(async () => {
+    generateDataset({ out: gen, users: 200, items: 100, interactions: 2000, seed: 11 });
+    // A click on the first 25 rated pairs: those pairs then carry two kinds, combined into one edge.
+    const pairs = csvRows(join(gen, 'interactions.csv')).slice(0, 25);
+    writeFileSync(join(dir, 'clicks.csv'), 'user_id,item_id,kind,weight\n' + pairs.map(([u, i]) => `${u},${i},click,3`).join('\n') + '\n');
+    db = await openTestDatabase();
+    await deleteAll(db);
+    expect((await loadDataset(db, resolveDataset(`generic:${gen}`))).errors).toEqual([]);
+    expect((await loadDataset(db, resolveDataset(`generic:interactions=${join(dir, 'clicks.csv')}`))).errors).toEqual([]);
+  }, 300_000);
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every node, every interaction pair with its combined weight, every knowledge edge — and nothing else', async () => {
+    const weights = { ...DEFAULTS.weights, transforms: {}, heavyTailTransform: 'none' as const };
+    const { csr, invalid } = await readProjectionSnapshot(db, { weights, pageSize: 17 });
+    assertValidCsr(csr, { deep: true });
+    expect(invalid.count).toBe(0);
+
+    const expectedNodes = new Set<string>();
+    for (const [id] of csvRows(join(gen, 'users.csv'))) expectedNodes.add(`User:${id}`);
+    for (const [id] of csvRows(join(gen, 'items.csv'))) expectedNodes.add(`Item:${id}`);
+    for (const [id] of csvRows(join(gen, 'entities.csv'))) expectedNodes.add(`Entity:${id}`);
+    expect(new Set(csr.ids)).toEqual(expectedNodes);
+
+    const kindsOf = new Map<string, KindValue[]>();
+    for (const [u, i, rating] of csvRows(join(gen, 'interactions.csv'))) kindsOf.set(`User:${u}→Item:${i}`, [{ kind: 'rating', weight: Number(rating) }]);
+    for (const [u, i] of csvRows(join(dir, 'clicks.csv'))) kindsOf.get(`User:${u}→Item:${i}`)!.push({ kind: 'click', weight: 3 });
+    const expected = new Map<string, string>();
+    for (const [pair, kinds] of kindsOf) expected.set(pair, `INTERACTED ${Math.fround(edgeWeight(kinds, INTERACTION_DEFAULTS))}`);
+    for (const [headKind, head, relation, tailKind, tail] of csvRows(join(gen, 'knowledge.csv'))) {
+      const cap = (k: string) => (k === 'item' ? 'Item' : 'Entity');
+      expected.set(`${cap(headKind!)}:${head}→${cap(tailKind!)}:${tail}|${relation}`, `${relation} 1`);
+    }
+
+    const actual = new Map<string, string>();
+    for (let v = 0; v < csr.nodeCount; v++) {
+      for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) {
+        const rel = csr.relations[csr.outRelations[e]!]!;
+        const key = `${csr.ids[v]}→${csr.ids[csr.outTargets[e]!]}${rel === 'INTERACTED' ? '' : `|${rel}`}`;
+        expect(actual.has(key), `edge ${key} twice`).toBe(false);
+        actual.set(key, `${rel} ${csr.outWeights[e]}`);
+      }
+    }
+    expect(actual.size).toBe(expected.size);
+    expect(actual).toEqual(expected);
+    // Two kinds on a pair make one edge whose weight differs from the rating alone.
+    const [u, i] = csvRows(join(dir, 'clicks.csv'))[0]!;
+    expect(actual.get(`User:${u}→Item:${i}`)).not.toBe(`INTERACTED ${kindsOf.get(`User:${u}→Item:${i}`)![0]!.weight}`);
+    expect(csrMemory(csr).entries).toBe(2 * csr.edgeCount);
+  });
+});
