@@ -13,7 +13,9 @@
  *               reading the files to the schema online. Every later stage runs against this database while it is up.
  *  3. project   `projectDatabase` with no snapshot yet: the fingerprint query, the read out of Neo4j into the CSR
  *               (`projectionEdgesPerSec` = CSR edges / read seconds) and the snapshot write; `bytesPerEdge` = bytes of
- *               the CSR's typed arrays per directed edge entry (project/csr `csrMemory`).
+ *               the CSR's typed arrays per directed edge entry (project/csr `csrMemory`). Baseline beside it: the
+ *               interaction pass alone in the former wire form (doctor's `scanInvalidInteractions`: one list per edge
+ *               with its element id), as interactions per second.
  *  4. epoch     one LightGCN epoch (the CPU kernels, both threads, default options) on the projection's interactions.
  *               With `--epoch-seconds S` (default 900) an epoch is cut at S seconds and its time extrapolated from the
  *               steps done (said in the line). `epoch-seconds 0` skips it.
@@ -51,6 +53,7 @@ import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { parseNodeKey, projectDatabase } from '../../src/project/load.ts';
 import type { Database } from '../../src/store/driver.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
+import { scanInvalidInteractions } from '../../src/store/projection-reader.ts';
 import { benchConfig, emit } from './_neo4j.ts';
 
 const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online'] as const;
@@ -240,6 +243,11 @@ export async function main(argv: string[]): Promise<void> {
         const total = since(t0);
         csr = projection.csr;
         const memory = csrMemory(csr);
+        // Baseline in the same process: the interaction pass alone in the wire form the projection used before (one
+        // list per edge with its element id: doctor's scan, same MATCH, same predicate), no CSR assembly.
+        const t1 = performance.now();
+        const scan = await scanInvalidInteractions(db);
+        const baselineSeconds = since(t1);
         const read = projection.timings.neo4jRead ?? total;
         result.projectionEdgesPerSec = Math.round(csr.edgeCount / read);
         result.bytesPerEdge = round(memory.bytesPerEntry, 2);
@@ -252,6 +260,7 @@ export async function main(argv: string[]): Promise<void> {
           snapshotWriteSeconds: round(projection.timings.snapshotWrite ?? 0),
           totalSeconds: round(total),
           edgesPerSecond: result.projectionEdgesPerSec,
+          baselineInteractionPass: { statement: 'projection-interactions (doctor)', seconds: round(baselineSeconds), interactionsPerSecond: Math.round(counts.interactions / baselineSeconds), invalid: scan.count },
           typedBytes: memory.typedBytes,
           entries: memory.entries,
           bytesPerEntry: result.bytesPerEdge,
