@@ -9,7 +9,10 @@
  * Requests mix: route-shaped requests with bad ids (unicode, lone surrogates, NUL, percent-encoding garbage, long),
  * hostile query strings (huge/negative/float numbers, duplicated and unknown keys), mutated and hostile bodies (wrong
  * types, deep nesting, oversized, malformed JSON, wrong content types and charsets), other methods, key headers; and
- * raw bytes on a socket (broken request lines and headers, unknown methods, smuggling-shaped framing, NUL bytes).
+ * raw bytes on a socket (broken request lines and headers, unknown methods, smuggling-shaped framing, NUL bytes);
+ * and JSON-RPC at the MCP endpoint (`POST /v1/mcp`: initialize, tools/list, tools/call of every tool, notifications,
+ * batches, each mutated; other methods, missing Accept headers), whose replies must be JSON-RPC (a tool's structured
+ * content valid against its route's response schema) or an error body (the API's, or the transport's JSON-RPC error).
  * Every reply must be < 500 and carry the security headers; an error must be JSON `{ error: { code, message } }`; a
  * success must match the response schema of the route that served it.
  *
@@ -31,6 +34,8 @@ import { hashKey } from '../../src/api/security/keys.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import { Engine } from '../../src/engine/engine.ts';
+import { MCP_PATH, mountMcp } from '../../src/mcp/http.ts';
+import { TOOL_SPECS } from '../../src/mcp/tools.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { tinyMoviesEngine } from '../helpers/tiny-movies.ts';
 import { serveApp, type Reply, type Served } from './http-client.ts';
@@ -93,7 +98,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const sessions = new SessionStore({}, Date.now, () => (first ? ((first = false), 'd') : randomUUID()));
   startConversation(engine, sessions, { k: 3 });
   const deps = { store, cfg, routes: [...recommendRoutes(extra), ...exploreRoutes(extra), ...converseRoutes({ ...extra, sessions })] };
-  const served = await serveApp(createApp(deps), cfg);
+  // The MCP endpoint `graphrec serve` mounts (POST /v1/mcp; not an OpenAPI route, fuzzed by `mcpRequestArb`).
+  const served = await serveApp(createApp({ ...deps, mount: (app) => mountMcp(app, deps) }), cfg);
   const routes = apiRoutes(deps);
   return { served, routes, cfg, close: () => served.close() };
 }
@@ -408,9 +414,54 @@ const rawArb: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 101, max: 300 }).map((n): FuzzRequest => ({ kind: 'raw', bytes: enc(`GET /v1/stats HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: n }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`), complete: true })) },
 );
 
-/** Everything the fuzzer sends: mostly route-shaped HTTP requests, some raw bytes. */
+const MCP_TOOL_ARGS: Record<string, Record<string, unknown>> = {
+  recommend: { user: 'u1', k: 3, explain: 'text' },
+  explain: { user: 'u1', item: 'd' },
+  search: { q: 'ali', kind: 'item,entity' },
+  similar_items: { item: 'a', k: 2 },
+  user_history: { user: 'u1', limit: 5 },
+  graph_neighbours: { kind: 'entity', id: 'rs', direction: 'in' },
+  start_conversation: { user: 'u1', k: 3, moves: [{ type: 'seed', node: { kind: 'entity', id: 'rs' } }] },
+  converse: { conversation: 'd', moves: [{ type: 'reject', items: ['d'] }, { type: 'keywords', text: 'ridley' }] },
+};
+const rpc = (id: number, method: string, params?: unknown) => ({ jsonrpc: '2.0', id, method, ...(params !== undefined ? { params } : {}) });
+const MCP_SAMPLES: unknown[] = [
+  rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1.0.0' } }),
+  rpc(2, 'tools/list'),
+  ...TOOL_SPECS.map((t, i) => rpc(10 + i, 'tools/call', { name: t.name, arguments: MCP_TOOL_ARGS[t.name] ?? {} })),
+  rpc(3, 'tools/call', { name: 'nope', arguments: {} }),
+  rpc(4, 'ping'),
+  rpc(5, 'resources/list'),
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+  [rpc(6, 'tools/list'), rpc(7, 'tools/call', { name: 'search', arguments: { q: 'blade' } })],
+];
+
+/** JSON-RPC at the MCP endpoint: sample messages, mutated ones, hostile bodies; other methods; odd Accept headers. */
+const mcpRequestArb: fc.Arbitrary<FuzzRequest> = fc
+  .record({
+    body: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...MCP_SAMPLES).map((m) => enc(JSON.stringify(m))) },
+      { weight: 6, arbitrary: fc.constantFrom(...MCP_SAMPLES).chain(mutate).map((m) => enc(JSON.stringify(m) ?? 'null')) },
+      { weight: 1, arbitrary: hostileBodyArb },
+    ),
+    method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) }),
+    accept: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json, text/event-stream') }, { weight: 1, arbitrary: fc.constantFrom('', 'application/json', 'text/event-stream', '*/*', 'text/html') }),
+    contentType: contentTypeArb,
+    keys: keyHeaderArb,
+    extra: extraHeadersArb,
+    version: fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('2025-06-18', '2025-03-26', '1999-01-01', 'x') }),
+  })
+  .map((r): FuzzRequest => {
+    const headers: Record<string, string> = { ...r.keys, ...r.extra };
+    if (r.accept !== '') headers.accept = r.accept;
+    if (r.contentType !== '') headers['content-type'] = r.contentType;
+    if (r.version !== '') headers['mcp-protocol-version'] = r.version;
+    return { kind: 'http', method: r.method, path: MCP_PATH, headers, body: r.body };
+  });
+
+/** Everything the fuzzer sends: mostly route-shaped HTTP requests, some MCP JSON-RPC, some raw bytes. */
 export function requestArbitrary(target: Pick<FuzzTarget, 'routes'>): fc.Arbitrary<FuzzRequest> {
-  return fc.oneof({ weight: 14, arbitrary: httpRequestArb(target.routes) }, { weight: 1, arbitrary: rawArb });
+  return fc.oneof({ weight: 14, arbitrary: httpRequestArb(target.routes) }, { weight: 2, arbitrary: mcpRequestArb }, { weight: 1, arbitrary: rawArb });
 }
 
 // ------------------------------------------------------------------ checking
@@ -418,6 +469,49 @@ export function requestArbitrary(target: Pick<FuzzTarget, 'routes'>): fc.Arbitra
 const ErrorBody = z.strictObject({
   error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string().min(1), details: z.unknown().optional() }),
 });
+
+/** What the MCP transport itself answers with (a JSON-RPC error, e.g. a missing Accept header or an unknown version). */
+const JsonRpcErrorBody = z.object({ jsonrpc: z.literal('2.0'), error: z.object({ code: z.number().int(), message: z.string().min(1) }), id: z.union([z.string(), z.number(), z.null()]).optional() });
+const JsonRpcReply = z.object({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.number(), z.null()]),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ code: z.number().int(), message: z.string() }).optional(),
+});
+
+/** A reply of the MCP endpoint: JSON-RPC replies (tool results with text, structured content valid for the route), or an error body. */
+function checkMcpReply(request: Extract<FuzzRequest, { kind: 'http' }>, reply: Reply, routes: readonly Route[]): string | undefined {
+  if (reply.status >= 400) {
+    if (request.method.toUpperCase() === 'HEAD') return undefined;
+    if (!String(reply.headers['content-type'] ?? '').startsWith('application/json')) return `mcp error without JSON content type (${String(reply.headers['content-type'])})`;
+    return ErrorBody.safeParse(reply.json).success || JsonRpcErrorBody.safeParse(reply.json).success ? undefined : `mcp error body neither the API's nor JSON-RPC: ${reply.text.slice(0, 200)}`;
+  }
+  if (reply.status === 202 || reply.status === 204) return undefined;
+  if (reply.status !== 200) return `mcp: unexpected status ${reply.status}`;
+  if (!String(reply.headers['content-type'] ?? '').startsWith('application/json')) return 'mcp success without JSON content type';
+  const replies = Array.isArray(reply.json) ? (reply.json as unknown[]) : [reply.json];
+  let sent: unknown;
+  try {
+    sent = JSON.parse(request.body!.toString('utf8'));
+  } catch {
+    return 'mcp: a reply to a body that is not JSON';
+  }
+  const calls = (Array.isArray(sent) ? sent : [sent]) as Array<{ id?: unknown; method?: unknown; params?: { name?: unknown } }>;
+  const byOperation = new Map(routes.map((r) => [r.operationId, r]));
+  for (const one of replies) {
+    const parsed = JsonRpcReply.safeParse(one);
+    if (!parsed.success) return `mcp reply is not JSON-RPC: ${JSON.stringify(one).slice(0, 200)}`;
+    const call = calls.find((c) => c && typeof c === 'object' && c.id === parsed.data.id && c.method === 'tools/call');
+    const result = parsed.data.result;
+    if (!call || !result) continue;
+    if (!Array.isArray(result.content)) return 'mcp tool result without content';
+    const spec = TOOL_SPECS.find((t) => t.name === call.params?.name);
+    if (!spec || result.isError === true) continue;
+    const ok = byOperation.get(spec.operationId)!.response.safeParse(result.structuredContent);
+    if (!ok.success) return `mcp ${spec.name} structured content does not match ${spec.operationId}: ${ok.error.issues[0]?.message}`;
+  }
+  return undefined;
+}
 
 function compiledRoutes(routes: readonly Route[]) {
   return routes.map((route) => ({
@@ -431,6 +525,9 @@ export function checkReply(request: FuzzRequest, reply: Reply, routes: ReturnTyp
   if (reply.status === 0) return request.kind === 'raw' && !request.complete ? undefined : 'no reply';
   if (reply.status >= 500) return `status ${reply.status}`;
   if (reply.headers['x-content-type-options'] !== 'nosniff' || !reply.headers['content-security-policy']) return 'missing security headers';
+  if (request.kind === 'http' && request.path === MCP_PATH && request.method.toUpperCase() !== 'OPTIONS') {
+    return checkMcpReply(request, reply, routes.map((r) => r.route));
+  }
   const method = request.kind === 'http' ? request.method.toUpperCase() : 'RAW';
   if (reply.status >= 400) {
     if (method === 'HEAD') return undefined;
@@ -471,6 +568,7 @@ export async function fuzzRequests(target: FuzzTarget, requests: Iterable<FuzzRe
   const routes = compiledRoutes(target.routes);
   const stats: FuzzStats = { requests: 0, fiveXx: 0, crashes: 0, noReply: 0, violations: 0, examples: [], byStatus: {}, byRoute: {}, seconds: 0 };
   for (const { route } of routes) stats.byRoute[route.operationId] = { ok: 0, invalid: 0 };
+  stats.byRoute.mcp = { ok: 0, invalid: 0 };
   const onCrash = () => void stats.crashes++;
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
@@ -483,7 +581,9 @@ export async function fuzzRequests(target: FuzzTarget, requests: Iterable<FuzzRe
       stats.requests++;
       stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
       if (reply.status >= 500) stats.fiveXx++;
-      if (request.kind === 'http' && (reply.status === 200 || reply.status === 400)) {
+      if (request.kind === 'http' && request.path === MCP_PATH && (reply.status === 200 || reply.status === 400)) {
+        stats.byRoute.mcp![reply.status === 200 ? 'ok' : 'invalid']++;
+      } else if (request.kind === 'http' && (reply.status === 200 || reply.status === 400)) {
         const path = request.path.split(/[?#]/)[0]!;
         const hit = routes.find((r) => r.route.method.toUpperCase() === request.method.toUpperCase() && r.re.test(path));
         if (hit) stats.byRoute[hit.route.operationId]![reply.status === 200 ? 'ok' : 'invalid']++;
