@@ -155,6 +155,17 @@ export async function main(argv: string[]): Promise<void> {
     if (r.isError) throw new Error(`${call.name} failed: ${(r.content as Text)[0]?.text}`);
     shown.push({ call, text: (r.content as Text)[0]!.text, structured: abridge(r.structuredContent), ms });
   }
+  // A conversation: started with keywords, then one turn rejecting the first item shown.
+  const word = (calls1.find((c) => c.name === 'search')!.arguments.q as string) ?? 'the';
+  const startCall = { name: 'start_conversation', arguments: { user: prepared.user, k: 3, moves: [{ type: 'keywords', text: word }] } };
+  const started = await stdio.callTool(startCall);
+  if (started.isError) throw new Error(`start_conversation failed: ${(started.content as Text)[0]?.text}`);
+  const conv = started.structuredContent as { conversation: string; answer: { items: Array<{ id: string }> } };
+  shown.push({ call: startCall, text: (started.content as Text)[0]!.text, structured: abridge(started.structuredContent), ms: 0 });
+  const turnCall = { name: 'converse', arguments: { conversation: conv.conversation, moves: [{ type: 'reject', items: [conv.answer.items[0]!.id] }] } };
+  const turn = await stdio.callTool(turnCall);
+  if (turn.isError) throw new Error(`converse failed: ${(turn.content as Text)[0]?.text}`);
+  shown.push({ call: turnCall, text: (turn.content as Text)[0]!.text, structured: abridge(turn.structuredContent), ms: 0 });
   const bad = await stdio.callTool({ name: 'recommend', arguments: { user: 'nobody', k: 5 } });
   const badK = await stdio.callTool({ name: 'recommend', arguments: { user: prepared.user, k: 0 } });
   const errors = [bad, badK].map((r, i) => ({ call: i === 0 ? { name: 'recommend', arguments: { user: 'nobody', k: 5 } } : { name: 'recommend', arguments: { user: prepared.user, k: 0 } }, isError: r.isError === true, text: (r.content as Text)[0]!.text }));

@@ -13,7 +13,7 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   { name: 'serve', summary: 'start Neo4j (local unless NEO4J_URI), load data if empty, serve the API and explorer', load: async () => (await import('./serve.ts')).serveCommand },
-  { name: 'mcp', summary: 'an MCP server on stdio (tools: recommend, explain, search, similar_items, user_history, graph_neighbours) for AI agents', load: async () => (await import('./mcp.ts')).mcpCommand },
+  { name: 'mcp', summary: 'an MCP server on stdio for AI agents (tools: recommend, explain, search, similar_items, user_history, graph_neighbours, start_conversation, converse)', load: async () => (await import('./mcp.ts')).mcpCommand },
   { name: 'neo4j', summary: 'run the local Neo4j 5.26 (Bolt on 127.0.0.1) until stopped', load: async () => (await import('./neo4j.ts')).neo4jCommand },
   { name: 'generate', summary: 'write a seeded synthetic dataset (power-law degrees, communities, knowledge graph) in the generic format', load: async () => (await import('./generate.ts')).generateCommand },
   { name: 'ingest', summary: 'load a dataset into Neo4j (idempotent, resumable, per-row error report)', load: async () => (await import('./ingest.ts')).ingestCommand },

@@ -47,7 +47,7 @@ function reserveStdout(): Writable {
 
 export const mcpCommand: Command = {
   name: 'mcp',
-  summary: 'an MCP server on stdio (tools: recommend, explain, search, similar_items, user_history, graph_neighbours) for AI agents',
+  summary: 'an MCP server on stdio for AI agents (tools: recommend, explain, search, similar_items, user_history, graph_neighbours, start_conversation, converse)',
   help: `usage: graphrec mcp [--data DATASET]
 
 Runs a Model Context Protocol server on stdin/stdout for MCP clients (Claude Desktop, IDE agents): register the
