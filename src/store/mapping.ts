@@ -177,9 +177,9 @@ export function mappingNames(m: GraphMapping): { labels: Array<[string, string]>
 export function checkMappingAgainstDatabase(m: GraphMapping, known: { labels: ReadonlySet<string>; types: ReadonlySet<string>; props: ReadonlySet<string> }): void {
   const names = mappingNames(m);
   const missing: string[] = [];
-  for (const [name, at] of names.labels) if (!known.labels.has(name)) missing.push(`${at}: label ${JSON.stringify(name)} is not in the database (CALL db.labels())`);
-  for (const [name, at] of names.types) if (!known.types.has(name)) missing.push(`${at}: relationship type ${JSON.stringify(name)} is not in the database (CALL db.relationshipTypes())`);
-  for (const [name, at] of names.props) if (!known.props.has(name)) missing.push(`${at}: property ${JSON.stringify(name)} is not in the database (CALL db.propertyKeys())`);
+  for (const [name, at] of names.labels) if (!known.labels.has(name)) missing.push(`${at}: label ${JSON.stringify(name)} is not among the database's labels (procedure db.labels)`);
+  for (const [name, at] of names.types) if (!known.types.has(name)) missing.push(`${at}: relationship type ${JSON.stringify(name)} is not among the database's relationship types (procedure db.relationshipTypes)`);
+  for (const [name, at] of names.props) if (!known.props.has(name)) missing.push(`${at}: property ${JSON.stringify(name)} is not among the database's property keys (procedure db.propertyKeys)`);
   if (missing.length > 0) throw new AppError('CONFIG', `graph mapping: ${missing[0]}`, { missing });
 }
 

@@ -81,9 +81,9 @@ describe('graph mapping: names must exist in the database', () => {
   });
 
   it('names the field of a label, a type or a property the database does not have', () => {
-    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, users: [{ label: 'Client', id: 'customerId' }] }), known)).message).toMatch(/users\[0\]\.label: label "Client" is not in the database/);
-    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, relations: [{ type: 'SIMILAR' }] }), known)).message).toMatch(/relations\[0\]\.type: relationship type "SIMILAR"/);
-    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, items: [{ label: 'Product', id: 'ean' }] }), known)).message).toMatch(/items\[0\]\.id: property "ean"/);
+    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, users: [{ label: 'Client', id: 'customerId' }] }), known)).message).toMatch(/users\[0\]\.label: label "Client" is not among the database's labels/);
+    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, relations: [{ type: 'SIMILAR' }] }), known)).message).toMatch(/relations\[0\]\.type: relationship type "SIMILAR" is not among/);
+    expect(configError(() => checkMappingAgainstDatabase(parseGraphMapping({ ...SHOP, items: [{ label: 'Product', id: 'ean' }] }), known)).message).toMatch(/items\[0\]\.id: property "ean" is not among/);
   });
 });
 

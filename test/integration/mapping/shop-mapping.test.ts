@@ -133,7 +133,7 @@ describe('a mapping the database does not fit', () => {
     writeFileSync(file, JSON.stringify({ users: [{ label: 'Client', id: 'customerId' }], items: [{ label: 'Product', id: 'sku' }], interactions: [{ type: 'BOUGHT', kind: 'purchase' }] }));
     const run = await startServe(file);
     expect(await run.exited).not.toBe(0);
-    expect(run.stderr()).toMatch(/users\[0\]\.label: label "Client" is not in the database/);
+    expect(run.stderr()).toMatch(/users\[0\]\.label: label "Client" is not among the database's labels/);
     const quoted = path.join(dir, 'quoted.json');
     writeFileSync(quoted, JSON.stringify({ users: [{ label: 'Customer`) DETACH DELETE (x', id: 'customerId' }], items: [{ label: 'Product', id: 'sku' }], interactions: [{ type: 'BOUGHT', kind: 'purchase' }] }));
     const run2 = await startServe(quoted);
