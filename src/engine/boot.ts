@@ -3,7 +3,8 @@
  * Builds the engine from a database: the projection (snapshot when current), display names, embeddings (the stored
  * artifact for these interactions, else LightGCN trained now and written into Neo4j's vector indexes), the kind of the
  * interactions (for the explanation's verbs), and who writes explanations (explain/llm/policy: the LLM or the template).
- * `npm start` and the CLI commands that recommend or explain share it.
+ * `npm start` and the CLI commands that recommend or explain share it; `serve` and `mcp` start with
+ * `startServingEngine`, which never waits for training.
  */
 import type { Config } from '../core/config.ts';
 import type { Props } from '../core/model.ts';
@@ -15,7 +16,7 @@ import { projectDatabase, readInteractionKind, readItemProps, readLabels } from 
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
-import { embeddingsForProjection, publishEmbeddings, type TrainedEmbeddings } from './embeddings.ts';
+import { embeddingsForProjection, publishEmbeddings, storedProjectionEmbeddings, trainOnProjection, type TrainedEmbeddings } from './embeddings.ts';
 import { Engine } from './engine.ts';
 
 export interface BootOptions {
@@ -79,4 +80,59 @@ export async function bootEngine(db: Database, cfg: Config, options: BootOptions
   const engine = engineFrom(state, cfg, trained, options);
   log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings: trained.dir, interactionKind: state.interactionKind, explanations: engine.explainPolicy });
   return engine;
+}
+
+/** Where a serving engine's LightGCN vectors stand (the readiness detail shows it). */
+export type EmbeddingsState =
+  | { state: 'loaded'; artifact: string; trainedSeconds?: number }
+  | { state: 'training in the background'; since: string }
+  | { state: 'failed'; error: string };
+
+export interface ServingEngine {
+  engine: Engine;
+  state: ServingState;
+  /** Where the vectors stand now. */
+  embeddings(): EmbeddingsState;
+  /** The background training (settles when its vectors are swapped in, it failed, or `signal` stopped it); none when stored vectors were loaded. */
+  training?: Promise<void>;
+}
+
+/**
+ * The engine of a serving process (`serve`, `mcp`), which never waits for training (issue 12.4): once the projection is
+ * in memory it serves — with the stored LightGCN vectors when some were trained on these interactions, else with PPR,
+ * popularity and the knowledge walk while LightGCN trains in a worker thread; the vectors are swapped in when it ends
+ * (`Engine.setEmbeddings`) and written to Neo4j's vector indexes. `signal` stops the training (shutdown);
+ * `onEmbeddings` hears every change of `embeddings()`.
+ */
+export async function startServingEngine(
+  db: Database,
+  cfg: Config,
+  options: Pick<BootOptions, 'onStage' | 'llm'> & { signal?: AbortSignal; onEmbeddings?: (state: EmbeddingsState) => void } = {},
+): Promise<ServingEngine> {
+  const state = await loadServingState(db, cfg, options);
+  const stored = storedProjectionEmbeddings(state.csr);
+  if (stored) log.info('embeddings: reusing the artifact trained on the same interactions', { dir: stored.dir });
+  const engine = engineFrom(state, cfg, stored, options);
+  let embeddings: EmbeddingsState = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
+  const set = (next: EmbeddingsState) => {
+    embeddings = next;
+    options.onEmbeddings?.(next);
+  };
+  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings, strategies: engine.strategies.live });
+  const training = stored
+    ? undefined
+    : trainOnProjection(state.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection', worker: true, ...(options.signal ? { signal: options.signal } : {}) })
+        .then(async (trained) => {
+          if (options.signal?.aborted) return;
+          engine.setEmbeddings(createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }));
+          set({ state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) });
+          log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });
+          await publishEmbeddings(db, trained);
+        })
+        .catch((error: unknown) => {
+          if (options.signal?.aborted) return;
+          set({ state: 'failed', error: (error as Error).message });
+          log.error('embeddings: background training failed; serving without vectors', { error: (error as Error).message });
+        });
+  return { engine, state, embeddings: () => embeddings, ...(training ? { training } : {}) };
 }

@@ -35,6 +35,11 @@ export interface Readiness {
   wait(): Promise<void>;
   /** What the boot is doing now (e.g. "starting Neo4j", "training embeddings"). */
   stage(): string;
+  /**
+   * When a boot fails while a call waits for it, the call waits this long and waits once more (`wait` then starts a new
+   * boot), so a transient failure (a slow read on a loaded machine) does not reach the agent. [no retry]
+   */
+  retryAfterMs?: number;
 }
 
 export interface McpServerOptions {
@@ -57,8 +62,20 @@ function errorResult(error: AppError): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }] };
 }
 
-/** Waits for `ready`, reporting its stage as progress; gives up after `waitMs` or when the call is cancelled. */
+/** Waits for `ready` (one more boot when one fails meanwhile and `ready.retryAfterMs` is set), reporting its stage as progress. */
 async function waitUntilReady(ready: Readiness, signal: AbortSignal, waitMs: number, everyMs: number, progress?: (stage: string, n: number) => Promise<void>): Promise<void> {
+  try {
+    await waitOnce(ready, signal, waitMs, everyMs, progress);
+  } catch (error) {
+    if (ready.retryAfterMs === undefined || signal.aborted || (error instanceof AppError && error.message.startsWith('mcp: the engine is still starting'))) throw error;
+    log.warn('mcp: start failed while a call waited; trying once more', { retryAfterMs: ready.retryAfterMs, error: error instanceof Error ? error.message : String(error) });
+    await new Promise((resolve) => setTimeout(resolve, ready.retryAfterMs));
+    await waitOnce(ready, signal, waitMs, everyMs, progress);
+  }
+}
+
+/** Waits for `ready`, reporting its stage as progress; gives up after `waitMs` or when the call is cancelled. */
+async function waitOnce(ready: Readiness, signal: AbortSignal, waitMs: number, everyMs: number, progress?: (stage: string, n: number) => Promise<void>): Promise<void> {
   const started = Date.now();
   const done = ready.wait();
   done.catch(() => {});

@@ -3,13 +3,14 @@
  * `graphrec mcp`: an MCP server on stdio (for Claude Desktop and other MCP clients that start a command) over the same
  * engine `graphrec serve` runs, booted the same way and with the same configuration: Neo4j (the local one unless
  * `NEO4J_URI`; reused when one already answers on its port), the default data loaded into an empty database (demo, or
- * `--data` / `GRAPHREC_DATA`), the projection, the embeddings (the stored artifact, else trained now), the explainer.
+ * `--data` / `GRAPHREC_DATA`), the projection, the explainer; it serves as soon as the projection is in memory (the
+ * stored LightGCN vectors, else PPR, popularity and the knowledge walk while LightGCN trains in a worker thread).
  *
  * stdout carries JSON-RPC and nothing else: the transport writes through the real stdout, and everything else that
  * writes to `process.stdout` (a library's console.log) lands on stderr with the logs. The server answers `initialize`
  * and `tools/list` at once; the boot runs in the background, and a tool call waits for it (progress notifications say
- * the stage when the client sent a progress token). When the boot fails (Neo4j unreachable, Java missing), calls get
- * a tool error saying why, and the next call tries the boot again. The process stops when the client closes stdin
+ * the stage when the client sent a progress token). When the boot fails (Neo4j unreachable, Java missing), a waiting
+ * call tries it once more after 5 s, then gets a tool error saying why; the next call tries the boot again. The process stops when the client closes stdin
  * (or on SIGTERM/SIGINT): the engine and the driver close, and a local Neo4j started here stops.
  */
 import { Writable } from 'node:stream';
@@ -22,7 +23,7 @@ import { loadConfig } from '../../core/config.ts';
 import { AppError, isAppError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../core/progress.ts';
-import { bootEngine } from '../../engine/boot.ts';
+import { startServingEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { loadIfEmpty } from '../../ingest/load.ts';
 import { resolveDataset } from '../../ingest/resolve.ts';
@@ -100,7 +101,8 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
           signal: loadAbort.signal,
         });
         if (stopping) return;
-        const engine = await bootEngine(live.db, cfg, { onStage: (s) => (stage = s) });
+        // As serve: ready once the projection is in memory; LightGCN trains in a worker meanwhile when no stored vectors fit.
+        const { engine } = await startServingEngine(live.db, cfg, { onStage: (s) => (stage = s), signal: loadAbort.signal });
         if (stopping) await engine.close();
         else live.engine = engine;
       }
@@ -127,6 +129,7 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
         return attempt.promise;
       },
       stage: () => stage,
+      retryAfterMs: BOOT_RETRY_AFTER_MS,
     };
 
     const degraded = () => live.health?.degraded ?? false;

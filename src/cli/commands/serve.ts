@@ -27,9 +27,7 @@ import { exploreRoutes } from '../../api/routes/explore.ts';
 import { converseRoutes } from '../../api/routes/converse.ts';
 import { mountExplorer } from '../../web/mount.ts';
 import { mountMcp } from '../../mcp/http.ts';
-import { engineFrom, loadServingState } from '../../engine/boot.ts';
-import { publishEmbeddings, storedProjectionEmbeddings, trainOnProjection } from '../../engine/embeddings.ts';
-import { createEmbeddingIndex } from '../../retrieve/embedding-index.ts';
+import { startServingEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
@@ -154,19 +152,22 @@ export const serveCommand: Command = {
       await loading;
       if (!stopping) {
         // Serving starts as soon as the projection is in memory: with the stored vectors when they were trained on these
-        // interactions, else with PPR, popularity and the knowledge walk while LightGCN trains in a worker thread; the
-        // vectors are swapped in when it ends. The readiness detail says which strategies are live.
-        const serving = await loadServingState(db, cfg, { onStage: (stage) => (state.detail = stage) });
+        // interactions, else with PPR, popularity and the knowledge walk while LightGCN trains in a worker thread (stopped
+        // by the shutdown's abort); the vectors are swapped in when it ends. The readiness detail says which strategies are live.
+        let readyDetail = (): unknown => state.detail;
+        const started = await startServingEngine(db, cfg, {
+          onStage: (stage) => (state.detail = stage),
+          signal: loadAbort.signal,
+          onEmbeddings: () => (state.detail = readyDetail()),
+        });
+        training = started.training;
+        const { engine, state: serving } = started;
         state.projection = {
           skippedInvalidInteractions: serving.invalid.count,
           examples: serving.invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
           repair: serving.invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
         };
-        const stored = storedProjectionEmbeddings(serving.csr);
-        if (stored) log.info('embeddings: reusing the artifact trained on the same interactions', { dir: stored.dir });
-        const engine = engineFrom(serving, cfg, stored);
-        let embeddings: unknown = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
-        const readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings, explanations: engine.explainPolicy });
+        readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings: started.embeddings(), explanations: engine.explainPolicy });
         if (stopping) await engine.close();
         else {
           live.engine = engine;
@@ -174,25 +175,7 @@ export const serveCommand: Command = {
           state.ready = true;
           // Which strategies answer, where the vectors stand, who writes the explanations and why (explain/llm/policy).
           state.detail = readyDetail();
-          log.info('engine: ready', { nodes: serving.csr.nodeCount, edges: serving.csr.edgeCount, embeddings, strategies: engine.strategies.live });
           process.stdout.write(JSON.stringify({ ready: true, url: `http://${cfg.api.host}:${port}` }) + '\n');
-          if (!stored) {
-            training = trainOnProjection(serving.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection', worker: true, signal: loadAbort.signal })
-              .then(async (trained) => {
-                if (stopping) return;
-                engine.setEmbeddings(createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }));
-                embeddings = { state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) };
-                state.detail = readyDetail();
-                log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });
-                await publishEmbeddings(db, trained);
-              })
-              .catch((error: unknown) => {
-                if (stopping) return;
-                embeddings = { state: 'failed', error: (error as Error).message };
-                state.detail = readyDetail();
-                log.error('embeddings: background training failed; serving without vectors', { error: (error as Error).message });
-              });
-          }
         }
       }
     } catch (error) {
