@@ -27,7 +27,9 @@
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
  *               `rssMb` = this process's resident set after the serve stage (it holds the engine, the driver and the
- *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`).
+ *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`). Each serve
+ *               line adds `cpuMsPerRequest` (this process's CPU time per answered request: the work, apart from the
+ *               wait for a core on a shared machine).
  *  7. online    the online loader (`loadDataset`) into this now non-empty database: a second generated graph of
  *               `--online` interactions (default 100,000) under the id prefix `online:` (new users and items).
  * Each line carries the 1-minute load average (the machine is shared).
@@ -117,13 +119,21 @@ interface LoadResult {
   errors: number;
   connections: number;
   seconds: number;
+  /**
+   * CPU time of this whole process (server, engine and the load generator's thread: an upper bound on the server's
+   * share) per answered request, ms: on a shared, overloaded machine a figure of the work, where latency is a figure
+   * of the queue for the cores.
+   */
+  cpuMsPerRequest: number;
 }
 
 function drive(port: number, paths: string[], seconds: number, connections: number): Promise<LoadResult> {
+  const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOADGEN_SOURCE, { eval: true, workerData: { port, paths, seconds, connections } });
     worker.once('error', reject);
     worker.once('message', (m: { latencies: Float64Array; bad: number; wall: number }) => {
+      const cpu = process.cpuUsage(cpu0);
       const q = (p: number) => (m.latencies.length ? m.latencies[Math.min(m.latencies.length - 1, Math.floor(p * m.latencies.length))]! : NaN);
       resolve({
         requests: m.latencies.length,
@@ -134,6 +144,7 @@ function drive(port: number, paths: string[], seconds: number, connections: numb
         errors: m.bad,
         connections,
         seconds: round(m.wall),
+        cpuMsPerRequest: m.latencies.length ? round((cpu.user + cpu.system) / 1000 / m.latencies.length) : NaN,
       });
       void worker.terminate();
     });

@@ -61,6 +61,8 @@ export interface ProjectionOptions {
   interactions?: InteractionSettings;
   /** Per-kind transforms of the kinds' values before they combine [the config defaults, `DEFAULTS.weights`]. */
   weights?: WeightsConfig;
+  /** A fingerprint taken just before the read (store/projection-reader `before`: the read then takes one scan fewer). */
+  before?: string;
 }
 
 export { projectionFingerprint };
@@ -169,7 +171,12 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         }
       },
     },
-    { ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.bounds ? { bounds: options.bounds } : {}), ...(options.progress ? { progress: options.progress } : {}) },
+    {
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.bounds ? { bounds: options.bounds } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.before !== undefined ? { before: options.before } : {}),
+    },
   );
   if (invalid.count > 0) {
     log.warn('projection: skipped stored interactions outside the bounds (run `graphrec doctor` to list and repair them)', {
@@ -289,7 +296,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   }
   const started = performance.now();
   // The read's own fingerprint (taken in its transaction) names the snapshot: a write between the two is not mislabelled.
-  const read = await readProjectionSnapshot(db, { ...options, bounds, weights });
+  const read = await readProjectionSnapshot(db, { ...options, bounds, weights, before: fingerprint });
   const { csr } = read;
   timings.neo4jRead = seconds(started);
   log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });

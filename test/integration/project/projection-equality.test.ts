@@ -16,6 +16,7 @@ import { loadDataset } from '../../../src/ingest/load.ts';
 import { resolveDataset } from '../../../src/ingest/resolve.ts';
 import { assertValidCsr, csrMemory } from '../../../src/project/csr.ts';
 import { readProjectionSnapshot } from '../../../src/project/load.ts';
+import { projectionFingerprint, readProjectionRows } from '../../../src/store/projection-reader.ts';
 import type { Database } from '../../../src/store/driver.ts';
 import { deleteAll } from '../../../src/store/schema.ts';
 import { openTestDatabase } from '../helpers.ts';
@@ -81,5 +82,14 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     const [u, i] = csvRows(join(dir, 'clicks.csv'))[0]!;
     expect(actual.get(`User:${u}→Item:${i}`)).not.toBe(`INTERACTED ${kindsOf.get(`User:${u}→Item:${i}`)![0]!.weight}`);
     expect(csrMemory(csr).entries).toBe(2 * csr.edgeCount);
+  });
+
+  it('a fingerprint taken before the read stands in for its first one; a stale one makes it read again', async () => {
+    const visitor = { begin() {}, node() {}, interactions() {}, knowledge() {} };
+    const current = await projectionFingerprint(db);
+    const fresh = await readProjectionRows(db, visitor, { before: current });
+    expect({ attempts: fresh.attempts, stable: fresh.stable, fingerprint: fresh.fingerprint }).toEqual({ attempts: 1, stable: true, fingerprint: current });
+    const stale = await readProjectionRows(db, visitor, { before: 'a write committed since' });
+    expect({ attempts: stale.attempts, stable: stale.stable, fingerprint: stale.fingerprint }).toEqual({ attempts: 2, stable: true, fingerprint: current });
   });
 });
