@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- weights [--seed N] [--epochs N] [--max-seconds S] [--datasets hetrec,lightgcn-lastfm]`: chooses the
+ * `npm run bench -- weights [--seed N] [--epochs N] [--max-seconds S] [--datasets hetrec,lightgcn-lastfm] [--betas …]`: chooses the
  * default transform of heavy-tailed (count) interaction weights (`weights.heavyTailTransform`, core/weight-transform) on
  * VALIDATION data of two implicit datasets with listen counts, then reports test numbers before (`none`, raw counts)
  * and after (the choice).
@@ -21,10 +21,17 @@
  * both datasets when there are such candidates (else among all). Popularity of a list = mean popularity rank of its items (rank 1 = the item with most training
  * pairs); the acceptance compares `ppr`'s with LightGCN's own top-20 (within 2×).
  *
- * Diagnostic: `ppr`'s degree discount β (`pprDegreeDiscount`) swept on valid under the chosen transform, with its
- * popularity next to LightGCN's (no default is changed by it).
+ * Then `ppr`'s degree discount β swept on valid under the chosen transform (`--betas`), with `ppr`'s popularity next
+ * to LightGCN's: the β for heavy-tailed counts (`pprDegreeDiscountHeavyTail`, retrieve/context) = the best mean
+ * relative valid Recall@20 over datasets × {ppr, hybrid} among the βs within 2× of LightGCN's popularity on every
+ * dataset. Test: before = raw counts at the ratings' β (0.75), after = the chosen transform at 0.75, afterBeta = and
+ * at the chosen β.
  *
- * Prints JSON lines; the last one is `{ chosen, score, within2x, betaSweep, valid, test, … }`.
+ * Shortcuts: `--only beta` skips the transform candidates (transform = `--transform`, default the configured one);
+ * `--lightgcn-from docs/results/weights.json` reuses LightGCN's numbers of an earlier run instead of training (no
+ * vectors: `ppr` only); `--users N` evaluates every ⌈n / N⌉-th user.
+ *
+ * Prints JSON lines; the last one is `{ chosen, score, within2x, betaSweep, betaScore, chosenBeta, valid, test, … }`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +46,8 @@ import { itemPopularity } from '../../src/compute/popularity.ts';
 import { buildRankingInput } from '../../src/evaluate/ranking.ts';
 import { randomSplit } from '../../src/evaluate/splits.ts';
 import { CsrBuilder, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { createRecommendContext, type RecommendContext } from '../../src/retrieve/context.ts';
+import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendContext } from '../../src/retrieve/context.ts';
+import { DEFAULTS } from '../../src/core/config.ts';
 import { createEmbeddingIndex, type EmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
 import type { StrategyName } from '../../src/retrieve/strategy.ts';
@@ -48,8 +56,10 @@ const K = 20;
 /** The transforms tried on validation data (core/weight-transform syntax). */
 export const CANDIDATES = ['none', 'binary', 'log1p', 'user-norm', 'cap:99', 'cap:95+log1p', 'log1p+user-norm'] as const;
 const STRATEGIES: readonly StrategyName[] = ['ppr', 'hybrid'];
-/** Degree discounts of the diagnostic sweep (RECOMMEND_DEFAULTS.pprDegreeDiscount is 0.75). */
+/** Degree discounts swept on valid (`--betas` overrides). */
 const BETAS = [0, 0.25, 0.5, 0.75, 1] as const;
+/** ppr's degree discount chosen on ML-100K ratings (RECOMMEND_DEFAULTS.pprDegreeDiscount), the "before". */
+const RATINGS_BETA = RECOMMEND_DEFAULTS.pprDegreeDiscount;
 
 const emit = (o: Record<string, unknown>): void => {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -145,11 +155,14 @@ function buildCsr(d: CountData, train: Interactions, trainCounts: Float64Array, 
 }
 
 /** Top-K lists of `recommend` for the users with items in `truth`. */
-function servedRanking(ctx: RecommendContext, strategy: StrategyName, train: Interactions, truth: Interactions, masked: Interactions | undefined): RankingInput {
+function servedRanking(ctx: RecommendContext, strategy: StrategyName, train: Interactions, truth: Interactions, masked: Interactions | undefined, sample?: number): RankingInput {
   const truthCsr = userItemCsr(truth);
   const maskCsr = masked ? userItemCsr(masked) : undefined;
-  const users: number[] = [];
-  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) users.push(u);
+  const all: number[] = [];
+  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) all.push(u);
+  // `sample`: every ⌈n / sample⌉-th user (deterministic).
+  const stride = sample !== undefined && sample < all.length ? Math.ceil(all.length / sample) : 1;
+  const users = all.filter((_, r) => r % stride === 0);
   const topK = new Int32Array(users.length * K).fill(-1);
   const truthIndptr = new Int32Array(users.length + 1);
   const truthIdx: number[] = [];
@@ -181,6 +194,16 @@ function meanPopularityRank(input: RankingInput): number {
   return n > 0 ? sum / n : 0;
 }
 
+interface LightGcnNumbers {
+  valid: number;
+  validPopularityRank: number;
+  test: number;
+  popularityRank: number;
+  epochs: number;
+  bestEpoch: number;
+  seconds: number;
+}
+
 const recall = (input: RankingInput): number => round(computeMetrics(input, [K], ['recall'])[`recall@${K}`]!);
 
 function flag(argv: string[], name: string): string | undefined {
@@ -193,6 +216,20 @@ export async function main(argv: string[]): Promise<void> {
   const epochs = Number(flag(argv, 'epochs') ?? 400);
   const maxSeconds = Number(flag(argv, 'max-seconds') ?? Infinity);
   const which = (flag(argv, 'datasets') ?? 'hetrec,lightgcn-lastfm').split(',');
+  // --only beta: skip the transform candidates, sweep β under --transform (default: the configured default).
+  const onlyBeta = flag(argv, 'only') === 'beta';
+  const fixedTransform = flag(argv, 'transform') ?? DEFAULTS.weights.heavyTailTransform;
+  parseTransform(fixedTransform);
+  // --lightgcn-from FILE: reuse LightGCN's numbers from an earlier run's last line (docs/results/weights.json) instead of
+  // training (then no vectors: `hybrid` is not evaluated); --users N: evaluate N seeded random users per split.
+  const lightgcnFromPath = flag(argv, 'lightgcn-from');
+  const lightgcnFrom = lightgcnFromPath
+    ? Object.fromEntries(Object.entries((JSON.parse(readFileSync(lightgcnFromPath, 'utf8')) as { test: Record<string, { lightgcn: LightGcnNumbers }> }).test).map(([k, v]) => [k, v.lightgcn]))
+    : undefined;
+  if (lightgcnFromPath && !onlyBeta) throw new Error('weights: --lightgcn-from needs --only beta (the transform choice evaluates hybrid)');
+  const userSample = flag(argv, 'users') !== undefined ? Number(flag(argv, 'users')) : undefined;
+  const betas = (flag(argv, 'betas') ?? BETAS.join(',')).split(',').map(Number);
+  if (betas.some((b) => !(b >= 0 && b <= 2))) throw new Error('weights: --betas must be numbers in [0, 2]');
   const t0 = performance.now();
   const hetrecDir = path.join(SHARED_DATA_DIR, 'hetrec2011-lastfm-2k');
   const lgDir = path.join(SHARED_DATA_DIR, 'lightgcn-lastfm');
@@ -206,7 +243,7 @@ export async function main(argv: string[]): Promise<void> {
   if (which.includes('lightgcn-lastfm')) datasets.push(readLightGcnLastfm(lgDir));
 
   const valid: Record<string, Record<string, Record<string, number>>> = {};
-  const perDataset: Array<{ d: CountData; train: Interactions; validPart: Interactions; test: Interactions; trainCounts: Float64Array; embeddings: EmbeddingIndex; lightgcn: { valid: number; validPopularityRank: number; test: number; popularityRank: number; epochs: number; bestEpoch: number; seconds: number } }> = [];
+  const perDataset: Array<{ d: CountData; train: Interactions; validPart: Interactions; test: Interactions; trainCounts: Float64Array; embeddings: EmbeddingIndex | undefined; lightgcn: LightGcnNumbers & { from?: string } }> = [];
   /** Whether `ppr`'s valid popularity rank is within 2× of LightGCN's, by dataset and transform. */
   const within2x: Record<string, Record<string, boolean>> = {};
   for (const d of datasets) {
@@ -220,10 +257,19 @@ export async function main(argv: string[]): Promise<void> {
     emit({ stage: 'data', dataset: d.name, users: d.log.nUsers, items: d.log.nItems, pairs: d.log.users.length, knowledge: d.kg.length, train: train.users.length, valid: validPart.users.length, test: test.users.length, counts: { median: stats.median, p99: stats.p99, max: stats.max, maxOverMedian: round(stats.maxOverMedian), skew: round(stats.skew) } });
 
     const t1 = performance.now();
+    const reused = lightgcnFrom?.[d.name];
+    if (reused) {
+      // --lightgcn-from: LightGCN's numbers of an earlier run of this bench (same seed, split and protocol); no vectors,
+      // so `hybrid` is left out.
+      const lightgcn = { ...reused, from: lightgcnFromPath! };
+      emit({ stage: 'lightgcn', dataset: d.name, ...lightgcn });
+      perDataset.push({ d, train, validPart, test, trainCounts, embeddings: undefined, lightgcn });
+      continue;
+    }
     const fit = await fitLightGcn(train, { seed, epochs, maxSeconds }, { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validPart, K), [K], ['recall'])[`recall@${K}`]! });
     const lgInput = buildRankingInput(fit.model, train, test, K, { exclude: [train, validPart] });
     const lgValid = buildRankingInput(fit.model, train, validPart, K);
-    const lightgcn = { valid: recall(lgValid), validPopularityRank: round(meanPopularityRank(lgValid)), test: recall(lgInput), popularityRank: round(meanPopularityRank(lgInput)), epochs: fit.epochs, bestEpoch: fit.bestEpoch, seconds: round((performance.now() - t1) / 1000) };
+    const lightgcn: LightGcnNumbers = { valid: recall(lgValid), validPopularityRank: round(meanPopularityRank(lgValid)), test: recall(lgInput), popularityRank: round(meanPopularityRank(lgInput)), epochs: fit.epochs, bestEpoch: fit.bestEpoch, seconds: round((performance.now() - t1) / 1000) };
     const embeddings = createEmbeddingIndex({
       dim: fit.options.embeddingSize,
       itemKeys: Array.from({ length: d.log.nItems }, (_, i) => `Item:i:${i}`),
@@ -236,9 +282,9 @@ export async function main(argv: string[]): Promise<void> {
     perDataset.push({ d, train, validPart, test, trainCounts, embeddings, lightgcn });
 
     valid[d.name] = {};
-    for (const transform of CANDIDATES) {
+    for (const transform of onlyBeta ? [] : CANDIDATES) {
       const t2 = performance.now();
-      const ctx = createRecommendContext(buildCsr(d, train, trainCounts, transform), { embeddings });
+      const ctx = createRecommendContext(buildCsr(d, train, trainCounts, transform), { ...(embeddings ? { embeddings } : {}) });
       const row: Record<string, number> = {};
       for (const s of STRATEGIES) {
         const input = servedRanking(ctx, s, train, validPart, undefined);
@@ -254,7 +300,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // Choice: best mean relative valid Recall@20 over datasets × {ppr, hybrid}.
   const score: Record<string, number> = {};
-  for (const transform of CANDIDATES) {
+  for (const transform of onlyBeta ? [] : CANDIDATES) {
     let sum = 0;
     let n = 0;
     for (const d of datasets) {
@@ -267,40 +313,69 @@ export async function main(argv: string[]): Promise<void> {
     score[transform] = round(sum / n);
   }
   // Among the candidates whose ppr popularity is within 2× of LightGCN's on every dataset's valid part, when any is.
-  const popular = CANDIDATES.filter((c) => datasets.every((d) => within2x[d.name]![c]));
+  const popular = onlyBeta ? [] : CANDIDATES.filter((c) => datasets.every((d) => within2x[d.name]![c]));
   const pool = popular.length > 0 ? popular : [...CANDIDATES];
-  const chosen = [...pool].sort((a, b) => score[b]! - score[a]!)[0]!;
-  emit({ stage: 'chosen', chosen, score, within2x, constrained: popular.length > 0 });
+  const chosen = onlyBeta ? fixedTransform : [...pool].sort((a, b) => score[b]! - score[a]!)[0]!;
+  if (!onlyBeta) emit({ stage: 'chosen', chosen, score, within2x, constrained: popular.length > 0 });
 
-  // Diagnostic (valid only, no default changes here): ppr's degree discount β (`pprDegreeDiscount`, the ppr strategy's
-  // own setting) under the chosen transform, against LightGCN's popularity.
-  const betaSweep: Record<string, Array<{ beta: number; recall20: number; popularityRank: number; lightgcnOverPpr: number }>> = {};
+  // ppr's degree discount β (`pprDegreeDiscount`) under the chosen transform, on valid: Recall@20 of `ppr` and `hybrid`
+  // (its ppr part uses the same β) and ppr's popularity against LightGCN's. The β for heavy-tailed counts
+  // (`pprDegreeDiscountHeavyTail`) = the one with the best mean relative valid Recall@20 over datasets × {ppr, hybrid}
+  // among the βs whose ppr lists are within 2× of LightGCN's popularity on every dataset (none: no such β).
+  const betaSweep: Record<string, Array<{ beta: number; ppr: number; hybrid: number; popularityRank: number; lightgcnOverPpr: number; seconds: number }>> = {};
   for (const { d, train, validPart, trainCounts, embeddings, lightgcn } of perDataset) {
     const csr = buildCsr(d, train, trainCounts, chosen);
     betaSweep[d.name] = [];
-    for (const beta of BETAS) {
-      const input = servedRanking(createRecommendContext(csr, { embeddings, options: { pprDegreeDiscount: beta } }), 'ppr', train, validPart, undefined);
+    for (const beta of betas) {
+      const t3 = performance.now();
+      const ctx = createRecommendContext(csr, { ...(embeddings ? { embeddings } : {}), options: { pprDegreeDiscount: beta } });
+      const input = servedRanking(ctx, 'ppr', train, validPart, undefined, userSample);
+      const hybrid = embeddings ? recall(servedRanking(ctx, 'hybrid', train, validPart, undefined, userSample)) : Number.NaN;
       const rank = meanPopularityRank(input);
-      betaSweep[d.name]!.push({ beta, recall20: recall(input), popularityRank: round(rank), lightgcnOverPpr: round(lightgcn.validPopularityRank / rank) });
+      const row = { beta, ppr: recall(input), hybrid, popularityRank: round(rank), lightgcnOverPpr: round(lightgcn.validPopularityRank / rank), seconds: round((performance.now() - t3) / 1000) };
+      betaSweep[d.name]!.push(row);
+      emit({ stage: 'beta-sweep', dataset: d.name, transform: chosen, ...row });
     }
-    emit({ stage: 'beta-sweep', dataset: d.name, transform: chosen, rows: betaSweep[d.name] });
   }
+  const betaScore: Record<string, number> = {};
+  for (const [b, beta] of betas.entries()) {
+    let sum = 0;
+    let n = 0;
+    for (const d of datasets) {
+      const rows = betaSweep[d.name]!;
+      for (const s of ['ppr', 'hybrid'] as const) {
+        if (rows.some((r) => Number.isNaN(r[s]))) continue; // no vectors: ppr only
+        const best = Math.max(...rows.map((r) => r[s]));
+        sum += best > 0 ? rows[b]![s] / best : 0;
+        n++;
+      }
+    }
+    betaScore[String(beta)] = round(sum / n);
+  }
+  const betaPool = betas.filter((_, b) => datasets.every((d) => betaSweep[d.name]![b]!.lightgcnOverPpr <= 2 && betaSweep[d.name]![b]!.lightgcnOverPpr >= 0.5));
+  const chosenBeta = betaPool.length > 0 ? [...betaPool].sort((a, b) => betaScore[String(b)]! - betaScore[String(a)]!)[0]! : undefined;
+  emit({ stage: 'beta-chosen', chosenBeta: chosenBeta ?? null, betaScore, within2x: betaPool });
 
   const test: Record<string, unknown> = {};
   for (const { d, train, validPart, test: testPart, trainCounts, embeddings, lightgcn } of perDataset) {
     const out: Record<string, unknown> = { lightgcn };
-    for (const transform of ['none', chosen]) {
-      const ctx = createRecommendContext(buildCsr(d, train, trainCounts, transform), { embeddings });
+    // before = raw counts at the ratings' β; after = the chosen transform at the ratings' β; afterBeta = and at the
+    // chosen heavy-tail β (when one was chosen).
+    const runs: Array<[string, string, number]> = [['before', 'none', RATINGS_BETA], ['after', chosen, RATINGS_BETA]];
+    if (chosenBeta !== undefined) runs.push(['afterBeta', chosen, chosenBeta]);
+    for (const [key, transform, beta] of runs) {
+      const ctx = createRecommendContext(buildCsr(d, train, trainCounts, transform), { ...(embeddings ? { embeddings } : {}), options: { pprDegreeDiscount: beta } });
       const row: Record<string, unknown> = {};
-      for (const s of STRATEGIES) {
-        const input = servedRanking(ctx, s, train, testPart, validPart);
+      for (const s of embeddings ? STRATEGIES : ['ppr' as const]) {
+        const input = servedRanking(ctx, s, train, testPart, validPart, userSample);
         row[s] = { recall20: recall(input), popularityRank: round(meanPopularityRank(input)) };
       }
-      out[transform === chosen ? 'after' : 'before'] = { transform, ...row };
+      out[key] = { transform, beta, ...row };
     }
     const after = out['after'] as Record<string, { popularityRank: number }>;
     const before = out['before'] as Record<string, { popularityRank: number }>;
-    out['pprPopularityVsLightgcn'] = { before: round(lightgcn.popularityRank / before['ppr']!.popularityRank), after: round(lightgcn.popularityRank / after['ppr']!.popularityRank), within2x: lightgcn.popularityRank / after['ppr']!.popularityRank <= 2 && after['ppr']!.popularityRank / lightgcn.popularityRank <= 2 };
+    const final = (out['afterBeta'] ?? after) as Record<string, { popularityRank: number }>;
+    out['pprPopularityVsLightgcn'] = { before: round(lightgcn.popularityRank / before['ppr']!.popularityRank), after: round(lightgcn.popularityRank / after['ppr']!.popularityRank), final: round(lightgcn.popularityRank / final['ppr']!.popularityRank), within2x: lightgcn.popularityRank / final['ppr']!.popularityRank <= 2 && final['ppr']!.popularityRank / lightgcn.popularityRank <= 2 };
     test[d.name] = out;
     emit({ stage: 'test', dataset: d.name, ...out });
   }
@@ -310,6 +385,8 @@ export async function main(argv: string[]): Promise<void> {
     score,
     within2x,
     betaSweep,
+    betaScore,
+    chosenBeta: chosenBeta ?? null,
     valid,
     test,
     seconds: round((performance.now() - t0) / 1000),

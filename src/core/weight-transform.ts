@@ -115,6 +115,34 @@ export function isHeavyTailed(stats: Pick<WeightStats, 'count' | 'maxOverMedian'
   return stats.count >= HEAVY_TAIL_MIN_COUNT && stats.maxOverMedian >= ratio;
 }
 
+/**
+ * Whether a graph's interactions are heavy-tailed counts as a whole: the kinds whose weights are heavy-tailed
+ * ({@link isHeavyTailed}) hold at least half of the interaction values. `sortedByKind` = each kind's values sorted
+ * ascending (O(kinds)). The retrieval regime (retrieve/context `heavyTailed`: ppr's degree discount) follows it.
+ */
+export function interactionsHeavyTailed(cfg: Pick<WeightsConfig, 'heavyTailRatio'>, sortedByKind: Iterable<Float64Array>): boolean {
+  let n = 0;
+  let heavy = 0;
+  for (const sorted of sortedByKind) {
+    const count = sorted.length;
+    n += count;
+    const median = count > 0 ? percentileOfSorted(sorted, 50) : 0;
+    if (isHeavyTailed({ count, maxOverMedian: maxOverMedianOf(median, count > 0 ? sorted[count - 1]! : 0) }, cfg.heavyTailRatio)) heavy += count;
+  }
+  return n > 0 && heavy * 2 >= n;
+}
+
+/** Each kind's values sorted ascending (what {@link interactionsHeavyTailed} takes); `kinds[r]` names value r's kind. */
+export function sortedValuesByKind(kinds: ArrayLike<string>, values: ArrayLike<number>): Map<string, Float64Array> {
+  const lists = new Map<string, number[]>();
+  for (let r = 0; r < values.length; r++) {
+    const list = lists.get(kinds[r]!);
+    if (list) list.push(values[r]!);
+    else lists.set(kinds[r]!, [values[r]!]);
+  }
+  return new Map([...lists].map(([kind, list]) => [kind, Float64Array.from(list).sort()]));
+}
+
 /** The transform kind `kind` gets under `cfg`, given its weights' count and max / median (see the module doc). */
 export function resolveKindTransform(cfg: WeightsConfig, kind: string, stats: Pick<WeightStats, 'count' | 'maxOverMedian'>): TransformStep[] {
   const own = cfg.transforms[kind];

@@ -78,7 +78,7 @@ export async function bootEngine(db: Database, cfg: Config, options: BootOptions
   const trained = await embeddingsForProjection(state.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection' });
   if (!trained.reused) await publishEmbeddings(db, trained);
   const engine = engineFrom(state, cfg, trained, options);
-  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings: trained.dir, interactionKind: state.interactionKind, explanations: engine.explainPolicy });
+  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings: trained.dir, interactionKind: state.interactionKind, pprDegreeDiscount: engine.context.options.pprDegreeDiscount, explanations: engine.explainPolicy });
   return engine;
 }
 

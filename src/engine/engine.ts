@@ -17,7 +17,7 @@ import { KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
-import { createRecommendContext, patchRecommendContext, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
+import { createRecommendContext, patchRecommendContext, resolveRecommendOptions, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
 import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
 import { DEFAULTS } from '../core/config.ts';
 import type { WeightsConfig } from '../core/weight-transform.ts';
@@ -122,12 +122,16 @@ export class Engine {
     const input: RecommendContextInput = {
       ...this.inputs.context,
       ...(this.embeddings ? { embeddings: this.embeddings } : {}),
+      // The interactions' regime now (live writes can move it), as a reload of the same values decides it.
+      heavyTailed: this.inputs.context?.heavyTailed ?? this.liveWeights?.heavyTailed ?? false,
       labels: (key) => labels.get(key),
       itemProps: (key) => itemProps.get(key),
       names: labels,
       ...(keywords ? { prebuiltKeywords: keywords } : {}),
     };
-    if (touched && (this.inputs.contextUpdates ?? 'patch') === 'patch' && this.ctx.csr.nodeCount === csr.nodeCount) return patchRecommendContext(this.ctx, csr, touched, input);
+    // A patch keeps the options, so a write that moves the regime (its degree discount) rebuilds.
+    const sameOptions = touched !== undefined && resolveRecommendOptions(input).pprDegreeDiscount === this.ctx.options.pprDegreeDiscount;
+    if (touched && sameOptions && (this.inputs.contextUpdates ?? 'patch') === 'patch' && this.ctx.csr.nodeCount === csr.nodeCount) return patchRecommendContext(this.ctx, csr, touched, input);
     return createRecommendContext(csr, input);
   }
 

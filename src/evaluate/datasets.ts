@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { DEFAULTS } from '../core/config.ts';
-import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
+import { interactionsHeavyTailed, sortedValuesByKind, transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
 import type { DatasetSource } from '../ingest/source.ts';
 import { INTERACTION_RELATION_ID, KIND_CODES, kindName, type Csr } from '../project/csr.ts';
@@ -50,6 +50,8 @@ export interface SplitDataset {
   knowledge?: readonly KnowledgeEdge[];
   /** Relation names of `knowledge`, registered in this order. */
   relations?: readonly string[];
+  /** The interactions are heavy-tailed counts (see {@link SourceLog}); the served strategies use that regime. */
+  heavyTailed?: boolean;
 }
 
 interface RawPairs {
@@ -172,6 +174,8 @@ export interface SourceLog extends InteractionLog {
   relations: string[];
   /** Edge weight per pair (see {@link readSourceLog}). */
   weights: Float32Array;
+  /** The interactions are heavy-tailed counts (core/weight-transform `interactionsHeavyTailed`; retrieve/context `heavyTailed`). */
+  heavyTailed?: boolean;
 }
 
 /**
@@ -256,7 +260,9 @@ export async function readSourceLog(source: DatasetSource, options: { weights?: 
       evWeights.push(e.weight);
     }
   }
-  const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: evUsers, kinds: evKinds, weights: evWeights }).weights;
+  const weightsCfg = options.weights ?? DEFAULTS.weights;
+  const transformed = transformInteractionWeights(weightsCfg, { users: evUsers, kinds: evKinds, weights: evWeights }).weights;
+  const heavyTailed = interactionsHeavyTailed(weightsCfg, sortedValuesByKind(evKinds, evWeights).values());
   let ev = 0;
   const n = order.length;
   const users = new Int32Array(n);
@@ -288,6 +294,7 @@ export async function readSourceLog(source: DatasetSource, options: { weights?: 
     itemIds,
     knowledge,
     relations,
+    heavyTailed,
   };
 }
 

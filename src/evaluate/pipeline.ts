@@ -145,7 +145,7 @@ export async function loadDataset(spec: string, split: EvaluateConfig['split'], 
 
 /** A log with ids and knowledge (from `readSourceLog` or the database) as a split dataset. */
 export function splitSourceLog(name: string, logData: Awaited<ReturnType<typeof readSourceLog>>, split: EvaluateConfig['split'], seed: number): SplitDataset {
-  return { name, nUsers: logData.nUsers, nItems: logData.nItems, userIds: logData.userIds, itemIds: logData.itemIds, knowledge: logData.knowledge, relations: logData.relations, ...applySplit(logData, split, seed) };
+  return { name, nUsers: logData.nUsers, nItems: logData.nItems, userIds: logData.userIds, itemIds: logData.itemIds, knowledge: logData.knowledge, relations: logData.relations, ...(logData.heavyTailed !== undefined ? { heavyTailed: logData.heavyTailed } : {}), ...applySplit(logData, split, seed) };
 }
 
 function buildBaseline(name: ModelName, train: Interactions, options: Record<string, unknown>): Recommender {
@@ -259,7 +259,7 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
       if (res.bestValid !== null) best = { metric: validMetric, value: res.bestValid, epoch: res.bestEpoch };
     }
     served = { vectors: embeddings !== undefined };
-    const ctx = createRecommendContext(graph.csr, { ...(embeddings ? { embeddings } : {}), options: (config.modelOptions ?? {}) as Partial<RecommendOptions> });
+    const ctx = createRecommendContext(graph.csr, { ...(embeddings ? { embeddings } : {}), ...(ds.heavyTailed !== undefined ? { heavyTailed: ds.heavyTailed } : {}), options: (config.modelOptions ?? {}) as Partial<RecommendOptions> });
     rankServed = (truth, masked, label, depthNow) =>
       servedRankingInput(ctx, graph, strategy, truth, { depth: depthNow, popularityFrom: train, ...(masked ? { masked } : {}), ...(hooks.progress ? { progress: hooks.progress, label } : {}) });
   }

@@ -23,7 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
-import { planKindTransform, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
+import { interactionsHeavyTailed, planKindTransform, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Csr } from './csr.ts';
 import type { NewInteraction } from './csr-update.ts';
 
@@ -156,6 +156,11 @@ export class LiveInteractionWeights {
       this.#sorted.set(kind, sorted);
       this.#plans.set(kind, planKindTransform(this.weights, kind, sorted));
     }
+  }
+
+  /** The values now are heavy-tailed counts as a whole (core/weight-transform `interactionsHeavyTailed`). O(kinds). */
+  get heavyTailed(): boolean {
+    return interactionsHeavyTailed(this.weights, this.#sorted.values());
   }
 
   /** The transform plan of each kind in force now (canonical text), for logs and tests. */

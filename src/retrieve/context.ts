@@ -54,8 +54,15 @@ export interface RecommendOptions {
   weightsNoEmbedding: Readonly<Record<HybridPartName, number>>;
   /** RRF constant: a part contributes weight / (rrfK + rank). [60] */
   rrfK: number;
-  /** PPR item score = π(item) / W(item)^β, W = weighted degree; 0 = raw PPR (close to popularity). [0.75] */
+  /**
+   * PPR item score = π(item) / W(item)^β, W = weighted degree; 0 = raw PPR (close to popularity). [0.75] (chosen on
+   * ML-100K ratings). The β of every walk score (ppr, similar items, the conversation's negative seeds); on a graph
+   * whose interactions are heavy-tailed counts (`RecommendContextInput.heavyTailed`) it defaults to
+   * `pprDegreeDiscountHeavyTail` instead ({@link resolveRecommendOptions}).
+   */
   pprDegreeDiscount: number;
+  /** `pprDegreeDiscount` when the interactions are heavy-tailed counts and it is not set. [0.25] (chosen on valid of two listen-count datasets, docs/evaluation.md#weights-of-implicit-counts) */
+  pprDegreeDiscountHeavyTail: number;
   /** Knowledge walk (hybrid part): entity → item step divided by D(entity)^γ, D = its item edges' weight; 1 = walk. [1] */
   knowledgeEntityDiscount: number;
   /** Embedding score. ['dot'] */
@@ -86,6 +93,7 @@ export const RECOMMEND_DEFAULTS = {
   weightsNoEmbedding: { ppr: 1, embedding: 0, knowledge: 0.2, popular: 0 },
   rrfK: 60,
   pprDegreeDiscount: 0.75,
+  pprDegreeDiscountHeavyTail: 0.25,
   knowledgeEntityDiscount: 1,
   embeddingMetric: 'dot',
   rated: true,
@@ -99,6 +107,11 @@ export const RECOMMEND_DEFAULTS = {
 export interface RecommendContextInput {
   /** Overrides of {@link RECOMMEND_DEFAULTS}. */
   options?: Partial<RecommendOptions>;
+  /**
+   * The graph's interaction weights are heavy-tailed counts (core/weight-transform `interactionsHeavyTailed`): the
+   * walk's degree discount then defaults to `pprDegreeDiscountHeavyTail`. [false]
+   */
+  heavyTailed?: boolean;
   /** Relation weights of the PPR walk (see compute/ppr/transition). */
   transition?: Partial<TransitionOptions>;
   /** Push-solver settings (see compute/ppr/push). */
@@ -158,6 +171,7 @@ function assertOptions(o: RecommendOptions): void {
   }
   if (!(o.rrfK >= 0 && Number.isFinite(o.rrfK))) bad('rrfK must be finite and ≥ 0');
   if (!(o.pprDegreeDiscount >= 0 && o.pprDegreeDiscount <= 2)) bad('pprDegreeDiscount must be in [0, 2]');
+  if (!(o.pprDegreeDiscountHeavyTail >= 0 && o.pprDegreeDiscountHeavyTail <= 2)) bad('pprDegreeDiscountHeavyTail must be in [0, 2]');
   if (!(o.knowledgeEntityDiscount >= 0 && o.knowledgeEntityDiscount <= 2)) bad('knowledgeEntityDiscount must be in [0, 2]');
   if (o.embeddingMetric !== 'dot' && o.embeddingMetric !== 'cosine') bad('embeddingMetric must be dot or cosine');
   if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
@@ -168,11 +182,22 @@ function assertOptions(o: RecommendOptions): void {
   }
 }
 
+/**
+ * The options of a context: {@link RECOMMEND_DEFAULTS} under `input.options`, with the degree discount of the
+ * interactions' regime — `pprDegreeDiscountHeavyTail` on heavy-tailed counts unless `pprDegreeDiscount` is set.
+ * Throws `AppError('BAD_REQUEST')` for an invalid option.
+ */
+export function resolveRecommendOptions(input: Pick<RecommendContextInput, 'options' | 'heavyTailed'> = {}): RecommendOptions {
+  const options: RecommendOptions = { ...RECOMMEND_DEFAULTS, ...input.options };
+  assertOptions(options);
+  if (input.heavyTailed === true && input.options?.pprDegreeDiscount === undefined) options.pprDegreeDiscount = options.pprDegreeDiscountHeavyTail;
+  return options;
+}
+
 /** Builds the request-time context of a projection snapshot. */
 export function createRecommendContext(csr: Csr, input: RecommendContextInput = {}): RecommendContext {
   assertValidCsr(csr);
-  const options = { ...RECOMMEND_DEFAULTS, ...input.options } satisfies RecommendOptions;
-  assertOptions(options);
+  const options = resolveRecommendOptions(input);
   if (input.embeddings) assertEmbeddingIndex(input.embeddings);
   const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');

@@ -4,10 +4,12 @@ import { isAppError } from '../../src/core/errors.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import {
   formatTransform,
+  interactionsHeavyTailed,
   isHeavyTailed,
   parseTransform,
   planKindTransform,
   resolveTransforms,
+  sortedValuesByKind,
   transformInteractionWeights,
   transformUserWeights,
   transformWeights,
@@ -54,6 +56,22 @@ describe('weight transforms', () => {
     // Too few values to speak of a tail.
     expect(isHeavyTailed(weightStats([1, 1, 1000]), 50)).toBe(false);
     expect(weightStats([1, 2, 3, 4, 100]).median).toBe(3);
+  });
+
+  it('calls a graph heavy-tailed when heavy-tailed kinds hold at least half of its values', () => {
+    const counts = Array.from({ length: 100 }, (_, k) => (k === 99 ? 100_000 : 100 + k));
+    const ratings = Array.from({ length: 100 }, (_, k) => 1 + (k % 5));
+    const of = (parts: Array<[string, number[]]>) => sortedValuesByKind(parts.flatMap(([k, v]) => v.map(() => k)), parts.flatMap(([, v]) => v)).values();
+    const cfg = { heavyTailRatio: 50 };
+    expect(interactionsHeavyTailed(cfg, of([['listen', counts]]))).toBe(true);
+    expect(interactionsHeavyTailed(cfg, of([['rating', ratings]]))).toBe(false);
+    // Equal shares: counts hold half, which is enough; a minority of counts is not.
+    expect(interactionsHeavyTailed(cfg, of([['rating', ratings], ['listen', counts]]))).toBe(true);
+    expect(interactionsHeavyTailed(cfg, of([['rating', [...ratings, ...ratings]], ['listen', counts]]))).toBe(false);
+    // The ratio is the config's: at 10,000 the same counts are not heavy-tailed.
+    expect(interactionsHeavyTailed({ heavyTailRatio: 10_000 }, of([['listen', counts]]))).toBe(false);
+    expect(interactionsHeavyTailed(cfg, of([]))).toBe(false);
+    expect([...sortedValuesByKind(['a', 'b', 'a'], [3, 2, 1])].map(([k, v]) => [k, Array.from(v)])).toEqual([['a', [1, 3]], ['b', [2]]]);
   });
 
   it('resolves per kind: own entry, else the heavy-tail default, else none', () => {

@@ -26,5 +26,8 @@ describe('readSourceLog: interaction weight transforms', () => {
     expect(log.weights[1]).toBeCloseTo(listen[1]!, 5);
     const raw = await readSourceLog(source(), { weights: { ...DEFAULTS.weights, heavyTailTransform: 'none' } });
     expect(raw.weights[0]).toBe(100_004);
+    // 30 heavy-tailed listen counts against 2 ratings: the served strategies take the heavy-tail regime.
+    expect(log.heavyTailed).toBe(true);
+    expect((await readSourceLog(source(), { weights: { ...DEFAULTS.weights, heavyTailRatio: 1e9 } })).heavyTailed).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Props } from '../../src/core/model.ts';
 import { INTERACTION_RELATION } from '../../src/project/csr.ts';
-import { createRecommendContext, RECOMMEND_DEFAULTS } from '../../src/retrieve/context.ts';
+import { createRecommendContext, RECOMMEND_DEFAULTS, resolveRecommendOptions } from '../../src/retrieve/context.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { mmr } from '../../src/retrieve/diversity.ts';
 import { recommend, type RecommendRequest } from '../../src/retrieve/recommend.ts';
@@ -140,7 +140,24 @@ describe('recommend', () => {
     }
     expectCode(() => recommend(ctx, null as unknown as RecommendRequest), 'BAD_REQUEST');
     expectCode(() => createRecommendContext(CSR, { options: { pprDegreeDiscount: -1 } }), 'BAD_REQUEST');
+    expectCode(() => createRecommendContext(CSR, { options: { pprDegreeDiscountHeavyTail: 3 } }), 'BAD_REQUEST');
+    expectCode(() => createRecommendContext(CSR, { heavyTailed: true, options: { pprDegreeDiscountHeavyTail: Number.NaN } }), 'BAD_REQUEST');
     expectCode(() => createRecommendContext(CSR, { options: { fallbacks: { ...RECOMMEND_DEFAULTS.fallbacks, ppr: ['ppr'] } } }), 'BAD_REQUEST');
+  });
+
+  it('takes the degree discount of the interactions\' regime: heavy-tailed counts get pprDegreeDiscountHeavyTail unless β is set', () => {
+    expect(RECOMMEND_DEFAULTS.pprDegreeDiscountHeavyTail).not.toBe(RECOMMEND_DEFAULTS.pprDegreeDiscount);
+    expect(resolveRecommendOptions().pprDegreeDiscount).toBe(RECOMMEND_DEFAULTS.pprDegreeDiscount);
+    expect(resolveRecommendOptions({ heavyTailed: false }).pprDegreeDiscount).toBe(RECOMMEND_DEFAULTS.pprDegreeDiscount);
+    expect(resolveRecommendOptions({ heavyTailed: true }).pprDegreeDiscount).toBe(RECOMMEND_DEFAULTS.pprDegreeDiscountHeavyTail);
+    expect(resolveRecommendOptions({ heavyTailed: true, options: { pprDegreeDiscountHeavyTail: 0.1 } }).pprDegreeDiscount).toBe(0.1);
+    expect(resolveRecommendOptions({ heavyTailed: true, options: { pprDegreeDiscount: 1 } }).pprDegreeDiscount).toBe(1);
+    // The context scores with the resolved β: heavy-tailed = the same context with that β set, and β changes the scores.
+    const heavy = createRecommendContext(CSR, { heavyTailed: true });
+    const same = createRecommendContext(CSR, { options: { pprDegreeDiscount: RECOMMEND_DEFAULTS.pprDegreeDiscountHeavyTail } });
+    const scores = (c: typeof ctx) => recommend(c, { user: 'u1', k: 5, strategy: 'ppr' }).items.map((i) => [i.id, i.score]);
+    expect(scores(heavy)).toEqual(scores(same));
+    expect(scores(heavy)).not.toEqual(scores(createRecommendContext(CSR)));
   });
 
   it('scores by embeddings, with fold-in for users without a vector', () => {

@@ -179,11 +179,13 @@ async function liveEqualsReload(weights: WeightsConfig, numRuns: number): Promis
       }
       live.flush();
       const engine = live.engine!;
-      const fresh = await readProjection(db, { snapshotDir: '', weights });
+      const { csr: fresh, values } = await readProjectionSnapshot(db, { snapshotDir: '', weights });
       sameProjection(engine.context.csr, fresh);
       const labels = await readLabels(db);
       for (const [key, title] of labels) expect(engine.context.labels?.(key)).toBe(title);
-      const reloaded = new Engine({ csr: fresh, labels, context: { embeddings } });
+      // With its values, the reload decides the interactions' regime (ppr's degree discount) as the live engine does.
+      const reloaded = new Engine({ csr: fresh, values, weights, labels, context: { embeddings } });
+      expect(engine.context.options.pprDegreeDiscount).toBe(reloaded.context.options.pprDegreeDiscount);
       expect(recommendations(engine, USERS)).toEqual(recommendations(reloaded, USERS));
     }),
     { seed: 20261204, numRuns, endOnFailure: true },
