@@ -10,8 +10,9 @@
  * kind, the values sorted — what the kind's transform plan needs (heavy-tail test, cap thresholds) — and turns the
  * committed kinds of written pairs into new edge weights:
  *
- * - only the rows of the users who wrote are recomputed (`user-norm` makes a write change every edge of that user of
- *   that kind: the user's whole row is re-derived, in item order, as the reload sums it);
+ * - only the written pairs are re-derived, plus, for a kind whose transform normalises per user (`user-norm`), every
+ *   edge of the writer holding that kind (the user's values of the kind are transformed together, in item order, as
+ *   the reload sums them);
  * - when a write changes a kind's plan (the kind becomes heavy-tailed or stops being, a cap threshold moves), or the
  *   writer has a kind whose plan is global (a cap after `user-norm`), every edge is re-derived the reload's way
  *   (O(m log m); rare unless such a plan is configured).
@@ -181,14 +182,23 @@ export class LiveInteractionWeights {
       if (list) list.push(w);
       else map.set(kind, [w]);
     };
-    const users = new Set<string>();
+    // Per written user: the items written and the kinds they had or have now.
+    const users = new Map<string, { items: Set<string>; kinds: Set<string> }>();
     for (const p of pairs) {
       let items = this.#byUser.get(p.userKey);
       if (!items) this.#byUser.set(p.userKey, (items = new Map()));
-      for (const kv of items.get(p.itemKey) ?? []) push(removed, kv.kind, kv.weight);
-      for (const kv of p.kinds) push(added, kv.kind, kv.weight);
+      let user = users.get(p.userKey);
+      if (!user) users.set(p.userKey, (user = { items: new Set(), kinds: new Set() }));
+      for (const kv of items.get(p.itemKey) ?? []) {
+        push(removed, kv.kind, kv.weight);
+        user.kinds.add(kv.kind);
+      }
+      for (const kv of p.kinds) {
+        push(added, kv.kind, kv.weight);
+        user.kinds.add(kv.kind);
+      }
       items.set(p.itemKey, p.kinds.map((kv) => ({ kind: kv.kind, weight: kv.weight })));
-      users.add(p.userKey);
+      user.items.add(p.itemKey);
     }
     let full = false;
     for (const kind of new Set([...removed.keys(), ...added.keys()])) {
@@ -199,7 +209,7 @@ export class LiveInteractionWeights {
       this.#plans.set(kind, plan);
     }
     // A written user's row with a kind under a global plan needs that whole kind (see the module header).
-    for (const userKey of users) {
+    for (const userKey of users.keys()) {
       if (full) break;
       for (const kinds of this.#byUser.get(userKey)!.values()) if (kinds.some((kv) => this.#plans.get(kv.kind)!.global)) full = true;
     }
@@ -208,33 +218,54 @@ export class LiveInteractionWeights {
       return this.#all(csr);
     }
     const out: NewInteraction[] = [];
-    for (const userKey of users) this.#userRow(userKey, csr, out);
+    for (const [userKey, user] of users) this.#userEdges(userKey, user.items, user.kinds, csr, out);
     return out;
+  }
+
+  /**
+   * Re-derives the edges of one user that a write changed (non-global plans only): the written pairs and, for each
+   * written kind whose plan normalises per user, every pair of the user holding that kind. A kind with a per-value
+   * plan is transformed value by value; a kind with user-norm over the user's values of it in item order.
+   */
+  #userEdges(userKey: string, written: ReadonlySet<string>, writtenKinds: ReadonlySet<string>, csr: Csr, out: NewInteraction[]): void {
+    const all = this.#byUser.get(userKey)!;
+    const normed = (kind: string): boolean => this.#plans.get(kind)!.steps.some((step) => step.op === 'user-norm');
+    const changedNorm = new Set([...writtenKinds].filter(normed));
+    const targets = new Set(written);
+    if (changedNorm.size > 0) for (const [itemKey, kinds] of all) if (kinds.some((kv) => changedNorm.has(kv.kind))) targets.add(itemKey);
+    // Kinds under user-norm that the targets hold: transformed over the user's whole row of that kind.
+    const rowKinds = new Set<string>();
+    for (const itemKey of targets) for (const kv of all.get(itemKey)!) if (normed(kv.kind)) rowKinds.add(kv.kind);
+    const byRow = new Map<string, Map<string, number>>();
+    if (rowKinds.size > 0) {
+      const items = this.#itemsOf(userKey, csr);
+      for (const kind of rowKinds) {
+        const keys: string[] = [];
+        const raw: number[] = [];
+        for (const [itemKey, kinds] of items) {
+          const kv = kinds.find((k) => k.kind === kind);
+          if (kv) {
+            keys.push(itemKey);
+            raw.push(kv.weight);
+          }
+        }
+        const w = transformUserWeights(this.#plans.get(kind)!, raw);
+        byRow.set(kind, new Map(keys.map((key, j) => [key, w[j]!])));
+      }
+    }
+    for (const itemKey of targets) {
+      const kinds = all.get(itemKey)!.map((kv) => ({
+        kind: kv.kind,
+        weight: byRow.get(kv.kind)?.get(itemKey) ?? transformUserWeights(this.#plans.get(kv.kind)!, [kv.weight])[0]!,
+      }));
+      out.push({ userId: userKey, itemId: itemKey, weight: edgeWeight(kinds, this.settings) });
+    }
   }
 
   /** The user's items in the projection's order (node index). */
   #itemsOf(userKey: string, csr: Csr): Array<[string, KindValue[]]> {
     const index = (key: string): number => csr.index.get(key) ?? Number.MAX_SAFE_INTEGER;
     return [...(this.#byUser.get(userKey) ?? [])].sort((a, b) => index(a[0]) - index(b[0]));
-  }
-
-  /** Re-derives every edge of one user (non-global plans only). */
-  #userRow(userKey: string, csr: Csr, out: NewInteraction[]): void {
-    const items = this.#itemsOf(userKey, csr);
-    const byKind = new Map<string, Array<{ at: number; slot: number }>>();
-    const transformed = items.map(([, kinds]) => kinds.map((kv) => ({ kind: kv.kind, weight: kv.weight })));
-    items.forEach(([, kinds], at) =>
-      kinds.forEach((kv, slot) => {
-        let list = byKind.get(kv.kind);
-        if (!list) byKind.set(kv.kind, (list = []));
-        list.push({ at, slot });
-      }),
-    );
-    for (const [kind, rows] of byKind) {
-      const w = transformUserWeights(this.#plans.get(kind)!, rows.map(({ at, slot }) => items[at]![1][slot]!.weight));
-      rows.forEach(({ at, slot }, j) => (transformed[at]![slot]!.weight = w[j]!));
-    }
-    items.forEach(([itemKey], at) => out.push({ userId: userKey, itemId: itemKey, weight: edgeWeight(transformed[at]!, this.settings) }));
   }
 
   /** Re-derives every edge the reload's way (users and items in node order, whole kinds transformed at once). */
