@@ -7,7 +7,8 @@
  * there, with the reason in its own line.
  *
  * Stages:
- *  1. generate  `graphrec generate` sizes: users N/25, items N/125, knowledge N/10 (docs/scaling.md), seed 42.
+ *  1. generate  `graphrec generate` sizes: users N/25, items N/125 (at least 500, so that small N fit the generator's
+ *               per-user cap of items / 5), knowledge N/10 (docs/scaling.md), seed 42.
  *  2. bulk      `ingestDataset` (mode auto) into a NEW local Neo4j (port GRAPHREC_BENCH_NEO4J_PORT or 7689, data folder
  *               inside the work folder); fails unless it took the bulk path. Rate = relationships / wall time from
  *               reading the files to the schema online. Every later stage runs against this database while it is up.
@@ -223,7 +224,7 @@ export async function main(argv: string[]): Promise<void> {
     const dataDir = path.join(work, 'data');
     if (!existsSync(path.join(dataDir, 'interactions.csv')) || !keep) {
       const t0 = performance.now();
-      const g = generateDataset({ out: dataDir, users: Math.max(1, Math.round(interactions / 25)), items: Math.max(100, Math.round(interactions / 125)), interactions, seed: 42 });
+      const g = generateDataset({ out: dataDir, users: Math.max(1, Math.round(interactions / 25)), items: Math.max(500, Math.round(interactions / 125)), interactions, seed: 42 });
       emit({ stage: 'generate', users: g.users, items: g.items, entities: g.entities, interactions: g.interactions, knowledge: g.knowledge, seconds: round(since(t0)), loadAverage1m: load1() });
     } else emit({ stage: 'generate', reused: dataDir, loadAverage1m: load1() });
 
@@ -355,7 +356,7 @@ export async function main(argv: string[]): Promise<void> {
       // 7. online into the non-empty database
       if (!skip.has('online') && onlineInteractions > 0) {
         const extra = path.join(work, 'online');
-        generateDataset({ out: extra, users: Math.max(1, Math.round(onlineInteractions / 25)), items: Math.max(100, Math.round(onlineInteractions / 125)), interactions: onlineInteractions, seed: 7 });
+        generateDataset({ out: extra, users: Math.max(1, Math.round(onlineInteractions / 25)), items: Math.max(500, Math.round(onlineInteractions / 125)), interactions: onlineInteractions, seed: 7 });
         const r = await loadDataset(db, readGeneric(extra, { idPrefix: 'online:' }), { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds });
         result.onlineIngestRelsPerSec = Math.round(r.relationshipsPerSecond);
         emit({ stage: 'online', written: r.written, rejectedRows: r.rejectedRows, seconds: round(r.seconds), relationshipsPerSecond: result.onlineIngestRelsPerSec, target: { relationshipsPerSecond: 50_000 }, loadAverage1m: load1() });
