@@ -17,7 +17,6 @@ import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
 import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
-import { openSession } from './driver.ts';
 import type {
   EntityRef,
   EntityView,
@@ -41,7 +40,7 @@ import type {
 import { assertEvents, assertId, assertItems, assertNeighbourArgs, assertPage, assertPathArgs, assertSubgraphArgs, assertUsers, compareCodePoints, compareEdges, compareLists } from './guards.ts';
 import { mappedFingerprint, readMappedUserInteractions, runMapped, storedId, type MappedInteraction } from './mapped-read.ts';
 import type { ResolvedMapping } from './mapping.ts';
-import { mapDriverError, pathSortKey, type Neo4jStoreOptions } from './neo4j-graph-store.ts';
+import { pathSortKey, runInSession, type Neo4jStoreOptions } from './neo4j-graph-store.ts';
 import { int, toNative, toNumberOrNull } from './records.ts';
 
 const PATH_SCAN_LIMIT = 20_000;
@@ -95,27 +94,12 @@ export class MappedGraphStore implements GraphStore {
     private readonly options: Neo4jStoreOptions = {},
   ) {}
 
-  private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = openSession({ driver: this.driver, database: this.database }, 'READ');
-    const timeout = this.options.readTimeoutMs;
-    try {
-      return await session.executeRead(work, timeout ? { timeout } : undefined);
-    } catch (error) {
-      throw mapDriverError(error);
-    } finally {
-      await session.close();
-    }
+  private read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    return runInSession(this.driver, this.database, 'READ', work, this.options.readTimeoutMs);
   }
 
-  private async write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = openSession({ driver: this.driver, database: this.database }, 'WRITE');
-    try {
-      return await session.executeWrite(work);
-    } catch (error) {
-      throw mapDriverError(error);
-    } finally {
-      await session.close();
-    }
+  private write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    return runInSession(this.driver, this.database, 'WRITE', work);
   }
 
   /** The stored node behind a graphrec id of `kind` (first mapped label that has it), or undefined. */

@@ -87,6 +87,22 @@ export interface Neo4jStoreOptions {
   readTimeoutMs?: number;
 }
 
+/**
+ * One managed transaction in its own session (shared bookmarks, store/driver `openSession`): `executeRead` under the
+ * read timeout, or `executeWrite`; driver errors mapped to AppErrors. The graph stores' one way to run Cypher.
+ */
+export async function runInSession<T>(driver: Driver, database: string, mode: 'READ' | 'WRITE', work: (tx: ManagedTransaction) => Promise<T>, readTimeoutMs?: number): Promise<T> {
+  const session = openSession({ driver, database }, mode);
+  try {
+    if (mode === 'WRITE') return await session.executeWrite(work);
+    return await session.executeRead(work, readTimeoutMs ? { timeout: readTimeoutMs } : undefined);
+  } catch (error) {
+    throw mapDriverError(error);
+  } finally {
+    await session.close();
+  }
+}
+
 export class Neo4jGraphStore implements GraphStore {
   /** `bounds`: valid ratings and weights of recorded events (core/bounds; the config's `bounds` when serving). */
   constructor(
@@ -96,27 +112,12 @@ export class Neo4jGraphStore implements GraphStore {
     private readonly options: Neo4jStoreOptions = {},
   ) {}
 
-  private async read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = openSession({ driver: this.driver, database: this.database }, 'READ');
-    const timeout = this.options.readTimeoutMs;
-    try {
-      return await session.executeRead(work, timeout ? { timeout } : undefined);
-    } catch (error) {
-      throw mapDriverError(error);
-    } finally {
-      await session.close();
-    }
+  private read<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    return runInSession(this.driver, this.database, 'READ', work, this.options.readTimeoutMs);
   }
 
-  private async write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    const session = openSession({ driver: this.driver, database: this.database }, 'WRITE');
-    try {
-      return await session.executeWrite(work);
-    } catch (error) {
-      throw mapDriverError(error);
-    } finally {
-      await session.close();
-    }
+  private write<T>(work: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    return runInSession(this.driver, this.database, 'WRITE', work);
   }
 
   async ping(): Promise<void> {

@@ -208,47 +208,55 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
   const maxSamples = options.maxSamples ?? PROJECTION_READ_DEFAULTS.maxSamples;
   const maxAttempts = options.maxAttempts ?? PROJECTION_READ_DEFAULTS.maxAttempts;
   if (db.mapping) return readMappedProjectionRows(db, db.mapping, visitor, { bounds, maxSamples, maxAttempts, ...(options.progress ? { progress: options.progress } : {}) });
+  return readUntilStable(db, maxAttempts, options.progress, async (tx, attempts) => {
+    visitor.begin();
+    const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+    let rowsRead = 0;
+    const onPage = async (rows: number) => {
+      options.progress?.update('project', (rowsRead += rows));
+      await options.afterPage?.(attempts);
+    };
+    const before = attempts === 1 && options.before !== undefined ? options.before : await fingerprintIn(tx);
+    for (const kind of NODE_KINDS) {
+      await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
+    }
+    await pages(tx, cypher('read', 'projection-interaction-lists'), pageSize, (row) => {
+      visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples));
+    }, onPage);
+    await fillElementIds(tx, invalid);
+    for (const kind of ['Item', 'Entity'] as const) {
+      await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
+        const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);
+        visitor.knowledge(kind, row.id, edges);
+      }, onPage);
+    }
+    const after = await fingerprintIn(tx);
+    return { fingerprint: after, invalid, stable: before === after };
+  });
+}
+
+/**
+ * Runs one projection read (`read`, given the attempt number from 1) in a read transaction, again while the graph's
+ * fingerprint changed during it, at most `maxAttempts` times (then the last read is kept: live updates apply later
+ * writes); driver errors mapped, `progress` closed.
+ */
+async function readUntilStable<R extends { stable: boolean }>(db: Database, maxAttempts: number, progress: Progress | undefined, read: (tx: ManagedTransaction, attempt: number) => Promise<R>): Promise<R & { attempts: number }> {
   const session = openSession(db, 'READ');
   let attempts = 0;
   try {
     for (;;) {
-      const read = await session.executeRead(async (tx) => {
-        attempts++;
-        visitor.begin();
-        const invalid: InvalidEdgeReport = { count: 0, samples: [] };
-        let rowsRead = 0;
-        const onPage = async (rows: number) => {
-          options.progress?.update('project', (rowsRead += rows));
-          await options.afterPage?.(attempts);
-        };
-        const before = attempts === 1 && options.before !== undefined ? options.before : await fingerprintIn(tx);
-        for (const kind of NODE_KINDS) {
-          await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
-        }
-        await pages(tx, cypher('read', 'projection-interaction-lists'), pageSize, (row) => {
-          visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples));
-        }, onPage);
-        await fillElementIds(tx, invalid);
-        for (const kind of ['Item', 'Entity'] as const) {
-          await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
-            const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);
-            visitor.knowledge(kind, row.id, edges);
-          }, onPage);
-        }
-        const after = await fingerprintIn(tx);
-        return { fingerprint: after, invalid, stable: before === after };
-      });
-      if (read.stable) return { ...read, attempts };
+      const result = await session.executeRead((tx) => read(tx, ++attempts));
+      if (result.stable) return { ...result, attempts };
       if (attempts >= maxAttempts) {
         log.warn('projection: the graph changed during every read; keeping the last one (live updates apply later writes)', { attempts });
-        return { ...read, attempts };
+        return { ...result, attempts };
       }
       log.info('projection: the graph changed during the read; reading again', { attempt: attempts });
     }
   } catch (error) {
     throw mapDriverError(error);
   } finally {
-    options.progress?.done();
+    progress?.done();
     await session.close();
   }
 }
@@ -259,49 +267,35 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
  * transaction between two equal fingerprints, as {@link readProjectionRows} does for graphrec's own model.
  */
 async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, visitor: ProjectionVisitor, options: { bounds: InteractionBounds; maxSamples: number; maxAttempts: number; progress?: Progress }): Promise<{ fingerprint: string; invalid: InvalidEdgeReport; attempts: number; stable: boolean }> {
-  const session = openSession(db, 'READ');
-  let attempts = 0;
-  try {
-    for (;;) {
-      const read = await session.executeRead(async (tx) => {
-        attempts++;
-        visitor.begin();
-        const invalid: InvalidEdgeReport = { count: 0, samples: [] };
-        const before = (await mappedFingerprint(tx, mapping)).fingerprint;
-        let rows = 0;
-        for (const kind of NODE_KINDS) {
-          for (const node of await readMappedNodes(tx, mapping, kind)) visitor.node(kind, node.id);
-        }
-        const byUser = new Map<string, RawInteraction[]>();
-        for (const x of await readMappedInteractions(tx, mapping)) {
-          const list = byUser.get(x.userId) ?? byUser.set(x.userId, []).get(x.userId)!;
-          list.push([x.itemId, x.weight, x.kind, x.rating, x.elementId]);
-          rows++;
-        }
-        for (const [userId, raw] of [...byUser].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-          visitor.interactions(userId, sortInteractions(userId, raw, options.bounds, invalid, options.maxSamples));
-        }
-        const byHead = new Map<string, { kind: 'Item' | 'Entity'; id: string; edges: KnowledgeEdgeRow[] }>();
-        for (const k of await readMappedKnowledge(tx, mapping)) {
-          const key = `${k.headKind}:${k.headId}`;
-          const head = byHead.get(key) ?? byHead.set(key, { kind: k.headKind, id: k.headId, edges: [] }).get(key)!;
-          head.edges.push([k.tailKind, k.tailId, k.relation]);
-          rows++;
-        }
-        for (const head of byHead.values()) visitor.knowledge(head.kind, head.id, head.edges);
-        options.progress?.update('project', rows);
-        const after = (await mappedFingerprint(tx, mapping)).fingerprint;
-        return { fingerprint: after, invalid, stable: before === after };
-      });
-      if (read.stable || attempts >= options.maxAttempts) return { ...read, attempts };
-      log.info('projection: the mapped graph changed during the read; reading again', { attempt: attempts });
+  return readUntilStable(db, options.maxAttempts, options.progress, async (tx) => {
+    visitor.begin();
+    const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+    const before = (await mappedFingerprint(tx, mapping)).fingerprint;
+    let rows = 0;
+    for (const kind of NODE_KINDS) {
+      for (const node of await readMappedNodes(tx, mapping, kind)) visitor.node(kind, node.id);
     }
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    options.progress?.done();
-    await session.close();
-  }
+    const byUser = new Map<string, RawInteraction[]>();
+    for (const x of await readMappedInteractions(tx, mapping)) {
+      const list = byUser.get(x.userId) ?? byUser.set(x.userId, []).get(x.userId)!;
+      list.push([x.itemId, x.weight, x.kind, x.rating, x.elementId]);
+      rows++;
+    }
+    for (const [userId, raw] of [...byUser].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      visitor.interactions(userId, sortInteractions(userId, raw, options.bounds, invalid, options.maxSamples));
+    }
+    const byHead = new Map<string, { kind: 'Item' | 'Entity'; id: string; edges: KnowledgeEdgeRow[] }>();
+    for (const k of await readMappedKnowledge(tx, mapping)) {
+      const key = `${k.headKind}:${k.headId}`;
+      const head = byHead.get(key) ?? byHead.set(key, { kind: k.headKind, id: k.headId, edges: [] }).get(key)!;
+      head.edges.push([k.tailKind, k.tailId, k.relation]);
+      rows++;
+    }
+    for (const head of byHead.values()) visitor.knowledge(head.kind, head.id, head.edges);
+    options.progress?.update('project', rows);
+    const after = (await mappedFingerprint(tx, mapping)).fingerprint;
+    return { fingerprint: after, invalid, stable: before === after };
+  });
 }
 
 /** Display names of items and entities as [kind, id, label] rows (users are shown by id), in one read transaction. */
