@@ -124,6 +124,16 @@ function startServer(neo4jUri: string): Promise<Served> {
   });
 }
 
+async function allStrategiesLive(url: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const body = (await (await fetch(`${url}/v1/health/ready`)).json()) as { checks?: { app?: { detail?: { strategies?: { pending?: string[] } } } } };
+    if (body.checks?.app?.detail?.strategies?.pending?.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`strategies still pending after 180 s: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function stopServer(served: Served | undefined): Promise<void> {
   if (!served || served.child.exitCode !== null) return;
   const exited = new Promise((resolve) => served.child.once('exit', resolve));
@@ -167,6 +177,9 @@ describe('web explorer in Chromium (real server, demo data)', () => {
 
     since = performance.now();
     served = await startServer(process.env.GRAPHREC_TEST_NEO4J_URI!);
+    // Serving starts before the embeddings are trained (they are swapped in later); the page and the API calls below
+    // must see one engine state, so wait until every strategy is live.
+    await allStrategiesLive(served.url);
     lap('serverStart', since);
     since = performance.now();
     profile = mkdtempSync(path.join(tmpdir(), 'graphrec-chromium-'));
