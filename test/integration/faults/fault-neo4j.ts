@@ -6,6 +6,7 @@
  * Port and data folder: GRAPHREC_TEST_FAULT_NEO4J_PORT [7690] and GRAPHREC_TEST_FAULT_NEO4J_DATA [graph/data-test-fault].
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import neo4j from 'neo4j-driver';
@@ -174,4 +175,40 @@ export async function killChild(run: CliRun | undefined): Promise<void> {
 /** Lines of stderr that are not the structured JSON log: what a person reads. */
 export function plainLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+}
+
+/**
+ * Polls `check` (sync or async; a throw counts as false) every `intervalMs` until it holds; resolves with the ms it
+ * took, throws "<what>: not within <timeoutMs> ms" past the deadline.
+ */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<number> {
+  const started = Date.now();
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+  return Date.now() - started;
+}
+
+/** One HTTP request on a fresh connection (no keep-alive): the status and body, or the socket error code. */
+export function request(url: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<{ status?: number; error?: string; body: string }> {
+  return new Promise((resolve) => {
+    const headers = options.body !== undefined ? { 'content-type': 'application/json' } : {};
+    const req = http.request(url, { method: options.method ?? 'GET', agent: false, timeout: options.timeoutMs ?? 30_000, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.once('end', () => resolve({ status: res.statusCode!, body }));
+      res.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body }));
+    });
+    req.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body: '' }));
+    req.end(options.body);
+  });
+}
+
+/** afterEach of the suites that spawn `graphrec serve` on the fault port: kills a serve still running, waits for its Neo4j to go. */
+export async function stopServe(serve: CliRun | undefined): Promise<void> {
+  if (!serve || serve.child.exitCode !== null || serve.child.signalCode !== null) return;
+  await killChild(serve);
+  // A serve killed here takes its Neo4j with it (the launcher exits when its stdin closes).
+  await waitPortClosed(FAULT_PORT, 60_000).catch(() => {});
 }

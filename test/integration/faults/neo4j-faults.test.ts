@@ -24,6 +24,7 @@ import {
   sourceCounts,
   spawnCli,
   startFaultNeo4j,
+  until,
   wipeDataDir,
   FAULT_DATA,
   type CliRun,
@@ -112,16 +113,6 @@ async function call(url: string, init: RequestInit = {}): Promise<Reply> {
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started };
 }
 
-/** Polls `check` every 100 ms; resolves with the ms it took. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
 describe('Neo4j down while serving', () => {
   let serve: CliRun | undefined;
   let base = '';
@@ -130,7 +121,7 @@ describe('Neo4j down while serving', () => {
   beforeAll(async () => {
     // The demo catalogue is in the database (the test above), or serve loads it.
     serve = spawnCli(['serve', '--port', '0'], childEnv({ NEO4J_URI: URI, GRAPHREC_HEALTH_INTERVAL_MS: '250' }), 600_000);
-    await waitFor('serve ready', async () => serve!.stdout().includes('"ready":true') || serve!.child.exitCode !== null, 150_000);
+    await until('serve ready', async () => serve!.stdout().includes('"ready":true') || serve!.child.exitCode !== null, 150_000);
     const line = serve.stdout().split('\n').find((l) => l.includes('"ready":true'));
     if (!line) throw new Error(`serve did not start: ${serve.stderr().slice(-3000)}`);
     base = (JSON.parse(line) as { url: string }).url;
@@ -198,7 +189,7 @@ describe('Neo4j down while serving', () => {
       else await killNeo4j(local!);
       local = undefined;
       timings[`${mode}.neo4jDownMs`] = Date.now() - downAt;
-      timings[`${mode}.notReadyAfterMs`] = await waitFor('readiness 503', async () => (await call(`${base}/v1/health/ready`)).status === 503);
+      timings[`${mode}.notReadyAfterMs`] = await until('readiness 503', async () => (await call(`${base}/v1/health/ready`)).status === 503, 60_000);
       // Detection by the health ping (every 250 ms here, two failures), not the driver's retry window.
       expect(timings[`${mode}.notReadyAfterMs`]).toBeLessThan(5000);
       await expectDegraded();
@@ -206,7 +197,7 @@ describe('Neo4j down while serving', () => {
       const restartAt = Date.now();
       local = await startFaultNeo4j();
       timings[`${mode}.neo4jRestartMs`] = Date.now() - restartAt;
-      timings[`${mode}.recoveredAfterNeo4jReadyMs`] = await waitFor('readiness 200', async () => (await call(`${base}/v1/health/ready`)).status === 200, 30_000);
+      timings[`${mode}.recoveredAfterNeo4jReadyMs`] = await until('readiness 200', async () => (await call(`${base}/v1/health/ready`)).status === 200, 30_000);
       await expectRecovered(mode);
     }, 150_000);
   }

@@ -3,41 +3,14 @@
  * serving recovers by itself: readiness back to 200 and writes accepted again, with no one starting Neo4j by hand.
  * (Before, readiness stayed 503 for good.) Spawned as a real process on the fault port (fault-neo4j.ts).
  */
-import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { portAnswers } from '../../../src/store/local-neo4j.ts';
-import { childEnv, FAULT_DATA, FAULT_PORT, killChild, sleep, spawnCli, waitPortClosed, type CliRun } from './fault-neo4j.ts';
+import { childEnv, FAULT_DATA, FAULT_PORT, request, spawnCli, stopServe, until, type CliRun } from './fault-neo4j.ts';
 
 const DATA = `${FAULT_DATA}-restart`;
 
-function request(url: string, method = 'GET', body?: string): Promise<{ status?: number; error?: string; body: string }> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method, agent: false, timeout: 60_000, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.once('end', () => resolve({ status: res.statusCode!, body: text }));
-    });
-    req.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body: '' }));
-    req.end(body);
-  });
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
-  return Date.now() - started;
-}
-
 let serve: CliRun | undefined;
-afterEach(async () => {
-  if (serve && serve.child.exitCode === null && serve.child.signalCode === null) {
-    await killChild(serve);
-    await waitPortClosed(FAULT_PORT, 60_000).catch(() => {});
-  }
-}, 90_000);
+afterEach(() => stopServe(serve), 90_000);
 
 describe('the local Neo4j dies under graphrec serve', () => {
   it('is restarted with a logged backoff; readiness and writes recover by themselves; SIGTERM still exits 0', async () => {
@@ -50,7 +23,7 @@ describe('the local Neo4j dies under graphrec serve', () => {
       GRAPHREC_HEALTH_INTERVAL_MS: '250',
     });
     serve = spawnCli(['serve', '--port', '0'], env, 600_000);
-    await until('serve ready', () => serve!.stdout().includes('"ready":true') || serve!.child.exitCode !== null, 400_000);
+    await until('serve ready', () => serve!.stdout().includes('"ready":true') || serve!.child.exitCode !== null, 400_000, 200);
     const line = serve.stdout().split('\n').find((l) => l.includes('"ready":true'));
     expect(line, serve.stderr().slice(-3000)).toBeDefined();
     const base = (JSON.parse(line!) as { url: string }).url;
@@ -58,13 +31,13 @@ describe('the local Neo4j dies under graphrec serve', () => {
     expect(started, serve.stderr().slice(-3000)).not.toBeNull();
 
     process.kill(Number(started![1]), 'SIGKILL');
-    await until('readiness 503', async () => (await request(`${base}/v1/health/ready`)).status === 503, 30_000);
-    await until('restart logged', () => serve!.stderr().includes('local Neo4j: exited unexpectedly; restarting'), 30_000);
-    await until('readiness back to 200', async () => (await request(`${base}/v1/health/ready`)).status === 200, 400_000);
+    await until('readiness 503', async () => (await request(`${base}/v1/health/ready`, { timeoutMs: 60_000 })).status === 503, 30_000, 200);
+    await until('restart logged', () => serve!.stderr().includes('local Neo4j: exited unexpectedly; restarting'), 30_000, 200);
+    await until('readiness back to 200', async () => (await request(`${base}/v1/health/ready`, { timeoutMs: 60_000 })).status === 200, 400_000, 200);
     expect(serve.stderr()).toContain('"msg":"local Neo4j: restarted"');
-    const write = await request(`${base}/v1/users/restart-probe`, 'PUT', JSON.stringify({ props: { after: 'restart' } }));
+    const write = await request(`${base}/v1/users/restart-probe`, { method: 'PUT', body: JSON.stringify({ props: { after: 'restart' } }), timeoutMs: 60_000 });
     expect(write.status, write.body).toBe(200);
-    expect((await request(`${base}/v1/users/restart-probe`)).status).toBe(200);
+    expect((await request(`${base}/v1/users/restart-probe`, { timeoutMs: 60_000 })).status).toBe(200);
 
     serve.child.kill('SIGTERM');
     expect(await serve.exited, serve.stderr().slice(-3000)).toBe(0);

@@ -5,46 +5,19 @@
  * re-raises a signal when it sees no other listener; `serve` used `process.once`, so after the first SIGTERM its own
  * listener was gone and the process died at once — no answers, no `end`, no exit 0.)
  */
-import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../../src/core/paths.ts';
 import { portAnswers } from '../../../src/store/local-neo4j.ts';
-import { childEnv, FAULT_DATA, FAULT_PORT, killChild, sleep, spawnCli, waitPortClosed, type CliRun } from './fault-neo4j.ts';
+import { childEnv, FAULT_DATA, FAULT_PORT, request, sleep, spawnCli, stopServe, until, type CliRun } from './fault-neo4j.ts';
 
 const DATA = `${FAULT_DATA}-llm`;
 const MODEL = fromRoot('.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf');
 const modelPresent = existsSync(MODEL);
 if (!modelPresent) console.warn(`[graphrec] ${MODEL} is absent: run npm ci (the install step fetches it)`);
 
-/** GET on a fresh connection: status and body, or the socket error code. */
-function get(url: string): Promise<{ status?: number; error?: string; body: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 120_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.once('end', () => resolve({ status: res.statusCode!, body }));
-      res.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body }));
-    });
-    req.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body: '' }));
-  });
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
 let serve: CliRun | undefined;
-afterEach(async () => {
-  if (serve && serve.child.exitCode === null && serve.child.signalCode === null) {
-    await killChild(serve);
-    await waitPortClosed(FAULT_PORT, 60_000).catch(() => {});
-  }
-}, 90_000);
+afterEach(() => stopServe(serve), 90_000);
 
 describe.skipIf(!modelPresent && !process.env.CI)('SIGTERM to graphrec serve with the local LLM loaded', () => {
   it('answers in-flight explanations, ends open streams, exits 0', async () => {
@@ -66,11 +39,11 @@ describe.skipIf(!modelPresent && !process.env.CI)('SIGTERM to graphrec serve wit
     const base = (JSON.parse(line!) as { url: string }).url;
 
     // The model is loaded (first explanation), then two explanations and one stream are held in it.
-    const first = await get(`${base}/v1/users/demo:u:1/recommendations/demo:i:7/explanation`);
+    const first = await request(`${base}/v1/users/demo:u:1/recommendations/demo:i:7/explanation`, { timeoutMs: 120_000 });
     expect(first.status, first.body).toBe(200);
     expect((JSON.parse(first.body) as { explanation: { model?: string } }).explanation.model).toMatch(/^local:SmolLM2/);
-    const held = [2, 3].map((u) => get(`${base}/v1/users/demo:u:${u}/recommendations/demo:i:${u * 11}/explanation`));
-    const stream = get(`${base}/v1/users/demo:u:4/recommendations/demo:i:44/explanation/stream`);
+    const held = [2, 3].map((u) => request(`${base}/v1/users/demo:u:${u}/recommendations/demo:i:${u * 11}/explanation`, { timeoutMs: 120_000 }));
+    const stream = request(`${base}/v1/users/demo:u:4/recommendations/demo:i:44/explanation/stream`, { timeoutMs: 120_000 });
     await sleep(500);
 
     serve.child.kill('SIGTERM');

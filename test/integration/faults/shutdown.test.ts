@@ -5,7 +5,7 @@
  * - under request load: requests in flight (held in an LLM call by a slow stand-in endpoint) finish with 200, new
  *   connections are refused, the process exits 0 in bounded time with the driver closed and the local Neo4j stopped.
  */
-import http, { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDemoSource } from '../../../src/ingest/demo.ts';
@@ -18,13 +18,14 @@ import {
   exactCounts,
   FAULT_DATA,
   FAULT_PORT,
-  killChild,
   openFaultDatabase,
+  request,
   sleep,
   sourceCounts,
   spawnCli,
   startFaultNeo4j,
-  waitPortClosed,
+  stopServe,
+  until,
   wipeDataDir,
   type CliRun,
 } from './fault-neo4j.ts';
@@ -44,38 +45,13 @@ function serveEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   });
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
-/** GET on a fresh connection (no keep-alive): the status, or the socket error code. */
-function get(url: string): Promise<{ status?: number; error?: string; body: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 30_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.once('end', () => resolve({ status: res.statusCode!, body }));
-      res.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body }));
-    });
-    req.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body: '' }));
-  });
-}
-
 let serve: CliRun | undefined;
 let db: Database | undefined;
 const timings: Record<string, number> = {};
 afterEach(async () => {
   await db?.close();
   db = undefined;
-  if (serve && serve.child.exitCode === null && serve.child.signalCode === null) {
-    await killChild(serve);
-    // A serve killed here takes its Neo4j with it (the launcher exits when its stdin closes).
-    await waitPortClosed(FAULT_PORT, 60_000).catch(() => {});
-  }
+  await stopServe(serve);
 }, 90_000);
 afterAll(() => console.info(JSON.stringify({ fault: 'serve-sigterm', timings })));
 
@@ -149,12 +125,12 @@ describe('SIGTERM to graphrec serve', () => {
       const outcomes: Array<{ status?: number; error?: string }> = [];
       const loops = Array.from({ length: 4 }, async (_, w) => {
         for (let n = 0; !stop; n++) {
-          outcomes.push(await get(`${base}/v1/users/demo:u:${1 + ((w * 97 + n) % 500)}/recommendations?k=10&explain=paths`));
+          outcomes.push(await request(`${base}/v1/users/demo:u:${1 + ((w * 97 + n) % 500)}/recommendations?k=10&explain=paths`));
           if (outcomes.at(-1)!.error === 'ECONNREFUSED') await sleep(20);
         }
       });
       await until('load running', () => outcomes.filter((o) => o.status === 200).length >= 20, 30_000);
-      const slow = [3, 4, 5].map((u) => get(`${base}/v1/users/demo:u:${u}/recommendations/demo:i:${u * 7}/explanation`));
+      const slow = [3, 4, 5].map((u) => request(`${base}/v1/users/demo:u:${u}/recommendations/demo:i:${u * 7}/explanation`));
       await until('slow requests reach the LLM', () => llmCalls >= 3, 10_000);
       await sleep(300);
 
@@ -166,7 +142,7 @@ describe('SIGTERM to graphrec serve', () => {
         expect(r.status, r.error ?? r.body).toBe(200);
         expect((JSON.parse(r.body) as { explanation: { text: string } }).explanation.text.length).toBeGreaterThan(0);
       }
-      await until('listener closed', async () => (await get(`${base}/v1/health/live`)).error === 'ECONNREFUSED', 10_000);
+      await until('listener closed', async () => (await request(`${base}/v1/health/live`)).error === 'ECONNREFUSED', 10_000);
 
       const code = await serve.exited;
       timings.loadedExitMs = Date.now() - signalled;
@@ -182,7 +158,7 @@ describe('SIGTERM to graphrec serve', () => {
       const other = outcomes.filter((o) => o.status !== 200 && o.status !== 503 && o.error !== 'ECONNREFUSED' && o.error !== 'ECONNRESET');
       expect(other).toEqual([]);
       expect(timings.requestsServed).toBeGreaterThan(0);
-      expect((await get(`${base}/v1/health/live`)).error).toBe('ECONNREFUSED');
+      expect((await request(`${base}/v1/health/live`)).error).toBe('ECONNREFUSED');
     } finally {
       llm.closeAllConnections();
       await new Promise((r) => llm.close(r));
