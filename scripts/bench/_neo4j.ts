@@ -11,6 +11,7 @@ import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
+import { deleteAll } from '../../src/store/schema.ts';
 
 export function benchConfig(): Config {
   return loadConfig({
@@ -41,10 +42,14 @@ export function ml100kDbpediaSpec(): string | undefined {
   return undefined;
 }
 
-/** Makes sure the bench database holds ML-100K + DBpedia (loads it when the interaction count differs). */
+/**
+ * Makes sure the bench database holds exactly ML-100K + DBpedia: when the counts differ (e.g. a freshness run wrote
+ * interactions into it) it is emptied and loaded again, so every run starts from the same graph.
+ */
 export async function ensureMl100kDbpedia(db: Database, spec: string): Promise<void> {
   const counts = await new Neo4jGraphStore(db.driver, db.database).counts();
   if (counts.interactions === 100_000 && counts.users === 943) return;
-  emit({ step: 'loading ml-100k + dbpedia into the bench database' });
+  emit({ step: 'loading ml-100k + dbpedia into the bench database', found: counts });
+  if (counts.users + counts.items + counts.entities > 0) await deleteAll(db);
   await loadDataset(db, resolveDataset(spec));
 }

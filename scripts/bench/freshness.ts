@@ -13,15 +13,17 @@
  * the config, default 50 ms): `rebuild` (the baseline: each batch rebuilds the whole retrieval context — transition,
  * popularity, fold-in — engine `contextUpdates: 'rebuild'`, the behaviour before the patch) and `patched` (the
  * default: each batch patches the rows of the users and items it touched, retrieve/context `patchRecommendContext`).
- * `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
+ * `--patched-only` runs the default phase alone (for profiling). `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
  * weights with the projection's transforms (config `weights`), as `graphrec serve` does. Prints JSON lines; the last
  * holds the patched phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the rebuild phase's and
  * their ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing),
- * `applyP50Ms`/`applyP99Ms` (time to apply one batch to the engine, on the event loop) and `processCpuShare` (CPU
+ * `applyP50Ms`/`applyP99Ms` (time to apply one batch to the engine, on the event loop), `loopDelayP99Ms` (how late the
+ * event loop ran a timer: what any request may wait), GC pauses (count, p99, total) and `processCpuShare` (CPU
  * seconds of this process per wall second: how much of the machine it got). Targets (issue 10.4, 2-core machine):
  * read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
  */
 import http from 'node:http';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
@@ -88,8 +90,12 @@ export async function main(argv: string[]): Promise<void> {
       const server = app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       const port = (server.address() as AddressInfo).port;
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      // Two clients, as in a deployment: the writer's connections and the readers' are separate pools, so a read never
+      // waits in the bench's own socket queue behind writes (it may still wait for the server).
+      const writeAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+      const readAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
       const readTimes: number[] = [];
+      const writeTimes: number[] = [];
       const freshness: number[] = [];
       const applyTimes: number[] = [];
       let writeErrors = 0;
@@ -122,7 +128,14 @@ export async function main(argv: string[]): Promise<void> {
           }
         }
       }, 1);
-      for (let k = 0; k < 50; k++) await request(agent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`);
+      for (let k = 0; k < 50; k++) await request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`);
+      const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+      const gcPauses: number[] = [];
+      const gcObserver = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+      });
+      gcObserver.observe({ entryTypes: ['gc'] });
+      loopDelay.enable();
       const cpuStart = process.cpuUsage();
       const started = performance.now();
       const end = started + seconds * 1000;
@@ -144,8 +157,10 @@ export async function main(argv: string[]): Promise<void> {
             events.push({ eventId: `fresh-${Date.now()}-${eventNo++}`, userId: idOf(u), itemId: idOf(i), kind: rating ? 'rating' : 'click', ...(rating ? { rating: 1 + Math.floor(random() * 5) } : {}), ts: Math.floor(Date.now() / 1000) });
           }
           const body = JSON.stringify({ events });
+          const t0 = performance.now();
           inFlight.push(
-            request(agent, port, 'POST', '/v1/interactions', body).then((status) => {
+            request(writeAgent, port, 'POST', '/v1/interactions', body).then((status) => {
+              writeTimes.push(performance.now() - t0);
               if (status !== 200) writeErrors++;
               else {
                 written += events.length;
@@ -163,7 +178,7 @@ export async function main(argv: string[]): Promise<void> {
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           const t0 = performance.now();
           inFlight.push(
-            request(agent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then((status) => {
+            request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then((status) => {
               readTimes.push(performance.now() - t0);
               if (status !== 200) readErrors++;
             }),
@@ -176,10 +191,15 @@ export async function main(argv: string[]): Promise<void> {
       while (pendingProbes.size > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
       const wallS = (performance.now() - started) / 1000;
       clearInterval(probe);
-      agent.destroy();
+      loopDelay.disable();
+      gcObserver.disconnect();
+      gcPauses.sort((a, b) => a - b);
+      writeAgent.destroy();
+      readAgent.destroy();
       await new Promise((r) => server.close(r));
       live.detach();
       readTimes.sort((a, b) => a - b);
+      writeTimes.sort((a, b) => a - b);
       freshness.sort((a, b) => a - b);
       applyTimes.sort((a, b) => a - b);
       serviceTimes.sort((a, b) => a - b);
@@ -194,8 +214,16 @@ export async function main(argv: string[]): Promise<void> {
         reads: readTimes.length,
         readP50Ms: round(percentile(readTimes, 50)),
         readP99Ms: round(percentile(readTimes, 99)),
+        writeP50Ms: round(percentile(writeTimes, 50)),
+        writeP99Ms: round(percentile(writeTimes, 99)),
         recommendP50Ms: round(percentile(serviceTimes, 50)),
         recommendP99Ms: round(percentile(serviceTimes, 99)),
+        loopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
+        loopDelayMaxMs: round(loopDelay.max / 1e6),
+        gcPauses: gcPauses.length,
+        gcP99Ms: round(percentile(gcPauses, 99)),
+        gcTotalMs: round(gcPauses.reduce((a, b) => a + b, 0)),
+        heapUsedMb: round(process.memoryUsage().heapUsed / 2 ** 20),
         processCpuShare: round((cpu.user + cpu.system) / 1e6 / wallS),
         freshnessP50Ms: round(percentile(freshness, 50)),
         freshnessP99Ms: round(percentile(freshness, 99)),
@@ -209,6 +237,11 @@ export async function main(argv: string[]): Promise<void> {
     };
 
     const perWrite = argv.includes('--per-write') ? await phase('perWrite', 0, 'patch') : undefined;
+    if (argv.includes('--patched-only')) {
+      // For profiling (`node --cpu-prof scripts/bench.js freshness 30 --patched-only`): no baseline, no ratios.
+      emit({ dataset: 'ml-100k + dbpedia', date: new Date().toISOString(), ...(await phase('patched', cfg.interactions.coalesceMs, 'patch')) });
+      return;
+    }
     const rebuild = await phase('rebuild', cfg.interactions.coalesceMs, 'rebuild');
     const patched = await phase('patched', cfg.interactions.coalesceMs, 'patch');
     emit({

@@ -227,14 +227,32 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   });
 }
 
-/** Completes a context with its strategies (each with its own scratch). */
+const STRATEGY_MAKERS: Record<StrategyName, (ctx: RecommendContext) => Strategy> = {
+  ppr: createPprStrategy,
+  embedding: createEmbeddingStrategy,
+  popular: createPopularStrategy,
+  hybrid: createHybridStrategy,
+};
+
+/**
+ * Completes a context with its strategies (each with its own scratch), each built on first use: a live write replaces
+ * the context many times a second, and most versions serve only one or two strategies (building `hybrid`'s knowledge
+ * part alone is an O(m) pass).
+ */
 function withStrategies(base: Omit<RecommendContext, 'strategies'>): RecommendContext {
   const strategies = {} as Record<StrategyName, Strategy>;
   const ctx: RecommendContext = { ...base, strategies };
-  strategies.ppr = createPprStrategy(ctx);
-  strategies.embedding = createEmbeddingStrategy(ctx);
-  strategies.popular = createPopularStrategy(ctx);
-  strategies.hybrid = createHybridStrategy(ctx);
+  for (const name of Object.keys(STRATEGY_MAKERS) as StrategyName[]) {
+    Object.defineProperty(strategies, name, {
+      enumerable: true,
+      configurable: true,
+      get(): Strategy {
+        const strategy = STRATEGY_MAKERS[name](ctx);
+        Object.defineProperty(strategies, name, { value: strategy, enumerable: true, writable: false, configurable: false });
+        return strategy;
+      },
+    });
+  }
   return ctx;
 }
 

@@ -19,10 +19,11 @@ export async function applySchema(db: Database): Promise<void> {
   }
 }
 
-/** Deletes every node and relationship (batched, auto-commit transactions). The schema stays. */
+/** Deletes every relationship, then every node (batched, auto-commit transactions). The schema stays. */
 export async function deleteAll(db: Database): Promise<void> {
   const session = openSession(db, 'WRITE');
   try {
+    await session.run(cypher('write', 'delete-all-relationships'));
     await session.run(cypher('write', 'delete-all'));
   } finally {
     await session.close();
