@@ -14,6 +14,7 @@ import path from 'node:path';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { evaluate, type EvaluateConfig, type LightGcnCache, type ModelName, type Protocol } from '../../src/evaluate/pipeline.ts';
 import { TUNING_FILE } from './tune.ts';
+import { knnScoringName } from '../../src/cli/commands/evaluate.ts';
 import { readResults, RESULTS_FILE, writeReadme, type QualityResults, type QualityRow } from './_quality-table.ts';
 
 interface RowSpec {
@@ -46,6 +47,14 @@ function tunedEaseGowallaLambda(): number | undefined {
   return row?.chosen?.lambda;
 }
 const EASE_GOWALLA_LAMBDA = tunedEaseGowallaLambda();
+
+/** Item-kNN's options on ML-100K as chosen by `npm run bench -- tune --rows itemknn-ml100k` (undefined before that). */
+function tunedKnnMl100k(): { shrink: number; neighbours: number; normalize: boolean; averageBias: boolean } | undefined {
+  if (!existsSync(TUNING_FILE)) return undefined;
+  const rows = (JSON.parse(readFileSync(TUNING_FILE, 'utf8')) as { rows: Record<string, { chosen?: { shrink: number; neighbours: number; normalize: boolean; averageBias: boolean } }> }).rows;
+  return rows['itemknn-ml100k']?.chosen;
+}
+const KNN_ML100K = tunedKnnMl100k();
 
 export const QUALITY_ROWS: RowSpec[] = [
   {
@@ -119,6 +128,13 @@ export const QUALITY_ROWS: RowSpec[] = [
     metrics: ['recall@10', 'ndcg@10'],
     protocol: 'early-stop',
     reference: 'RecBole BPR 0.2523 / 0.2920',
+    // item-kNN as chosen on ML-100K valid (its defaults come from Gowalla valid)
+    ...(KNN_ML100K
+      ? {
+          options: { itemknn: { ...KNN_ML100K } },
+          flags: `--knn-neighbours ${KNN_ML100K.neighbours} --shrink ${KNN_ML100K.shrink} --knn-scoring ${knnScoringName(KNN_ML100K)}`,
+        }
+      : {}),
     slow: false,
   },
 ];

@@ -3,8 +3,10 @@
  * and writes the grids with the chosen values to `docs/results/tuning.json` (rows not run keep their earlier entry).
  *
  * Rows (each a grid, scored by the validation metric named in the row; the chosen value is the best one):
- * - `itemknn-gowalla`: item-kNN shrink × neighbours on LightGCN++'s split of Gowalla's TRAINING pairs (719,081 train →
+ * - `itemknn-gowalla`: item-kNN scoring × shrink × neighbours on LightGCN++'s split of Gowalla's TRAINING pairs (719,081 train →
  *   91,047 valid; the test file is not read), Recall@20.
+ * - `itemknn-ml100k`: the same item-kNN grid on ML-100K, random 80/10/10 seed 2020, valid Recall@10 (the defaults come
+ *   from Gowalla; the README's ML-100K row uses this row's choice).
  * - `ease-ml100k`: EASE^R λ on ML-100K, random 80/10/10 seed 2020, valid Recall@10.
  * - `ease-gowalla`: EASE^R λ on the same Gowalla train → valid split, items with ≥ 40 training interactions, Recall@20.
  * - `lightgcn-reg-ml100k`: LightGCN's L2 weight on ML-100K valid, 100 epochs (the served run's early stopping ends
@@ -51,15 +53,34 @@ async function ml100kValid(): Promise<SplitDataset> {
 const gowalla = () => Promise.resolve(trainValid(path.join(SHARED_DATA_DIR, 'lightgcn-gowalla', 'lightgcnpp-split'), 'gowalla-valid'));
 const lastfmDir = path.join(SHARED_DATA_DIR, 'lightgcnpp-lastfm');
 
+/**
+ * Item-kNN: three scorings — plain sums of similarities, Sarwar's normalized weighted sum, and that plus the average
+ * bias (the last two are what BARS's ItemCF runs) — each over shrink × neighbours.
+ */
+const KNN_GRID = [
+  { normalize: false, averageBias: false },
+  { normalize: true, averageBias: false },
+  { normalize: true, averageBias: true },
+].flatMap((scoring) => [0, 5, 10, 25, 50, 100].flatMap((shrink) => [50, 100, 200].map((neighbours) => ({ shrink, neighbours, ...scoring }))));
+
 export const TUNE_ROWS: TuneRow[] = [
   {
     id: 'itemknn-gowalla',
-    what: 'item-kNN shrink and neighbours, Gowalla (LightGCN++ train → valid)',
+    what: 'item-kNN scoring (plain / normalized / normalized + average bias), shrink and neighbours, Gowalla (LightGCN++ train → valid)',
     data: gowalla,
     model: 'itemknn',
     metric: 'recall@20',
     ks: [20],
-    grid: [0, 10, 25, 50, 100].flatMap((shrink) => [100, 200].map((neighbours) => ({ shrink, neighbours }))),
+    grid: KNN_GRID,
+  },
+  {
+    id: 'itemknn-ml100k',
+    what: 'item-kNN scoring, shrink and neighbours, ML-100K (random 80/10/10, valid)',
+    data: ml100kValid,
+    model: 'itemknn',
+    metric: 'recall@10',
+    ks: [10],
+    grid: KNN_GRID,
   },
   { id: 'ease-ml100k', what: 'EASE^R λ, ML-100K (random 80/10/10, valid)', data: ml100kValid, model: 'ease', metric: 'recall@10', ks: [10], grid: [25, 50, 100, 250, 500, 1000].map((lambda) => ({ lambda })) },
   {

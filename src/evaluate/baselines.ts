@@ -4,7 +4,9 @@
  * (Popularity is the served `popular` strategy, ranked through `recommend()`: see `evaluate/served.ts`.)
  * - `ItemKnn` (cosine): sim(i, j) = |U_i ∩ U_j| / (sqrt(|U_i| · |U_j|) + shrink); for each target item j its
  *   `neighbours` most similar items N(j) are kept (column-wise pruning, as RecBole's and Dacrema et al.'s ItemKNN);
- *   score(u, j) = Σ_{i ∈ I_u ∩ N(j)} sim(i, j).
+ *   score(u, j) = Σ_{i ∈ I_u ∩ N(j)} sim(i, j). Options: `normalize` divides a target's kept similarities by their sum
+ *   (Sarwar et al.'s weighted sum, as BARS's ItemCF), `averageBias` adds μ_j − Σ_i w_ij μ_i with μ = popularity / users
+ *   (BARS's `enable_average_bias`).
  * - `Rp3Beta` (P3α when β = 0; Paudel et al. 2016, Christoffel et al. 2015): three-step random-walk probabilities
  *   W(i, j) = Σ_u (1/|U_i|)^α · (1/|I_u|)^α, divided by pop(j)^β, the top `neighbours` targets j kept per source item i
  *   (row-wise, as Dacrema et al.'s RP3beta);
@@ -18,10 +20,11 @@ import { itemPopularity } from '../compute/popularity.ts';
 
 /**
  * Chosen on validation (`npm run bench -- tune --rows itemknn-gowalla`: LightGCN++'s train → valid split of Gowalla's
- * training pairs, best valid Recall@20 of shrink {0, 10, 25, 50, 100} × neighbours {100, 200}; docs/results/tuning.json).
- * Shrinkage matters on long-tailed catalogues: without it two items that share their only user have cosine 1.
+ * training pairs, best valid Recall@20 of scoring {plain, normalized, normalized + average bias} × shrink
+ * {0, 5, 10, 25, 50, 100} × neighbours {50, 100, 200}; docs/results/tuning.json). Plain sums need shrinkage (two items
+ * that share their only user have cosine 1); the normalized weighted sum with the average bias needs none.
  */
-export const ITEMKNN_DEFAULTS = { neighbours: 200, shrink: 25 };
+export const ITEMKNN_DEFAULTS = { neighbours: 100, shrink: 0, normalize: true, averageBias: true };
 export const RP3BETA_DEFAULTS = { alpha: 1.0, beta: 0.5, neighbours: 100 };
 
 /** Sparse item → item weights, `neighbours` per item, as CSR. */
@@ -118,6 +121,8 @@ abstract class NeighbourhoodModel implements Recommender {
   readonly nItems: number;
   protected readonly userItems: { indptr: Int32Array; indices: Int32Array };
   abstract readonly neighbours: ItemNeighbours;
+  /** Added to every user's score of item j (item-kNN's average bias); absent = 0. */
+  protected offsets: Float32Array | undefined;
 
   constructor(train: Interactions) {
     this.nUsers = train.nUsers;
@@ -141,7 +146,7 @@ abstract class NeighbourhoodModel implements Recommender {
     for (let t = 0; t < users.length; t++) {
       row.fill(0);
       this.accumulate(users[t]!, row, 0);
-      out[t] = row[items[t]!] ?? 0;
+      out[t] = (row[items[t]!] ?? 0) + (this.offsets?.[items[t]!] ?? 0);
     }
     return out;
   }
@@ -151,6 +156,7 @@ abstract class NeighbourhoodModel implements Recommender {
     for (let r = 0; r < users.length; r++) {
       const u = users[r]!;
       if (u < 0 || u >= this.nUsers) throw new AppError('BAD_REQUEST', `evaluate/baselines: user ${u} out of range`);
+      if (this.offsets) out.set(this.offsets, r * this.nItems);
       this.accumulate(u, out, r * this.nItems);
     }
     return out;
@@ -168,6 +174,26 @@ export class ItemKnn extends NeighbourhoodModel {
     const deg = itemPopularity(train);
     // rows = target items j with their top-k sources i; transposed so that scoring walks the user's items
     const byTarget = buildItemNeighbours(train, o.neighbours, () => 1, (i, j, raw) => raw / (Math.sqrt(deg[i]! * deg[j]!) + o.shrink));
+    const { indptr, weights } = byTarget;
+    if (o.normalize) {
+      // Sarwar et al.'s weighted sum: a target's kept similarities sum to 1.
+      for (let j = 0; j < train.nItems; j++) {
+        let sum = 0;
+        for (let p = indptr[j]!; p < indptr[j + 1]!; p++) sum += weights[p]!;
+        if (sum > 0) for (let p = indptr[j]!; p < indptr[j + 1]!; p++) weights[p] = weights[p]! / sum;
+      }
+    }
+    if (o.averageBias) {
+      // Ma et al.'s average bias on implicit data: score(u, j) = Σ_i w_ij (r_ui − μ_i) + μ_j, μ_i = |U_i| / |users|;
+      // the per-target constant μ_j − Σ_i w_ij μ_i is kept apart from the sparse weights.
+      const offsets = new Float32Array(train.nItems);
+      for (let j = 0; j < train.nItems; j++) {
+        let spent = 0;
+        for (let p = indptr[j]!; p < indptr[j + 1]!; p++) spent += weights[p]! * deg[byTarget.indices[p]!]!;
+        offsets[j] = (deg[j]! - spent) / train.nUsers;
+      }
+      this.offsets = offsets;
+    }
     this.neighbours = transposeNeighbours(byTarget, train.nItems);
   }
 }

@@ -46,7 +46,8 @@ describe('evaluate/baselines', () => {
   });
 
   it('item-kNN cosine: hand-computed similarities', () => {
-    const m = new ItemKnn(train, { shrink: 0 });
+    const plain = { normalize: false, averageBias: false };
+    const m = new ItemKnn(train, { shrink: 0, ...plain });
     // sim(0,1) = 2/√(2·2) = 1, sim(0,2) = sim(1,2) = 1/√(2·2) = 0.5
     const s = m.scoreAll(Int32Array.of(2, 0));
     expect(Array.from(s.subarray(0, 3))).toEqual([0.5, 0.5, 0]);
@@ -54,11 +55,29 @@ describe('evaluate/baselines', () => {
     expect(m.score(Int32Array.of(0), Int32Array.of(2))[0]).toBe(1);
     // one neighbour per target: N(0) = {1}, N(1) = {0} (tie with 2 broken by index), N(2) = {0}
     // shrinkage: sim(i, j) = |U_i ∩ U_j| / (√(|U_i|·|U_j|) + shrink) → sim(0,1) = 2/(2+2), sim(0,2) = 1/(2+2)
-    const shrunk = new ItemKnn(train, { shrink: 2 });
+    const shrunk = new ItemKnn(train, { shrink: 2, ...plain });
     expect(Array.from(shrunk.scoreAll(Int32Array.of(2)))).toEqual([0.25, 0.25, 0]);
-    const pruned = new ItemKnn(train, { neighbours: 1, shrink: 0 });
+    const pruned = new ItemKnn(train, { neighbours: 1, shrink: 0, ...plain });
     expect(Array.from(pruned.scoreAll(Int32Array.of(0)))).toEqual([1, 1, 0.5]);
     expect(Array.from(pruned.scoreAll(Int32Array.of(2)))).toEqual([0, 0, 0]);
+  });
+
+  it('item-kNN normalized weighted sum and average bias (BARS ItemCF scoring): hand-computed', () => {
+    // N(0) = {1: 1, 2: 0.5} → {2/3, 1/3}; N(1) = {0: 2/3, 2: 1/3}; N(2) = {0: 1/2, 1: 1/2}
+    const m = new ItemKnn(train, { shrink: 0, normalize: true, averageBias: false });
+    const s = m.scoreAll(Int32Array.of(2, 0));
+    [1 / 3, 1 / 3, 0, 2 / 3, 2 / 3, 1].forEach((x, k) => expect(s[k]).toBeCloseTo(x, 6));
+    // equal popularity: the bias μ_j − Σ_i w_ij μ_i is 0 for every item
+    const unbiased = new ItemKnn(train, { shrink: 0, normalize: true, averageBias: true }).scoreAll(Int32Array.of(2));
+    [1 / 3, 1 / 3, 0].forEach((x, k) => expect(unbiased[k]).toBeCloseTo(x, 6));
+    // u0 {0, 1}, u1 {0, 2}, u2 {0}: sim(0,1) = sim(0,2) = 1/√3, sim(1,2) = 0; μ = [1, 1/3, 1/3]
+    // bias: item 0: 1 − (½·⅓ + ½·⅓) = ⅔, items 1 and 2: ⅓ − 1·1 = −⅔
+    const skewed = { nUsers: 3, nItems: 3, users: Int32Array.of(0, 0, 1, 1, 2), items: Int32Array.of(0, 1, 0, 2, 0) };
+    const biased = new ItemKnn(skewed, { shrink: 0, normalize: true, averageBias: true });
+    const b = biased.scoreAll(Int32Array.of(2));
+    [2 / 3, 1 / 3, 1 / 3].forEach((x, k) => expect(b[k]).toBeCloseTo(x, 6));
+    expect(biased.score(Int32Array.of(2, 2), Int32Array.of(0, 1))[0]).toBeCloseTo(2 / 3, 6);
+    expect(biased.score(Int32Array.of(2, 2), Int32Array.of(0, 1))[1]).toBeCloseTo(1 / 3, 6);
   });
 
   it('RP3β: hand-computed walk probabilities, β dividing by popularity', () => {

@@ -15,7 +15,7 @@ import type { LightGcnOptions } from '../../compute/lightgcn/train.ts';
 import { evaluate, MODEL_NAMES, PROTOCOLS, splitSourceLog, type EvaluateConfig, type EvaluateResult, type LightGcnCache, type ModelName, type Protocol } from '../../evaluate/pipeline.ts';
 import { reportDetail, writeReport, type ReportDetail } from '../../evaluate/report.ts';
 import { createProgress } from '../../core/progress.ts';
-import { EASE_DEFAULTS } from '../../evaluate/baselines.ts';
+import { EASE_DEFAULTS, ITEMKNN_DEFAULTS } from '../../evaluate/baselines.ts';
 import { sourceLogFromProjection, type SplitDataset } from '../../evaluate/datasets.ts';
 import { loadProjection } from '../../project/load.ts';
 import { numberFlag, parseFlags, type Command } from '../command.ts';
@@ -219,6 +219,10 @@ Options:
   --split S             random:0.8,0.2 | random:0.8,0.1,0.1 | temporal[:nValid] | loo[:nValid] (random leave-one-out)
 ${PROTOCOL_HELP}
   --neighbours N        item-kNN / RP3β neighbours [100]
+  --knn-neighbours N    item-kNN neighbours alone (RP3β keeps --neighbours) [--neighbours or ${ITEMKNN_DEFAULTS.neighbours}]
+  --shrink X            item-kNN cosine shrinkage [${ITEMKNN_DEFAULTS.shrink}]
+  --knn-scoring S       item-kNN scoring: plain (sum of similarities), normalized (weighted sum) or bias (weighted
+                          sum + average bias, BARS's ItemCF) [${knnScoringName(ITEMKNN_DEFAULTS)}]
   --alpha X --beta X    RP3β exponents [1.0, 0.5]
   --ease-lambda X       EASE^R L2 weight [${EASE_DEFAULTS.lambda}]
   --ease-min-count N    EASE^R models items with at least N training interactions [${EASE_DEFAULTS.minItemCount}]
@@ -236,6 +240,9 @@ ${LIGHTGCN_FLAGS_HELP}`,
       model: { type: 'string' },
       metrics: { type: 'string' },
       neighbours: { type: 'string' },
+      shrink: { type: 'string' },
+      'knn-neighbours': { type: 'string' },
+      'knn-scoring': { type: 'string' },
       alpha: { type: 'string' },
       beta: { type: 'string' },
       'ease-lambda': { type: 'string' },
@@ -252,6 +259,12 @@ ${LIGHTGCN_FLAGS_HELP}`,
       ...(values.neighbours !== undefined ? { neighbours: numberFlag('neighbours', values.neighbours, 100, { integer: true, min: 1 }) } : {}),
       ...(values.alpha !== undefined ? { alpha: numberFlag('alpha', values.alpha, 1, { min: 0 }) } : {}),
       ...(values.beta !== undefined ? { beta: numberFlag('beta', values.beta, 0.5, { min: 0 }) } : {}),
+    };
+    const knnOptions = {
+      ...baselineOptions,
+      ...(values['knn-neighbours'] !== undefined ? { neighbours: numberFlag('knn-neighbours', values['knn-neighbours'], ITEMKNN_DEFAULTS.neighbours, { integer: true, min: 1 }) } : {}),
+      ...(values.shrink !== undefined ? { shrink: numberFlag('shrink', values.shrink, ITEMKNN_DEFAULTS.shrink, { min: 0 }) } : {}),
+      ...(values['knn-scoring'] !== undefined ? knnScoring(values['knn-scoring']) : {}),
     };
     const easeOptions = {
       ...(values['ease-lambda'] !== undefined ? { lambda: numberFlag('ease-lambda', values['ease-lambda'], EASE_DEFAULTS.lambda, { min: 1e-9 }) } : {}),
@@ -277,7 +290,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
       const config: EvaluateConfig = {
         dataset: values.dataset,
         model,
-        modelOptions: model === 'lightgcn' ? { ...lightGcnOptions } : model === 'ease' ? { ...easeOptions } : model === 'itemknn' || model === 'rp3beta' ? { ...baselineOptions } : {},
+        modelOptions: model === 'lightgcn' ? { ...lightGcnOptions } : model === 'ease' ? { ...easeOptions } : model === 'itemknn' ? { ...knnOptions } : model === 'rp3beta' ? { ...baselineOptions } : {},
         ...(model === 'hybrid' || model === 'embedding' ? { lightgcnOptions: { ...lightGcnOptions } } : {}),
         ks,
         ...(metricNames ? { metrics: metricNames } : {}),
@@ -302,3 +315,17 @@ ${LIGHTGCN_FLAGS_HELP}`,
     );
   },
 };
+
+const KNN_SCORINGS = { plain: { normalize: false, averageBias: false }, normalized: { normalize: true, averageBias: false }, bias: { normalize: true, averageBias: true } } as const;
+
+/** `--knn-scoring` → item-kNN's `normalize` / `averageBias`. */
+export function knnScoring(value: string): { normalize: boolean; averageBias: boolean } {
+  const scoring = KNN_SCORINGS[value as keyof typeof KNN_SCORINGS];
+  if (!Object.hasOwn(KNN_SCORINGS, value) || !scoring) throw new AppError('BAD_REQUEST', `evaluate: --knn-scoring must be plain, normalized or bias (got ${JSON.stringify(value)})`);
+  return { ...scoring };
+}
+
+/** The `--knn-scoring` name of item-kNN options. */
+export function knnScoringName(o: { normalize: boolean; averageBias: boolean }): string {
+  return o.averageBias ? 'bias' : o.normalize ? 'normalized' : 'plain';
+}
