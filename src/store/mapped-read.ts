@@ -13,7 +13,7 @@ import neo4j, { type ManagedTransaction } from 'neo4j-driver';
 import { createHash } from 'node:crypto';
 import { cypher } from './cypher.ts';
 import { renderMapped, type MappedPlaceholders, type ResolvedMapping } from './mapping.ts';
-import { int, toNative } from './records.ts';
+import { exactText, int, toNative } from './records.ts';
 
 /** Runs `cypher/mapped/<name>.cypher` with the mapping's names filled in and its lookups as parameters. */
 export function runMapped(tx: ManagedTransaction, mapping: ResolvedMapping, name: string, placeholders: MappedPlaceholders, params: Record<string, unknown> = {}) {
@@ -185,7 +185,7 @@ export async function mappedFingerprint(tx: ManagedTransaction, mapping: Resolve
     for (const value of values) {
       const r = (await runMapped(tx, mapping, 'count-type', { type }, { value })).records[0]!;
       n = Number(toNative(r.get('n')));
-      sums.push(String(toNative(r.get('valueSum'))));
+      sums.push(exactText(r.get('valueSum')));
     }
     counts[`type:${type}`] = n;
     parts.push(`${type}=${n}:${sums.join(',')}`);

@@ -31,7 +31,7 @@ import { openSession, type Database } from './driver.ts';
 import { mappedFingerprint, readMappedInteractions, readMappedKnowledge, readMappedNodes } from './mapped-read.ts';
 import type { ResolvedMapping } from './mapping.ts';
 import { mapDriverError } from './neo4j-graph-store.ts';
-import { int, toNative } from './records.ts';
+import { exactText, int, toNative } from './records.ts';
 
 export const PROJECTION_READ_DEFAULTS = {
   /** Rows per keyset page. */
@@ -99,7 +99,7 @@ export interface ProjectionReadOptions {
 
 async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
   const record = (await tx.run(cypher('read', 'projection-fingerprint'))).records[0]!;
-  const values = record.keys.map((k) => String(toNative(record.get(k))));
+  const values = record.keys.map((k) => exactText(record.get(k)));
   return createHash('sha256').update(values.join('|')).digest('hex').slice(0, 24);
 }
 

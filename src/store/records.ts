@@ -6,6 +6,14 @@
 import neo4j from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
 
+/**
+ * A driver value as exact text, for fingerprints: an Integer in full (sums such as Σ ts pass 2^53 at a few million
+ * interactions), anything else as `String(toNative(value))` — the same text for every value in the safe range.
+ */
+export function exactText(value: unknown): string {
+  return neo4j.isInt(value) ? value.toString() : String(toNative(value));
+}
+
 /** Converts a driver value (Integer, array, map) to plain JS, recursively. */
 export function toNative(value: unknown): unknown {
   if (neo4j.isInt(value)) {
