@@ -115,32 +115,27 @@ export function isHeavyTailed(stats: Pick<WeightStats, 'count' | 'maxOverMedian'
   return stats.count >= HEAVY_TAIL_MIN_COUNT && stats.maxOverMedian >= ratio;
 }
 
-/**
- * Whether a graph's interactions are heavy-tailed counts as a whole: the kinds whose weights are heavy-tailed
- * ({@link isHeavyTailed}) hold at least half of the interaction values. `sortedByKind` = each kind's values sorted
- * ascending (O(kinds)). The retrieval regime (retrieve/context `heavyTailed`: ppr's degree discount) follows it.
- */
-export function interactionsHeavyTailed(cfg: Pick<WeightsConfig, 'heavyTailRatio'>, sortedByKind: Iterable<Float64Array>): boolean {
-  let n = 0;
-  let heavy = 0;
-  for (const sorted of sortedByKind) {
-    const count = sorted.length;
-    n += count;
-    const median = count > 0 ? percentileOfSorted(sorted, 50) : 0;
-    if (isHeavyTailed({ count, maxOverMedian: maxOverMedianOf(median, count > 0 ? sorted[count - 1]! : 0) }, cfg.heavyTailRatio)) heavy += count;
-  }
-  return n > 0 && heavy * 2 >= n;
+/** Count and max / median of one kind's weights sorted ascending: what the heavy-tail test reads. O(1). */
+export function tailStatsOfSorted(sorted: Float64Array): Pick<WeightStats, 'count' | 'maxOverMedian'> {
+  const n = sorted.length;
+  const median = n > 0 ? percentileOfSorted(sorted, 50) : 0;
+  return { count: n, maxOverMedian: maxOverMedianOf(median, n > 0 ? sorted[n - 1]! : 0) };
 }
 
-/** Each kind's values sorted ascending (what {@link interactionsHeavyTailed} takes); `kinds[r]` names value r's kind. */
-export function sortedValuesByKind(kinds: ArrayLike<string>, values: ArrayLike<number>): Map<string, Float64Array> {
-  const lists = new Map<string, number[]>();
-  for (let r = 0; r < values.length; r++) {
-    const list = lists.get(kinds[r]!);
-    if (list) list.push(values[r]!);
-    else lists.set(kinds[r]!, [values[r]!]);
+/**
+ * Whether a graph's interactions are heavy-tailed counts as a whole: the kinds whose weights are heavy-tailed
+ * ({@link isHeavyTailed}) hold at least half of the interaction values. `statsByKind` = each kind's stats
+ * ({@link weightStats}, or {@link tailStatsOfSorted} of its sorted values). The retrieval regime (retrieve/context
+ * `heavyTailed`: ppr's degree discount) follows it.
+ */
+export function interactionsHeavyTailed(cfg: Pick<WeightsConfig, 'heavyTailRatio'>, statsByKind: Iterable<Pick<WeightStats, 'count' | 'maxOverMedian'>>): boolean {
+  let n = 0;
+  let heavy = 0;
+  for (const stats of statsByKind) {
+    n += stats.count;
+    if (isHeavyTailed(stats, cfg.heavyTailRatio)) heavy += stats.count;
   }
-  return new Map([...lists].map(([kind, list]) => [kind, Float64Array.from(list).sort()]));
+  return n > 0 && heavy * 2 >= n;
 }
 
 /** The transform kind `kind` gets under `cfg`, given its weights' count and max / median (see the module doc). */
@@ -187,9 +182,7 @@ export interface KindTransformPlan {
 /** The plan of kind `kind` from its weights sorted ascending (see {@link KindTransformPlan}). O(steps). */
 export function planKindTransform(cfg: WeightsConfig, kind: string, sorted: Float64Array): KindTransformPlan {
   const n = sorted.length;
-  const median = n > 0 ? percentileOfSorted(sorted, 50) : 0;
-  const max = n > 0 ? sorted[n - 1]! : 0;
-  const steps = resolveKindTransform(cfg, kind, { count: n, maxOverMedian: maxOverMedianOf(median, max) });
+  const steps = resolveKindTransform(cfg, kind, tailStatsOfSorted(sorted));
   const caps: Array<number | undefined> = [];
   let perValue = true;
   let global = false;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { DEFAULTS } from '../core/config.ts';
-import { interactionsHeavyTailed, sortedValuesByKind, transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
+import { interactionsHeavyTailed, transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Interactions } from '../compute/lightgcn/graph.ts';
 import type { DatasetSource } from '../ingest/source.ts';
 import { INTERACTION_RELATION_ID, KIND_CODES, kindName, type Csr } from '../project/csr.ts';
@@ -261,8 +261,8 @@ export async function readSourceLog(source: DatasetSource, options: { weights?: 
     }
   }
   const weightsCfg = options.weights ?? DEFAULTS.weights;
-  const transformed = transformInteractionWeights(weightsCfg, { users: evUsers, kinds: evKinds, weights: evWeights }).weights;
-  const heavyTailed = interactionsHeavyTailed(weightsCfg, sortedValuesByKind(evKinds, evWeights).values());
+  const { weights: transformed, stats } = transformInteractionWeights(weightsCfg, { users: evUsers, kinds: evKinds, weights: evWeights });
+  const heavyTailed = interactionsHeavyTailed(weightsCfg, Object.values(stats));
   let ev = 0;
   const n = order.length;
   const users = new Int32Array(n);

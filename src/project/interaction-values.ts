@@ -24,7 +24,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
-import { interactionsHeavyTailed, planKindTransform, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
+import { interactionsHeavyTailed, planKindTransform, tailStatsOfSorted, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Csr } from './csr.ts';
 import type { NewInteraction } from './csr-update.ts';
 
@@ -161,7 +161,7 @@ export class LiveInteractionWeights {
 
   /** The values now are heavy-tailed counts as a whole (core/weight-transform `interactionsHeavyTailed`). O(kinds). */
   get heavyTailed(): boolean {
-    return interactionsHeavyTailed(this.weights, this.#sorted.values());
+    return interactionsHeavyTailed(this.weights, [...this.#sorted.values()].map(tailStatsOfSorted));
   }
 
   /** The transform plan of each kind in force now (canonical text), for logs and tests. */

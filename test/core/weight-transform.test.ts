@@ -9,7 +9,7 @@ import {
   parseTransform,
   planKindTransform,
   resolveTransforms,
-  sortedValuesByKind,
+  tailStatsOfSorted,
   transformInteractionWeights,
   transformUserWeights,
   transformWeights,
@@ -61,7 +61,8 @@ describe('weight transforms', () => {
   it('calls a graph heavy-tailed when heavy-tailed kinds hold at least half of its values', () => {
     const counts = Array.from({ length: 100 }, (_, k) => (k === 99 ? 100_000 : 100 + k));
     const ratings = Array.from({ length: 100 }, (_, k) => 1 + (k % 5));
-    const of = (parts: Array<[string, number[]]>) => sortedValuesByKind(parts.flatMap(([k, v]) => v.map(() => k)), parts.flatMap(([, v]) => v)).values();
+    // Each kind's stats as the live path takes them (sorted values) — and as the evaluation path does (weightStats).
+    const of = (parts: Array<[string, number[]]>) => parts.map(([, v]) => tailStatsOfSorted(Float64Array.from(v).sort()));
     const cfg = { heavyTailRatio: 50 };
     expect(interactionsHeavyTailed(cfg, of([['listen', counts]]))).toBe(true);
     expect(interactionsHeavyTailed(cfg, of([['rating', ratings]]))).toBe(false);
@@ -71,7 +72,10 @@ describe('weight transforms', () => {
     // The ratio is the config's: at 10,000 the same counts are not heavy-tailed.
     expect(interactionsHeavyTailed({ heavyTailRatio: 10_000 }, of([['listen', counts]]))).toBe(false);
     expect(interactionsHeavyTailed(cfg, of([]))).toBe(false);
-    expect([...sortedValuesByKind(['a', 'b', 'a'], [3, 2, 1])].map(([k, v]) => [k, Array.from(v)])).toEqual([['a', [1, 3]], ['b', [2]]]);
+    for (const v of [counts, ratings, [3, 2, 1]]) {
+      const { count, maxOverMedian } = weightStats(v);
+      expect(tailStatsOfSorted(Float64Array.from(v).sort())).toEqual({ count, maxOverMedian });
+    }
   });
 
   it('resolves per kind: own entry, else the heavy-tail default, else none', () => {
