@@ -38,18 +38,17 @@ import path from 'node:path';
 import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { parseTransform, transformWeights, weightStats } from '../../src/core/weight-transform.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
-import { userItemCsr, type Interactions } from '../../src/compute/lightgcn/graph.ts';
+import type { Interactions } from '../../src/compute/lightgcn/graph.ts';
 import type { LightGcnModel } from '../../src/compute/lightgcn/model.ts';
 import type { InteractionLog } from '../../src/evaluate/datasets.ts';
 import { computeMetrics, type RankingInput } from '../../src/evaluate/metrics.ts';
-import { itemPopularity } from '../../src/compute/popularity.ts';
 import { buildRankingInput } from '../../src/evaluate/ranking.ts';
+import { servedRankingInput } from '../../src/evaluate/served.ts';
 import { randomSplit } from '../../src/evaluate/splits.ts';
 import { CsrBuilder, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendContext } from '../../src/retrieve/context.ts';
 import { DEFAULTS } from '../../src/core/config.ts';
 import { createEmbeddingIndex, type EmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
-import { recommend } from '../../src/retrieve/recommend.ts';
 import type { StrategyName } from '../../src/retrieve/strategy.ts';
 
 const K = 20;
@@ -154,28 +153,12 @@ function buildCsr(d: CountData, train: Interactions, trainCounts: Float64Array, 
   return b.build();
 }
 
-/** Top-K lists of `recommend` for the users with items in `truth`. */
+/** Top-K lists of `recommend` (evaluate/served `servedRankingInput`) for the users with items in `truth`. */
 function servedRanking(ctx: RecommendContext, strategy: StrategyName, train: Interactions, truth: Interactions, masked: Interactions | undefined, sample?: number): RankingInput {
-  const truthCsr = userItemCsr(truth);
-  const maskCsr = masked ? userItemCsr(masked) : undefined;
-  const all: number[] = [];
-  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) all.push(u);
-  // `sample`: every ⌈n / sample⌉-th user (deterministic).
-  const stride = sample !== undefined && sample < all.length ? Math.ceil(all.length / sample) : 1;
-  const users = all.filter((_, r) => r % stride === 0);
-  const topK = new Int32Array(users.length * K).fill(-1);
-  const truthIndptr = new Int32Array(users.length + 1);
-  const truthIdx: number[] = [];
-  users.forEach((u, r) => {
-    const exclude = maskCsr ? Array.from(maskCsr.indices.subarray(maskCsr.indptr[u]!, maskCsr.indptr[u + 1]!), (i) => `i:${i}`) : [];
-    const res = recommend(ctx, { user: `u:${u}`, k: K, strategy, ...(exclude.length ? { exclude } : {}) });
-    res.items.forEach((it, j) => {
-      topK[r * K + j] = Number(it.id.slice(2));
-    });
-    truthIdx.push(...Array.from(truthCsr.indices.subarray(truthCsr.indptr[u]!, truthCsr.indptr[u + 1]!)).sort((a, b) => a - b));
-    truthIndptr[r + 1] = truthIdx.length;
-  });
-  return { users: Int32Array.from(users), depth: K, topK, truthIndptr, truthIndices: Int32Array.from(truthIdx), nItems: train.nItems, nUsers: train.nUsers, itemPopularity: itemPopularity(train) };
+  // buildCsr's ids: users `u:<index>`, items `i:<index>`.
+  const itemIds = Array.from({ length: train.nItems }, (_, i) => `i:${i}`);
+  const graph = { csr: ctx.csr, userIds: Array.from({ length: train.nUsers }, (_, u) => `u:${u}`), itemIds, itemIndex: new Map(itemIds.map((id, i) => [id, i])) };
+  return servedRankingInput(ctx, graph, strategy, truth, { depth: K, popularityFrom: train, ...(masked ? { masked } : {}), ...(sample !== undefined ? { sample } : {}) });
 }
 
 /** Mean popularity rank (1 = most training pairs) of the recommended items. */

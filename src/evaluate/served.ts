@@ -86,6 +86,8 @@ export interface ServedRankingOptions {
   masked?: Interactions;
   /** Popularity of the metric input (novelty, ARP) [the training part]. */
   popularityFrom: Interactions;
+  /** Rank only every ⌈n / sample⌉-th of the n users (deterministic; benches that sweep many settings). [all] */
+  sample?: number;
   progress?: Progress;
   label?: string;
 }
@@ -98,8 +100,10 @@ export function servedRankingInput(ctx: RecommendContext, graph: ServedGraph, st
   const { depth } = options;
   const truthCsr = userItemCsr(truth);
   const maskCsr = options.masked ? pairsToCsr(truth.nUsers, options.masked.users, options.masked.items) : undefined;
-  const users: number[] = [];
-  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) users.push(u);
+  const all: number[] = [];
+  for (let u = 0; u < truth.nUsers; u++) if (truthCsr.indptr[u + 1]! > truthCsr.indptr[u]!) all.push(u);
+  const stride = options.sample !== undefined && options.sample < all.length ? Math.ceil(all.length / options.sample) : 1;
+  const users = stride === 1 ? all : all.filter((_, r) => r % stride === 0);
   const topK = new Int32Array(users.length * depth).fill(-1);
   const truthIndptr = new Int32Array(users.length + 1);
   const truthIdx: number[] = [];
