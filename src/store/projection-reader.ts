@@ -30,7 +30,7 @@ import { cypher, render } from './cypher.ts';
 import { openSession, type Database } from './driver.ts';
 import { mappedFingerprint, readMappedInteractions, readMappedKnowledge, readMappedNodes } from './mapped-read.ts';
 import type { ResolvedMapping } from './mapping.ts';
-import { mapDriverError } from './neo4j-graph-store.ts';
+import { mapDriverError, runInSession } from './neo4j-graph-store.ts';
 import { exactText, int, toNative } from './records.ts';
 
 export const PROJECTION_READ_DEFAULTS = {
@@ -104,17 +104,9 @@ async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
 }
 
 /** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
-export async function projectionFingerprint(db: Database): Promise<string> {
-  const session = openSession(db, 'READ');
+export function projectionFingerprint(db: Database): Promise<string> {
   const mapping = db.mapping;
-  try {
-    if (mapping) return (await session.executeRead((tx) => mappedFingerprint(tx, mapping))).fingerprint;
-    return await session.executeRead(fingerprintIn);
-  } catch (error) {
-    throw mapDriverError(error);
-  } finally {
-    await session.close();
-  }
+  return runInSession(db.driver, db.database, 'READ', async (tx) => (mapping ? (await mappedFingerprint(tx, mapping)).fingerprint : fingerprintIn(tx)));
 }
 
 /** Runs `statement` page by page (keyset on `id`) inside `tx`, calling `each` per row and `onPage` after each page. */
