@@ -37,24 +37,15 @@ interface RowSpec {
 }
 
 const data = (name: string) => `../shared/data/${name}`;
-/**
- * EASE^R's λ on Gowalla, as chosen on validation by `npm run bench -- tune --rows ease-gowalla` (read from
- * docs/results/tuning.json; the row refuses to run before that tuning exists).
- */
-function tunedEaseGowallaLambda(): number | undefined {
+/** The `chosen` options of a row of docs/results/tuning.json (`npm run bench -- tune --rows ID`), or undefined before that tuning exists. */
+function tunedChoice<T>(rowId: string): T | undefined {
   if (!existsSync(TUNING_FILE)) return undefined;
-  const row = (JSON.parse(readFileSync(TUNING_FILE, 'utf8')) as { rows: Record<string, { chosen?: { lambda?: number } }> }).rows['ease-gowalla'];
-  return row?.chosen?.lambda;
+  return (JSON.parse(readFileSync(TUNING_FILE, 'utf8')) as { rows: Record<string, { chosen?: T }> }).rows[rowId]?.chosen;
 }
-const EASE_GOWALLA_LAMBDA = tunedEaseGowallaLambda();
-
-/** Item-kNN's options on ML-100K as chosen by `npm run bench -- tune --rows itemknn-ml100k` (undefined before that). */
-function tunedKnnMl100k(): { shrink: number; neighbours: number; normalize: boolean; averageBias: boolean } | undefined {
-  if (!existsSync(TUNING_FILE)) return undefined;
-  const rows = (JSON.parse(readFileSync(TUNING_FILE, 'utf8')) as { rows: Record<string, { chosen?: { shrink: number; neighbours: number; normalize: boolean; averageBias: boolean } }> }).rows;
-  return rows['itemknn-ml100k']?.chosen;
-}
-const KNN_ML100K = tunedKnnMl100k();
+/** EASE^R's λ on Gowalla, as chosen on validation by `tune --rows ease-gowalla` (the row refuses to run before that). */
+const EASE_GOWALLA_LAMBDA = tunedChoice<{ lambda?: number }>('ease-gowalla')?.lambda;
+/** Item-kNN's options on ML-100K as chosen by `tune --rows itemknn-ml100k`. */
+const KNN_ML100K = tunedChoice<{ shrink: number; neighbours: number; normalize: boolean; averageBias: boolean }>('itemknn-ml100k');
 
 export const QUALITY_ROWS: RowSpec[] = [
   {
