@@ -269,34 +269,68 @@ export function transformWeights(steps: readonly TransformStep[], users: ArrayLi
   return w;
 }
 
+/** Kinds of rows as codes into a name table (what a large read keeps instead of a string per row). */
+export interface KindCodes {
+  codes: ArrayLike<number>;
+  names: readonly string[];
+}
+
+/** The kinds of `kinds` as codes, names in first-seen order. */
+function codeKinds(kinds: readonly string[]): KindCodes {
+  const ids = new Map<string, number>();
+  const codes = new Uint32Array(kinds.length);
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[k]!;
+    let c = ids.get(kind);
+    if (c === undefined) ids.set(kind, (c = ids.size));
+    codes[k] = c;
+  }
+  return { codes, names: [...ids.keys()] };
+}
+
 /**
- * Transforms interaction weights of several kinds at once: `kinds[k]` names the kind of row k. Returns the new
- * weights and the transform each kind got (canonical text), for logs and reports.
+ * Transforms interaction weights of several kinds at once: `kinds` names the kind of each row (a name per row, or
+ * codes into a name table). Returns the new weights and the transform each kind got (canonical text), for logs and
+ * reports. Memory beyond the output: typed copies of one kind's rows at a time (none when one kind holds every row).
  */
 export function transformInteractionWeights(
   cfg: WeightsConfig,
-  rows: { users: ArrayLike<number>; kinds: readonly string[]; weights: ArrayLike<number> },
+  rows: { users: ArrayLike<number>; kinds: readonly string[] | KindCodes; weights: ArrayLike<number> },
 ): { weights: Float64Array; applied: Record<string, string>; stats: Record<string, WeightStats> } {
   const n = rows.weights.length;
-  const byKind = new Map<string, number[]>();
-  for (let k = 0; k < n; k++) {
-    const kind = rows.kinds[k]!;
-    let list = byKind.get(kind);
-    if (!list) byKind.set(kind, (list = []));
-    list.push(k);
-  }
+  const { codes, names } = 'codes' in rows.kinds ? rows.kinds : codeKinds(rows.kinds);
+  const counts = new Float64Array(names.length);
+  for (let k = 0; k < n; k++) counts[codes[k]!]!++;
+  // Each present kind's rows, gathered (or the input itself when the kind holds every row).
+  const byKind = new Map<string, { idx: Uint32Array | null; users: ArrayLike<number>; values: ArrayLike<number> }>();
+  names.forEach((kind, c) => {
+    const count = counts[c]!;
+    if (count === 0) return;
+    if (count === n) return void byKind.set(kind, { idx: null, users: rows.users, values: rows.weights });
+    const idx = new Uint32Array(count);
+    const users = new Float64Array(count);
+    const values = new Float64Array(count);
+    for (let k = 0, j = 0; k < n; k++) {
+      if (codes[k] !== c) continue;
+      idx[j] = k;
+      users[j] = rows.users[k]!;
+      values[j++] = rows.weights[k]!;
+    }
+    byKind.set(kind, { idx, users, values });
+  });
   const statsByKind = new Map<string, WeightStats>();
-  for (const [kind, idx] of byKind) statsByKind.set(kind, weightStats(idx.map((k) => rows.weights[k]!)));
+  for (const [kind, part] of byKind) statsByKind.set(kind, weightStats(part.values));
   const transforms = resolveTransforms(cfg, statsByKind);
   const out = new Float64Array(n);
   const applied: Record<string, string> = {};
   const stats: Record<string, WeightStats> = {};
-  for (const [kind, idx] of byKind) {
+  for (const [kind, part] of byKind) {
     const steps = transforms.get(kind)!;
     applied[kind] = formatTransform(steps);
     stats[kind] = statsByKind.get(kind)!;
-    const w = transformWeights(steps, idx.map((k) => rows.users[k]!), idx.map((k) => rows.weights[k]!));
-    idx.forEach((k, j) => (out[k] = w[j]!));
+    const w = transformWeights(steps, part.users, part.values);
+    if (part.idx === null) out.set(w);
+    else for (let j = 0; j < w.length; j++) out[part.idx[j]!] = w[j]!;
   }
   return { weights: out, applied, stats };
 }

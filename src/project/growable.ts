@@ -1,0 +1,52 @@
+/**
+ * @module project/growable
+ * Append-only typed arrays of unknown final length: what the projection read fills edge by edge. A JS `number[]` costs
+ * 8 bytes per entry (16 while it doubles) and one per column of every edge; these cost the column's own width (4 bytes
+ * for a node index, 2 for a relation or kind code) times a growth factor of 1.5 at worst, which is what lets a
+ * 50M-interaction projection read fit in memory beside Neo4j (docs/scaling.md).
+ */
+
+type Typed = Uint16Array | Uint32Array | Float32Array | Float64Array;
+
+export class GrowableArray<T extends Typed> {
+  #data: T;
+  #length = 0;
+  readonly #make: (capacity: number) => T;
+
+  constructor(make: (capacity: number) => T, capacity = 1024) {
+    this.#make = make;
+    this.#data = make(Math.max(16, capacity));
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(value: number): void {
+    if (this.#length === this.#data.length) {
+      const next = this.#make(Math.ceil(this.#data.length * 1.5));
+      next.set(this.#data);
+      this.#data = next;
+    }
+    this.#data[this.#length++] = value;
+  }
+
+  get(k: number): number {
+    return this.#data[k]!;
+  }
+
+  set(k: number, value: number): void {
+    if (k >= this.#length) throw new RangeError(`growable: index ${k} past length ${this.#length}`);
+    this.#data[k] = value;
+  }
+
+  /** The filled part as its own array of exactly `length` entries (one copy; the builder is dropped after). */
+  toArray(): T {
+    return this.#data.slice(0, this.#length) as T;
+  }
+}
+
+export const growU16 = (capacity?: number) => new GrowableArray((n) => new Uint16Array(n), capacity);
+export const growU32 = (capacity?: number) => new GrowableArray((n) => new Uint32Array(n), capacity);
+export const growF32 = (capacity?: number) => new GrowableArray((n) => new Float32Array(n), capacity);
+export const growF64 = (capacity?: number) => new GrowableArray((n) => new Float64Array(n), capacity);
