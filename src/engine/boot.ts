@@ -12,7 +12,7 @@ import type { Csr } from '../project/csr.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import { log } from '../core/log.ts';
 import { chooseExplainer } from '../explain/llm/policy.ts';
-import { projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
+import { interactionKindOf, projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
@@ -44,10 +44,11 @@ export interface ServingState {
 /** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
 export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid, fromSnapshot, values } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
+  const { csr, invalid, fromSnapshot, values, interactionKinds } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
-  const kind = await readInteractionKind(db);
+  // The read counts the kinds (kept in the snapshot); a snapshot written before that asks Neo4j (a scan of every edge).
+  const kind = interactionKinds ? interactionKindOf(interactionKinds) : await readInteractionKind(db);
   // Weights are ratings only when the one kind is rated and its kind weight leaves the value as it is (core/interactions).
   const kindWeight = cfg.interactions.kindWeights[kind.kind] ?? cfg.interactions.defaultKindWeight;
   return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot };

@@ -14,7 +14,7 @@
  * the snapshot key, so changed kind weights, transforms or bounds never reuse a snapshot made under others.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { DEFAULTS, loadConfig, type Config } from '../core/config.ts';
@@ -27,8 +27,9 @@ import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/mod
 import { GRAPH_DIR } from '../core/paths.ts';
 import type { Database } from '../store/driver.ts';
 import { openDatabase } from '../store/open.ts';
-import { projectionFingerprint, readInteractionKindRows, readItemPropRows, readLabelRows, readProjectionRows, type InvalidEdgeReport } from '../store/projection-reader.ts';
+import { projectionFingerprint, readInteractionKindRows, readItemPropRows, readLabelRows, readProjectionRows, storeVersion, type InteractionKindRow, type InvalidEdgeReport } from '../store/projection-reader.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from './csr.ts';
+import { growF32, growF64, growU16, growU32 } from './growable.ts';
 import { readSnapshot, writeSnapshot } from './csr-snapshot.ts';
 import { readInteractionValues, writeInteractionValues, type InteractionValues } from './interaction-values.ts';
 
@@ -76,7 +77,7 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
  * Reads the whole graph into a CSR in one read transaction (store/projection-reader): the CSR, the fingerprint of
  * exactly what was read, and the stored edges skipped because they break the bounds (core/bounds).
  */
-export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport; values: InteractionValues }> {
+export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport; values: InteractionValues; interactionKinds: InteractionKindRow[] }> {
   let ids: string[] = [];
   let kinds: number[] = [];
   let index = new Map<string, number>();
@@ -84,35 +85,50 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
   let itemIndex = new Map<string, number>();
   let relations = [INTERACTION_RELATION];
   let relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
-  let src: number[] = [];
-  let dst: number[] = [];
-  let weight: number[] = [];
-  let relation: number[] = [];
+  // Edge and value columns as typed arrays that grow (project/growable): a few bytes per edge where JS arrays took
+  // 8–16 per column, the difference between a 50M-interaction read fitting in memory or not (docs/scaling.md).
+  let src = growU32();
+  let dst = growU32();
+  let weight = growF32();
+  let relation = growU16();
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
-  // Every (user, item, kind) value read: its edge's position, user, kind and stored value.
-  let valueEdge: number[] = [];
-  let valueUser: number[] = [];
-  let valueKind: string[] = [];
-  let valueRaw: number[] = [];
+  // Every (user, item, kind) value read: its edge's position, user, kind (a code into kindNames) and stored value.
+  let valueEdge = growU32();
+  let valueUser = growU32();
+  let valueKind = growU16();
+  let valueRaw = growF64();
+  let kindNames: string[] = [];
+  let kindIds = new Map<string, number>();
+  const kindCode = (kind: string): number => {
+    let c = kindIds.get(kind);
+    if (c === undefined) {
+      if (kindNames.length > 0xffff) throw new AppError('INVALID_GRAPH', 'project: more than 65,536 interaction kinds');
+      kindIds.set(kind, (c = kindNames.length));
+      kindNames.push(kind);
+    }
+    return c;
+  };
 
-  const { fingerprint, invalid } = await readProjectionRows(
+  const { fingerprint, invalid, kinds: interactionKinds } = await readProjectionRows(
     db,
     {
       begin() {
-        valueEdge = [];
-        valueUser = [];
-        valueKind = [];
-        valueRaw = [];
+        valueEdge = growU32();
+        valueUser = growU32();
+        valueKind = growU16();
+        valueRaw = growF64();
+        kindNames = [];
+        kindIds = new Map();
         ids = [];
         kinds = [];
         index = new Map();
         itemIndex = new Map();
         relations = [INTERACTION_RELATION];
         relationIds = new Map([[INTERACTION_RELATION, 0]]);
-        src = [];
-        dst = [];
-        weight = [];
-        relation = [];
+        src = growU32();
+        dst = growU32();
+        weight = growF32();
+        relation = growU16();
       },
       node(kind, id) {
         index.set(nodeKey(kind, id), ids.length);
@@ -149,7 +165,7 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
           }
           valueEdge.push(at);
           valueUser.push(u);
-          valueKind.push(edgeKinds[k]!);
+          valueKind.push(kindCode(edgeKinds[k]!));
           valueRaw.push(weights[k]!);
         }
       },
@@ -186,43 +202,48 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
   }
   // Each kind's values go through the kind's transform (core/weight-transform; its statistics need every value), then
   // the kinds of a pair combine by edgeWeight.
-  const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: valueUser, kinds: valueKind, weights: valueRaw });
+  const valueCount = valueRaw.length;
+  const valueKinds = valueKind.toArray();
+  const valueUsers = valueUser.toArray();
+  const raw = valueRaw.toArray();
+  const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: valueUsers, kinds: { codes: valueKinds, names: kindNames }, weights: raw });
   if (Object.values(transformed.applied).some((t) => t !== 'none')) log.info('projection: interaction weight transforms', { applied: transformed.applied });
-  for (let k = 0; k < valueEdge.length; ) {
-    const at = valueEdge[k]!;
+  const edgeOf = valueEdge.toArray();
+  for (let k = 0; k < valueCount; ) {
+    const at = edgeOf[k]!;
     const kindValues: KindValue[] = [];
-    for (; k < valueEdge.length && valueEdge[k] === at; k++) kindValues.push({ kind: valueKind[k]!, weight: transformed.weights[k]! });
-    weight[at] = edgeWeight(kindValues, settings);
+    for (; k < valueCount && edgeOf[k] === at; k++) kindValues.push({ kind: kindNames[valueKinds[k]!]!, weight: transformed.weights[k]! });
+    weight.set(at, edgeWeight(kindValues, settings));
   }
+  const dstOf = dst.toArray();
   const csr = buildCsr({
     ids,
     kinds: Uint8Array.from(kinds),
     relations,
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
+    edges: { src: src.toArray(), dst: dstOf, weight: weight.toArray(), relation: relation.toArray() },
   });
-  const kindNames = [...new Set(valueKind)];
-  const kindIds = new Map(kindNames.map((k, j) => [k, j]));
-  const values: InteractionValues = {
-    kinds: kindNames,
-    user: Uint32Array.from(valueUser),
-    item: Uint32Array.from(valueEdge, (at) => dst[at]!),
-    kind: Uint16Array.from(valueKind, (k) => kindIds.get(k)!),
-    raw: Float64Array.from(valueRaw),
-  };
-  return { csr, fingerprint, invalid, values };
+  // The item of each value is its edge's target.
+  for (let k = 0; k < valueCount; k++) edgeOf[k] = dstOf[edgeOf[k]!]!;
+  const values: InteractionValues = { kinds: kindNames, user: valueUsers, item: edgeOf, kind: valueKinds, raw };
+  return { csr, fingerprint, invalid, values, interactionKinds };
 }
 
 /**
  * What the projection's interaction edges are (the projection keeps weights only): the kind as ingested when one kind
  * holds every edge (rating, listen, purchase, …; `interaction` when kinds are mixed or there are none), and whether
- * every edge carries an explicit rating (then weights are ratings). One aggregate read over the interactions.
+ * every edge carries an explicit rating (then weights are ratings). From per-kind counts (store/projection-reader
+ * `InteractionKindRow`: the projection read counts them; {@link readInteractionKind} asks Neo4j).
  */
-export async function readInteractionKind(db: Database): Promise<{ kind: string; rated: boolean }> {
-  const rows = await readInteractionKindRows(db);
+export function interactionKindOf(rows: readonly InteractionKindRow[]): { kind: string; rated: boolean } {
   if (rows.length === 0) return { kind: 'rating', rated: true };
   const total = rows.reduce((a, r) => a + r.edges, 0);
   const rated = rows.reduce((a, r) => a + r.rated, 0) === total;
   return { kind: rows.length === 1 ? rows[0]!.kind : rated ? 'rating' : 'interaction', rated };
+}
+
+/** {@link interactionKindOf} from one aggregate read over the stored interactions. */
+export async function readInteractionKind(db: Database): Promise<{ kind: string; rated: boolean }> {
+  return interactionKindOf(await readInteractionKindRows(db));
 }
 
 /** Display names by node key: item titles and entity names (users are shown by id). */
@@ -257,8 +278,30 @@ export interface Projection {
   values: InteractionValues;
   /** Stored interactions skipped because they break the bounds (count and the first few). */
   invalid: InvalidEdgeReport;
+  /** Stored interaction edges per kind, counted by the read (kept in the snapshot; absent in one written before them). */
+  interactionKinds?: InteractionKindRow[];
+  /**
+   * How the snapshot's currency was decided: `version` = the server's store version (last committed transaction) was
+   * the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` = the scan was taken.
+   */
+  currency: 'version' | 'fingerprint';
   /** Where the time went, seconds: the fingerprint query, then the snapshot read or the Neo4j read and the snapshot write. */
   timings: { fingerprint: number; snapshotRead?: number; neo4jRead?: number; snapshotWrite?: number };
+}
+
+/** What `<snapshotDir>/<key>.version.json` records: a store version and the fingerprint the database had at it. */
+interface VersionRecord {
+  version: string;
+  fingerprint: string;
+}
+
+function readVersionRecord(file: string): VersionRecord | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<VersionRecord>;
+    return typeof parsed.version === 'string' && typeof parsed.fingerprint === 'string' ? { version: parsed.version, fingerprint: parsed.fingerprint } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The projection, from the current snapshot when the database has not changed since, else read and snapshotted. */
@@ -267,10 +310,23 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const weights = options.weights ?? DEFAULTS.weights;
   const t0 = performance.now();
-  const fingerprint = await projectionFingerprint(db);
+  const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
+  // The fingerprint scans every interaction (seconds at 10M). When the server tells its store version (the local
+  // Neo4j: last committed transaction id) and it is the one recorded with a fingerprint, nothing was written since:
+  // that fingerprint still holds. The version is taken BEFORE the fingerprint it is recorded with, so a write in
+  // between makes the next version differ (a scan again), never a stale match.
+  const versionFile = snapshotDir ? path.join(snapshotDir, `${key}.version.json`) : '';
+  const version = snapshotDir ? await storeVersion(db) : null;
+  const recorded = version ? readVersionRecord(versionFile) : undefined;
+  const currency: Projection['currency'] = recorded && recorded.version === version ? 'version' : 'fingerprint';
+  const fingerprint = currency === 'version' ? recorded!.fingerprint : await projectionFingerprint(db);
+  const recordVersion = (print: string) => {
+    if (!version || (recorded?.version === version && recorded.fingerprint === print)) return;
+    mkdirSync(snapshotDir, { recursive: true });
+    writeFileSync(versionFile, JSON.stringify({ version, fingerprint: print } satisfies VersionRecord) + '\n');
+  };
   const seconds = (from: number) => (performance.now() - from) / 1000;
   const timings: Projection['timings'] = { fingerprint: seconds(t0) };
-  const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
   // The kind weights decide edge weights and the bounds which stored edges are skipped: a snapshot made under others
   // is not reused.
@@ -287,9 +343,11 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
       timings.snapshotRead = seconds(t1);
       const values = readInteractionValues(dir);
       const invalid = (manifest.meta.invalid as InvalidEdgeReport | undefined) ?? { count: 0, samples: [] };
-      log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count });
+      const interactionKinds = manifest.meta.interactionKinds as InteractionKindRow[] | undefined;
+      log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count, currency });
       if (invalid.count > 0) log.warn('projection: the snapshot skips stored interactions outside the bounds (run `graphrec doctor`)', { skipped: invalid.count });
-      return { csr, fingerprint, fromSnapshot: true, invalid, values, timings };
+      recordVersion(fingerprint);
+      return { csr, fingerprint, fromSnapshot: true, invalid, values, timings, currency, ...(interactionKinds ? { interactionKinds } : {}) };
     } catch (error) {
       log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
     }
@@ -306,11 +364,12 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
       if (old.startsWith(key + '-')) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
     }
     const t2 = performance.now();
-    writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid });
+    writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid, interactionKinds: read.interactionKinds });
     writeInteractionValues(readDir, read.values);
     timings.snapshotWrite = seconds(t2);
+    recordVersion(read.fingerprint);
   }
-  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, values: read.values, timings };
+  return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, values: read.values, interactionKinds: read.interactionKinds, timings, currency };
 }
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */

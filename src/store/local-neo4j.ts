@@ -11,7 +11,7 @@
  * - Java or Maven missing → `AppError('DEPENDENCY_MISSING')` with what to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../core/config.ts';
@@ -70,12 +70,18 @@ export function buildLauncher(options: { quiet?: boolean } = {}): void {
   }
 }
 
-/** True when graph/target holds the jars and a launcher class at least as new as its source. */
+/** True when graph/target holds the jars and a class at least as new as its source for every launcher source file. */
 export function launcherBuilt(): boolean {
-  const cls = path.join(GRAPH_DIR, 'target', 'classes', 'graphrec', 'LocalNeo4j.class');
-  const src = path.join(GRAPH_DIR, 'src', 'main', 'java', 'graphrec', 'LocalNeo4j.java');
-  if (!existsSync(cls) || !existsSync(path.join(GRAPH_DIR, 'target', 'lib'))) return false;
-  return !existsSync(src) || statSync(cls).mtimeMs >= statSync(src).mtimeMs;
+  const srcDir = path.join(GRAPH_DIR, 'src', 'main', 'java', 'graphrec');
+  const clsDir = path.join(GRAPH_DIR, 'target', 'classes', 'graphrec');
+  if (!existsSync(path.join(clsDir, 'LocalNeo4j.class')) || !existsSync(path.join(GRAPH_DIR, 'target', 'lib'))) return false;
+  if (!existsSync(srcDir)) return true;
+  return readdirSync(srcDir)
+    .filter((f) => f.endsWith('.java'))
+    .every((f) => {
+      const cls = path.join(clsDir, f.replace(/\.java$/, '.class'));
+      return existsSync(cls) && statSync(cls).mtimeMs >= statSync(path.join(srcDir, f)).mtimeMs;
+    });
 }
 
 /** Starts (or reuses) the local Neo4j described by `cfg.neo4j`; `supervise`: restart it when it dies (see above). */

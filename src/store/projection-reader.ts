@@ -67,6 +67,31 @@ export interface InteractionEdges {
   weights: number[];
   kinds: string[];
 }
+/**
+ * Interaction edges per kind as stored (kind `interaction` when an edge has none): how many, and how many of those
+ * carry a rating. Every edge from a user to an item counts, valid or not (cypher/read/interaction-kinds is the same
+ * aggregate as one query).
+ */
+export interface InteractionKindRow {
+  kind: string;
+  edges: number;
+  rated: number;
+}
+
+/** Adds one stored edge to per-kind counts. */
+function countKind(counts: Map<string, InteractionKindRow>, kind: string | null, rating: unknown): void {
+  const name = kind ?? 'interaction';
+  let row = counts.get(name);
+  if (!row) counts.set(name, (row = { kind: name, edges: 0, rated: 0 }));
+  row.edges++;
+  if (rating !== null && rating !== undefined) row.rated++;
+}
+
+/** Per-kind counts, most edges first (the order of cypher/read/interaction-kinds). */
+function kindRows(counts: Map<string, InteractionKindRow>): InteractionKindRow[] {
+  return [...counts.values()].sort((a, b) => b.edges - a.edges || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+}
+
 /** A knowledge edge leaving a head: [tail kind, tail id, relation]. */
 export type KnowledgeEdgeRow = [tailKind: NodeKind, tailId: string, relation: string];
 
@@ -107,6 +132,21 @@ async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
 export function projectionFingerprint(db: Database): Promise<string> {
   const mapping = db.mapping;
   return runInSession(db.driver, db.database, 'READ', async (tx) => (mapping ? (await mappedFingerprint(tx, mapping)).fingerprint : fingerprintIn(tx)));
+}
+
+/**
+ * The database's identity and last committed transaction id, as one string, when the server tells it (the project's
+ * own local Neo4j registers `graphrec.lastCommittedTxId`, cypher/read/store-version); `null` on any other server.
+ * Equal versions = nothing was written in between, so the fingerprint of an earlier equal version still holds.
+ */
+export async function storeVersion(db: Database): Promise<string | null> {
+  try {
+    const record = await runInSession(db.driver, db.database, 'READ', async (tx) => (await tx.run(cypher('read', 'store-version'))).records[0]);
+    return record ? `${String(record.get('id'))}:${exactText(record.get('tx'))}` : null;
+  } catch (error) {
+    log.debug('projection: no store version on this server; the fingerprint decides', { error: (error as Error).message });
+    return null;
+  }
 }
 
 /** Runs `statement` page by page (keyset on `id`) inside `tx`, calling `each` per row and `onPage` after each page. */
@@ -157,7 +197,7 @@ function plain(value: unknown): unknown {
  * rules and the same predicate as doctor's scan ({@link sortInteractions}); an invalid edge's sample gets its element
  * id later ({@link fillElementIds}), so the read carries none.
  */
-function sortInteractionLists(userId: string, row: { get(key: string): unknown }, bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdges {
+function sortInteractionLists(userId: string, row: { get(key: string): unknown }, bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number, counts: Map<string, InteractionKindRow>): InteractionEdges {
   const items = row.get('items') as Array<string | null>;
   const weights = row.get('weights') as unknown[];
   const kinds = row.get('kinds') as Array<string | null>;
@@ -166,9 +206,11 @@ function sortInteractionLists(userId: string, row: { get(key: string): unknown }
   for (let k = 0; k < items.length; k++) {
     const itemId = items[k] ?? null;
     const kind = kinds[k] ?? null;
-    if (itemId === null || kind === null) continue;
-    const weight = plain(weights[k]);
+    if (itemId === null) continue;
     const rating = plain(ratings[k]);
+    countKind(counts, kind, rating);
+    if (kind === null) continue;
+    const weight = plain(weights[k]);
     const problem = interactionProblem({ weight, rating }, bounds);
     if (problem) {
       report.count++;
@@ -194,7 +236,17 @@ async function fillElementIds(tx: ManagedTransaction, report: InvalidEdgeReport)
  * Reads the whole projection in one read transaction between two equal fingerprints (see the module header); returns
  * the fingerprint, the invalid edges skipped, and how many reads it took.
  */
-export async function readProjectionRows(db: Database, visitor: ProjectionVisitor, options: ProjectionReadOptions = {}): Promise<{ fingerprint: string; invalid: InvalidEdgeReport; attempts: number; stable: boolean }> {
+export interface ProjectionRead {
+  /** Fingerprint taken after the read. */
+  fingerprint: string;
+  invalid: InvalidEdgeReport;
+  /** Stored interaction edges per kind (what {@link readInteractionKindRows} would answer), counted during the read. */
+  kinds: InteractionKindRow[];
+  attempts: number;
+  stable: boolean;
+}
+
+export async function readProjectionRows(db: Database, visitor: ProjectionVisitor, options: ProjectionReadOptions = {}): Promise<ProjectionRead> {
   const pageSize = options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize;
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const maxSamples = options.maxSamples ?? PROJECTION_READ_DEFAULTS.maxSamples;
@@ -203,6 +255,7 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
   return readUntilStable(db, maxAttempts, options.progress, async (tx, attempts) => {
     visitor.begin();
     const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+    const counts = new Map<string, InteractionKindRow>();
     let rowsRead = 0;
     const onPage = async (rows: number) => {
       options.progress?.update('project', (rowsRead += rows));
@@ -213,7 +266,7 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
       await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
     }
     await pages(tx, cypher('read', 'projection-interaction-lists'), pageSize, (row) => {
-      visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples));
+      visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples, counts));
     }, onPage);
     await fillElementIds(tx, invalid);
     for (const kind of ['Item', 'Entity'] as const) {
@@ -223,7 +276,7 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
       }, onPage);
     }
     const after = await fingerprintIn(tx);
-    return { fingerprint: after, invalid, stable: before === after };
+    return { fingerprint: after, invalid, kinds: kindRows(counts), stable: before === after };
   });
 }
 
@@ -258,7 +311,7 @@ async function readUntilStable<R extends { stable: boolean }>(db: Database, maxA
  * interactions of every mapped type (folded per user, item and kind), knowledge of every mapped relation, in one read
  * transaction between two equal fingerprints, as {@link readProjectionRows} does for graphrec's own model.
  */
-async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, visitor: ProjectionVisitor, options: { bounds: InteractionBounds; maxSamples: number; maxAttempts: number; progress?: Progress }): Promise<{ fingerprint: string; invalid: InvalidEdgeReport; attempts: number; stable: boolean }> {
+async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, visitor: ProjectionVisitor, options: { bounds: InteractionBounds; maxSamples: number; maxAttempts: number; progress?: Progress }): Promise<ProjectionRead> {
   return readUntilStable(db, options.maxAttempts, options.progress, async (tx) => {
     visitor.begin();
     const invalid: InvalidEdgeReport = { count: 0, samples: [] };
@@ -268,7 +321,9 @@ async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, 
       for (const node of await readMappedNodes(tx, mapping, kind)) visitor.node(kind, node.id);
     }
     const byUser = new Map<string, RawInteraction[]>();
+    const counts = new Map<string, InteractionKindRow>();
     for (const x of await readMappedInteractions(tx, mapping)) {
+      countKind(counts, x.kind, x.rating);
       const list = byUser.get(x.userId) ?? byUser.set(x.userId, []).get(x.userId)!;
       list.push([x.itemId, x.weight, x.kind, x.rating, x.elementId]);
       rows++;
@@ -286,7 +341,7 @@ async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, 
     for (const head of byHead.values()) visitor.knowledge(head.kind, head.id, head.edges);
     options.progress?.update('project', rows);
     const after = (await mappedFingerprint(tx, mapping)).fingerprint;
-    return { fingerprint: after, invalid, stable: before === after };
+    return { fingerprint: after, invalid, kinds: kindRows(counts), stable: before === after };
   });
 }
 
@@ -343,18 +398,14 @@ export async function readItemPropRows(db: Database, options: { pageSize?: numbe
 }
 
 /** Interaction edges per kind: `{kind, edges, rated}` (edges of the kind, and how many carry a rating), one aggregate read. */
-export async function readInteractionKindRows(db: Database): Promise<Array<{ kind: string; edges: number; rated: number }>> {
+export async function readInteractionKindRows(db: Database): Promise<InteractionKindRow[]> {
   const session = openSession(db, 'READ');
   const mapping = db.mapping;
   try {
     if (mapping) {
-      const byKind = new Map<string, { kind: string; edges: number; rated: number }>();
-      for (const x of await session.executeRead((tx) => readMappedInteractions(tx, mapping))) {
-        const row = byKind.get(x.kind) ?? byKind.set(x.kind, { kind: x.kind, edges: 0, rated: 0 }).get(x.kind)!;
-        row.edges++;
-        if (x.rating !== null && x.rating !== undefined) row.rated++;
-      }
-      return [...byKind.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1));
+      const counts = new Map<string, InteractionKindRow>();
+      for (const x of await session.executeRead((tx) => readMappedInteractions(tx, mapping))) countKind(counts, x.kind, x.rating);
+      return kindRows(counts);
     }
     const result = await session.executeRead((tx) => tx.run(cypher('read', 'interaction-kinds')));
     return result.records.map((r) => ({ kind: String(r.get('kind')), edges: toNative(r.get('edges')) as number, rated: toNative(r.get('rated')) as number }));

@@ -10,6 +10,8 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 
 /**
  * Runs a local Neo4j Community DBMS with a Bolt connector bound to the loopback interface.
@@ -18,7 +20,8 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * stops when its standard input closes, i.e. when the parent process that launched it dies, even by SIGKILL. Prints {@code GRAPHREC_NEO4J_READY bolt://127.0.0.1:PORT}
  * on stdout once the default database answers a query, and shuts the DBMS down cleanly on SIGTERM/SIGINT (the JVM's
  * shutdown hook) so that a restart never needs recovery. Authentication is off: the server only listens on 127.0.0.1
- * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared.
+ * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared. Registers
+ * graphrec's own function {@code graphrec.lastCommittedTxId()} ({@link StoreVersion}).
  */
 public final class LocalNeo4j {
   private LocalNeo4j() {}
@@ -49,6 +52,7 @@ public final class LocalNeo4j {
     }, "graphrec-neo4j-shutdown"));
 
     GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    ((GraphDatabaseAPI) db).getDependencyResolver().resolveDependency(GlobalProcedures.class).registerFunction(StoreVersion.class);
     db.executeTransactionally("RETURN 1");
     if (watchParent) {
       Thread watcher = new Thread(() -> {

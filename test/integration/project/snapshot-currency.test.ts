@@ -1,0 +1,88 @@
+/**
+ * When the projection snapshot is current (project/load `projectDatabase`): on the project's own Neo4j the store
+ * version (database id + last committed transaction, `graphrec.lastCommittedTxId` registered by graph/'s launcher)
+ * recorded with a fingerprint lets a restart skip the fingerprint scan; any write — even one that changes only a
+ * value, never a count — moves the version, and the next projection takes the fingerprint again and re-reads. The
+ * read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interactionKindOf, projectDatabase } from '../../../src/project/load.ts';
+import type { Database } from '../../../src/store/driver.ts';
+import { Neo4jGraphStore } from '../../../src/store/neo4j-graph-store.ts';
+import { projectionFingerprint, readInteractionKindRows, storeVersion } from '../../../src/store/projection-reader.ts';
+import { deleteAll } from '../../../src/store/schema.ts';
+import { openTestDatabase } from '../helpers.ts';
+
+let db: Database;
+const snapshotDir = mkdtempSync(path.join(tmpdir(), 'graphrec-currency-'));
+beforeAll(async () => {
+  db = await openTestDatabase();
+  await deleteAll(db);
+  const store = new Neo4jGraphStore(db.driver, db.database);
+  await store.upsertUsers([{ id: 'u1' }, { id: 'u2' }]);
+  await store.upsertItems(['a', 'b', 'c'].map((id) => ({ id, title: `Item ${id}` })));
+  await store.recordInteractions([
+    { eventId: 'c1', userId: 'u1', itemId: 'a', kind: 'rating', rating: 4, weight: 4, ts: 1 },
+    { eventId: 'c2', userId: 'u1', itemId: 'b', kind: 'click', weight: 1, ts: 2 },
+    { eventId: 'c3', userId: 'u2', itemId: 'a', kind: 'rating', rating: 2, weight: 2, ts: 3 },
+    { eventId: 'c4', userId: 'u2', itemId: 'c', kind: 'rating', rating: 5, weight: 5, ts: 4 },
+  ]);
+});
+afterAll(async () => {
+  rmSync(snapshotDir, { recursive: true, force: true });
+  await db?.close();
+});
+
+async function byHand(statement: string): Promise<void> {
+  const session = db.driver.session({ database: db.database });
+  try {
+    await session.run(statement);
+  } finally {
+    await session.close();
+  }
+}
+
+describe('projection snapshot currency from the store version', () => {
+  it('the local server tells its store version; a read leaves it, a write moves it', async () => {
+    const v1 = await storeVersion(db);
+    expect(v1).toMatch(/^[0-9A-F]+:\d+$/);
+    await projectionFingerprint(db);
+    expect(await storeVersion(db)).toBe(v1);
+    await byHand("MATCH (u:User {id: 'u1'}) SET u.touched = true");
+    expect(await storeVersion(db)).not.toBe(v1);
+  });
+
+  it('an unchanged database skips the fingerprint scan; a value-only write is caught and re-read', async () => {
+    const first = await projectDatabase(db, { snapshotDir });
+    expect([first.fromSnapshot, first.currency]).toEqual([false, 'fingerprint']);
+    expect(first.interactionKinds).toEqual(await readInteractionKindRows(db));
+    expect(interactionKindOf(first.interactionKinds!)).toEqual({ kind: 'interaction', rated: false });
+
+    const again = await projectDatabase(db, { snapshotDir });
+    expect([again.fromSnapshot, again.currency, again.fingerprint]).toEqual([true, 'version', first.fingerprint]);
+    expect(again.fingerprint).toBe(await projectionFingerprint(db));
+    expect(again.interactionKinds).toEqual(first.interactionKinds);
+
+    // Same counts, one value changed by hand: only the version (then the fingerprint) can tell.
+    await byHand("MATCH (:User {id: 'u2'})-[r:INTERACTED]->(:Item {id: 'c'}) SET r.weight = 3.0, r.rating = 3.0");
+    const changed = await projectDatabase(db, { snapshotDir });
+    expect([changed.fromSnapshot, changed.currency]).toEqual([false, 'fingerprint']);
+    expect(changed.fingerprint).not.toBe(first.fingerprint);
+    const u2 = changed.csr.index.get('User:u2')!;
+    const c = changed.csr.index.get('Item:c')!;
+    let w = -1;
+    for (let e = changed.csr.outStarts[u2]!; e < changed.csr.outStarts[u2 + 1]!; e++) if (changed.csr.outTargets[e] === c) w = changed.csr.outWeights[e]!;
+    expect(w).toBe(3);
+
+    const settled = await projectDatabase(db, { snapshotDir });
+    expect([settled.fromSnapshot, settled.currency, settled.fingerprint]).toEqual([true, 'version', changed.fingerprint]);
+  });
+
+  it('without a snapshot folder there is no version record and the fingerprint decides', async () => {
+    const p = await projectDatabase(db, { snapshotDir: '' });
+    expect([p.fromSnapshot, p.currency]).toEqual([false, 'fingerprint']);
+  });
+});
