@@ -67,15 +67,22 @@ const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
-/** Resident set of a process from /proc (Linux), MiB; undefined when unreadable. */
-function rssOfPid(pid: number | undefined): number | undefined {
+/** A memory figure of a process from /proc (Linux): VmRSS (resident now) or VmHWM (peak resident), MiB; undefined when unreadable. */
+function memOfPid(pid: number | 'self' | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
   if (!pid) return undefined;
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
   } catch {
     return undefined;
   }
+}
+const rssOfPid = (pid: number | undefined) => memOfPid(pid);
+
+/** This process's memory now and its peak so far (VmHWM), MiB: every stage line carries it. */
+function processMemory(): { rssNowMb: number; peakRssMb: number | undefined; heapUsedMb: number; arrayBuffersMb: number } {
+  const m = process.memoryUsage();
+  return { rssNowMb: mb(m.rss), peakRssMb: memOfPid('self', 'VmHWM'), heapUsedMb: mb(m.heapUsed), arrayBuffersMb: mb(m.arrayBuffers) };
 }
 
 /**
@@ -225,7 +232,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!existsSync(path.join(dataDir, 'interactions.csv')) || !keep) {
       const t0 = performance.now();
       const g = generateDataset({ out: dataDir, users: Math.max(1, Math.round(interactions / 25)), items: Math.max(500, Math.round(interactions / 125)), interactions, seed: 42 });
-      emit({ stage: 'generate', users: g.users, items: g.items, entities: g.entities, interactions: g.interactions, knowledge: g.knowledge, seconds: round(since(t0)), loadAverage1m: load1() });
+      emit({ stage: 'generate', users: g.users, items: g.items, entities: g.entities, interactions: g.interactions, knowledge: g.knowledge, seconds: round(since(t0)), ...processMemory(), loadAverage1m: load1() });
     } else emit({ stage: 'generate', reused: dataDir, loadAverage1m: load1() });
 
     // 2. bulk, then every later stage inside `inspect` (the database stays up until it returns)
@@ -277,6 +284,7 @@ export async function main(argv: string[]): Promise<void> {
           entries: memory.entries,
           bytesPerEntry: result.bytesPerEdge,
           rssGrowthMb: mb(process.memoryUsage().rss - rss0),
+          ...processMemory(),
           target: { edgesPerSecond: 1_000_000, bytesPerEntry: 16 },
           loadAverage1m: load1(),
         });
@@ -303,7 +311,7 @@ export async function main(argv: string[]): Promise<void> {
           epochSeconds: result.epochSeconds,
           secondsWithSetup: round(s, 1),
           complete: !cut,
-          rssMb: mb(process.memoryUsage().rss),
+          ...processMemory(),
           loadAverage1m: load1(),
         });
         await r.model.close();
@@ -319,7 +327,7 @@ export async function main(argv: string[]): Promise<void> {
         const tState = since(t0);
         engine = engineFrom(state, cfg, trained, { llm: false });
         result.bootSeconds = round(since(t0), 2);
-        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, stateSeconds: round(tState, 2), engineSeconds: round(result.bootSeconds - tState, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), target: { bootSeconds: 30 }, loadAverage1m: load1() });
+        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), engineSeconds: round(result.bootSeconds - tState, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
       } else emit({ stage: 'boot', skipped: true });
 
@@ -348,7 +356,7 @@ export async function main(argv: string[]): Promise<void> {
         result.rssMb = mb(process.memoryUsage().rss);
         result.neo4jRssMb = rssOfPid(neo4jPid) ?? null;
         const heap = process.memoryUsage();
-        emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), neo4jRssMb: result.neo4jRssMb, loadAverage1m: load1() });
+        emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
         await live.close();
       } else emit({ stage: 'serve', skipped: true });
       engine = undefined;

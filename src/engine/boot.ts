@@ -39,19 +39,21 @@ export interface ServingState {
   invalid: InvalidEdgeReport;
   /** The projection came from its snapshot (the database did not change since it was written). */
   fromSnapshot: boolean;
+  /** How the snapshot was found current (project/load `Projection.currency`). */
+  currency: 'version' | 'fingerprint';
 }
 
 /** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
 export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid, fromSnapshot, values, interactionKinds } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
+  const { csr, invalid, fromSnapshot, values, interactionKinds, currency } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
   const labels = await readLabels(db);
   const itemProps = await readItemProps(db);
   // The read counts the kinds (kept in the snapshot); a snapshot written before that asks Neo4j (a scan of every edge).
   const kind = interactionKinds ? interactionKindOf(interactionKinds) : await readInteractionKind(db);
   // Weights are ratings only when the one kind is rated and its kind weight leaves the value as it is (core/interactions).
   const kindWeight = cfg.interactions.kindWeights[kind.kind] ?? cfg.interactions.defaultKindWeight;
-  return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot };
+  return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot, currency };
 }
 
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
