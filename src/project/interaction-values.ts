@@ -124,7 +124,17 @@ export interface KeyedPairState {
 
 /** The live side of the interaction values (see the module header). */
 export class LiveInteractionWeights {
-  /** user key → item key → the pair's stored kinds (raw values). */
+  /**
+   * The projection's values as read (typed, by node index of the CSR at construction) and each base user's rows:
+   * `#rowOrder[#rowStart[u] .. #rowStart[u + 1])` are user u's value rows in read order. Nothing per interaction is
+   * kept as a JS object: at 50M interactions that was gigabytes of heap (docs/scaling.md).
+   */
+  readonly #base: InteractionValues;
+  readonly #baseIds: readonly string[];
+  readonly #baseIndex: ReadonlyMap<string, number>;
+  readonly #rowStart: Uint32Array;
+  readonly #rowOrder: Uint32Array;
+  /** Users a write touched: user key → item key → the pair's stored kinds (raw values); the rest read #base. */
   readonly #byUser = new Map<string, Map<string, KindValue[]>>();
   #sorted = new Map<string, Float64Array>();
   readonly #plans = new Map<string, KindTransformPlan>();
@@ -137,26 +147,74 @@ export class LiveInteractionWeights {
     private readonly weights: WeightsConfig,
     private readonly settings: InteractionSettings = INTERACTION_DEFAULTS,
   ) {
-    const byKind = new Map<string, number[]>();
-    for (let r = 0; r < values.raw.length; r++) {
-      const userKey = csr.ids[values.user[r]!]!;
-      const itemKey = csr.ids[values.item[r]!]!;
-      const kind = values.kinds[values.kind[r]!]!;
-      let items = this.#byUser.get(userKey);
-      if (!items) this.#byUser.set(userKey, (items = new Map()));
-      const list = items.get(itemKey);
-      const kv = { kind, weight: values.raw[r]! };
-      if (list) list.push(kv);
-      else items.set(itemKey, [kv]);
-      let all = byKind.get(kind);
-      if (!all) byKind.set(kind, (all = []));
-      all.push(kv.weight);
+    const n = csr.nodeCount;
+    const m = values.raw.length;
+    this.#base = values;
+    this.#baseIds = csr.ids;
+    this.#baseIndex = csr.index;
+    // Rows grouped by user (a counting sort that keeps read order within a user).
+    const start = new Uint32Array(n + 1);
+    for (let r = 0; r < m; r++) start[values.user[r]! + 1]!++;
+    for (let u = 0; u < n; u++) start[u + 1]! += start[u]!;
+    const fill = start.slice(0, n);
+    const order = new Uint32Array(m);
+    for (let r = 0; r < m; r++) order[fill[values.user[r]!]!++] = r;
+    this.#rowStart = start;
+    this.#rowOrder = order;
+    // Each kind's values, sorted: what its transform plan reads.
+    const counts = new Float64Array(values.kinds.length);
+    for (let r = 0; r < m; r++) counts[values.kind[r]!]!++;
+    const byCode = Array.from(counts, (c) => new Float64Array(c));
+    const at = new Float64Array(values.kinds.length);
+    for (let r = 0; r < m; r++) {
+      const c = values.kind[r]!;
+      byCode[c]![at[c]!++] = values.raw[r]!;
     }
-    for (const [kind, all] of byKind) {
-      const sorted = Float64Array.from(all).sort();
+    values.kinds.forEach((kind, c) => {
+      if (counts[c] === 0) return;
+      const sorted = byCode[c]!.sort();
       this.#sorted.set(kind, sorted);
       this.#plans.set(kind, planKindTransform(this.weights, kind, sorted));
+    });
+  }
+
+  /** A user's rows as read (item key → kinds, in read order); undefined when the projection had none for the user. */
+  #baseRow(userKey: string): Map<string, KindValue[]> | undefined {
+    const u = this.#baseIndex.get(userKey);
+    if (u === undefined || u + 1 >= this.#rowStart.length) return undefined;
+    const from = this.#rowStart[u]!;
+    const to = this.#rowStart[u + 1]!;
+    if (from === to) return undefined;
+    const { item, kind, kinds, raw } = this.#base;
+    const row = new Map<string, KindValue[]>();
+    for (let k = from; k < to; k++) {
+      const r = this.#rowOrder[k]!;
+      const itemKey = this.#baseIds[item[r]!]!;
+      const kv = { kind: kinds[kind[r]!]!, weight: raw[r]! };
+      const list = row.get(itemKey);
+      if (list) list.push(kv);
+      else row.set(itemKey, [kv]);
     }
+    return row;
+  }
+
+  /** A user's rows now (a written user's own, else as read), without keeping them. */
+  #rowOf(userKey: string): Map<string, KindValue[]> | undefined {
+    return this.#byUser.get(userKey) ?? this.#baseRow(userKey);
+  }
+
+  /** A user's rows to change: taken from the base into the written users on the first write. */
+  #writableRow(userKey: string): Map<string, KindValue[]> {
+    let row = this.#byUser.get(userKey);
+    if (!row) this.#byUser.set(userKey, (row = this.#baseRow(userKey) ?? new Map()));
+    return row;
+  }
+
+  /** Every user with rows: those as read and those written. */
+  #userKeys(): Set<string> {
+    const keys = new Set(this.#byUser.keys());
+    for (let u = 0; u + 1 < this.#rowStart.length; u++) if (this.#rowStart[u + 1]! > this.#rowStart[u]!) keys.add(this.#baseIds[u]!);
+    return keys;
   }
 
   /** The values now are heavy-tailed counts as a whole (core/weight-transform `interactionsHeavyTailed`). O(kinds). */
@@ -185,8 +243,7 @@ export class LiveInteractionWeights {
     // Per written user: the items written and the kinds they had or have now.
     const users = new Map<string, { items: Set<string>; kinds: Set<string> }>();
     for (const p of pairs) {
-      let items = this.#byUser.get(p.userKey);
-      if (!items) this.#byUser.set(p.userKey, (items = new Map()));
+      const items = this.#writableRow(p.userKey);
       let user = users.get(p.userKey);
       if (!user) users.set(p.userKey, (user = { items: new Set(), kinds: new Set() }));
       for (const kv of items.get(p.itemKey) ?? []) {
@@ -265,13 +322,13 @@ export class LiveInteractionWeights {
   /** The user's items in the projection's order (node index). */
   #itemsOf(userKey: string, csr: Csr): Array<[string, KindValue[]]> {
     const index = (key: string): number => csr.index.get(key) ?? Number.MAX_SAFE_INTEGER;
-    return [...(this.#byUser.get(userKey) ?? [])].sort((a, b) => index(a[0]) - index(b[0]));
+    return [...(this.#rowOf(userKey) ?? [])].sort((a, b) => index(a[0]) - index(b[0]));
   }
 
   /** Re-derives every edge the reload's way (users and items in node order, whole kinds transformed at once). */
   #all(csr: Csr): NewInteraction[] {
     const index = (key: string): number => csr.index.get(key) ?? Number.MAX_SAFE_INTEGER;
-    const userKeys = [...this.#byUser.keys()].sort((a, b) => index(a) - index(b));
+    const userKeys = [...this.#userKeys()].sort((a, b) => index(a) - index(b));
     const rowUser: number[] = [];
     const rowKind: string[] = [];
     const rowRaw: number[] = [];
