@@ -20,7 +20,7 @@
  *   and converts only values that are not already plain; the element ids of the sampled invalid edges are looked up
  *   afterwards, in the same transaction. Measured in `npm run bench -- scale` (docs/scaling.md).
  */
-import type { ManagedTransaction } from 'neo4j-driver';
+import type { ManagedTransaction, Record as Neo4jRecord } from 'neo4j-driver';
 import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
 import { createHash } from 'node:crypto';
 import { log } from '../core/log.ts';
@@ -149,17 +149,41 @@ export async function storeVersion(db: Database): Promise<string | null> {
   }
 }
 
+/**
+ * Runs one statement of `tx`, handing each record to `each` as it arrives; resolves with the record count. Streamed,
+ * not awaited: the driver keeps every result of a transaction until the transaction ends, and an awaited result holds
+ * all its records, so a projection read of N pages in one transaction would hold every page's records at once (the
+ * whole graph as driver objects: the JS heap ran out at 50M interactions, docs/scaling.md). A streamed result keeps
+ * none.
+ */
+function streamRecords(tx: ManagedTransaction, statement: string, params: Record<string, unknown>, each: (record: Neo4jRecord) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let count = 0;
+    tx.run(statement, params).subscribe({
+      onNext: (record) => {
+        count++;
+        try {
+          each(record);
+        } catch (error) {
+          reject(error as Error);
+        }
+      },
+      onCompleted: () => resolve(count),
+      onError: reject,
+    });
+  });
+}
+
 /** Runs `statement` page by page (keyset on `id`) inside `tx`, calling `each` per row and `onPage` after each page. */
 async function pages(tx: ManagedTransaction, statement: string, pageSize: number, each: (row: { id: string; get(key: string): unknown }) => void, onPage?: (rows: number) => Promise<void> | void): Promise<void> {
   let after = '';
   for (;;) {
-    const result = await tx.run(statement, { after, page: int(pageSize) });
-    for (const r of result.records) {
+    const rows = await streamRecords(tx, statement, { after, page: int(pageSize) }, (r) => {
       after = String(r.get('id'));
       each({ id: after, get: (key) => r.get(key) });
-    }
-    await onPage?.(result.records.length);
-    if (result.records.length < pageSize) return;
+    });
+    await onPage?.(rows);
+    if (rows < pageSize) return;
   }
 }
 
