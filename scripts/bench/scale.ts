@@ -77,7 +77,6 @@ function memOfPid(pid: number | 'self' | undefined, field: 'VmRSS' | 'VmHWM' = '
     return undefined;
   }
 }
-const rssOfPid = (pid: number | undefined) => memOfPid(pid);
 
 /** This process's memory now and its peak so far (VmHWM), MiB: every stage line carries it. */
 function processMemory(): { rssNowMb: number; peakRssMb: number | undefined; heapUsedMb: number; arrayBuffersMb: number } {
@@ -363,7 +362,7 @@ export async function main(argv: string[]): Promise<void> {
         }
         global.gc?.();
         result.rssMb = mb(process.memoryUsage().rss);
-        result.neo4jRssMb = rssOfPid(neo4jPid) ?? null;
+        result.neo4jRssMb = memOfPid(neo4jPid) ?? null;
         const heap = process.memoryUsage();
         emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
         await live.close();
