@@ -19,6 +19,7 @@ import { buildTransition, patchTransition, type Transition, type TransitionOptio
 import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
+import { createEligibilityScratch, type EligibilityScratch } from './eligibility.ts';
 import { createHybridStrategy } from './hybrid-strategy.ts';
 import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
@@ -65,6 +66,13 @@ export interface RecommendOptions {
   pprDegreeDiscountHeavyTail: number;
   /** Knowledge walk (hybrid part): entity → item step divided by D(entity)^γ, D = its item edges' weight; 1 = walk. [1] */
   knowledgeEntityDiscount: number;
+  /**
+   * Knowledge walk: an entity linked to more items than this passes mass to its this-many most popular items only
+   * (its D still counts every item). A cost bound for graphs with very broad entities; it binds on none of the
+   * knowledge-graph datasets in ../shared/data (broadest entity: 1,435 items, ML-100K Freebase;
+   * test/integration/retrieve/entity-breadth.test.ts). [2000]
+   */
+  knowledgeMaxEntityItems: number;
   /** Embedding score. ['dot'] */
   embeddingMetric: EmbeddingMetric;
   /** Interaction weights are ratings (seed weight = rating − floor) rather than counts. [true] */
@@ -95,6 +103,7 @@ export const RECOMMEND_DEFAULTS = {
   pprDegreeDiscount: 0.75,
   pprDegreeDiscountHeavyTail: 0.25,
   knowledgeEntityDiscount: 1,
+  knowledgeMaxEntityItems: 2000,
   embeddingMetric: 'dot',
   rated: true,
   ratingFloor: 2,
@@ -149,7 +158,7 @@ export interface RecommendContext {
   readonly keywords: KeywordMatcher | undefined;
   readonly strategies: Readonly<Record<StrategyName, Strategy>>;
   /** Per-request scratch owned by `recommend`. */
-  readonly scratch: { mask: Uint8Array };
+  readonly scratch: EligibilityScratch;
 }
 
 function assertOptions(o: RecommendOptions): void {
@@ -173,6 +182,7 @@ function assertOptions(o: RecommendOptions): void {
   if (!(o.pprDegreeDiscount >= 0 && o.pprDegreeDiscount <= 2)) bad('pprDegreeDiscount must be in [0, 2]');
   if (!(o.pprDegreeDiscountHeavyTail >= 0 && o.pprDegreeDiscountHeavyTail <= 2)) bad('pprDegreeDiscountHeavyTail must be in [0, 2]');
   if (!(o.knowledgeEntityDiscount >= 0 && o.knowledgeEntityDiscount <= 2)) bad('knowledgeEntityDiscount must be in [0, 2]');
+  if (!(Number.isInteger(o.knowledgeMaxEntityItems) && o.knowledgeMaxEntityItems >= 1)) bad('knowledgeMaxEntityItems must be an integer ≥ 1');
   if (o.embeddingMetric !== 'dot' && o.embeddingMetric !== 'cosine') bad('embeddingMetric must be dot or cosine');
   if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
   if (!(o.seedShare > 0 && o.seedShare < 1)) bad('seedShare must be in (0, 1)');
@@ -223,7 +233,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     labels: input.labels,
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
-    scratch: { mask: new Uint8Array(n) },
+    scratch: createEligibilityScratch(n),
   });
 }
 
@@ -315,6 +325,6 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     labels: input.labels,
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
-    scratch: { mask: new Uint8Array(csr.nodeCount) },
+    scratch: createEligibilityScratch(csr.nodeCount),
   });
 }

@@ -5,7 +5,8 @@
  * the business filters — `entity` (the item must link, by a knowledge edge in either direction, to EVERY listed
  * entity) and `itemProps` (every listed property must equal the given value; needs the context's `itemProps`).
  * Unknown exclude ids are ignored (stale business lists are normal); unknown filter entities are `BAD_REQUEST`.
- * Cost: O(n) to clear plus O(I) (the item-property filter calls the accessor once per remaining item).
+ * Cost: an unfiltered request O(seen + exclude) (it restores the last request's cleared entries of a kept mask); a
+ * filtered one O(n) to clear plus O(I) (the item-property filter calls the accessor once per remaining item).
  */
 import { AppError } from '../core/errors.ts';
 import type { PropValue } from '../core/model.ts';
@@ -42,11 +43,26 @@ export function resolveItem(csr: Csr, id: string): number {
   return direct !== undefined && csr.kinds[direct] === KIND_ITEM ? direct : -1;
 }
 
+/**
+ * The mask and what it takes to reuse it: while `base` holds, the mask is "every item" except the `cleared` entries
+ * (the last request's seen and excluded items), so the next unfiltered request restores those and clears its own —
+ * O(seen) rather than O(n). A filtered request rebuilds the whole mask and leaves `base` false.
+ */
+export interface EligibilityScratch {
+  readonly mask: Uint8Array;
+  cleared: number[];
+  base: boolean;
+}
+
+export function createEligibilityScratch(nodeCount: number): EligibilityScratch {
+  return { mask: new Uint8Array(nodeCount), cleared: [], base: false };
+}
+
 /** Fills `ctx.scratch.mask` for the request and returns how many items are eligible. */
 export function buildEligibility(ctx: RecommendContext, input: EligibilityInput): number {
   const { csr, items } = ctx;
-  const mask = ctx.scratch.mask;
-  mask.fill(0);
+  const scratch = ctx.scratch;
+  const mask = scratch.mask;
   const entityIds = input.filters?.entity ?? [];
   if (entityIds.length > MAX_FILTER_ENTITIES) throw new AppError('BAD_REQUEST', `retrieve: at most ${MAX_FILTER_ENTITIES} filter entities`);
   const entities = [...new Set(entityIds.map((id) => {
@@ -54,6 +70,35 @@ export function buildEligibility(ctx: RecommendContext, input: EligibilityInput)
     if (e < 0) throw new AppError('BAD_REQUEST', `retrieve: unknown filter entity ${JSON.stringify(id)}`);
     return e;
   }))];
+  const props = input.filters?.itemProps;
+  const propFilter = props !== undefined && Object.keys(props).length > 0;
+  if (propFilter && !ctx.itemProps) throw new AppError('BAD_REQUEST', 'retrieve: item property filters need item properties (none loaded)');
+
+  if (entities.length === 0 && !propFilter) {
+    // Unfiltered: every item but the seen and excluded ones, from the base mask.
+    if (scratch.base) for (const v of scratch.cleared) mask[v] = 1;
+    else {
+      mask.fill(0);
+      for (const v of items) mask[v] = 1;
+      scratch.base = true;
+    }
+    const cleared: number[] = [];
+    const clear = (v: number): void => {
+      if (mask[v] === 0) return;
+      mask[v] = 0;
+      cleared.push(v);
+    };
+    for (const v of input.seen) clear(v);
+    for (const id of input.exclude ?? []) {
+      const v = resolveItem(csr, id);
+      if (v >= 0) clear(v);
+    }
+    scratch.cleared = cleared;
+    return items.length - cleared.length;
+  }
+
+  scratch.base = false;
+  mask.fill(0);
   if (entities.length === 0) {
     for (const v of items) mask[v] = 1;
   } else {
@@ -73,13 +118,11 @@ export function buildEligibility(ctx: RecommendContext, input: EligibilityInput)
     const v = resolveItem(csr, id);
     if (v >= 0) mask[v] = 0;
   }
-  const props = input.filters?.itemProps;
-  if (props && Object.keys(props).length > 0) {
-    if (!ctx.itemProps) throw new AppError('BAD_REQUEST', 'retrieve: item property filters need item properties (none loaded)');
+  if (propFilter) {
     const wanted = Object.entries(props);
     for (const v of items) {
       if (!mask[v]) continue;
-      const have = ctx.itemProps(csr.ids[v]!);
+      const have = ctx.itemProps!(csr.ids[v]!);
       if (!have || wanted.some(([k, value]) => have[k] !== value)) mask[v] = 0;
     }
   }

@@ -42,7 +42,7 @@ export function createEmbeddingStrategy(ctx: RecommendContext): Strategy {
         const row = ctx.itemRows[v]!;
         out[v] = row < 0 ? -Infinity : scoreRow(ctx.embeddings, q, row, metric, qn);
       }
-      return { scores: out, top: topKDense(items, out, request.pool, request.mask), parts: { embedding: out } };
+      return { top: topKDense(items, out, request.pool, request.mask), parts: { embedding: (v) => out[v]! } };
     },
   };
 }

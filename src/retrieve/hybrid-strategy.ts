@@ -75,7 +75,7 @@ export function createHybridStrategy(ctx: RecommendContext): Strategy {
       }
       touched = Uint32Array.from(union);
       for (const v of touched) inUnion[v] = 0;
-      return { scores: fused, top: topKDense(touched, fused, request.pool), parts };
+      return { top: topKDense(touched, fused, request.pool), parts };
     },
   };
 }

@@ -16,9 +16,13 @@
  * co-occurrence, it is nearly independent of the collaborative signal the embedding already carries, so it is the part
  * that lifts the fusion above `embedding` (see docs/evaluation.md).
  *
- * Cost per request: O(Σ degree of the seeds + Σ degree of the touched entities) — at most the item–entity adjacency
- * (≈ 74k entries on ML-100K + DBpedia), typically far less — plus O(reached items · log pool) for the heap.
- * Building it costs one O(m) pass over the transition.
+ * A broad entity (more than `knowledgeMaxEntityItems` items, default 2,000) passes its mass to its most popular
+ * items only: the walk's cost per request stays bounded on a catalogue whose genres hold 100k items; no
+ * knowledge-graph dataset in ../shared/data has an entity that broad (test/integration/retrieve/entity-breadth.test.ts).
+ *
+ * Cost per request: O(Σ entity edges of the seeds + Σ kept items of the touched entities) — at most the item–entity
+ * adjacency (≈ 74k entries on ML-100K + DBpedia), typically far less — plus O(reached items · log pool) for the heap.
+ * Building it costs two O(m) passes over the transition (its item↔entity lists) and a sort of each broad entity's items.
  */
 import { KIND_CODES } from '../project/csr.ts';
 import type { RecommendContext } from './context.ts';
@@ -39,16 +43,44 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
   const t = ctx.transition;
   const n = t.nodeCount;
   const gamma = ctx.options.knowledgeEntityDiscount;
+  const cap = ctx.options.knowledgeMaxEntityItems;
+  const { popularity } = ctx;
   const { starts, neighbors, weights, kinds } = t;
-  // Per item: 1 / C(i) (0 without entity edges); per entity: D(e)^−γ (0 without item edges).
+  // The walk's own lists: an item's entities, an entity's items (its `cap` most popular when it has more), so a
+  // request never scans an item's users. Per item: 1 / C(i) (0 without entity edges); per entity: D(e)^−γ over all
+  // its items (0 without item edges).
   const step = new Float64Array(n);
+  const listStart = new Uint32Array(n + 1);
+  for (let v = 0; v < n; v++) {
+    const kind = kinds[v];
+    let count = 0;
+    if (kind === KIND_ITEM || kind === KIND_ENTITY) {
+      const other = kind === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
+      let sum = 0;
+      for (let e = starts[v]!; e < starts[v + 1]!; e++) {
+        if (kinds[neighbors[e]!] !== other) continue;
+        sum += weights[e]!;
+        count++;
+      }
+      if (sum > 0) step[v] = kind === KIND_ITEM ? 1 / sum : Math.pow(sum, -gamma);
+      if (kind === KIND_ENTITY) count = Math.min(count, cap);
+    }
+    listStart[v + 1] = listStart[v]! + count;
+  }
+  const listNode = new Uint32Array(listStart[n]!);
+  const listWeight = new Float64Array(listStart[n]!);
   for (let v = 0; v < n; v++) {
     const kind = kinds[v];
     if (kind !== KIND_ITEM && kind !== KIND_ENTITY) continue;
     const other = kind === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
-    let sum = 0;
-    for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) sum += weights[e]!;
-    if (sum > 0) step[v] = kind === KIND_ITEM ? 1 / sum : Math.pow(sum, -gamma);
+    const full: number[] = [];
+    for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) full.push(e);
+    // A broad entity keeps its most popular items (ties: lower index), in that order.
+    if (full.length > listStart[v + 1]! - listStart[v]!) full.sort((a, b) => popularity[neighbors[b]!]! - popularity[neighbors[a]!]! || neighbors[a]! - neighbors[b]!);
+    for (let j = 0, at = listStart[v]!; at < listStart[v + 1]!; j++, at++) {
+      listNode[at] = neighbors[full[j]!]!;
+      listWeight[at] = weights[full[j]!]!;
+    }
   }
   const mass = new Float64Array(n);
   const out = new Float64Array(n).fill(-Infinity);
@@ -74,11 +106,10 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
         }
         if (kinds[v] !== KIND_ITEM || step[v] === 0) continue;
         const share = x * step[v]!;
-        for (let e = starts[v]!; e < starts[v + 1]!; e++) {
-          const ent = neighbors[e]!;
-          if (kinds[ent] !== KIND_ENTITY) continue;
+        for (let e = listStart[v]!; e < listStart[v + 1]!; e++) {
+          const ent = listNode[e]!;
           if (mass[ent] === 0) entities.push(ent);
-          mass[ent]! += share * weights[e]!;
+          mass[ent]! += share * listWeight[e]!;
         }
       }
       // Step 2: each entity passes its mass to its items, discounted by its breadth.
@@ -86,17 +117,16 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
         const m = mass[ent]! * step[ent]!;
         mass[ent] = 0;
         if (!(m > 0)) continue;
-        for (let e = starts[ent]!; e < starts[ent + 1]!; e++) {
-          const j = neighbors[e]!;
-          if (kinds[j] !== KIND_ITEM) continue;
+        for (let e = listStart[ent]!; e < listStart[ent + 1]!; e++) {
+          const j = listNode[e]!;
           if (out[j] === -Infinity) {
             out[j] = 0;
             reached.push(j);
           }
-          out[j]! += m * weights[e]!;
+          out[j]! += m * listWeight[e]!;
         }
       }
-      return { scores: out, top: topKDense(Uint32Array.from(reached), out, request.pool, request.mask), parts: {} };
+      return { top: topKDense(Uint32Array.from(reached), out, request.pool, request.mask), parts: {} };
     },
   };
 }

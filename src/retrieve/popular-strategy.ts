@@ -19,9 +19,8 @@ export function createPopularStrategy(ctx: RecommendContext): Strategy {
         if (request.mask[v] !== 0) ids.push(v);
       }
       return {
-        scores: popularity,
         top: { ids: Uint32Array.from(ids), scores: Float64Array.from(ids, (v) => popularity[v]!) },
-        parts: { popular: popularity },
+        parts: { popular: (v) => popularity[v]! },
       };
     },
   };

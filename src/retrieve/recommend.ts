@@ -27,7 +27,7 @@ import { INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } f
 import { RECOMMEND_DEFAULTS, type RecommendContext } from './context.ts';
 import { itemSimilarity, mmr } from './diversity.ts';
 import { buildEligibility } from './eligibility.ts';
-import { STRATEGY_NAMES, type BaseStrategyName, type CandidateRequest, type StrategyName } from './strategy.ts';
+import { STRATEGY_NAMES, type BaseStrategyName, type CandidateRequest, type ScoreOf, type StrategyName } from './strategy.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -262,7 +262,7 @@ export function recommend(ctx: RecommendContext, request: RecommendRequest): Rec
   const pickedScore: number[] = [];
   const pickedVia: StrategyName[] = [];
   const taken = new Set<number>();
-  const parts = new Map<BaseStrategyName, Float64Array>();
+  const parts = new Map<BaseStrategyName, ScoreOf>();
   const fallbacks: StrategyName[] = [];
   let primaryFailed = false;
   for (const name of chain) {
@@ -280,7 +280,7 @@ export function recommend(ctx: RecommendContext, request: RecommendRequest): Rec
       if (name === req.strategy) primaryFailed = true;
       continue;
     }
-    for (const [part, scores] of Object.entries(result.parts) as Array<[BaseStrategyName, Float64Array]>) parts.set(part, scores);
+    for (const [part, scoreOf] of Object.entries(result.parts) as Array<[BaseStrategyName, ScoreOf]>) parts.set(part, scoreOf);
     const before = picked.length;
     const { ids, scores } = result.top;
     for (let j = 0; j < ids.length && picked.length < needed; j++) {
@@ -301,8 +301,8 @@ export function recommend(ctx: RecommendContext, request: RecommendRequest): Rec
     const v = picked[j]!;
     const key = csr.ids[v]!;
     const sources: RecommendedItem['sources'] = {};
-    for (const [part, scores] of parts) {
-      const s = scores[v]!;
+    for (const [part, scoreOf] of parts) {
+      const s = scoreOf(v);
       if (Number.isFinite(s)) sources[part] = s;
     }
     const title = ctx.labels?.(key);

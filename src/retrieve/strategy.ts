@@ -2,8 +2,9 @@
  * @module retrieve/strategy
  * The one interface every retrieval strategy implements — "score a user's candidates" — so the API, the CLI and the
  * evaluation harness run the same code. A strategy is bound to a {@link RecommendContext} (one per projection
- * snapshot) and owns its scratch; `score` fills a dense score array over node indices (only item entries are
- * meaningful; −Infinity = no evidence) and selects the best `pool` eligible items with a size-`pool` heap.
+ * snapshot) and owns its scratch; `score` selects the best `pool` eligible items with a size-`pool` heap and
+ * answers any item's score on request (`parts`; −Infinity = no evidence), so no strategy has to fill a dense array
+ * over every node per request.
  *
  * Strategies: `ppr` (request-time push PPR from the seeds), `embedding` (dot/cosine against the item matrix),
  * `popular` (interaction count) and `hybrid` (fusion of the three plus an internal item → entity → item walk). A
@@ -36,13 +37,14 @@ export interface CandidateRequest {
   pool: number;
 }
 
+/** One node's score under a strategy (−Infinity: no evidence); valid until the strategy's next call. */
+export type ScoreOf = (v: number) => number;
+
 export interface StrategyScores {
-  /** Dense scores over node indices (view into the strategy's scratch, valid until its next call). */
-  scores: Float64Array;
   /** The best `pool` eligible items, best first. */
   top: Ranked;
-  /** Dense scores of each base strategy that ran for this result (for `sources`). */
-  parts: Partial<Record<BaseStrategyName, Float64Array>>;
+  /** The score of any item under each base strategy that ran for this result (for `sources`). */
+  parts: Partial<Record<BaseStrategyName, ScoreOf>>;
 }
 
 export interface Strategy {

@@ -61,13 +61,14 @@ describe('knowledge part (item → entity → item walk)', () => {
     const r = part.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
     expect(Array.from(r.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i2', 'Item:i3', 'Item:i4']);
     expect(Array.from(r.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12), expect.closeTo(1 / 6, 12)]);
-    expect(r.scores[node('Item:i5')]).toBe(-Infinity);
+    // Unreached items score −Infinity and are never kept, though the pool (10) has room.
+    expect(Array.from(r.top.ids)).not.toContain(node('Item:i5'));
     expect(r.parts).toEqual({});
     // The next request starts clean: a seed entity keeps its mass and passes it on (e3 → i5 only).
     const cold = part.score(request({ 'Entity:e3': 1 }, []))!;
     expect(Array.from(cold.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i5']);
     expect(cold.top.scores[0]).toBeCloseTo(1, 12);
-    expect(cold.scores[node('Item:i2')]).toBe(-Infinity);
+    expect(Array.from(cold.top.ids)).not.toContain(node('Item:i2'));
   });
 
   it('follows the entity discount and the relation weights of the walk', () => {
@@ -105,6 +106,21 @@ describe('knowledge part (item → entity → item walk)', () => {
     expect(hybrid.items[0]!.sources).not.toHaveProperty('embedding');
     const knowledgeOnly = createRecommendContext(CSR, { options: { weights: { ppr: 0, embedding: 1, knowledge: 1, popular: 0 }, weightsNoEmbedding: { ppr: 0, embedding: 0, knowledge: 1, popular: 0 } } });
     expect(recommend(knowledgeOnly, { user: 'u2', k: 2 }).items.map((i) => i.id)).toEqual(['i1', 'i4']);
+  });
+
+  it('lets a broad entity pass mass to its most popular items only, each with its uncapped share', () => {
+    // Popularity (users per item): i1, i2, i3 one each, i4 and i5 none. A cap of 1 keeps each entity's single most
+    // popular item, ties to the lower index: i1 for both e1 (i1, i2) and e2 (i1, i3, i4).
+    const capped = createKnowledgePart(createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 1 } }));
+    const r = capped.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
+    // e1 (i1, i2) keeps i1 as well: nothing but the seed itself is reached, and the seed is not eligible.
+    expect(Array.from(r.top.ids)).toEqual([]);
+    const two = createKnowledgePart(createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 2 } }));
+    const r2 = two.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
+    // e1 keeps i1, i2 (all it has); e2 keeps i1, i3 (i4 is the least popular). Shares are the uncapped ones (D = 3).
+    expect(Array.from(r2.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i2', 'Item:i3']);
+    expect(Array.from(r2.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12)]);
+    expect(() => createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 0 } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('rejects bad knowledge settings', () => {

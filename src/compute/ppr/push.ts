@@ -31,9 +31,10 @@
  * well-connected nodes (ML-100K + DBpedia: exact top-20 unseen items ≈ top-20 by weighted degree) it buys the same
  * ranking quality for ~10× less push work. `tail: 'none'` returns `p + (1 − d)·r` (every estimate ≤ π).
  *
- * Request-time use: a `PushSolver` owns its scratch (O(n), allocated once) and returns a dense score view valid
- * until its next query; a query costs the push work plus O(n) for clearing and the tail. One solver per thread of
- * execution.
+ * Request-time use: a `PushSolver` owns its scratch (O(n), allocated once). A query costs the push work only: it
+ * keeps the list of nodes it touched, clears only those next time, and sums the residual per component side over
+ * them. Its result reads one node's score in O(1) (`scoreOf`; an untouched node's score is its tail `W(v) · tail`),
+ * and fills the dense `scores` view (O(n)) only when a caller reads it. One solver per thread of execution.
  *
  * @example
  * const solver = createPushSolver(t, { threshold: 3e-6 });
@@ -60,8 +61,21 @@ export interface PushOptions {
 export const PUSH_DEFAULTS = { damping: 0.85, threshold: 3e-6, tail: 'stationary', sweepFraction: 0.1, maxWork: 10_000_000 } as const satisfies PushOptions;
 
 export interface PushResult {
-  /** Dense scores (one per node); a view into the solver's scratch, valid until its next query. */
-  scores: Float64Array;
+  /**
+   * Dense scores (one per node); a view into the solver's scratch, valid until its next query. Filled on first read
+   * (O(n)): a caller that only needs some nodes reads `scoreOf` instead.
+   */
+  readonly scores: Float64Array;
+  /** The nodes the push reached (non-zero estimate or residual), each once; a view valid until the next query. */
+  touched: Uint32Array;
+  /** Score of one node, O(1): the same value `scores` holds for it. */
+  scoreOf(v: number): number;
+  /** The tail part alone, W(v) · tail of v's component side: the whole score of a node not in `touched`. */
+  tailOf(v: number): number;
+  /** Index of v's component side (nodes with the same index share one tail factor). */
+  sideOf(v: number): number;
+  /** The component sides (as `sideOf` numbers them) with a positive tail factor; empty with `tail: 'none'` or no residual left. */
+  tailedSides: number[];
   /** Node pushes performed. */
   pushes: number;
   /** Edge visits performed. */
@@ -132,18 +146,47 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   const base = { ...PUSH_DEFAULTS, ...options } satisfies PushOptions;
   assertPushOptions(base);
   const n = t.nodeCount;
-  const { starts, neighbors, weights, invStrength } = t;
+  const { starts, neighbors, weights, invStrength, strength } = t;
   // Threshold scale per node: W(u), or 1 for a dangling node (whose residual would otherwise bounce back forever).
   const scale = new Float64Array(n);
-  for (let u = 0; u < n; u++) scale[u] = t.strength[u]! > 0 ? t.strength[u]! : 1;
+  for (let u = 0; u < n; u++) scale[u] = strength[u]! > 0 ? strength[u]! : 1;
   const r = new Float64Array(n);
   const p = new Float64Array(n);
+  // Mass restarted at the seeds from components without edges (added to the seeds' scores).
+  const extra = new Float64Array(n);
   const inQueue = new Uint8Array(n);
   const queue = new Uint32Array(Math.max(n, 1));
+  // The nodes whose r or p is non-zero in the current query, in first-touch order, each once (`marked`).
+  const marked = new Uint8Array(n);
+  const touched = new Uint32Array(Math.max(n, 1));
+  let touchedCount = 0;
   const scores = new Float64Array(n);
+  let scoresFresh = false;
   let sides: ReturnType<typeof componentSides> | undefined; // built on the first query that needs the tail
   let residualBySide = new Float64Array(0);
   let tailBySide = new Float64Array(0);
+  // Components holding residual in the current query (their entries of residualBySide / tailBySide are set).
+  let tailed: number[] = [];
+  let restart = 1 - base.damping;
+
+  /** W(v) · tail of v's component side: the score of a node the push did not touch. */
+  const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[2 * sides!.component[v]! + sides!.side[v]!]!);
+  const scoreOf = (v: number): number => p[v]! + restart * r[v]! + extra[v]! + tailOf(v);
+  const sideOf = (v: number): number => (sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
+  const denseScores = (): Float64Array => {
+    if (scoresFresh) return scores;
+    if (tailed.length === 0) scores.fill(0);
+    else {
+      const { component, side } = sides!;
+      for (let v = 0; v < n; v++) scores[v] = strength[v]! * tailBySide[2 * component[v]! + side[v]!]!;
+    }
+    for (let j = 0; j < touchedCount; j++) {
+      const v = touched[j]!;
+      scores[v]! += p[v]! + restart * r[v]! + extra[v]!;
+    }
+    scoresFresh = true;
+    return scores;
+  };
 
   return {
     transition: t,
@@ -153,17 +196,41 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       assertSeeds(seeds, n);
       const d = o.damping;
       const eps = o.threshold;
-      const restart = 1 - d;
+      restart = 1 - d;
       const seedNodes = seeds.nodes;
       const seedWeights = seeds.weights;
-      r.fill(0);
-      p.fill(0);
+      // Clear what the last query wrote: only its touched nodes, or everything when it touched most of the graph.
+      if (touchedCount > n >> 3) {
+        r.fill(0);
+        p.fill(0);
+        extra.fill(0);
+        marked.fill(0);
+      } else {
+        for (let j = 0; j < touchedCount; j++) {
+          const v = touched[j]!;
+          r[v] = 0;
+          p[v] = 0;
+          extra[v] = 0;
+          marked[v] = 0;
+        }
+      }
+      touchedCount = 0;
+      for (const c of tailed) {
+        residualBySide[2 * c] = residualBySide[2 * c + 1] = 0;
+        tailBySide[2 * c] = tailBySide[2 * c + 1] = 0;
+      }
+      tailed = [];
+      scoresFresh = false;
       let head = 0;
       let tail = 0;
       let queued = 0;
       for (let j = 0; j < seedNodes.length; j++) {
         const s = seedNodes[j]!;
         r[s] = seedWeights[j]!;
+        if (marked[s] === 0) {
+          marked[s] = 1;
+          touched[touchedCount++] = s;
+        }
         if (r[s]! > eps * scale[s]!) {
           inQueue[s] = 1;
           queue[tail] = s;
@@ -192,6 +259,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
         pushes++;
         const inv = invStrength[u]!;
         if (inv === 0) {
+          // A dangling node sends its mass back to the seeds (all touched already).
           const mass = d * ru;
           for (let j = 0; j < seedNodes.length; j++) {
             const v = seedNodes[j]!;
@@ -213,6 +281,10 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           const v = neighbors[e]!;
           const rv = r[v]! + c * weights[e]!;
           r[v] = rv;
+          if (marked[v] === 0) {
+            marked[v] = 1;
+            touched[touchedCount++] = v;
+          }
           if (inQueue[v] === 0 && rv > eps * scale[v]!) {
             inQueue[v] = 1;
             queue[tail] = v;
@@ -243,7 +315,14 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
             }
             const c = d * ru * inv;
             const end = starts[u + 1]!;
-            for (let e = starts[u]!; e < end; e++) r[neighbors[e]!]! += c * weights[e]!;
+            for (let e = starts[u]!; e < end; e++) {
+              const v = neighbors[e]!;
+              r[v]! += c * weights[e]!;
+              if (marked[v] === 0) {
+                marked[v] = 1;
+                touched[touchedCount++] = v;
+              }
+            }
             work += end - starts[u]!;
           }
           pushes += pushed;
@@ -256,10 +335,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       }
 
       let residual = 0;
-      for (let v = 0; v < n; v++) {
-        residual += r[v]!;
-        scores[v] = p[v]! + restart * r[v]!;
-      }
+      for (let j = 0; j < touchedCount; j++) residual += r[touched[j]!]!;
       if (o.tail === 'stationary' && residual > 0) {
         sides ??= componentSides(t);
         if (residualBySide.length !== 2 * sides.count) {
@@ -267,35 +343,58 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           tailBySide = new Float64Array(2 * sides.count);
         }
         const { component, side, bipartite, strengthBySide } = sides;
-        residualBySide.fill(0);
-        for (let v = 0; v < n; v++) if (r[v]! > 0) residualBySide[2 * component[v]! + side[v]!]! += r[v]!;
+        for (let j = 0; j < touchedCount; j++) {
+          const v = touched[j]!;
+          if (!(r[v]! > 0)) continue;
+          const c = component[v]!;
+          if (residualBySide[2 * c] === 0 && residualBySide[2 * c + 1] === 0) tailed.push(c);
+          residualBySide[2 * c + side[v]!]! += r[v]!;
+        }
         const other = d / (1 + d);
         const same = (d * d) / (1 + d);
-        for (let c = 0; c < sides.count; c++) {
+        for (const c of tailed) {
           const r0 = residualBySide[2 * c]!;
           const r1 = residualBySide[2 * c + 1]!;
           const w0 = strengthBySide[2 * c]!;
           const w1 = strengthBySide[2 * c + 1]!;
-          if (bipartite[c]) {
+          if (w0 + w1 === 0) {
+            // A component without edges (an isolated node): its continuing mass restarts at the seeds.
+            const lost = d * (r0 + r1);
+            for (let j = 0; j < seedNodes.length; j++) extra[seedNodes[j]!]! += lost * seedWeights[j]!;
+          } else if (bipartite[c]) {
             // Each side holds half of the component's weighted degree (every edge has one end on each side).
             tailBySide[2 * c] = w0 > 0 ? (same * r0 + other * r1) / w0 : 0;
             tailBySide[2 * c + 1] = w1 > 0 ? (same * r1 + other * r0) / w1 : 0;
           } else {
             const w = w0 + w1;
-            tailBySide[2 * c] = tailBySide[2 * c + 1] = w > 0 ? (d * (r0 + r1)) / w : 0;
+            tailBySide[2 * c] = tailBySide[2 * c + 1] = (d * (r0 + r1)) / w;
           }
         }
-        for (let v = 0; v < n; v++) scores[v]! += t.strength[v]! * tailBySide[2 * component[v]! + side[v]!]!;
-        // Components without edges (isolated nodes) have W = 0: their continuing mass restarts at the seeds.
-        for (let c = 0; c < sides.count; c++) {
-          if (strengthBySide[2 * c]! + strengthBySide[2 * c + 1]! > 0) continue;
-          const lost = d * (residualBySide[2 * c]! + residualBySide[2 * c + 1]!);
-          if (lost > 0) for (let j = 0; j < seedNodes.length; j++) scores[seedNodes[j]!]! += lost * seedWeights[j]!;
-        }
       }
-      return { scores, pushes, work, residual, swept, truncated };
+      const touchedView = touched.subarray(0, touchedCount);
+      return {
+        get scores() {
+          return denseScores();
+        },
+        touched: touchedView,
+        scoreOf,
+        tailOf,
+        sideOf,
+        tailedSides: tailedSideList(),
+        pushes,
+        work,
+        residual,
+        swept,
+        truncated,
+      };
     },
   };
+
+  function tailedSideList(): number[] {
+    const list: number[] = [];
+    for (const c of tailed) for (const k of [2 * c, 2 * c + 1]) if (tailBySide[k]! > 0) list.push(k);
+    return list;
+  }
 }
 
 /** One-off push query (allocates a solver; prefer `createPushSolver` for repeated queries). Returns a copy. */
