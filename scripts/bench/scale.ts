@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scale -- --interactions N [--online N] [--seconds S] [--connections C] [--epoch-seconds S]
- * [--skip STAGE,…] [--no-baseline] [--keep DIR]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
+ * [--skip STAGE,…] [--no-baseline] [--keep DIR [--reuse]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
  * one stage after the other, one JSON line per stage and a last line with the issue-12 keys
  * (`bulkImportRelsPerSec`, `onlineIngestRelsPerSec`, `projectionEdgesPerSec`, `bytesPerEdge`, `epochSeconds`,
  * `bootSeconds`, `rssMb`, `noneP99Ms`, `noneRps`, `pathsP99Ms`). A stage that was skipped or could not run is `null`
@@ -34,6 +34,11 @@
  *  7. online    the online loader (`loadDataset`) into this now non-empty database: a second generated graph of
  *               `--online` interactions (default 100,000) under the id prefix `online:` (new users and items).
  * Each line carries the 1-minute load average (the machine is shared).
+ *
+ * `--keep DIR --reuse` measures the serving stages again on the graph an earlier `--keep DIR` run left there: it opens
+ * that database (no generate, no bulk, no project, no epoch: there is no projection in memory to train on), boots from
+ * its snapshot and serves; the bulk and project keys are then null. With the online stage the kept database changes
+ * (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +61,7 @@ import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { parseNodeKey, projectDatabase } from '../../src/project/load.ts';
 import type { Database } from '../../src/store/driver.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
+import { openDatabase } from '../../src/store/open.ts';
 import { scanInvalidInteractions } from '../../src/store/projection-reader.ts';
 import { benchConfig, emit } from './_neo4j.ts';
 
@@ -202,6 +208,10 @@ export async function main(argv: string[]): Promise<void> {
   for (const s of skip) if (!STAGES.includes(s as Stage)) throw new Error(`bench scale: unknown stage ${s} (stages: ${STAGES.join(', ')})`);
   if (interactions < 1000) throw new Error('bench scale: --interactions must be at least 1000');
   const keep = flag('--keep');
+  const reuse = argv.includes('--reuse');
+  if (reuse && !(keep && existsSync(path.join(keep, 'neo4j', 'data', 'databases')) && existsSync(path.join(keep, 'snapshots')))) {
+    throw new Error('bench scale: --reuse needs --keep DIR of an earlier run (its neo4j/ database and snapshots/)');
+  }
   const work = keep ?? path.join(tmpdir(), `graphrec-bench-scale-${process.pid}`);
   mkdirSync(work, { recursive: true });
 
@@ -226,8 +236,18 @@ export async function main(argv: string[]): Promise<void> {
     pathsP99Ms: null,
   };
   const started = performance.now();
-  emit({ stage: 'start', interactions, work, neo4jPort: cfg.neo4j.localPort, pageCacheMb: cfg.neo4j.localPageCacheMb, loadAverage1m: load1(), uptimeLoad: loadavg().map((x) => round(x, 2)) });
+  emit({ stage: 'start', interactions, work, reuse, neo4jPort: cfg.neo4j.localPort, pageCacheMb: cfg.neo4j.localPageCacheMb, loadAverage1m: load1(), uptimeLoad: loadavg().map((x) => round(x, 2)) });
   try {
+    if (reuse) {
+      const db = await openDatabase(cfg);
+      try {
+        await afterBulk(db);
+      } finally {
+        await db.close();
+      }
+      emit({ interactions, ...result, seconds: round(since(started), 1), loadAverage1m: load1(), reused: work });
+      return;
+    }
     // 1. generate
     const dataDir = path.join(work, 'data');
     if (!existsSync(path.join(dataDir, 'interactions.csv')) || !keep) {
@@ -253,9 +273,9 @@ export async function main(argv: string[]): Promise<void> {
 
       // 3. project
       const snapshotDir = path.join(work, 'snapshots');
-      rmSync(snapshotDir, { recursive: true, force: true });
+      if (!reuse) rmSync(snapshotDir, { recursive: true, force: true });
       let csr: Csr | undefined;
-      if (!skip.has('project')) {
+      if (!skip.has('project') && !reuse) {
         global.gc?.();
         const rss0 = process.memoryUsage().rss;
         const t0 = performance.now();
@@ -289,7 +309,7 @@ export async function main(argv: string[]): Promise<void> {
           target: { edgesPerSecond: 1_000_000, bytesPerEntry: 16 },
           loadAverage1m: load1(),
         });
-      } else emit({ stage: 'project', skipped: true });
+      } else emit({ stage: 'project', skipped: true, ...(reuse ? { reason: '--reuse: the boot reads the kept snapshot' } : {}) });
 
       // 4. epoch
       let trained: TrainedEmbeddings | undefined;
@@ -327,7 +347,7 @@ export async function main(argv: string[]): Promise<void> {
 
       // 5. boot from the snapshot
       let engine: Engine | undefined;
-      if (csr && !skip.has('boot')) {
+      if ((csr || reuse) && !skip.has('boot')) {
         csr = undefined; // the boot reads its own copy from the snapshot
         global.gc?.();
         const t0 = performance.now();
