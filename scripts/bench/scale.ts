@@ -21,9 +21,11 @@
  *               With `--epoch-seconds S` (default 900) an epoch is cut at S seconds and its time extrapolated from the
  *               steps done (said in the line). `epoch-seconds 0` skips it.
  *  5. boot      what `npm start` does before serving, from the snapshot: engine/boot `loadServingState` (fingerprint,
- *               snapshot read, labels, item props) and `engineFrom` with the epoch's vectors (PPR transition,
- *               popularity, keyword index, embedding index).
- *  6. serve     the API (createApp + the recommendation routes, as `graphrec serve` mounts them) in this process on
+ *               snapshot read, labels, item props), `engineFrom` with the epoch's vectors (PPR transition,
+ *               popularity, keyword index, embedding index) and `Engine.warm` (what the first request would build).
+ *  6. serve     first the engine's own cost per request without HTTP (`serve: in-process`: `recommend` per live
+ *               strategy and the evidence of one answer's 10 items over `--in-process` users, default 200, with the
+ *               first call apart), then the API (createApp + the recommendation routes, as `graphrec serve` mounts them) in this process on
  *               loopback, driven by a load generator in a worker thread of this process: C keep-alive connections
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
@@ -164,17 +166,52 @@ function drive(port: number, paths: string[], seconds: number, connections: numb
   });
 }
 
-/** User ids of the projection in a fixed pseudo-random order (at most `max`), as request paths. */
-function requestPaths(csr: Csr, explain: 'none' | 'paths', max = 20_000): string[] {
+/** User ids of the projection in a fixed pseudo-random order (at most `max`). */
+function scatteredUsers(csr: Csr, max: number): string[] {
   const users: string[] = [];
   for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.User) users.push(parseNodeKey(csr.ids[v]!).id);
-  const out: string[] = [];
   const n = Math.min(max, users.length);
   // A stride coprime with the count visits distinct users in a scattered order.
   let stride = 7919 % users.length || 1;
   while (gcd(stride, users.length) !== 1) stride++;
-  for (let k = 0; k < n; k++) out.push(`/v1/users/${encodeURIComponent(users[(k * stride) % users.length]!)}/recommendations?k=10&explain=${explain}`);
-  return out;
+  return Array.from({ length: n }, (_, k) => users[(k * stride) % users.length]!);
+}
+
+/** The same users as request paths. */
+function requestPaths(csr: Csr, explain: 'none' | 'paths', max = 20_000): string[] {
+  return scatteredUsers(csr, max).map((u) => `/v1/users/${encodeURIComponent(u)}/recommendations?k=10&explain=${explain}`);
+}
+
+/**
+ * The engine's own cost per request, without HTTP: `recommend` (k = 10) per strategy over `count` users, and the
+ * evidence of the 10 items of one `hybrid` answer (what `explain=paths` adds), each as mean / p50 / p99 ms. The first
+ * call of each is timed apart (`firstMs`): it builds what the context builds on first use (the push solver's
+ * component sides, the knowledge walk's lists, the path finder's scratch).
+ */
+function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
+  const users = scatteredUsers(engine.context.csr, count).map((u) => engine.resolveId('User', u));
+  const summary = (times: number[]) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!, 2);
+    return { mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 2), p50: at(0.5), p99: at(0.99) };
+  };
+  const timed = (run: (user: string) => void) => {
+    const t0 = performance.now();
+    run(users[0]!);
+    const firstMs = round(performance.now() - t0, 1);
+    const times = users.slice(1).map((u) => {
+      const t = performance.now();
+      run(u);
+      return performance.now() - t;
+    });
+    return { firstMs, ...summary(times) };
+  };
+  const out: Record<string, unknown> = {};
+  for (const strategy of engine.strategies.live) out[strategy] = timed((user) => engine.recommend({ user, k: 10, strategy }));
+  out.evidenceOf10 = timed((user) => {
+    for (const item of engine.recommend({ user, k: 10 }).items) engine.evidence({ user, item: item.id });
+  });
+  return { users: users.length, ...out };
 }
 
 function gcd(a: number, b: number): number {
@@ -201,6 +238,7 @@ export async function main(argv: string[]): Promise<void> {
   const onlineInteractions = Math.round(positiveNumber('--online', flag('--online'), 100_000));
   const seconds = positiveNumber('--seconds', flag('--seconds'), 20);
   const connections = Math.max(1, Math.round(positiveNumber('--connections', flag('--connections'), 10)));
+  const inProcessUsers = Math.max(2, Math.round(positiveNumber('--in-process', flag('--in-process'), 200)));
   const epochBudget = positiveNumber('--epoch-seconds', flag('--epoch-seconds'), 900);
   const skip = new Set((flag('--skip') ?? '').split(',').filter(Boolean));
   // The baseline pass of the project stage (doctor's scan: one more full read) can be left out of long runs.
@@ -354,8 +392,10 @@ export async function main(argv: string[]): Promise<void> {
         const state = await loadServingState(db, cfg, { snapshotDir });
         const tState = since(t0);
         engine = engineFrom(state, cfg, trained, { llm: false });
+        const tEngine = since(t0);
+        const warmSeconds = engine.warm();
         result.bootSeconds = round(since(t0), 2);
-        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), engineSeconds: round(result.bootSeconds - tState, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
+        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
       } else emit({ stage: 'boot', skipped: true });
 
@@ -369,6 +409,7 @@ export async function main(argv: string[]): Promise<void> {
         const port = (server.address() as AddressInfo).port;
         try {
           const csrNow = live.context.csr;
+          emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
           await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up
           const none = await drive(port, requestPaths(csrNow, 'none'), seconds, connections);
           emit({ stage: 'serve', explain: 'none', ...none, target: { p99Ms: 20, requestsPerSecond: 500 }, loadAverage1m: load1() });

@@ -116,12 +116,14 @@ export async function startServingEngine(
   const stored = storedProjectionEmbeddings(state.csr);
   if (stored) log.info('embeddings: reusing the artifact trained on the same interactions', { dir: stored.dir });
   const engine = engineFrom(state, cfg, stored, options);
+  options.onStage?.('warming the request path');
+  const warmSeconds = engine.warm();
   let embeddings: EmbeddingsState = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
   const set = (next: EmbeddingsState) => {
     embeddings = next;
     options.onEmbeddings?.(next);
   };
-  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings, strategies: engine.strategies.live });
+  log.info('engine: ready', { nodes: state.csr.nodeCount, edges: state.csr.edgeCount, embeddings, strategies: engine.strategies.live, warmSeconds: Number(warmSeconds.toFixed(2)) });
   const training = stored
     ? undefined
     : trainOnProjection(state.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection', worker: true, ...(options.signal ? { signal: options.signal } : {}) })

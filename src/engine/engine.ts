@@ -198,6 +198,27 @@ export class Engine {
     return buildEvidence(this.inputs.interactionKind ? { ...this.ctx, interactions: this.inputs.interactionKind } : this.ctx, request);
   }
 
+  /**
+   * Builds what the context and the explanations otherwise build on their first request — the push solver's
+   * component sides, each live strategy with its lists (the knowledge walk's item↔entity lists, PPR's tail order),
+   * the path finder's scratch and step tables — by answering one request of each kind for the first user with
+   * interactions. Seconds at 50M interactions (docs/scaling.md): paid once at boot instead of by the first user. A
+   * live write's new context builds them again on its first request. Returns the seconds it took.
+   */
+  warm(): number {
+    const t0 = performance.now();
+    const csr = this.ctx.csr;
+    let user = -1;
+    for (let v = 0; v < csr.nodeCount && user < 0; v++) if (csr.kinds[v] === KIND_CODES.User && csr.outStarts[v + 1]! > csr.outStarts[v]!) user = v;
+    if (user >= 0) {
+      const key = csr.ids[user]!;
+      let first: string | undefined;
+      for (const strategy of this.strategies.live) first ??= this.recommend({ user: key, k: 10, strategy }).items[0]?.id;
+      if (first !== undefined) this.evidence({ user: key, item: first });
+    }
+    return (performance.now() - t0) / 1000;
+  }
+
   /** Evidence (for `paths` and `text`) and the explanation (for `text`) of one recommended item; `known` = its evidence if already built. */
   async explain(
     request: { user?: string; seeds?: NodeRef[]; item: string },

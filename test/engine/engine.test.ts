@@ -86,6 +86,18 @@ describe('Engine', () => {
   });
 });
 
+describe('Engine.warm', () => {
+  it('builds the request path ahead and leaves every answer as a cold engine gives it', () => {
+    const warmed = new Engine({ csr: graph(), labels });
+    expect(warmed.warm()).toBeGreaterThanOrEqual(0);
+    const cold = new Engine({ csr: graph(), labels });
+    for (const strategy of ['hybrid', 'ppr', 'popular'] as const) {
+      expect(warmed.recommend({ user: 'u1', k: 3, strategy })).toEqual(cold.recommend({ user: 'u1', k: 3, strategy }));
+    }
+    expect(warmed.evidence({ user: 'User:u1', item: 'c' })).toEqual(cold.evidence({ user: 'User:u1', item: 'c' }));
+  });
+});
+
 describe('Engine.setEmbeddings (vectors trained while serving)', () => {
   it('serves PPR / popular / hybrid without vectors, then adds the embedding strategy when they are swapped in', () => {
     const engine = new Engine({ csr: graph(), labels });
