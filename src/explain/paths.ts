@@ -80,11 +80,6 @@ export interface PathOptions {
   rated: boolean;
   /** Ratings at or below this do not start a path (when `rated`, unless the user has nothing above it). [2] */
   ratingFloor: number;
-  /**
-   * Skip the expansions whose best path cannot enter the candidate heap any more (same answer, less work); `false`
-   * expands everything — the reference the pruned search is tested against. [true]
-   */
-  prune: boolean;
 }
 
 export const PATH_DEFAULTS = {
@@ -102,7 +97,6 @@ export const PATH_DEFAULTS = {
   maxNodeReuse: 1,
   rated: true,
   ratingFloor: 2,
-  prune: true,
 } as const satisfies PathOptions;
 
 /** One edge as stored in the graph (direction as stored, not as walked). */
@@ -292,8 +286,6 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     inStep: Float64Array;
     outStepBack: Float64Array;
     inStepBack: Float64Array;
-    /** Per node b: the largest step probability of walking into b along one of its edges (a bound for pruning). */
-    maxStepInto: Float64Array;
   }
   const derivedByOptions = new WeakMap<PathOptions, Derived>();
   const derivedOf = (o: PathOptions): Derived => {
@@ -312,22 +304,17 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     const inStep = new Float64Array(m);
     const outStepBack = new Float64Array(m);
     const inStepBack = new Float64Array(m);
-    const maxStepInto = new Float64Array(n);
     for (let x = 0; x < n; x++) {
-      let most = 0;
       for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) {
         outStep[p] = step(x, outRelations[p]!, outWeights[p]!);
         outStepBack[p] = step(outTargets[p]!, outRelations[p]!, outWeights[p]!);
-        if (outStepBack[p]! > most) most = outStepBack[p]!;
       }
       for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) {
         inStep[p] = step(x, inRelations[p]!, inWeights[p]!);
         inStepBack[p] = step(inSources[p]!, inRelations[p]!, inWeights[p]!);
-        if (inStepBack[p]! > most) most = inStepBack[p]!;
       }
-      maxStepInto[x] = most;
     }
-    derivedByOptions.set(o, (derived = { relBonus, outStep, inStep, outStepBack, inStepBack, maxStepInto }));
+    derivedByOptions.set(o, (derived = { relBonus, outStep, inStep, outStepBack, inStepBack }));
     return derived;
   };
 
@@ -383,7 +370,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const hubExponent = o.hubExponent;
       const rareDegree = o.rareDegree === 'auto' ? autoRareDegree() : o.rareDegree;
       const rareExponent = o.rareExponent;
-      const { relBonus, outStep, inStep, outStepBack, inStepBack, maxStepInto } = derivedOf(o);
+      const { relBonus, outStep, inStep, outStepBack, inStepBack } = derivedOf(o);
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
@@ -486,6 +473,28 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         const q = d * inStepBack[p]!;
         if (b !== target && q > 0) B1.offer(b, q, m + p, -1, -1);
       }
+      if (possible(4)) {
+        // Backward hop 2: y → b (→ target), the probability again taken from the walking side (y).
+        for (const b of B1.touched) {
+          if (b === source) continue;
+          const hb = hub(b);
+          const lim = B1.count[b]!;
+          const at = b * B;
+          for (let p = outStarts[b]!; p < outStarts[b + 1]!; p++) {
+            const y = outTargets[p]!;
+            const s = outStepBack[p]!;
+            if (!(s > 0) || y === source || y === target || y === b) continue;
+            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
+          }
+          for (let p = inStarts[b]!; p < inStarts[b + 1]!; p++) {
+            const y = inSources[p]!;
+            const s = inStepBack[p]!;
+            if (!(s > 0) || y === source || y === target || y === b) continue;
+            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, m + p);
+          }
+        }
+      }
+
       // Joins. Forward prefix to `mid`, then backward suffix from `mid` to the target.
       const suffix = (beam: Beam, mid: number, k: number): { nodes: number[]; edges: PathEdge[] } => {
         const at = mid * B + k;
@@ -537,33 +546,6 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       };
       join(1, F1, B1, 2);
       join(2, F2, B1, 3);
-      // Backward hop 2 (y → b → target), built after the shorter joins: their candidates set the heap's floor, and a b
-      // whose best 4-hop path cannot reach it is not expanded. Bound: F2's best prefix × B1(b)'s best × the best step
-      // into b × hub(b), with hub(mid) ≤ 1. The kept set does not change (the heap keeps exactly its top entries, in
-      // any order of pushes), only the work.
-      if (possible(4)) {
-        let bestPrefix = 0;
-        for (const v of F2.touched) if (F2.prob[v * B]! > bestPrefix) bestPrefix = F2.prob[v * B]!;
-        for (const b of B1.touched) {
-          if (b === source) continue;
-          const hb = hub(b);
-          const lim = B1.count[b]!;
-          const at = b * B;
-          if (o.prune && bestPrefix * B1.prob[at]! * d * maxStepInto[b]! * hb < heap.floor) continue;
-          for (let p = outStarts[b]!; p < outStarts[b + 1]!; p++) {
-            const y = outTargets[p]!;
-            const s = outStepBack[p]!;
-            if (!(s > 0) || y === source || y === target || y === b) continue;
-            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
-          }
-          for (let p = inStarts[b]!; p < inStarts[b + 1]!; p++) {
-            const y = inSources[p]!;
-            const s = inStepBack[p]!;
-            if (!(s > 0) || y === source || y === target || y === b) continue;
-            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, m + p);
-          }
-        }
-      }
       join(3, F2, B2, 4);
       const build = (id: number): { nodes: number[]; edges: PathEdge[] } => {
         if (id < joinBase) return { nodes: [source, target], edges: [edgeFrom(source, id)] };
