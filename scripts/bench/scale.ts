@@ -25,7 +25,8 @@
  *               popularity, keyword index, embedding index) and `Engine.warm` (what the first request would build).
  *  6. serve     first the engine's own cost per request without HTTP (`serve: in-process`: `recommend` per live
  *               strategy and the evidence of one answer's 10 items over `--in-process` users, default 200, with the
- *               first call apart), then the API (createApp + the recommendation routes, as `graphrec serve` mounts them) in this process on
+ *               first call apart; then `serve: after a write`: one interaction applied as live writes are, and the
+ *               next requests timed), then the API (createApp + the recommendation routes, as `graphrec serve` mounts them) in this process on
  *               loopback, driven by a load generator in a worker thread of this process: C keep-alive connections
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
@@ -214,6 +215,31 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
   return { users: users.length, ...out };
 }
 
+/**
+ * What one live write costs the requests after it: one interaction (a user's first item of a `hybrid` answer, of the
+ * graph's interaction kind) applied as engine/live applies committed writes, then the next `hybrid` request and the
+ * next evidence, timed. The write's new context builds on first use what `Engine.warm` built at boot.
+ */
+function afterWriteCost(engine: Engine, kind: string): Record<string, unknown> {
+  const [raw] = scatteredUsers(engine.context.csr, 1);
+  const user = engine.resolveId('User', raw!);
+  const item = engine.recommend({ user, k: 1 }).items[0];
+  if (!item) return { skipped: 'no recommendation to write' };
+  const t0 = performance.now();
+  engine.applyUpdates({ edges: [{ userId: raw!, itemId: item.id, kinds: [{ kind, weight: 4 }] }] });
+  const applyMs = performance.now() - t0;
+  const t1 = performance.now();
+  const next = engine.recommend({ user, k: 10 });
+  const nextHybridMs = performance.now() - t1;
+  const t2 = performance.now();
+  if (next.items[0]) engine.evidence({ user, item: next.items[0].id });
+  const nextEvidenceMs = performance.now() - t2;
+  const t3 = performance.now();
+  engine.recommend({ user, k: 10 });
+  const thenHybridMs = performance.now() - t3;
+  return { version: engine.version, applyMs: round(applyMs, 1), nextHybridMs: round(nextHybridMs, 1), nextEvidenceMs: round(nextEvidenceMs, 1), thenHybridMs: round(thenHybridMs, 1) };
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -385,11 +411,13 @@ export async function main(argv: string[]): Promise<void> {
 
       // 5. boot from the snapshot
       let engine: Engine | undefined;
+      let interactionKind = 'rating';
       if ((csr || reuse) && !skip.has('boot')) {
         csr = undefined; // the boot reads its own copy from the snapshot
         global.gc?.();
         const t0 = performance.now();
         const state = await loadServingState(db, cfg, { snapshotDir });
+        interactionKind = state.interactionKind.kind;
         const tState = since(t0);
         engine = engineFrom(state, cfg, trained, { llm: false });
         const tEngine = since(t0);
@@ -410,6 +438,7 @@ export async function main(argv: string[]): Promise<void> {
         try {
           const csrNow = live.context.csr;
           emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
+          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind), loadAverage1m: load1() });
           await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up
           const none = await drive(port, requestPaths(csrNow, 'none'), seconds, connections);
           emit({ stage: 'serve', explain: 'none', ...none, target: { p99Ms: 20, requestsPerSecond: 500 }, loadAverage1m: load1() });
