@@ -13,7 +13,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import type { Props } from '../core/model.ts';
-import { createPushSolver, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
+import { createPushSolver, patchComponentSides, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
 import { graphItemInteractions, graphItemPopularity } from '../compute/popularity.ts';
 import { buildTransition, patchTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
 import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
@@ -23,6 +23,7 @@ import { createEligibilityScratch, type EligibilityScratch } from './eligibility
 import { createHybridStrategy } from './hybrid-strategy.ts';
 import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
+import { buildKnowledgeLists, patchKnowledgeLists, type KnowledgeLists } from './knowledge-part.ts';
 import { createPopularStrategy } from './popular-strategy.ts';
 import { createPprStrategy } from './ppr-strategy.ts';
 import { STRATEGY_NAMES, type HybridPartName, type Strategy, type StrategyName } from './strategy.ts';
@@ -150,6 +151,8 @@ export interface RecommendContext {
   readonly popularity: Float64Array;
   /** Items by popularity, most popular first (ties: lower index). */
   readonly popularOrder: Uint32Array;
+  /** The knowledge walk's item ↔ entity lists (retrieve/knowledge-part), built on first use. */
+  readonly knowledgeLists: Lazy<KnowledgeLists>;
   readonly embeddings: EmbeddingIndex | undefined;
   /** Row of `embeddings.itemVectors` per node, −1 when none. */
   readonly itemRows: Int32Array | undefined;
@@ -204,6 +207,19 @@ export function resolveRecommendOptions(input: Pick<RecommendContextInput, 'opti
   return options;
 }
 
+/** A value built on first call; `peek` tells whether it has been (without building it). */
+export interface Lazy<T> {
+  (): T;
+  peek(): T | undefined;
+}
+
+function lazy<T>(make: () => T): Lazy<T> {
+  let value: T | undefined;
+  const get = (() => (value ??= make())) as Lazy<T>;
+  get.peek = () => value;
+  return get;
+}
+
 /** Builds the request-time context of a projection snapshot. */
 export function createRecommendContext(csr: Csr, input: RecommendContextInput = {}): RecommendContext {
   assertValidCsr(csr);
@@ -228,6 +244,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     items,
     popularity,
     popularOrder,
+    knowledgeLists: lazy(() => buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems)),
     embeddings,
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
@@ -284,7 +301,10 @@ function byPopularity(popularity: Float64Array): (a: number, b: number) => numbe
 export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}): RecommendContext {
   if (prev.csr.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes (use createRecommendContext)');
   const transition = patchTransition(prev.transition, csr, touched);
-  const solver = createPushSolver(transition, input.push);
+  // The tail's component sides carry over unless the write changed the components (then the first query builds them).
+  const prevSides = prev.solver.sides;
+  const sides = prevSides ? patchComponentSides(prevSides, prev.transition, transition, touched) : undefined;
+  const solver = createPushSolver(transition, input.push, sides ? { sides } : {});
   const popularity = prev.popularity.slice();
   const changed: number[] = [];
   let learnedChanged = false;
@@ -312,6 +332,10 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     while (m < sortedMoved.length) popularOrder[o++] = sortedMoved[m++]!;
   }
   const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
+  // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
+  const prevLists = prev.knowledgeLists.peek();
+  const o = prev.options;
+  const knowledgeLists = prevLists ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed)) : lazy(() => buildKnowledgeLists(transition, popularity, o.knowledgeEntityDiscount, o.knowledgeMaxEntityItems));
   return withStrategies({
     csr,
     transition,
@@ -320,6 +344,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     items: prev.items,
     popularity,
     popularOrder,
+    knowledgeLists,
     embeddings,
     itemRows: embeddings === prev.embeddings ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,

@@ -25,6 +25,7 @@
  * Building it costs two O(m) passes over the transition (its item↔entity lists) and a sort of each broad entity's items.
  */
 import { KIND_CODES } from '../project/csr.ts';
+import type { Transition } from '../compute/ppr/transition.ts';
 import type { RecommendContext } from './context.ts';
 import type { CandidateRequest, StrategyScores } from './strategy.ts';
 import { topKDense } from './top-k.ts';
@@ -39,18 +40,41 @@ export interface KnowledgePart {
   score(request: CandidateRequest): StrategyScores | undefined;
 }
 
-export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
-  const t = ctx.transition;
-  const n = t.nodeCount;
-  const gamma = ctx.options.knowledgeEntityDiscount;
-  const cap = ctx.options.knowledgeMaxEntityItems;
-  const { popularity } = ctx;
+/**
+ * The walk's own lists: per item its entities, per entity its items (its `cap` most popular when it has more, most
+ * popular first, ties to the lower index), with the relation-weighted edge weights, and the step factors (1 / C(i) per
+ * item, D(e)^−γ per entity over all its items). Built once per context; a live write's context patches them.
+ */
+export interface KnowledgeLists {
+  step: Float64Array;
+  listStart: Uint32Array;
+  listNode: Uint32Array;
+  listWeight: Float64Array;
+  /** 1 for an entity whose list is cut at `cap` (its order depends on popularity). */
+  broad: Uint8Array;
+}
+
+/** Fills item or entity v's list at its place: its edges to the other kind, in transition order or (broad) by popularity. */
+function fillList(lists: KnowledgeLists, t: Transition, popularity: Float64Array, v: number): void {
   const { starts, neighbors, weights, kinds } = t;
-  // The walk's own lists: an item's entities, an entity's items (its `cap` most popular when it has more), so a
-  // request never scans an item's users. Per item: 1 / C(i) (0 without entity edges); per entity: D(e)^−γ over all
-  // its items (0 without item edges).
+  const other = kinds[v] === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
+  const full: number[] = [];
+  for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) full.push(e);
+  const { listStart, listNode, listWeight } = lists;
+  // A broad entity keeps its most popular items (ties: lower index), in that order.
+  if (lists.broad[v] === 1) full.sort((a, b) => popularity[neighbors[b]!]! - popularity[neighbors[a]!]! || neighbors[a]! - neighbors[b]!);
+  for (let j = 0, at = listStart[v]!; at < listStart[v + 1]!; j++, at++) {
+    listNode[at] = neighbors[full[j]!]!;
+    listWeight[at] = weights[full[j]!]!;
+  }
+}
+
+export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gamma: number, cap: number): KnowledgeLists {
+  const n = t.nodeCount;
+  const { starts, neighbors, weights, kinds } = t;
   const step = new Float64Array(n);
   const listStart = new Uint32Array(n + 1);
+  const broad = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
     const kind = kinds[v];
     let count = 0;
@@ -63,25 +87,37 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
         count++;
       }
       if (sum > 0) step[v] = kind === KIND_ITEM ? 1 / sum : Math.pow(sum, -gamma);
-      if (kind === KIND_ENTITY) count = Math.min(count, cap);
+      if (kind === KIND_ENTITY && count > cap) {
+        broad[v] = 1;
+        count = cap;
+      }
     }
     listStart[v + 1] = listStart[v]! + count;
   }
-  const listNode = new Uint32Array(listStart[n]!);
-  const listWeight = new Float64Array(listStart[n]!);
-  for (let v = 0; v < n; v++) {
-    const kind = kinds[v];
-    if (kind !== KIND_ITEM && kind !== KIND_ENTITY) continue;
-    const other = kind === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
-    const full: number[] = [];
-    for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) full.push(e);
-    // A broad entity keeps its most popular items (ties: lower index), in that order.
-    if (full.length > listStart[v + 1]! - listStart[v]!) full.sort((a, b) => popularity[neighbors[b]!]! - popularity[neighbors[a]!]! || neighbors[a]! - neighbors[b]!);
-    for (let j = 0, at = listStart[v]!; at < listStart[v + 1]!; j++, at++) {
-      listNode[at] = neighbors[full[j]!]!;
-      listWeight[at] = weights[full[j]!]!;
-    }
-  }
+  const lists: KnowledgeLists = { step, listStart, listNode: new Uint32Array(listStart[n]!), listWeight: new Float64Array(listStart[n]!), broad };
+  for (let v = 0; v < n; v++) if (kinds[v] === KIND_ITEM || kinds[v] === KIND_ENTITY) fillList(lists, t, popularity, v);
+  return lists;
+}
+
+/**
+ * The lists after a live write (same knowledge edges; `changed` = the items whose popularity moved): the same object
+ * when no broad entity links a changed item, else a copy with those entities' lists re-cut.
+ */
+export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popularity: Float64Array, changed: readonly number[]): KnowledgeLists {
+  const redo = new Set<number>();
+  // An item's own list holds every entity it links (item lists are never cut), so this finds every broad entity
+  // whose cut the change can move.
+  for (const i of changed) for (let e = prev.listStart[i]!; e < prev.listStart[i + 1]!; e++) if (prev.broad[prev.listNode[e]!] === 1) redo.add(prev.listNode[e]!);
+  if (redo.size === 0) return prev;
+  const lists: KnowledgeLists = { ...prev, listNode: prev.listNode.slice(), listWeight: prev.listWeight.slice() };
+  for (const e of redo) fillList(lists, t, popularity, e);
+  return lists;
+}
+
+export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
+  const n = ctx.transition.nodeCount;
+  const { kinds } = ctx.transition;
+  const { step, listStart, listNode, listWeight } = ctx.knowledgeLists();
   const mass = new Float64Array(n);
   const out = new Float64Array(n).fill(-Infinity);
   const entities: number[] = [];

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { componentSides } from '../../src/compute/ppr/push.ts';
 import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
@@ -55,22 +56,44 @@ function answers(ctx: RecommendContext): unknown[] {
 const writeArb = fc.array(fc.tuple(fc.nat(USERS.length - 1), fc.nat(ITEMS.length - 1), fc.constantFrom(0, 0.5, 1, 2, 3, 4, 5, 17)), { minLength: 1, maxLength: 12 });
 
 describe('patched retrieval context = rebuilt context', () => {
-  it('after each of 40 random write batches (chained): same arrays, same answers for every user and strategy', () => {
+  // The second case cuts the knowledge walk's lists at 2 items per entity, so writes that move an item's popularity
+  // re-cut the lists of its broad entities. Each round's answers build the lists and the push solver's component
+  // sides, so the next patch carries them over (or finds that the write changed the components).
+  it.each([
+    ['default options', input],
+    ['knowledge lists cut at 2 items', { ...input, options: { knowledgeMaxEntityItems: 2 } }],
+  ] as const)('after each of 40 random write batches (chained), %s: same arrays, same answers for every user and strategy', (_, input) => {
     let csr: Csr = base;
     let patched = createRecommendContext(csr, input);
+    const carried = { sides: 0, sidesRebuilt: 0, listsRecut: 0 };
     fc.assert(
       fc.property(writeArb, (writes) => {
         const result = addInteractions(csr, writes.map(([u, i, w]) => ({ userId: USERS[u]!, itemId: ITEMS[i]!, weight: w })), { onExisting: 'replace', createNodes: false });
         const touched = writes.flatMap(([u, i]) => [result.csr.index.get(USERS[u]!)!, result.csr.index.get(ITEMS[i]!)!]);
         csr = result.csr;
         expect(patchTransition(patched.transition, csr, touched)).toEqual(buildTransition(csr));
+        const lists = patched.knowledgeLists.peek();
         patched = patchRecommendContext(patched, csr, touched, input);
+        if (patched.solver.sides) carried.sides++;
+        else carried.sidesRebuilt++;
         const rebuilt = createRecommendContext(csr, input);
         sameArrays(patched, rebuilt);
         expect(answers(patched)).toEqual(answers(rebuilt));
+        const [a, b] = [patched.knowledgeLists(), rebuilt.knowledgeLists()];
+        for (const field of ['step', 'listStart', 'listNode', 'listWeight', 'broad'] as const) expect(Array.from(a[field]), field).toEqual(Array.from(b[field]));
+        if (lists && a !== lists) carried.listsRecut++;
+        // The component sides the patch carried over are those of the new graph (up to the colouring of a component
+        // that is not bipartite, which the tail does not use).
+        const fresh = componentSides(patched.transition);
+        expect(Array.from(patched.solver.sides!.component)).toEqual(Array.from(fresh.component));
+        expect(Array.from(patched.solver.sides!.strengthBySide)).toEqual(Array.from(fresh.strengthBySide));
       }),
       { seed: 20261204, numRuns: 40 },
     );
+    // Both paths ran: sides carried over and rebuilt (writes that cut a user off or join components), lists re-cut.
+    expect(carried.sides).toBeGreaterThan(0);
+    expect(carried.sidesRebuilt).toBeGreaterThan(0);
+    if (input.options?.knowledgeMaxEntityItems === 2) expect(carried.listsRecut).toBeGreaterThan(0);
   });
 
   it('an item that gains its first interaction gets its learned status back (fold-in redone)', () => {

@@ -89,6 +89,8 @@ export interface PushResult {
 
 export interface PushSolver {
   readonly transition: Transition;
+  /** The component sides of the tail, once a query needed them (or as given at creation). */
+  readonly sides: ComponentSides | undefined;
   query(seeds: SeedVector, options?: Partial<PushOptions>): PushResult;
 }
 
@@ -100,31 +102,39 @@ function assertPushOptions(o: PushOptions): void {
   if (!(o.maxWork >= 1)) throw new AppError('BAD_REQUEST', `compute/ppr: maxWork must be ≥ 1 (got ${o.maxWork})`);
 }
 
+/** Connected components of a transition graph, a 2-colouring of each, and the weighted degree per component side. */
+export interface ComponentSides {
+  /** Component of each node. */
+  component: Uint32Array;
+  /** Side (0/1) of each node in its component's colouring (0 throughout a component that is not bipartite). */
+  side: Uint8Array;
+  /** Per component: 1 when the colouring has no conflict (every edge joins the two sides). */
+  bipartite: Uint8Array;
+  /** Per component c: Σ W over side 0 at [2c], over side 1 at [2c + 1]. */
+  strengthBySide: Float64Array;
+  count: number;
+}
+
 /**
  * Connected components of the transition graph and a 2-colouring of each (side 0/1 per node; a component is
  * bipartite when the colouring has no conflict), with the weighted degree total per component and side.
  */
-export function componentSides(t: Transition): { component: Uint32Array; side: Uint8Array; bipartite: Uint8Array; strengthBySide: Float64Array; count: number } {
+export function componentSides(t: Transition): ComponentSides {
   const n = t.nodeCount;
   const component = new Uint32Array(n).fill(0xffff_ffff);
   const side = new Uint8Array(n);
   const stack = new Uint32Array(Math.max(n, 1));
   const bipartiteList: number[] = [];
-  const strengthList: number[] = [];
   let count = 0;
   for (let root = 0; root < n; root++) {
     if (component[root] !== 0xffff_ffff) continue;
     const c = count++;
     let ok = 1;
-    let w0 = 0;
-    let w1 = 0;
     let top = 0;
     component[root] = c;
     stack[top++] = root;
     while (top > 0) {
       const u = stack[--top]!;
-      if (side[u] === 0) w0 += t.strength[u]!;
-      else w1 += t.strength[u]!;
       for (let e = t.starts[u]!; e < t.starts[u + 1]!; e++) {
         const v = t.neighbors[e]!;
         if (component[v] === 0xffff_ffff) {
@@ -135,17 +145,58 @@ export function componentSides(t: Transition): { component: Uint32Array; side: U
       }
     }
     bipartiteList.push(ok);
-    strengthList.push(w0, w1);
   }
-  return { component, side, bipartite: Uint8Array.from(bipartiteList), strengthBySide: Float64Array.from(strengthList), count };
+  // A component that is not bipartite has no sides that mean anything: all its nodes get side 0, so its colouring (which
+  // depends on the search order) never enters a sum, and a patched structure equals a fresh one.
+  const bipartite = Uint8Array.from(bipartiteList);
+  for (let v = 0; v < n; v++) if (bipartite[component[v]!] === 0) side[v] = 0;
+  return { component, side, bipartite, strengthBySide: sideStrengths(t, component, side, count), count };
+}
+
+/** Σ W per component side, summed in node order (so a patched structure sums exactly as a fresh one). */
+function sideStrengths(t: Transition, component: Uint32Array, side: Uint8Array, count: number): Float64Array {
+  const sums = new Float64Array(2 * count);
+  for (let v = 0; v < t.nodeCount; v++) sums[2 * component[v]! + side[v]!]! += t.strength[v]!;
+  return sums;
+}
+
+/**
+ * The component sides of `after`, a transition that differs from `before` only in the rows of `touched` (compute/ppr
+ * `patchTransition`), from those of `before` — or undefined when the edits may have changed the structure (then
+ * `componentSides(after)` is needed). The structure is kept when no touched row lost a neighbour and every new edge
+ * joins two nodes of one component (on opposite sides, if that component is bipartite); the side totals are summed
+ * again (O(n)). Live writes replace the context on every batch; at 50M interactions a fresh `componentSides` takes
+ * seconds, this a few milliseconds.
+ */
+export function patchComponentSides(prev: ComponentSides, before: Transition, after: Transition, touched: ArrayLike<number>): ComponentSides | undefined {
+  const n = after.nodeCount;
+  if (before.nodeCount !== n || prev.component.length !== n) return undefined;
+  const { component, side, bipartite } = prev;
+  if (after.starts !== before.starts || after.neighbors !== before.neighbors) {
+    const mark = new Uint8Array(n);
+    for (const u of new Set(Array.from(touched))) {
+      const c = component[u]!;
+      for (let e = after.starts[u]!; e < after.starts[u + 1]!; e++) {
+        const v = after.neighbors[e]!;
+        if (component[v] !== c || (bipartite[c] === 1 && side[v] === side[u])) return undefined;
+        mark[v] = 1;
+      }
+      let lost = false;
+      for (let e = before.starts[u]!; e < before.starts[u + 1]!; e++) if (mark[before.neighbors[e]!] === 0) lost = true;
+      for (let e = after.starts[u]!; e < after.starts[u + 1]!; e++) mark[after.neighbors[e]!] = 0;
+      if (lost) return undefined;
+    }
+  }
+  return { component, side, bipartite, strengthBySide: sideStrengths(after, component, side, prev.count), count: prev.count };
 }
 
 /** Creates a push solver with its scratch buffers; `options` become its defaults (overridable per query). */
-export function createPushSolver(t: Transition, options: Partial<PushOptions> = {}): PushSolver {
+export function createPushSolver(t: Transition, options: Partial<PushOptions> = {}, prepared: { sides?: ComponentSides } = {}): PushSolver {
   assertTransition(t);
   const base = { ...PUSH_DEFAULTS, ...options } satisfies PushOptions;
   assertPushOptions(base);
   const n = t.nodeCount;
+  if (prepared.sides && prepared.sides.component.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: the component sides belong to another graph');
   const { starts, neighbors, weights, invStrength, strength } = t;
   // Threshold scale per node: W(u), or 1 for a dangling node (whose residual would otherwise bounce back forever).
   const scale = new Float64Array(n);
@@ -162,7 +213,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   let touchedCount = 0;
   const scores = new Float64Array(n);
   let scoresFresh = false;
-  let sides: ReturnType<typeof componentSides> | undefined; // built on the first query that needs the tail
+  let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
   let residualBySide = new Float64Array(0);
   let tailBySide = new Float64Array(0);
   // Components holding residual in the current query (their entries of residualBySide / tailBySide are set).
@@ -190,6 +241,9 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
 
   return {
     transition: t,
+    get sides() {
+      return sides;
+    },
     query(seeds: SeedVector, overrides: Partial<PushOptions> = {}): PushResult {
       const o = Object.keys(overrides).length === 0 ? base : ({ ...base, ...overrides } satisfies PushOptions);
       if (o !== base) assertPushOptions(o);

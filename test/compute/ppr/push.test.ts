@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/compute/rng.ts';
 import { exactPpr } from '../../../src/compute/ppr/exact.ts';
-import { componentSides, createPushSolver, pushPpr } from '../../../src/compute/ppr/push.ts';
+import { componentSides, createPushSolver, patchComponentSides, pushPpr } from '../../../src/compute/ppr/push.ts';
 import { makeSeedVector } from '../../../src/compute/ppr/seed-vector.ts';
-import { buildTransition, type Transition } from '../../../src/compute/ppr/transition.ts';
+import { buildTransition, patchTransition, type Transition } from '../../../src/compute/ppr/transition.ts';
 import { buildCsr, INTERACTION_RELATION, type Csr } from '../../../src/project/csr.ts';
 
 function csrOf(n: number, list: Array<[number, number, number, number]>): Csr {
@@ -118,5 +118,41 @@ describe('componentSides', () => {
     expect([...s.side.subarray(3, 6)]).toEqual([0, 1, 0]);
     // Path 3-4-5: side 0 holds nodes 3 and 5 (W = 1 + 3), side 1 node 4 (W = 4).
     expect([...s.strengthBySide.subarray(2, 4)]).toEqual([4, 4]);
+    // The triangle has no sides: all on side 0, with its whole W (3 + 2 + 3).
+    expect([...s.side.subarray(0, 3)]).toEqual([0, 0, 0]);
+    expect([...s.strengthBySide.subarray(0, 2)]).toEqual([8, 0]);
+  });
+
+  it('carries over a patch that keeps the components, and gives up on one that changes them', () => {
+    const base: Array<[number, number, number, number]> = [
+      [0, 1, 1, 0],
+      [1, 2, 1, 0],
+      [2, 0, 2, 0],
+      [3, 4, 1, 0],
+      [4, 5, 3, 0],
+    ];
+    const before = buildTransition(csrOf(7, base));
+    const sides = componentSides(before);
+    const patched = (list: Array<[number, number, number, number]>, touched: number[]) => {
+      const after = patchTransition(before, csrOf(7, list), touched);
+      return { after, result: patchComponentSides(sides, before, after, touched) };
+    };
+    // A re-weighted edge (4-5), and a new chord inside the triangle's component (not bipartite): kept, with the new
+    // side totals.
+    type Edge = [number, number, number, number];
+    const kept: Array<[Edge[], number[]]> = [
+      [base.map((e): Edge => (e[0] === 4 ? [4, 5, 7, 0] : e)), [4, 5]],
+      [[...base, [0, 2, 5, 0]], [0, 2]],
+    ];
+    for (const [list, touched] of kept) {
+      const { after, result } = patched(list, touched);
+      expect(result).toBeDefined();
+      expect(result).toEqual(componentSides(after));
+    }
+    // A new edge joining two components, one on the same side of a bipartite one, an edge set to 0 (the path splits):
+    // the structure may have changed, so none is given.
+    expect(patched([...base, [2, 3, 1, 0]], [2, 3]).result).toBeUndefined();
+    expect(patched([...base, [3, 5, 1, 0]], [3, 5]).result).toBeUndefined();
+    expect(patched(base.map((e): Edge => (e[0] === 4 ? [4, 5, 0, 0] : e)), [4, 5]).result).toBeUndefined();
   });
 });
