@@ -117,7 +117,13 @@ export async function startServingEngine(
   if (stored) log.info('embeddings: reusing the artifact trained on the same interactions', { dir: stored.dir });
   const engine = engineFrom(state, cfg, stored, options);
   options.onStage?.('warming the request path');
-  const warmSeconds = engine.warm();
+  // The warm-up only moves work ahead of the first request: if it fails, serving goes on (the request builds it).
+  let warmSeconds = 0;
+  try {
+    warmSeconds = engine.warm();
+  } catch (error) {
+    log.warn('engine: warm-up failed; the first requests build what it would have', { error: (error as Error).message });
+  }
   let embeddings: EmbeddingsState = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
   const set = (next: EmbeddingsState) => {
     embeddings = next;
