@@ -203,7 +203,8 @@ export class Engine {
    * component sides, each live strategy with its lists (the knowledge walk's item↔entity lists, PPR's tail order),
    * the path finder's scratch and step tables — by answering one request of each kind for the first user with
    * interactions. Seconds at 50M interactions (docs/scaling.md): paid once at boot instead of by the first user. A
-   * live write's new context builds them again on its first request. Returns the seconds it took.
+   * live write's new context carries the component sides and the knowledge lists over and builds the rest again on
+   * its first request. Returns the seconds it took.
    */
   warm(): number {
     const t0 = performance.now();

@@ -334,8 +334,10 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
   const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
   // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
   const prevLists = prev.knowledgeLists.peek();
-  const o = prev.options;
-  const knowledgeLists = prevLists ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed)) : lazy(() => buildKnowledgeLists(transition, popularity, o.knowledgeEntityDiscount, o.knowledgeMaxEntityItems));
+  const opts = prev.options;
+  const knowledgeLists = prevLists
+    ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed))
+    : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems));
   return withStrategies({
     csr,
     transition,
