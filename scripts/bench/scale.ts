@@ -186,8 +186,8 @@ function requestPaths(csr: Csr, explain: 'none' | 'paths', max = 20_000): string
 /**
  * The engine's own cost per request, without HTTP: `recommend` (k = 10) per strategy over `count` users, and the
  * evidence of the 10 items of one `hybrid` answer (what `explain=paths` adds), each as mean / p50 / p99 ms. The first
- * call of each is timed apart (`firstMs`): it builds what the context builds on first use (the push solver's
- * component sides, the knowledge walk's lists, the path finder's scratch).
+ * call of each is timed apart (`firstMs`): without `Engine.warm` at boot it would build what the context builds on
+ * first use (the push solver's component sides, the knowledge walk's lists, the path finder's scratch).
  */
 function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
   const users = scatteredUsers(engine.context.csr, count).map((u) => engine.resolveId('User', u));
@@ -218,7 +218,7 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
 /**
  * What one live write costs the requests after it: one interaction (a user's first item of a `hybrid` answer, of the
  * graph's interaction kind) applied as engine/live applies committed writes, then the next `hybrid` request and the
- * next evidence, timed. The write's new context builds on first use what `Engine.warm` built at boot.
+ * next evidence, timed. The write's new context builds on first use what it does not carry over from the last one.
  */
 function afterWriteCost(engine: Engine, kind: string): Record<string, unknown> {
   const [raw] = scatteredUsers(engine.context.csr, 1);
