@@ -15,17 +15,19 @@
  * item's score is W^(1−β) times its side's tail factor). No pass over all nodes or items: at 50M interactions
  * (2.6M nodes) this is what keeps a request's cost at the push's own work (docs/scaling.md).
  */
+import { KIND_CODES } from '../project/csr.ts';
 import type { RecommendContext } from './context.ts';
 import type { CandidateRequest, Strategy, StrategyScores } from './strategy.ts';
 import { topKDense } from './top-k.ts';
 
+// Imported constant copied into module scope: the hot loop then reads a local binding, not an import accessor.
+const KIND_ITEM: number = KIND_CODES.Item;
+
 export function createPprStrategy(ctx: RecommendContext): Strategy {
   const beta = ctx.options.pprDegreeDiscount;
   const { items, transition } = ctx;
-  const { strength } = transition;
+  const { strength, kinds } = transition;
   const out = new Float64Array(transition.nodeCount).fill(-Infinity);
-  const isItem = new Uint8Array(transition.nodeCount);
-  for (let j = 0; j < items.length; j++) isItem[items[j]!] = 1;
   const discountOf = (v: number): number => {
     const w = strength[v]!;
     return w > 0 ? Math.pow(w, -beta) : 0;
@@ -60,7 +62,7 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
       // `pool` eligible items it did not reach (their order is the tail order). Every other item ranks below these.
       const list: number[] = [];
       for (const v of result.touched) {
-        if (isItem[v] === 0) continue;
+        if (kinds[v] !== KIND_ITEM) continue;
         out[v] = scoreOf(v);
         list.push(v);
       }
