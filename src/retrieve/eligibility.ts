@@ -74,50 +74,42 @@ export function buildEligibility(ctx: RecommendContext, input: EligibilityInput)
   const propFilter = props !== undefined && Object.keys(props).length > 0;
   if (propFilter && !ctx.itemProps) throw new AppError('BAD_REQUEST', 'retrieve: item property filters need item properties (none loaded)');
 
-  if (entities.length === 0 && !propFilter) {
-    // Unfiltered: every item but the seen and excluded ones, from the base mask.
-    if (scratch.base) for (const v of scratch.cleared) mask[v] = 1;
-    else {
-      mask.fill(0);
-      for (const v of items) mask[v] = 1;
-      scratch.base = true;
-    }
-    const cleared: number[] = [];
-    const clear = (v: number): void => {
-      if (mask[v] === 0) return;
-      mask[v] = 0;
-      cleared.push(v);
-    };
-    for (const v of input.seen) clear(v);
-    for (const id of input.exclude ?? []) {
-      const v = resolveItem(csr, id);
-      if (v >= 0) clear(v);
-    }
-    scratch.cleared = cleared;
-    return items.length - cleared.length;
-  }
-
-  scratch.base = false;
-  mask.fill(0);
-  if (entities.length === 0) {
-    for (const v of items) mask[v] = 1;
+  const filtered = entities.length > 0 || propFilter;
+  if (!filtered && scratch.base) {
+    // Unfiltered again: the base mask is "every item" but the last request's cleared entries.
+    for (const v of scratch.cleared) mask[v] = 1;
   } else {
-    // mask[v] counts the filter entities item v links to; a step only counts when v has all the earlier ones.
-    entities.forEach((e, j) => {
-      const bump = (v: number): void => {
-        if (csr.kinds[v] === KIND_ITEM && mask[v] === j) mask[v] = j + 1;
-      };
-      for (let p = csr.outStarts[e]!; p < csr.outStarts[e + 1]!; p++) bump(csr.outTargets[p]!);
-      for (let p = csr.inStarts[e]!; p < csr.inStarts[e + 1]!; p++) bump(csr.inSources[p]!);
-    });
-    const all = entities.length;
-    for (const v of items) mask[v] = mask[v] === all ? 1 : 0;
+    mask.fill(0);
+    if (entities.length === 0) {
+      for (const v of items) mask[v] = 1;
+    } else {
+      // mask[v] counts the filter entities item v links to; a step only counts when v has all the earlier ones.
+      entities.forEach((e, j) => {
+        const bump = (v: number): void => {
+          if (csr.kinds[v] === KIND_ITEM && mask[v] === j) mask[v] = j + 1;
+        };
+        for (let p = csr.outStarts[e]!; p < csr.outStarts[e + 1]!; p++) bump(csr.outTargets[p]!);
+        for (let p = csr.inStarts[e]!; p < csr.inStarts[e + 1]!; p++) bump(csr.inSources[p]!);
+      });
+      const all = entities.length;
+      for (const v of items) mask[v] = mask[v] === all ? 1 : 0;
+    }
+    scratch.base = !filtered;
   }
-  for (const v of input.seen) mask[v] = 0;
+  // Seen and excluded items, each eligible one cleared once (the next unfiltered request restores them).
+  const cleared: number[] = [];
+  const clear = (v: number): void => {
+    if (mask[v] === 0) return;
+    mask[v] = 0;
+    cleared.push(v);
+  };
+  for (const v of input.seen) clear(v);
   for (const id of input.exclude ?? []) {
     const v = resolveItem(csr, id);
-    if (v >= 0) mask[v] = 0;
+    if (v >= 0) clear(v);
   }
+  scratch.cleared = cleared;
+  if (!filtered) return items.length - cleared.length;
   if (propFilter) {
     const wanted = Object.entries(props);
     for (const v of items) {
