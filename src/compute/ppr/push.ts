@@ -203,8 +203,8 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   for (let u = 0; u < n; u++) scale[u] = strength[u]! > 0 ? strength[u]! : 1;
   const r = new Float64Array(n);
   const p = new Float64Array(n);
-  // Mass restarted at the seeds from components without edges (added to the seeds' scores).
-  const extra = new Float64Array(n);
+  // Mass restarted at the seeds from components without edges (added to the seeds' scores): seed → mass, usually empty.
+  const extra = new Map<number, number>();
   const inQueue = new Uint8Array(n);
   const queue = new Uint32Array(Math.max(n, 1));
   // The nodes whose r or p is non-zero in the current query, in first-touch order, each once (`marked`).
@@ -221,9 +221,10 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   let restart = 1 - base.damping;
 
   /** W(v) · tail of v's component side: the score of a node the push did not touch. */
-  const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[2 * sides!.component[v]! + sides!.side[v]!]!);
-  const scoreOf = (v: number): number => p[v]! + restart * r[v]! + extra[v]! + tailOf(v);
   const sideOf = (v: number): number => (sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
+  const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[sideOf(v)]!);
+  const extraOf = (v: number): number => (extra.size === 0 ? 0 : (extra.get(v) ?? 0));
+  const scoreOf = (v: number): number => p[v]! + restart * r[v]! + extraOf(v) + tailOf(v);
   const denseScores = (): Float64Array => {
     if (scoresFresh) return scores;
     if (tailed.length === 0) scores.fill(0);
@@ -233,7 +234,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
     }
     for (let j = 0; j < touchedCount; j++) {
       const v = touched[j]!;
-      scores[v]! += p[v]! + restart * r[v]! + extra[v]!;
+      scores[v]! += p[v]! + restart * r[v]! + extraOf(v);
     }
     scoresFresh = true;
     return scores;
@@ -257,18 +258,17 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       if (touchedCount > n >> 3) {
         r.fill(0);
         p.fill(0);
-        extra.fill(0);
         marked.fill(0);
       } else {
         for (let j = 0; j < touchedCount; j++) {
           const v = touched[j]!;
           r[v] = 0;
           p[v] = 0;
-          extra[v] = 0;
           marked[v] = 0;
         }
       }
       touchedCount = 0;
+      extra.clear();
       for (const c of tailed) {
         residualBySide[2 * c] = residualBySide[2 * c + 1] = 0;
         tailBySide[2 * c] = tailBySide[2 * c + 1] = 0;
@@ -414,7 +414,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           if (w0 + w1 === 0) {
             // A component without edges (an isolated node): its continuing mass restarts at the seeds.
             const lost = d * (r0 + r1);
-            for (let j = 0; j < seedNodes.length; j++) extra[seedNodes[j]!]! += lost * seedWeights[j]!;
+            for (let j = 0; j < seedNodes.length; j++) extra.set(seedNodes[j]!, extraOf(seedNodes[j]!) + lost * seedWeights[j]!);
           } else if (bipartite[c]) {
             // Each side holds half of the component's weighted degree (every edge has one end on each side).
             tailBySide[2 * c] = w0 > 0 ? (same * r0 + other * r1) / w0 : 0;
