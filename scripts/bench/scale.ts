@@ -143,6 +143,11 @@ interface LoadResult {
   cpuMsPerRequest: number;
 }
 
+/** The entry at quantile `q` (0–1) of ascending `sorted` values (no interpolation); NaN when empty. */
+function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
+}
+
 function drive(port: number, paths: string[], seconds: number, connections: number): Promise<LoadResult> {
   const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
@@ -150,7 +155,7 @@ function drive(port: number, paths: string[], seconds: number, connections: numb
     worker.once('error', reject);
     worker.once('message', (m: { latencies: Float64Array; bad: number; wall: number }) => {
       const cpu = process.cpuUsage(cpu0);
-      const q = (p: number) => (m.latencies.length ? m.latencies[Math.min(m.latencies.length - 1, Math.floor(p * m.latencies.length))]! : NaN);
+      const q = (p: number) => quantileOfSorted(m.latencies, p);
       resolve({
         requests: m.latencies.length,
         requestsPerSecond: Math.round(m.latencies.length / m.wall),
@@ -193,7 +198,7 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
   const users = scatteredUsers(engine.context.csr, count).map((u) => engine.resolveId('User', u));
   const summary = (times: number[]) => {
     const sorted = [...times].sort((a, b) => a - b);
-    const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!, 2);
+    const at = (q: number) => round(quantileOfSorted(sorted, q), 2);
     return { mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 2), p50: at(0.5), p99: at(0.99) };
   };
   const timed = (run: (user: string) => void) => {
