@@ -64,6 +64,8 @@ export interface ProjectionOptions {
   weights?: WeightsConfig;
   /** A fingerprint taken just before the read (store/projection-reader `before`: the read then takes one scan fewer). */
   before?: string;
+  /** How to read Neo4j (store/projection-reader `via`): graphrec's procedure where the server has it, else Cypher. */
+  via?: 'procedure' | 'cypher';
 }
 
 export { projectionFingerprint };
@@ -80,9 +82,6 @@ export async function readProjection(db: Database, options: ProjectionOptions = 
 export async function readProjectionSnapshot(db: Database, options: ProjectionOptions = {}): Promise<{ csr: Csr; fingerprint: string; invalid: InvalidEdgeReport; values: InteractionValues; interactionKinds: InteractionKindRow[] }> {
   let ids: string[] = [];
   let kinds: number[] = [];
-  let index = new Map<string, number>();
-  // Item index by graph id (the interaction lists name items by id; no key string built per edge).
-  let itemIndex = new Map<string, number>();
   let relations = [INTERACTION_RELATION];
   let relationIds = new Map<string, number>([[INTERACTION_RELATION, 0]]);
   // Edge and value columns as typed arrays that grow (project/growable): a few bytes per edge where JS arrays took
@@ -121,8 +120,6 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         kindIds = new Map();
         ids = [];
         kinds = [];
-        index = new Map();
-        itemIndex = new Map();
         relations = [INTERACTION_RELATION];
         relationIds = new Map([[INTERACTION_RELATION, 0]]);
         src = growU32();
@@ -131,24 +128,15 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         relation = growU16();
       },
       node(kind, id) {
-        index.set(nodeKey(kind, id), ids.length);
-        if (kind === 'Item') itemIndex.set(id, ids.length);
         ids.push(nodeKey(kind, id));
         kinds.push(KIND_CODES[kind]);
       },
-      interactions(id, edges) {
-        const u = index.get(nodeKey('User', id))!;
-        const { items, weights, kinds: edgeKinds } = edges;
-        // Entries that name a projected item, in item node order, so a user's values of a kind are summed (user-norm)
-        // in the order the live engine sums them; the kinds of one pair stay together, in row order.
-        const order: number[] = [];
-        const itemOf: number[] = new Array<number>(items.length);
-        for (let k = 0; k < items.length; k++) {
-          const i = itemIndex.get(items[k]!);
-          if (i === undefined) continue;
-          itemOf[k] = i;
-          order.push(k);
-        }
+      interactions(u, edges) {
+        const { items: itemOf, weights, kinds: edgeKinds } = edges;
+        // Entries in item node order, so a user's values of a kind are summed (user-norm) in the order the live engine
+        // sums them; the kinds of one pair stay together, in row order.
+        const order: number[] = new Array<number>(itemOf.length);
+        for (let k = 0; k < itemOf.length; k++) order[k] = k;
         order.sort((a, b) => itemOf[a]! - itemOf[b]! || a - b);
         // The edge takes its place now; its weight is set once every kind's values are known (the transforms).
         let last = -1;
@@ -169,11 +157,10 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
           valueRaw.push(weights[k]!);
         }
       },
-      knowledge(kind, id, edges) {
-        const h = index.get(nodeKey(kind, id))!;
-        for (const [tailKind, tailId, rel] of edges) {
-          const t = index.get(nodeKey(tailKind, tailId));
-          if (t === undefined) continue;
+      knowledge(h, tails, rels) {
+        for (let k = 0; k < tails.length; k++) {
+          const t = tails[k]!;
+          const rel = rels[k]!;
           let r = relationIds.get(rel);
           if (r === undefined) {
             r = relations.length;
@@ -192,6 +179,7 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
       ...(options.bounds ? { bounds: options.bounds } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.before !== undefined ? { before: options.before } : {}),
+      ...(options.via ? { via: options.via } : {}),
     },
   );
   if (invalid.count > 0) {
@@ -319,7 +307,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const version = snapshotDir ? await storeVersion(db) : null;
   const recorded = version ? readVersionRecord(versionFile) : undefined;
   const currency: Projection['currency'] = recorded && recorded.version === version ? 'version' : 'fingerprint';
-  const fingerprint = currency === 'version' ? recorded!.fingerprint : await projectionFingerprint(db);
+  const fingerprint = currency === 'version' ? recorded!.fingerprint : await projectionFingerprint(db, options.via);
   const recordVersion = (print: string) => {
     if (!version || (recorded?.version === version && recorded.fingerprint === print)) return;
     mkdirSync(snapshotDir, { recursive: true });

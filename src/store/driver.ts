@@ -50,10 +50,12 @@ export function createDriver(uri: string, cfg: Config['neo4j']): Driver {
 
 /**
  * A session of `db` in `mode` that shares the driver's bookmark manager: the one way code under `src/store/` opens
- * sessions (a lint rule forbids `driver.session(` elsewhere), so reads after writes are causally consistent.
+ * sessions (a lint rule forbids `driver.session(` elsewhere), so reads after writes are causally consistent. `fetchSize`:
+ * records the server sends ahead of the reader (the driver's default is 1,000).
  */
-export function openSession(db: Pick<Database, 'driver' | 'database'>, mode: 'READ' | 'WRITE'): Session {
+export function openSession(db: Pick<Database, 'driver' | 'database'>, mode: 'READ' | 'WRITE', options: { fetchSize?: number } = {}): Session {
   return db.driver.session({
+    ...(options.fetchSize ? { fetchSize: options.fetchSize } : {}),
     database: db.database,
     defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
     bookmarkManager: db.driver.executeQueryBookmarkManager,

@@ -23,6 +23,7 @@
 import type { ManagedTransaction, Record as Neo4jRecord } from 'neo4j-driver';
 import { INTERACTION_BOUNDS, interactionProblem, type InteractionBounds } from '../core/bounds.ts';
 import { createHash } from 'node:crypto';
+import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { NODE_KINDS, type NodeKind } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
@@ -31,6 +32,7 @@ import { openSession, type Database } from './driver.ts';
 import { mappedFingerprint, readMappedInteractions, readMappedKnowledge, readMappedNodes } from './mapped-read.ts';
 import type { ResolvedMapping } from './mapping.ts';
 import { mapDriverError, runInSession } from './neo4j-graph-store.ts';
+import { hasProjectionProcedure, isProcedureFingerprint, procedureFingerprint, readThroughProcedure } from './projection-procedure.ts';
 import { exactText, int, toNative } from './records.ts';
 
 export const PROJECTION_READ_DEFAULTS = {
@@ -40,6 +42,8 @@ export const PROJECTION_READ_DEFAULTS = {
   maxSamples: 20,
   /** Reads of the whole projection before one whose fingerprints (before = after) agree is given up on. */
   maxAttempts: 5,
+  /** Records of the procedure read streamed ahead of the decoder. */
+  fetchSize: 16,
 } as const;
 
 /** One stored INTERACTED edge that breaks the bounds. */
@@ -61,8 +65,15 @@ export interface InvalidEdgeReport {
   samples: InvalidInteraction[];
 }
 
-/** The valid interaction edges of one user as parallel lists (entry k = one edge): item ids, weights, kinds. */
+/** The valid interaction edges of one user as parallel lists (entry k = one edge): item node numbers, weights, kinds. */
 export interface InteractionEdges {
+  items: number[];
+  weights: number[];
+  kinds: string[];
+}
+
+/** The same with item ids: what doctor's scan and the mapped read sort before the items are numbered. */
+interface IdEdges {
   items: string[];
   weights: number[];
   kinds: string[];
@@ -95,15 +106,62 @@ function kindRows(counts: Map<string, InteractionKindRow>): InteractionKindRow[]
 /** A knowledge edge leaving a head: [tail kind, tail id, relation]. */
 export type KnowledgeEdgeRow = [tailKind: NodeKind, tailId: string, relation: string];
 
-/** What receives the rows of one snapshot read, in this order: nodes (per kind), interactions (per user), knowledge. */
+/**
+ * What receives the rows of one snapshot read, in this order: nodes (per kind, in id order), interactions (per user),
+ * knowledge. Nodes are numbered from 0 in the order they are visited; edges name nodes by those numbers. Only edges
+ * whose ends were visited are handed on.
+ */
 export interface ProjectionVisitor {
   /** Start (or restart, when the transaction is retried) from nothing. */
   begin(): void;
   node(kind: NodeKind, id: string): void;
-  /** The valid interaction edges of one user (maybe none). */
-  interactions(userId: string, edges: InteractionEdges): void;
-  /** The knowledge edges leaving one item or entity (maybe none). */
-  knowledge(headKind: 'Item' | 'Entity', headId: string, edges: KnowledgeEdgeRow[]): void;
+  /** The valid interaction edges of user node `user` (maybe none). */
+  interactions(user: number, edges: InteractionEdges): void;
+  /** The knowledge edges leaving item or entity node `head`: tail nodes and relations, parallel (maybe none). */
+  knowledge(head: number, tails: number[], relations: string[]): void;
+}
+
+/** Numbers the nodes as they are visited (the Cypher and mapped reads name edge ends by id). */
+class NodeNumbers {
+  private readonly byKey = new Map<string, number>();
+  private readonly items = new Map<string, number>();
+  private count = 0;
+  constructor(private readonly visitor: ProjectionVisitor) {}
+  add(kind: NodeKind, id: string): void {
+    this.byKey.set(`${kind}:${id}`, this.count);
+    if (kind === 'Item') this.items.set(id, this.count);
+    this.count++;
+    this.visitor.node(kind, id);
+  }
+  of(kind: NodeKind, id: string): number | undefined {
+    return kind === 'Item' ? this.items.get(id) : this.byKey.get(`${kind}:${id}`);
+  }
+  /** A user's edges with their items numbered; edges to items that were not visited are dropped. */
+  numbered(edges: IdEdges): InteractionEdges {
+    const out: InteractionEdges = { items: [], weights: [], kinds: [] };
+    for (let k = 0; k < edges.items.length; k++) {
+      const i = this.items.get(edges.items[k]!);
+      if (i === undefined) continue;
+      out.items.push(i);
+      out.weights.push(edges.weights[k]!);
+      out.kinds.push(edges.kinds[k]!);
+    }
+    return out;
+  }
+  /** Knowledge edges of `head` with their ends numbered (edges to nodes that were not visited are dropped). */
+  knowledge(headKind: NodeKind, headId: string, edges: readonly KnowledgeEdgeRow[]): void {
+    const head = this.of(headKind, headId);
+    if (head === undefined) return;
+    const tails: number[] = [];
+    const relations: string[] = [];
+    for (const [tailKind, tailId, relation] of edges) {
+      const t = this.of(tailKind, tailId);
+      if (t === undefined) continue;
+      tails.push(t);
+      relations.push(relation);
+    }
+    this.visitor.knowledge(head, tails, relations);
+  }
 }
 
 export interface ProjectionReadOptions {
@@ -120,6 +178,18 @@ export interface ProjectionReadOptions {
    * caught all the same, and the read saves one scan of every interaction (the fingerprint's cost grows with the graph).
    */
   before?: string;
+  /**
+   * How to read: `procedure` = graphrec's own procedure (store/projection-procedure: the project's local Neo4j only),
+   * `cypher` = keyset pages of Cypher (any Neo4j). Default: the procedure where the server has it.
+   */
+  via?: 'procedure' | 'cypher';
+  /** Packed bytes per streamed record of the procedure read [256 KiB] (tests make it small to write between records). */
+  chunkBytes?: number;
+  /**
+   * Records of the procedure read the server streams ahead of the decoder [{@link PROJECTION_READ_DEFAULTS}]: the
+   * client holds at most about fetchSize × chunkBytes of undecoded data.
+   */
+  fetchSize?: number;
 }
 
 async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
@@ -128,10 +198,22 @@ async function fingerprintIn(tx: ManagedTransaction): Promise<string> {
   return createHash('sha256').update(values.join('|')).digest('hex').slice(0, 24);
 }
 
-/** A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. */
-export function projectionFingerprint(db: Database): Promise<string> {
+/**
+ * A fingerprint of what the projection reads; equal fingerprints ⇒ the snapshot is current. Each way of reading has
+ * its own (the procedure's is taken by the procedure, store/projection-procedure): `via` as the read's.
+ */
+export async function projectionFingerprint(db: Database, via?: 'procedure' | 'cypher'): Promise<string> {
   const mapping = db.mapping;
-  return runInSession(db.driver, db.database, 'READ', async (tx) => (mapping ? (await mappedFingerprint(tx, mapping)).fingerprint : fingerprintIn(tx)));
+  const procedure = !mapping && (await readsThroughProcedure(db, via));
+  return runInSession(db.driver, db.database, 'READ', async (tx) => (mapping ? (await mappedFingerprint(tx, mapping)).fingerprint : procedure ? procedureFingerprint(tx) : fingerprintIn(tx)));
+}
+
+/** Whether a read of `db` goes through graphrec's procedure (`via` given, or the server has it). */
+async function readsThroughProcedure(db: Database, via: 'procedure' | 'cypher' | undefined): Promise<boolean> {
+  if (via === 'cypher') return false;
+  const has = await hasProjectionProcedure(db);
+  if (via === 'procedure' && !has) throw new AppError('DEPENDENCY_MISSING', 'projection: this Neo4j has no graphrec.projection procedure (only the project\'s local Neo4j has it)');
+  return has;
 }
 
 /**
@@ -189,24 +271,45 @@ async function pages(tx: ManagedTransaction, statement: string, pageSize: number
 
 type RawInteraction = [itemId: string | null, weight: unknown, kind: string | null, rating: unknown, elementId: string | null];
 
+/** Where one read's rules put what they find: the invalid edges (counted, a few sampled) and, when given, per-kind counts. */
+interface Admission {
+  bounds: InteractionBounds;
+  maxSamples: number;
+  report: InvalidEdgeReport;
+  counts?: Map<string, InteractionKindRow>;
+}
+
+/**
+ * The rules every read applies to one stored interaction from user `userId` to item `itemId`: it is counted per kind
+ * (valid or not); it is an edge when it has a kind and its values are within the shared bounds (core/bounds), else it
+ * is counted and sampled as invalid. Returns the weight of an edge, or undefined.
+ */
+function admit(a: Admission, userId: string, itemId: string, kind: string | null, weight: unknown, rating: unknown, elementId = ''): number | undefined {
+  if (a.counts) countKind(a.counts, kind, rating);
+  if (kind === null) return undefined;
+  const problem = interactionProblem({ weight, rating }, a.bounds);
+  if (problem) {
+    a.report.count++;
+    if (a.report.samples.length < a.maxSamples) a.report.samples.push({ elementId, userId, itemId, kind, weight, rating, problem });
+    return undefined;
+  }
+  return weight as number;
+}
+
 /**
  * Splits one user's raw interaction rows (with element ids: doctor's scan, the mapped read) into valid edges and
- * invalid ones (`report`), with the shared bounds. Rows without an item (a user without interactions) or without a
- * kind (not an interaction of the model) are not interactions.
+ * invalid ones, with {@link admit}. Rows without an item (a user without interactions) or without an element id are not
+ * interactions.
  */
-function sortInteractions(userId: string, raw: RawInteraction[], bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number): InteractionEdges {
-  const edges: InteractionEdges = { items: [], weights: [], kinds: [] };
+function sortInteractions(userId: string, raw: RawInteraction[], admission: Admission): IdEdges {
+  const edges: IdEdges = { items: [], weights: [], kinds: [] };
   for (const [itemId, weight, kind, rating, elementId] of raw) {
-    if (itemId === null || elementId === null || kind === null) continue;
-    const problem = interactionProblem({ weight, rating }, bounds);
-    if (problem) {
-      report.count++;
-      if (report.samples.length < maxSamples) report.samples.push({ elementId, userId, itemId, kind, weight, rating, problem });
-      continue;
-    }
+    if (itemId === null || elementId === null) continue;
+    const w = admit(admission, userId, itemId, kind, weight, rating, elementId);
+    if (w === undefined) continue;
     edges.items.push(itemId);
-    edges.weights.push(weight as number);
-    edges.kinds.push(kind);
+    edges.weights.push(w);
+    edges.kinds.push(kind!);
   }
   return edges;
 }
@@ -217,35 +320,27 @@ function plain(value: unknown): unknown {
 }
 
 /**
- * Splits one user's interaction lists (projection-interaction-lists) into valid edges and invalid ones, with the same
- * rules and the same predicate as doctor's scan ({@link sortInteractions}); an invalid edge's sample gets its element
- * id later ({@link fillElementIds}), so the read carries none.
+ * Splits one user's interaction lists (projection-interaction-lists) into valid edges and invalid ones with
+ * {@link admit}, items numbered; an invalid edge's sample gets its element id later ({@link fillElementIds}), so the
+ * read carries none.
  */
-function sortInteractionLists(userId: string, row: { get(key: string): unknown }, bounds: InteractionBounds, report: InvalidEdgeReport, maxSamples: number, counts: Map<string, InteractionKindRow>): InteractionEdges {
+function sortInteractionLists(userId: string, row: { get(key: string): unknown }, admission: Admission, numbers: NodeNumbers): InteractionEdges {
   const items = row.get('items') as Array<string | null>;
   const weights = row.get('weights') as unknown[];
   const kinds = row.get('kinds') as Array<string | null>;
   const ratings = row.get('ratings') as unknown[];
-  const edges: InteractionEdges = { items: [], weights: [], kinds: [] };
+  const edges: IdEdges = { items: [], weights: [], kinds: [] };
   for (let k = 0; k < items.length; k++) {
     const itemId = items[k] ?? null;
-    const kind = kinds[k] ?? null;
     if (itemId === null) continue;
-    const rating = plain(ratings[k]);
-    countKind(counts, kind, rating);
-    if (kind === null) continue;
-    const weight = plain(weights[k]);
-    const problem = interactionProblem({ weight, rating }, bounds);
-    if (problem) {
-      report.count++;
-      if (report.samples.length < maxSamples) report.samples.push({ elementId: '', userId, itemId, kind, weight, rating, problem });
-      continue;
-    }
+    const kind = kinds[k] ?? null;
+    const w = admit(admission, userId, itemId, kind, plain(weights[k]), plain(ratings[k]));
+    if (w === undefined) continue;
     edges.items.push(itemId);
-    edges.weights.push(weight as number);
-    edges.kinds.push(kind);
+    edges.weights.push(w);
+    edges.kinds.push(kind!);
   }
-  return edges;
+  return numbers.numbered(edges);
 }
 
 /** Fills the element ids of the sampled invalid edges (a handful of indexed lookups, in the read's transaction). */
@@ -276,32 +371,87 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
   const maxSamples = options.maxSamples ?? PROJECTION_READ_DEFAULTS.maxSamples;
   const maxAttempts = options.maxAttempts ?? PROJECTION_READ_DEFAULTS.maxAttempts;
   if (db.mapping) return readMappedProjectionRows(db, db.mapping, visitor, { bounds, maxSamples, maxAttempts, ...(options.progress ? { progress: options.progress } : {}) });
+  const procedure = await readsThroughProcedure(db, options.via);
+  const fetchSize = procedure ? (options.fetchSize ?? PROJECTION_READ_DEFAULTS.fetchSize) : undefined;
   return readUntilStable(db, maxAttempts, options.progress, async (tx, attempts) => {
     visitor.begin();
     const invalid: InvalidEdgeReport = { count: 0, samples: [] };
     const counts = new Map<string, InteractionKindRow>();
+    const admission: Admission = { bounds, maxSamples, report: invalid, counts };
     let rowsRead = 0;
     const onPage = async (rows: number) => {
       options.progress?.update('project', (rowsRead += rows));
       await options.afterPage?.(attempts);
     };
-    const before = attempts === 1 && options.before !== undefined ? options.before : await fingerprintIn(tx);
+    // A fingerprint given by the caller stands in for the first one only when it was taken the way this read takes its
+    // own (a version record may hold the other kind's).
+    const given = attempts === 1 && options.before !== undefined && isProcedureFingerprint(options.before) === procedure ? options.before : undefined;
+    if (procedure) {
+      const before = given ?? (await procedureFingerprint(tx));
+      const after = await readWithProcedure(tx, visitor, admission, onPage, options.chunkBytes);
+      await fillElementIds(tx, invalid);
+      return { fingerprint: after, invalid, kinds: kindRows(counts), stable: before === after };
+    }
+    const before = given ?? (await fingerprintIn(tx));
+    const numbers = new NodeNumbers(visitor);
     for (const kind of NODE_KINDS) {
-      await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => visitor.node(kind, id), onPage);
+      await pages(tx, render(cypher('read', 'projection-nodes'), { label: kind }), pageSize, ({ id }) => numbers.add(kind, id), onPage);
     }
     await pages(tx, cypher('read', 'projection-interaction-lists'), pageSize, (row) => {
-      visitor.interactions(row.id, sortInteractionLists(row.id, row, bounds, invalid, maxSamples, counts));
+      visitor.interactions(numbers.of('User', row.id)!, sortInteractionLists(row.id, row, admission, numbers));
     }, onPage);
     await fillElementIds(tx, invalid);
     for (const kind of ['Item', 'Entity'] as const) {
       await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
         const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);
-        visitor.knowledge(kind, row.id, edges);
+        numbers.knowledge(kind, row.id, edges);
       }, onPage);
     }
     const after = await fingerprintIn(tx);
     return { fingerprint: after, invalid, kinds: kindRows(counts), stable: before === after };
-  });
+  }, fetchSize);
+}
+
+/**
+ * The read through graphrec's procedure (store/projection-procedure): the same rules ({@link admit}) on the decoded
+ * edges; a stored weight that is absent counts as 1.0, as the Cypher read's `coalesce` makes it. Returns the
+ * procedure's fingerprint of what it read.
+ */
+async function readWithProcedure(tx: ManagedTransaction, visitor: ProjectionVisitor, admission: Admission, onPage: (rows: number) => Promise<void>, chunkBytes?: number): Promise<string> {
+  const ids: string[] = [];
+  let edges: InteractionEdges = { items: [], weights: [], kinds: [] };
+  let rows = 0;
+  return readThroughProcedure(
+    tx,
+    {
+      node(kind, id) {
+        ids.push(id);
+        rows++;
+        visitor.node(kind, id);
+      },
+      interaction(user, item, kind, weight, rating) {
+        const w = admit(admission, ids[user]!, item >= 0 ? ids[item]! : '', kind, weight ?? 1.0, rating);
+        if (w === undefined || item < 0) return;
+        edges.items.push(item);
+        edges.weights.push(w);
+        edges.kinds.push(kind!);
+      },
+      userDone(user) {
+        visitor.interactions(user, edges);
+        edges = { items: [], weights: [], kinds: [] };
+        rows++;
+      },
+      knowledge(head, tails, relations) {
+        visitor.knowledge(head, tails, relations);
+        rows++;
+      },
+      afterChunk: async () => {
+        await onPage(rows);
+        rows = 0;
+      },
+    },
+    chunkBytes,
+  );
 }
 
 /**
@@ -309,8 +459,8 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
  * fingerprint changed during it, at most `maxAttempts` times (then the last read is kept: live updates apply later
  * writes); driver errors mapped, `progress` closed.
  */
-async function readUntilStable<R extends { stable: boolean }>(db: Database, maxAttempts: number, progress: Progress | undefined, read: (tx: ManagedTransaction, attempt: number) => Promise<R>): Promise<R & { attempts: number }> {
-  const session = openSession(db, 'READ');
+async function readUntilStable<R extends { stable: boolean }>(db: Database, maxAttempts: number, progress: Progress | undefined, read: (tx: ManagedTransaction, attempt: number) => Promise<R>, fetchSize?: number): Promise<R & { attempts: number }> {
+  const session = openSession(db, 'READ', fetchSize ? { fetchSize } : {});
   let attempts = 0;
   try {
     for (;;) {
@@ -339,10 +489,12 @@ async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, 
   return readUntilStable(db, options.maxAttempts, options.progress, async (tx) => {
     visitor.begin();
     const invalid: InvalidEdgeReport = { count: 0, samples: [] };
+    const admission: Admission = { bounds: options.bounds, maxSamples: options.maxSamples, report: invalid };
+    const numbers = new NodeNumbers(visitor);
     const before = (await mappedFingerprint(tx, mapping)).fingerprint;
     let rows = 0;
     for (const kind of NODE_KINDS) {
-      for (const node of await readMappedNodes(tx, mapping, kind)) visitor.node(kind, node.id);
+      for (const node of await readMappedNodes(tx, mapping, kind)) numbers.add(kind, node.id);
     }
     const byUser = new Map<string, RawInteraction[]>();
     const counts = new Map<string, InteractionKindRow>();
@@ -353,7 +505,9 @@ async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, 
       rows++;
     }
     for (const [userId, raw] of [...byUser].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-      visitor.interactions(userId, sortInteractions(userId, raw, options.bounds, invalid, options.maxSamples));
+      const edges = numbers.numbered(sortInteractions(userId, raw, admission));
+      const user = numbers.of('User', userId);
+      if (user !== undefined) visitor.interactions(user, edges);
     }
     const byHead = new Map<string, { kind: 'Item' | 'Entity'; id: string; edges: KnowledgeEdgeRow[] }>();
     for (const k of await readMappedKnowledge(tx, mapping)) {
@@ -362,7 +516,7 @@ async function readMappedProjectionRows(db: Database, mapping: ResolvedMapping, 
       head.edges.push([k.tailKind, k.tailId, k.relation]);
       rows++;
     }
-    for (const head of byHead.values()) visitor.knowledge(head.kind, head.id, head.edges);
+    for (const head of byHead.values()) numbers.knowledge(head.kind, head.id, head.edges);
     options.progress?.update('project', rows);
     const after = (await mappedFingerprint(tx, mapping)).fingerprint;
     return { fingerprint: after, invalid, kinds: kindRows(counts), stable: before === after };
@@ -455,7 +609,7 @@ export async function scanInvalidInteractions(db: Database, options: { bounds?: 
 async function scanIn(tx: ManagedTransaction, options: { bounds?: InteractionBounds; pageSize?: number; limit?: number }): Promise<InvalidEdgeReport> {
   const report: InvalidEdgeReport = { count: 0, samples: [] };
   await pages(tx, cypher('read', 'projection-interactions'), options.pageSize ?? PROJECTION_READ_DEFAULTS.pageSize, (row) => {
-    sortInteractions(row.id, toNative(row.get('edges')) as RawInteraction[], options.bounds ?? INTERACTION_BOUNDS, report, options.limit ?? Number.MAX_SAFE_INTEGER);
+    sortInteractions(row.id, toNative(row.get('edges')) as RawInteraction[], { bounds: options.bounds ?? INTERACTION_BOUNDS, report, maxSamples: options.limit ?? Number.MAX_SAFE_INTEGER });
   });
   return report;
 }

@@ -4,6 +4,8 @@
  * a few pairs is loaded into the test Neo4j, and the CSR must hold every user, item and entity, one interaction edge
  * per (user, item) with the weight core/interactions `edgeWeight` gives its kinds, and every knowledge edge with its
  * relation, nothing else. Weight transforms are off here (`none`), so the expected weights follow from the files alone.
+ * The read goes through graphrec's procedure (the test Neo4j is the project's own); the last case checks that the
+ * Cypher read gives exactly the same result on a graph with the odd stored values each read has rules for.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,12 +86,67 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     expect(csrMemory(csr).entries).toBe(2 * csr.edgeCount);
   });
 
-  it('a fingerprint taken before the read stands in for its first one; a stale one makes it read again', async () => {
+  it.each(['procedure', 'cypher'] as const)('a fingerprint taken before the read stands in for its first one; a stale one makes it read again (%s)', async (via) => {
     const visitor = { begin() {}, node() {}, interactions() {}, knowledge() {} };
-    const current = await projectionFingerprint(db);
-    const fresh = await readProjectionRows(db, visitor, { before: current });
+    const current = await projectionFingerprint(db, via);
+    expect(current).toMatch(via === 'procedure' ? /^p[0-9a-f]{23}$/ : /^[0-9a-f]{24}$/);
+    const fresh = await readProjectionRows(db, visitor, { before: current, via });
     expect({ attempts: fresh.attempts, stable: fresh.stable, fingerprint: fresh.fingerprint }).toEqual({ attempts: 1, stable: true, fingerprint: current });
-    const stale = await readProjectionRows(db, visitor, { before: 'a write committed since' });
+    const stalePrint = via === 'procedure' ? `p${'0'.repeat(23)}` : '0'.repeat(24);
+    const stale = await readProjectionRows(db, visitor, { before: stalePrint, via });
     expect({ attempts: stale.attempts, stable: stale.stable, fingerprint: stale.fingerprint }).toEqual({ attempts: 2, stable: true, fingerprint: current });
+    // A fingerprint the other read took (a version record may hold one) is not compared: the read takes its own.
+    const other = await projectionFingerprint(db, via === 'procedure' ? 'cypher' : 'procedure');
+    const crossed = await readProjectionRows(db, visitor, { before: other, via });
+    expect({ attempts: crossed.attempts, stable: crossed.stable, fingerprint: crossed.fingerprint }).toEqual({ attempts: 1, stable: true, fingerprint: current });
+  });
+
+  it('the procedure read and the Cypher read give exactly the same projection, odd stored values included', async () => {
+    // Written by hand as a user of Cypher could: ids whose order differs between UTF-16 and code points, an item whose
+    // id is a number, an item without an id, an edge without a kind, without a weight, with an integer weight, with a
+    // text weight and a rating off the scale (invalid), knowledge edges without a relation or to an unlabelled node.
+    const session = db.driver.session({ database: db.database });
+    try {
+      await session.run(
+        `UNWIND $ids AS id
+         MERGE (u:User {id: 'odd-' + id}) MERGE (i:Item {id: 'odd-' + id}) MERGE (e:Entity {id: 'odd-' + id})
+         MERGE (u)-[:INTERACTED {kind: 'rating', weight: 4.0, rating: 4.0}]->(i)
+         MERGE (i)-[:RELATED {relation: 'about'}]->(e)`,
+        { ids: ['\uFFFD', '😀', 'é', 'Z', 'a'] },
+      );
+      await session.run(
+        `MATCH (u:User {id: 'odd-a'}), (z:Item {id: 'odd-Z'}), (x:Item {id: 'odd-😀'}), (y:Item {id: 'odd-é'}), (w:Item {id: 'odd-\uFFFD'}), (e:Entity {id: 'odd-a'})
+         CREATE (n:Item {id: 42}), (m:Item), (q:Thing {id: 'q'})
+         CREATE (u)-[:INTERACTED {kind: 'click'}]->(z)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 2}]->(x)
+         CREATE (u)-[:INTERACTED {weight: 1.5}]->(y)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 'heavy'}]->(w)
+         CREATE (u)-[:INTERACTED {kind: 'rating', weight: 3.0, rating: 99}]->(w)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 1.0}]->(n)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 1.0}]->(m)
+         CREATE (e)-[:RELATED]->(z)
+         CREATE (e)-[:RELATED {relation: 'about'}]->(q)`,
+      );
+    } finally {
+      await session.close();
+    }
+    const weights = { ...DEFAULTS.weights, transforms: {}, heavyTailTransform: 'none' as const };
+    const viaProcedure = await readProjectionSnapshot(db, { weights, via: 'procedure' });
+    const viaCypher = await readProjectionSnapshot(db, { weights, via: 'cypher', pageSize: 17 });
+    const plainCsr = (c: typeof viaCypher.csr) => ({ ...c, ids: [...c.ids] });
+    expect(plainCsr(viaProcedure.csr)).toEqual(plainCsr(viaCypher.csr));
+    expect(viaProcedure.values).toEqual(viaCypher.values);
+    expect(viaProcedure.interactionKinds).toEqual(viaCypher.interactionKinds);
+    expect(viaProcedure.invalid).toEqual(viaCypher.invalid);
+    // What the odd values make: two invalid edges, the kind-less edge and the numbered item's edge counted, the
+    // integer weight kept, the odd ids in code point order.
+    const problems = viaProcedure.invalid.samples.map((x) => x.problem).sort();
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^rating 99 is outside the rating scale/);
+    expect(problems[1]).toBe('weight heavy is not a finite number');
+    expect(viaProcedure.invalid.samples.every((x) => x.elementId !== '')).toBe(true);
+    expect(viaProcedure.interactionKinds.find((k) => k.kind === 'interaction')?.edges).toBe(1);
+    const users = viaProcedure.csr.ids.filter((id) => id.startsWith('User:odd-'));
+    expect(users).toEqual(['User:odd-Z', 'User:odd-a', 'User:odd-é', 'User:odd-\uFFFD', 'User:odd-😀']);
   });
 });
