@@ -101,10 +101,19 @@ export function kindName(code: number): NodeKind {
 
 /**
  * Stable two-key counting sort: returns row pointers over `primary` and the permutation of edges ordered by
- * (primary, secondary, input position). O(n + m).
+ * (primary, secondary, input position), or `null` for the identity when the edges are already in that order (the
+ * projection read hands them so: one sequential pass instead of two scattered ones). O(n + m).
  */
-function sortByKeys(primary: Uint32Array, secondary: Uint32Array, n: number): { starts: Uint32Array; order: Uint32Array } {
+function sortByKeys(primary: Uint32Array, secondary: Uint32Array, n: number): { starts: Uint32Array; order: Uint32Array | null } {
   const m = primary.length;
+  let sorted = true;
+  for (let e = 1; e < m && sorted; e++) sorted = primary[e - 1]! < primary[e]! || (primary[e - 1] === primary[e] && secondary[e - 1]! <= secondary[e]!);
+  if (sorted) {
+    const starts = new Uint32Array(n + 1);
+    for (let e = 0; e < m; e++) starts[primary[e]! + 1]!++;
+    for (let i = 0; i < n; i++) starts[i + 1]! += starts[i]!;
+    return { starts, order: null };
+  }
   const counts = new Uint32Array(n + 1);
   for (let e = 0; e < m; e++) counts[secondary[e]! + 1]!++;
   for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
@@ -146,6 +155,22 @@ function checkRelations(relations: readonly string[]): void {
   }
 }
 
+/** The ends, weights and relations of the edges in `order` (null: as they are), as new arrays. */
+function permuted(order: Uint32Array | null, ends: ArrayLike<number>, weight: ArrayLike<number>, relation: ArrayLike<number>): [Uint32Array, Float32Array, Uint16Array] {
+  const m = ends.length;
+  if (!order) return [Uint32Array.from(ends), Float32Array.from(weight), Uint16Array.from(relation)];
+  const e2 = new Uint32Array(m);
+  const w2 = new Float32Array(m);
+  const r2 = new Uint16Array(m);
+  for (let k = 0; k < m; k++) {
+    const e = order[k]!;
+    e2[k] = ends[e]!;
+    w2[k] = weight[e]!;
+    r2[k] = relation[e]!;
+  }
+  return [e2, w2, r2];
+}
+
 /**
  * Builds a CSR (both directions, canonical order) from an edge list. Validates every input and throws
  * `INVALID_GRAPH` on duplicate ids, unknown kinds, out-of-range endpoints or relations, or non-finite/negative
@@ -179,25 +204,9 @@ export function buildCsr(input: BuildCsrInput): Csr {
   }
 
   const out = sortByKeys(src, dst, n);
-  const outTargets = new Uint32Array(m);
-  const outWeights = new Float32Array(m);
-  const outRelations = new Uint16Array(m);
-  for (let k = 0; k < m; k++) {
-    const e = out.order[k]!;
-    outTargets[k] = dst[e]!;
-    outWeights[k] = weight[e]!;
-    outRelations[k] = relation[e]!;
-  }
+  const [outTargets, outWeights, outRelations] = permuted(out.order, dst, weight, relation);
   const inn = sortByKeys(dst, src, n);
-  const inSources = new Uint32Array(m);
-  const inWeights = new Float32Array(m);
-  const inRelations = new Uint16Array(m);
-  for (let k = 0; k < m; k++) {
-    const e = inn.order[k]!;
-    inSources[k] = src[e]!;
-    inWeights[k] = weight[e]!;
-    inRelations[k] = relation[e]!;
-  }
+  const [inSources, inWeights, inRelations] = permuted(inn.order, src, weight, relation);
   return {
     nodeCount: n,
     edgeCount: m,

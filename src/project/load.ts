@@ -158,7 +158,12 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         }
       },
       knowledge(h, tails, rels) {
-        for (let k = 0; k < tails.length; k++) {
+        // In tail order (ties in row order), as the interactions are in item order: the CSR build then finds the
+        // edges already sorted by (source, target) and skips that sort.
+        const order: number[] = new Array<number>(tails.length);
+        for (let k = 0; k < tails.length; k++) order[k] = k;
+        order.sort((a, b) => tails[a]! - tails[b]! || a - b);
+        for (const k of order) {
           const t = tails[k]!;
           const rel = rels[k]!;
           let r = relationIds.get(rel);

@@ -11,10 +11,11 @@
  * Chunk layout (`part`, `data`, `names`, `texts`):
  * - `nodes:<Kind>`: `names` = node ids, in id order; positions count on from the previous chunk's.
  * - `interactions`: `names` = kinds added to the kind table; `data` (base64: the JS driver decodes Bolt byte arrays one
- *   byte at a time) = per user [int32 user position, int32 count] and per
- *   edge [int32 item position (-1: an item whose id is not a string: counted, not projected), int32 kind code (-1: no
- *   kind), uint8 flags, the float64 values the flags announce]; flags bits 0–1 the weight, 2–3 the rating: 0 absent,
- *   1 a number (a float64 follows), 2 another value (its text is the next entry of `texts`).
+ *   byte at a time) = per user [int32 user position, int32 count] and per edge [int32 item position (-1: an item whose
+ *   id is not a string: counted, not projected), uint16 kind code (0xffff: no kind), uint8 flags, the values the flags
+ *   announce]; flags bits 0–1 the weight, 2–3 the rating: 0 absent, 1 a float64 follows, 2 another value (its text is
+ *   the next entry of `texts`), 3 a float32 follows (a number it holds exactly); bit 4: the rating is the weight's
+ *   number (no rating value follows).
  * - `knowledge`: `names` = relations added to the relation table; `data` = per head [int32 head, int32 count] and per
  *   edge [int32 tail position, int32 relation code].
  * - `end`: `names` = [the fingerprint].
@@ -115,6 +116,11 @@ function decodeInteractions(record: Neo4jRecord, kinds: readonly string[], sink:
   let o = 0;
   const value = (flag: number): unknown => {
     if (flag === 0) return null;
+    if (flag === 3) {
+      const v = data.getFloat32(o, true);
+      o += 4;
+      return v;
+    }
     if (flag === 1) {
       const v = data.getFloat64(o, true);
       o += 8;
@@ -128,12 +134,12 @@ function decodeInteractions(record: Neo4jRecord, kinds: readonly string[], sink:
     o += 8;
     for (let k = 0; k < count; k++) {
       const item = data.getInt32(o, true);
-      const code = data.getInt32(o + 4, true);
-      const flags = data.getUint8(o + 8);
-      o += 9;
+      const code = data.getUint16(o + 4, true);
+      const flags = data.getUint8(o + 6);
+      o += 7;
       const weight = value(flags & 3);
-      const rating = value((flags >> 2) & 3);
-      sink.interaction(user, item, code < 0 ? null : kinds[code]!, weight, rating);
+      const rating = flags & 16 ? weight : value((flags >> 2) & 3);
+      sink.interaction(user, item, code === 0xffff ? null : kinds[code]!, weight, rating);
     }
     sink.userDone(user);
   }

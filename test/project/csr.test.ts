@@ -125,6 +125,36 @@ describe('buildCsr', () => {
       { numRuns: 150, seed: 7 },
     );
   });
+
+  it('gives the same CSR for edges already in (source, target) order as for the same edges shuffled (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }).chain((n) =>
+          fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.integer({ min: 0, max: 8 }), fc.nat(2)), { maxLength: 40 }), fc.nat()),
+        ),
+        ([n, list, seed]) => {
+          // Sorted by (source, target) with ties in list order: the order the already-sorted path keeps as it is.
+          const sorted = list.map((e, k) => [e, k] as const).sort((a, b) => a[0][0] - b[0][0] || a[0][1] - b[0][1] || a[1] - b[1]).map(([e]) => e);
+          const shuffled = [...sorted];
+          let x = seed;
+          for (let k = shuffled.length - 1; k > 0; k--) {
+            x = (x * 1103515245 + 12345) % 2147483648;
+            const j = x % (k + 1);
+            [shuffled[k], shuffled[j]] = [shuffled[j]!, shuffled[k]!];
+          }
+          const build = (l: typeof list) =>
+            buildCsr({ ids: Array.from({ length: n }, (_, i) => `n${i}`), kinds: Array.from({ length: n }, (_, i) => i % 3), relations: [INTERACTION_RELATION, 'r1', 'r2'], edges: edges(l) });
+          const a = build(sorted);
+          assertValidCsr(a, { deep: true });
+          expect(edgeSet(a)).toEqual(edgeSet(build(shuffled)));
+          // The sorted input's out side is the input itself.
+          expect([...a.outTargets]).toEqual(sorted.map((e) => e[1]));
+          expect([...a.outWeights]).toEqual(sorted.map((e) => e[2]));
+        },
+      ),
+      { numRuns: 150, seed: 11 },
+    );
+  });
 });
 
 describe('assertValidCsr', () => {

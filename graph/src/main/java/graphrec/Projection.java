@@ -53,10 +53,18 @@ public final class Projection {
   static final Label ENTITY = Label.label("Entity");
   static final RelationshipType INTERACTED = RelationshipType.withName("INTERACTED");
   static final RelationshipType RELATED = RelationshipType.withName("RELATED");
-  /** Flag values of a weight or rating: absent, a number (a float64 follows), another value (its text in {@code texts}). */
+  /**
+   * Flag values of a weight or rating: absent, a number (a float64 follows), another value (its text in
+   * {@code texts}), a number a float32 holds exactly (a float32 follows). A rating equal to the weight is not sent.
+   */
   static final int ABSENT = 0;
   static final int NUMBER = 1;
   static final int OTHER = 2;
+  static final int FLOAT32 = 3;
+  /** Flags bit: the rating is the weight's number (bits 2–3 unused). */
+  static final int SAME_AS_WEIGHT = 16;
+  /** Kind code of an interaction without a kind. */
+  static final int NO_KIND = 0xffff;
 
   @Context public Transaction tx;
 
@@ -438,12 +446,15 @@ public final class Projection {
           Object kind = props.get("kind");
           Object weight = props.get("weight");
           Object rating = props.get("rating");
-          ensure(4 + 4 + 1 + 16);
+          ensure(4 + 2 + 1 + 16);
           buf.putInt(item);
-          buf.putInt(kind == null ? -1 : code(kindCodes, kind instanceof String ? (String) kind : text(kind)));
-          buf.put((byte) (flag(weight) | flag(rating) << 2));
-          value(weight);
-          value(rating);
+          buf.putShort((short) (kind == null ? NO_KIND : kindCode(kind instanceof String ? (String) kind : text(kind))));
+          int weightFlag = flag(weight);
+          boolean same = weight instanceof Number w && rating instanceof Number v
+              && Double.doubleToRawLongBits(w.doubleValue()) == Double.doubleToRawLongBits(v.doubleValue());
+          buf.put((byte) (weightFlag | (same ? SAME_AS_WEIGHT : flag(rating) << 2)));
+          value(weightFlag, weight);
+          if (!same) value(flag(rating), rating);
           count++;
         }
       }
@@ -474,14 +485,24 @@ public final class Projection {
       else buf.putInt(header + 4, count[0]);
     }
 
-    static int flag(Object value) {
-      return value == null ? ABSENT : value instanceof Number ? NUMBER : OTHER;
+    int kindCode(String kind) {
+      int c = code(kindCodes, kind);
+      if (c >= NO_KIND) throw new IllegalStateException("graphrec.projection: more than 65,535 interaction kinds");
+      return c;
     }
 
-    void value(Object value) {
-      if (value == null) return;
-      if (value instanceof Number n) buf.putDouble(n.doubleValue());
-      else texts.add(text(value));
+    /** A value's flag: absent, a float64, a float32 (the same double once widened), another value. */
+    static int flag(Object value) {
+      if (value == null) return ABSENT;
+      if (!(value instanceof Number n)) return OTHER;
+      double d = n.doubleValue();
+      return (double) (float) d == d || Double.isNaN(d) ? FLOAT32 : NUMBER;
+    }
+
+    void value(int flag, Object value) {
+      if (flag == NUMBER) buf.putDouble(((Number) value).doubleValue());
+      else if (flag == FLOAT32) buf.putFloat((float) ((Number) value).doubleValue());
+      else if (flag == OTHER) texts.add(text(value));
     }
   }
 }
