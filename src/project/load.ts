@@ -19,7 +19,7 @@ import path from 'node:path';
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { DEFAULTS, loadConfig, type Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
-import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue } from '../core/interactions.ts';
+import { edgeWeight, INTERACTION_DEFAULTS, kindWeight, type InteractionSettings, type KindValue } from '../core/interactions.ts';
 import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
@@ -202,8 +202,15 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
   const transformed = transformInteractionWeights(options.weights ?? DEFAULTS.weights, { users: valueUsers, kinds: { codes: valueKinds, names: kindNames }, weights: raw });
   if (Object.values(transformed.applied).some((t) => t !== 'none')) log.info('projection: interaction weight transforms', { applied: transformed.applied });
   const edgeOf = valueEdge.toArray();
+  // An edge of one kind weighs kindWeight × its value (edgeWeight of one entry), with the factor looked up once per kind.
+  const factors = kindNames.map((kind) => kindWeight(kind, settings));
   for (let k = 0; k < valueCount; ) {
     const at = edgeOf[k]!;
+    if (k + 1 === valueCount || edgeOf[k + 1] !== at) {
+      weight.set(at, factors[valueKinds[k]!]! * transformed.weights[k]!);
+      k++;
+      continue;
+    }
     const kindValues: KindValue[] = [];
     for (; k < valueCount && edgeOf[k] === at; k++) kindValues.push({ kind: kindNames[valueKinds[k]!]!, weight: transformed.weights[k]! });
     weight.set(at, edgeWeight(kindValues, settings));
