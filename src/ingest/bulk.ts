@@ -155,11 +155,12 @@ class CsvOut {
     this.stream = createWriteStream(path);
     this.buf.push(header, '\n');
   }
-  async line(text: string): Promise<void> {
+  /** Adds a line; returns a promise only when the buffer was flushed (await it then: the stream's backpressure). */
+  line(text: string): Promise<void> | undefined {
     this.buf.push(text, '\n');
     this.rows++;
     this.size += text.length;
-    if (this.size >= 1 << 20) await this.flush();
+    return this.size >= 1 << 20 ? this.flush() : undefined;
   }
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
@@ -186,8 +187,9 @@ function dbl(x: number | null | undefined): string {
   return x === undefined || x === null ? '' : String(x);
 }
 
-function longOf(key: { toString(): string }): string {
-  return key.toString();
+/** A 64-bit key in decimal, as the importer's `long` column reads it (BigInt: the driver Integer's own toString is slow). */
+function longOf(key: { high: number; low: number }): string {
+  return BigInt.asIntN(64, (BigInt(key.high) << 32n) | BigInt(key.low >>> 0)).toString();
 }
 
 type PropType = 'double' | 'boolean' | 'string';
@@ -314,7 +316,8 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
           reject(report, row.pos, row.reason);
           continue;
         }
-        const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, bounds) : undefined)).find(Boolean);
+        let problem: string | undefined;
+        for (const r of row.records) if (!problem && r.type === 'interaction') problem = interactionProblem(r.value, bounds);
         if (problem) {
           reject(report, row.pos, problem);
           continue;
@@ -346,14 +349,14 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
         for (const record of row.records) {
           if (record.type === 'interaction') {
             const v = record.value;
-            const missing = [users.has(v.userId) ? '' : `unknown user ${JSON.stringify(v.userId)}`, items.has(v.itemId) ? '' : `unknown item ${JSON.stringify(v.itemId)}`].filter(Boolean).join(', ');
-            if (missing) {
-              rejections.push(missing);
+            if (!users.has(v.userId) || !items.has(v.itemId)) {
+              rejections.push([users.has(v.userId) ? '' : `unknown user ${JSON.stringify(v.userId)}`, items.has(v.itemId) ? '' : `unknown item ${JSON.stringify(v.itemId)}`].filter(Boolean).join(', '));
               continue;
             }
             const key = interactionKey(v.userId, v.itemId, v.kind);
             interactionKeys.put(key.high, key.low, interactions.rows, v.ts ?? NaN);
-            await interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
+            const full = interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
+            if (full) await full;
             written.interactions++;
             let list = weightsByKind.get(v.kind);
             if (!list) weightsByKind.set(v.kind, (list = []));
@@ -373,7 +376,8 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
             const key = knowledgeKey({ headKind: head.kind, headId: head.id, relation, tailKind: tail.kind, tailId: tail.id });
             const k = knowledgeFile(pair);
             k.keys.put(key.high, key.low, k.csv.rows);
-            await k.csv.line(`${longOf(key)},${str(head.id)},${str(tail.id)},${str(relation)}`);
+            const full = k.csv.line(`${longOf(key)},${str(head.id)},${str(tail.id)},${str(relation)}`);
+            if (full) await full;
             written.knowledge++;
           }
         }

@@ -423,17 +423,18 @@ const MIX_D = 0x27d4eb2f;
 export function tupleKey(parts: readonly string[]): Integer {
   let a = 0x6a09e667;
   let b = 0x3c6ef372;
-  const absorb = (c: number) => {
-    a = Math.imul(a ^ c, MIX_A);
-    a = (a << 13) | (a >>> 19);
-    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    b = Math.imul(b ^ c, MIX_B);
-    b = (b << 17) | (b >>> 15);
-    b = (Math.imul(b, 9) + 0x561ccd1b) | 0;
-  };
+  // Each part absorbs its length (tagged) and then its UTF-16 code units, one at a time (inline: bulk ingest calls
+  // this once per row).
   for (const part of parts) {
-    absorb(part.length | 0x10000);
-    for (let k = 0; k < part.length; k++) absorb(part.charCodeAt(k));
+    for (let k = -1; k < part.length; k++) {
+      const c = k < 0 ? part.length | 0x10000 : part.charCodeAt(k);
+      a = Math.imul(a ^ c, MIX_A);
+      a = (a << 13) | (a >>> 19);
+      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+      b = Math.imul(b ^ c, MIX_B);
+      b = (b << 17) | (b >>> 15);
+      b = (Math.imul(b, 9) + 0x561ccd1b) | 0;
+    }
   }
   a ^= a >>> 16;
   a = Math.imul(a, MIX_C);

@@ -148,6 +148,19 @@ interface Row {
   props: [name: string, value: unknown, type: ValueType][];
 }
 
+/** A delimited row: its cells, looked up by canonical name through the file's column index (no map per row). */
+class CellsRow implements Row {
+  constructor(
+    private readonly cells: readonly string[],
+    private readonly columnOf: ReadonlyMap<string, number>,
+    readonly props: [name: string, value: unknown, type: ValueType][],
+  ) {}
+  get(canonical: string): unknown {
+    const i = this.columnOf.get(canonical);
+    return i === undefined ? undefined : this.cells[i];
+  }
+}
+
 function text(row: Row, field: string): string | undefined {
   const v = row.get(field);
   if (v === undefined || v === null) return undefined;
@@ -287,18 +300,15 @@ interface Column {
 function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o: GenericOptions): SourceFile {
   async function* read(): AsyncGenerator<ParsedRow> {
     let columns: Column[] | undefined;
+    // Column of each canonical field (the last column of a name wins, as a map filled column by column would).
+    const columnOf = new Map<string, number>();
     const records = readDelimited(path, syntax === 'csv' ? { delimiter: ',', quoted: true, encoding: o.encoding } : { delimiter: '\t', encoding: o.encoding });
     yield* mapRecords(path, headerChecked(), (cells) => {
       const cols = columns as Column[];
       if (cells.length !== cols.length) reject(`wrong column count: expected ${cols.length}, got ${cells.length}`);
-      const byName = new Map<string, string>();
-      const row: Row = { get: (c) => byName.get(c), props: [] };
-      cols.forEach((col, i) => {
-        const v = cells[i] as string;
-        if (col.canonical !== undefined) byName.set(col.canonical, v);
-        else row.props.push([col.name, v, col.type]);
-      });
-      return buildRecords(type, row, o);
+      const props: Row['props'] = [];
+      for (let i = 0; i < cols.length; i++) if (cols[i]!.canonical === undefined) props.push([cols[i]!.name, cells[i] as string, cols[i]!.type]);
+      return buildRecords(type, new CellsRow(cells, columnOf, props), o);
     });
 
     async function* headerChecked() {
@@ -306,6 +316,7 @@ function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o
         if (columns === undefined) {
           if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header (line ${rec.line}): ${rec.error}`);
           columns = headerColumns(rec.fields, type, path);
+          columns.forEach((col, i) => col.canonical !== undefined && columnOf.set(col.canonical, i));
           continue;
         }
         yield rec;
