@@ -358,6 +358,25 @@ describe('snapshots', () => {
     writeFileSync(join(dir, 'manifest.json'), '{"format":"other"}');
     expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
   });
+
+  it('validates deeply when checksums are not verified (a verified read has the content the write checked)', () => {
+    const dir = tmp();
+    writeSnapshot(dir, smallGraph());
+    // A target moved to another node: every index stays in range (the shallow check passes), the in side no longer
+    // mirrors the out side.
+    const file = join(dir, 'out-targets.u32');
+    const bytes = readFileSync(file);
+    const targets = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    targets[0] = (targets[0]! + 1) % 6;
+    writeFileSync(file, bytes);
+    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    expectCode(() => readSnapshot(dir, { verify: false }), 'INVALID_GRAPH');
+    // The same change passes the shallow check: it is the deep one that refuses it.
+    const moved = smallGraph();
+    moved.outTargets[0] = (moved.outTargets[0]! + 1) % 6;
+    expect(() => assertValidCsr(moved)).not.toThrow();
+    expectCode(() => assertValidCsr(moved, { deep: true }), 'INVALID_GRAPH');
+  });
 });
 
 describe('nodeRef', () => {
