@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { ManagedTransaction, Record as Neo4jRecord } from 'neo4j-driver';
 import { log } from '../core/log.ts';
 import { NODE_KINDS, type NodeKind } from '../core/model.ts';
+import { cypher } from './cypher.ts';
 import type { Database } from './driver.ts';
 import { runInSession } from './neo4j-graph-store.ts';
 
@@ -46,7 +47,7 @@ export function hasProjectionProcedure(db: Database): Promise<boolean> {
   let answer = known.get(db);
   if (!answer) {
     answer = runInSession(db.driver, db.database, 'READ', async (tx) => {
-      const result = await tx.run("SHOW PROCEDURES YIELD name WHERE name = 'graphrec.projection' RETURN count(*) AS n");
+      const result = await tx.run(cypher('read', 'projection-procedure-exists'));
       return Number(result.records[0]?.get('n') ?? 0) > 0;
     }).catch((error: unknown) => {
       log.debug('projection: cannot list procedures; reading through Cypher', { error: (error as Error).message });
@@ -72,7 +73,7 @@ export function isProcedureFingerprint(fingerprint: string): boolean {
 
 /** `graphrec.projectionFingerprint()` in `tx`. */
 export async function procedureFingerprint(tx: ManagedTransaction): Promise<string> {
-  const result = await tx.run('RETURN graphrec.projectionFingerprint() AS fingerprint');
+  const result = await tx.run(cypher('read', 'projection-procedure-fingerprint'));
   return short(String(result.records[0]!.get('fingerprint')));
 }
 
@@ -83,7 +84,7 @@ export async function readThroughProcedure(tx: ManagedTransaction, sink: Procedu
   const kinds: string[] = [];
   const relations: string[] = [];
   let fingerprint: string | undefined;
-  for await (const record of tx.run('CALL graphrec.projection($chunkBytes) YIELD part, data, names, texts RETURN part, data, names, texts', { chunkBytes })) {
+  for await (const record of tx.run(cypher('read', 'projection-procedure'), { chunkBytes })) {
     const part = String(record.get('part'));
     if (part.startsWith('nodes:')) {
       const kind = part.slice('nodes:'.length);
