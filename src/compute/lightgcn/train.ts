@@ -269,7 +269,10 @@ export async function trainLightGcn(data: Interactions, options: Partial<LightGc
 
   let interrupted = false;
   let stoppedEarly = hooks.validate !== undefined && badRuns >= o.patience;
-  while (!stoppedEarly && epoch < o.epochs && !(budgeted && elapsed() >= o.maxSeconds)) {
+  // Whether the time budget is spent: decided by the clock reading an epoch logs (a resumed run may start spent), so
+  // the last epoch's logged elapsed time is the one that stopped the run.
+  let budgetSpent = budgeted && elapsed() >= o.maxSeconds;
+  while (!stoppedEarly && epoch < o.epochs && !budgetSpent) {
     if (hooks.signal?.aborted) {
       interrupted = true;
       break;
@@ -310,7 +313,8 @@ export async function trainLightGcn(data: Interactions, options: Partial<LightGc
       timeLed = true;
       log.info('lightgcn: the time budget now leads the schedule', { epoch, projectedSeconds: Math.round((entry.elapsed / epoch) * o.epochs), maxSeconds: o.maxSeconds });
     }
-    const last = epoch >= o.epochs || (budgeted && elapsed() >= o.maxSeconds);
+    budgetSpent = budgeted && entry.elapsed >= o.maxSeconds;
+    const last = epoch >= o.epochs || budgetSpent;
     if (hooks.validate && (epoch % o.evalEvery === 0 || last)) entry.valid = await runValidation();
     history.push(entry);
     hooks.onEpoch?.(entry);
