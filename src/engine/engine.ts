@@ -201,7 +201,7 @@ export class Engine {
   /**
    * Builds what the context and the explanations otherwise build on their first request — the push solver's
    * component sides, each live strategy with its lists (the knowledge walk's item↔entity lists, PPR's tail order),
-   * the path finder's scratch and step tables — by answering one request of each kind for the first user with
+   * the path finder's scratch — by answering one request of each kind for the first user with
    * interactions. Seconds at 50M interactions (docs/scaling.md): paid once at boot instead of by the first user. A
    * live write's new context carries the component sides and the knowledge lists over and builds the rest again on
    * its first request. Returns the seconds it took.

@@ -275,17 +275,14 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     return s;
   };
   /**
-   * Per options object (the defaults object for calls that override nothing): the relation bonus and, per edge
-   * position, the walk probability × bonus of stepping along it, 0 when the walk cannot: away from the node whose
-   * list holds it (`outStep[p]`: from the out-edge's source, `inStep[p]`: from the in-edge's target), and towards it
-   * (`outStepBack[p]`: from the out-edge's target, `inStepBack[p]`: from the in-edge's source).
+   * Per options object (the defaults object for calls that override nothing): the relation bonus and the walk
+   * probability × bonus of stepping along an edge of relation `r` and weight `w` away from node `x` (0 when the walk
+   * cannot). Computed per edge as the search reaches it, not tabled per edge: four tables of one float64 per edge
+   * entry took 1.76 GB and 9 s to build at 55M edges (docs/scaling.md), and the search reaches a small part of them.
    */
   interface Derived {
     relBonus: Float64Array;
-    outStep: Float64Array;
-    inStep: Float64Array;
-    outStepBack: Float64Array;
-    inStepBack: Float64Array;
+    step: (x: number, r: number, w: number) => number;
   }
   const derivedByOptions = new WeakMap<PathOptions, Derived>();
   const derivedOf = (o: PathOptions): Derived => {
@@ -300,21 +297,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
       return c > 0 && W[x]! > 0 ? (c / W[x]!) * relBonus[r]! : 0;
     };
-    const outStep = new Float64Array(m);
-    const inStep = new Float64Array(m);
-    const outStepBack = new Float64Array(m);
-    const inStepBack = new Float64Array(m);
-    for (let x = 0; x < n; x++) {
-      for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) {
-        outStep[p] = step(x, outRelations[p]!, outWeights[p]!);
-        outStepBack[p] = step(outTargets[p]!, outRelations[p]!, outWeights[p]!);
-      }
-      for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) {
-        inStep[p] = step(x, inRelations[p]!, inWeights[p]!);
-        inStepBack[p] = step(inSources[p]!, inRelations[p]!, inWeights[p]!);
-      }
-    }
-    derivedByOptions.set(o, (derived = { relBonus, outStep, inStep, outStepBack, inStepBack }));
+    derivedByOptions.set(o, (derived = { relBonus, step }));
     return derived;
   };
 
@@ -370,7 +353,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const hubExponent = o.hubExponent;
       const rareDegree = o.rareDegree === 'auto' ? autoRareDegree() : o.rareDegree;
       const rareExponent = o.rareExponent;
-      const { relBonus, outStep, inStep, outStepBack, inStepBack } = derivedOf(o);
+      const { relBonus, step } = derivedOf(o);
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
@@ -442,14 +425,16 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
             const at = a * B;
             for (let p = outStarts[a]!; p < outStarts[a + 1]!; p++) {
               const y = outTargets[p]!;
-              const s = outStep[p]!;
-              if (!(s > 0) || y === source || y === excluded || y === a) continue;
+              if (y === source || y === excluded || y === a) continue;
+              const s = step(a, outRelations[p]!, outWeights[p]!);
+              if (!(s > 0)) continue;
               for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, p);
             }
             for (let p = inStarts[a]!; p < inStarts[a + 1]!; p++) {
               const y = inSources[p]!;
-              const s = inStep[p]!;
-              if (!(s > 0) || y === source || y === excluded || y === a) continue;
+              if (y === source || y === excluded || y === a) continue;
+              const s = step(a, inRelations[p]!, inWeights[p]!);
+              if (!(s > 0)) continue;
               for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, m + p);
             }
           }
@@ -465,12 +450,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       B2.clear();
       for (let p = outStarts[target]!; p < outStarts[target + 1]!; p++) {
         const b = outTargets[p]!;
-        const q = d * outStepBack[p]!;
+        const q = d * step(b, outRelations[p]!, outWeights[p]!);
         if (b !== target && q > 0) B1.offer(b, q, p, -1, -1);
       }
       for (let p = inStarts[target]!; p < inStarts[target + 1]!; p++) {
         const b = inSources[p]!;
-        const q = d * inStepBack[p]!;
+        const q = d * step(b, inRelations[p]!, inWeights[p]!);
         if (b !== target && q > 0) B1.offer(b, q, m + p, -1, -1);
       }
       if (possible(4)) {
@@ -482,14 +467,16 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
           const at = b * B;
           for (let p = outStarts[b]!; p < outStarts[b + 1]!; p++) {
             const y = outTargets[p]!;
-            const s = outStepBack[p]!;
-            if (!(s > 0) || y === source || y === target || y === b) continue;
+            if (y === source || y === target || y === b) continue;
+            const s = step(y, outRelations[p]!, outWeights[p]!);
+            if (!(s > 0)) continue;
             for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
           }
           for (let p = inStarts[b]!; p < inStarts[b + 1]!; p++) {
             const y = inSources[p]!;
-            const s = inStepBack[p]!;
-            if (!(s > 0) || y === source || y === target || y === b) continue;
+            if (y === source || y === target || y === b) continue;
+            const s = step(y, inRelations[p]!, inWeights[p]!);
+            if (!(s > 0)) continue;
             for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, m + p);
           }
         }
