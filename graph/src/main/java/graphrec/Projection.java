@@ -271,7 +271,11 @@ public final class Projection {
     return node.getId();
   }
 
-  /** Position and id hash of each node of a label with a string id, by node id (position -1: not one of them). */
+  /**
+   * Position and id hash of each node of a label with a string id, by node id (position -1: not one of them). Arrays
+   * indexed by node id: Neo4j 5's record format hands out dense ids from 0, so their size follows the node count; an
+   * id past 2^31 − 8 is not supported (the arrays could not hold it).
+   */
   static final class Positions {
     int[] at = new int[0];
     long[] hashes = new long[0];
