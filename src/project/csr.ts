@@ -106,23 +106,19 @@ export function kindName(code: number): NodeKind {
  */
 function sortByKeys(primary: Uint32Array, secondary: Uint32Array, n: number): { starts: Uint32Array; order: Uint32Array | null } {
   const m = primary.length;
+  const starts = new Uint32Array(n + 1);
+  for (let e = 0; e < m; e++) starts[primary[e]! + 1]!++;
+  for (let i = 0; i < n; i++) starts[i + 1]! += starts[i]!;
   let sorted = true;
   for (let e = 1; e < m && sorted; e++) sorted = primary[e - 1]! < primary[e]! || (primary[e - 1] === primary[e] && secondary[e - 1]! <= secondary[e]!);
-  if (sorted) {
-    const starts = new Uint32Array(n + 1);
-    for (let e = 0; e < m; e++) starts[primary[e]! + 1]!++;
-    for (let i = 0; i < n; i++) starts[i + 1]! += starts[i]!;
-    return { starts, order: null };
-  }
+  if (sorted) return { starts, order: null };
+
   const counts = new Uint32Array(n + 1);
   for (let e = 0; e < m; e++) counts[secondary[e]! + 1]!++;
   for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
   const bySecondary = new Uint32Array(m);
   for (let e = 0; e < m; e++) bySecondary[counts[secondary[e]!]!++] = e;
 
-  const starts = new Uint32Array(n + 1);
-  for (let e = 0; e < m; e++) starts[primary[e]! + 1]!++;
-  for (let i = 0; i < n; i++) starts[i + 1]! += starts[i]!;
   const next = starts.slice(0, n);
   const order = new Uint32Array(m);
   for (let k = 0; k < m; k++) {
