@@ -431,22 +431,13 @@ public final class Projection {
         for (Relationship r : rels) {
           long end = r.getEndNodeId();
           int item = items.get(end);
-          long itemHash;
-          if (item >= 0) itemHash = items.hash(end);
-          else {
-            // Not an item with a string id: an item whose id is another value is counted but not projected (-1), one
-            // without an id is not read at all (the Cypher read's rules); other end nodes are not interactions.
-            Node node = tx.getNodeById(end);
-            if (!node.hasLabel(ITEM)) continue;
-            Object id = node.getProperty("id", null);
-            itemHash = hash(id);
-            if (id == null) {
-              print.interaction(userHash, itemHash, r.getProperties(INTERACTION_KEYS));
-              continue;
-            }
-          }
+          long itemHash = itemHash(tx, items, end);
+          if (itemHash == NOT_ITEM) continue;
           Map<String, Object> props = r.getProperties(INTERACTION_KEYS);
           print.interaction(userHash, itemHash, props);
+          // Not an item with a string id: one whose id is another value is counted but not projected (-1), one without
+          // an id is not read at all (the Cypher read's rules).
+          if (item < 0 && tx.getNodeById(end).getProperty("id", null) == null) continue;
           Object kind = props.get("kind");
           Object weight = props.get("weight");
           Object rating = props.get("rating");
