@@ -13,3 +13,15 @@ export function expectCode(fn: () => unknown, code: string): void {
   expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
   expect((caught as { code: string }).code).toBe(code);
 }
+
+/** Asserts that `promise` rejects with an AppError with this code. */
+export async function expectRejectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(isAppError(caught), `expected AppError ${code}, got ${String(caught)}`).toBe(true);
+  expect((caught as { code: string }).code).toBe(code);
+}

@@ -7,7 +7,7 @@ import { assertValidCsr, buildCsr, csrMemory, CsrBuilder, findEdge, INTERACTION_
 import { readSnapshot, writeSnapshot } from '../../src/project/csr-snapshot.ts';
 import { collectTopK } from '../../src/project/csr-top-k.ts';
 import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
-import { expectCode } from '../helpers/errors.ts';
+import { expectCode, expectRejectCode } from '../helpers/errors.ts';
 
 function edges(list: Array<[number, number, number, number]>): EdgeList {
   return {
@@ -320,7 +320,7 @@ describe('snapshots', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('round-trips a CSR with its manifest', () => {
+  it('round-trips a CSR with its manifest', async () => {
     const csr = addInteractions(smallGraph(), [{ userId: 'ü-ñ', itemId: 'i2', weight: 2.5 }]).csr;
     const dir = join(tmp(), 'snap');
     const manifest = writeSnapshot(dir, csr, { source: 'test', dataFingerprint: 'abc' });
@@ -329,7 +329,7 @@ describe('snapshots', () => {
     expect(manifest.nodesByKind).toEqual({ User: 3, Item: 3, Entity: 1 });
     expect(manifest.meta).toEqual({ source: 'test', dataFingerprint: 'abc' });
     expect(manifest.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    const { csr: back, manifest: read } = readSnapshot(dir);
+    const { csr: back, manifest: read } = await readSnapshot(dir);
     expect(read.contentHash).toBe(manifest.contentHash);
     expect(back.ids).toEqual(csr.ids);
     expect(back.relations).toEqual(csr.relations);
@@ -342,24 +342,24 @@ describe('snapshots', () => {
     expect(writeSnapshot(join(tmp(), 'again'), back).contentHash).toBe(manifest.contentHash);
   });
 
-  it('refuses missing manifests and damaged files', () => {
+  it('refuses missing manifests and damaged files', async () => {
     const dir = tmp();
-    expectCode(() => readSnapshot(dir), 'NOT_FOUND');
+    await expectRejectCode(readSnapshot(dir), 'NOT_FOUND');
     writeSnapshot(dir, smallGraph());
     const file = join(dir, 'out-weights.f32');
     const bytes = readFileSync(file);
     bytes[0] = bytes[0]! ^ 0xff;
     writeFileSync(file, bytes);
-    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
     writeFileSync(file, bytes.subarray(0, 4));
-    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
     unlinkSync(file);
-    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
     writeFileSync(join(dir, 'manifest.json'), '{"format":"other"}');
-    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
   });
 
-  it('validates deeply when checksums are not verified (a verified read has the content the write checked)', () => {
+  it('validates deeply when checksums are not verified (a verified read has the content the write checked)', async () => {
     const dir = tmp();
     writeSnapshot(dir, smallGraph());
     // A target moved to another node: every index stays in range (the shallow check passes), the in side no longer
@@ -369,8 +369,8 @@ describe('snapshots', () => {
     const targets = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     targets[0] = (targets[0]! + 1) % 6;
     writeFileSync(file, bytes);
-    expectCode(() => readSnapshot(dir), 'INVALID_GRAPH');
-    expectCode(() => readSnapshot(dir, { verify: false }), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
+    await expectRejectCode(readSnapshot(dir, { verify: false }), 'INVALID_GRAPH');
     // The same change passes the shallow check: it is the deep one that refuses it.
     const moved = smallGraph();
     moved.outTargets[0] = (moved.outTargets[0]! + 1) % 6;
