@@ -75,6 +75,8 @@ type Stage = (typeof STAGES)[number];
 
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+/** Every number in a (nested) record rounded to 2 digits: timings for a JSON line. */
+const roundAll = (x: unknown): unknown => (typeof x === 'number' ? round(x, 2) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, roundAll(v)])) : x);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -465,7 +467,7 @@ export async function main(argv: string[]): Promise<void> {
         const tEngine = since(t0);
         const warmSeconds = engine.warm();
         result.bootSeconds = round(since(t0), 2);
-        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
+        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
       } else emit({ stage: 'boot', skipped: true });
 

@@ -12,7 +12,7 @@ import type { Csr } from '../project/csr.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import { log } from '../core/log.ts';
 import { chooseExplainer } from '../explain/llm/policy.ts';
-import { interactionKindOf, projectDatabase, readInteractionKind, readItemProps, readLabels } from '../project/load.ts';
+import { interactionKindOf, projectDatabase, readInteractionKind, readServingNames, type Projection } from '../project/load.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
@@ -41,19 +41,34 @@ export interface ServingState {
   fromSnapshot: boolean;
   /** How the snapshot was found current (project/load `Projection.currency`). */
   currency: 'version' | 'fingerprint';
+  /**
+   * Where the read's time went, seconds: the projection's own timings (project/load `Projection.timings`), and when
+   * the names and item properties were in, counted from the start (they are read while the projection is), and
+   * whether they came from the file kept at this store version (project/load `readServingNames`).
+   */
+  timings: { projection: Projection['timings']; namesDone: number; namesFromFile: boolean; total: number };
 }
 
 /** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
 export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
-  const { csr, invalid, fromSnapshot, values, interactionKinds, currency } = await projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...(options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {}) });
-  const labels = await readLabels(db);
-  const itemProps = await readItemProps(db);
+  const t0 = performance.now();
+  const since = (): number => (performance.now() - t0) / 1000;
+  const snapshot = options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {};
+  // Names and item properties (a file at an unchanged store version, else Neo4j reads) are read while the projection
+  // reads its snapshot (files and checksums on the thread pool) or Neo4j, not after it.
+  let namesDone = 0;
+  const [projection, { labels, itemProps, fromFile }] = await Promise.all([
+    projectDatabase(db, { interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights, ...snapshot }),
+    readServingNames(db, snapshot).then((read) => ((namesDone = since()), read)),
+  ]);
+  const { csr, invalid, fromSnapshot, values, interactionKinds, currency } = projection;
   // The read counts the kinds (kept in the snapshot); a snapshot written before that asks Neo4j (a scan of every edge).
   const kind = interactionKinds ? interactionKindOf(interactionKinds) : await readInteractionKind(db);
   // Weights are ratings only when the one kind is rated and its kind weight leaves the value as it is (core/interactions).
   const kindWeight = cfg.interactions.kindWeights[kind.kind] ?? cfg.interactions.defaultKindWeight;
-  return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot, currency };
+  const timings = { projection: projection.timings, namesDone, namesFromFile: fromFile, total: since() };
+  return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot, currency, timings };
 }
 
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */

@@ -14,7 +14,7 @@
  * the snapshot key, so changed kind weights, transforms or bounds never reuse a snapshot made under others.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { DEFAULTS, loadConfig, type Config } from '../core/config.ts';
@@ -270,6 +270,53 @@ export async function readItemProps(db: Database, options: ProjectionOptions = {
   return props;
 }
 
+/** The file name prefix of one database's files in the snapshot folder (snapshots, version record, names). */
+function databaseKey(db: Database): string {
+  return createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
+}
+
+/** What `<snapshotDir>/<key>.names.json` holds: the display names and item properties read at a store version. */
+interface NamesRecord {
+  version: string;
+  mapping: string;
+  labels: Array<[string, string]>;
+  itemProps: Array<[string, Props]>;
+}
+
+/**
+ * Display names ({@link readLabels}) and item properties ({@link readItemProps}) for serving. With a snapshot folder
+ * and a server that tells its store version (the local Neo4j), they are kept in `<snapshotDir>/<key>.names.json`
+ * with the version taken before they were read: a later boot at the same version (nothing committed since, so no
+ * title or property changed either) reads that file instead of Neo4j — at 50M interactions 600k names and 400k
+ * property maps took ~18 s through Cypher. Any other version, another graph mapping or an unreadable file reads
+ * Neo4j again. Item properties with a number JSON cannot hold (NaN, ±Infinity) are never kept.
+ */
+export async function readServingNames(db: Database, options: ProjectionOptions = {}): Promise<{ labels: Map<string, string>; itemProps: Map<string, Props>; fromFile: boolean }> {
+  const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
+  const version = snapshotDir ? await storeVersion(db) : null;
+  const file = version ? path.join(snapshotDir, `${databaseKey(db)}.names.json`) : '';
+  const mapping = JSON.stringify(db.mapping ?? null);
+  if (file && existsSync(file)) {
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<NamesRecord>;
+      if (record.version === version && record.mapping === mapping && Array.isArray(record.labels) && Array.isArray(record.itemProps)) {
+        return { labels: new Map(record.labels), itemProps: new Map(record.itemProps), fromFile: true };
+      }
+    } catch (error) {
+      log.warn('projection: names file unreadable, reading Neo4j', { file, error: (error as Error).message });
+    }
+  }
+  const [labels, itemProps] = await Promise.all([readLabels(db, options), readItemProps(db, options)]);
+  const keepable = [...itemProps.values()].every((props) => Object.values(props).every((v) => typeof v !== 'number' || Number.isFinite(v)));
+  if (file && keepable) {
+    mkdirSync(snapshotDir, { recursive: true });
+    const record: NamesRecord = { version: version!, mapping, labels: [...labels], itemProps: [...itemProps] };
+    writeFileSync(file + '.tmp', JSON.stringify(record));
+    renameSync(file + '.tmp', file);
+  }
+  return { labels, itemProps, fromFile: false };
+}
+
 export interface Projection {
   csr: Csr;
   fingerprint: string;
@@ -310,7 +357,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const bounds = options.bounds ?? INTERACTION_BOUNDS;
   const weights = options.weights ?? DEFAULTS.weights;
   const t0 = performance.now();
-  const key = createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
+  const key = databaseKey(db);
   // The fingerprint scans every interaction (seconds at 10M). When the server tells its store version (the local
   // Neo4j: last committed transaction id) and it is the one recorded with a fingerprint, nothing was written since:
   // that fingerprint still holds. The version is taken BEFORE the fingerprint it is recorded with, so a write in
@@ -339,9 +386,8 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   if (dir && existsSync(dir)) {
     try {
       const t1 = performance.now();
-      const { csr, manifest } = readSnapshot(dir);
+      const [{ csr, manifest }, values] = await Promise.all([readSnapshot(dir), readInteractionValues(dir)]);
       timings.snapshotRead = seconds(t1);
-      const values = readInteractionValues(dir);
       const invalid = (manifest.meta.invalid as InvalidEdgeReport | undefined) ?? { count: 0, samples: [] };
       const interactionKinds = manifest.meta.interactionKinds as InteractionKindRow[] | undefined;
       log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count, currency });

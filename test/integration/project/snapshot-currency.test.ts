@@ -3,13 +3,14 @@
  * version (database id + last committed transaction, `graphrec.lastCommittedTxId` registered by graph/'s launcher)
  * recorded with a fingerprint lets a restart skip the fingerprint scan; any write — even one that changes only a
  * value, never a count — moves the version, and the next projection takes the fingerprint again and re-reads. The
- * read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query does.
+ * read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query does. Display names and
+ * item properties are kept at a store version the same way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interactionKindOf, projectDatabase } from '../../../src/project/load.ts';
+import { interactionKindOf, projectDatabase, readServingNames } from '../../../src/project/load.ts';
 import type { Database } from '../../../src/store/driver.ts';
 import { Neo4jGraphStore } from '../../../src/store/neo4j-graph-store.ts';
 import { projectionFingerprint, readInteractionKindRows, storeVersion } from '../../../src/store/projection-reader.ts';
@@ -79,6 +80,25 @@ describe('projection snapshot currency from the store version', () => {
 
     const settled = await projectDatabase(db, { snapshotDir });
     expect([settled.fromSnapshot, settled.currency, settled.fingerprint]).toEqual([true, 'version', changed.fingerprint]);
+  });
+
+  it('names and item properties are read from their file at an unchanged version, and from Neo4j after any write', async () => {
+    const first = await readServingNames(db, { snapshotDir });
+    expect(first.fromFile).toBe(false);
+    expect(first.labels.get('Item:a')).toBe('Item a');
+    const again = await readServingNames(db, { snapshotDir });
+    expect(again.fromFile).toBe(true);
+    expect([...again.labels]).toEqual([...first.labels]);
+    expect([...again.itemProps]).toEqual([...first.itemProps]);
+    // A title and a property written by hand: the version moves, the next read sees them.
+    await byHand("MATCH (i:Item {id: 'a'}) SET i.title = 'Renamed', i.year = 1999");
+    const changed = await readServingNames(db, { snapshotDir });
+    expect(changed.fromFile).toBe(false);
+    expect(changed.labels.get('Item:a')).toBe('Renamed');
+    expect(changed.itemProps.get('Item:a')).toEqual({ year: 1999 });
+    expect((await readServingNames(db, { snapshotDir })).fromFile).toBe(true);
+    // Without a snapshot folder nothing is kept.
+    expect((await readServingNames(db, { snapshotDir: '' })).fromFile).toBe(false);
   });
 
   it('without a snapshot folder there is no version record and the fingerprint decides', async () => {
