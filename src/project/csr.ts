@@ -134,8 +134,9 @@ export function buildIndex(ids: readonly string[]): Map<string, number> {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (typeof id !== 'string' || id === '') throw invalid(`node ${i} has an empty or non-string id`);
-    if (index.has(id)) throw invalid(`duplicate node id ${JSON.stringify(id)}`);
     index.set(id, i);
+    // One hash lookup per id: a repeated id leaves the size as it was.
+    if (index.size !== i + 1) throw invalid(`duplicate node id ${JSON.stringify(id)}`);
   }
   return index;
 }

@@ -19,13 +19,13 @@
  *
  * The result equals a reload, float for float: `test/integration/engine/live-equals-reload.test.ts`.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
 import { interactionsHeavyTailed, planKindTransform, tailStatsOfSorted, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Csr } from './csr.ts';
+import { readCheckedFiles, sha256 } from './csr-snapshot.ts';
 import type { NewInteraction } from './csr-update.ts';
 
 /** The stored (user, item, kind) values of a projection, by node index of its CSR, in the reload's order. */
@@ -47,8 +47,6 @@ const VALUE_FILES = [
   ['raw', 'values-raw.f64'],
 ] as const;
 
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
 /** Writes `values` into a projection snapshot folder (raw little-endian files and a manifest with their sha256). */
 export function writeInteractionValues(dir: string, values: InteractionValues): void {
   const files: Record<string, { bytes: number; sha256: string }> = {};
@@ -62,29 +60,86 @@ export function writeInteractionValues(dir: string, values: InteractionValues): 
 }
 
 /** Reads what {@link writeInteractionValues} wrote; `INVALID_GRAPH` when it is missing or does not match. */
-export function readInteractionValues(dir: string): InteractionValues {
+export async function readInteractionValues(dir: string): Promise<InteractionValues> {
   const manifestPath = join(dir, VALUES_MANIFEST);
   if (!existsSync(manifestPath)) throw new AppError('INVALID_GRAPH', `project: the snapshot ${dir} has no interaction values`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { kinds: string[]; rows: number; files: Record<string, { bytes: number; sha256: string }> };
-  const load = (name: string): ArrayBuffer => {
-    const data = readFileSync(join(dir, name));
-    const expected = manifest.files[name];
-    if (!expected || data.byteLength !== expected.bytes || sha256(data) !== expected.sha256) throw new AppError('INVALID_GRAPH', `project: ${name} does not match its manifest`);
-    const copy = new Uint8Array(data.byteLength);
-    copy.set(data);
-    return copy.buffer;
+  const [user, item, kind, raw] = (await readCheckedFiles(dir, VALUE_FILES.map(([, name]) => name), manifest.files)).map((data) => data.buffer as ArrayBuffer);
+  const whole = (buffer: ArrayBuffer, width: number, name: string): number => {
+    if (buffer.byteLength % width !== 0) throw new AppError('INVALID_GRAPH', `project: ${name} of ${dir} is not a whole number of values`);
+    return buffer.byteLength / width;
   };
   const values: InteractionValues = {
     kinds: manifest.kinds,
-    user: new Uint32Array(load('values-user.u32')),
-    item: new Uint32Array(load('values-item.u32')),
-    kind: new Uint16Array(load('values-kind.u16')),
-    raw: new Float64Array(load('values-raw.f64')),
+    user: new Uint32Array(user!, 0, whole(user!, 4, 'values-user.u32')),
+    item: new Uint32Array(item!, 0, whole(item!, 4, 'values-item.u32')),
+    kind: new Uint16Array(kind!, 0, whole(kind!, 2, 'values-kind.u16')),
+    raw: new Float64Array(raw!, 0, whole(raw!, 8, 'values-raw.f64')),
   };
   const rows = manifest.rows;
   if (values.user.length !== rows || values.item.length !== rows || values.kind.length !== rows || values.raw.length !== rows) {
     throw new AppError('INVALID_GRAPH', `project: interaction values of ${dir} differ in length`);
   }
+  return values;
+}
+
+/**
+ * Sorts `values` in place as `Float64Array.prototype.sort` does (−0 before +0, NaN last), by counting when they take
+ * few distinct values — ratings, play counts of a small range: at 50M interactions the comparison sort took ~5 s of
+ * every boot, the count well under 1 s. Distinct values are looked up in a short list while there are at most 16, then
+ * in a Map; past `maxDistinct` of them the comparison sort takes over.
+ */
+export function sortFewDistinct(values: Float64Array, maxDistinct = 4096): Float64Array {
+  const keys: number[] = [];
+  const counts: number[] = [];
+  let lookup: Map<number, number> | undefined;
+  let negativeZeros = 0;
+  let nans = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) {
+      nans++;
+      continue;
+    }
+    if (v === 0 && 1 / v < 0) {
+      negativeZeros++;
+      continue;
+    }
+    let k = -1;
+    if (lookup) k = lookup.get(v) ?? -1;
+    else {
+      for (let j = 0; j < keys.length; j++) {
+        if (keys[j] === v) {
+          k = j;
+          break;
+        }
+      }
+    }
+    if (k >= 0) {
+      counts[k]!++;
+      continue;
+    }
+    if (keys.length >= maxDistinct) return values.sort();
+    keys.push(v);
+    counts.push(1);
+    if (lookup) lookup.set(v, keys.length - 1);
+    else if (keys.length > 16) lookup = new Map(keys.map((key, j) => [key, j]));
+  }
+  let at = 0;
+  const place = (v: number, count: number): void => {
+    values.fill(v, at, at + count);
+    at += count;
+  };
+  let zerosPlaced = negativeZeros === 0;
+  for (const j of keys.map((_, j) => j).sort((a, b) => keys[a]! - keys[b]!)) {
+    if (!zerosPlaced && !(keys[j]! < 0)) {
+      place(-0, negativeZeros);
+      zerosPlaced = true;
+    }
+    place(keys[j]!, counts[j]!);
+  }
+  if (!zerosPlaced) place(-0, negativeZeros);
+  place(NaN, nans);
   return values;
 }
 
@@ -126,14 +181,15 @@ export interface KeyedPairState {
 export class LiveInteractionWeights {
   /**
    * The projection's values as read (typed, by node index of the CSR at construction) and each base user's rows:
-   * `#rowOrder[#rowStart[u] .. #rowStart[u + 1])` are user u's value rows in read order. Nothing per interaction is
-   * kept as a JS object: at 50M interactions that was gigabytes of heap (docs/scaling.md).
+   * `rowOrder[rowStart[u] .. rowStart[u + 1])` are user u's value rows in read order (grouped on the first call that
+   * needs them: a boot that sees no write does not pay the 50M-row counting sort). Nothing per interaction is kept as
+   * a JS object: at 50M interactions that was gigabytes of heap (docs/scaling.md).
    */
   readonly #base: InteractionValues;
   readonly #baseIds: readonly string[];
   readonly #baseIndex: ReadonlyMap<string, number>;
-  readonly #rowStart: Uint32Array;
-  readonly #rowOrder: Uint32Array;
+  readonly #nodeCount: number;
+  #rows: { rowStart: Uint32Array; rowOrder: Uint32Array } | undefined;
   /** Users a write touched: user key → item key → the pair's stored kinds (raw values); the rest read #base. */
   readonly #byUser = new Map<string, Map<string, KindValue[]>>();
   #sorted = new Map<string, Float64Array>();
@@ -147,48 +203,59 @@ export class LiveInteractionWeights {
     private readonly weights: WeightsConfig,
     private readonly settings: InteractionSettings = INTERACTION_DEFAULTS,
   ) {
-    const n = csr.nodeCount;
     const m = values.raw.length;
     this.#base = values;
     this.#baseIds = csr.ids;
     this.#baseIndex = csr.index;
-    // Rows grouped by user (a counting sort that keeps read order within a user).
-    const start = new Uint32Array(n + 1);
-    for (let r = 0; r < m; r++) start[values.user[r]! + 1]!++;
-    for (let u = 0; u < n; u++) start[u + 1]! += start[u]!;
-    const fill = start.slice(0, n);
-    const order = new Uint32Array(m);
-    for (let r = 0; r < m; r++) order[fill[values.user[r]!]!++] = r;
-    this.#rowStart = start;
-    this.#rowOrder = order;
+    this.#nodeCount = csr.nodeCount;
+    const { kind, raw } = values;
     // Each kind's values, sorted: what its transform plan reads.
     const counts = new Float64Array(values.kinds.length);
-    for (let r = 0; r < m; r++) counts[values.kind[r]!]!++;
+    for (let r = 0; r < m; r++) counts[kind[r]!]!++;
     const byCode = Array.from(counts, (c) => new Float64Array(c));
-    const at = new Float64Array(values.kinds.length);
-    for (let r = 0; r < m; r++) {
-      const c = values.kind[r]!;
-      byCode[c]![at[c]!++] = values.raw[r]!;
+    if (byCode.length === 1) byCode[0]!.set(raw);
+    else {
+      const at = new Float64Array(values.kinds.length);
+      for (let r = 0; r < m; r++) {
+        const c = kind[r]!;
+        byCode[c]![at[c]!++] = raw[r]!;
+      }
     }
     values.kinds.forEach((kind, c) => {
       if (counts[c] === 0) return;
-      const sorted = byCode[c]!.sort();
+      const sorted = sortFewDistinct(byCode[c]!);
       this.#sorted.set(kind, sorted);
       this.#plans.set(kind, planKindTransform(this.weights, kind, sorted));
     });
   }
 
+  /** The value rows grouped by user (a counting sort that keeps read order within a user), made on first use. */
+  #grouped(): { rowStart: Uint32Array; rowOrder: Uint32Array } {
+    if (this.#rows) return this.#rows;
+    const n = this.#nodeCount;
+    const { user } = this.#base;
+    const m = user.length;
+    const rowStart = new Uint32Array(n + 1);
+    for (let r = 0; r < m; r++) rowStart[user[r]! + 1]!++;
+    for (let u = 0; u < n; u++) rowStart[u + 1]! += rowStart[u]!;
+    const fill = rowStart.slice(0, n);
+    const rowOrder = new Uint32Array(m);
+    for (let r = 0; r < m; r++) rowOrder[fill[user[r]!]!++] = r;
+    return (this.#rows = { rowStart, rowOrder });
+  }
+
   /** A user's rows as read (item key → kinds, in read order); undefined when the projection had none for the user. */
   #baseRow(userKey: string): Map<string, KindValue[]> | undefined {
     const u = this.#baseIndex.get(userKey);
-    if (u === undefined || u + 1 >= this.#rowStart.length) return undefined;
-    const from = this.#rowStart[u]!;
-    const to = this.#rowStart[u + 1]!;
+    const { rowStart, rowOrder } = this.#grouped();
+    if (u === undefined || u + 1 >= rowStart.length) return undefined;
+    const from = rowStart[u]!;
+    const to = rowStart[u + 1]!;
     if (from === to) return undefined;
     const { item, kind, kinds, raw } = this.#base;
     const row = new Map<string, KindValue[]>();
     for (let k = from; k < to; k++) {
-      const r = this.#rowOrder[k]!;
+      const r = rowOrder[k]!;
       const itemKey = this.#baseIds[item[r]!]!;
       const kv = { kind: kinds[kind[r]!]!, weight: raw[r]! };
       const list = row.get(itemKey);
@@ -213,7 +280,8 @@ export class LiveInteractionWeights {
   /** Every user with rows: those as read and those written. */
   #userKeys(): Set<string> {
     const keys = new Set(this.#byUser.keys());
-    for (let u = 0; u + 1 < this.#rowStart.length; u++) if (this.#rowStart[u + 1]! > this.#rowStart[u]!) keys.add(this.#baseIds[u]!);
+    const { rowStart } = this.#grouped();
+    for (let u = 0; u + 1 < rowStart.length; u++) if (rowStart[u + 1]! > rowStart[u]!) keys.add(this.#baseIds[u]!);
     return keys;
   }
 

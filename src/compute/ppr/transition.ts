@@ -71,12 +71,13 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
   assertValidCsr(csr);
   const rw = resolveRelationWeights(csr, options);
   const n = csr.nodeCount;
+  const { outStarts, outTargets, outWeights, outRelations, inStarts, inSources, inWeights, inRelations } = csr;
   const starts = new Uint32Array(n + 1);
   // Count kept entries per node (both directions).
   for (let u = 0; u < n; u++) {
     let c = 0;
-    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) if (csr.outWeights[e]! * rw[csr.outRelations[e]!]! > 0) c++;
-    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) if (csr.inWeights[e]! * rw[csr.inRelations[e]!]! > 0) c++;
+    for (let e = outStarts[u]!, end = outStarts[u + 1]!; e < end; e++) if (outWeights[e]! * rw[outRelations[e]!]! > 0) c++;
+    for (let e = inStarts[u]!, end = inStarts[u + 1]!; e < end; e++) if (inWeights[e]! * rw[inRelations[e]!]! > 0) c++;
     starts[u + 1] = starts[u]! + c;
   }
   const nnz = starts[n]!;
@@ -88,18 +89,18 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
   for (let u = 0; u < n; u++) {
     let k = starts[u]!;
     let sum = 0;
-    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
-      const c = csr.outWeights[e]! * rw[csr.outRelations[e]!]!;
+    for (let e = outStarts[u]!, end = outStarts[u + 1]!; e < end; e++) {
+      const c = outWeights[e]! * rw[outRelations[e]!]!;
       if (c > 0) {
-        neighbors[k] = csr.outTargets[e]!;
+        neighbors[k] = outTargets[e]!;
         weights[k++] = c;
         sum += c;
       }
     }
-    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) {
-      const c = csr.inWeights[e]! * rw[csr.inRelations[e]!]!;
+    for (let e = inStarts[u]!, end = inStarts[u + 1]!; e < end; e++) {
+      const c = inWeights[e]! * rw[inRelations[e]!]!;
       if (c > 0) {
-        neighbors[k] = csr.inSources[e]!;
+        neighbors[k] = inSources[e]!;
         weights[k++] = c;
         sum += c;
       }
