@@ -33,6 +33,14 @@
  * request) expand it once; per further item the cost is the item's side and the join, walked from the smaller side.
  * Per-edge step probabilities are precomputed once per options object (4 × m floats).
  *
+ * Hubs: a node with more than `maxExpand` (2,000) edges is expanded on the second hop of either side through its
+ * `maxExpand` strongest edges only — by the walk's step along the edge, ties to the lower position; each list is made
+ * on the hub's first expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out
+ * each carry at most the step of the weakest kept one. It binds on no node of ML-100K + DBpedia (largest degree 1,057)
+ * or KGCN Last.FM (944), test/integration/explain/template.test.ts checks; on the 50M-interaction generated graph,
+ * whose popular items have 10⁴–10⁵ raters, it cut the path search of one `explain=paths` answer (10 items) from
+ * ~190 ms to ~55 ms (docs/scaling.md).
+ *
  * Pruning (path-level redundancy): candidates are taken best first, and a path is skipped when one of its
  * intermediate nodes already appears in `maxNodeReuse` chosen paths — no three paths through the same middle node.
  * The selection looks at the best max(30 · maxPaths, 30) candidates (a heap; candidates are never fully sorted;
@@ -80,6 +88,11 @@ export interface PathOptions {
   rated: boolean;
   /** Ratings at or below this do not start a path (when `rated`, unless the user has nothing above it). [2] */
   ratingFloor: number;
+  /**
+   * A node with more edges than this is expanded on the second hop of either side through its `maxExpand` strongest
+   * edges only (see "Hubs" above). [2000]
+   */
+  maxExpand: number;
 }
 
 export const PATH_DEFAULTS = {
@@ -97,6 +110,7 @@ export const PATH_DEFAULTS = {
   maxNodeReuse: 1,
   rated: true,
   ratingFloor: 2,
+  maxExpand: 2000,
 } as const satisfies PathOptions;
 
 /** One edge as stored in the graph (direction as stored, not as walked). */
@@ -137,6 +151,7 @@ function assertPathOptions(o: PathOptions): void {
   if (!(o.affinityExponent >= 0 && Number.isFinite(o.affinityExponent))) bad('affinityExponent must be finite and ≥ 0');
   if (!Number.isInteger(o.maxNodeReuse) || o.maxNodeReuse < 1) bad('maxNodeReuse must be an integer ≥ 1');
   if (!Number.isFinite(o.ratingFloor)) bad('ratingFloor must be finite');
+  if (!Number.isInteger(o.maxExpand) || o.maxExpand < 1) bad('maxExpand must be an integer ≥ 1');
 }
 
 /**
@@ -275,7 +290,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     return s;
   };
   /**
-   * Per options object (the defaults object for calls that override nothing): the relation bonus and the walk
+   * Per distinct step settings (found by options object first, then by the settings' values, so calls that override
+   * the same way share one; at most 16 kept): the relation bonus and the walk
    * probability × bonus of stepping along an edge of relation `r` and weight `w` away from node `x` (0 when the walk
    * cannot). Computed per edge as the search reaches it, not tabled per edge: four tables of one float64 per edge
    * entry took 1.76 GB and 9 s to build at 55M edges (docs/scaling.md), and the search reaches a small part of them.
@@ -283,11 +299,26 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   interface Derived {
     relBonus: Float64Array;
     step: (x: number, r: number, w: number) => number;
+    /**
+     * The `maxExpand` strongest edge positions of a hub, made on its first expansion: `from` ranks them by the step
+     * away from the hub (the forward side walks hub → y), `to` by the step from the other end towards the hub (the
+     * backward side walks y → hub). Ties: the lower position. Edges the walk cannot take are left out.
+     */
+    hubFrom: Map<number, Int32Array>;
+    hubTo: Map<number, Int32Array>;
   }
   const derivedByOptions = new WeakMap<PathOptions, Derived>();
+  const derivedBySettings = new Map<string, Derived>();
   const derivedOf = (o: PathOptions): Derived => {
     let derived = derivedByOptions.get(o);
     if (derived) return derived;
+    const settings = JSON.stringify([o.knowledgeBonus, Object.entries(o.relationBonus).sort(), o.rated, o.ratingFloor, o.maxExpand]);
+    derived = derivedBySettings.get(settings);
+    if (derived) {
+      derivedByOptions.set(o, derived);
+      return derived;
+    }
+    if (derivedBySettings.size >= 16) derivedBySettings.clear();
     const relBonus = new Float64Array(csr.relations.length).fill(1);
     csr.relations.forEach((name, r) => {
       if (r !== REL) relBonus[r] = o.knowledgeBonus * ((o.relationBonus as Readonly<Record<string, number>>)[name] ?? 1);
@@ -297,8 +328,39 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
       return c > 0 && W[x]! > 0 ? (c / W[x]!) * relBonus[r]! : 0;
     };
-    derivedByOptions.set(o, (derived = { relBonus, step }));
+    derived = { relBonus, step, hubFrom: new Map(), hubTo: new Map() };
+    derivedByOptions.set(o, derived);
+    derivedBySettings.set(settings, derived);
     return derived;
+  };
+  /** A hub's strongest edges (Derived `hubFrom` / `hubTo`), as edge positions, best first. */
+  const strongest = (d: Derived, x: number, towards: boolean, cap: number): Int32Array => {
+    const cache = towards ? d.hubTo : d.hubFrom;
+    let list = cache.get(x);
+    if (list) return list;
+    const positions: number[] = [];
+    const strength: number[] = [];
+    const consider = (p: number, y: number, r: number, w: number): void => {
+      const s = towards ? d.step(y, r, w) : d.step(x, r, w);
+      if (!(s > 0)) return;
+      positions.push(p);
+      strength.push(s);
+    };
+    for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) consider(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+    for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) consider(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+    // The cap-th strongest value by a native sort of the values alone; then the edges above it and, in position
+    // order, enough of those equal to it; then only the kept ones sorted with the tie rule.
+    let kept = positions.map((_, i) => i);
+    if (kept.length > cap) {
+      const values = Float64Array.from(strength).sort();
+      const threshold = values[values.length - cap]!;
+      let equal = cap - kept.filter((i) => strength[i]! > threshold).length;
+      kept = kept.filter((i) => strength[i]! > threshold || (strength[i] === threshold && equal-- > 0));
+    }
+    kept.sort((a, b) => strength[b]! - strength[a]! || positions[a]! - positions[b]!);
+    list = Int32Array.from(kept, (i) => positions[i]!);
+    cache.set(x, list);
+    return list;
   };
 
   // An edge position p: [0, m) = out edge p, [m, 2m) = in edge p − m.
@@ -353,7 +415,18 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       const hubExponent = o.hubExponent;
       const rareDegree = o.rareDegree === 'auto' ? autoRareDegree() : o.rareDegree;
       const rareExponent = o.rareExponent;
-      const { relBonus, step } = derivedOf(o);
+      const derived = derivedOf(o);
+      const { relBonus, step } = derived;
+      const cap = o.maxExpand;
+      /** Hands `visit` each edge of x that a second hop expands: all of them, or a hub's `cap` strongest. */
+      const expand = (x: number, towards: boolean, visit: (p: number, y: number, r: number, w: number) => void): void => {
+        if (degree(x) > cap) {
+          for (const p of strongest(derived, x, towards, cap)) visit(p, p < m ? outTargets[p]! : inSources[p - m]!, relOf(p), weightOf(p));
+          return;
+        }
+        for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+        for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+      };
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
@@ -423,20 +496,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
             const ha = hub(a);
             const lim = F1.count[a]!;
             const at = a * B;
-            for (let p = outStarts[a]!; p < outStarts[a + 1]!; p++) {
-              const y = outTargets[p]!;
-              if (y === source || y === excluded || y === a) continue;
-              const s = step(a, outRelations[p]!, outWeights[p]!);
-              if (!(s > 0)) continue;
+            expand(a, false, (p, y, r, w) => {
+              if (y === source || y === excluded || y === a) return;
+              const s = step(a, r, w);
+              if (!(s > 0)) return;
               for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, p);
-            }
-            for (let p = inStarts[a]!; p < inStarts[a + 1]!; p++) {
-              const y = inSources[p]!;
-              if (y === source || y === excluded || y === a) continue;
-              const s = step(a, inRelations[p]!, inWeights[p]!);
-              if (!(s > 0)) continue;
-              for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, m + p);
-            }
+            });
           }
         }
         set.fwSource = source;
@@ -465,20 +530,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
           const hb = hub(b);
           const lim = B1.count[b]!;
           const at = b * B;
-          for (let p = outStarts[b]!; p < outStarts[b + 1]!; p++) {
-            const y = outTargets[p]!;
-            if (y === source || y === target || y === b) continue;
-            const s = step(y, outRelations[p]!, outWeights[p]!);
-            if (!(s > 0)) continue;
+          expand(b, true, (p, y, r, w) => {
+            if (y === source || y === target || y === b) return;
+            const s = step(y, r, w);
+            if (!(s > 0)) return;
             for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
-          }
-          for (let p = inStarts[b]!; p < inStarts[b + 1]!; p++) {
-            const y = inSources[p]!;
-            if (y === source || y === target || y === b) continue;
-            const s = step(y, inRelations[p]!, inWeights[p]!);
-            if (!(s > 0)) continue;
-            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, m + p);
-          }
+          });
         }
       }
 

@@ -96,6 +96,39 @@ describe('path search', () => {
     expect(() => f.find(0, 2, { affinityExponent: -1 })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
+  it('expands a hub through its maxExpand strongest edges only (ties: the lower position)', () => {
+    // Hub item h: rated by u 5, v1 4, v2 4, v6 5, v7 3 (effective 3, 2, 2, 3, 1). Target t is rated by v2, v6, v7.
+    const users = ['u', 'v1', 'v2', 'v6', 'v7'];
+    const csr = tinyCsr(
+      [...users.map((id) => [`User:${id}`, 0] as [string, 0]), ['Item:h', 1], ['Item:t', 1]],
+      [INTERACTION_RELATION],
+      [
+        ...(
+          [
+            ['u', 5],
+            ['v1', 4],
+            ['v2', 4],
+            ['v6', 5],
+            ['v7', 3],
+          ] as const
+        ).map(([v, r]) => [`User:${v}`, 'Item:h', INTERACTION_RELATION, r] as [string, string, string, number]),
+        ...(['v2', 'v6', 'v7'] as const).map((v) => [`User:${v}`, 'Item:t', INTERACTION_RELATION, 5] as [string, string, string, number]),
+      ],
+    );
+    const f = createPathFinder(csr, buildTransition(csr), { ...CLASSIC, maxNodeReuse: 3, maxHops: 3 });
+    const through = (o: object) => f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'), o).map((p) => names(csr, p.nodes)[2]);
+    // Uncapped (5 edges ≤ maxExpand): every rater of both, best first (h → v6 carries 3/13, → v2 2/13, → v7 1/13).
+    expect(through({})).toEqual(['User:v6', 'User:v2', 'User:v7']);
+    expect(through({ maxExpand: 5 })).toEqual(through({}));
+    // Three strongest of h: u and v6 (3), then v1 before v2 (both 2, v1 has the lower position): only v6 reaches t.
+    expect(through({ maxExpand: 3 })).toEqual(['User:v6']);
+    // Four: v2 is kept too, with the score it has uncapped.
+    const four = f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'), { maxExpand: 4 });
+    expect(four.map((p) => names(csr, p.nodes)[2])).toEqual(['User:v6', 'User:v2']);
+    expect(four[1]!.score).toBe(f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'))[1]!.score);
+    expect(() => f.find(0, 1, { maxExpand: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
   it('returns nothing for unconnected or identical ends and guards its options', () => {
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'User:ann'))).toEqual([]);
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxHops: 1 })).toEqual([]);
