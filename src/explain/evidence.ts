@@ -203,11 +203,11 @@ function createScratch(csr: Csr): Scratch {
     let o = 0;
     let i = 0;
     let k = 0;
-    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) {
+    for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) {
       if (outRelations[e] === REL) o++;
       else k++;
     }
-    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) {
+    for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) {
       if (inRelations[e] === REL) i++;
       else k++;
     }
@@ -223,10 +223,10 @@ function createScratch(csr: Csr): Scratch {
     let o = intOutStarts[v]!;
     let i = intInStarts[v]!;
     let k = kStarts[v]!;
-    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) if (outRelations[e] === REL) intOut[o++] = outTargets[e]!;
-    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) if (inRelations[e] === REL) intIn[i++] = inSources[e]!;
-    for (let e = outStarts[v]!; e < outStarts[v + 1]!; e++) if (outRelations[e] !== REL) kAdj[k++] = outTargets[e]!;
-    for (let e = inStarts[v]!; e < inStarts[v + 1]!; e++) if (inRelations[e] !== REL) kAdj[k++] = inSources[e]!;
+    for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) if (outRelations[e] === REL) intOut[o++] = outTargets[e]!;
+    for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) if (inRelations[e] === REL) intIn[i++] = inSources[e]!;
+    for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) if (outRelations[e] !== REL) kAdj[k++] = outTargets[e]!;
+    for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) if (inRelations[e] !== REL) kAdj[k++] = inSources[e]!;
   }
   return {
     interactions,
@@ -294,7 +294,7 @@ function resolve(csr: Csr, id: string, kind: NodeKind): number {
 function buildHistories(s: Scratch): void {
   const { profileList, intInStarts, intIn, hStart, hLen, hTouched } = s;
   for (const x of profileList) {
-    for (let q = intInStarts[x]!; q < intInStarts[x + 1]!; q++) if (hLen[intIn[q]!]!++ === 0) hTouched.push(intIn[q]!);
+    for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) if (hLen[intIn[q]!]!++ === 0) hTouched.push(intIn[q]!);
   }
   if (s.hItems.length < s.profileIntWork) s.hItems = new Uint32Array(Math.max(s.profileIntWork, 2 * s.hItems.length));
   const hItems = s.hItems;
@@ -305,7 +305,7 @@ function buildHistories(s: Scratch): void {
     hLen[v] = 0;
   }
   for (const x of profileList) {
-    for (let q = intInStarts[x]!; q < intInStarts[x + 1]!; q++) {
+    for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) {
       const v = intIn[q]!;
       hItems[hStart[v]! + hLen[v]!++] = x;
     }
@@ -421,7 +421,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       for (let q = itemIn0; q < itemIn1; q++) {
         const v = intIn[q]!;
         if (v === user) continue;
-        for (let r = intOutStarts[v]!; r < intOutStarts[v + 1]!; r++) {
+        for (let r = intOutStarts[v]!, rEnd = intOutStarts[v + 1]!; r < rEnd; r++) {
           const x = intOut[r]!;
           if (!profile[x]) continue;
           if (count[x] === 0 && entCount[x] === 0) touched.push(x);
@@ -433,7 +433,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       for (const x of profileList) {
         if (!profile[x]) continue;
         let c = 0;
-        for (let r = intInStarts[x]!; r < intInStarts[x + 1]!; r++) c += mult[intIn[r]!]!;
+        for (let r = intInStarts[x]!, rEnd = intInStarts[x + 1]!; r < rEnd; r++) c += mult[intIn[r]!]!;
         if (c === 0) continue;
         if (count[x] === 0 && entCount[x] === 0) touched.push(x);
         count[x] = c;
@@ -448,7 +448,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     if (entFromItem <= scratch.profileKWork + itemEntities) {
       for (let q = itemK0; q < itemK1; q++) {
         const ent = kAdj[q]!;
-        for (let r = kStarts[ent]!; r < kStarts[ent + 1]!; r++) {
+        for (let r = kStarts[ent]!, rEnd = kStarts[ent + 1]!; r < rEnd; r++) {
           const x = kAdj[r]!;
           if (!profile[x]) continue;
           if (count[x] === 0 && entCount[x] === 0) touched.push(x);
@@ -460,7 +460,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       for (const x of profileList) {
         if (!profile[x]) continue;
         let c = 0;
-        for (let r = kStarts[x]!; r < kStarts[x + 1]!; r++) c += mult[kAdj[r]!]!;
+        for (let r = kStarts[x]!, rEnd = kStarts[x + 1]!; r < rEnd; r++) c += mult[kAdj[r]!]!;
         if (c === 0) continue;
         if (count[x] === 0 && entCount[x] === 0) touched.push(x);
         entCount[x] = c;
@@ -496,13 +496,13 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     const rated = o.rated;
     const likeAt = o.likeAt;
     const userKind = KIND_USER;
-    for (let e = inStarts[item]!; e < inStarts[item + 1]!; e++) {
+    for (let e = inStarts[item]!, eEnd = inStarts[item + 1]!; e < eEnd; e++) {
       if (inRelations[e] !== REL_INTERACTION) continue;
       const v = inSources[e]!;
       if (v === user || (rated && inWeights[e]! < likeAt) || kinds[v] !== userKind) continue;
       let overlap = 0;
       if (useH) overlap = hLen[v]!;
-      else for (let r = intOutStarts[v]!; r < intOutStarts[v + 1]!; r++) overlap += profile[intOut[r]!]!;
+      else for (let r = intOutStarts[v]!, rEnd = intOutStarts[v + 1]!; r < rEnd; r++) overlap += profile[intOut[r]!]!;
       if (overlap === 0) continue;
       if (heapUsers.push(v, overlap / Math.sqrt(profileSize * Math.max(intOutStarts[v + 1]! - intOutStarts[v]!, 1)))) overlapOf.set(v, overlap);
     }

@@ -346,8 +346,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       positions.push(p);
       strength.push(s);
     };
-    for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) consider(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
-    for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) consider(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+    for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) consider(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+    for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) consider(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
     // The cap-th strongest value by a native sort of the values alone; then the edges above it and, in position
     // order, enough of those equal to it; then only the kept ones sorted with the tie rule.
     let kept = positions.map((_, i) => i);
@@ -388,7 +388,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   let sided = true;
   for (let u = 0; u < n && sided; u++) {
     const uItem = kinds[u] === ITEM;
-    for (let p = outStarts[u]!; p < outStarts[u + 1]!; p++) {
+    for (let p = outStarts[u]!, pEnd = outStarts[u + 1]!; p < pEnd; p++) {
       if ((kinds[outTargets[p]!] === ITEM) === uItem) {
         sided = false;
         break;
@@ -424,8 +424,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
           for (const p of strongest(derived, x, towards, cap)) visit(p, p < m ? outTargets[p]! : inSources[p - m]!, relOf(p), weightOf(p));
           return;
         }
-        for (let p = outStarts[x]!; p < outStarts[x + 1]!; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
-        for (let p = inStarts[x]!; p < inStarts[x + 1]!; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+        for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+        for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
       };
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
@@ -467,8 +467,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
           firstTotal += c;
           rawTotal += raw;
         };
-        for (let p = outStarts[source]!; p < outStarts[source + 1]!; p++) first(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
-        for (let p = inStarts[source]!; p < inStarts[source + 1]!; p++) first(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+        for (let p = outStarts[source]!, pEnd = outStarts[source + 1]!; p < pEnd; p++) first(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+        for (let p = inStarts[source]!, pEnd = inStarts[source + 1]!; p < pEnd; p++) first(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
         const useRaw = !(firstTotal > 0);
         // The source's affinity to each first-hop item, relative to its strongest interaction.
         const affinityExponent = o.affinityExponent;
@@ -513,12 +513,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       // Backward hop 1: b → target. Walking b → target uses the same physical edge; its probability is taken from b's side.
       B1.clear();
       B2.clear();
-      for (let p = outStarts[target]!; p < outStarts[target + 1]!; p++) {
+      for (let p = outStarts[target]!, pEnd = outStarts[target + 1]!; p < pEnd; p++) {
         const b = outTargets[p]!;
         const q = d * step(b, outRelations[p]!, outWeights[p]!);
         if (b !== target && q > 0) B1.offer(b, q, p, -1, -1);
       }
-      for (let p = inStarts[target]!; p < inStarts[target + 1]!; p++) {
+      for (let p = inStarts[target]!, pEnd = inStarts[target + 1]!; p < pEnd; p++) {
         const b = inSources[p]!;
         const q = d * step(b, inRelations[p]!, inWeights[p]!);
         if (b !== target && q > 0) B1.offer(b, q, m + p, -1, -1);

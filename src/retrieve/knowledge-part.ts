@@ -59,7 +59,7 @@ function fillList(lists: KnowledgeLists, t: Transition, popularity: Float64Array
   const { starts, neighbors, weights, kinds } = t;
   const other = kinds[v] === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
   const full: number[] = [];
-  for (let e = starts[v]!; e < starts[v + 1]!; e++) if (kinds[neighbors[e]!] === other) full.push(e);
+  for (let e = starts[v]!, end = starts[v + 1]!; e < end; e++) if (kinds[neighbors[e]!] === other) full.push(e);
   const { listStart, listNode, listWeight } = lists;
   // A broad entity keeps its most popular items (ties: lower index), in that order.
   if (lists.broad[v] === 1) full.sort((a, b) => popularity[neighbors[b]!]! - popularity[neighbors[a]!]! || neighbors[a]! - neighbors[b]!);
@@ -81,7 +81,7 @@ export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gam
     if (kind === KIND_ITEM || kind === KIND_ENTITY) {
       const other = kind === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
       let sum = 0;
-      for (let e = starts[v]!; e < starts[v + 1]!; e++) {
+      for (let e = starts[v]!, end = starts[v + 1]!; e < end; e++) {
         if (kinds[neighbors[e]!] !== other) continue;
         sum += weights[e]!;
         count++;
@@ -107,7 +107,7 @@ export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popular
   const redo = new Set<number>();
   // An item's own list holds every entity it links (item lists are never cut), so this finds every broad entity
   // whose cut the change can move.
-  for (const i of changed) for (let e = prev.listStart[i]!; e < prev.listStart[i + 1]!; e++) if (prev.broad[prev.listNode[e]!] === 1) redo.add(prev.listNode[e]!);
+  for (const i of changed) for (let e = prev.listStart[i]!, eEnd = prev.listStart[i + 1]!; e < eEnd; e++) if (prev.broad[prev.listNode[e]!] === 1) redo.add(prev.listNode[e]!);
   if (redo.size === 0) return prev;
   const lists: KnowledgeLists = { ...prev, listNode: prev.listNode.slice(), listWeight: prev.listWeight.slice() };
   for (const e of redo) fillList(lists, t, popularity, e);
@@ -142,7 +142,7 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
         }
         if (kinds[v] !== KIND_ITEM || step[v] === 0) continue;
         const share = x * step[v]!;
-        for (let e = listStart[v]!; e < listStart[v + 1]!; e++) {
+        for (let e = listStart[v]!, eEnd = listStart[v + 1]!; e < eEnd; e++) {
           const ent = listNode[e]!;
           if (mass[ent] === 0) entities.push(ent);
           mass[ent]! += share * listWeight[e]!;
@@ -153,7 +153,7 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
         const m = mass[ent]! * step[ent]!;
         mass[ent] = 0;
         if (!(m > 0)) continue;
-        for (let e = listStart[ent]!; e < listStart[ent + 1]!; e++) {
+        for (let e = listStart[ent]!, eEnd = listStart[ent + 1]!; e < eEnd; e++) {
           const j = listNode[e]!;
           if (out[j] === -Infinity) {
             out[j] = 0;

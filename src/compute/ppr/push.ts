@@ -187,14 +187,14 @@ export function patchComponentSides(prev: ComponentSides, before: Transition, af
     const mark = new Uint8Array(n);
     for (const u of new Set(Array.from(touched))) {
       const c = component[u]!;
-      for (let e = after.starts[u]!; e < after.starts[u + 1]!; e++) {
+      for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) {
         const v = after.neighbors[e]!;
         if (component[v] !== c || (bipartite[c] === 1 && side[v] === side[u])) return undefined;
         mark[v] = 1;
       }
       let lost = false;
-      for (let e = before.starts[u]!; e < before.starts[u + 1]!; e++) if (mark[before.neighbors[e]!] === 0) lost = true;
-      for (let e = after.starts[u]!; e < after.starts[u + 1]!; e++) mark[after.neighbors[e]!] = 0;
+      for (let e = before.starts[u]!, eEnd = before.starts[u + 1]!; e < eEnd; e++) if (mark[before.neighbors[e]!] === 0) lost = true;
+      for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) mark[after.neighbors[e]!] = 0;
       if (lost) return undefined;
     }
   }
