@@ -27,20 +27,22 @@
  * Search: meet in the middle. From the user, the best `perNode` one- and two-hop prefixes per end node;
  * from the item, the best `perNode` one- and two-hop suffixes; a path of length L is joined at its node
  * ⌈L/2⌉ (forward part ⌈L/2⌉ ≤ 2 hops, backward part ≤ 2 hops), so every simple path of ≤ 4 hops is found exactly once
- * (within the per-node beam). Cost: Σ deg over the user's and the item's neighbours (≈ 10⁵ edge visits for a heavy
- * ML-100K user), with O(n · perNode) scratch reused across calls. The forward side does not depend on the target
+ * (within the per-node beam). Cost: Σ deg over the user's and the item's neighbours, each at most `maxExpand` (≈ 10⁵
+ * edge visits for a heavy ML-100K user), with O(n · perNode) scratch reused across calls. The forward side does not depend on the target
  * unless the target is one of the source's neighbours, so consecutive calls for one source (the k items of a
  * request) expand it once; per further item the cost is the item's side and the join, walked from the smaller side.
- * Per-edge step probabilities are precomputed once per options object (4 × m floats).
+ * An edge's step probability is computed when the search reaches it (no per-edge tables).
  *
  * Hubs: a node with more than `maxExpand` (2,000) edges is expanded on the second hop of either side through its
  * `maxExpand` strongest edges only — by the walk's step along the edge, ties to the lower position; each list is made
  * on the hub's first expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out
  * each carry at most the step of the weakest kept one. It binds on no node of ML-100K + DBpedia (largest degree 1,057)
- * or KGCN Last.FM (944), test/integration/explain/template.test.ts checks; on the 50M-interaction generated graph,
- * whose popular items have 10⁴–10⁵ raters, it cut the path search of one `explain=paths` answer (10 items) from
- * ~190 ms to ~55 ms (docs/scaling.md). The backward second hop offers only nodes the forward side reached (the 4-hop
- * join meets nowhere else): ~55 ms to ~11 ms more.
+ * or KGCN Last.FM (944), test/integration/explain/template.test.ts checks.
+ *
+ * The backward second hop offers only nodes that the forward side reached: the 4-hop join meets nowhere else, and on
+ * a user–item graph most of that hop's edges lead to items the target's raters also rated. On the 50M-interaction
+ * generated graph (`npm run bench -- scale`, in-process evidence of one answer's 10 items, p50) the hub cap took it
+ * from 110.9 ms to 92.4 ms and this from 92.4 ms to 34.2 ms (docs/scaling.md).
  *
  * Pruning (path-level redundancy): candidates are taken best first, and a path is skipped when one of its
  * intermediate nodes already appears in `maxNodeReuse` chosen paths — no three paths through the same middle node.
