@@ -309,10 +309,15 @@ export async function readServingNames(db: Database, options: ProjectionOptions 
   const [labels, itemProps] = await Promise.all([readLabels(db, options), readItemProps(db, options)]);
   const keepable = [...itemProps.values()].every((props) => Object.values(props).every((v) => typeof v !== 'number' || Number.isFinite(v)));
   if (file && keepable) {
-    mkdirSync(snapshotDir, { recursive: true });
-    const record: NamesRecord = { version: version!, mapping, labels: [...labels], itemProps: [...itemProps] };
-    writeFileSync(file + '.tmp', JSON.stringify(record));
-    renameSync(file + '.tmp', file);
+    // The file only saves the next boot a read: failing to write it is reported, never fatal.
+    try {
+      mkdirSync(snapshotDir, { recursive: true });
+      const record: NamesRecord = { version: version!, mapping, labels: [...labels], itemProps: [...itemProps] };
+      writeFileSync(file + '.tmp', JSON.stringify(record));
+      renameSync(file + '.tmp', file);
+    } catch (error) {
+      log.warn('projection: cannot keep the names file; the next boot reads Neo4j again', { file, error: (error as Error).message });
+    }
   }
   return { labels, itemProps, fromFile: false };
 }
