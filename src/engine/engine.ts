@@ -24,7 +24,7 @@ import type { WeightsConfig } from '../core/weight-transform.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
-import { buildEvidence, type Evidence } from '../explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, type Evidence } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
@@ -244,7 +244,8 @@ export class Engine {
    * edge's new weight. Swaps in a new CSR and context; a no-op update changes nothing (not even the version).
    */
   applyUpdates(update: EngineUpdate): void {
-    let csr = this.ctx.csr;
+    const before = this.ctx.csr;
+    let csr = before;
     const nodes: NewNode[] = [];
     for (const u of update.users ?? []) nodes.push({ id: nodeKey('User', u.id), kind: KIND_CODES.User });
     for (const i of update.items ?? []) nodes.push({ id: nodeKey('Item', i.id), kind: KIND_CODES.Item });
@@ -276,7 +277,10 @@ export class Engine {
     if (!changed) return;
     if (labelsChanged) this.nameIndex = this.buildNames();
     // A batch that re-derives most edges (a kind's transform plan changed) is cheaper to rebuild than to patch.
-    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords, inserted.added === 0 && touched.length < csr.nodeCount / 4 ? touched : undefined);
+    const patch = inserted.added === 0 && touched.length < csr.nodeCount / 4 ? touched : undefined;
+    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords, patch);
+    // The evidence tables are patched at the same rows when the last version had them.
+    if (patch) carryEvidenceTables(before, csr, patch);
     this.graphVersion++;
   }
 

@@ -190,11 +190,20 @@ function scratchOf(csr: Csr): Scratch {
   return s;
 }
 
-/** Splits the CSR into interaction out/in and knowledge adjacency. O(n + m). */
-function createScratch(csr: Csr): Scratch {
+/** The adjacency tables of a {@link Scratch}: what depends on the graph. */
+type Tables = Pick<Scratch, 'interactions' | 'intOutStarts' | 'intOut' | 'intInStarts' | 'intIn' | 'kStarts' | 'kAdj'>;
+
+/**
+ * Splits the CSR into interaction out/in and knowledge adjacency, O(n + m). With `from` (the tables of an earlier
+ * version of the graph with the same nodes, whose rows differ only at the nodes marked in `changed`), the unmarked
+ * rows are block-copied from it and only the marked ones are derived from the CSR: the same tables, at copying cost.
+ */
+function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }): Tables {
   const n = csr.nodeCount;
   const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
   const REL = REL_INTERACTION;
+  const old = from?.tables;
+  const derive = (v: number): boolean => !from || from.changed[v] === 1;
   const intOutStarts = new Uint32Array(n + 1);
   const intInStarts = new Uint32Array(n + 1);
   const kStarts = new Uint32Array(n + 1);
@@ -203,13 +212,19 @@ function createScratch(csr: Csr): Scratch {
     let o = 0;
     let i = 0;
     let k = 0;
-    for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) {
-      if (outRelations[e] === REL) o++;
-      else k++;
-    }
-    for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) {
-      if (inRelations[e] === REL) i++;
-      else k++;
+    if (!derive(v)) {
+      o = old!.intOutStarts[v + 1]! - old!.intOutStarts[v]!;
+      i = old!.intInStarts[v + 1]! - old!.intInStarts[v]!;
+      k = old!.kStarts[v + 1]! - old!.kStarts[v]!;
+    } else {
+      for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) {
+        if (outRelations[e] === REL) o++;
+        else k++;
+      }
+      for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) {
+        if (inRelations[e] === REL) i++;
+        else k++;
+      }
     }
     intOutStarts[v + 1] = intOutStarts[v]! + o;
     intInStarts[v + 1] = intInStarts[v]! + i;
@@ -220,6 +235,16 @@ function createScratch(csr: Csr): Scratch {
   const intIn = new Uint32Array(intInStarts[n]!);
   const kAdj = new Uint32Array(kStarts[n]!);
   for (let v = 0; v < n; v++) {
+    if (!derive(v)) {
+      // A run of unchanged rows, copied in one block per table.
+      let w = v;
+      while (w + 1 < n && !derive(w + 1)) w++;
+      intOut.set(old!.intOut.subarray(old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!), intOutStarts[v]!);
+      intIn.set(old!.intIn.subarray(old!.intInStarts[v]!, old!.intInStarts[w + 1]!), intInStarts[v]!);
+      kAdj.set(old!.kAdj.subarray(old!.kStarts[v]!, old!.kStarts[w + 1]!), kStarts[v]!);
+      v = w;
+      continue;
+    }
     let o = intOutStarts[v]!;
     let i = intInStarts[v]!;
     let k = kStarts[v]!;
@@ -228,14 +253,29 @@ function createScratch(csr: Csr): Scratch {
     for (let e = outStarts[v]!, end = outStarts[v + 1]!; e < end; e++) if (outRelations[e] !== REL) kAdj[k++] = outTargets[e]!;
     for (let e = inStarts[v]!, end = inStarts[v + 1]!; e < end; e++) if (inRelations[e] !== REL) kAdj[k++] = inSources[e]!;
   }
+  return { interactions, intOutStarts, intOut, intInStarts, intIn, kStarts, kAdj };
+}
+
+/**
+ * Gives `csr` the evidence tables of `prev` patched at `touched` (engine/live: a write's new version of the graph, same
+ * nodes, other rows unchanged) when `prev` has tables and `csr` none yet: the first evidence after a write then costs
+ * a copy of the tables, not their derivation from every edge (2–3 s at 50M interactions, docs/scaling.md). The
+ * per-call scratch starts empty. True when it did.
+ */
+export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<number>): boolean {
+  const old = scratchByCsr.get(prev);
+  if (!old || scratchByCsr.has(csr) || prev.nodeCount !== csr.nodeCount) return false;
+  const changed = new Uint8Array(csr.nodeCount);
+  for (let j = 0; j < touched.length; j++) changed[touched[j]!] = 1;
+  scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed })));
+  return true;
+}
+
+/** The tables of `csr` (derived unless given) and an empty per-call scratch. */
+function createScratch(csr: Csr, tables: Tables = buildTables(csr)): Scratch {
+  const n = csr.nodeCount;
   return {
-    interactions,
-    intOutStarts,
-    intOut,
-    intInStarts,
-    intIn,
-    kStarts,
-    kAdj,
+    ...tables,
     count: new Int32Array(n),
     entCount: new Int32Array(n),
     mult: new Float64Array(n),

@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/compute/rng.ts';
 import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
-import { buildEvidence, type EvidenceRequest } from '../../src/explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { addInteractions } from '../../src/project/csr-update.ts';
 
 const RELATIONS = [INTERACTION_RELATION, 'director', 'starring', 'subject', 'partner'];
 
@@ -141,6 +142,32 @@ describe('evidence fast paths', () => {
           expect(finder.find(u, t, options)).toEqual(single(transition).find(u, t, options));
         }
       }
+    });
+  }
+});
+
+describe('evidence tables after a live write', () => {
+  for (const linked of [false, true]) {
+    it(`are patched at the written rows and give the evidence a fresh derivation gives (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const before = randomGraph(linked ? 17 : 13, linked);
+      const users = before.ids.filter((id) => id.startsWith('User:'));
+      const items = before.ids.filter((id) => id.startsWith('Item:'));
+      // The tables of the version before exist once it has served an evidence.
+      buildEvidence({ csr: before, transition: buildTransition(before) }, { user: users[0]!, item: items[0]! });
+      const rng = createRng(23);
+      const written = Array.from({ length: 6 }, () => ({ userId: users[rng.int(users.length)]!, itemId: items[rng.int(items.length)]!, weight: 1 + rng.int(5) }));
+      const after = addInteractions(before, written, { onExisting: 'replace', createNodes: false }).csr;
+      const touched = written.flatMap((w) => [after.index.get(w.userId)!, after.index.get(w.itemId)!]);
+      expect(carryEvidenceTables(before, after, touched)).toBe(true);
+      expect(carryEvidenceTables(before, after, touched)).toBe(false); // the new version has its tables now
+      const transition = buildTransition(after);
+      for (const user of users) {
+        for (const item of items) {
+          expect(buildEvidence({ csr: after, transition }, { user, item })).toEqual(buildEvidence({ csr: fresh(after), transition }, { user, item }));
+        }
+      }
+      // A version without tables has nothing to carry.
+      expect(carryEvidenceTables(fresh(before), fresh(after), touched)).toBe(false);
     });
   }
 });
