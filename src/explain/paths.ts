@@ -28,9 +28,10 @@
  * from the item, the best `perNode` one- and two-hop suffixes; a path of length L is joined at its node
  * ⌈L/2⌉ (forward part ⌈L/2⌉ ≤ 2 hops, backward part ≤ 2 hops), so every simple path of ≤ 4 hops is found exactly once
  * (within the per-node beam). Cost: Σ deg over the user's and the item's neighbours, each at most `maxExpand` (≈ 10⁵
- * edge visits for a heavy ML-100K user), with O(n · perNode) scratch reused across calls. The forward side does not depend on the target
- * unless the target is one of the source's neighbours, so consecutive calls for one source (the k items of a
- * request) expand it once; per further item the cost is the item's side and the join, walked from the smaller side.
+ * edge visits for a heavy ML-100K user), with O(n · perNode) scratch reused across calls. The forward side does not
+ * depend on the target unless the target is one of the source's neighbours, so consecutive calls for one source (the
+ * k items of a request) expand it once; per further item the cost is the item's side and the join, walked from the
+ * smaller side.
  * An edge's step probability is computed when the search reaches it (no per-edge tables).
  *
  * Hubs: a node with more than `maxExpand` (2,000) edges is expanded on the second hop of either side through its
