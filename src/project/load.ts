@@ -135,13 +135,14 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
         const { items: itemOf, weights, kinds: edgeKinds } = edges;
         // Entries in item node order, so a user's values of a kind are summed (user-norm) in the order the live engine
         // sums them; the kinds of one pair stay together, in row order.
-        const order: number[] = new Array<number>(itemOf.length);
-        for (let k = 0; k < itemOf.length; k++) order[k] = k;
-        order.sort((a, b) => itemOf[a]! - itemOf[b]! || a - b);
+        const order = itemOrder(itemOf);
         // The edge takes its place now; its weight is set once every kind's values are known (the transforms).
         let last = -1;
         let at = -1;
-        for (const k of order) {
+        let lastKind: string | undefined;
+        let lastCode = 0;
+        for (let q = 0; q < order.length; q++) {
+          const k = order[q]!;
           const i = itemOf[k]!;
           if (i !== last) {
             at = weight.length;
@@ -153,17 +154,21 @@ export async function readProjectionSnapshot(db: Database, options: ProjectionOp
           }
           valueEdge.push(at);
           valueUser.push(u);
-          valueKind.push(kindCode(edgeKinds[k]!));
+          const kind = edgeKinds[k]!;
+          if (kind !== lastKind) {
+            lastKind = kind;
+            lastCode = kindCode(kind);
+          }
+          valueKind.push(lastCode);
           valueRaw.push(weights[k]!);
         }
       },
       knowledge(h, tails, rels) {
         // In tail order (ties in row order), as the interactions are in item order: the CSR build then finds the
         // edges already sorted by (source, target) and skips that sort.
-        const order: number[] = new Array<number>(tails.length);
-        for (let k = 0; k < tails.length; k++) order[k] = k;
-        order.sort((a, b) => tails[a]! - tails[b]! || a - b);
-        for (const k of order) {
+        const order = itemOrder(tails);
+        for (let q = 0; q < order.length; q++) {
+          const k = order[q]!;
           const t = tails[k]!;
           const rel = rels[k]!;
           let r = relationIds.get(rel);
@@ -421,6 +426,33 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
     recordVersion(read.fingerprint);
   }
   return { csr, fingerprint: read.fingerprint, fromSnapshot: false, invalid: read.invalid, values: read.values, interactionKinds: read.interactionKinds, timings, currency };
+}
+
+/**
+ * The positions of `items` (node numbers: an interaction row's items, a knowledge row's tails) in (node, position)
+ * order: none moved when they are already in order, else one native sort of the numeric keys node · n + position
+ * (exact below 2^53) instead of a comparator sort — the projection read orders every row it reads.
+ */
+export function itemOrder(items: ArrayLike<number>): ArrayLike<number> {
+  const n = items.length;
+  let sorted = true;
+  let max = 0;
+  for (let k = 0; k < n; k++) {
+    const i = items[k]!;
+    if (k > 0 && i < items[k - 1]!) sorted = false;
+    if (i > max) max = i;
+  }
+  if (sorted) return Uint32Array.from({ length: n }, (_, k) => k);
+  if ((max + 1) * n >= 2 ** 53) {
+    const order = Array.from({ length: n }, (_, k) => k);
+    return order.sort((a, b) => items[a]! - items[b]! || a - b);
+  }
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = items[k]! * n + k;
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = keys[k]! % n;
+  return order;
 }
 
 /** For CLI commands: opens the configured database, projects it, and hands back a closer. */

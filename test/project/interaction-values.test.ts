@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readInteractionValues, sortFewDistinct, writeInteractionValues, type InteractionValues } from '../../src/project/interaction-values.ts';
+import { sortFewDistinct } from '../../src/core/weight-transform.ts';
+import { readInteractionValues, writeInteractionValues, type InteractionValues } from '../../src/project/interaction-values.ts';
 import { expectRejectCode } from '../helpers/errors.ts';
 
 /** A seeded LCG in [0, 1). */
