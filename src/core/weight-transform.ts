@@ -84,8 +84,9 @@ export interface WeightStats {
 /**
  * Sorts `values` in place as `Float64Array.prototype.sort` does (−0 before +0, NaN last), by counting when they take
  * few distinct values — ratings, play counts of a small range: at 50M interactions the comparison sort took ~5 s of
- * every boot, the count well under 1 s; the projection's weight statistics sort them too. Distinct values are looked up in a short list while there are at most 16, then
- * in a Map; past `maxDistinct` of them the comparison sort takes over.
+ * every boot, the count well under 1 s (the live interaction weights and the projection's weight statistics sort with
+ * it). Distinct values are looked up in a short list while there are at most 16, then in a Map; past `maxDistinct` of
+ * them the comparison sort takes over.
  */
 export function sortFewDistinct(values: Float64Array, maxDistinct = 4096): Float64Array {
   const keys: number[] = [];
