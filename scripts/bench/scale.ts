@@ -19,7 +19,9 @@
  *               `csrMemory`). Baseline beside it (`--no-baseline` leaves it out): the same read through Cypher pages
  *               (`via: 'cypher'`, what any other Neo4j gets), its fingerprint apart, the ratios, and whether both
  *               CSRs are identical.
- *  4. epoch     one LightGCN epoch (the CPU kernels, both threads, default options) on the projection's interactions.
+ *  4. epoch     one LightGCN epoch (the CPU kernels, both threads, default options) on the projection's interactions:
+ *               `fitLightGcn`'s model, so past the kernels' 4 GiB it is the sampled-subgraph mode (a user sample,
+ *               the other users folded in; the line's `sample` says how many users and interactions trained).
  *               With `--epoch-seconds S` (default 900) an epoch is cut at S seconds and its time extrapolated from the
  *               steps done (said in the line). `epoch-seconds 0` skips it.
  *  5. boot      what `npm start` does before serving, from the snapshot: engine/boot `loadServingState` (fingerprint,
@@ -41,8 +43,8 @@
  * Each line carries the 1-minute load average (the machine is shared).
  *
  * `--keep DIR --reuse` measures the serving stages again on the graph an earlier `--keep DIR` run left there: it opens
- * that database (no generate, no bulk, no project, no epoch: there is no projection in memory to train on), boots from
- * its snapshot and serves; the bulk and project keys are then null. With the online stage the kept database changes
+ * that database (no generate, no bulk, no project; the epoch, unless skipped, trains on the kept snapshot's
+ * projection), boots from its snapshot and serves; the bulk and project keys are then null. With the online stage the kept database changes
  * (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,7 +54,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
-import { trainLightGcn } from '../../src/compute/lightgcn/index.ts';
+import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import { interactionsFromCsr, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
@@ -421,12 +423,20 @@ export async function main(argv: string[]): Promise<void> {
 
       // 4. epoch
       let trained: TrainedEmbeddings | undefined;
+      if (!csr && reuse && !skip.has('epoch') && epochBudget > 0) {
+        // --reuse has no projection in memory: the epoch trains on the kept snapshot's (read as a boot reads it).
+        const t0 = performance.now();
+        const projection = await projectDatabase(db, { snapshotDir, interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights });
+        csr = projection.csr;
+        emit({ stage: 'epoch: projection', fromSnapshot: projection.fromSnapshot, seconds: round(since(t0), 1), loadAverage1m: load1() });
+      }
       if (csr && !skip.has('epoch') && epochBudget > 0) {
         const { data, userKeys, itemKeys } = interactionsFromCsr(csr);
         const t0 = performance.now();
-        // A model that cannot be built here (e.g. past the 4 GiB of the CPU kernels' WebAssembly memory) is reported
-        // and the later stages go on without embeddings, as `npm start` serves when training fails.
-        const r = await trainLightGcn(data, { epochs: 1, maxSeconds: epochBudget, lrSchedule: 'constant' }, {}).catch((error: unknown) => {
+        // The model the CPU kernels train: the whole graph, or (past their 4 GiB of WebAssembly memory) a user sample
+        // with the other users folded in (compute/lightgcn/sampled). A model that cannot be built is reported and the
+        // later stages go on without embeddings, as `npm start` serves when training fails.
+        const r = await fitLightGcn(data, { epochs: 1, maxSeconds: epochBudget, lrSchedule: 'constant' }, {}, { path: 'cpu' }).catch((error: unknown) => {
           emit({ stage: 'epoch', error: (error as Error).message, interactions: data.users.length, users: data.nUsers, items: data.nItems, seconds: round(since(t0), 1), ...processMemory(), loadAverage1m: load1() });
           return undefined;
         });
@@ -440,6 +450,7 @@ export async function main(argv: string[]): Promise<void> {
             interactions: data.users.length,
             users: data.nUsers,
             items: data.nItems,
+            sample: r.sample ?? null,
             batchSize: r.options.batchSize,
             threads: r.options.threads,
             backend: r.backend,

@@ -39,7 +39,7 @@ import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
 import { parseTransform, transformWeights, weightStats } from '../../src/core/weight-transform.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
 import type { Interactions } from '../../src/compute/lightgcn/graph.ts';
-import type { LightGcnModel } from '../../src/compute/lightgcn/model.ts';
+import type { Recommender } from '../../src/compute/lightgcn/types.ts';
 import type { InteractionLog } from '../../src/evaluate/datasets.ts';
 import { computeMetrics, type RankingInput } from '../../src/evaluate/metrics.ts';
 import { buildRankingInput } from '../../src/evaluate/ranking.ts';
@@ -249,7 +249,7 @@ export async function main(argv: string[]): Promise<void> {
       perDataset.push({ d, train, validPart, test, trainCounts, embeddings: undefined, lightgcn });
       continue;
     }
-    const fit = await fitLightGcn(train, { seed, epochs, maxSeconds }, { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validPart, K), [K], ['recall'])[`recall@${K}`]! });
+    const fit = await fitLightGcn(train, { seed, epochs, maxSeconds }, { validate: (m: Recommender) => computeMetrics(buildRankingInput(m, train, validPart, K), [K], ['recall'])[`recall@${K}`]! });
     const lgInput = buildRankingInput(fit.model, train, test, K, { exclude: [train, validPart] });
     const lgValid = buildRankingInput(fit.model, train, validPart, K);
     const lightgcn: LightGcnNumbers = { valid: recall(lgValid), validPopularityRank: round(meanPopularityRank(lgValid)), test: recall(lgInput), popularityRank: round(meanPopularityRank(lgInput)), epochs: fit.epochs, bestEpoch: fit.bestEpoch, seconds: round((performance.now() - t1) / 1000) };

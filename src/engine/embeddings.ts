@@ -132,7 +132,7 @@ export async function fitInteractions(data: Interactions, options: Partial<Light
       dim: result.options.embeddingSize,
       nLayers: result.options.nLayers,
       basis: result.model.foldInBasis(),
-      config: { ...result.options },
+      config: { ...result.options, ...(result.sample ? { sample: result.sample } : {}) },
       backend: result.backend,
       epochs: result.epochs,
       seconds: result.seconds,

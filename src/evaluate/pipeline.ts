@@ -34,8 +34,8 @@ import type { Interactions } from '../compute/lightgcn/graph.ts';
 import { planCheckpoint, removeCheckpoint } from '../compute/lightgcn/checkpoint.ts';
 import { LIGHTGCN_DEFAULTS, type LightGcnOptions, type TrainResult } from '../compute/lightgcn/train.ts';
 import type { Progress } from '../core/progress.ts';
-import type { LightGcnModel } from '../compute/lightgcn/model.ts';
-import type { Recommender } from '../compute/lightgcn/types.ts';
+import type { SampleInfo } from '../compute/lightgcn/sampled.ts';
+import type { Recommender, TrainedLightGcn } from '../compute/lightgcn/types.ts';
 import { resolveDataset } from '../ingest/resolve.ts';
 import { createRecommendContext, type RecommendOptions } from '../retrieve/context.ts';
 import { Ease, ItemKnn, Rp3Beta } from './baselines.ts';
@@ -89,6 +89,8 @@ export interface EvaluateResult {
   served: { vectors: boolean } | null;
   backend: string;
   epochs: number | null;
+  /** LightGCN trained on a user sample (compute/lightgcn/sampled): how many users and interactions it saw. */
+  sample?: SampleInfo;
   /** Best validation value and its epoch (LightGCN with a validation part), else null. */
   best: { metric: string; value: number; epoch: number } | null;
   valid: Record<string, number> | null;
@@ -177,7 +179,7 @@ export interface EvaluateHooks {
  * The error of a training run stopped by its signal: INTERRUPTED, with the metrics so far (epochs, last loss, best
  * validation value and epoch) and the checkpoint to resume from in `details`.
  */
-export function interruptedError(res: TrainResult, checkpoint: string | undefined): AppError {
+export function interruptedError(res: TrainResult<TrainedLightGcn>, checkpoint: string | undefined): AppError {
   const last = res.history.at(-1);
   const details = {
     interrupted: true,
@@ -194,7 +196,7 @@ export function interruptedError(res: TrainResult, checkpoint: string | undefine
 }
 
 /** LightGCN fitted once per (data, split, protocol, options) and shared by the models of a run. */
-export type LightGcnCache = Map<string, Promise<TrainResult>>;
+export type LightGcnCache = Map<string, Promise<TrainResult<TrainedLightGcn>>>;
 
 /** Runs one experiment. */
 export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}): Promise<EvaluateResult> {
@@ -223,11 +225,12 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
   let model: Recommender | undefined;
   let backend = 'cpu-js';
   let epochs: number | null = null;
+  let sample: SampleInfo | undefined;
   let best: EvaluateResult['best'] = null;
   let secondsPerEpoch: number | undefined;
   let validSeconds = 0;
   let served: EvaluateResult['served'] = null;
-  const fitShared = async (opts: Partial<LightGcnOptions>): Promise<TrainResult> => {
+  const fitShared = async (opts: Partial<LightGcnOptions>): Promise<TrainResult<TrainedLightGcn>> => {
     const key = hashConfig({ dataset: config.dataset, split: config.split ?? null, seed, protocol, validMetric, opts, given: hooks.dataset ? ds.name : null });
     const cached = hooks.cache?.get(key);
     if (cached) return cached;
@@ -240,6 +243,7 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
     model = res.model;
     backend = res.backend;
     epochs = res.epochs;
+    sample = res.sample;
     secondsPerEpoch = res.secondsPerEpoch;
     if (res.bestValid !== null) best = { metric: validMetric, value: res.bestValid, epoch: res.bestEpoch };
   } else if (!isServed(config.model)) {
@@ -256,6 +260,7 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
       embeddings = servedEmbeddings(graph, { dim: res.options.embeddingSize, userVectors: res.model.userEmbeddings(), itemVectors: res.model.itemEmbeddings() });
       backend = res.backend;
       epochs = res.epochs;
+      sample = res.sample;
       if (res.bestValid !== null) best = { metric: validMetric, value: res.bestValid, epoch: res.bestEpoch };
     }
     served = { vectors: embeddings !== undefined };
@@ -300,6 +305,7 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
     served,
     backend,
     epochs,
+    ...(sample ? { sample } : {}),
     best,
     valid: validResult,
     test,
@@ -337,9 +343,9 @@ async function fitLightGcnFor(
   m: { ks: number[]; metrics: string[]; validMetric: string; depth: number },
   hooks: EvaluateHooks,
   addValidSeconds: (s: number) => void,
-): Promise<TrainResult> {
+): Promise<TrainResult<TrainedLightGcn>> {
   const validate = valid
-    ? (lm: LightGcnModel) => {
+    ? (lm: Recommender) => {
         const ts = performance.now();
         const input = buildRankingInput(lm, train, valid, m.depth);
         const r = computeMetrics(input, m.ks, m.metrics.filter((n) => m.validMetric.startsWith(n + '@')));

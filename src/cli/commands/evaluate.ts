@@ -40,6 +40,7 @@ export const EXPERIMENT_FLAGS = {
   'eval-every': { type: 'string' },
   patience: { type: 'string' },
   threads: { type: 'string' },
+  'max-interactions': { type: 'string' },
   resume: { type: 'boolean' },
   'checkpoint-every': { type: 'string' },
   split: { type: 'string' },
@@ -62,6 +63,8 @@ export const LIGHTGCN_FLAGS_HELP = `LightGCN options (defaults from LIGHTGCN_DEF
   --eval-every N        epochs between validation runs (needs a validation part) [10]
   --patience N          validation runs without improvement before stopping [5]
   --threads N           1 or 2 (a worker thread shares the wasm kernels) [the cores available, at most 2]
+  --max-interactions N  train on a seeded user sample holding at most N interactions, fold the other users in;
+                        auto: only when the full model would not fit the CPU kernels' 4 GiB memory [auto]
 
 Long runs (CPU kernels): progress on stderr (a bar on a terminal, else a JSON line per epoch at most every 30 s and
 at least one a minute); a checkpoint under <embeddings>/checkpoints/ every --checkpoint-every seconds [300]; Ctrl-C
@@ -96,6 +99,8 @@ export function lightGcnOptionsFromFlags(values: Values): Partial<LightGcnOption
     if (schedule !== 'constant' && schedule !== 'cosine') throw new AppError('BAD_REQUEST', '--schedule must be constant or cosine');
     o.lrSchedule = schedule;
   }
+  const maxInteractions = str(values, 'max-interactions');
+  if (maxInteractions !== undefined) o.maxInteractions = maxInteractions === 'auto' ? 'auto' : numberFlag('max-interactions', maxInteractions, 0, { integer: true, min: 1 });
   const negatives = str(values, 'negatives');
   if (negatives !== undefined) {
     if (negatives !== 'uniform' && negatives !== 'dns') throw new AppError('BAD_REQUEST', '--negatives must be uniform or dns');

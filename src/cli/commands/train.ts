@@ -11,7 +11,7 @@ import { fitLightGcn } from '../../compute/lightgcn/fit.ts';
 import { fingerprintInteractions } from '../../compute/lightgcn/graph.ts';
 import { saveEmbeddings } from '../../compute/lightgcn/artifact.ts';
 import { planCheckpoint, removeCheckpoint } from '../../compute/lightgcn/checkpoint.ts';
-import type { LightGcnModel } from '../../compute/lightgcn/model.ts';
+import type { Recommender } from '../../compute/lightgcn/types.ts';
 import { LIGHTGCN_DEFAULTS } from '../../compute/lightgcn/train.ts';
 import { createProgress } from '../../core/progress.ts';
 import { concatInteractions } from '../../evaluate/datasets.ts';
@@ -61,7 +61,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
     const progress = createProgress();
     const res = await withInterrupt(async (signal) => {
       const r = await fitLightGcn(train, options, {
-        ...(validSet ? { validate: (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, validSet, depth), [depth], ['recall'])[`recall@${depth}`]! } : {}),
+        ...(validSet ? { validate: (m: Recommender) => computeMetrics(buildRankingInput(m, train, validSet, depth), [depth], ['recall'])[`recall@${depth}`]! } : {}),
         progress,
         signal,
         checkpoint,
@@ -78,7 +78,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
       dim: model.d,
       nLayers: model.nLayers,
       basis: model.foldInBasis(),
-      config: { ...res.options },
+      config: { ...res.options, ...(res.sample ? { sample: res.sample } : {}) },
       data: { fingerprint: fingerprintInteractions(train), nInteractions: train.users.length, source: values.dataset },
       metrics: test,
       backend: res.backend,
@@ -86,7 +86,7 @@ ${LIGHTGCN_FLAGS_HELP}`,
       trainSeconds: Math.round(res.seconds * 1000) / 1000,
     });
     removeCheckpoint(checkpoint.file);
-    const out = { path, backend: res.backend, epochs: res.epochs, bestEpoch: res.bestEpoch, secondsPerEpoch: res.secondsPerEpoch, test };
+    const out = { path, backend: res.backend, epochs: res.epochs, bestEpoch: res.bestEpoch, secondsPerEpoch: res.secondsPerEpoch, ...(res.sample ? { sample: res.sample } : {}), test };
     printResult(format, out, [{ path, backend: res.backend, epochs: res.epochs, ...test }]);
   },
 };

@@ -5,12 +5,16 @@
  * magnitude slower for this workload (see `scripts/bench/train.ts`). The chosen path is logged and returned as `backend`.
  * `path: 'tfjs'` forces the tfjs path on whatever backend is active (tests, benchmarks).
  */
+import { AppError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
 import { createRng } from '../rng.ts';
 import { initBackend, type BackendPreference, type TfModule } from '../tf-backend.ts';
 import { allocBatch, TripletSampler, type TripletBatch } from './bpr.ts';
 import { buildNormalizedAdjacency, userItemCsr, type Interactions } from './graph.ts';
+import { LightGcnModel } from './model.ts';
+import { planUserSample, SampledLightGcn, type SampleInfo, type UserSample } from './sampled.ts';
 import { TfLightGcn } from './tf-lightgcn.ts';
+import type { Recommender, TrainedLightGcn } from './types.ts';
 import { createLightGcn, finishTraining, learningRateAt, resolveOptions, trainLightGcn, type EpochLog, type LightGcnOptions, type TrainHooks, type TrainResult } from './train.ts';
 
 export interface FitOptions {
@@ -20,19 +24,53 @@ export interface FitOptions {
   path?: 'auto' | 'cpu' | 'tfjs';
 }
 
-export async function fitLightGcn(data: Interactions, options: Partial<LightGcnOptions> = {}, hooks: TrainHooks = {}, fit: FitOptions = {}): Promise<TrainResult> {
+/**
+ * Trains LightGCN on `data`, on the whole graph or — when `maxInteractions` says so (compute/lightgcn/sampled) — on a
+ * user sample with the other users folded in. 'auto' samples only on the CPU kernels, when the full model would not
+ * fit their arena; on tfjs only a number given samples.
+ */
+export async function fitLightGcn(data: Interactions, options: Partial<LightGcnOptions> = {}, hooks: TrainHooks = {}, fit: FitOptions = {}): Promise<TrainResult<TrainedLightGcn>> {
   const path = fit.path ?? 'auto';
+  let tfjs: { tf: TfModule; name: string } | null = null;
   if (path === 'cpu') {
     log.info('lightgcn: training path', { path: 'cpu-kernels', reason: 'forced' });
-    return trainLightGcn(data, options, hooks);
+  } else {
+    const backend = await initBackend({ prefer: fit.prefer ?? 'auto' });
+    if (path === 'auto' && !backend.gpu) {
+      log.info('lightgcn: training path', { path: 'cpu-kernels', tfBackend: backend.backend, reason: 'no GPU backend; the typed-array kernels are the fastest CPU path' });
+    } else {
+      log.info('lightgcn: training path', { path: 'tfjs', tfBackend: backend.backend });
+      tfjs = { tf: backend.tf, name: backend.backend };
+    }
   }
-  const backend = await initBackend({ prefer: fit.prefer ?? 'auto' });
-  if (path === 'auto' && !backend.gpu) {
-    log.info('lightgcn: training path', { path: 'cpu-kernels', tfBackend: backend.backend, reason: 'no GPU backend; the typed-array kernels are the fastest CPU path' });
-    return trainLightGcn(data, options, hooks);
+  const train = (d: Interactions, h: TrainHooks): Promise<TrainResult> => (tfjs ? trainWithTf(d, options, h, tfjs.tf, tfjs.name) : trainLightGcn(d, options, h));
+  const o = resolveOptions(options, data.users.length);
+  const plan = tfjs && o.maxInteractions === 'auto' ? null : planUserSample(data, o, hooks.knowledge, hooks.validate !== undefined);
+  if (!plan?.sample) return train(data, hooks);
+  return trainOnSample(data, plan.sample, plan.reason, hooks, train);
+}
+
+/** Trains on the sample's interactions (validation sees every user, folded in) and returns the full-data model. */
+async function trainOnSample(data: Interactions, sample: UserSample, reason: SampleInfo['reason'], hooks: TrainHooks, train: (d: Interactions, h: TrainHooks) => Promise<TrainResult>): Promise<TrainResult<TrainedLightGcn>> {
+  const info: SampleInfo = { users: sample.sub.nUsers, interactions: sample.sub.users.length, ofUsers: data.nUsers, ofInteractions: data.users.length, reason };
+  log.info('lightgcn: training on a user sample (the other users are folded in)', { ...info });
+  const validate = hooks.validate;
+  const res = await train(sample.sub, {
+    ...hooks,
+    ...(validate
+      ? {
+          validate: (m: Recommender, epoch: number) => {
+            if (!(m instanceof LightGcnModel)) throw new AppError('INTERNAL', 'compute/lightgcn: a sampled run validates a LightGcnModel');
+            return validate(SampledLightGcn.from(m, data, sample), epoch);
+          },
+        }
+      : {}),
+  });
+  try {
+    return { ...res, model: SampledLightGcn.from(res.model, data, sample), sample: info };
+  } finally {
+    await res.model.close();
   }
-  log.info('lightgcn: training path', { path: 'tfjs', tfBackend: backend.backend });
-  return trainWithTf(data, options, hooks, backend.tf, backend.backend);
 }
 
 async function trainWithTf(data: Interactions, options: Partial<LightGcnOptions>, hooks: TrainHooks, tf: TfModule, backendName: string): Promise<TrainResult> {

@@ -14,7 +14,7 @@ import type { Adjacency } from './graph.ts';
 import { CpuKernels, csrToArena, packItems, type ArenaCsr, type KernelMode } from './kernels.ts';
 import { KernelThread } from './parallel.ts';
 import type { TripletBatch } from './bpr.ts';
-import type { Recommender } from './types.ts';
+import type { TrainedLightGcn } from './types.ts';
 
 export interface LightGcnModelOptions {
   embeddingSize: number;
@@ -22,7 +22,7 @@ export interface LightGcnModelOptions {
   kernels: KernelMode;
 }
 
-export class LightGcnModel implements Recommender {
+export class LightGcnModel implements TrainedLightGcn {
   readonly nUsers: number;
   readonly nItems: number;
   readonly nEntities: number;
@@ -38,7 +38,7 @@ export class LightGcnModel implements Recommender {
   readonly final: F32Buf;
   private readonly bufA: F32Buf;
   private readonly bufB: F32Buf;
-  private scoreScratch: { packed: F32Buf; users: F32Buf; out: F32Buf; rows: number; nGroups: number; packedFor: number } | null = null;
+  private scoreScratch: (ScoreScratch & { packedFor: number }) | null = null;
   /** Incremented whenever E⁰ changes; `final` is current when `finalVersion === version`. */
   version = 0;
   private finalVersion = -1;
@@ -171,54 +171,19 @@ export class LightGcnModel implements Recommender {
 
   /** Scores of every item for each user: out[r · nItems + i] = F_{users[r]} · F_item(i). */
   scoreAll(users: Int32Array, out: Float32Array = new Float32Array(users.length * this.nItems)): Float32Array {
-    if (out.length < users.length * this.nItems) throw new AppError('BAD_REQUEST', 'compute/lightgcn: output buffer too small');
     this.propagate();
-    const s = this.ensureScoreScratch(256);
-    const d = this.d;
-    const nI = this.nItems;
-    const stride = s.nGroups * 8;
-    const F = this.final.view;
-    const groupBlock = 64; // 64 groups × 8 items × d floats stay in L2 while the user block streams past
-    for (let start = 0; start < users.length; start += s.rows) {
-      const count = Math.min(s.rows, users.length - start);
-      const padded = Math.ceil(count / 4) * 4;
-      const U = s.users.view;
-      for (let r = 0; r < count; r++) {
-        const u = users[start + r]!;
-        if (u < 0 || u >= this.nUsers) throw new AppError('BAD_REQUEST', `compute/lightgcn: user ${u} out of range`);
-        U.set(F.subarray(u * d, u * d + d), r * d);
-      }
-      U.fill(0, count * d, padded * d);
-      for (let g0 = 0; g0 < s.nGroups; g0 += groupBlock) {
-        const ng = Math.min(groupBlock, s.nGroups - g0);
-        const packedBlock = { ptr: s.packed.ptr + g0 * 8 * d * 4, view: s.packed.view.subarray(g0 * 8 * d) };
-        const outBlock = { ptr: s.out.ptr + g0 * 8 * 4, view: s.out.view.subarray(g0 * 8) };
-        this.kernels.scores(s.users, 0, padded, packedBlock, ng, outBlock, stride);
-      }
-      const O = s.out.view;
-      for (let r = 0; r < count; r++) out.set(O.subarray(r * stride, r * stride + nI), (start + r) * nI);
-    }
-    return out;
-  }
-
-  private ensureScoreScratch(rows: number): NonNullable<LightGcnModel['scoreScratch']> {
-    const nGroups = Math.ceil(this.nItems / 8);
-    if (!this.scoreScratch) {
-      this.scoreScratch = {
-        packed: this.arena.f32(nGroups * 8 * this.d),
-        users: this.arena.f32(rows * this.d),
-        out: this.arena.f32(rows * nGroups * 8),
-        rows,
-        nGroups,
-        packedFor: -1,
-      };
-    }
+    if (!this.scoreScratch) this.scoreScratch = { ...allocScoreScratch(this.arena, this.nItems, this.d), packedFor: -1 };
     const s = this.scoreScratch;
     if (s.packedFor !== this.finalVersion) {
       packItems(this.final.view, this.nUsers * this.d, this.nItems, this.d, s.packed.view);
       s.packedFor = this.finalVersion;
     }
-    return s;
+    const d = this.d;
+    const F = this.final.view;
+    return scoreAllRows(this.kernels, s, this.nItems, users, out, (u) => {
+      if (u < 0 || u >= this.nUsers) throw new AppError('BAD_REQUEST', `compute/lightgcn: user ${u} out of range`);
+      return F.subarray(u * d, u * d + d);
+    });
   }
 
   /**
@@ -256,4 +221,52 @@ export class LightGcnModel implements Recommender {
     this.propagate();
     return this.final.view.slice(this.nUsers * this.d, (this.nUsers + this.nItems) * this.d);
   }
+}
+
+/** Arena space for scoring every item for a block of users: items packed in groups of 8, the block's rows, its scores. */
+export interface ScoreScratch {
+  packed: F32Buf;
+  users: F32Buf;
+  out: F32Buf;
+  rows: number;
+  nGroups: number;
+}
+
+/** A {@link ScoreScratch} for `nItems` items of `d` floats and blocks of `rows` users (the items still to pack). */
+export function allocScoreScratch(arena: Arena, nItems: number, d: number, rows = 256): ScoreScratch {
+  const nGroups = Math.ceil(nItems / 8);
+  return { packed: arena.f32(nGroups * 8 * d), users: arena.f32(rows * d), out: arena.f32(rows * nGroups * 8), rows, nGroups };
+}
+
+/** Bytes {@link allocScoreScratch} takes from an arena. */
+export function scoreScratchBytes(nItems: number, d: number, rows = 256): number {
+  const padded = Math.ceil(nItems / 8) * 8;
+  return 4 * (padded * d + rows * d + rows * padded);
+}
+
+/**
+ * out[r · nItems + i] = rowOf(users[r]) · item i, for the items packed in `s.packed` (`packItems`), a block of users at
+ * a time through the kernels' blocked score routine.
+ */
+export function scoreAllRows(kernels: CpuKernels, s: ScoreScratch, nItems: number, users: Int32Array, out: Float32Array, rowOf: (user: number) => Float32Array): Float32Array {
+  if (out.length < users.length * nItems) throw new AppError('BAD_REQUEST', 'compute/lightgcn: output buffer too small');
+  const d = kernels.d;
+  const stride = s.nGroups * 8;
+  const groupBlock = 64; // 64 groups × 8 items × d floats stay in L2 while the user block streams past
+  for (let start = 0; start < users.length; start += s.rows) {
+    const count = Math.min(s.rows, users.length - start);
+    const padded = Math.ceil(count / 4) * 4;
+    const U = s.users.view;
+    for (let r = 0; r < count; r++) U.set(rowOf(users[start + r]!), r * d);
+    U.fill(0, count * d, padded * d);
+    for (let g0 = 0; g0 < s.nGroups; g0 += groupBlock) {
+      const ng = Math.min(groupBlock, s.nGroups - g0);
+      const packedBlock = { ptr: s.packed.ptr + g0 * 8 * d * 4, view: s.packed.view.subarray(g0 * 8 * d) };
+      const outBlock = { ptr: s.out.ptr + g0 * 8 * 4, view: s.out.view.subarray(g0 * 8) };
+      kernels.scores(s.users, 0, padded, packedBlock, ng, outBlock, stride);
+    }
+    const O = s.out.view;
+    for (let r = 0; r < count; r++) out.set(O.subarray(r * stride, r * stride + nItems), (start + r) * nItems);
+  }
+  return out;
 }

@@ -16,6 +16,8 @@ import { buildNormalizedAdjacency, userItemCsr, type Interactions, type Knowledg
 import { CHECKPOINT_EVERY_SECONDS, readCheckpoint, writeCheckpoint, type CheckpointHook } from './checkpoint.ts';
 import type { KernelMode } from './kernels.ts';
 import { LightGcnModel } from './model.ts';
+import type { SampleInfo } from './sampled.ts';
+import type { Recommender, TrainedLightGcn } from './types.ts';
 
 /**
  * Hyperparameters, each with its default in brackets:
@@ -46,6 +48,10 @@ import { LightGcnModel } from './model.ts';
  * - restoreBest [true] — after training, restore the ego embeddings of the best validation run.
  * - seed [2020] — RNG seed (initialisation and sampling).
  * - kernels ['wasm'] — 'wasm' SIMD kernels or the 'js' reference loops.
+ * - maxInteractions ['auto'] — train on a seeded sample of users holding at most this many interactions and fold the
+ *   other users in (compute/lightgcn/sampled; applied by `fitLightGcn`). 'auto' samples only when the full model
+ *   would not fit the CPU kernels' 4 GiB arena, and then takes the largest sample that does (the 50M scale graph:
+ *   see docs/scaling.md); on Gowalla-sized data it never samples. Its quality cost on Gowalla: docs/evaluation.md.
  * - threads [min(2, os.availableParallelism())] — 2 runs the wasm kernels on a second worker thread too (the kernels
  *   split their work in two; the results are the same bits as with 1). Gowalla, idle: 4.2 vs 5.1 s per epoch.
  */
@@ -67,6 +73,7 @@ export const LIGHTGCN_DEFAULTS = {
   restoreBest: true,
   seed: 2020,
   kernels: 'wasm' as KernelMode,
+  maxInteractions: 'auto' as number | 'auto',
   threads: Math.min(2, availableParallelism()),
 };
 
@@ -96,7 +103,7 @@ export interface EpochLog {
 
 export interface TrainHooks {
   /** Validation metric (higher is better), called every `evalEvery` epochs and after the last epoch. */
-  validate?: (model: LightGcnModel, epoch: number) => number | Promise<number>;
+  validate?: (model: Recommender, epoch: number) => number | Promise<number>;
   /** Called after every epoch. */
   onEpoch?: (entry: EpochLog) => void;
   /** Knowledge edges for the KG-aware variant (entities join the propagation graph). */
@@ -109,8 +116,8 @@ export interface TrainHooks {
   checkpoint?: CheckpointHook;
 }
 
-export interface TrainResult {
-  model: LightGcnModel;
+export interface TrainResult<M extends TrainedLightGcn = LightGcnModel> {
+  model: M;
   options: ResolvedLightGcnOptions;
   history: EpochLog[];
   epochs: number;
@@ -121,6 +128,8 @@ export interface TrainResult {
   secondsPerEpoch: number;
   /** Stopped by `hooks.signal` before the end (a checkpoint holds the state when one was configured). */
   interrupted: boolean;
+  /** The user sample the model was trained on (`fitLightGcn`'s sampled-subgraph mode); absent for the full graph. */
+  sample?: SampleInfo;
 }
 
 function assertOptions(o: ResolvedLightGcnOptions): void {
@@ -136,6 +145,7 @@ function assertOptions(o: ResolvedLightGcnOptions): void {
   if (!positiveInt(o.dnsCandidates)) throw new AppError('BAD_REQUEST', 'compute/lightgcn: dnsCandidates must be a positive integer');
   if (!positiveInt(o.evalEvery) || !positiveInt(o.patience)) throw new AppError('BAD_REQUEST', 'compute/lightgcn: evalEvery and patience must be positive integers');
   if (!(o.maxSeconds > 0)) throw new AppError('BAD_REQUEST', 'compute/lightgcn: maxSeconds must be > 0');
+  if (o.maxInteractions !== 'auto' && !positiveInt(o.maxInteractions)) throw new AppError('BAD_REQUEST', 'compute/lightgcn: maxInteractions must be a positive integer or auto');
   if (o.threads !== 1 && o.threads !== 2) throw new AppError('BAD_REQUEST', 'compute/lightgcn: threads must be 1 or 2');
 }
 

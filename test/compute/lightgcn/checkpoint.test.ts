@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planCheckpoint, readCheckpoint, writeCheckpoint } from '../../../src/compute/lightgcn/checkpoint.ts';
 import type { Interactions } from '../../../src/compute/lightgcn/graph.ts';
-import type { LightGcnModel } from '../../../src/compute/lightgcn/model.ts';
+import type { Recommender } from '../../../src/compute/lightgcn/types.ts';
 import { LIGHTGCN_DEFAULTS, trainLightGcn, type LightGcnOptions } from '../../../src/compute/lightgcn/train.ts';
 import { createRng, restoreRng } from '../../../src/compute/rng.ts';
 import { isAppError } from '../../../src/core/errors.ts';
@@ -41,7 +41,7 @@ function data(): { train: Interactions; valid: Interactions } {
 
 const { train, valid } = data();
 const options: Partial<LightGcnOptions> = { embeddingSize: 16, batchSize: 128, epochs: 40, evalEvery: 5, patience: 3, seed: 7 };
-const validate = (m: LightGcnModel) => computeMetrics(buildRankingInput(m, train, valid, 10), [10], ['recall'])['recall@10']!;
+const validate = (m: Recommender) => computeMetrics(buildRankingInput(m, train, valid, 10), [10], ['recall'])['recall@10']!;
 
 function plan(resume: boolean) {
   return planCheckpoint({ embeddingsDir: dir, name: 'test', options: { ...LIGHTGCN_DEFAULTS, ...options }, train, valid, resume });
