@@ -16,6 +16,7 @@
 import { AppError } from '../../core/errors.ts';
 import { createRng } from '../rng.ts';
 import { Arena } from './arena.ts';
+import { EmbeddingScorer } from './artifact.ts';
 import { foldInUser, type FoldInBasis } from './fold-in.ts';
 import { userItemCsr, type Interactions, type KnowledgeEdges } from './graph.ts';
 import { CpuKernels, packItems, type KernelMode } from './kernels.ts';
@@ -147,6 +148,7 @@ export class SampledLightGcn implements TrainedLightGcn {
   private readonly items: Float32Array;
   private readonly basis: FoldInBasis;
   private scratch: { kernels: CpuKernels; s: ScoreScratch } | null = null;
+  private pairs: EmbeddingScorer | undefined;
 
   private constructor(users: Float32Array, items: Float32Array, basis: FoldInBasis, nLayers: number, private readonly kernelMode: KernelMode) {
     this.d = basis.d;
@@ -193,19 +195,10 @@ export class SampledLightGcn implements TrainedLightGcn {
     return this.basis;
   }
 
+  /** Dot products of the pairs' final vectors (compute/lightgcn/artifact `EmbeddingScorer`). */
   score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new AppError('BAD_REQUEST', 'compute/lightgcn: users and items differ in length');
-    const d = this.d;
-    const out = new Float32Array(users.length);
-    for (let t = 0; t < users.length; t++) {
-      const u = users[t]!;
-      const i = items[t]!;
-      if (u < 0 || u >= this.nUsers || i < 0 || i >= this.nItems) throw new AppError('BAD_REQUEST', `compute/lightgcn: pair ${t} out of range`);
-      let s = 0;
-      for (let c = 0; c < d; c++) s += this.users[u * d + c]! * this.items[i * d + c]!;
-      out[t] = s;
-    }
-    return out;
+    this.pairs ??= new EmbeddingScorer(this.users, this.items, this.d);
+    return this.pairs.score(users, items);
   }
 
   scoreAll(users: Int32Array, out: Float32Array = new Float32Array(users.length * this.nItems)): Float32Array {
