@@ -34,10 +34,12 @@
  * smaller side.
  * An edge's step probability is computed when the search reaches it (no per-edge tables).
  *
- * Hubs: a node with more than `maxExpand` (2,000) edges is expanded on the second hop of either side through its
- * `maxExpand` strongest edges only — by the walk's step along the edge, ties to the lower position; each list is made
- * on the hub's first expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out
- * each carry at most the step of the weakest kept one. It binds on no node of ML-100K + DBpedia (largest degree 1,057)
+ * Hubs: a node with more than `maxExpand` (2,000) edges is expanded through its `maxExpand` strongest edges only, on
+ * the second hop of either side and, for a hub target, on the first backward hop. Strongest = by the walk's step along
+ * the edge (towards the target on the backward side), ties to the lower position. Each list is made on the hub's first
+ * expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out each carry at most
+ * the step of the weakest kept one. On the 50M graph the most popular item has 148,903 raters; uncapped, its first
+ * backward hop and their expansion took 316 ms of evidence per call (docs/scaling.md). It binds on no node of ML-100K + DBpedia (largest degree 1,057)
  * or KGCN Last.FM (944), test/integration/explain/template.test.ts checks.
  *
  * The backward second hop offers only nodes that the forward side reached: the 4-hop join meets nowhere else, and on
@@ -93,8 +95,8 @@ export interface PathOptions {
   /** Ratings at or below this do not start a path (when `rated`, unless the user has nothing above it). [2] */
   ratingFloor: number;
   /**
-   * A node with more edges than this is expanded on the second hop of either side through its `maxExpand` strongest
-   * edges only (see "Hubs" above). [2000]
+   * A node with more edges than this is expanded on the second hop of either side (and a hub target on its first
+   * backward hop) through its `maxExpand` strongest edges only (see "Hubs" above). [2000]
    */
   maxExpand: number;
 }
@@ -515,18 +517,14 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       }
 
       // Backward hop 1: b → target. Walking b → target uses the same physical edge; its probability is taken from b's side.
+      // A hub target offers its `cap` strongest edges only (the raters of a very popular item: each b here is expanded
+      // again on the second hop).
       B1.clear();
       B2.clear();
-      for (let p = outStarts[target]!, pEnd = outStarts[target + 1]!; p < pEnd; p++) {
-        const b = outTargets[p]!;
-        const q = d * step(b, outRelations[p]!, outWeights[p]!);
+      expand(target, true, (p, b, r, w) => {
+        const q = d * step(b, r, w);
         if (b !== target && q > 0) B1.offer(b, q, p, -1, -1);
-      }
-      for (let p = inStarts[target]!, pEnd = inStarts[target + 1]!; p < pEnd; p++) {
-        const b = inSources[p]!;
-        const q = d * step(b, inRelations[p]!, inWeights[p]!);
-        if (b !== target && q > 0) B1.offer(b, q, m + p, -1, -1);
-      }
+      });
       if (possible(4)) {
         // Backward hop 2: y → b (→ target), the probability again taken from the walking side (y). Only the 4-hop join
         // reads these beams, at nodes the forward side reached too: a y outside F2 is not offered (at 50M, items the

@@ -129,6 +129,29 @@ describe('path search', () => {
     expect(() => f.find(0, 1, { maxExpand: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
+  it('offers a hub target’s maxExpand strongest edges only on the first backward hop', () => {
+    // u rated h 4; h is rated by v1..v4 (4 each). Target t is rated by v1 5, v2 4, v3 3, v4 2 and by w1..w3 (5 each,
+    // nothing else). Steps towards t (effective ratings, floor 2): w 3/3, v1 3/5, v2 2/4, v3 1/3, v4 0 (no step).
+    const vs = ['v1', 'v2', 'v3', 'v4'] as const;
+    const ws = ['w1', 'w2', 'w3'] as const;
+    const edge = (v: string, item: string, r: number) => [`User:${v}`, `Item:${item}`, INTERACTION_RELATION, r] as [string, string, string, number];
+    const csr = tinyCsr(
+      [...['u', ...vs, ...ws].map((id) => [`User:${id}`, 0] as [string, 0]), ['Item:h', 1], ['Item:t', 1]],
+      [INTERACTION_RELATION],
+      [edge('u', 'h', 4), ...vs.map((v) => edge(v, 'h', 4)), ...vs.map((v, j) => edge(v, 't', 5 - j)), ...ws.map((w) => edge(w, 't', 5))],
+    );
+    const f = createPathFinder(csr, buildTransition(csr), { ...CLASSIC, maxNodeReuse: 3, maxHops: 3 });
+    const find = (o: object) => f.find(idx(csr, 'User:u'), idx(csr, 'Item:t'), o);
+    const through = (o: object) => find(o).map((p) => names(csr, p.nodes)[2]);
+    // Uncapped: through v1, v2, v3 (best first); t has 7 edges, h 5.
+    expect(through({})).toEqual(['User:v1', 'User:v2', 'User:v3']);
+    expect(through({ maxExpand: 7 })).toEqual(through({}));
+    // Five strongest of t towards it: w1..w3, v1, v2 — v3 is left out; the kept paths keep their scores.
+    const capped = find({ maxExpand: 5 });
+    expect(capped.map((p) => names(csr, p.nodes)[2])).toEqual(['User:v1', 'User:v2']);
+    expect(capped.map((p) => p.score)).toEqual(find({}).slice(0, 2).map((p) => p.score));
+  });
+
   it('returns nothing for unconnected or identical ends and guards its options', () => {
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'User:ann'))).toEqual([]);
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxHops: 1 })).toEqual([]);
