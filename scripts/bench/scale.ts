@@ -44,8 +44,8 @@
  *
  * `--keep DIR --reuse` measures the serving stages again on the graph an earlier `--keep DIR` run left there: it opens
  * that database (no generate, no bulk, no project; the epoch, unless skipped, trains on the kept snapshot's
- * projection), boots from its snapshot and serves; the bulk and project keys are then null. With the online stage the kept database changes
- * (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
+ * projection), boots from its snapshot and serves; the bulk and project keys are then null. With the online stage the
+ * kept database changes (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
