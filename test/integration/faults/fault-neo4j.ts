@@ -191,10 +191,14 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
 }
 
 /** One HTTP request on a fresh connection (no keep-alive): the status and body, or the socket error code. */
-export function request(url: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<{ status?: number; error?: string; body: string }> {
+export function request(
+  url: string,
+  options: { method?: string; body?: string; timeoutMs?: number; onHeaders?: (status: number) => void } = {},
+): Promise<{ status?: number; error?: string; body: string }> {
   return new Promise((resolve) => {
     const headers = options.body !== undefined ? { 'content-type': 'application/json' } : {};
     const req = http.request(url, { method: options.method ?? 'GET', agent: false, timeout: options.timeoutMs ?? 30_000, headers }, (res) => {
+      options.onHeaders?.(res.statusCode!);
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
       res.once('end', () => resolve({ status: res.statusCode!, body }));

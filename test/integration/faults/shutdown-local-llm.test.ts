@@ -43,7 +43,12 @@ describe.skipIf(!modelPresent && !process.env.CI)('SIGTERM to graphrec serve wit
     expect(first.status, first.body).toBe(200);
     expect((JSON.parse(first.body) as { explanation: { model?: string } }).explanation.model).toMatch(/^local:SmolLM2/);
     const held = [2, 3].map((u) => request(`${base}/v1/users/demo:u:${u}/recommendations/demo:i:${u * 11}/explanation`, { timeoutMs: 120_000 }));
-    const stream = request(`${base}/v1/users/demo:u:4/recommendations/demo:i:44/explanation/stream`, { timeoutMs: 120_000 });
+    // SIGTERM only once the stream is open (its headers are flushed on arrival): a request that reaches a draining
+    // server is refused 503 by design, and on a busy machine 500 ms did not always get it there first.
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const stream = request(`${base}/v1/users/demo:u:4/recommendations/demo:i:44/explanation/stream`, { timeoutMs: 120_000, onHeaders: () => opened() });
+    await Promise.race([open, stream]);
     await sleep(500);
 
     serve.child.kill('SIGTERM');
