@@ -38,9 +38,10 @@
  * the second hop of either side and, for a hub target, on the first backward hop. Strongest = by the walk's step along
  * the edge (towards the target on the backward side), ties to the lower position. Each list is made on the hub's first
  * expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out each carry at most
- * the step of the weakest kept one. On the 50M graph the most popular item has 148,903 raters; uncapped, its first
- * backward hop and their expansion took 316 ms of evidence per call (docs/scaling.md). It binds on no node of ML-100K + DBpedia (largest degree 1,057)
- * or KGCN Last.FM (944), test/integration/explain/template.test.ts checks.
+ * the step of the weakest kept one. On the 50M scale graph the most popular item has 148,903 raters; capping the
+ * target took the evidence of an answer's 10 items from 992 to 147 ms there (docs/scaling.md). The cap binds on no
+ * node of ML-100K + DBpedia (largest degree 1,057) or KGCN Last.FM (944), test/integration/explain/template.test.ts
+ * checks.
  *
  * The backward second hop offers only nodes that the forward side reached: the 4-hop join meets nowhere else, and on
  * a user–item graph most of that hop's edges lead to items the target's raters also rated. On the 50M-interaction
