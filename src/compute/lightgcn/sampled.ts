@@ -106,7 +106,7 @@ export interface SamplePlan {
 /**
  * The sample a training run takes: with `maxInteractions` a number, users up to that many interactions (and always
  * under the arena); with 'auto', the whole dataset when its model fits the arena (with the validation scoring
- * scratch when `validated`), else the largest user sample that does.
+ * scratch when `validated`), else the largest user sample that does. `o` is checked by train `resolveOptions`.
  */
 export function planUserSample(
   data: Interactions,
@@ -126,7 +126,6 @@ export function planUserSample(
   const fitsArena = (users: number, interactions: number) => trainingArenaBytes({ ...base, users, interactions }) <= budget;
   const limit = o.maxInteractions;
   if (limit !== 'auto') {
-    if (!Number.isInteger(limit) || limit < 1) throw new AppError('BAD_REQUEST', 'compute/lightgcn: maxInteractions must be a positive integer or auto');
     if (limit >= data.users.length) return { sample: null, reason: 'option' };
     return { sample: sampleUsers(data, o.seed, (u, k) => k <= limit && fitsArena(u, k)), reason: 'option' };
   }
@@ -164,7 +163,8 @@ export class SampledLightGcn implements TrainedLightGcn {
   static from(model: LightGcnModel, data: Interactions, sample: UserSample): SampledLightGcn {
     if (model.nUsers !== sample.users.length || model.nItems !== data.nItems) throw new AppError('BAD_REQUEST', 'compute/lightgcn: the model was not trained on this sample');
     const d = model.d;
-    const trained = model.userEmbeddings();
+    model.propagate();
+    const trained = model.final.view; // users first: the sampled users' final rows, read in place
     const basis = model.foldInBasis();
     const users = new Float32Array(data.nUsers * d);
     const sampled = new Uint8Array(data.nUsers);
