@@ -6,12 +6,10 @@
  * vector index per label.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
+import { runTsWorker } from '../core/ts-worker.ts';
 import { EMBEDDINGS_DIR } from '../core/paths.ts';
 import { fingerprintInteractions, fitLightGcn, loadEmbeddings, saveEmbeddings, type FoldInBasis, type Interactions, type LightGcnOptions } from '../compute/lightgcn/index.ts';
 import { KIND_CODES, type Csr } from '../project/csr.ts';
@@ -142,54 +140,14 @@ export async function fitInteractions(data: Interactions, options: Partial<Light
   }
 }
 
-/** File URL of tsx's ESM register API (its package exports' `import` entry; `require.resolve` would give the CJS one). */
-function tsxEsmApi(): string {
-  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
-}
-
 /**
- * {@link fitInteractions} in a worker thread (engine/train-worker.ts), so that the event loop of a serving process
- * stays free while it trains: a training step in this thread holds the loop for the whole step (a propagation over the
- * graph), which every request would wait behind. The worker loads the TypeScript sources through tsx, as the
- * process itself does. The interaction arrays and the vectors are copied between the threads.
+ * {@link fitInteractions} in a worker thread (engine/train-worker.ts, through core/ts-worker), so that the event loop
+ * of a serving process stays free while it trains: a training step in this thread holds the loop for the whole step (a
+ * propagation over the graph), which every request would wait behind. The interaction arrays and the vectors are
+ * copied between the threads.
  */
 export function fitInteractionsInWorker(data: Interactions, options: Partial<LightGcnOptions> = {}, signal?: AbortSignal): Promise<FitOutput> {
-  const tsx = tsxEsmApi();
-  const entry = new URL('./train-worker.ts', import.meta.url).href;
-  const bootstrap = `const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then((m) => { m.register(); return import(workerData.entry); });`;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AppError('UNAVAILABLE', 'embeddings: training cancelled'));
-    const worker = new Worker(bootstrap, { eval: true, workerData: { tsx, entry, data, options } });
-    let settled = false;
-    // A shutdown stops the worker where it is (nothing of it is kept).
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      reject(new AppError('UNAVAILABLE', 'embeddings: training cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (m: { ok: true; out: FitOutput } | { ok: false; message: string }) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (m.ok) resolve(m.out);
-      else reject(new AppError('INTERNAL', `embeddings: training in the worker failed: ${m.message}`));
-      void worker.terminate();
-    });
-    worker.once('error', (error) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new AppError('INTERNAL', `embeddings: the training worker exited with code ${code} before answering`));
-    });
-  });
+  return runTsWorker<FitOutput>(new URL('./train-worker.ts', import.meta.url), { data, options }, { what: 'embeddings: training', ...(signal ? { signal } : {}) });
 }
 
 /**

@@ -21,6 +21,7 @@ import { createRecommendContext, patchRecommendContext, resolveRecommendOptions,
 import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
 import { DEFAULTS } from '../core/config.ts';
 import type { WeightsConfig } from '../core/weight-transform.ts';
+import { embeddingSearch, type EmbeddingSearch } from '../retrieve/ann.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
@@ -162,13 +163,20 @@ export class Engine {
   /**
    * Which strategies answer with their own scores now: `ppr`, `popular` and `hybrid` always (hybrid over PPR,
    * popularity and the knowledge walk until vectors are loaded), `embedding` only with vectors (without them it falls
-   * back to `ppr`). The readiness detail of `graphrec serve` shows it.
+   * back to `ppr`). `embeddingSearch` says how the embedding part searches (retrieve/ann): `exact` (every item),
+   * `building` (the IVF index of a large catalogue is being built; exact meanwhile), `ivf`, `failed` (exact), or
+   * `none` without vectors. The readiness detail of `graphrec serve` shows it.
    */
-  get strategies(): { live: StrategyName[]; pending: StrategyName[]; hybridParts: HybridPartName[] } {
+  get strategies(): { live: StrategyName[]; pending: StrategyName[]; hybridParts: HybridPartName[]; embeddingSearch: EmbeddingSearch | 'none' } {
     const vectors = this.ctx.embeddings !== undefined;
     const weights = vectors ? this.ctx.options.weights : this.ctx.options.weightsNoEmbedding;
     const hybridParts = (Object.keys(weights) as HybridPartName[]).filter((part) => weights[part] > 0);
-    return { live: vectors ? ['hybrid', 'ppr', 'embedding', 'popular'] : ['hybrid', 'ppr', 'popular'], pending: vectors ? [] : ['embedding'], hybridParts };
+    return {
+      live: vectors ? ['hybrid', 'ppr', 'embedding', 'popular'] : ['hybrid', 'ppr', 'popular'],
+      pending: vectors ? [] : ['embedding'],
+      hybridParts,
+      embeddingSearch: embeddingSearch(this.ctx.embeddings, this.ctx.options.embeddingMetric, this.ctx.options),
+    };
   }
 
   get version(): number {

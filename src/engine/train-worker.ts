@@ -1,18 +1,11 @@
 /**
  * @module engine/train-worker
- * The body of the training worker thread of engine/embeddings `fitInteractionsInWorker`: fits LightGCN on the
- * interactions it was given and posts the result back, or the error's
- * message (structured clone copies them; the wasm memory behind a model may be shared, so nothing is transferred).
- * Started only by that function, through a bootstrap that registers tsx in the worker first.
+ * The body of the training worker thread of engine/embeddings `fitInteractionsInWorker` (started through
+ * core/ts-worker): fits LightGCN on the interactions it was given and answers with the result (copied: the wasm
+ * memory behind a model may be shared, so nothing is transferred).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import type { Interactions, LightGcnOptions } from '../compute/lightgcn/index.ts';
+import { answerParent } from '../core/ts-worker.ts';
 import { fitInteractions } from './embeddings.ts';
 
-const { data, options } = workerData as { data: Interactions; options: Partial<LightGcnOptions> };
-try {
-  const out = await fitInteractions(data, options);
-  parentPort!.postMessage({ ok: true, out });
-} catch (error) {
-  parentPort!.postMessage({ ok: false, message: (error as Error).message });
-}
+await answerParent(({ data, options }: { data: Interactions; options: Partial<LightGcnOptions> }) => fitInteractions(data, options));

@@ -76,6 +76,14 @@ export interface RecommendOptions {
   knowledgeMaxEntityItems: number;
   /** Embedding score. ['dot'] */
   embeddingMetric: EmbeddingMetric;
+  /**
+   * A catalogue of at least this many item vectors is searched through an IVF index (retrieve/ann, built in a worker
+   * thread; the exact scan answers until it is ready); a smaller one is scanned whole. [50000] (below it the scan
+   * costs < 8 ms per request; `npm run bench -- ann`, docs/recommend.md#the-embedding-part-on-large-catalogues)
+   */
+  annMinItems: number;
+  /** IVF lists the embedding part reads per request, more until its pool is filled. [16] (chosen with `npm run bench -- ann`) */
+  annProbe: number;
   /** Interaction weights are ratings (seed weight = rating − floor) rather than counts. [true] */
   rated: boolean;
   /** Ratings at or below this do not seed PPR (when `rated`). [2] */
@@ -106,6 +114,8 @@ export const RECOMMEND_DEFAULTS = {
   knowledgeEntityDiscount: 1,
   knowledgeMaxEntityItems: 2000,
   embeddingMetric: 'dot',
+  annMinItems: 50_000,
+  annProbe: 16,
   rated: true,
   ratingFloor: 2,
   seedShare: 0.5,
@@ -169,7 +179,7 @@ function assertOptions(o: RecommendOptions): void {
     throw new AppError('BAD_REQUEST', `retrieve: ${message}`);
   };
   if (!STRATEGY_NAMES.includes(o.strategy)) bad(`unknown default strategy ${JSON.stringify(o.strategy)}`);
-  for (const key of ['k', 'maxK', 'candidatePool', 'keywordSeeds', 'diversityPoolFactor'] as const) {
+  for (const key of ['k', 'maxK', 'candidatePool', 'keywordSeeds', 'diversityPoolFactor', 'annMinItems', 'annProbe'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) bad(`${key} must be a positive integer`);
   }
   if (!Number.isInteger(o.maxOffset) || o.maxOffset < 0) bad('maxOffset must be an integer ≥ 0');

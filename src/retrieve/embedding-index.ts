@@ -6,7 +6,7 @@
  * Keys are projection node keys (`Item:ml100k:i:50`, `User:ml100k:u:1`) or plain graph ids; {@link itemRowsOf}
  * resolves `itemKeys` against a CSR under either convention. Scores: `dot` (what LightGCN ranks by) or `cosine`.
  * Brute force costs `nItems · dim` multiply-adds per query (1,682 × 64 ≈ 0.1 M at ML-100K: well under a millisecond);
- * beyond ~10⁶ items an ANN index (Neo4j's vector index) takes over.
+ * from `annMinItems` items on, the embedding part searches an IVF index instead (retrieve/ann, retrieve/ivf).
  *
  * Fold-in: a user without a vector gets the mean of the vectors of the items they interacted with (or of cold-start
  * seed items). For LightGCN this is a cheap stand-in for `compute/lightgcn/fold-in` (which needs the per-layer item

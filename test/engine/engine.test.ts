@@ -101,7 +101,7 @@ describe('Engine.warm', () => {
 describe('Engine.setEmbeddings (vectors trained while serving)', () => {
   it('serves PPR / popular / hybrid without vectors, then adds the embedding strategy when they are swapped in', () => {
     const engine = new Engine({ csr: graph(), labels });
-    expect(engine.strategies).toEqual({ live: ['hybrid', 'ppr', 'popular'], pending: ['embedding'], hybridParts: ['ppr', 'knowledge'] });
+    expect(engine.strategies).toEqual({ live: ['hybrid', 'ppr', 'popular'], pending: ['embedding'], hybridParts: ['ppr', 'knowledge'], embeddingSearch: 'none' });
     const before = engine.recommend({ user: 'User:u1', k: 2, strategy: 'embedding' });
     expect(before.fallbackUsed).toBe(true);
     const version = engine.version;
@@ -117,6 +117,7 @@ describe('Engine.setEmbeddings (vectors trained while serving)', () => {
     );
     expect(engine.strategies.live).toEqual(['hybrid', 'ppr', 'embedding', 'popular']);
     expect(engine.strategies.pending).toEqual([]);
+    expect(engine.strategies.embeddingSearch).toBe('exact');
     expect(engine.strategies.hybridParts).toContain('embedding');
     const after = engine.recommend({ user: 'User:u1', k: 1, strategy: 'embedding' });
     expect(after.fallbackUsed).toBe(false);

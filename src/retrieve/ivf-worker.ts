@@ -1,0 +1,10 @@
+/**
+ * @module retrieve/ivf-worker
+ * The body of the worker thread retrieve/ann starts (through core/ts-worker): builds the IVF index of the item
+ * vectors it was given and answers with it (plain typed arrays, copied back).
+ */
+import { answerParent } from '../core/ts-worker.ts';
+import type { EmbeddingMetric } from './embedding-index.ts';
+import { buildIvf, type IvfOptions } from './ivf.ts';
+
+await answerParent(({ vectors, dim, metric, options }: { vectors: Float32Array; dim: number; metric: EmbeddingMetric; options: Partial<IvfOptions> }) => buildIvf(vectors, dim, metric, options));
