@@ -85,6 +85,21 @@ export function itemRowsOf(index: EmbeddingIndex, csr: Csr): Int32Array {
   return rows;
 }
 
+const nodesCache = new WeakMap<EmbeddingIndex, WeakMap<Csr, Int32Array>>();
+
+/** CSR node of each row of `itemVectors` (−1 when the graph does not hold that item): {@link itemRowsOf} inverted, cached. */
+export function itemNodesOf(index: EmbeddingIndex, csr: Csr): Int32Array {
+  let byCsr = nodesCache.get(index);
+  if (!byCsr) nodesCache.set(index, (byCsr = new WeakMap()));
+  let nodes = byCsr.get(csr);
+  if (nodes) return nodes;
+  const rows = itemRowsOf(index, csr);
+  nodes = new Int32Array(index.itemKeys.length).fill(-1);
+  for (let v = 0; v < rows.length; v++) if (rows[v]! >= 0) nodes[rows[v]!] = v;
+  byCsr.set(csr, nodes);
+  return nodes;
+}
+
 /** Dot product of `query` with item row `row`. */
 export function dotRow(index: EmbeddingIndex, query: Float32Array, row: number): number {
   const v = index.itemVectors;

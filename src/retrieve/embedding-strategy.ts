@@ -12,7 +12,7 @@
  */
 import { kindName } from '../project/csr.ts';
 import { annIndex } from './ann.ts';
-import { foldInFromItems, scoreRow } from './embedding-index.ts';
+import { foldInFromItems, itemNodesOf, scoreRow } from './embedding-index.ts';
 import type { RecommendContext } from './context.ts';
 import { ivfTopK } from './ivf.ts';
 import type { CandidateRequest, Strategy, StrategyScores } from './strategy.ts';
@@ -22,8 +22,6 @@ export function createEmbeddingStrategy(ctx: RecommendContext): Strategy {
   const out = new Float64Array(ctx.csr.nodeCount).fill(-Infinity);
   const { csr, items } = ctx;
   const metric = ctx.options.embeddingMetric;
-  /** Node of each item row (−1: an item the graph does not hold), for the IVF search; built on its first use. */
-  let nodeOfRow: Int32Array | undefined;
 
   function userVector(request: CandidateRequest): Float32Array | undefined {
     const index = ctx.embeddings!;
@@ -50,11 +48,7 @@ export function createEmbeddingStrategy(ctx: RecommendContext): Strategy {
       qn = Math.sqrt(qn);
       const ivf = annIndex(index, metric, ctx.options);
       if (ivf) {
-        if (!nodeOfRow) {
-          nodeOfRow = new Int32Array(index.itemKeys.length).fill(-1);
-          for (const v of items) if (itemRows[v]! >= 0) nodeOfRow[itemRows[v]!] = v;
-        }
-        const nodes = nodeOfRow;
+        const nodes = itemNodesOf(index, csr);
         const { mask } = request;
         const found = ivfTopK(ivf, index.itemVectors, q, request.pool, ctx.options.annProbe, (row) => nodes[row]! >= 0 && mask[nodes[row]!] === 1);
         const ids = Uint32Array.from(found.ids, (row) => nodes[row]!);

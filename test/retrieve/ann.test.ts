@@ -5,6 +5,7 @@ import { annReady, embeddingSearch, setAnnBuildThread } from '../../src/retrieve
 import { createRecommendContext } from '../../src/retrieve/context.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
+import { similarItems } from '../../src/retrieve/similar.ts';
 import { demoGraph } from './fixtures.ts';
 
 const g = demoGraph();
@@ -72,6 +73,20 @@ describe('retrieve/ann: the embedding part on an IVF index', () => {
     }
     // One list of √800 ≈ 28 is a small part of the catalogue: the answer differs from the scan's, and the test says so.
     expect(overlap).toBeLessThan(users.length * 10);
+  });
+
+  it('similar items read the cosine index: every list read gives the scan\'s answer', async () => {
+    setAnnBuildThread('inline');
+    const ctx = createRecommendContext(g.csr, { embeddings: vectors(5), options: { annMinItems: 1, annProbe: 1000 } });
+    const exact = createRecommendContext(g.csr, { embeddings: ctx.embeddings! });
+    const item = g.cat.items[3]!.id;
+    const before = similarItems(ctx, item, 15);
+    expect(embeddingSearch(ctx.embeddings, 'cosine', ctx.options)).toBe('building');
+    await annReady(ctx.embeddings!, 'cosine');
+    const after = similarItems(ctx, item, 15);
+    expect(after.map((r) => r.id)).toEqual(similarItems(exact, item, 15).map((r) => r.id));
+    after.forEach((r, j) => expect(r.score).toBeCloseTo(before[j]!.score, 5));
+    expect(after.some((r) => r.id === item)).toBe(false);
   });
 
   it('builds in a worker thread', async () => {
