@@ -14,15 +14,12 @@
  * Gowalla's: each trained item vector repeated with seeded Gaussian noise (σ = 0.25 × the coordinates' spread). Its
  * recall is against the exact scan of the same made-up catalogue; it has no validation labels.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
 import type { Interactions } from '../../src/compute/lightgcn/graph.ts';
 import { createRng } from '../../src/compute/rng.ts';
-import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
-import { parseLightGcnText } from '../../src/evaluate/datasets.ts';
 import { createEmbeddingIndex, embeddingTopK } from '../../src/retrieve/embedding-index.ts';
 import { buildIvf, ivfTopK, type IvfIndex } from '../../src/retrieve/ivf.ts';
+import { gowallaValidSplit } from './_gowalla.ts';
 
 const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -90,12 +87,8 @@ function compare(ivf: IvfIndex, items: Float32Array, queries: Query[], exact: nu
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const folder = path.join(SHARED_DATA_DIR, 'lightgcn-gowalla', 'lightgcnpp-split');
-  if (!existsSync(path.join(folder, 'train.txt')) || !existsSync(path.join(folder, 'valid.txt'))) {
-    emit({ error: `bench ann needs ${folder}/train.txt and valid.txt (../shared/data is absent)` });
-    process.exitCode = 1;
-    return;
-  }
+  const split = gowallaValidSplit('ann');
+  if (!split) return;
   const epochs = Number(flag(argv, 'epochs') ?? 30);
   const nQueries = Number(flag(argv, 'users') ?? 3000);
   const probes = (flag(argv, 'probes') ?? '8,16,32,64').split(',').map(Number);
@@ -104,12 +97,7 @@ export async function main(argv: string[]): Promise<void> {
   if (!(Number.isInteger(epochs) && epochs >= 1 && Number.isInteger(nQueries) && nQueries >= 1 && probes.every((p) => Number.isInteger(p) && p >= 1) && Number.isInteger(bigItems) && bigItems >= 0)) {
     throw new Error('bench ann: --epochs, --users and --probes take positive integers, --items an integer ≥ 0');
   }
-  const tr = parseLightGcnText(readFileSync(path.join(folder, 'train.txt'), 'utf8'), 'train.txt');
-  const va = parseLightGcnText(readFileSync(path.join(folder, 'valid.txt'), 'utf8'), 'valid.txt');
-  const nUsers = Math.max(tr.maxUser, va.maxUser) + 1;
-  const nItems = Math.max(tr.maxItem, va.maxItem) + 1;
-  const train: Interactions = { nUsers, nItems, users: tr.users, items: tr.items };
-  const valid: Interactions = { nUsers, nItems, users: va.users, items: va.items };
+  const { nUsers, nItems, train, valid } = split;
   const t0 = performance.now();
   const res = await fitLightGcn(train, { batchSize: 16_384, learningRate: 0.01, seed, epochs }, {}, { path: 'cpu' });
   const users = res.model.userEmbeddings();

@@ -10,17 +10,14 @@
  * Each line gives valid Recall@20 / NDCG@20 over every valid user, then apart for the sampled and the folded-in users,
  * the training seconds, and the ratios to the full run. The last line is the summary.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fitLightGcn } from '../../src/compute/lightgcn/fit.ts';
 import type { Interactions } from '../../src/compute/lightgcn/graph.ts';
 import { planUserSample } from '../../src/compute/lightgcn/sampled.ts';
 import { resolveOptions, type LightGcnOptions } from '../../src/compute/lightgcn/train.ts';
 import type { TrainedLightGcn } from '../../src/compute/lightgcn/types.ts';
-import { SHARED_DATA_DIR } from '../../src/core/paths.ts';
-import { parseLightGcnText } from '../../src/evaluate/datasets.ts';
 import { computeMetrics } from '../../src/evaluate/metrics.ts';
 import { buildRankingInput } from '../../src/evaluate/ranking.ts';
+import { gowallaValidSplit } from './_gowalla.ts';
 
 const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -44,24 +41,15 @@ function metrics(model: TrainedLightGcn, train: Interactions, valid: Interaction
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const folder = path.join(SHARED_DATA_DIR, 'lightgcn-gowalla', 'lightgcnpp-split');
-  if (!existsSync(path.join(folder, 'train.txt')) || !existsSync(path.join(folder, 'valid.txt'))) {
-    emit({ error: `bench sampled needs ${folder}/train.txt and valid.txt (../shared/data is absent)` });
-    process.exitCode = 1;
-    return;
-  }
+  const split = gowallaValidSplit('sampled');
+  if (!split) return;
   const epochs = Number(flag(argv, 'epochs') ?? 60);
   const fractions = (flag(argv, 'fractions') ?? '0.5,0.25').split(',').map(Number);
   const seed = Number(flag(argv, 'seed') ?? 2020);
   if (!Number.isInteger(epochs) || epochs < 1 || fractions.some((f) => !(f > 0 && f < 1)) || !Number.isInteger(seed)) {
     throw new Error('bench sampled: --epochs N (≥ 1), --fractions in (0, 1), --seed an integer');
   }
-  const tr = parseLightGcnText(readFileSync(path.join(folder, 'train.txt'), 'utf8'), 'train.txt');
-  const va = parseLightGcnText(readFileSync(path.join(folder, 'valid.txt'), 'utf8'), 'valid.txt');
-  const nUsers = Math.max(tr.maxUser, va.maxUser) + 1;
-  const nItems = Math.max(tr.maxItem, va.maxItem) + 1;
-  const train: Interactions = { nUsers, nItems, users: tr.users, items: tr.items };
-  const valid: Interactions = { nUsers, nItems, users: va.users, items: va.items };
+  const { nUsers, nItems, train, valid } = split;
   const batchSize = 16_384;
   const base: Partial<LightGcnOptions> = { batchSize, learningRate: 0.01, seed };
   emit({ dataset: 'gowalla (LightGCN++ train → valid)', nUsers, nItems, train: train.users.length, valid: valid.users.length, epochs, fractions, ...base });
