@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { AppError } from './errors.ts';
 
 type Answer<T> = { ok: true; out: T } | { ok: false; message: string };
@@ -67,7 +67,6 @@ export function runTsWorker<T>(entry: URL, input: unknown, options: TsWorkerOpti
 
 /** The body of a worker module: runs `job` on the input {@link runTsWorker} gave and posts the answer (or the error's message). */
 export async function answerParent<I, T>(job: (input: I) => T | Promise<T>): Promise<void> {
-  const { workerData } = await import('node:worker_threads');
   let answer: Answer<T>;
   try {
     answer = { ok: true, out: await job((workerData as { input: I }).input) };
