@@ -37,6 +37,7 @@ import type { Progress } from '../core/progress.ts';
 import type { SampleInfo } from '../compute/lightgcn/sampled.ts';
 import type { Recommender, TrainedLightGcn } from '../compute/lightgcn/types.ts';
 import { resolveDataset } from '../ingest/resolve.ts';
+import { annIndex, annReady } from '../retrieve/ann.ts';
 import { createRecommendContext, type RecommendOptions } from '../retrieve/context.ts';
 import { Ease, ItemKnn, Rp3Beta } from './baselines.ts';
 import { concatInteractions, loadLightGcnFolder, readMovieLensUData, readSourceLog, type InteractionLog, type SplitDataset, type WeightedInteractions } from './datasets.ts';
@@ -265,6 +266,12 @@ export async function evaluate(config: EvaluateConfig, hooks: EvaluateHooks = {}
     }
     served = { vectors: embeddings !== undefined };
     const ctx = createRecommendContext(graph.csr, { ...(embeddings ? { embeddings } : {}), ...(ds.heavyTailed !== undefined ? { heavyTailed: ds.heavyTailed } : {}), options: (config.modelOptions ?? {}) as Partial<RecommendOptions> });
+    if (ctx.embeddings) {
+      // A large catalogue's IVF index (retrieve/ann) is built before the ranking, so that every user is ranked by the
+      // search a warm server runs (none is started under `annMinItems` items).
+      annIndex(ctx.embeddings, ctx.options.embeddingMetric, ctx.options);
+      await annReady(ctx.embeddings, ctx.options.embeddingMetric);
+    }
     rankServed = (truth, masked, label, depthNow) =>
       servedRankingInput(ctx, graph, strategy, truth, { depth: depthNow, popularityFrom: train, ...(masked ? { masked } : {}), ...(hooks.progress ? { progress: hooks.progress, label } : {}) });
   }

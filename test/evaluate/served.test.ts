@@ -59,6 +59,21 @@ describe('evaluate: served strategies and the generic format', () => {
     }
   });
 
+  it('a catalogue past annMinItems is ranked on the IVF index, built before the ranking starts', async () => {
+    const split = { kind: 'random' as const, ratios: [0.8, 0.2] };
+    const common = { dataset: `generic:${fixture.generic}`, model: 'embedding' as ModelName, split, ks: [5, 10], seed: 5, lightgcnOptions: small };
+    // A pool of 10 (the depth ranked): the search stops once 10 eligible items are found.
+    const pool = { candidatePool: 10 };
+    const exact = await evaluate({ ...common, modelOptions: pool });
+    // Every list read: the scan's ranking.
+    expect((await evaluate({ ...common, modelOptions: { ...pool, annMinItems: 1, annProbe: 1000 } })).test).toEqual(exact.test);
+    // One list of √30 ≈ 5 first, more until 10 items: another ranking, the same on every run (the index was ready
+    // for the first user).
+    const one = await evaluate({ ...common, modelOptions: { ...pool, annMinItems: 1, annProbe: 1 } });
+    expect(one.test).not.toEqual(exact.test);
+    expect((await evaluate({ ...common, modelOptions: { ...pool, annMinItems: 1, annProbe: 1 } })).test).toEqual(one.test);
+  });
+
   it('ppr is ranked by the same recommend() the API serves: equal to calling it directly per user', async () => {
     const split = { kind: 'random' as const, ratios: [0.8, 0.2] };
     const r = await evaluate({ dataset: `generic:${fixture.generic}`, model: 'ppr', split, ks: [5], seed: 3, metrics: ['recall', 'ndcg'] });
