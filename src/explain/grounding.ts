@@ -68,10 +68,17 @@ function add(map: Map<string, Set<string>>, name: string, key: string): void {
  */
 export function distinctLabels(labels: ReadonlyMap<string, string>): Map<string, string> {
   const count = new Map<string, number>();
-  for (const [key, label] of labels) if (key.startsWith('Item:')) count.set(nameSkeleton(label), (count.get(nameSkeleton(label)) ?? 0) + 1);
+  const skeletons = new Map<string, string>();
+  for (const [key, label] of labels) {
+    if (!key.startsWith('Item:')) continue;
+    const skeleton = nameSkeleton(label);
+    skeletons.set(key, skeleton);
+    count.set(skeleton, (count.get(skeleton) ?? 0) + 1);
+  }
   const out = new Map<string, string>();
   for (const [key, label] of labels) {
-    out.set(key, key.startsWith('Item:') && count.get(nameSkeleton(label))! > 1 ? `${label} [#${key.slice(key.lastIndexOf(':') + 1)}]` : label);
+    const skeleton = skeletons.get(key);
+    out.set(key, skeleton !== undefined && count.get(skeleton)! > 1 ? `${label} [#${key.slice(key.lastIndexOf(':') + 1)}]` : label);
   }
   return out;
 }

@@ -51,7 +51,8 @@ export function assertEmbeddingIndex(index: EmbeddingIndex): void {
 export function createEmbeddingIndex(input: { dim: number; itemKeys: string[]; itemVectors: Float32Array; userKeys?: string[]; userVectors?: Float32Array }): EmbeddingIndex {
   const { dim, userKeys = [], userVectors = new Float32Array(0) } = input;
   if (userVectors.length !== userKeys.length * dim) throw new AppError('BAD_REQUEST', `retrieve/embedding: userVectors has ${userVectors.length} values for ${userKeys.length} users × ${dim}`);
-  const userRow = new Map(userKeys.map((k, j) => [k, j]));
+  const userRow = new Map<string, number>();
+  for (let j = 0; j < userKeys.length; j++) userRow.set(userKeys[j]!, j);
   const index: EmbeddingIndex = {
     dim,
     itemKeys: input.itemKeys,
