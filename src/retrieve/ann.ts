@@ -76,7 +76,17 @@ export function embeddingSearch(index: EmbeddingIndex | undefined, metric: Embed
   return builds.get(index)!.get(metric)!.status;
 }
 
-/** Resolves once a build started for `index` has ended (at once when none was started). */
+/**
+ * Resolves once a build started for `index` has ended (at once when none was started). The build's worker does not
+ * keep a process alive (a server's shutdown must not wait for it), so while someone waits here a timer does.
+ */
 export async function annReady(index: EmbeddingIndex, metric: EmbeddingMetric): Promise<void> {
-  await builds.get(index)?.get(metric)?.done;
+  const build = builds.get(index)?.get(metric);
+  if (!build) return;
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    await build.done;
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
