@@ -12,7 +12,7 @@
 import { log } from '../core/log.ts';
 import { runTsWorker } from '../core/ts-worker.ts';
 import type { EmbeddingIndex, EmbeddingMetric } from './embedding-index.ts';
-import { buildIvf, type IvfIndex, type IvfOptions } from './ivf.ts';
+import { buildIvf, type IvfIndex } from './ivf.ts';
 
 /** `exact`: the catalogue is scanned; `building` / `ivf`: the index is being built / in use; `failed`: the build failed (scan). */
 export type EmbeddingSearch = 'exact' | 'building' | 'ivf' | 'failed';
@@ -33,13 +33,13 @@ export function setAnnBuildThread(where: 'worker' | 'inline'): void {
   buildIn = where;
 }
 
-function start(index: EmbeddingIndex, metric: EmbeddingMetric, options: Partial<IvfOptions>): Build {
+function start(index: EmbeddingIndex, metric: EmbeddingMetric): Build {
   const build: Build = { status: 'building', done: Promise.resolve() };
-  const input = { vectors: index.itemVectors, dim: index.dim, metric, options };
+  const input = { vectors: index.itemVectors, dim: index.dim, metric };
   const job =
     buildIn === 'worker'
       ? runTsWorker<IvfIndex>(new URL('./ivf-worker.ts', import.meta.url), input, { what: 'retrieve/ann: the IVF build', unref: true })
-      : new Promise<IvfIndex>((resolve) => setImmediate(() => resolve(buildIvf(input.vectors, input.dim, metric, options))));
+      : new Promise<IvfIndex>((resolve) => setImmediate(() => resolve(buildIvf(input.vectors, input.dim, metric))));
   build.done = job.then(
     (ivf) => {
       build.status = 'ivf';
@@ -59,12 +59,12 @@ function start(index: EmbeddingIndex, metric: EmbeddingMetric, options: Partial<
  * The IVF index the embedding part should search for `index` under `metric`, or undefined to scan every item (a
  * catalogue under `annMinItems`, or an index still building). The first call on a large catalogue starts the build.
  */
-export function annIndex(index: EmbeddingIndex, metric: EmbeddingMetric, options: { annMinItems: number }, ivfOptions: Partial<IvfOptions> = {}): IvfIndex | undefined {
+export function annIndex(index: EmbeddingIndex, metric: EmbeddingMetric, options: { annMinItems: number }): IvfIndex | undefined {
   if (index.itemKeys.length < options.annMinItems) return undefined;
   let byMetric = builds.get(index);
   if (!byMetric) builds.set(index, (byMetric = new Map()));
   let build = byMetric.get(metric);
-  if (!build) byMetric.set(metric, (build = start(index, metric, ivfOptions)));
+  if (!build) byMetric.set(metric, (build = start(index, metric)));
   return build.ivf;
 }
 

@@ -5,6 +5,6 @@
  */
 import { answerParent } from '../core/ts-worker.ts';
 import type { EmbeddingMetric } from './embedding-index.ts';
-import { buildIvf, type IvfOptions } from './ivf.ts';
+import { buildIvf } from './ivf.ts';
 
-await answerParent(({ vectors, dim, metric, options }: { vectors: Float32Array; dim: number; metric: EmbeddingMetric; options: Partial<IvfOptions> }) => buildIvf(vectors, dim, metric, options));
+await answerParent(({ vectors, dim, metric }: { vectors: Float32Array; dim: number; metric: EmbeddingMetric }) => buildIvf(vectors, dim, metric));

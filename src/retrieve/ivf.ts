@@ -199,11 +199,6 @@ export function buildIvf(vectors: Float32Array, dim: number, metric: EmbeddingMe
   return { dim, metric, nItems: n, nLists, centroids, centroidSq, listStarts, listRows, buildSeconds: (performance.now() - started) / 1000 };
 }
 
-/** Checks that `ivf` was built over `nItems` vectors of `dim` under `metric` (a stale index is never read). */
-export function ivfMatches(ivf: IvfIndex, nItems: number, dim: number, metric: EmbeddingMetric): boolean {
-  return ivf.nItems === nItems && ivf.dim === dim && ivf.metric === metric;
-}
-
 /** Lists in the order a query reads them: nearest centroid first. */
 function probeOrder(ivf: IvfIndex, query: Float32Array, queryNorm: number): Int32Array {
   const { dim, nLists, centroids, centroidSq } = ivf;
