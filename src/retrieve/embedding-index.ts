@@ -66,39 +66,41 @@ export function createEmbeddingIndex(input: { dim: number; itemKeys: string[]; i
   return index;
 }
 
+/** A value per (index, csr) pair, computed once and kept while both live. */
+function perIndexAndCsr(cache: WeakMap<EmbeddingIndex, WeakMap<Csr, Int32Array>>, index: EmbeddingIndex, csr: Csr, make: () => Int32Array): Int32Array {
+  let byCsr = cache.get(index);
+  if (!byCsr) cache.set(index, (byCsr = new WeakMap()));
+  let value = byCsr.get(csr);
+  if (!value) byCsr.set(csr, (value = make()));
+  return value;
+}
+
 const rowsCache = new WeakMap<EmbeddingIndex, WeakMap<Csr, Int32Array>>();
+const nodesCache = new WeakMap<EmbeddingIndex, WeakMap<Csr, Int32Array>>();
 
 /**
  * Row of `itemVectors` for each CSR node (-1 when the node is not an item of the index). Keys are matched as CSR ids
  * first, then as `Item:<key>`. Computed once per (index, csr) pair and cached.
  */
 export function itemRowsOf(index: EmbeddingIndex, csr: Csr): Int32Array {
-  let byCsr = rowsCache.get(index);
-  if (!byCsr) rowsCache.set(index, (byCsr = new WeakMap()));
-  let rows = byCsr.get(csr);
-  if (rows) return rows;
-  rows = new Int32Array(csr.nodeCount).fill(-1);
-  index.itemKeys.forEach((key, row) => {
-    const node = csr.index.get(key) ?? csr.index.get(`Item:${key}`);
-    if (node !== undefined && csr.kinds[node] === KIND_ITEM) rows[node] = row;
+  return perIndexAndCsr(rowsCache, index, csr, () => {
+    const rows = new Int32Array(csr.nodeCount).fill(-1);
+    index.itemKeys.forEach((key, row) => {
+      const node = csr.index.get(key) ?? csr.index.get(`Item:${key}`);
+      if (node !== undefined && csr.kinds[node] === KIND_ITEM) rows[node] = row;
+    });
+    return rows;
   });
-  byCsr.set(csr, rows);
-  return rows;
 }
-
-const nodesCache = new WeakMap<EmbeddingIndex, WeakMap<Csr, Int32Array>>();
 
 /** CSR node of each row of `itemVectors` (−1 when the graph does not hold that item): {@link itemRowsOf} inverted, cached. */
 export function itemNodesOf(index: EmbeddingIndex, csr: Csr): Int32Array {
-  let byCsr = nodesCache.get(index);
-  if (!byCsr) nodesCache.set(index, (byCsr = new WeakMap()));
-  let nodes = byCsr.get(csr);
-  if (nodes) return nodes;
-  const rows = itemRowsOf(index, csr);
-  nodes = new Int32Array(index.itemKeys.length).fill(-1);
-  for (let v = 0; v < rows.length; v++) if (rows[v]! >= 0) nodes[rows[v]!] = v;
-  byCsr.set(csr, nodes);
-  return nodes;
+  return perIndexAndCsr(nodesCache, index, csr, () => {
+    const rows = itemRowsOf(index, csr);
+    const nodes = new Int32Array(index.itemKeys.length).fill(-1);
+    for (let v = 0; v < rows.length; v++) if (rows[v]! >= 0) nodes[rows[v]!] = v;
+    return nodes;
+  });
 }
 
 /** Dot product of `query` with item row `row`. */
