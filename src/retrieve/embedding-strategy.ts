@@ -50,7 +50,7 @@ export function createEmbeddingStrategy(ctx: RecommendContext): Strategy {
       if (ivf) {
         const nodes = itemNodesOf(index, csr);
         const { mask } = request;
-        const found = ivfTopK(ivf, index.itemVectors, q, request.pool, ctx.options.annProbe, (row) => nodes[row]! >= 0 && mask[nodes[row]!] === 1);
+        const found = ivfTopK(ivf, index, q, request.pool, ctx.options.annProbe, (row) => nodes[row]! >= 0 && mask[nodes[row]!] === 1);
         const ids = Uint32Array.from(found.ids, (row) => nodes[row]!);
         const exact = (v: number) => (itemRows[v]! < 0 ? -Infinity : scoreRow(index, q, itemRows[v]!, metric, qn));
         return { top: { ids, scores: found.scores }, parts: { embedding: exact } };

@@ -25,7 +25,7 @@ import { createRng } from '../compute/rng.ts';
 import { Arena } from '../compute/lightgcn/arena.ts';
 import { CpuKernels, packItems } from '../compute/lightgcn/kernels.ts';
 import { allocScoreScratch, scoreAllRows, scoreScratchBytes } from '../compute/lightgcn/model.ts';
-import type { EmbeddingMetric } from './embedding-index.ts';
+import { scoreRow, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { TopKHeap, type Ranked } from './top-k.ts';
 
 export interface IvfOptions {
@@ -219,19 +219,22 @@ export interface IvfSearch extends Ranked {
 }
 
 /**
- * The `k` best item rows for `query` among the lists nearest to it (see the module doc): at least `nProbe` lists,
- * more until `k` rows were kept. `ids` are item rows, best first (ties: lower row). `keep(row)` filters rows.
+ * The `k` best item rows of `index` (the vectors `ivf` was built on) for `query` among the lists nearest to it (see the
+ * module doc): at least `nProbe` lists, more until `k` rows were kept, each scored by `scoreRow` as the exact scan
+ * scores it. `ids` are item rows, best first (ties: lower row). `keep(row)` filters rows.
  */
 export function ivfTopK(
   ivf: IvfIndex,
-  vectors: Float32Array,
+  index: EmbeddingIndex,
   query: Float32Array,
   k: number,
   nProbe: number,
   keep?: (row: number) => boolean,
 ): IvfSearch {
   const { dim, metric, listStarts, listRows } = ivf;
-  if (query.length !== dim) throw new AppError('BAD_REQUEST', `retrieve/ivf: query must have length ${dim}`);
+  if (query.length !== dim || index.dim !== dim || index.itemKeys.length !== ivf.nItems) {
+    throw new AppError('BAD_REQUEST', query.length !== dim ? `retrieve/ivf: query must have length ${dim}` : 'retrieve/ivf: the index was built on other vectors');
+  }
   let qn = 0;
   for (let c = 0; c < dim; c++) qn += query[c]! * query[c]!;
   qn = Math.sqrt(qn);
@@ -245,15 +248,7 @@ export function ivfTopK(
     for (let j = listStarts[l]!; j < listStarts[l + 1]!; j++) {
       const row = listRows[j]!;
       if (keep && !keep(row)) continue;
-      const off = row * dim;
-      let s = 0;
-      let xx = 0;
-      for (let c = 0; c < dim; c++) s += query[c]! * vectors[off + c]!;
-      if (metric === 'cosine') {
-        for (let c = 0; c < dim; c++) xx += vectors[off + c]! * vectors[off + c]!;
-        s = xx > 0 ? s / (Math.sqrt(xx) * qn) : 0;
-      }
-      heap.push(row, s);
+      heap.push(row, scoreRow(index, query, row, metric, qn));
       scanned++;
     }
   }

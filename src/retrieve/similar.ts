@@ -66,7 +66,7 @@ export function similarItems(ctx: RecommendContext, item: string, k: number): Ar
     const index = ctx.embeddings!;
     const nodes = itemNodesOf(index, csr);
     const query = index.itemVectors.subarray(row * index.dim, (row + 1) * index.dim);
-    const found = ivfTopK(ivf, index.itemVectors, query, k, ctx.options.annProbe, (r) => r !== row && nodes[r]! >= 0);
+    const found = ivfTopK(ivf, index, query, k, ctx.options.annProbe, (r) => r !== row && nodes[r]! >= 0);
     found.ids.forEach((r, j) => heap.push(nodes[r]!, found.scores[j]!));
   } else if (row >= 0) {
     const index = ctx.embeddings!;
