@@ -119,19 +119,22 @@ export async function main(argv: string[]): Promise<void> {
   const k = 100;
 
   const summary: Record<string, unknown> = { dataset: 'gowalla (LightGCN++ train → valid)', users: queries.length, k };
-  for (const metric of ['dot'] as const) {
-    const ivf = buildIvf(items, dim, metric, { seed });
-    const catalogue = indexOf(items, dim);
-    const exact = exactRun(catalogue, queries, k);
-    emit({ catalogue: 'gowalla', items: nItems, metric, nLists: ivf.nLists, buildSeconds: r4(ivf.buildSeconds), exactMsPerQuery: r4(exact.ms) });
+  /** Builds the IVF of `vectors`, ranks `asked` exactly, then by each probe count: one line per count and a summary. */
+  const sweep = (catalogue: string, vectors: Float32Array, asked: Query[], labels: boolean) => {
+    const ivf = buildIvf(vectors, dim, 'dot', { seed });
+    const index = indexOf(vectors, dim);
+    const exact = exactRun(index, asked, k);
+    const head = { items: vectors.length / dim, nLists: ivf.nLists, buildSeconds: r4(ivf.buildSeconds), exactMsPerQuery: r4(exact.ms) };
+    emit({ catalogue, metric: 'dot', users: asked.length, ...head });
     const rows = probes.map((p) => {
-      const row = compare(ivf, catalogue, queries, exact.tops, p, k, true);
-      const line = { catalogue: 'gowalla', items: nItems, ...row, speedup: r4(exact.ms / row.ivfMsPerQuery!) };
+      const row = compare(ivf, index, asked, exact.tops, p, k, labels);
+      const line = { catalogue, items: head.items, ...row, speedup: r4(exact.ms / row.ivfMsPerQuery!) };
       emit(line);
       return line;
     });
-    summary.gowalla = { items: nItems, nLists: ivf.nLists, buildSeconds: r4(ivf.buildSeconds), exactMsPerQuery: r4(exact.ms), probes: rows };
-  }
+    return { ...head, probes: rows };
+  };
+  summary.gowalla = sweep('gowalla', items, queries, true);
 
   if (bigItems > 0) {
     const spread = Math.sqrt(items.reduce((s, x) => s + x * x, 0) / items.length);
@@ -142,17 +145,7 @@ export async function main(argv: string[]): Promise<void> {
       for (let c = 0; c < dim; c++) big[i * dim + c] = items[src + c]! + (i < nItems ? 0 : noise.normal(0, 0.25 * spread));
     }
     const few = queries.slice(0, Math.min(queries.length, 500)).map((q) => ({ ...q, seen: new Set<number>() }));
-    const ivf = buildIvf(big, dim, 'dot', { seed });
-    const catalogue = indexOf(big, dim);
-    const exact = exactRun(catalogue, few, k);
-    emit({ catalogue: `gowalla × noise, ${bigItems} items`, items: bigItems, nLists: ivf.nLists, buildSeconds: r4(ivf.buildSeconds), exactMsPerQuery: r4(exact.ms), users: few.length });
-    const rows = probes.map((p) => {
-      const row = compare(ivf, catalogue, few, exact.tops, p, k, false);
-      const line = { catalogue: 'made-up', items: bigItems, ...row, speedup: r4(exact.ms / row.ivfMsPerQuery!) };
-      emit(line);
-      return line;
-    });
-    summary.madeUp = { items: bigItems, nLists: ivf.nLists, buildSeconds: r4(ivf.buildSeconds), exactMsPerQuery: r4(exact.ms), probes: rows };
+    summary.madeUp = sweep(`made-up: gowalla × noise, ${bigItems} items`, big, few, false);
   }
   emit(summary);
 }
