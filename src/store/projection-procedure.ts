@@ -9,6 +9,8 @@
  * exist ({@link hasProjectionProcedure}) and store/projection-reader reads through Cypher.
  *
  * Chunk layout (`part`, `data`, `names`, `texts`):
+ * - `sizes` (first): `names` = [INTERACTED relationships, RELATED relationships] from the count store: upper bounds of
+ *   the edges that follow, so the reader can size its buffers once.
  * - `nodes:<Kind>`: `names` = node ids, in id order; positions count on from the previous chunk's.
  * - `interactions`: `names` = kinds added to the kind table; `data` (base64: the JS driver decodes Bolt byte arrays one
  *   byte at a time) = per user [int32 user position, int32 count] and per edge [int32 item position (-1: an item whose
@@ -30,6 +32,8 @@ import { runInSession } from './neo4j-graph-store.ts';
 
 /** What the decoder hands on, in stream order. */
 export interface ProcedureSink {
+  /** Upper bounds of the interaction and knowledge edges that follow (the first record). */
+  sizes?(interactions: number, knowledge: number): void;
   node(kind: NodeKind, id: string): void;
   /** One stored interaction of user `user` (positions): item -1 = an item whose id is not a string. */
   interaction(user: number, item: number, kind: string | null, weight: unknown, rating: unknown): void;
@@ -86,7 +90,10 @@ export async function readThroughProcedure(tx: ManagedTransaction, sink: Procedu
   let fingerprint: string | undefined;
   for await (const record of tx.run(cypher('read', 'projection-procedure'), { chunkBytes })) {
     const part = String(record.get('part'));
-    if (part.startsWith('nodes:')) {
+    if (part === 'sizes') {
+      const [interactions, knowledge] = (record.get('names') as string[]).map(Number);
+      sink.sizes?.(interactions!, knowledge!);
+    } else if (part.startsWith('nodes:')) {
       const kind = part.slice('nodes:'.length);
       if (!KINDS.has(kind)) throw new Error(`projection procedure: unknown node kind ${kind}`);
       for (const id of record.get('names') as string[]) sink.node(kind as NodeKind, id);

@@ -114,8 +114,13 @@ export type KnowledgeEdgeRow = [tailKind: NodeKind, tailId: string, relation: st
 export interface ProjectionVisitor {
   /** Start (or restart, when the transaction is retried) from nothing. */
   begin(): void;
+  /**
+   * Upper bounds of the interaction and knowledge edges the read hands on, when the read knows them before it starts
+   * (the procedure read: Neo4j's count store), so the visitor can size its buffers once.
+   */
+  expect?(interactions: number, knowledge: number): void;
   node(kind: NodeKind, id: string): void;
-  /** The valid interaction edges of user node `user` (maybe none). */
+  /** The valid interaction edges of user node `user` (maybe none); the lists may be reused after the call returns. */
   interactions(user: number, edges: InteractionEdges): void;
   /** The knowledge edges leaving item or entity node `head`: tail nodes and relations, parallel (maybe none). */
   knowledge(head: number, tails: number[], relations: string[]): void;
@@ -403,7 +408,8 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
     await fillElementIds(tx, invalid);
     for (const kind of ['Item', 'Entity'] as const) {
       await pages(tx, render(cypher('read', 'projection-knowledge'), { label: kind }), pageSize, (row) => {
-        const edges = (toNative(row.get('edges')) as Array<[NodeKind, string | null, string | null]>).filter((e): e is KnowledgeEdgeRow => e[1] !== null && e[2] !== null);
+        // A knowledge edge is read when its tail's id and its relation are strings (the procedure's rule).
+        const edges = (toNative(row.get('edges')) as Array<[NodeKind, unknown, unknown]>).filter((e): e is KnowledgeEdgeRow => typeof e[1] === 'string' && typeof e[2] === 'string');
         numbers.knowledge(kind, row.id, edges);
       }, onPage);
     }
@@ -419,11 +425,14 @@ export async function readProjectionRows(db: Database, visitor: ProjectionVisito
  */
 async function readWithProcedure(tx: ManagedTransaction, visitor: ProjectionVisitor, admission: Admission, onPage: (rows: number) => Promise<void>, chunkBytes?: number): Promise<string> {
   const ids: string[] = [];
-  let edges: InteractionEdges = { items: [], weights: [], kinds: [] };
+  const edges: InteractionEdges = { items: [], weights: [], kinds: [] };
   let rows = 0;
   return readThroughProcedure(
     tx,
     {
+      sizes(interactions, knowledge) {
+        visitor.expect?.(interactions, knowledge);
+      },
       node(kind, id) {
         ids.push(id);
         rows++;
@@ -438,7 +447,10 @@ async function readWithProcedure(tx: ManagedTransaction, visitor: ProjectionVisi
       },
       userDone(user) {
         visitor.interactions(user, edges);
-        edges = { items: [], weights: [], kinds: [] };
+        // The visitor reads a user's edges during the call only: the lists are emptied and filled again.
+        edges.items.length = 0;
+        edges.weights.length = 0;
+        edges.kinds.length = 0;
         rows++;
       },
       knowledge(head, tails, relations) {

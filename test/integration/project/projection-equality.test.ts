@@ -104,7 +104,8 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
   it('the procedure read and the Cypher read give exactly the same projection, odd stored values included', async () => {
     // Written by hand as a user of Cypher could: ids whose order differs between UTF-16 and code points, an item whose
     // id is a number, an item without an id, an edge without a kind, without a weight, with an integer weight, with a
-    // text weight and a rating off the scale (invalid), knowledge edges without a relation or to an unlabelled node.
+    // text weight and a rating off the scale (invalid), knowledge edges without a relation, with a number for one, to an
+    // unlabelled node or to a user, an interaction with an entity, and a node that is both an item and an entity.
     const session = db.driver.session({ database: db.database });
     try {
       await session.run(
@@ -125,7 +126,14 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
          CREATE (u)-[:INTERACTED {kind: 'click', weight: 1.0}]->(n)
          CREATE (u)-[:INTERACTED {kind: 'click', weight: 1.0}]->(m)
          CREATE (e)-[:RELATED]->(z)
-         CREATE (e)-[:RELATED {relation: 'about'}]->(q)`,
+         CREATE (e)-[:RELATED {relation: 'about'}]->(q)
+         CREATE (e)-[:RELATED {relation: 7}]->(z)
+         CREATE (e)-[:RELATED {relation: 'about'}]->(u)
+         CREATE (b:Item:Entity {id: 'odd-both'})
+         CREATE (e)-[:RELATED {relation: 'about'}]->(b)
+         CREATE (b)-[:RELATED {relation: 'near'}]->(e)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 1.0}]->(e)
+         CREATE (u)-[:INTERACTED {kind: 'click', weight: 2.0}]->(b)`,
       );
     } finally {
       await session.close();
@@ -138,6 +146,9 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     expect(viaProcedure.values).toEqual(viaCypher.values);
     expect(viaProcedure.interactionKinds).toEqual(viaCypher.interactionKinds);
     expect(viaProcedure.invalid).toEqual(viaCypher.invalid);
+    // The procedure's fingerprint without the read is the read's own (both scan the same edges, each its own way).
+    expect(await projectionFingerprint(db, 'procedure')).toBe(viaProcedure.fingerprint);
+    expect(viaProcedure.csr.ids).toEqual(expect.arrayContaining(['Item:odd-both', 'Entity:odd-both']));
     // What the odd values make: two invalid edges, the kind-less edge and the numbered item's edge counted, the
     // integer weight kept, the odd ids in code point order.
     const problems = viaProcedure.invalid.samples.map((x) => x.problem).sort();
