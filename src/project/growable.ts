@@ -40,9 +40,12 @@ export class GrowableArray<T extends Typed> {
     this.#data[k] = value;
   }
 
-  /** The filled part as its own array of exactly `length` entries (one copy; the builder is dropped after). */
+  /**
+   * The filled part as its own array of exactly `length` entries: the buffer itself when it is full (a builder sized
+   * exactly), else one copy. The builder is dropped after.
+   */
   toArray(): T {
-    return this.#data.slice(0, this.#length) as T;
+    return this.#length === this.#data.length ? this.#data : (this.#data.slice(0, this.#length) as T);
   }
 }
 

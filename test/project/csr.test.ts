@@ -155,6 +155,38 @@ describe('buildCsr', () => {
       { numRuns: 150, seed: 11 },
     );
   });
+
+  it('lays out each side in (row, other end, input position) order whatever the input order: sorted, by source only, shuffled (property)', () => {
+    // The reference: every entry of a side sorted by a comparator. buildCsr takes a copy path for input already in
+    // order, a one-pass scatter for input in the other end's order, and two counting passes otherwise.
+    const side = (list: Array<[number, number, number, number]>, row: 0 | 1) =>
+      list
+        .map((e, k) => ({ row: e[row], other: e[1 - row]!, w: e[2], r: e[3], k }))
+        .sort((a, b) => a.row - b.row || a.other - b.other || a.k - b.k)
+        .map((x) => [x.row, x.other, x.w, x.r]);
+    const layout = (csr: Csr, out: boolean) => {
+      const [starts, ends, weights, rels] = out ? [csr.outStarts, csr.outTargets, csr.outWeights, csr.outRelations] : [csr.inStarts, csr.inSources, csr.inWeights, csr.inRelations];
+      const rows: number[][] = [];
+      for (let v = 0; v < csr.nodeCount; v++) for (let e = starts[v]!; e < starts[v + 1]!; e++) rows.push([v, ends[e]!, weights[e]!, rels[e]!]);
+      return rows;
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }).chain((n) =>
+          fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.integer({ min: 0, max: 8 }), fc.nat(2)), { maxLength: 40 }), fc.constantFrom('as is', 'by source', 'by source and target')),
+        ),
+        ([n, raw, order]) => {
+          const list = raw.map((e, k) => [e, k] as const);
+          if (order !== 'as is') list.sort((a, b) => a[0][0] - b[0][0] || (order === 'by source and target' ? a[0][1] - b[0][1] : 0) || a[1] - b[1]);
+          const input = list.map(([e]) => e);
+          const csr = buildCsr({ ids: Array.from({ length: n }, (_, i) => `n${i}`), kinds: Array.from({ length: n }, (_, i) => i % 3), relations: [INTERACTION_RELATION, 'r1', 'r2'], edges: edges(input) });
+          expect(layout(csr, true)).toEqual(side(input, 0));
+          expect(layout(csr, false)).toEqual(side(input, 1));
+        },
+      ),
+      { numRuns: 300, seed: 13 },
+    );
+  });
 });
 
 describe('assertValidCsr', () => {
