@@ -40,7 +40,7 @@ export interface ServingState {
   /** The projection came from its snapshot (the database did not change since it was written). */
   fromSnapshot: boolean;
   /** How the snapshot was found current (project/load `Projection.currency`). */
-  currency: 'version' | 'fingerprint';
+  currency: 'version' | 'fingerprint' | 'none';
   /**
    * Where the read's time went, seconds: the projection's own timings (project/load `Projection.timings`), and when
    * the names and item properties were in, counted from the start (they are read while the projection is), and

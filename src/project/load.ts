@@ -352,9 +352,10 @@ export interface Projection {
   interactionKinds?: InteractionKindRow[];
   /**
    * How the snapshot's currency was decided: `version` = the server's store version (last committed transaction) was
-   * the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` = the scan was taken.
+   * the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` = the scan was taken;
+   * `none` = no snapshot of this database under these settings existed, so none was taken before the read.
    */
-  currency: 'version' | 'fingerprint';
+  currency: 'version' | 'fingerprint' | 'none';
   /** Where the time went, seconds: the fingerprint query, then the snapshot read or the Neo4j read and the snapshot write. */
   timings: { fingerprint: number; snapshotRead?: number; neo4jRead?: number; snapshotWrite?: number };
 }
@@ -388,15 +389,6 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const versionFile = snapshotDir ? path.join(snapshotDir, `${key}.version.json`) : '';
   const version = snapshotDir ? await storeVersion(db) : null;
   const recorded = version ? readVersionRecord(versionFile) : undefined;
-  const currency: Projection['currency'] = recorded && recorded.version === version ? 'version' : 'fingerprint';
-  const fingerprint = currency === 'version' ? recorded!.fingerprint : await projectionFingerprint(db, options.via);
-  const recordVersion = (print: string) => {
-    if (!version || (recorded?.version === version && recorded.fingerprint === print)) return;
-    mkdirSync(snapshotDir, { recursive: true });
-    writeFileSync(versionFile, JSON.stringify({ version, fingerprint: print } satisfies VersionRecord) + '\n');
-  };
-  const seconds = (from: number) => (performance.now() - from) / 1000;
-  const timings: Projection['timings'] = { fingerprint: seconds(t0) };
   const settings = options.interactions ?? INTERACTION_DEFAULTS;
   // The kind weights decide edge weights and the bounds which stored edges are skipped: a snapshot made under others
   // is not reused.
@@ -404,8 +396,20 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
     .update(JSON.stringify([Object.entries(settings.kindWeights).sort(), settings.defaultKindWeight, bounds.ratingMin, bounds.ratingMax, bounds.maxWeight, Object.entries(weights.transforms).sort(), weights.heavyTailTransform, weights.heavyTailRatio]))
     .digest('hex')
     .slice(0, 8);
+  // With no snapshot of this database under these settings there is nothing to compare a fingerprint with: the read
+  // goes ahead and checks itself (store/projection-reader: by the store version where the server tells it).
+  const kept = Boolean(snapshotDir) && existsSync(snapshotDir) && readdirSync(snapshotDir).some((f) => f.startsWith(`${key}-`) && f.endsWith(`-${settingsKey}`));
+  const currency: Projection['currency'] = recorded && recorded.version === version ? 'version' : kept ? 'fingerprint' : 'none';
+  const fingerprint = currency === 'version' ? recorded!.fingerprint : currency === 'fingerprint' ? await projectionFingerprint(db, options.via) : undefined;
+  const recordVersion = (print: string) => {
+    if (!version || (recorded?.version === version && recorded.fingerprint === print)) return;
+    mkdirSync(snapshotDir, { recursive: true });
+    writeFileSync(versionFile, JSON.stringify({ version, fingerprint: print } satisfies VersionRecord) + '\n');
+  };
+  const seconds = (from: number) => (performance.now() - from) / 1000;
+  const timings: Projection['timings'] = { fingerprint: seconds(t0) };
   const dirOf = (print: string) => (snapshotDir ? path.join(snapshotDir, `${key}-${print}-${settingsKey}`) : '');
-  const dir = dirOf(fingerprint);
+  const dir = fingerprint === undefined ? '' : dirOf(fingerprint);
   if (dir && existsSync(dir)) {
     try {
       const t1 = performance.now();
@@ -415,15 +419,15 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
       const interactionKinds = manifest.meta.interactionKinds as InteractionKindRow[] | undefined;
       log.info('projection: snapshot reused', { dir, nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: invalid.count, currency });
       if (invalid.count > 0) log.warn('projection: the snapshot skips stored interactions outside the bounds (run `graphrec doctor`)', { skipped: invalid.count });
-      recordVersion(fingerprint);
-      return { csr, fingerprint, fromSnapshot: true, invalid, values, timings, currency, ...(interactionKinds ? { interactionKinds } : {}) };
+      recordVersion(fingerprint!);
+      return { csr, fingerprint: fingerprint!, fromSnapshot: true, invalid, values, timings, currency, ...(interactionKinds ? { interactionKinds } : {}) };
     } catch (error) {
       log.warn('projection: snapshot unreadable, re-reading Neo4j', { dir, error: (error as Error).message });
     }
   }
   const started = performance.now();
   // The read's own fingerprint (taken in its transaction) names the snapshot: a write between the two is not mislabelled.
-  const read = await readProjectionSnapshot(db, { ...options, bounds, weights, before: fingerprint });
+  const read = await readProjectionSnapshot(db, { ...options, bounds, weights, ...(fingerprint !== undefined ? { before: fingerprint } : {}) });
   const { csr } = read;
   timings.neo4jRead = seconds(started);
   log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });

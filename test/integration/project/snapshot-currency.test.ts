@@ -57,8 +57,10 @@ describe('projection snapshot currency from the store version', () => {
   });
 
   it('an unchanged database skips the fingerprint scan; a value-only write is caught and re-read', async () => {
+    // No snapshot yet: no fingerprint is taken before the read; the read's own end fingerprint names the snapshot.
     const first = await projectDatabase(db, { snapshotDir });
-    expect([first.fromSnapshot, first.currency]).toEqual([false, 'fingerprint']);
+    expect([first.fromSnapshot, first.currency]).toEqual([false, 'none']);
+    expect(first.fingerprint).toBe(await projectionFingerprint(db));
     expect(first.interactionKinds).toEqual(await readInteractionKindRows(db));
     expect(interactionKindOf(first.interactionKinds!)).toEqual({ kind: 'interaction', rated: false });
 
@@ -101,8 +103,9 @@ describe('projection snapshot currency from the store version', () => {
     expect((await readServingNames(db, { snapshotDir: '' })).fromFile).toBe(false);
   });
 
-  it('without a snapshot folder there is no version record and the fingerprint decides', async () => {
+  it('without a snapshot folder there is nothing to compare: no fingerprint is taken before the read', async () => {
     const p = await projectDatabase(db, { snapshotDir: '' });
-    expect([p.fromSnapshot, p.currency]).toEqual([false, 'fingerprint']);
+    expect([p.fromSnapshot, p.currency]).toEqual([false, 'none']);
+    expect(p.fingerprint).toBe(await projectionFingerprint(db));
   });
 });
