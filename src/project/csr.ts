@@ -120,7 +120,7 @@ function sideOf(rows: Uint32Array, others: Uint32Array, weight: Float32Array, re
   for (let i = 0; i < n; i++) starts[i + 1]! += starts[i]!;
   let inOrder = true;
   for (let e = 1; e < m && inOrder; e++) inOrder = rows[e - 1]! < rows[e]! || (rows[e - 1] === rows[e] && others[e - 1]! <= others[e]!);
-  // Copied whole (TypedArray.from walks an iterator: 10× slower on 10M entries).
+  // Copied whole with slice(): TypedArray.from goes through the iterator protocol.
   if (inOrder) return { starts, ends: others.slice(), weights: weight.slice(), relations: relation.slice() };
   let byOthers = true;
   for (let e = 1; e < m && byOthers; e++) byOthers = others[e - 1]! <= others[e]!;
