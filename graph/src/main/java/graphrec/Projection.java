@@ -169,7 +169,7 @@ public final class Projection {
    * Kernel cursors of one transaction over the two relationship scans of the projection: a user's outgoing
    * {@code INTERACTED} and a head's outgoing {@code RELATED} relationships, their properties read by token without a
    * relationship object or a property map per edge (through the core API's {@code getRelationships} and
-   * {@code getProperties} the procedure alone took 9.5–11.8 s at 10M interactions, through these cursors 7.0–9.1 s;
+   * {@code getProperties} the procedure alone took 10.1 s at 10M interactions, through these cursors 7.6 s;
    * docs/scaling.md). Values are the objects {@code getProperty} returns ({@code asObjectCopy}), so the fingerprint
    * is the same as through the core API.
    */
