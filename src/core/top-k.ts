@@ -123,8 +123,12 @@ export function topKDense(candidates: Uint32Array, scores: Float64Array, k: numb
   const heap = new TopKHeap(k);
   for (let j = 0; j < candidates.length; j++) {
     const v = candidates[j]!;
+    const score = scores[v]!;
+    // Most candidates of a large pool score below the worst kept one once the heap is full: skipped before the mask
+    // and the heap are read (the heap would refuse them too).
+    if (score < heap.floor && heap.length === k) continue;
     if (mask && mask[v] === 0) continue;
-    heap.push(v, scores[v]!);
+    heap.push(v, score);
   }
   return heap.drain();
 }

@@ -121,15 +121,17 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
   const mass = new Float64Array(n);
   const out = new Float64Array(n).fill(-Infinity);
   const entities: number[] = [];
-  const reached: number[] = [];
+  // The items the current request reached, each once (its first `reachedCount` entries).
+  const reached = new Uint32Array(n);
+  let reachedCount = 0;
 
   return {
     name: 'knowledge',
     score(request: CandidateRequest): StrategyScores | undefined {
       const seeds = request.seeds;
       if (!seeds) return undefined;
-      for (const v of reached) out[v] = -Infinity;
-      reached.length = 0;
+      for (let j = 0; j < reachedCount; j++) out[reached[j]!] = -Infinity;
+      reachedCount = 0;
       entities.length = 0;
       // Step 1: seed items spread their weight over their entities; seed entities keep theirs.
       for (let s = 0; s < seeds.nodes.length; s++) {
@@ -157,12 +159,12 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
           const j = listNode[e]!;
           if (out[j] === -Infinity) {
             out[j] = 0;
-            reached.push(j);
+            reached[reachedCount++] = j;
           }
           out[j]! += m * listWeight[e]!;
         }
       }
-      return { top: topKDense(Uint32Array.from(reached), out, request.pool, request.mask), parts: {} };
+      return { top: topKDense(reached.subarray(0, reachedCount), out, request.pool, request.mask), parts: {} };
     },
   };
 }

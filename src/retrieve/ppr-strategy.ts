@@ -28,9 +28,16 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
   const { items, transition } = ctx;
   const { strength, kinds } = transition;
   const out = new Float64Array(transition.nodeCount).fill(-Infinity);
+  // W(v)^−β per node (0 without edges), computed on a node's first use (NaN until then) and kept: a request scores
+  // thousands of reached items, and a live write's new context would pay O(n) powers for computing them all up front.
+  const discount = new Float64Array(transition.nodeCount).fill(NaN);
   const discountOf = (v: number): number => {
-    const w = strength[v]!;
-    return w > 0 ? Math.pow(w, -beta) : 0;
+    let f = discount[v]!;
+    if (f !== f) {
+      const w = strength[v]!;
+      discount[v] = f = w > 0 ? Math.pow(w, -beta) : 0;
+    }
+    return f;
   };
   // Items by W · W^−β descending (ties: lower index first): an untouched item's score is that times its side's tail
   // factor, so within one component side this is their score order. Sorted on the first request.
