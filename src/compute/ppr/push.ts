@@ -218,8 +218,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   // One 32-byte record per node: residual r, estimate p, threshold scale (W(u), or 1 for a dangling node, whose residual
   // would otherwise bounce back forever) and a touched mark. A push reads and writes each neighbour's residual, scale
   // and mark: with one record that is one cache line per edge end, where separate arrays (each 21 MB at 50M
-  // interactions, past the 16 MB cache) cost three or four. 1.26× faster queries at 50M, the same at 10M
-  // (docs/scaling.md, "The request's parts at 50M").
+  // interactions, past the 16 MB cache) cost three or four (docs/scaling.md, "The request's hot loops at 50M").
   const node = new Float64Array(4 * n);
   for (let u = 0; u < n; u++) node[4 * u + SCALE] = strength[u]! > 0 ? strength[u]! : 1;
   // Mass restarted at the seeds from components without edges (added to the seeds' scores): seed → mass, usually empty.

@@ -80,6 +80,65 @@ describe('push PPR', () => {
     expect([...solver.query(seedSets[1]!).scores]).toEqual([...first]);
   });
 
+  it('pushes exactly as a plain FIFO push with an in-queue flag would (same pushes, same touched order, same values)', () => {
+    // The reference: the textbook queue phase over separate arrays, with an explicit in-queue flag (the solver keeps
+    // one record per node and no flag). No tail, no sweeps, so every value it returns is p + (1 − d)·r.
+    const reference = (tr: Transition, nodes: number[], weights: number[], eps: number, d: number) => {
+      const n = tr.nodeCount;
+      const r = new Float64Array(n);
+      const p = new Float64Array(n);
+      const inQueue = new Uint8Array(n);
+      const seen = new Uint8Array(n);
+      const touched: number[] = [];
+      const queue: number[] = [];
+      const scale = (v: number) => (tr.strength[v]! > 0 ? tr.strength[v]! : 1);
+      const touch = (v: number) => {
+        if (!seen[v]) {
+          seen[v] = 1;
+          touched.push(v);
+        }
+        if (!inQueue[v] && r[v]! > eps * scale(v)) {
+          inQueue[v] = 1;
+          queue.push(v);
+        }
+      };
+      nodes.forEach((s, j) => ((r[s] = weights[j]!), touch(s)));
+      let pushes = 0;
+      while (queue.length > 0) {
+        const u = queue.shift()!;
+        inQueue[u] = 0;
+        const ru = r[u]!;
+        r[u] = 0;
+        p[u]! += (1 - d) * ru;
+        pushes++;
+        if (tr.invStrength[u] === 0) {
+          nodes.forEach((s, j) => ((r[s]! += d * ru * weights[j]!), touch(s)));
+          continue;
+        }
+        for (let e = tr.starts[u]!; e < tr.starts[u + 1]!; e++) {
+          const v = tr.neighbors[e]!;
+          r[v]! += d * ru * tr.invStrength[u]! * tr.weights[e]!;
+          touch(v);
+        }
+      }
+      return { pushes, touched, values: touched.map((v) => p[v]! + (1 - d) * r[v]!) };
+    };
+    const rng = createRng(11);
+    for (let graph = 0; graph < 4; graph++) {
+      const tr = randomTransition(20 + graph);
+      const solver = createPushSolver(tr, { tail: 'none', sweepFraction: 1 });
+      for (let q = 0; q < 25; q++) {
+        const seeds = makeSeedVector([...new Set(Array.from({ length: 1 + rng.int(4) }, () => rng.int(tr.nodeCount)))], undefined, tr.nodeCount);
+        const eps = [1e-2, 1e-4, 1e-7][q % 3]!;
+        const got = solver.query(seeds, { threshold: eps });
+        const want = reference(tr, Array.from(seeds.nodes), Array.from(seeds.weights), eps, 0.85);
+        expect(got.pushes).toBe(want.pushes);
+        expect(Array.from(got.touched)).toEqual(want.touched);
+        expect(Array.from(got.touched, (v) => got.scoreOf(v))).toEqual(want.values);
+      }
+    }
+  });
+
   it('stops at maxWork and flags the result', () => {
     const result = createPushSolver(t, { threshold: 1e-9, maxWork: 50 }).query(seedSets[0]!);
     expect(result.truncated).toBe(true);
