@@ -60,7 +60,7 @@
 import { AppError } from '../core/errors.ts';
 import { assertTransition, type Transition } from '../compute/ppr/transition.ts';
 import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
-import { ScoreHeap } from '../retrieve/top-k.ts';
+import { ScoreHeap, TopKHeap } from '../retrieve/top-k.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -345,27 +345,18 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     const cache = towards ? d.hubTo : d.hubFrom;
     let list = cache.get(x);
     if (list) return list;
-    const positions: number[] = [];
-    const strength: number[] = [];
-    const consider = (p: number, y: number, r: number, w: number): void => {
-      const s = towards ? d.step(y, r, w) : d.step(x, r, w);
-      if (!(s > 0)) return;
-      positions.push(p);
-      strength.push(s);
-    };
-    for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) consider(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
-    for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) consider(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
-    // The cap-th strongest value by a native sort of the values alone; then the edges above it and, in position
-    // order, enough of those equal to it; then only the kept ones sorted with the tie rule.
-    let kept = positions.map((_, i) => i);
-    if (kept.length > cap) {
-      const values = Float64Array.from(strength).sort();
-      const threshold = values[values.length - cap]!;
-      let equal = cap - kept.filter((i) => strength[i]! > threshold).length;
-      kept = kept.filter((i) => strength[i]! > threshold || (strength[i] === threshold && equal-- > 0));
+    // The `cap` strongest through a heap of that size (higher step first, ties to the lower position, as TopKHeap
+    // ranks ids): one pass over the hub's edges, no sort of all of them (a hub at 50M has up to 148,903).
+    const heap = new TopKHeap(cap);
+    for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) {
+      const s = d.step(towards ? outTargets[p]! : x, outRelations[p]!, outWeights[p]!);
+      if (s > 0 && !(heap.length === cap && s < heap.floor)) heap.push(p, s);
     }
-    kept.sort((a, b) => strength[b]! - strength[a]! || positions[a]! - positions[b]!);
-    list = Int32Array.from(kept, (i) => positions[i]!);
+    for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) {
+      const s = d.step(towards ? inSources[p]! : x, inRelations[p]!, inWeights[p]!);
+      if (s > 0 && !(heap.length === cap && s < heap.floor)) heap.push(m + p, s);
+    }
+    list = Int32Array.from(heap.drain().ids);
     cache.set(x, list);
     return list;
   };
