@@ -141,14 +141,7 @@ public final class Projection {
       for (Positions heads : new Positions[] {items, entities}) {
         for (int h = 0; h < heads.at.length; h++) {
           if (heads.at[h] < 0 || !scan.open(h, scan.related)) continue;
-          long headHash = heads.hash(h);
-          while (scan.rels.next()) {
-            long tail = scan.rels.targetNodeReference();
-            boolean item = items.get(tail) >= 0;
-            if (!item && entities.get(tail) < 0) continue;
-            String relation = scan.relation();
-            if (relation != null) print.knowledge(headHash, item, item ? items.hash(tail) : entities.hash(tail), relation);
-          }
+          scan.keptKnowledge(heads.hash(h), items, entities, print, (position, relation) -> {});
         }
       }
     }
@@ -254,6 +247,30 @@ public final class Projection {
         else if (key == weightKey) weight = value;
         else if (key == ratingKey) rating = value;
         else if (key == tsKey) ts = value;
+      }
+    }
+
+    /** A knowledge edge the projection keeps: its tail's position (in the item or the entity table) and relation. */
+    interface KeptTail {
+      void accept(int at, String relation);
+    }
+
+    /**
+     * The knowledge edges the projection keeps among those {@link #open} placed {@link #rels} on: the tail is an item
+     * or an entity with a string id (exactly the nodes of the two position tables; an item first) and the relation is
+     * a string. Each is added to {@code print} and handed to {@code sink}. The read and the fingerprint both go
+     * through here, so they keep the same edges.
+     */
+    void keptKnowledge(long headHash, Positions items, Positions entities, Fingerprint print, KeptTail sink) {
+      while (rels.next()) {
+        long tail = rels.targetNodeReference();
+        int item = items.get(tail);
+        int at = item >= 0 ? item : entities.get(tail);
+        if (at < 0) continue;
+        String relation = relation();
+        if (relation == null) continue;
+        print.knowledge(headHash, item >= 0, item >= 0 ? items.hash(tail) : entities.hash(tail), relation);
+        sink.accept(at, relation);
       }
     }
 
@@ -582,32 +599,20 @@ public final class Projection {
       else buf.putInt(header + 4, count);
     }
 
-    /**
-     * Knowledge edges of one head: [head, count] then per edge [tail, relation]. A tail is read when it is an item or
-     * an entity with a string id (exactly the nodes of the two position tables; an item first) and the edge's
-     * relation is a string.
-     */
+    /** Knowledge edges of one head, those {@link Scan#keptKnowledge} keeps: [head, count] then per edge [tail, relation]. */
     void knowledge(int head, String headId, long nodeId) {
       if (!scan.open(nodeId, scan.related)) return;
       ensure(8);
       int header = buf.position();
       buf.putInt(head).putInt(0);
-      int count = 0;
-      long headHash = hash(headId);
-      while (scan.rels.next()) {
-        long tail = scan.rels.targetNodeReference();
-        int item = items.get(tail);
-        int at = item >= 0 ? item : entities.get(tail);
-        if (at < 0) continue;
-        String relation = scan.relation();
-        if (relation == null) continue;
-        print.knowledge(headHash, item >= 0, item >= 0 ? items.hash(tail) : entities.hash(tail), relation);
+      int[] count = {0};
+      scan.keptKnowledge(hash(headId), items, entities, print, (at, relation) -> {
         ensure(8);
         buf.putInt(at).putInt(code(relationCodes, relation));
-        count++;
-      }
-      if (count == 0) buf.position(header);
-      else buf.putInt(header + 4, count);
+        count[0]++;
+      });
+      if (count[0] == 0) buf.position(header);
+      else buf.putInt(header + 4, count[0]);
     }
 
     int kindCode(String kind) {
