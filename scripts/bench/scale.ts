@@ -72,6 +72,7 @@ import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { parseNodeKey, projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
+import { PROCEDURE_CHUNK_BYTES } from '../../src/store/projection-procedure.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { PROJECTION_READ_DEFAULTS, projectionFingerprint } from '../../src/store/projection-reader.ts';
@@ -283,7 +284,7 @@ async function procedureOnlySeconds(db: Database): Promise<number> {
   const t0 = performance.now();
   try {
     await session.executeRead(async (tx) => {
-      for await (const record of tx.run(cypher('read', 'projection-procedure'), { chunkBytes: 1 << 18 })) void record;
+      for await (const record of tx.run(cypher('read', 'projection-procedure'), { chunkBytes: PROCEDURE_CHUNK_BYTES })) void record;
     });
   } finally {
     await session.close();

@@ -398,7 +398,9 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
     .slice(0, 8);
   // With no snapshot of this database under these settings there is nothing to compare a fingerprint with: the read
   // goes ahead and checks itself (store/projection-reader: by the store version where the server tells it).
-  const kept = Boolean(snapshotDir) && existsSync(snapshotDir) && readdirSync(snapshotDir).some((f) => f.startsWith(`${key}-`) && f.endsWith(`-${settingsKey}`));
+  // This database's snapshot folders (`<key>-<fingerprint>-<settings>`; its version and names files are `<key>.…`).
+  const snapshotsOfKey = () => (snapshotDir && existsSync(snapshotDir) ? readdirSync(snapshotDir).filter((f) => f.startsWith(`${key}-`)) : []);
+  const kept = snapshotsOfKey().some((f) => f.endsWith(`-${settingsKey}`));
   const currency: Projection['currency'] = recorded && recorded.version === version ? 'version' : kept ? 'fingerprint' : 'none';
   const fingerprint = currency === 'version' ? recorded!.fingerprint : currency === 'fingerprint' ? await projectionFingerprint(db, options.via) : undefined;
   const recordVersion = (print: string) => {
@@ -433,9 +435,7 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   log.info('projection: read from Neo4j', { nodes: csr.nodeCount, edges: csr.edgeCount, skippedInvalid: read.invalid.count, ms: Math.round(performance.now() - started) });
   const readDir = dirOf(read.fingerprint);
   if (readDir) {
-    for (const old of existsSync(snapshotDir) ? readdirSync(snapshotDir) : []) {
-      if (old.startsWith(key + '-')) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
-    }
+    for (const old of snapshotsOfKey()) rmSync(path.join(snapshotDir, old), { recursive: true, force: true });
     const t2 = performance.now();
     writeSnapshot(readDir, csr, { fingerprint: read.fingerprint, uri: db.uri, database: db.database, bounds, invalid: read.invalid, interactionKinds: read.interactionKinds });
     writeInteractionValues(readDir, read.values);

@@ -224,9 +224,9 @@ async function readsThroughProcedure(db: Database, via: 'procedure' | 'cypher' |
 }
 
 /** {@link storeVersion} inside `tx` (only on a server known to tell it: a failed statement would end the transaction). */
-async function versionIn(tx: ManagedTransaction): Promise<string> {
-  const record = (await tx.run(cypher('read', 'store-version'))).records[0]!;
-  return `${String(record.get('id'))}:${exactText(record.get('tx'))}`;
+async function versionIn(tx: ManagedTransaction): Promise<string | null> {
+  const record = (await tx.run(cypher('read', 'store-version'))).records[0];
+  return record ? `${String(record.get('id'))}:${exactText(record.get('tx'))}` : null;
 }
 
 /**
@@ -236,8 +236,7 @@ async function versionIn(tx: ManagedTransaction): Promise<string> {
  */
 export async function storeVersion(db: Database): Promise<string | null> {
   try {
-    const record = await runInSession(db.driver, db.database, 'READ', async (tx) => (await tx.run(cypher('read', 'store-version'))).records[0]);
-    return record ? `${String(record.get('id'))}:${exactText(record.get('tx'))}` : null;
+    return await runInSession(db.driver, db.database, 'READ', versionIn);
   } catch (error) {
     log.debug('projection: no store version on this server; the fingerprint decides', { error: (error as Error).message });
     return null;
