@@ -211,32 +211,34 @@ export async function readSourceLog(source: DatasetSource, options: { weights?: 
   let rejected = 0;
   let firstRejected = '';
   for (const file of source.files) {
-    for await (const row of file.read()) {
-      if (!row.ok) {
-        if (rejected++ === 0) firstRejected = `${row.pos.file}:${row.pos.line}: ${row.reason}`;
-        continue;
-      }
-      for (const record of row.records) {
-        if (record.type === 'user') indexOf(userIndex, userIds, record.value.id);
-        else if (record.type === 'item') indexOf(itemIndex, itemIds, record.value.id);
-        else if (record.type === 'interaction') {
-          const v = record.value;
-          const u = indexOf(userIndex, userIds, v.userId);
-          const i = indexOf(itemIndex, itemIds, v.itemId);
-          const key = `${u}\u0000${i}`;
-          let kinds = events.get(key);
-          if (!kinds) {
-            kinds = new Map();
-            events.set(key, kinds);
-            order.push({ u, i, key });
+    for await (const rows of file.read()) {
+      for (const row of rows) {
+        if (!row.ok) {
+          if (rejected++ === 0) firstRejected = `${row.pos.file}:${row.pos.line}: ${row.reason}`;
+          continue;
+        }
+        for (const record of row.records) {
+          if (record.type === 'user') indexOf(userIndex, userIds, record.value.id);
+          else if (record.type === 'item') indexOf(itemIndex, itemIds, record.value.id);
+          else if (record.type === 'interaction') {
+            const v = record.value;
+            const u = indexOf(userIndex, userIds, v.userId);
+            const i = indexOf(itemIndex, itemIds, v.itemId);
+            const key = `${u}\u0000${i}`;
+            let kinds = events.get(key);
+            if (!kinds) {
+              kinds = new Map();
+              events.set(key, kinds);
+              order.push({ u, i, key });
+            }
+            const ts = v.ts ?? -Infinity;
+            const prev = kinds.get(v.kind);
+            if (!prev || ts >= prev.ts) kinds.set(v.kind, { weight: v.weight, ts, rating: v.rating });
+          } else if (record.type === 'knowledge') {
+            const { head, tail, relation } = record.value;
+            if (head.kind === 'Item' && tail.kind === 'Entity') pendingKnowledge.push({ item: head.id, entity: tail.id, relation });
+            else if (head.kind === 'Entity' && tail.kind === 'Item') pendingKnowledge.push({ item: tail.id, entity: head.id, relation });
           }
-          const ts = v.ts ?? -Infinity;
-          const prev = kinds.get(v.kind);
-          if (!prev || ts >= prev.ts) kinds.set(v.kind, { weight: v.weight, ts, rating: v.rating });
-        } else if (record.type === 'knowledge') {
-          const { head, tail, relation } = record.value;
-          if (head.kind === 'Item' && tail.kind === 'Entity') pendingKnowledge.push({ item: head.id, entity: tail.id, relation });
-          else if (head.kind === 'Entity' && tail.kind === 'Item') pendingKnowledge.push({ item: tail.id, entity: head.id, relation });
         }
       }
     }

@@ -160,7 +160,8 @@ class CsvOut {
     this.buf.push(text, '\n');
     this.rows++;
     this.size += text.length;
-    return this.size >= 1 << 20 ? this.flush() : undefined;
+    // 256 KiB: small enough that few pending lines outlive a young-generation collection (docs/scaling.md).
+    return this.size >= 1 << 18 ? this.flush() : undefined;
   }
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
@@ -177,7 +178,11 @@ class CsvOut {
 
 let multiline = false;
 
+/** Characters that make a cell more than a plain quoted string. */
+const SPECIAL = /["\n\r]/;
+
 function str(s: string): string {
+  if (!SPECIAL.test(s)) return '"' + s + '"';
   if (!multiline && (s.includes('\n') || s.includes('\r'))) multiline = true;
   return '"' + s.replaceAll('"', '""') + '"';
 }
@@ -309,79 +314,81 @@ export async function prepareBulkImport(source: DatasetSource, dir: string, opti
       const report: FileReport = { path: file.path, rows: 0, resumedRows: 0, rejectedRows: 0, alreadyLoaded: false };
       reports.push(report);
       let index = 0;
-      for await (const row of file.read()) {
-        index++;
-        report.rows = index;
-        if (!row.ok) {
-          reject(report, row.pos, row.reason);
-          continue;
-        }
-        let problem: string | undefined;
-        for (const r of row.records) if (!problem && r.type === 'interaction') problem = interactionProblem(r.value, bounds);
-        if (problem) {
-          reject(report, row.pos, problem);
-          continue;
-        }
-        // Within a row, nodes before edges (as a batch writes them): an edge finds the nodes of its own row.
-        for (const record of row.records) {
-          switch (record.type) {
-            case 'user': {
-              const before = users.get(record.value.id);
-              users.set(record.value.id, record.value.props ? { ...before, ...record.value.props } : before);
-              written.users++;
-              break;
-            }
-            case 'item': {
-              const before = items.get(record.value.id);
-              items.set(record.value.id, { title: record.value.title, props: record.value.props ? { ...before?.props, ...record.value.props } : before?.props });
-              written.items++;
-              break;
-            }
-            case 'entity':
-              entities.set(record.value.id, { kind: record.value.kind, name: record.value.name });
-              written.entities++;
-              break;
-            default:
-              break;
+      for await (const rows of file.read()) {
+        for (const row of rows) {
+          index++;
+          report.rows = index;
+          if (!row.ok) {
+            reject(report, row.pos, row.reason);
+            continue;
           }
-        }
-        const rejections: string[] = [];
-        for (const record of row.records) {
-          if (record.type === 'interaction') {
-            const v = record.value;
-            if (!users.has(v.userId) || !items.has(v.itemId)) {
-              rejections.push([users.has(v.userId) ? '' : `unknown user ${JSON.stringify(v.userId)}`, items.has(v.itemId) ? '' : `unknown item ${JSON.stringify(v.itemId)}`].filter(Boolean).join(', '));
-              continue;
-            }
-            const key = interactionKey(v.userId, v.itemId, v.kind);
-            interactionKeys.put(key.high, key.low, interactions.rows, v.ts ?? NaN);
-            const full = interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
-            if (full) await full;
-            written.interactions++;
-            let list = weightsByKind.get(v.kind);
-            if (!list) weightsByKind.set(v.kind, (list = []));
-            list.push(v.weight);
-          } else if (record.type === 'knowledge') {
-            const { head, tail, relation } = record.value;
-            const pair = `${head.kind}>${tail.kind}`;
-            if (!(KNOWLEDGE_PAIRS as readonly string[]).includes(pair)) throw new AppError('BAD_REQUEST', `knowledge: a ${head.kind}→${tail.kind} relation is not part of the model`);
-            if (!hasNode(head.kind, head.id)) {
-              rejections.push(`unknown ${head.kind.toLowerCase()} ${JSON.stringify(head.id)}`);
-              continue;
-            }
-            if (!hasNode(tail.kind, tail.id)) {
-              rejections.push(`unknown ${tail.kind.toLowerCase()} ${JSON.stringify(tail.id)}`);
-              continue;
-            }
-            const key = knowledgeKey({ headKind: head.kind, headId: head.id, relation, tailKind: tail.kind, tailId: tail.id });
-            const k = knowledgeFile(pair);
-            k.keys.put(key.high, key.low, k.csv.rows);
-            const full = k.csv.line(`${longOf(key)},${str(head.id)},${str(tail.id)},${str(relation)}`);
-            if (full) await full;
-            written.knowledge++;
+          let problem: string | undefined;
+          for (const r of row.records) if (!problem && r.type === 'interaction') problem = interactionProblem(r.value, bounds);
+          if (problem) {
+            reject(report, row.pos, problem);
+            continue;
           }
+          // Within a row, nodes before edges (as a batch writes them): an edge finds the nodes of its own row.
+          for (const record of row.records) {
+            switch (record.type) {
+              case 'user': {
+                const before = users.get(record.value.id);
+                users.set(record.value.id, record.value.props ? { ...before, ...record.value.props } : before);
+                written.users++;
+                break;
+              }
+              case 'item': {
+                const before = items.get(record.value.id);
+                items.set(record.value.id, { title: record.value.title, props: record.value.props ? { ...before?.props, ...record.value.props } : before?.props });
+                written.items++;
+                break;
+              }
+              case 'entity':
+                entities.set(record.value.id, { kind: record.value.kind, name: record.value.name });
+                written.entities++;
+                break;
+              default:
+                break;
+            }
+          }
+          const rejections: string[] = [];
+          for (const record of row.records) {
+            if (record.type === 'interaction') {
+              const v = record.value;
+              if (!users.has(v.userId) || !items.has(v.itemId)) {
+                rejections.push([users.has(v.userId) ? '' : `unknown user ${JSON.stringify(v.userId)}`, items.has(v.itemId) ? '' : `unknown item ${JSON.stringify(v.itemId)}`].filter(Boolean).join(', '));
+                continue;
+              }
+              const key = interactionKey(v.userId, v.itemId, v.kind);
+              interactionKeys.put(key.high, key.low, interactions.rows, v.ts ?? NaN);
+              const full = interactions.line(`${longOf(key)},${str(v.userId)},${str(v.itemId)},${str(v.kind)},${dbl(v.rating)},${dbl(v.weight)},${dbl(v.ts)}`);
+              if (full) await full;
+              written.interactions++;
+              let list = weightsByKind.get(v.kind);
+              if (!list) weightsByKind.set(v.kind, (list = []));
+              list.push(v.weight);
+            } else if (record.type === 'knowledge') {
+              const { head, tail, relation } = record.value;
+              const pair = `${head.kind}>${tail.kind}`;
+              if (!(KNOWLEDGE_PAIRS as readonly string[]).includes(pair)) throw new AppError('BAD_REQUEST', `knowledge: a ${head.kind}→${tail.kind} relation is not part of the model`);
+              if (!hasNode(head.kind, head.id)) {
+                rejections.push(`unknown ${head.kind.toLowerCase()} ${JSON.stringify(head.id)}`);
+                continue;
+              }
+              if (!hasNode(tail.kind, tail.id)) {
+                rejections.push(`unknown ${tail.kind.toLowerCase()} ${JSON.stringify(tail.id)}`);
+                continue;
+              }
+              const key = knowledgeKey({ headKind: head.kind, headId: head.id, relation, tailKind: tail.kind, tailId: tail.id });
+              const k = knowledgeFile(pair);
+              k.keys.put(key.high, key.low, k.csv.rows);
+              const full = k.csv.line(`${longOf(key)},${str(head.id)},${str(tail.id)},${str(relation)}`);
+              if (full) await full;
+              written.knowledge++;
+            }
+          }
+          for (const reason of rejections) reject(report, row.pos, reason);
         }
-        for (const reason of rejections) reject(report, row.pos, reason);
         options.progress?.update(file.path, index);
       }
       checkpoints.push({ key: await checkpointKey(source, file), rows: index, file: file.path });

@@ -459,6 +459,9 @@ export function demoRows(cat: DemoCatalogue): ParsedRow[] {
   return rows;
 }
 
+/** Rows per batch of the demo source's one file. */
+const DEMO_BATCH = 1024;
+
 /**
  * The demo catalogue as a `DatasetSource` (format `demo`, one in-memory file `demo:<seed>`). Generated on first read
  * and cached. Throws `AppError('BAD_REQUEST')` for invalid options.
@@ -474,7 +477,7 @@ export function createDemoSource(options: Partial<DemoOptions> = {}): DatasetSou
         path: `demo:${o.seed}`,
         async *read() {
           rows ??= demoRows(generateDemoCatalogue(o));
-          yield* rows;
+          for (let k = 0; k < rows.length; k += DEMO_BATCH) yield rows.slice(k, k + DEMO_BATCH);
         },
       },
     ],

@@ -253,32 +253,34 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
       };
 
       let index = 0;
-      for await (const row of file.read()) {
-        if (o.signal?.aborted) {
-          // Between batches: let the batch in flight commit, start no other.
-          cancelled = true;
-          break;
-        }
-        index++;
-        report.rows = index;
-        if (index <= skip) continue;
-        if (!row.ok) reject(report, row.pos, row.reason);
-        else {
-          // The shared bounds (core/bounds): a row with an interaction outside them is rejected whole, nothing of it written.
-          const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, o.bounds) : undefined)).find(Boolean);
-          if (problem) reject(report, row.pos, problem);
+      batches: for await (const rows of file.read()) {
+        for (const row of rows) {
+          if (o.signal?.aborted) {
+            // Between batches: let the batch in flight commit, start no other.
+            cancelled = true;
+            break batches;
+          }
+          index++;
+          report.rows = index;
+          if (index <= skip) continue;
+          if (!row.ok) reject(report, row.pos, row.reason);
           else {
-            for (const record of row.records) {
-              batch.add(record, row.pos);
-              if (record.type === 'interaction') {
-                let list = weightsByKind.get(record.value.kind);
-                if (!list) weightsByKind.set(record.value.kind, (list = []));
-                list.push(record.value.weight);
+            // The shared bounds (core/bounds): a row with an interaction outside them is rejected whole, nothing of it written.
+            const problem = row.records.map((r) => (r.type === 'interaction' ? interactionProblem(r.value, o.bounds) : undefined)).find(Boolean);
+            if (problem) reject(report, row.pos, problem);
+            else {
+              for (const record of row.records) {
+                batch.add(record, row.pos);
+                if (record.type === 'interaction') {
+                  let list = weightsByKind.get(record.value.kind);
+                  if (!list) weightsByKind.set(record.value.kind, (list = []));
+                  list.push(record.value.weight);
+                }
               }
             }
           }
+          if (batch.size >= o.batchSize) await flush(index, false);
         }
-        if (batch.size >= o.batchSize) await flush(index, false);
         o.progress?.update(file.path, index);
       }
       if (cancelled) {

@@ -12,7 +12,7 @@ function source(): DatasetSource {
     for (let i = 0; i < 15; i++) records.push({ type: 'interaction', value: { userId: `u${u}`, itemId: `i${i}`, kind: 'listen', weight: u === 0 && i === 0 ? 100_000 : 5 + i } });
     records.push({ type: 'interaction', value: { userId: `u${u}`, itemId: 'i0', kind: 'rating', weight: 4, rating: 4 } });
   }
-  return { format: 'memory', files: [{ path: 'mem', async *read() { yield { ok: true, pos: { file: 'mem', line: 1 }, records }; } }] };
+  return { format: 'memory', files: [{ path: 'mem', async *read() { yield [{ ok: true, pos: { file: 'mem', line: 1 }, records }]; } }] };
 }
 
 describe('readSourceLog: interaction weight transforms', () => {

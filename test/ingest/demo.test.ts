@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DataRecord } from '../../src/core/model.ts';
 import { createDemoSource, DEMO_DEFAULTS, DemoRng, demoRows, generateDemoCatalogue } from '../../src/ingest/demo.ts';
-import type { ParsedRow } from '../../src/ingest/source.ts';
+import { rowsOf, type ParsedRow } from '../../src/ingest/source.ts';
 
 async function rows(seed: number): Promise<ParsedRow[]> {
   const out: ParsedRow[] = [];
-  for (const f of createDemoSource({ seed }).files) for await (const r of f.read()) out.push(r);
+  for (const f of createDemoSource({ seed }).files) for await (const r of rowsOf(f)) out.push(r);
   return out;
 }
 

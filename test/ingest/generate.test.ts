@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateDataset, splitTotal } from '../../src/ingest/generate.ts';
 import { readGeneric } from '../../src/ingest/formats/generic.ts';
+import { rowsOf } from '../../src/ingest/source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graphrec-generate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ describe('generateDataset', () => {
     const itemDeg = new Map<string, number>();
     let bad = 0;
     for (const f of readGeneric(join(dir, 'd')).files) {
-      for await (const row of f.read()) {
+      for await (const row of rowsOf(f)) {
         if (!row.ok) {
           bad++;
           continue;

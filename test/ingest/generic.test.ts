@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/core/errors.ts';
 import type { DataRecord } from '../../src/core/model.ts';
 import { genericTypeOfFile, readGeneric } from '../../src/ingest/formats/generic.ts';
-import type { DatasetSource, ParsedRow } from '../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource, type ParsedRow } from '../../src/ingest/source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graphrec-generic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +18,7 @@ function write(name: string, content: string | Buffer): string {
 
 async function rows(src: DatasetSource): Promise<ParsedRow[]> {
   const out: ParsedRow[] = [];
-  for (const f of src.files) for await (const r of f.read()) out.push(r);
+  for (const f of src.files) for await (const r of rowsOf(f)) out.push(r);
   return out;
 }
 

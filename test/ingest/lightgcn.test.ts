@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DataRecord } from '../../src/core/model.ts';
 import { lightGcnPrefix, readLightGcn } from '../../src/ingest/formats/lightgcn.ts';
-import type { DatasetSource, ParsedRow } from '../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource, type ParsedRow } from '../../src/ingest/source.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'graphrec-lightgcn-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function rows(src: DatasetSource): Promise<ParsedRow[]> {
   const out: ParsedRow[] = [];
-  for (const f of src.files) for await (const r of f.read()) out.push(r);
+  for (const f of src.files) for await (const r of rowsOf(f)) out.push(r);
   return out;
 }
 

@@ -5,14 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/core/errors.ts';
 import type { DataRecord } from '../../src/core/model.ts';
 import { readMovieLens } from '../../src/ingest/formats/movielens.ts';
-import type { DatasetSource, ParsedRow } from '../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource, type ParsedRow } from '../../src/ingest/source.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'graphrec-ml-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function rows(src: DatasetSource): Promise<ParsedRow[]> {
   const out: ParsedRow[] = [];
-  for (const f of src.files) for await (const r of f.read()) out.push(r);
+  for (const f of src.files) for await (const r of rowsOf(f)) out.push(r);
   return out;
 }
 

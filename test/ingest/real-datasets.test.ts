@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DataRecord } from '../../src/core/model.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import type { DatasetSource } from '../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource } from '../../src/ingest/source.ts';
 
 const DATA = fileURLToPath(new URL('../../../shared/data', import.meta.url));
 const present = existsSync(join(DATA, 'ml-100k', 'u.data'));
@@ -36,7 +36,7 @@ async function tally(src: DatasetSource, keepLinesOf?: string): Promise<Tally> {
     entities: new Set(), relations: new Map(), entityKinds: new Map(), ratings: [0, 0, 0, 0, 0, 0], dangling: 0, lines: [],
   };
   for (const f of src.files) {
-    for await (const row of f.read()) {
+    for await (const row of rowsOf(f)) {
       t.rows += 1;
       if (keepLinesOf !== undefined && f.path.endsWith(keepLinesOf)) t.lines.push({ line: row.pos.line, ...(row.ok ? { first: row.records[0] } : {}) });
       if (!row.ok) {
@@ -92,7 +92,7 @@ describe.skipIf(!present)('real datasets under ../shared/data', () => {
   it('MovieLens u.item is decoded as latin-1', async () => {
     const src = resolveDataset(join(DATA, 'ml-100k'));
     const titles = new Map<string, string>();
-    for await (const row of (src.files[2] as (typeof src.files)[number]).read()) {
+    for await (const row of rowsOf(src.files[2]!)) {
       if (row.ok) for (const r of row.records) if (r.type === 'item') titles.set(r.value.id, r.value.title);
     }
     expect(titles.get('ml100k:i:543')).toBe('Misérables, Les (1995)');

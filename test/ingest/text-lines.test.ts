@@ -14,15 +14,27 @@ function write(name: string, content: string | Buffer): string {
   return p;
 }
 
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+/** Every item of a stream of batches, in order; an empty batch fails (readers never yield one). */
+async function all<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> {
   const out: T[] = [];
-  for await (const x of it) out.push(x);
+  for await (const batch of it) {
+    expect(batch.length).toBeGreaterThan(0);
+    out.push(...batch);
+  }
   return out;
 }
 
-async function* linesOf(texts: string[]): AsyncGenerator<TextLine> {
-  let n = 0;
-  for (const text of texts) yield { line: ++n, text, invalidUtf8: false };
+/** `texts` as numbered lines, `size` lines per batch. */
+async function* linesOf(texts: string[], size = 1): AsyncGenerator<TextLine[]> {
+  const lines = texts.map((text, k) => ({ line: k + 1, text, invalidUtf8: false }));
+  for (let k = 0; k < lines.length; k += size) yield lines.slice(k, k + size);
+}
+
+/** The records of `texts`; fed one line per batch, two, three and all at once, and required to be the same each time. */
+async function assembled(texts: string[], options: Parameters<typeof assembleRecords>[1]): Promise<DelimitedRecord[]> {
+  const runs = await Promise.all([1, 2, 3, Math.max(texts.length, 1)].map((size) => all(assembleRecords(linesOf(texts, size), options))));
+  for (const run of runs) expect(run).toEqual(runs[0]);
+  return runs[0]!;
 }
 
 describe('readTextLines', () => {
@@ -52,6 +64,15 @@ describe('readTextLines', () => {
     expect(lines.map((l) => l.text.length)).toEqual([200_000, 5]);
   });
 
+  it('reads CRLF split at a chunk boundary and chunks with and without non-ASCII bytes alike', async () => {
+    // The first 64 KiB chunk ends between CR and LF; the second holds UTF-8 and one bad byte.
+    const first = 'a'.repeat((1 << 16) - 1);
+    const p = write('chunks.txt', Buffer.concat([Buffer.from(`${first}\r\nplain\r\nnaïve\n`), Buffer.from([0x62, 0xc3, 0x28, 0x0a]), Buffer.from('end')]));
+    const lines = await all(readTextLines(p));
+    expect(lines.map((l) => [l.line, l.text.length, l.invalidUtf8])).toEqual([[1, first.length, false], [2, 5, false], [3, 5, false], [4, 3, true], [5, 3, false]]);
+    expect(lines[2]?.text).toBe('naïve');
+  });
+
   it('throws BAD_REQUEST for a missing file', () => {
     let caught: unknown;
     try {
@@ -64,7 +85,7 @@ describe('readTextLines', () => {
 });
 
 describe('assembleRecords (CSV)', () => {
-  const csv = (texts: string[]) => all(assembleRecords(linesOf(texts), { delimiter: ',', quoted: true }));
+  const csv = (texts: string[]) => assembled(texts, { delimiter: ',', quoted: true });
 
   it('parses quotes, escaped quotes, empty and trailing cells', async () => {
     const recs = await csv(['a,"b,c","say ""hi""",', '"",x']);
@@ -103,15 +124,23 @@ describe('assembleRecords (CSV)', () => {
   });
 
   it('gives up on a quoted cell longer than maxQuotedChars and re-reads its lines', async () => {
-    const recs = await all(assembleRecords(linesOf(['1,"open', 'aaaaaaaaaa', 'bbbbbbbbbb', '4,ok']), { delimiter: ',', quoted: true, maxQuotedChars: 12 }));
+    const recs = await assembled(['1,"open', 'aaaaaaaaaa', 'bbbbbbbbbb', '4,ok'], { delimiter: ',', quoted: true, maxQuotedChars: 12 });
     expect(recs.map((r) => ('error' in r ? `err@${r.line}` : `${r.line}:${r.fields.join('|')}`))).toEqual(['err@1', '2:aaaaaaaaaa', '3:bbbbbbbbbb', '4:4|ok']);
   });
 
+  it('re-reads again when a re-read line opens a quote of its own that never closes', async () => {
+    const show = (recs: DelimitedRecord[]) => recs.map((r) => ('error' in r ? `err@${r.line}` : `${r.line}:${r.fields.join('|')}`));
+    // End of input: line 1's quote never closes; re-read, line 2 opens another that never closes either.
+    expect(show(await csv(['1,"a', 'x",y,"z', 'k', '9,ok']))).toEqual(['err@1', 'err@2', '3:k', '4:9|ok']);
+    // Too long: the same, decided by maxQuotedChars on line 2, before the lines after it arrive.
+    const long = await assembled(['1,"a', 'x",y,"zzzzzzzzzzzzzz', 'k', '9,ok'], { delimiter: ',', quoted: true, maxQuotedChars: 12 });
+    expect(show(long)).toEqual(['err@1', 'err@2', '3:k', '4:9|ok']);
+  });
+
   it('reports invalid UTF-8 anywhere in a multi-line record at the first line, naming the bad line', async () => {
-    async function* lines(): AsyncGenerator<TextLine> {
-      yield { line: 1, text: '1,"a', invalidUtf8: false };
-      yield { line: 2, text: 'b\uFFFD"', invalidUtf8: true };
-      yield { line: 3, text: '2,c', invalidUtf8: false };
+    async function* lines(): AsyncGenerator<TextLine[]> {
+      yield [{ line: 1, text: '1,"a', invalidUtf8: false }];
+      yield [{ line: 2, text: 'b\uFFFD"', invalidUtf8: true }, { line: 3, text: '2,c', invalidUtf8: false }];
     }
     const recs = await all(assembleRecords(lines(), { delimiter: ',', quoted: true }));
     expect(recs).toEqual([
@@ -121,7 +150,7 @@ describe('assembleRecords (CSV)', () => {
   });
 
   it('splits unquoted files on the delimiter only', async () => {
-    const recs = await all(assembleRecords(linesOf(['a|"b|c', 'd||']), { delimiter: '|' }));
+    const recs = await assembled(['a|"b|c', 'd||'], { delimiter: '|' });
     expect(recs).toEqual([
       { line: 1, fields: ['a', '"b', 'c'] },
       { line: 2, fields: ['d', '', ''] },

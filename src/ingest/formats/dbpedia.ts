@@ -105,22 +105,25 @@ export function readDbpedia(dirOrFile: string, options: Partial<DbpediaOptions> 
   assertReadableFile(path, WHO);
   const ids = movieLensIds(o.itemPrefix);
 
-  type Item = { kind: 'layout'; layout: Layout } | { kind: 'rec'; rec: DelimitedRecord };
+  type Item = { kind: 'layout'; layout: Layout } | { kind: 'recs'; recs: DelimitedRecord[] };
+  /** The header's layout, then the batches of records after it. */
   async function* records(): AsyncGenerator<Item> {
     let header: string[] | undefined;
-    for await (const rec of readDelimited(path, { delimiter: ',', quoted: true })) {
+    for await (const batch of readDelimited(path, { delimiter: ',', quoted: true })) {
+      let start = 0;
       if (header === undefined) {
+        const rec = batch[0]!;
         if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header: ${rec.error}`);
         header = rec.fields;
         yield { kind: 'layout', layout: layoutOf(header, path) };
-        continue;
+        start = 1;
       }
-      yield { kind: 'rec', rec };
+      if (batch.length > start) yield { kind: 'recs', recs: start === 0 ? batch : batch.slice(start) };
     }
     if (header === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
   }
 
-  async function* read(): AsyncGenerator<ParsedRow> {
+  async function* read(): AsyncGenerator<ParsedRow[]> {
     // Pass 1: the kind of every entity, by vote over the relations that name it.
     const votes = new KindVotes();
     let layout: Layout | undefined;
@@ -129,16 +132,17 @@ export function readDbpedia(dirOrFile: string, options: Partial<DbpediaOptions> 
         layout = x.layout;
         continue;
       }
-      const rec = x.rec;
-      if ('error' in rec || rec.fields.length !== layout?.columns) continue;
-      for (const { col, relation } of layout.relations) {
-        for (const uri of splitList(rec.fields[col], o.listSeparator)) votes.add(uri, DBPEDIA_RELATION_KINDS[relation] as string);
+      for (const rec of x.recs) {
+        if ('error' in rec || rec.fields.length !== layout?.columns) continue;
+        for (const { col, relation } of layout.relations) {
+          for (const uri of splitList(rec.fields[col], o.listSeparator)) votes.add(uri, DBPEDIA_RELATION_KINDS[relation] as string);
+        }
       }
     }
     // Pass 2: rows.
     const seen = new Set<string>();
     async function* body() {
-      for await (const x of records()) if (x.kind === 'rec') yield x.rec;
+      for await (const x of records()) if (x.kind === 'recs') yield x.recs;
     }
     const lay = layout as Layout;
     yield* mapRecords(path, body(), (cells) => {

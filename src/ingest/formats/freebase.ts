@@ -50,16 +50,18 @@ function headerOk(cells: string[], names: string[]): boolean {
 async function loadLinks(path: string): Promise<Map<string, string>> {
   const links = new Map<string, string>();
   let first = true;
-  for await (const rec of readDelimited(path, { delimiter: '\t' })) {
-    if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: ${rec.error}`);
-    if (first) {
-      first = false;
-      if (!headerOk(rec.fields, ['item_id', 'entity_id'])) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header must be item_id:token TAB entity_id:token`);
-      continue;
+  for await (const batch of readDelimited(path, { delimiter: '\t' })) {
+    for (const rec of batch) {
+      if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: ${rec.error}`);
+      if (first) {
+        first = false;
+        if (!headerOk(rec.fields, ['item_id', 'entity_id'])) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header must be item_id:token TAB entity_id:token`);
+        continue;
+      }
+      const [item, mid] = rec.fields.map((s) => s.trim());
+      if (rec.fields.length !== 2 || !item || !mid) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: expected item_id TAB entity_id`);
+      links.set(mid, item);
     }
-    const [item, mid] = rec.fields.map((s) => s.trim());
-    if (rec.fields.length !== 2 || !item || !mid) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: expected item_id TAB entity_id`);
-    links.set(mid, item);
   }
   if (first) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
   return links;
@@ -77,29 +79,34 @@ export function readFreebase(dir: string, options: Partial<FreebaseOptions> = {}
   assertReadableFile(linkPath, WHO);
   const ids = movieLensIds(o.itemPrefix);
 
+  /** The batches of records after the header. */
   async function* triples() {
     let first = true;
-    for await (const rec of readDelimited(kgPath, { delimiter: '\t' })) {
+    for await (const batch of readDelimited(kgPath, { delimiter: '\t' })) {
       if (first) {
         first = false;
+        const rec = batch[0]!;
         if ('error' in rec || !headerOk(rec.fields, ['head_id', 'relation_id', 'tail_id'])) {
           throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: header must be head_id:token TAB relation_id:token TAB tail_id:token`);
         }
+        if (batch.length > 1) yield batch.slice(1);
         continue;
       }
-      yield rec;
+      yield batch;
     }
     if (first) throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: empty file (no header)`);
   }
 
-  async function* read(): AsyncGenerator<ParsedRow> {
+  async function* read(): AsyncGenerator<ParsedRow[]> {
     const links = await loadLinks(linkPath);
     const votes = new KindVotes();
-    for await (const rec of triples()) {
-      if ('error' in rec || rec.fields.length !== 3) continue;
-      const [h, r, t] = rec.fields.map((s) => s.trim()) as [string, string, string];
-      if (!links.has(h)) votes.add(h, relationEndKind(r, 'head'));
-      if (!links.has(t)) votes.add(t, relationEndKind(r, 'tail'));
+    for await (const batch of triples()) {
+      for (const rec of batch) {
+        if ('error' in rec || rec.fields.length !== 3) continue;
+        const [h, r, t] = rec.fields.map((s) => s.trim()) as [string, string, string];
+        if (!links.has(h)) votes.add(h, relationEndKind(r, 'head'));
+        if (!links.has(t)) votes.add(t, relationEndKind(r, 'tail'));
+      }
     }
     const seen = new Set<string>();
     yield* mapRecords(kgPath, triples(), (cells) => {

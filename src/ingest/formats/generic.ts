@@ -298,7 +298,7 @@ interface Column {
 }
 
 function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o: GenericOptions): SourceFile {
-  async function* read(): AsyncGenerator<ParsedRow> {
+  async function* read(): AsyncGenerator<ParsedRow[]> {
     let columns: Column[] | undefined;
     // Column of each canonical field (the last column of a name wins, as a map filled column by column would).
     const columnOf = new Map<string, number>();
@@ -312,14 +312,16 @@ function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o
     });
 
     async function* headerChecked() {
-      for await (const rec of records) {
+      for await (const batch of records) {
+        let start = 0;
         if (columns === undefined) {
+          const rec = batch[0]!;
           if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header (line ${rec.line}): ${rec.error}`);
           columns = headerColumns(rec.fields, type, path);
           columns.forEach((col, i) => col.canonical !== undefined && columnOf.set(col.canonical, i));
-          continue;
+          start = 1;
         }
-        yield rec;
+        if (batch.length > start) yield start === 0 ? batch : batch.slice(start);
       }
       if (columns === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
     }
@@ -374,37 +376,41 @@ function jsonlCanonical(keys: readonly string[], type: GenericType): Map<string,
 }
 
 function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFile {
-  async function* read(): AsyncGenerator<ParsedRow> {
-    for await (const line of readTextLines(path, o.encoding)) {
-      if (isBlank(line.text)) continue;
-      const pos = { file: path, line: line.line };
-      if (line.invalidUtf8) {
-        yield { ok: false, pos, reason: 'invalid UTF-8 byte sequence' };
-        continue;
-      }
-      try {
-        let obj: unknown;
+  async function* read(): AsyncGenerator<ParsedRow[]> {
+    for await (const lines of readTextLines(path, o.encoding)) {
+      const rows: ParsedRow[] = [];
+      for (const line of lines) {
+        if (isBlank(line.text)) continue;
+        const pos = { file: path, line: line.line };
+        if (line.invalidUtf8) {
+          rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
+          continue;
+        }
         try {
-          obj = JSON.parse(line.text);
+          let obj: unknown;
+          try {
+            obj = JSON.parse(line.text);
+          } catch (error) {
+            reject(`invalid JSON: ${(error as Error).message}`);
+          }
+          if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) reject('a JSONL line must be a JSON object');
+          const byName = new Map<string, unknown>();
+          const row: Row = { get: (c) => byName.get(c), props: [] };
+          const canonicalOf = jsonlCanonical(Object.keys(obj as object), type);
+          for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
+            const canonical = canonicalOf.get(key);
+            if (canonical !== undefined) byName.set(canonical, v);
+            else if (key === 'props' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+              for (const [pk, pv] of Object.entries(v)) row.props.push([pk, pv, 'string']);
+            } else row.props.push([key, v, 'string']);
+          }
+          rows.push({ ok: true, pos, records: buildRecords(type, row, o) });
         } catch (error) {
-          reject(`invalid JSON: ${(error as Error).message}`);
+          if (!(error instanceof RowReject)) throw error;
+          rows.push({ ok: false, pos, reason: error.message });
         }
-        if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) reject('a JSONL line must be a JSON object');
-        const byName = new Map<string, unknown>();
-        const row: Row = { get: (c) => byName.get(c), props: [] };
-        const canonicalOf = jsonlCanonical(Object.keys(obj as object), type);
-        for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
-          const canonical = canonicalOf.get(key);
-          if (canonical !== undefined) byName.set(canonical, v);
-          else if (key === 'props' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
-            for (const [pk, pv] of Object.entries(v)) row.props.push([pk, pv, 'string']);
-          } else row.props.push([key, v, 'string']);
-        }
-        yield { ok: true, pos, records: buildRecords(type, row, o) };
-      } catch (error) {
-        if (!(error instanceof RowReject)) throw error;
-        yield { ok: false, pos, reason: error.message };
       }
+      if (rows.length > 0) yield rows;
     }
   }
   return sourceFile(path, read);

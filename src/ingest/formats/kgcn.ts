@@ -39,12 +39,14 @@ const WHO = 'ingest/kgcn';
 async function loadMapping(path: string): Promise<{ artistToEntity: Map<number, number>; entityToArtist: Map<number, number> }> {
   const artistToEntity = new Map<number, number>();
   const entityToArtist = new Map<number, number>();
-  for await (const rec of readDelimited(path, { delimiter: '\t' })) {
-    const a = 'fields' in rec && rec.fields.length === 2 ? Number(rec.fields[0]) : NaN;
-    const e = 'fields' in rec && rec.fields.length === 2 ? Number(rec.fields[1]) : NaN;
-    if (!Number.isInteger(a) || !Number.isInteger(e)) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: expected artistID TAB entityID`);
-    artistToEntity.set(a, e);
-    entityToArtist.set(e, a);
+  for await (const batch of readDelimited(path, { delimiter: '\t' })) {
+    for (const rec of batch) {
+      const a = 'fields' in rec && rec.fields.length === 2 ? Number(rec.fields[0]) : NaN;
+      const e = 'fields' in rec && rec.fields.length === 2 ? Number(rec.fields[1]) : NaN;
+      if (!Number.isInteger(a) || !Number.isInteger(e)) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: expected artistID TAB entityID`);
+      artistToEntity.set(a, e);
+      entityToArtist.set(e, a);
+    }
   }
   return { artistToEntity, entityToArtist };
 }
@@ -66,7 +68,7 @@ export function readKgcn(dir: string, options: Partial<KgcnOptions> = {}): Datas
     }),
   );
 
-  async function* readInteractions(): AsyncGenerator<ParsedRow> {
+  async function* readInteractions(): AsyncGenerator<ParsedRow[]> {
     const { artistToEntity } = await loadMapping(paths.mapping);
     const seen = new Set<number>();
     let header = true;
@@ -90,14 +92,16 @@ export function readKgcn(dir: string, options: Partial<KgcnOptions> = {}): Datas
     });
   }
 
-  async function* readKg(): AsyncGenerator<ParsedRow> {
+  async function* readKg(): AsyncGenerator<ParsedRow[]> {
     const { entityToArtist } = await loadMapping(paths.mapping);
     const votes = new KindVotes();
-    for await (const rec of readDelimited(paths.kg, { delimiter: '\t' })) {
-      if ('error' in rec || rec.fields.length !== 3) continue;
-      const [h, r, t] = rec.fields.map((s) => s.trim()) as [string, string, string];
-      if (!entityToArtist.has(Number(h))) votes.add(h, relationEndKind(r, 'head'));
-      if (!entityToArtist.has(Number(t))) votes.add(t, relationEndKind(r, 'tail'));
+    for await (const batch of readDelimited(paths.kg, { delimiter: '\t' })) {
+      for (const rec of batch) {
+        if ('error' in rec || rec.fields.length !== 3) continue;
+        const [h, r, t] = rec.fields.map((s) => s.trim()) as [string, string, string];
+        if (!entityToArtist.has(Number(h))) votes.add(h, relationEndKind(r, 'head'));
+        if (!entityToArtist.has(Number(t))) votes.add(t, relationEndKind(r, 'tail'));
+      }
     }
     const seen = new Set<string>();
     yield* mapRecords(paths.kg, readDelimited(paths.kg, { delimiter: '\t' }), (cells) => {

@@ -42,39 +42,43 @@ export function lightGcnPrefix(dir: string): string {
 export function lightGcnFile(path: string, prefix: string): SourceFile {
   const userId = (u: number) => `${prefix}:u:${u}`;
   const itemId = (i: number) => `${prefix}:i:${i}`;
-  async function* read(): AsyncGenerator<ParsedRow> {
+  async function* read(): AsyncGenerator<ParsedRow[]> {
     const users = new Set<number>();
     const items = new Set<number>();
-    for await (const line of readTextLines(path)) {
-      if (isBlank(line.text)) continue;
-      const pos = { file: path, line: line.line };
-      if (line.invalidUtf8) {
-        yield { ok: false, pos, reason: 'invalid UTF-8 byte sequence' };
-        continue;
-      }
-      try {
-        const tokens = line.text.trim().split(/\s+/);
-        const user = requireInt(tokens[0], 'user id', { min: 0 });
-        const itemIds: number[] = [];
-        for (let k = 1; k < tokens.length; k += 1) itemIds.push(requireInt(tokens[k], `item id (token ${k + 1})`, { min: 0 }));
-        const nodes: DataRecord[] = [];
-        const edges: DataRecord[] = [];
-        if (!users.has(user)) {
-          users.add(user);
-          nodes.push({ type: 'user', value: { id: userId(user) } });
+    for await (const lines of readTextLines(path)) {
+      const rows: ParsedRow[] = [];
+      for (const line of lines) {
+        if (isBlank(line.text)) continue;
+        const pos = { file: path, line: line.line };
+        if (line.invalidUtf8) {
+          rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
+          continue;
         }
-        for (const i of itemIds) {
-          if (!items.has(i)) {
-            items.add(i);
-            nodes.push({ type: 'item', value: { id: itemId(i), title: `item ${i}` } });
+        try {
+          const tokens = line.text.trim().split(/\s+/);
+          const user = requireInt(tokens[0], 'user id', { min: 0 });
+          const itemIds: number[] = [];
+          for (let k = 1; k < tokens.length; k += 1) itemIds.push(requireInt(tokens[k], `item id (token ${k + 1})`, { min: 0 }));
+          const nodes: DataRecord[] = [];
+          const edges: DataRecord[] = [];
+          if (!users.has(user)) {
+            users.add(user);
+            nodes.push({ type: 'user', value: { id: userId(user) } });
           }
-          edges.push({ type: 'interaction', value: { userId: userId(user), itemId: itemId(i), kind: 'implicit', weight: 1 } });
+          for (const i of itemIds) {
+            if (!items.has(i)) {
+              items.add(i);
+              nodes.push({ type: 'item', value: { id: itemId(i), title: `item ${i}` } });
+            }
+            edges.push({ type: 'interaction', value: { userId: userId(user), itemId: itemId(i), kind: 'implicit', weight: 1 } });
+          }
+          rows.push({ ok: true, pos, records: [...nodes, ...edges] });
+        } catch (error) {
+          if (!(error instanceof RowReject)) throw error;
+          rows.push({ ok: false, pos, reason: error.message });
         }
-        yield { ok: true, pos, records: [...nodes, ...edges] };
-      } catch (error) {
-        if (!(error instanceof RowReject)) throw error;
-        yield { ok: false, pos, reason: error.message };
       }
+      if (rows.length > 0) yield rows;
     }
   }
   return sourceFile(path, read);

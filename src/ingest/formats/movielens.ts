@@ -49,14 +49,16 @@ const YEAR_IN_DATE = /^\d{1,2}-[A-Za-z]{3}-(\d{4})$/;
 /** Reads u.genre into names by index; rows that are not `name|index` are file-level errors (the table is tiny). */
 async function loadGenres(path: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const rec of readDelimited(path, { delimiter: '|' })) {
-    if ('error' in rec || rec.fields.length !== 2) throw new AppError('BAD_REQUEST', `${WHO}: unreadable genre table ${path} line ${rec.line}`);
-    const name = rec.fields[0]?.trim() ?? '';
-    const idx = Number(rec.fields[1]);
-    if (name.length === 0 || !Number.isInteger(idx) || idx < 0 || names[idx] !== undefined) {
-      throw new AppError('BAD_REQUEST', `${WHO}: bad genre entry at ${path} line ${rec.line}`);
+  for await (const batch of readDelimited(path, { delimiter: '|' })) {
+    for (const rec of batch) {
+      if ('error' in rec || rec.fields.length !== 2) throw new AppError('BAD_REQUEST', `${WHO}: unreadable genre table ${path} line ${rec.line}`);
+      const name = rec.fields[0]?.trim() ?? '';
+      const idx = Number(rec.fields[1]);
+      if (name.length === 0 || !Number.isInteger(idx) || idx < 0 || names[idx] !== undefined) {
+        throw new AppError('BAD_REQUEST', `${WHO}: bad genre entry at ${path} line ${rec.line}`);
+      }
+      names[idx] = name;
     }
-    names[idx] = name;
   }
   for (let i = 0; i < names.length; i += 1) {
     if (names[i] === undefined) throw new AppError('BAD_REQUEST', `${WHO}: genre index ${i} missing in ${path}`);
@@ -95,7 +97,7 @@ function userFile(path: string, ids: ReturnType<typeof movieLensIds>): SourceFil
 }
 
 function itemFile(path: string, genrePath: string, ids: ReturnType<typeof movieLensIds>): SourceFile {
-  async function* read(): AsyncGenerator<ParsedRow> {
+  async function* read(): AsyncGenerator<ParsedRow[]> {
     const genres = await loadGenres(genrePath);
     yield* mapRecords(path, readDelimited(path, { delimiter: '|', encoding: 'latin1' }), (cells) => {
       expectColumns(cells, 5 + genres.length);

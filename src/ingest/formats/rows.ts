@@ -73,32 +73,36 @@ export function requireInt(value: string | undefined, name: string, range: { min
 }
 
 /**
- * Maps delimited records to parsed rows. The mapper returns the row's records (nodes before edges), or `null` to drop
- * a row that a format filters out on purpose (not an error). A `RowReject` becomes `{ ok: false }`; any other
- * exception propagates (a bug, not bad data).
+ * Maps batches of delimited records to batches of parsed rows. The mapper returns the row's records (nodes before
+ * edges), or `null` to drop a row that a format filters out on purpose (not an error). A `RowReject` becomes
+ * `{ ok: false }`; any other exception propagates (a bug, not bad data).
  */
 export async function* mapRecords(
   file: string,
-  records: AsyncIterable<DelimitedRecord>,
+  records: AsyncIterable<readonly DelimitedRecord[]>,
   map: (cells: string[], line: number) => DataRecord[] | null,
-): AsyncGenerator<ParsedRow> {
-  for await (const rec of records) {
-    const pos = { file, line: rec.line };
-    if ('error' in rec) {
-      yield { ok: false, pos, reason: rec.error };
-      continue;
-    }
-    let out: DataRecord[] | null;
-    try {
-      out = map(rec.fields, rec.line);
-    } catch (error) {
-      if (error instanceof RowReject) {
-        yield { ok: false, pos, reason: error.message };
+): AsyncGenerator<ParsedRow[]> {
+  for await (const batch of records) {
+    const rows: ParsedRow[] = [];
+    for (const rec of batch) {
+      const pos = { file, line: rec.line };
+      if ('error' in rec) {
+        rows.push({ ok: false, pos, reason: rec.error });
         continue;
       }
-      throw error;
+      let out: DataRecord[] | null;
+      try {
+        out = map(rec.fields, rec.line);
+      } catch (error) {
+        if (error instanceof RowReject) {
+          rows.push({ ok: false, pos, reason: error.message });
+          continue;
+        }
+        throw error;
+      }
+      if (out !== null) rows.push({ ok: true, pos, records: out });
     }
-    if (out !== null) yield { ok: true, pos, records: out };
+    if (rows.length > 0) yield rows;
   }
 }
 
@@ -107,8 +111,8 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** A source file backed by an async generator function. */
-export function sourceFile(path: string, read: () => AsyncIterable<ParsedRow>): SourceFile {
+/** A source file backed by an async generator function of row batches. */
+export function sourceFile(path: string, read: () => AsyncIterable<readonly ParsedRow[]>): SourceFile {
   return { path, read };
 }
 

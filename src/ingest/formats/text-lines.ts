@@ -6,12 +6,16 @@
  * its first line). Nothing here throws on bad content: a malformed record comes out as `{ line, error }`. Only I/O
  * problems (missing or unreadable file) throw, as `AppError('BAD_REQUEST')`.
  *
+ * Lines and records stream in batches (the lines of one 64 KiB read, the records they complete), never one at a
+ * time: every step of an async generator costs a promise and a microtask, and at tens of millions of rows a chain of
+ * per-row generators cost more than the parsing (docs/scaling.md, "Bulk conversion").
+ *
  * csv-parse is not used because it cannot keep going after an unterminated quote, and with `encoding: null` (needed to
  * check UTF-8 ourselves) its error path crashes (csv-parse 6.2.1); this reader recovers and re-reads the lines.
  *
  * @example
- * for await (const rec of readDelimited('ratings.csv', { delimiter: ',', quoted: true })) {
- *   if ('error' in rec) console.log(rec.line, rec.error); else console.log(rec.line, rec.fields);
+ * for await (const batch of readDelimited('ratings.csv', { delimiter: ',', quoted: true })) {
+ *   for (const rec of batch) if ('error' in rec) console.log(rec.line, rec.error); else console.log(rec.line, rec.fields);
  * }
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -80,10 +84,11 @@ export function isDirectory(path: string): boolean {
 }
 
 /**
- * Streams the lines of a file. Splits on LF, drops a trailing CR, strips a UTF-8 byte-order mark, yields empty lines
- * too (callers skip them) and a last line without terminator when there is one.
+ * Streams the lines of a file, one batch per read chunk (never an empty batch). Splits on LF, drops a trailing CR,
+ * strips a UTF-8 byte-order mark, yields empty lines too (callers skip them) and a last line without terminator when
+ * there is one.
  */
-export async function* readTextLines(path: string, encoding: TextEncoding = 'utf-8'): AsyncGenerator<TextLine> {
+export async function* readTextLines(path: string, encoding: TextEncoding = 'utf-8'): AsyncGenerator<TextLine[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let lineNo = 0;
   let pending: Buffer[] = [];
@@ -103,21 +108,29 @@ export async function* readTextLines(path: string, encoding: TextEncoding = 'utf
   const stream = createReadStream(path, { highWaterMark: 1 << 16 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const batch: TextLine[] = [];
+      // A chunk that is all ASCII (the common case; a BOM is not ASCII) decodes each line straight from the chunk,
+      // without a Buffer view per line.
+      const ascii = encoding === 'latin1' || isAscii(chunk);
       let start = 0;
       let nl = chunk.indexOf(LF, start);
       while (nl >= 0) {
-        const piece = chunk.subarray(start, nl);
         if (pending.length > 0) {
-          pending.push(piece);
-          yield decode(Buffer.concat(pending));
+          pending.push(chunk.subarray(start, nl));
+          batch.push(decode(Buffer.concat(pending)));
           pending = [];
+        } else if (ascii) {
+          lineNo += 1;
+          const end = nl > start && chunk[nl - 1] === CR ? nl - 1 : nl;
+          batch.push({ line: lineNo, text: chunk.toString('latin1', start, end), invalidUtf8: false });
         } else {
-          yield decode(piece);
+          batch.push(decode(chunk.subarray(start, nl)));
         }
         start = nl + 1;
         nl = chunk.indexOf(LF, start);
       }
       if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (batch.length > 0) yield batch;
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -125,7 +138,7 @@ export async function* readTextLines(path: string, encoding: TextEncoding = 'utf
   } finally {
     stream.destroy();
   }
-  if (pending.length > 0) yield decode(Buffer.concat(pending));
+  if (pending.length > 0) yield [decode(Buffer.concat(pending))];
 }
 
 /** Lines that are empty or whitespace only carry no record. */
@@ -193,62 +206,101 @@ function scanQuotedLine(text: string, st: QuoteState, delimiter: string): ScanRe
 }
 
 /**
- * Assembles delimited records from lines. Blank lines are skipped. In quoted mode a record whose quoted cell never
- * closes (end of file, or longer than `maxQuotedChars`) is reported at its first line and the lines after that first
- * line are read again as fresh records, so one stray quote costs one row, not the rest of the file.
+ * Turns lines into delimited records, synchronously (a line at a time; the records come out in order). Blank lines are
+ * skipped. In quoted mode a record whose quoted cell never closes (end of input, or longer than `maxQuotedChars`) is
+ * reported at its first line and the lines after that first line are read again as fresh records, so one stray quote
+ * costs one row, not the rest of the file.
  */
-export async function* assembleRecords(lines: AsyncIterable<TextLine>, options: Partial<DelimitedOptions> = {}): AsyncGenerator<DelimitedRecord> {
-  const o = { ...DELIMITED_DEFAULTS, ...options } satisfies DelimitedOptions;
-  if (o.delimiter.length === 0) throw new AppError('BAD_REQUEST', 'ingest: empty delimiter');
-  const iterator = lines[Symbol.asyncIterator]();
-  const replay: TextLine[] = [];
-  const next = async (): Promise<TextLine | undefined> => {
-    const queued = replay.shift();
-    if (queued) return queued;
-    const r = await iterator.next();
-    return r.done ? undefined : r.value;
-  };
+class RecordAssembler {
+  /** Lines of the quoted record in progress (empty when none is open). */
+  private held: TextLine[] = [];
+  private st: QuoteState = { fields: [], field: '', inQuotes: false };
+  /** Lines to read again after an unterminated quote, before any new line. */
+  private replay: TextLine[] = [];
 
-  while (true) {
-    const first = await next();
-    if (!first) return;
-    if (isBlank(first.text)) continue;
-    if (!o.quoted) {
-      if (first.invalidUtf8) yield { line: first.line, error: 'invalid UTF-8 byte sequence' };
-      else yield { line: first.line, fields: first.text.split(o.delimiter) };
-      continue;
-    }
-    const st: QuoteState = { fields: [], field: '', inQuotes: false };
-    const held: TextLine[] = [first];
-    let result = scanQuotedLine(first.text, st, o.delimiter);
-    let unterminated = false;
-    while (result === 'more') {
-      const more = st.field.length > o.maxQuotedChars ? undefined : await next();
-      if (!more) {
-        unterminated = true;
-        break;
+  constructor(private readonly o: DelimitedOptions) {}
+
+  /** Adds a line; the records it completes are appended to `out`. */
+  push(line: TextLine, out: DelimitedRecord[]): void {
+    this.step(line, out);
+    while (this.replay.length > 0) {
+      const queued = this.replay;
+      this.replay = [];
+      // A replayed line may itself open an unterminated quote: its own replay goes before the rest of this one.
+      for (let k = 0; k < queued.length; k++) {
+        this.step(queued[k]!, out);
+        if (this.replay.length > 0) {
+          this.replay.push(...queued.slice(k + 1));
+          break;
+        }
       }
-      held.push(more);
-      result = scanQuotedLine(more.text, st, o.delimiter);
     }
-    if (unterminated) {
-      yield { line: first.line, error: 'unterminated quoted cell (no closing double quote)' };
-      replay.unshift(...held.slice(1));
-      continue;
+  }
+
+  /** End of input: an open quoted record is reported, and its later lines are read again. */
+  end(out: DelimitedRecord[]): void {
+    while (this.held.length > 0) {
+      const held = this.unterminated(out);
+      for (const line of held) this.push(line, out);
     }
+  }
+
+  private step(line: TextLine, out: DelimitedRecord[]): void {
+    const o = this.o;
+    if (this.held.length === 0) {
+      if (isBlank(line.text)) return;
+      if (!o.quoted) {
+        if (line.invalidUtf8) out.push({ line: line.line, error: 'invalid UTF-8 byte sequence' });
+        else out.push({ line: line.line, fields: line.text.split(o.delimiter) });
+        return;
+      }
+      this.st = { fields: [], field: '', inQuotes: false };
+    }
+    this.held.push(line);
+    const result = scanQuotedLine(line.text, this.st, o.delimiter);
+    if (result === 'more') {
+      if (this.st.field.length > o.maxQuotedChars) this.replay.push(...this.unterminated(out));
+      return;
+    }
+    const held = this.held;
+    const first = held[0]!;
+    this.held = [];
     const bad = held.find((l) => l.invalidUtf8);
     if (bad) {
-      yield { line: first.line, error: bad.line === first.line ? 'invalid UTF-8 byte sequence' : `invalid UTF-8 byte sequence on line ${bad.line}` };
+      out.push({ line: first.line, error: bad.line === first.line ? 'invalid UTF-8 byte sequence' : `invalid UTF-8 byte sequence on line ${bad.line}` });
     } else if (typeof result === 'object') {
-      yield { line: first.line, error: result.error };
+      out.push({ line: first.line, error: result.error });
     } else {
-      yield { line: first.line, fields: st.fields };
+      out.push({ line: first.line, fields: this.st.fields });
     }
+  }
+
+  /** Reports the open record as unterminated; returns the lines after its first, to be read again. */
+  private unterminated(out: DelimitedRecord[]): TextLine[] {
+    const held = this.held;
+    this.held = [];
+    out.push({ line: held[0]!.line, error: 'unterminated quoted cell (no closing double quote)' });
+    return held.slice(1);
   }
 }
 
-/** Streams the records of a delimited file. Throws `AppError('BAD_REQUEST')` when the file is missing or unreadable. */
-export function readDelimited(path: string, options: Partial<DelimitedOptions> = {}): AsyncGenerator<DelimitedRecord> {
+/** Assembles delimited records from batches of lines (see {@link RecordAssembler}); yields one batch per line batch that completed any. */
+export async function* assembleRecords(lines: AsyncIterable<readonly TextLine[]>, options: Partial<DelimitedOptions> = {}): AsyncGenerator<DelimitedRecord[]> {
+  const o = { ...DELIMITED_DEFAULTS, ...options } satisfies DelimitedOptions;
+  if (o.delimiter.length === 0) throw new AppError('BAD_REQUEST', 'ingest: empty delimiter');
+  const assembler = new RecordAssembler(o);
+  for await (const batch of lines) {
+    const out: DelimitedRecord[] = [];
+    for (const line of batch) assembler.push(line, out);
+    if (out.length > 0) yield out;
+  }
+  const out: DelimitedRecord[] = [];
+  assembler.end(out);
+  if (out.length > 0) yield out;
+}
+
+/** Streams the records of a delimited file, in batches. Throws `AppError('BAD_REQUEST')` when the file is missing or unreadable. */
+export function readDelimited(path: string, options: Partial<DelimitedOptions> = {}): AsyncGenerator<DelimitedRecord[]> {
   assertReadableFile(path, 'ingest');
   return assembleRecords(readTextLines(path, options.encoding ?? DELIMITED_DEFAULTS.encoding), options);
 }

@@ -13,7 +13,7 @@ import neo4j from 'neo4j-driver';
 import { loadConfig, type Config } from '../../../src/core/config.ts';
 import type { DataRecord } from '../../../src/core/model.ts';
 import { fromRoot, ROOT } from '../../../src/core/paths.ts';
-import type { DatasetSource } from '../../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource } from '../../../src/ingest/source.ts';
 import { connectDatabase, type Database } from '../../../src/store/driver.ts';
 import { ensureLocalNeo4j, portAnswers, type LocalNeo4j } from '../../../src/store/local-neo4j.ts';
 import { applySchema } from '../../../src/store/schema.ts';
@@ -128,7 +128,7 @@ export async function sourceCounts(source: DatasetSource, rows = Infinity): Prom
   };
   let n = 0;
   for (const file of source.files) {
-    for await (const row of file.read()) {
+    for await (const row of rowsOf(file)) {
       if (++n > rows) break;
       if (row.ok) row.records.forEach(count);
     }

@@ -8,7 +8,7 @@ import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataRecord } from '../../../src/core/model.ts';
 import { loadDataset } from '../../../src/ingest/load.ts';
-import type { DatasetSource, ParsedRow } from '../../../src/ingest/source.ts';
+import { rowsOf, type DatasetSource, type ParsedRow } from '../../../src/ingest/source.ts';
 import type { Database } from '../../../src/store/driver.ts';
 import { Neo4jGraphStore } from '../../../src/store/neo4j-graph-store.ts';
 import { deleteAll } from '../../../src/store/schema.ts';
@@ -19,12 +19,19 @@ function memorySource(format: string, files: Record<string, Array<DataRecord[] |
     format,
     files: Object.entries(files).map(([path, rows]) => ({
       path,
-      async *read(): AsyncIterable<ParsedRow> {
+      // Two rows per batch: source batches and the loader's write batches do not line up.
+      async *read(): AsyncIterable<ParsedRow[]> {
         let line = 1;
+        let batch: ParsedRow[] = [];
         for (const row of rows) {
           line++;
-          yield typeof row === 'string' ? { ok: false, pos: { file: path, line }, reason: row } : { ok: true, pos: { file: path, line }, records: row };
+          batch.push(typeof row === 'string' ? { ok: false, pos: { file: path, line }, reason: row } : { ok: true, pos: { file: path, line }, records: row });
+          if (batch.length === 2) {
+            yield batch;
+            batch = [];
+          }
         }
+        if (batch.length > 0) yield batch;
       },
     })),
   };
@@ -96,9 +103,9 @@ describe('loadDataset (Neo4j)', () => {
         {
           path: 'all.csv',
           async *read() {
-            for await (const row of source.files[0]!.read()) {
+            for await (const row of rowsOf(source.files[0]!)) {
               if (++reads > 7) throw new Error('killed');
-              yield row;
+              yield [row];
             }
           },
         },

@@ -256,8 +256,8 @@ describe('interaction bounds (11.1)', () => {
     ];
     const source: DatasetSource = {
       format: 'bounds-test',
-      files: [{ path: 'bounds-test-memory', async *read() { yield* rows; } }],
-    } as unknown as DatasetSource;
+      files: [{ path: 'bounds-test-memory', async *read() { yield rows; } }],
+    };
     const report = await loadDataset(db, source, { resume: false });
     expect(report.written.interactions).toBe(1);
     expect(report.errors.map((e) => [e.line, e.reason])).toEqual([
