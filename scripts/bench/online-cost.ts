@@ -7,6 +7,12 @@
  * Passes: the defaults (batch 5,000); batch 20,000; then without the `interacted_ts` index (cypher/schema/09; no
  * statement of graphrec seeks by it) at both batch sizes; then with the index again. The index is re-created at the
  * end whatever happens. The last line gives each pass's rate as a ratio to the first.
+ *
+ * Then the floor: batches of 5,000 new edges between 8,000 new users and 1,600 new items, sent straight to Neo4j (no
+ * file, no loader), each shape in turn per round so warm-up and page cache treat them alike: the loader's own
+ * `create-interactions`; the same edges through plain `MATCH … MATCH … CREATE` (no OPTIONAL MATCH, no subquery);
+ * the same five properties on a relationship type with no index or constraint; and a bare relationship with no
+ * property. The rounds after the first two are counted. Its nodes and edges are deleted afterwards.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +20,90 @@ import path from 'node:path';
 import { generateDataset } from '../../src/ingest/generate.ts';
 import { readGeneric } from '../../src/ingest/formats/generic.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
+import { cypher } from '../../src/store/cypher.ts';
+import type { Database } from '../../src/store/driver.ts';
+import { interactionKey } from '../../src/store/neo4j-graph-store.ts';
+import { int } from '../../src/store/records.ts';
 import { emit, ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
 
 /** User + system CPU seconds of process `pid` (/proc/<pid>/stat, clock ticks of 1/100 s). */
 function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const FLOOR = { users: 8000, items: 1600, batch: 5000, rounds: 16, counted: 14 };
+
+/** The statements the floor compares, each writing the batch's rows as edges (user and item looked up by id). */
+const FLOOR_SHAPES: Array<{ shape: string; statement: string }> = [
+  { shape: 'the loader statement (create-interactions)', statement: cypher('ingest', 'create-interactions') },
+  {
+    shape: 'MATCH, MATCH, CREATE: the same edge, no OPTIONAL MATCH or subquery',
+    statement: 'UNWIND range(0, size($keys) - 1) AS n MATCH (u:User {id: $userIds[n]}) MATCH (i:Item {id: $itemIds[n]}) CREATE (u)-[:INTERACTED {key: $keys[n], kind: $kinds[n], rating: $ratings[n], weight: $weights[n], ts: $ts[n]}]->(i) RETURN count(*) AS written',
+  },
+  {
+    shape: 'the same five properties on a type without index or constraint',
+    statement: 'UNWIND range(0, size($keys) - 1) AS n MATCH (u:User {id: $userIds[n]}) MATCH (i:Item {id: $itemIds[n]}) CREATE (u)-[:BENCH_FLOOR {key: $keys[n], kind: $kinds[n], rating: $ratings[n], weight: $weights[n], ts: $ts[n]}]->(i) RETURN count(*) AS written',
+  },
+  {
+    shape: 'a bare relationship: no property, no index',
+    statement: 'UNWIND range(0, size($keys) - 1) AS n MATCH (u:User {id: $userIds[n]}) MATCH (i:Item {id: $itemIds[n]}) CREATE (u)-[:BENCH_FLOOR]->(i) RETURN count(*) AS written',
+  },
+];
+
+/** What Neo4j itself costs per relationship written by each statement shape (see the module comment). */
+async function floor(session: ReturnType<Database['driver']['session']>, pid: number): Promise<void> {
+  const prefix = `floor${Date.now()}:`;
+  await session.executeWrite((tx) => tx.run('UNWIND range(0, $n - 1) AS k CREATE (:User {id: $p + "u" + k})', { n: int(FLOOR.users), p: prefix }));
+  await session.executeWrite((tx) => tx.run('UNWIND range(0, $n - 1) AS k CREATE (:Item {id: $p + "i" + k, title: "floor item " + k})', { n: int(FLOOR.items), p: prefix }));
+  let x = 7;
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x / 4294967296);
+  const batch = (round: number, shape: number) => {
+    const cols = { keys: [] as unknown[], userIds: [] as string[], itemIds: [] as string[], kinds: [] as string[], ratings: [] as number[], weights: [] as number[], ts: [] as number[] };
+    for (let r = 0; r < FLOOR.batch; r++) {
+      const user = `${prefix}u${Math.floor(rnd() * FLOOR.users)}`;
+      const item = `${prefix}i${Math.floor(rnd() * FLOOR.items)}`;
+      // A kind of its own per row: every key is new, as in a fresh load.
+      const kind = `floor-${round}-${shape}-${r}`;
+      const rating = 1 + Math.floor(rnd() * 5);
+      cols.keys.push(interactionKey(user, item, kind));
+      cols.userIds.push(user);
+      cols.itemIds.push(item);
+      cols.kinds.push(kind);
+      cols.ratings.push(rating);
+      cols.weights.push(rating);
+      cols.ts.push(1_600_000_000 + Math.floor(rnd() * 10_000_000));
+    }
+    return cols;
+  };
+  const totals = FLOOR_SHAPES.map(() => ({ seconds: 0, cpu: 0, rows: 0 }));
+  try {
+    for (let round = 0; round < FLOOR.rounds; round++) {
+      // Alternate the order so that no shape always runs first in a round.
+      const order = FLOOR_SHAPES.map((_, k) => (round % 2 === 0 ? k : FLOOR_SHAPES.length - 1 - k));
+      for (const k of order) {
+        const cols = batch(round, k);
+        const c0 = cpuSecondsOf(pid);
+        const t0 = performance.now();
+        await session.executeWrite((tx) => tx.run(FLOOR_SHAPES[k]!.statement, cols));
+        if (round < FLOOR.rounds - FLOOR.counted) continue;
+        totals[k]!.seconds += (performance.now() - t0) / 1000;
+        totals[k]!.cpu += cpuSecondsOf(pid) - c0;
+        totals[k]!.rows += FLOOR.batch;
+      }
+    }
+    emit({
+      floor: FLOOR_SHAPES.map(({ shape }, k) => ({
+        shape,
+        relationshipsPerSecond: Math.round(totals[k]!.rows / totals[k]!.seconds),
+        neo4jCpuMicrosPerRelationship: Math.round((totals[k]!.cpu * 1e6) / totals[k]!.rows),
+      })),
+      rows: FLOOR.counted * FLOOR.batch,
+      target: { online: 50_000 },
+    });
+  } finally {
+    await session.run('MATCH (n) WHERE (n:User OR n:Item) AND n.id STARTS WITH $p CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 500 ROWS', { p: prefix });
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -74,6 +158,7 @@ export async function main(argv: string[]): Promise<void> {
     await pass('with the index again', 5000);
     const base = rows[0]!.relationshipsPerSecond;
     emit({ interactions, passes: rows.map((r) => ({ pass: r.pass, relationshipsPerSecond: r.relationshipsPerSecond, ratio: Number((r.relationshipsPerSecond / base).toFixed(3)) })), target: { online: 50_000 } });
+    await floor(session, pid);
   } finally {
     await session.run('CREATE INDEX interacted_ts IF NOT EXISTS FOR ()-[r:INTERACTED]-() ON (r.ts)').catch(() => {});
     await session.close();
