@@ -19,7 +19,7 @@ async function all<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> {
   const out: T[] = [];
   for await (const batch of it) {
     expect(batch.length).toBeGreaterThan(0);
-    out.push(...batch);
+    for (const x of batch) out.push(x);
   }
   return out;
 }
@@ -135,6 +135,13 @@ describe('assembleRecords (CSV)', () => {
     // Too long: the same, decided by maxQuotedChars on line 2, before the lines after it arrive.
     const long = await assembled(['1,"a', 'x",y,"zzzzzzzzzzzzzz', 'k', '9,ok'], { delimiter: ',', quoted: true, maxQuotedChars: 12 });
     expect(show(long)).toEqual(['err@1', 'err@2', '3:k', '4:9|ok']);
+  });
+
+  it('re-reads a quoted cell of hundreds of thousands of lines without exhausting the stack', async () => {
+    // 400,000 empty lines after an opening quote: the cell passes maxQuotedChars after 300,000 of them.
+    const texts = ['1,"open', ...Array.from({ length: 400_000 }, () => ''), '2,ok'];
+    const recs = await all(assembleRecords(linesOf(texts, 65_536), { delimiter: ',', quoted: true, maxQuotedChars: 300_000 }));
+    expect(recs.map((r) => ('error' in r ? `err@${r.line}` : `${r.line}:${r.fields.join('|')}`))).toEqual(['err@1', `${texts.length}:2|ok`]);
   });
 
   it('reports invalid UTF-8 anywhere in a multi-line record at the first line, naming the bad line', async () => {

@@ -230,7 +230,8 @@ class RecordAssembler {
       for (let k = 0; k < queued.length; k++) {
         this.step(queued[k]!, out);
         if (this.replay.length > 0) {
-          this.replay.push(...queued.slice(k + 1));
+          // No spread: a quoted cell may have held hundreds of thousands of lines (more than a call's arguments).
+          for (let r = k + 1; r < queued.length; r++) this.replay.push(queued[r]!);
           break;
         }
       }
@@ -259,7 +260,8 @@ class RecordAssembler {
     this.held.push(line);
     const result = scanQuotedLine(line.text, this.st, o.delimiter);
     if (result === 'more') {
-      if (this.st.field.length > o.maxQuotedChars) this.replay.push(...this.unterminated(out));
+      // `replay` is empty whenever a line is stepped (push drains it first), so this loses nothing.
+      if (this.st.field.length > o.maxQuotedChars) this.replay = this.unterminated(out);
       return;
     }
     const held = this.held;
