@@ -82,6 +82,21 @@ describe('generic interactions CSV with malformed rows', () => {
   });
 });
 
+describe('generic files with a line over the 16 MiB limit', () => {
+  const huge = 'x'.repeat(17 * 1024 * 1024);
+
+  it('CSV, TSV and JSONL: the line is one bad row with its number; the rows around it load', async () => {
+    const csv = write('huge-interactions.csv', `user_id,item_id,rating\nu1,i1,4\nu2,"${huge}",3\nu3,i3,5\n`);
+    const tsv = write('huge-interactions.tsv', `user_id\titem_id\nu1\ti1\n${huge}\nu3\ti3\n`);
+    const jsonl = write('huge-interactions.jsonl', `{"user_id":"u1","item_id":"i1"}\n{"user_id":"${huge}","item_id":"i2"}\n{"user_id":"u3","item_id":"i3"}\n`);
+    for (const path of [csv, tsv, jsonl]) {
+      const rs = await rows(readGeneric(path, { type: 'interactions' }));
+      expect(records(rs).map((r) => (r.type === 'interaction' ? r.value.userId : r.type)), path).toEqual(['u1', 'u3']);
+      expect(bad(rs).map((r) => [r.pos.line, r.reason]), path).toEqual([[path.endsWith('.jsonl') ? 2 : 3, 'line longer than 16777216 bytes (not read)']]);
+    }
+  });
+});
+
 describe('generic record types', () => {
   it('reads users with typed props, items with props and entities with default names', async () => {
     const d = join(dir, 'shop');

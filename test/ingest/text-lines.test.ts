@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/core/errors.ts';
-import { assembleRecords, readDelimited, readTextLines, type DelimitedRecord, type TextLine } from '../../src/ingest/formats/text-lines.ts';
+import { assembleRecords, lineTooLong, readDelimited, readTextLines, type DelimitedRecord, type TextLine } from '../../src/ingest/formats/text-lines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graphrec-text-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +71,15 @@ describe('readTextLines', () => {
     const lines = await all(readTextLines(p));
     expect(lines.map((l) => [l.line, l.text.length, l.invalidUtf8])).toEqual([[1, first.length, false], [2, 5, false], [3, 5, false], [4, 3, true], [5, 3, false]]);
     expect(lines[2]?.text).toBe('naïve');
+  });
+
+  it('reports a line over the limit without reading it, within a chunk, across chunks and at the end', async () => {
+    const p = write('too-long.txt', `short\n${'x'.repeat(5000)}\nok\n${'y'.repeat(200_000)}\r\nend\n${'z'.repeat(70_000)}`);
+    const lines = await all(readTextLines(p, 'utf-8', 1000));
+    expect(lines.map((l) => [l.line, l.text, l.tooLong ?? null])).toEqual([[1, 'short', null], [2, '', 1000], [3, 'ok', null], [4, '', 1000], [5, 'end', null], [6, '', 1000]]);
+    // At the limit exactly, a line is read.
+    const q = write('at-limit.txt', `${'a'.repeat(1000)}\nb`);
+    expect((await all(readTextLines(q, 'utf-8', 1000))).map((l) => [l.text.length, l.tooLong ?? null])).toEqual([[1000, null], [1, null]]);
   });
 
   it('throws BAD_REQUEST for a missing file', () => {
@@ -154,6 +163,17 @@ describe('assembleRecords (CSV)', () => {
       { line: 1, error: 'invalid UTF-8 byte sequence on line 2' },
       { line: 3, fields: ['2', 'c'] },
     ]);
+  });
+
+  it('makes a line over the limit a bad row of its own, or of the quoted record it falls in', async () => {
+    const lines = (texts: Array<string | null>): TextLine[] => texts.map((text, k) => (text === null ? { line: k + 1, text: '', invalidUtf8: false, tooLong: 64 } : { line: k + 1, text, invalidUtf8: false }));
+    const feed = async function* (batch: TextLine[]) {
+      yield batch;
+    };
+    const show = (recs: DelimitedRecord[]) => recs.map((r) => ('error' in r ? `err@${r.line}: ${r.error}` : `${r.line}:${r.fields.join('|')}`));
+    expect(show(await all(assembleRecords(feed(lines(['1,a', null, '3,c'])), { delimiter: ',', quoted: true })))).toEqual(['1:1|a', `err@2: ${lineTooLong(64)}`, '3:3|c']);
+    expect(show(await all(assembleRecords(feed(lines(['1,"open', 'more', null, '4,d'])), { delimiter: ',', quoted: true })))).toEqual([`err@1: line 3 of the record: ${lineTooLong(64)}`, '4:4|d']);
+    expect(show(await all(assembleRecords(feed(lines(['a\tb', null])), { delimiter: '\t' })))).toEqual(['1:a|b', `err@2: ${lineTooLong(64)}`]);
   });
 
   it('splits unquoted files on the delimiter only', async () => {

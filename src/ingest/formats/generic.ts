@@ -21,7 +21,7 @@ import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isBlank, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
+import { assertReadableFile, isBlank, isDirectory, lineTooLong, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
 import { RowReject, lookup, mapRecords, reject, sourceFile } from './rows.ts';
 
 export const GENERIC_TYPES = ['users', 'items', 'entities', 'interactions', 'knowledge'] as const;
@@ -380,8 +380,12 @@ function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFi
     for await (const lines of readTextLines(path, o.encoding)) {
       const rows: ParsedRow[] = [];
       for (const line of lines) {
-        if (isBlank(line.text)) continue;
         const pos = { file: path, line: line.line };
+        if (line.tooLong !== undefined) {
+          rows.push({ ok: false, pos, reason: lineTooLong(line.tooLong) });
+          continue;
+        }
+        if (isBlank(line.text)) continue;
         if (line.invalidUtf8) {
           rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
           continue;

@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isBlank, isFile, readTextLines } from './text-lines.ts';
+import { assertReadableFile, isBlank, isFile, lineTooLong, readTextLines } from './text-lines.ts';
 import { RowReject, requireInt, sourceFile } from './rows.ts';
 
 export const LIGHTGCN_SPLITS = ['train', 'valid', 'test'] as const;
@@ -48,8 +48,12 @@ export function lightGcnFile(path: string, prefix: string): SourceFile {
     for await (const lines of readTextLines(path)) {
       const rows: ParsedRow[] = [];
       for (const line of lines) {
-        if (isBlank(line.text)) continue;
         const pos = { file: path, line: line.line };
+        if (line.tooLong !== undefined) {
+          rows.push({ ok: false, pos, reason: lineTooLong(line.tooLong) });
+          continue;
+        }
+        if (isBlank(line.text)) continue;
         if (line.invalidUtf8) {
           rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
           continue;

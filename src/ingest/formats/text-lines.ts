@@ -31,6 +31,16 @@ export interface TextLine {
   text: string;
   /** True when the line's bytes are not valid UTF-8 (never for latin-1). */
   invalidUtf8: boolean;
+  /** Set (to the limit it passed) when the line had more bytes than the reader's limit: its text was not read. */
+  tooLong?: number;
+}
+
+/** A line longer than this many bytes is reported (`TextLine.tooLong`), not read: memory stays bounded whatever the file. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** The row error of a line that passed the limit. */
+export function lineTooLong(limit: number): string {
+  return `line longer than ${limit} bytes (not read)`;
 }
 
 export type DelimitedRecord = { line: number; fields: string[] } | { line: number; error: string };
@@ -86,12 +96,17 @@ export function isDirectory(path: string): boolean {
 /**
  * Streams the lines of a file, one batch per read chunk (never an empty batch). Splits on LF, drops a trailing CR,
  * strips a UTF-8 byte-order mark, yields empty lines too (callers skip them) and a last line without terminator when
- * there is one.
+ * there is one. A line of more than `maxLineBytes` bytes comes out with `tooLong` set and no text; its bytes are
+ * skipped, not held.
  */
-export async function* readTextLines(path: string, encoding: TextEncoding = 'utf-8'): AsyncGenerator<TextLine[]> {
+export async function* readTextLines(path: string, encoding: TextEncoding = 'utf-8', maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<TextLine[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let lineNo = 0;
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  // The current line passed the limit: its bytes are dropped up to its end.
+  let skipping = false;
+  const tooLong = (): TextLine => ({ line: ++lineNo, text: '', invalidUtf8: false, tooLong: maxLineBytes });
   const decode = (bytes: Buffer): TextLine => {
     lineNo += 1;
     let end = bytes.length;
@@ -115,10 +130,16 @@ export async function* readTextLines(path: string, encoding: TextEncoding = 'utf
       let start = 0;
       let nl = chunk.indexOf(LF, start);
       while (nl >= 0) {
-        if (pending.length > 0) {
+        if (skipping || pendingBytes + (nl - start) > maxLineBytes) {
+          batch.push(tooLong());
+          skipping = false;
+          pending = [];
+          pendingBytes = 0;
+        } else if (pending.length > 0) {
           pending.push(chunk.subarray(start, nl));
           batch.push(decode(Buffer.concat(pending)));
           pending = [];
+          pendingBytes = 0;
         } else if (ascii) {
           lineNo += 1;
           const end = nl > start && chunk[nl - 1] === CR ? nl - 1 : nl;
@@ -129,7 +150,14 @@ export async function* readTextLines(path: string, encoding: TextEncoding = 'utf
         start = nl + 1;
         nl = chunk.indexOf(LF, start);
       }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (start < chunk.length && !skipping) {
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > maxLineBytes) {
+          skipping = true;
+          pending = [];
+          pendingBytes = 0;
+        } else pending.push(chunk.subarray(start));
+      }
       if (batch.length > 0) yield batch;
     }
   } catch (error) {
@@ -138,7 +166,8 @@ export async function* readTextLines(path: string, encoding: TextEncoding = 'utf
   } finally {
     stream.destroy();
   }
-  if (pending.length > 0) yield [decode(Buffer.concat(pending))];
+  if (skipping) yield [tooLong()];
+  else if (pending.length > 0) yield [decode(Buffer.concat(pending))];
 }
 
 /** Lines that are empty or whitespace only carry no record. */
@@ -248,6 +277,13 @@ class RecordAssembler {
 
   private step(line: TextLine, out: DelimitedRecord[]): void {
     const o = this.o;
+    if (line.tooLong !== undefined) {
+      // Its text was not read: the line is a bad row of its own, or ends the quoted record it falls in as one.
+      const first = this.held[0] ?? line;
+      this.held = [];
+      out.push({ line: first.line, error: first === line ? lineTooLong(line.tooLong) : `line ${line.line} of the record: ${lineTooLong(line.tooLong)}` });
+      return;
+    }
     if (this.held.length === 0) {
       if (isBlank(line.text)) return;
       if (!o.quoted) {
