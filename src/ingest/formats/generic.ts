@@ -21,8 +21,8 @@ import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isBlank, isDirectory, lineTooLong, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
-import { RowReject, lookup, mapRecords, reject, sourceFile } from './rows.ts';
+import { assertReadableFile, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
+import { lookup, mapLines, mapRecords, reject, sourceFile } from './rows.ts';
 
 export const GENERIC_TYPES = ['users', 'items', 'entities', 'interactions', 'knowledge'] as const;
 export type GenericType = (typeof GENERIC_TYPES)[number];
@@ -376,48 +376,28 @@ function jsonlCanonical(keys: readonly string[], type: GenericType): Map<string,
 }
 
 function jsonlFile(path: string, type: GenericType, o: GenericOptions): SourceFile {
-  async function* read(): AsyncGenerator<ParsedRow[]> {
-    for await (const lines of readTextLines(path, o.encoding)) {
-      const rows: ParsedRow[] = [];
-      for (const line of lines) {
-        const pos = { file: path, line: line.line };
-        if (line.tooLong !== undefined) {
-          rows.push({ ok: false, pos, reason: lineTooLong(line.tooLong) });
-          continue;
-        }
-        if (isBlank(line.text)) continue;
-        if (line.invalidUtf8) {
-          rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
-          continue;
-        }
-        try {
-          let obj: unknown;
-          try {
-            obj = JSON.parse(line.text);
-          } catch (error) {
-            reject(`invalid JSON: ${(error as Error).message}`);
-          }
-          if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) reject('a JSONL line must be a JSON object');
-          const byName = new Map<string, unknown>();
-          const row: Row = { get: (c) => byName.get(c), props: [] };
-          const canonicalOf = jsonlCanonical(Object.keys(obj as object), type);
-          for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
-            const canonical = canonicalOf.get(key);
-            if (canonical !== undefined) byName.set(canonical, v);
-            else if (key === 'props' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
-              for (const [pk, pv] of Object.entries(v)) row.props.push([pk, pv, 'string']);
-            } else row.props.push([key, v, 'string']);
-          }
-          rows.push({ ok: true, pos, records: buildRecords(type, row, o) });
-        } catch (error) {
-          if (!(error instanceof RowReject)) throw error;
-          rows.push({ ok: false, pos, reason: error.message });
-        }
+  return sourceFile(path, () =>
+    mapLines(path, readTextLines(path, o.encoding), (text) => {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (error) {
+        reject(`invalid JSON: ${(error as Error).message}`);
       }
-      if (rows.length > 0) yield rows;
-    }
-  }
-  return sourceFile(path, read);
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) reject('a JSONL line must be a JSON object');
+      const byName = new Map<string, unknown>();
+      const row: Row = { get: (c) => byName.get(c), props: [] };
+      const canonicalOf = jsonlCanonical(Object.keys(obj as object), type);
+      for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
+        const canonical = canonicalOf.get(key);
+        if (canonical !== undefined) byName.set(canonical, v);
+        else if (key === 'props' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+          for (const [pk, pv] of Object.entries(v)) row.props.push([pk, pv, 'string']);
+        } else row.props.push([key, v, 'string']);
+      }
+      return buildRecords(type, row, o);
+    }),
+  );
 }
 
 /** One generic file of a known type. Throws `AppError('BAD_REQUEST')` for a missing file or an unknown extension. */

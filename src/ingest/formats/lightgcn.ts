@@ -13,8 +13,8 @@ import { basename, join, resolve } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isBlank, isFile, lineTooLong, readTextLines } from './text-lines.ts';
-import { RowReject, requireInt, sourceFile } from './rows.ts';
+import { assertReadableFile, isFile, readTextLines } from './text-lines.ts';
+import { mapLines, requireInt, sourceFile } from './rows.ts';
 
 export const LIGHTGCN_SPLITS = ['train', 'valid', 'test'] as const;
 export type LightGcnSplit = (typeof LIGHTGCN_SPLITS)[number];
@@ -42,48 +42,29 @@ export function lightGcnPrefix(dir: string): string {
 export function lightGcnFile(path: string, prefix: string): SourceFile {
   const userId = (u: number) => `${prefix}:u:${u}`;
   const itemId = (i: number) => `${prefix}:i:${i}`;
-  async function* read(): AsyncGenerator<ParsedRow[]> {
+  function read(): AsyncGenerator<ParsedRow[]> {
     const users = new Set<number>();
     const items = new Set<number>();
-    for await (const lines of readTextLines(path)) {
-      const rows: ParsedRow[] = [];
-      for (const line of lines) {
-        const pos = { file: path, line: line.line };
-        if (line.tooLong !== undefined) {
-          rows.push({ ok: false, pos, reason: lineTooLong(line.tooLong) });
-          continue;
-        }
-        if (isBlank(line.text)) continue;
-        if (line.invalidUtf8) {
-          rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
-          continue;
-        }
-        try {
-          const tokens = line.text.trim().split(/\s+/);
-          const user = requireInt(tokens[0], 'user id', { min: 0 });
-          const itemIds: number[] = [];
-          for (let k = 1; k < tokens.length; k += 1) itemIds.push(requireInt(tokens[k], `item id (token ${k + 1})`, { min: 0 }));
-          const nodes: DataRecord[] = [];
-          const edges: DataRecord[] = [];
-          if (!users.has(user)) {
-            users.add(user);
-            nodes.push({ type: 'user', value: { id: userId(user) } });
-          }
-          for (const i of itemIds) {
-            if (!items.has(i)) {
-              items.add(i);
-              nodes.push({ type: 'item', value: { id: itemId(i), title: `item ${i}` } });
-            }
-            edges.push({ type: 'interaction', value: { userId: userId(user), itemId: itemId(i), kind: 'implicit', weight: 1 } });
-          }
-          rows.push({ ok: true, pos, records: [...nodes, ...edges] });
-        } catch (error) {
-          if (!(error instanceof RowReject)) throw error;
-          rows.push({ ok: false, pos, reason: error.message });
-        }
+    return mapLines(path, readTextLines(path), (text) => {
+      const tokens = text.trim().split(/\s+/);
+      const user = requireInt(tokens[0], 'user id', { min: 0 });
+      const itemIds: number[] = [];
+      for (let k = 1; k < tokens.length; k += 1) itemIds.push(requireInt(tokens[k], `item id (token ${k + 1})`, { min: 0 }));
+      const nodes: DataRecord[] = [];
+      const edges: DataRecord[] = [];
+      if (!users.has(user)) {
+        users.add(user);
+        nodes.push({ type: 'user', value: { id: userId(user) } });
       }
-      if (rows.length > 0) yield rows;
-    }
+      for (const i of itemIds) {
+        if (!items.has(i)) {
+          items.add(i);
+          nodes.push({ type: 'item', value: { id: itemId(i), title: `item ${i}` } });
+        }
+        edges.push({ type: 'interaction', value: { userId: userId(user), itemId: itemId(i), kind: 'implicit', weight: 1 } });
+      }
+      return [...nodes, ...edges];
+    });
   }
   return sourceFile(path, read);
 }

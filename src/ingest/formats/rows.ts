@@ -10,9 +10,9 @@
  *   return [{ type: 'interaction', value: { userId: 'u:' + requireInt(cells[0], 'user_id'), … } }];
  * });
  */
-import type { DataRecord, EntityRecord } from '../../core/model.ts';
+import type { DataRecord, EntityRecord, SourcePosition } from '../../core/model.ts';
 import type { ParsedRow, SourceFile } from '../source.ts';
-import type { DelimitedRecord } from './text-lines.ts';
+import { isBlank, lineTooLong, type DelimitedRecord, type TextLine } from './text-lines.ts';
 
 /** Thrown inside a row mapper to reject the row; the adapter turns it into `{ ok: false, reason }`. */
 export class RowReject extends Error {
@@ -72,6 +72,19 @@ export function requireInt(value: string | undefined, name: string, range: { min
   return x;
 }
 
+/** Appends the row `map(input, pos.line)` makes: its records, its `RowReject` as a bad row, or nothing for `null`. */
+function pushMapped<T>(rows: ParsedRow[], pos: SourcePosition, map: (input: T, line: number) => DataRecord[] | null, input: T): void {
+  let out: DataRecord[] | null;
+  try {
+    out = map(input, pos.line);
+  } catch (error) {
+    if (!(error instanceof RowReject)) throw error;
+    rows.push({ ok: false, pos, reason: error.message });
+    return;
+  }
+  if (out !== null) rows.push({ ok: true, pos, records: out });
+}
+
 /**
  * Maps batches of delimited records to batches of parsed rows. The mapper returns the row's records (nodes before
  * edges), or `null` to drop a row that a format filters out on purpose (not an error). A `RowReject` becomes
@@ -90,17 +103,36 @@ export async function* mapRecords(
         rows.push({ ok: false, pos, reason: rec.error });
         continue;
       }
-      let out: DataRecord[] | null;
-      try {
-        out = map(rec.fields, rec.line);
-      } catch (error) {
-        if (error instanceof RowReject) {
-          rows.push({ ok: false, pos, reason: error.message });
-          continue;
-        }
-        throw error;
+      pushMapped(rows, pos, map, rec.fields);
+    }
+    if (rows.length > 0) yield rows;
+  }
+}
+
+/**
+ * Maps batches of text lines (line-based formats: JSONL, LightGCN) to batches of parsed rows, as {@link mapRecords}
+ * does for delimited records: blank lines are skipped; a line over the reader's limit or with invalid UTF-8 is a bad
+ * row; a `RowReject` from the mapper becomes `{ ok: false }`.
+ */
+export async function* mapLines(
+  file: string,
+  lines: AsyncIterable<readonly TextLine[]>,
+  map: (text: string, line: number) => DataRecord[] | null,
+): AsyncGenerator<ParsedRow[]> {
+  for await (const batch of lines) {
+    const rows: ParsedRow[] = [];
+    for (const line of batch) {
+      const pos = { file, line: line.line };
+      if (line.tooLong !== undefined) {
+        rows.push({ ok: false, pos, reason: lineTooLong(line.tooLong) });
+        continue;
       }
-      if (out !== null) rows.push({ ok: true, pos, records: out });
+      if (isBlank(line.text)) continue;
+      if (line.invalidUtf8) {
+        rows.push({ ok: false, pos, reason: 'invalid UTF-8 byte sequence' });
+        continue;
+      }
+      pushMapped(rows, pos, map, line.text);
     }
     if (rows.length > 0) yield rows;
   }
