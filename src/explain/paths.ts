@@ -350,11 +350,11 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     const heap = new TopKHeap(cap);
     for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) {
       const s = d.step(towards ? outTargets[p]! : x, outRelations[p]!, outWeights[p]!);
-      if (s > 0 && !(heap.length === cap && s < heap.floor)) heap.push(p, s);
+      if (s > 0) heap.push(p, s);
     }
     for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) {
       const s = d.step(towards ? inSources[p]! : x, inRelations[p]!, inWeights[p]!);
-      if (s > 0 && !(heap.length === cap && s < heap.floor)) heap.push(m + p, s);
+      if (s > 0) heap.push(m + p, s);
     }
     list = Int32Array.from(heap.drain().ids);
     cache.set(x, list);

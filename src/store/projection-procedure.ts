@@ -83,10 +83,10 @@ export async function procedureFingerprint(tx: ManagedTransaction): Promise<stri
 
 const KINDS = new Set<string>(NODE_KINDS);
 
-/** Reads the projection through the procedure in `tx`, handing every node and edge to `sink`; returns the fingerprint. */
 /** Bytes of packed data per record the procedure is asked for (its own default too, projection(chunkBytes = 262144)). */
 export const PROCEDURE_CHUNK_BYTES = 1 << 18;
 
+/** Reads the projection through the procedure in `tx`, handing every node and edge to `sink`; returns the fingerprint. */
 export async function readThroughProcedure(tx: ManagedTransaction, sink: ProcedureSink, chunkBytes = PROCEDURE_CHUNK_BYTES): Promise<string> {
   const kinds: string[] = [];
   const relations: string[] = [];
