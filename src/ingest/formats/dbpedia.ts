@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, EntityRecord } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow } from '../source.ts';
-import { assertReadableFile, isFile, readDelimited, type DelimitedRecord } from './text-lines.ts';
+import { afterHeader, assertReadableFile, isFile, readDelimited } from './text-lines.ts';
 import { KindVotes, firstSeen, lookup, mapRecords, reject, requireInt, sourceFile } from './rows.ts';
 import { MOVIELENS_DEFAULTS, movieLensIds } from './movielens.ts';
 
@@ -105,47 +105,31 @@ export function readDbpedia(dirOrFile: string, options: Partial<DbpediaOptions> 
   assertReadableFile(path, WHO);
   const ids = movieLensIds(o.itemPrefix);
 
-  type Item = { kind: 'layout'; layout: Layout } | { kind: 'recs'; recs: DelimitedRecord[] };
-  /** The header's layout, then the batches of records after it. */
-  async function* records(): AsyncGenerator<Item> {
-    let header: string[] | undefined;
-    for await (const batch of readDelimited(path, { delimiter: ',', quoted: true })) {
-      let start = 0;
-      if (header === undefined) {
-        const rec = batch[0]!;
-        if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header: ${rec.error}`);
-        header = rec.fields;
-        yield { kind: 'layout', layout: layoutOf(header, path) };
-        start = 1;
-      }
-      if (batch.length > start) yield { kind: 'recs', recs: start === 0 ? batch : batch.slice(start) };
-    }
-    if (header === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
-  }
+  // The header's layout, read again by each pass over the file (the same each time).
+  let layout: Layout | undefined;
+  const records = () =>
+    afterHeader(readDelimited(path, { delimiter: ',', quoted: true }), (rec) => {
+      if (rec === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
+      if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header: ${rec.error}`);
+      layout = layoutOf(rec.fields, path);
+    });
 
   async function* read(): AsyncGenerator<ParsedRow[]> {
     // Pass 1: the kind of every entity, by vote over the relations that name it.
     const votes = new KindVotes();
-    let layout: Layout | undefined;
-    for await (const x of records()) {
-      if (x.kind === 'layout') {
-        layout = x.layout;
-        continue;
-      }
-      for (const rec of x.recs) {
-        if ('error' in rec || rec.fields.length !== layout?.columns) continue;
-        for (const { col, relation } of layout.relations) {
+    for await (const batch of records()) {
+      const lay = layout as Layout;
+      for (const rec of batch) {
+        if ('error' in rec || rec.fields.length !== lay.columns) continue;
+        for (const { col, relation } of lay.relations) {
           for (const uri of splitList(rec.fields[col], o.listSeparator)) votes.add(uri, DBPEDIA_RELATION_KINDS[relation] as string);
         }
       }
     }
     // Pass 2: rows.
     const seen = new Set<string>();
-    async function* body() {
-      for await (const x of records()) if (x.kind === 'recs') yield x.recs;
-    }
     const lay = layout as Layout;
-    yield* mapRecords(path, body(), (cells) => {
+    yield* mapRecords(path, records(), (cells) => {
       if (cells.length !== lay.columns) reject(`wrong column count: expected ${lay.columns}, got ${cells.length}`);
       const itemId = ids.item(requireInt(cells[lay.itemCol], 'item_id', { min: 0 }));
       const nodes: DataRecord[] = [];

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeRef } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow } from '../source.ts';
-import { assertReadableFile, isDirectory, readDelimited } from './text-lines.ts';
+import { afterHeader, assertReadableFile, isDirectory, readDelimited } from './text-lines.ts';
 import { KindVotes, expectColumns, firstSeen, mapRecords, requireId, sourceFile } from './rows.ts';
 import { MOVIELENS_DEFAULTS, movieLensIds } from './movielens.ts';
 import { relationEndKind } from './relation-kinds.ts';
@@ -49,21 +49,19 @@ function headerOk(cells: string[], names: string[]): boolean {
 /** Loads `.link` into MID → MovieLens item id. The table is small and must be intact (else BAD_REQUEST). */
 async function loadLinks(path: string): Promise<Map<string, string>> {
   const links = new Map<string, string>();
-  let first = true;
-  for await (const batch of readDelimited(path, { delimiter: '\t' })) {
+  const records = afterHeader(readDelimited(path, { delimiter: '\t' }), (rec) => {
+    if (rec === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
+    if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: ${rec.error}`);
+    if (!headerOk(rec.fields, ['item_id', 'entity_id'])) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header must be item_id:token TAB entity_id:token`);
+  });
+  for await (const batch of records) {
     for (const rec of batch) {
       if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: ${rec.error}`);
-      if (first) {
-        first = false;
-        if (!headerOk(rec.fields, ['item_id', 'entity_id'])) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header must be item_id:token TAB entity_id:token`);
-        continue;
-      }
       const [item, mid] = rec.fields.map((s) => s.trim());
       if (rec.fields.length !== 2 || !item || !mid) throw new AppError('BAD_REQUEST', `${WHO}: ${path} line ${rec.line}: expected item_id TAB entity_id`);
       links.set(mid, item);
     }
   }
-  if (first) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
   return links;
 }
 
@@ -80,22 +78,13 @@ export function readFreebase(dir: string, options: Partial<FreebaseOptions> = {}
   const ids = movieLensIds(o.itemPrefix);
 
   /** The batches of records after the header. */
-  async function* triples() {
-    let first = true;
-    for await (const batch of readDelimited(kgPath, { delimiter: '\t' })) {
-      if (first) {
-        first = false;
-        const rec = batch[0]!;
-        if ('error' in rec || !headerOk(rec.fields, ['head_id', 'relation_id', 'tail_id'])) {
-          throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: header must be head_id:token TAB relation_id:token TAB tail_id:token`);
-        }
-        if (batch.length > 1) yield batch.slice(1);
-        continue;
+  const triples = () =>
+    afterHeader(readDelimited(kgPath, { delimiter: '\t' }), (rec) => {
+      if (rec === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: empty file (no header)`);
+      if ('error' in rec || !headerOk(rec.fields, ['head_id', 'relation_id', 'tail_id'])) {
+        throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: header must be head_id:token TAB relation_id:token TAB tail_id:token`);
       }
-      yield batch;
-    }
-    if (first) throw new AppError('BAD_REQUEST', `${WHO}: ${kgPath}: empty file (no header)`);
-  }
+    });
 
   async function* read(): AsyncGenerator<ParsedRow[]> {
     const links = await loadLinks(linkPath);

@@ -21,7 +21,7 @@ import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
-import { assertReadableFile, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
+import { afterHeader, assertReadableFile, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
 import { lookup, mapLines, mapRecords, reject, sourceFile } from './rows.ts';
 
 export const GENERIC_TYPES = ['users', 'items', 'entities', 'interactions', 'knowledge'] as const;
@@ -298,33 +298,23 @@ interface Column {
 }
 
 function delimitedFile(path: string, type: GenericType, syntax: 'csv' | 'tsv', o: GenericOptions): SourceFile {
-  async function* read(): AsyncGenerator<ParsedRow[]> {
+  function read(): AsyncGenerator<ParsedRow[]> {
     let columns: Column[] | undefined;
     // Column of each canonical field (the last column of a name wins, as a map filled column by column would).
     const columnOf = new Map<string, number>();
-    const records = readDelimited(path, syntax === 'csv' ? { delimiter: ',', quoted: true, encoding: o.encoding } : { delimiter: '\t', encoding: o.encoding });
-    yield* mapRecords(path, headerChecked(), (cells) => {
+    const records = afterHeader(readDelimited(path, syntax === 'csv' ? { delimiter: ',', quoted: true, encoding: o.encoding } : { delimiter: '\t', encoding: o.encoding }), (rec) => {
+      if (rec === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
+      if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header (line ${rec.line}): ${rec.error}`);
+      columns = headerColumns(rec.fields, type, path);
+      columns.forEach((col, i) => col.canonical !== undefined && columnOf.set(col.canonical, i));
+    });
+    return mapRecords(path, records, (cells) => {
       const cols = columns as Column[];
       if (cells.length !== cols.length) reject(`wrong column count: expected ${cols.length}, got ${cells.length}`);
       const props: Row['props'] = [];
       for (let i = 0; i < cols.length; i++) if (cols[i]!.canonical === undefined) props.push([cols[i]!.name, cells[i] as string, cols[i]!.type]);
       return buildRecords(type, new CellsRow(cells, columnOf, props), o);
     });
-
-    async function* headerChecked() {
-      for await (const batch of records) {
-        let start = 0;
-        if (columns === undefined) {
-          const rec = batch[0]!;
-          if ('error' in rec) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: unreadable header (line ${rec.line}): ${rec.error}`);
-          columns = headerColumns(rec.fields, type, path);
-          columns.forEach((col, i) => col.canonical !== undefined && columnOf.set(col.canonical, i));
-          start = 1;
-        }
-        if (batch.length > start) yield start === 0 ? batch : batch.slice(start);
-      }
-      if (columns === undefined) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: empty file (no header)`);
-    }
   }
   return sourceFile(path, read);
 }

@@ -337,6 +337,25 @@ export async function* assembleRecords(lines: AsyncIterable<readonly TextLine[]>
   if (out.length > 0) yield out;
 }
 
+/**
+ * The record batches of a file that starts with a header: the first record goes to `header` (which reads it, and
+ * throws `AppError` for a bad one) and the batches come out without it; a file with no record at all calls
+ * `header(undefined)` at its end, so that it can throw for the missing header.
+ */
+export async function* afterHeader(records: AsyncIterable<readonly DelimitedRecord[]>, header: (first: DelimitedRecord | undefined) => void): AsyncGenerator<readonly DelimitedRecord[]> {
+  let seen = false;
+  for await (const batch of records) {
+    if (seen) {
+      yield batch;
+      continue;
+    }
+    seen = true;
+    header(batch[0]);
+    if (batch.length > 1) yield batch.slice(1);
+  }
+  if (!seen) header(undefined);
+}
+
 /** Streams the records of a delimited file, in batches. Throws `AppError('BAD_REQUEST')` when the file is missing or unreadable. */
 export function readDelimited(path: string, options: Partial<DelimitedOptions> = {}): AsyncGenerator<DelimitedRecord[]> {
   assertReadableFile(path, 'ingest');
