@@ -1,14 +1,19 @@
 /**
  * @module ingest/load
  * Writes a dataset source into Neo4j: batched `UNWIND` statements, one transaction per batch (nodes first, then edges),
- * idempotent (`MERGE` on stable ids), resumable (a checkpoint of rows done is written in the same transaction as each
- * batch, so a killed load restarts right after its last committed batch), with a per-row error report for rows that
- * cannot be parsed or that reference unknown ids. A bad row never stops the load and a batch is never half-written.
+ * idempotent (`MERGE` on stable ids), resumable (a checkpoint of the rows known committed is written in the same
+ * transaction as each batch, so a killed load restarts after them; a batch that committed beside an earlier one still in
+ * flight is sent again, which changes nothing), with a per-row error report for rows that cannot be parsed or that
+ * reference unknown ids. A bad row never stops the load and a batch is never half-written.
  *
- * Speed (measured on the 2-core machines, `npm run bench -- ingest`): edges go as parallel lists (one per column) rather
- * than one map per row, keys are 64-bit integers (`interactionKey`/`knowledgeKey`), and edges are CREATEd while their keys
- * are new (the unique constraint catches the rest; see `EdgeMode`). Batches stay strictly sequential: two writers, within
- * a file or across the interaction and knowledge files, were measured slower here (lock waits on shared items/users).
+ * Speed (measured on the 2-core machines, `npm run bench -- ingest` and `online-cost`): edges go as parallel lists (one
+ * per column) rather than one map per row, keys are 64-bit integers (`interactionKey`/`knowledgeKey`), and edges are
+ * CREATEd while their keys are new (the unique constraint catches the rest; see `EdgeMode`). Up to `inFlight` batches
+ * of a file (default 2) are in flight at once, each in its own transaction and session: one transaction keeps about one
+ * core of Neo4j busy, and relationships between nodes that other transactions also touch do not wait on each other in
+ * Neo4j 5 (docs/scaling.md, "Two batches in flight"). A batch waits for the ones in flight when the order of the
+ * commits could change the graph ({@link conflicts}), so the graph is the one a sequential load writes. Results are
+ * counted and reported in file order, and the files one after the other.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -27,6 +32,8 @@ import type { DatasetSource, SourceFile } from './source.ts';
 export const LOAD_DEFAULTS = {
   /** Records per write transaction (a row is never split across batches). */
   batchSize: 5000,
+  /** Batch transactions of a file in flight at once (1: strictly one after the other; see {@link conflicts}). */
+  inFlight: 2,
   /** Skip rows a previous run already committed (per file, by content fingerprint). */
   resume: true,
   /** Row errors kept in the report (all are passed to `onError`). */
@@ -35,13 +42,14 @@ export const LOAD_DEFAULTS = {
 
 export interface LoadOptions {
   batchSize?: number;
+  inFlight?: number;
   resume?: boolean;
   maxReportedErrors?: number;
   progress?: Progress;
   onError?: (error: RowError) => void;
   /**
-   * Cancels the load between batches (serve's SIGTERM): the batch in flight commits, nothing after it starts, and the
-   * report says `cancelled`. The checkpoint matches the committed rows, so the next run resumes right after them.
+   * Cancels the load between batches (serve's SIGTERM): the batches in flight commit, nothing after them starts, and the
+   * report says `cancelled`. The checkpoint then matches the committed rows, so the next run resumes right after them.
    */
   signal?: AbortSignal;
   /** Valid ratings and weights (core/bounds); an interaction row outside them is rejected with its reason. */
@@ -124,6 +132,70 @@ class Batch implements BatchRows {
   }
 }
 
+/**
+ * What one batch writes and looks up, by identity: the nodes it upserts (with their values), the keys of its edges, and
+ * (built when a check needs them) the nodes its edges look up without upserting them. Tokens may collide: a collision
+ * only makes a batch wait when it need not.
+ */
+export interface Footprint {
+  readonly batch: BatchRows;
+  readonly nodes: Map<string, string>;
+  readonly edges: Set<string>;
+  refs?: Set<string>;
+}
+
+const nodeToken = (kind: string, id: string): string => kind + '\u0000' + id;
+
+export function footprintOf(batch: BatchRows): Footprint {
+  const nodes = new Map<string, string>();
+  for (const u of batch.users) nodes.set(nodeToken('User', u.id), JSON.stringify(u));
+  for (const i of batch.items) nodes.set(nodeToken('Item', i.id), JSON.stringify(i));
+  for (const e of batch.entities) nodes.set(nodeToken('Entity', e.id), JSON.stringify(e));
+  const edges = new Set<string>();
+  for (const { value: v } of batch.interactions) edges.add(v.userId + '\u0000' + v.itemId + '\u0000' + v.kind);
+  for (const { value: k } of batch.knowledge) edges.add(nodeToken(k.head.kind, k.head.id) + '\u0000' + k.relation + '\u0000' + nodeToken(k.tail.kind, k.tail.id));
+  return { batch, nodes, edges };
+}
+
+/** The nodes `f`'s edges look up and its batch does not upsert. */
+function refsOf(f: Footprint): Set<string> {
+  if (f.refs) return f.refs;
+  const refs = new Set<string>();
+  const ref = (token: string) => {
+    if (!f.nodes.has(token)) refs.add(token);
+  };
+  for (const { value: v } of f.batch.interactions) {
+    ref(nodeToken('User', v.userId));
+    ref(nodeToken('Item', v.itemId));
+  }
+  for (const { value: k } of f.batch.knowledge) {
+    ref(nodeToken(k.head.kind, k.head.id));
+    ref(nodeToken(k.tail.kind, k.tail.id));
+  }
+  return (f.refs = refs);
+}
+
+/**
+ * True when batches `a` and `b` may not be in flight together, because the graph after both could depend on which
+ * commits first: they write an edge with the same key (the later row must win), upsert the same node with different
+ * values, or one upserts a node that the other's edges look up (a sequential load would, or would not, find it). Two
+ * batches that only look up the same nodes, or upsert a node with the same value, commute.
+ */
+export function conflicts(a: Footprint, b: Footprint): boolean {
+  const [small, large] = a.edges.size <= b.edges.size ? [a.edges, b.edges] : [b.edges, a.edges];
+  for (const key of small) if (large.has(key)) return true;
+  if (a.nodes.size > 0) {
+    const refs = refsOf(b);
+    for (const [token, value] of a.nodes) {
+      if (refs.has(token)) return true;
+      const other = b.nodes.get(token);
+      if (other !== undefined && other !== value) return true;
+    }
+  }
+  if (b.nodes.size > 0) for (const token of refsOf(a)) if (b.nodes.has(token)) return true;
+  return false;
+}
+
 /** Content fingerprint of a source file (its path when it is not a file, e.g. the generated demo). */
 async function fingerprint(file: SourceFile): Promise<string> {
   if (!existsSync(file.path) || !statSync(file.path).isFile()) return `virtual:${file.path}`;
@@ -182,12 +254,15 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
   const o = { ...LOAD_DEFAULTS, bounds: INTERACTION_BOUNDS, ...options };
   let cancelled = false;
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new AppError('BAD_REQUEST', 'ingest: batchSize must be a positive integer');
+  if (!Number.isInteger(o.inFlight) || o.inFlight < 1) throw new AppError('BAD_REQUEST', 'ingest: inFlight must be a positive integer');
   const started = performance.now();
   const written: RecordCounts = { users: 0, items: 0, entities: 0, interactions: 0, knowledge: 0 };
   const errors: RowError[] = [];
   let rejectedRows = 0;
   const files: FileReport[] = [];
   const writer = new BulkWriter(db);
+  // Batches written and not yet counted, oldest first (at most `inFlight`, all of one file).
+  const queue: Array<{ result: Promise<BatchResult>; rowsDone: number; footprint: Footprint | undefined }> = [];
   const weightsByKind = new Map<string, number[]>();
 
   const reject = (report: FileReport, pos: SourcePosition, reason: string) => {
@@ -221,42 +296,57 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
       report.resumedRows = skip;
 
       let batch = new Batch();
-      let pending: Promise<void> | undefined;
       let mode: EdgeMode = 'create';
-      const commit = (current: Batch, rowsDone: number, done: boolean, batchMode: EdgeMode) => writer.commit(current, batchMode, { key, file: file.path, rows: rowsDone, done });
-      const write = async (current: Batch, rowsDone: number, done: boolean): Promise<void> => {
-        let result: BatchResult;
+      // Rows of this file whose batches have all committed (the batches still in flight come after them).
+      let committedRows = skip;
+      let lagging = false;
+      const write = async (current: Batch, checkpointRows: number, done: boolean, batchMode: EdgeMode): Promise<BatchResult> => {
+        const checkpoint = { key, file: file.path, rows: checkpointRows, done };
         try {
-          result = await commit(current, rowsDone, done, mode);
+          return await writer.commit(current, batchMode, checkpoint);
         } catch (error) {
           // A key that exists already (CREATE fast path): the transaction rolled back whole; re-run it with MERGE.
-          if (mode === 'merge' || !isConstraintViolation(error)) throw error;
+          if (batchMode === 'merge' || !isConstraintViolation(error)) throw error;
           mode = 'probe';
           try {
-            result = await commit(current, rowsDone, done, 'merge');
+            return await writer.commit(current, 'merge', checkpoint);
           } catch (again) {
             if (!isConstraintViolation(again)) throw again;
             throw new AppError('INGEST_FAILED', `ingest: ${file.path}: two different relationships share one key (rows ${current.firstLine}–${current.lastLine}); please report this`, undefined, { cause: again });
           }
         }
+      };
+      // The oldest batch in flight: its result is counted and reported in file order, whatever commits first.
+      const settle = async (): Promise<void> => {
+        const oldest = queue.shift()!;
+        const result = await oldest.result;
         for (const k of Object.keys(written) as (keyof RecordCounts)[]) written[k] += result.counts[k];
         for (const r of result.rejections) reject(report, r.pos, r.reason);
+        committedRows = oldest.rowsDone;
       };
       const flush = async (rowsDone: number, done: boolean) => {
         const current = batch;
         batch = new Batch();
-        await pending;
-        pending = write(current, rowsDone, done);
-        // Marked handled here; the failure surfaces at the next flush's `await pending`.
-        pending.catch(() => {});
-        if (done) await pending;
+        // The last batch of a file goes alone, so its `done` checkpoint follows every other batch of the file.
+        if (done) while (queue.length > 0) await settle();
+        const footprint = o.inFlight > 1 ? footprintOf(current) : undefined;
+        while (queue.length >= o.inFlight || queue.some((q) => conflicts(footprint!, q.footprint!))) await settle();
+        // Beside batches in flight, a batch checkpoints only the rows known committed: should it commit first and the
+        // load die, the next run re-sends the batches in between (idempotent) rather than skip one.
+        const checkpointRows = queue.length > 0 ? committedRows : rowsDone;
+        lagging = checkpointRows !== rowsDone;
+        const result = write(current, checkpointRows, done, mode);
+        // Marked handled here; a failure surfaces when `settle` reaches it.
+        result.catch(() => {});
+        queue.push({ result, rowsDone, footprint });
+        if (done) await settle();
       };
 
       let index = 0;
       batches: for await (const rows of file.read()) {
         for (const row of rows) {
           if (o.signal?.aborted) {
-            // Between batches: let the batch in flight commit, start no other.
+            // Between batches: let the batches in flight commit, start no other.
             cancelled = true;
             break batches;
           }
@@ -284,7 +374,9 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
         o.progress?.update(file.path, index);
       }
       if (cancelled) {
-        await pending;
+        while (queue.length > 0) await settle();
+        // A batch that committed beside another checkpointed fewer rows than it held: record exactly what committed.
+        if (lagging) await writer.saveCheckpoint({ key, file: file.path, rows: committedRows, done: false });
         break;
       }
       await flush(index, true);
@@ -292,6 +384,8 @@ export async function loadDataset(db: Database, source: DatasetSource, options: 
   } catch (error) {
     throw mapDriverError(error);
   } finally {
+    // A failure may leave batches in flight: let them end before their sessions close.
+    await Promise.allSettled(queue.map((q) => q.result));
     o.progress?.done();
     await writer.close();
   }

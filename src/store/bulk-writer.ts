@@ -6,7 +6,7 @@
  * one exists (see {@link EdgeMode}). Sessions come from `openSession`, so the bookmarks of committed batches reach
  * every later read of the process.
  */
-import type { Integer, ManagedTransaction } from 'neo4j-driver';
+import type { Integer, ManagedTransaction, Session } from 'neo4j-driver';
 import { AppError } from '../core/errors.ts';
 import { kindKey, supersedes } from '../core/interactions.ts';
 import type { EntityRecord, InteractionRecord, ItemRecord, KnowledgeRecord, SourcePosition, UserRecord } from '../core/model.ts';
@@ -170,18 +170,33 @@ export function isConstraintViolation(error: unknown): boolean {
 }
 
 
-/** A write session for one load: batches with their checkpoints, checkpoint reads, the legacy-key check. */
+/**
+ * The write sessions of one load: batches with their checkpoints, checkpoint reads, the legacy-key check. A session
+ * runs one transaction at a time, so each batch in flight gets a session of its own (kept for the next batch).
+ */
 export class BulkWriter {
-  private readonly session;
+  private readonly idle: Session[] = [];
+  private readonly all: Session[] = [];
 
-  constructor(db: Database) {
-    this.session = openSession(db, 'WRITE');
+  constructor(private readonly db: Database) {}
+
+  private async withSession<T>(work: (session: Session) => Promise<T>): Promise<T> {
+    let session = this.idle.pop();
+    if (!session) {
+      session = openSession(this.db, 'WRITE');
+      this.all.push(session);
+    }
+    try {
+      return await work(session);
+    } finally {
+      this.idle.push(session);
+    }
   }
 
   /** True when the database holds relationships keyed by the old JSON-string scheme (a reset is needed). */
   async hasLegacyKeys(): Promise<boolean> {
     try {
-      const legacy = await this.session.executeRead((tx) => tx.run(cypher('ingest', 'find-legacy-keys')));
+      const legacy = await this.withSession((s) => s.executeRead((tx) => tx.run(cypher('ingest', 'find-legacy-keys'))));
       return legacy.records[0]?.get('legacy') === true;
     } catch (error) {
       throw mapDriverError(error);
@@ -189,24 +204,35 @@ export class BulkWriter {
   }
 
   async readCheckpoint(key: string): Promise<Checkpoint | undefined> {
-    return readCheckpointIn(this.session, key);
+    return this.withSession((s) => readCheckpointIn(s, key));
   }
 
   /** Writes `batch` and the file's checkpoint in one transaction; rejections are returned once it committed. */
   async commit(batch: BatchRows, mode: EdgeMode, checkpoint: { key: string; file: string } & Checkpoint): Promise<BatchResult> {
-    return this.session.executeWrite(async (tx) => {
-      const result = await writeBatch(tx, batch, mode);
-      await tx.run(cypher('ingest', 'save-checkpoint'), { key: checkpoint.key, rows: int(checkpoint.rows), done: checkpoint.done, file: checkpoint.file });
-      return result;
-    });
+    return this.withSession((s) =>
+      s.executeWrite(async (tx) => {
+        const result = await writeBatch(tx, batch, mode);
+        await saveCheckpoint(tx, checkpoint);
+        return result;
+      }),
+    );
+  }
+
+  /** Writes the file's checkpoint alone (a cancelled load records exactly the rows its committed batches hold). */
+  async saveCheckpoint(checkpoint: { key: string; file: string } & Checkpoint): Promise<void> {
+    await this.withSession((s) => s.executeWrite((tx) => saveCheckpoint(tx, checkpoint)));
   }
 
   async close(): Promise<void> {
-    await this.session.close();
+    for (const session of this.all) await session.close();
   }
 }
 
-async function readCheckpointIn(session: ReturnType<typeof openSession>, key: string): Promise<Checkpoint | undefined> {
+async function saveCheckpoint(tx: ManagedTransaction, checkpoint: { key: string; file: string } & Checkpoint): Promise<void> {
+  await tx.run(cypher('ingest', 'save-checkpoint'), { key: checkpoint.key, rows: int(checkpoint.rows), done: checkpoint.done, file: checkpoint.file });
+}
+
+async function readCheckpointIn(session: Session, key: string): Promise<Checkpoint | undefined> {
   try {
     const record = (await session.executeRead((tx) => tx.run(cypher('ingest', 'read-checkpoint'), { key }))).records[0];
     return record ? { rows: toNumber(record.get('rows')), done: record.get('done') === true } : undefined;

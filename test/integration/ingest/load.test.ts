@@ -154,4 +154,51 @@ describe('loadDataset (Neo4j)', () => {
     await expect(loadDataset(db, fixture())).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await store.counts()).toMatchObject({ users: 1, items: 1, interactions: 1 });
   });
+
+  it('writes with batches in flight the graph and report of a load that sends one batch at a time', async () => {
+    // One file that defines nodes between edges that use them, repeats edge keys across batches (equal ts: the later
+    // row wins), re-upserts an item with another title, and has rows for unknown ids; plus many independent rows.
+    const rows: Array<DataRecord[] | string> = [[user('u1'), user('u2'), item('i1'), item('i2')]];
+    for (let k = 0; k < 60; k++) {
+      const u = `u${1 + (k % 2)}`;
+      const i = `i${1 + (k % 3)}`;
+      if (k === 10) rows.push([item('i3')]);
+      if (k === 20) rows.push([{ type: 'item', value: { id: 'i1', title: 'Renamed' } }]);
+      if (k === 30) rows.push([entity('e2')]);
+      rows.push([{ type: 'interaction', value: { userId: u, itemId: i, kind: 'rating', rating: 1 + (k % 5), weight: 1 + (k % 5), ts: 7 } }]);
+      rows.push([link(i, `rel${k % 4}`, k < 35 ? 'e1' : 'e2')]);
+      if (k % 9 === 0) rows.push([rating('u9', i, 2)]);
+    }
+    const source = () => memorySource('inflight', { 'nodes.csv': [[entity('e1')]], 'mixed.csv': rows });
+    const dump = async () => {
+      const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+      try {
+        const nodes = await session.run("MATCH (n) WHERE NOT n:IngestCheckpoint RETURN labels(n)[0] + ' ' + n.id + ' ' + coalesce(n.title, n.name, '') AS line");
+        const edges = await session.run("MATCH (a)-[r]->(b) RETURN a.id + ' ' + type(r) + ' ' + b.id + ' ' + coalesce(r.relation, r.kind) + ' ' + toString(coalesce(r.rating, '')) AS line");
+        const checkpoints = await session.run('MATCH (c:IngestCheckpoint) RETURN c.file + " " + toString(c.rows) + " " + toString(c.done) AS line');
+        return [...nodes.records, ...edges.records, ...checkpoints.records].map((r) => r.get('line') as string).sort();
+      } finally {
+        await session.close();
+      }
+    };
+    const reports = [];
+    const graphs = [];
+    for (const inFlight of [1, 2, 4]) {
+      await deleteAll(db);
+      const report = await loadDataset(db, source(), { batchSize: 3, inFlight });
+      reports.push({ written: report.written, errors: report.errors, rejected: report.rejectedRows });
+      graphs.push(await dump());
+    }
+    expect(graphs[0]).toContain('Item i1 Renamed');
+    // u9 is unknown (7 rows); i3 is unknown until its row (3 ratings and 3 links before it).
+    expect(reports[0]!.errors.length).toBe(13);
+    expect(graphs[1]).toEqual(graphs[0]);
+    expect(graphs[2]).toEqual(graphs[0]);
+    expect(reports[1]).toEqual(reports[0]);
+    expect(reports[2]).toEqual(reports[0]);
+  });
+
+  it('refuses an inFlight that is not a positive integer', async () => {
+    await expect(loadDataset(db, fixture(), { inFlight: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
 });
