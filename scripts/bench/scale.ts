@@ -39,7 +39,9 @@
  *               line adds `cpuMsPerRequest` (this process's CPU time per answered request: the work, apart from the
  *               wait for a core on a shared machine).
  *  7. online    the online loader (`loadDataset`) into this now non-empty database: a second generated graph of
- *               `--online` interactions (default 100,000) under the id prefix `online:` (new users and items).
+ *               `--online` interactions (default 100,000) under an id prefix of this run (`online<ms>:`), so that
+ *               its users, items and edges are new even on a kept database that earlier runs loaded into (the same
+ *               ids again would measure the MERGE of existing edges).
  * Each line carries the 1-minute load average (the machine is shared).
  *
  * `--keep DIR --reuse` measures the serving stages again on the graph an earlier `--keep DIR` run left there: it opens
@@ -567,7 +569,7 @@ export async function main(argv: string[]): Promise<void> {
       if (!skip.has('online') && onlineInteractions > 0) {
         const extra = path.join(work, 'online');
         generateDataset({ out: extra, users: Math.max(1, Math.round(onlineInteractions / 25)), items: Math.max(500, Math.round(onlineInteractions / 125)), interactions: onlineInteractions, seed: 7 });
-        const r = await loadDataset(db, readGeneric(extra, { idPrefix: 'online:' }), { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds });
+        const r = await loadDataset(db, readGeneric(extra, { idPrefix: `online${Date.now()}:` }), { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds });
         result.onlineIngestRelsPerSec = Math.round(r.relationshipsPerSecond);
         emit({ stage: 'online', written: r.written, rejectedRows: r.rejectedRows, seconds: round(r.seconds), relationshipsPerSecond: result.onlineIngestRelsPerSec, target: { relationshipsPerSecond: 50_000 }, loadAverage1m: load1() });
       } else emit({ stage: 'online', skipped: true });

@@ -204,9 +204,10 @@ async function fingerprint(file: SourceFile): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Checkpoint key of one source file (format, path and content fingerprint). */
+/** Checkpoint key of one source file (format with the reader's options, path and content fingerprint). */
 export async function checkpointKey(source: DatasetSource, file: SourceFile): Promise<string> {
-  return `${source.format}|${file.path}|${await fingerprint(file)}`;
+  const format = source.readOptions ? `${source.format} ${source.readOptions}` : source.format;
+  return `${format}|${file.path}|${await fingerprint(file)}`;
 }
 
 /**

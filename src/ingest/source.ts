@@ -31,5 +31,11 @@ export async function* rowsOf(file: SourceFile): AsyncGenerator<ParsedRow> {
 export interface DatasetSource {
   /** Format name, e.g. `movielens-100k`, `dbpedia`, `generic`. */
   format: string;
+  /**
+   * The reader's options that change what the same files read as (generic: id prefix, rating range, encoding), as
+   * text; absent with the defaults. Part of each file's checkpoint key (ingest/load): the same files read another way
+   * are another load, not one already done.
+   */
+  readOptions?: string;
   files: SourceFile[];
 }

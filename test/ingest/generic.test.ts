@@ -237,3 +237,24 @@ describe('generic --encoding latin1 and header aliases (HetRec-style files)', ()
     await expectBadRequest(() => parseEncoding('cp1252'));
   });
 });
+
+describe('generic read options in the checkpoint key', () => {
+  it('keeps the key of the defaults, and gives the same files read with other options another key', async () => {
+    const { checkpointKey } = await import('../../src/ingest/load.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'generic-key-'));
+    try {
+      writeFileSync(join(dir, 'users.csv'), 'id\nu1\n');
+      const file = join(dir, 'users.csv');
+      const keyOf = async (source: DatasetSource) => checkpointKey(source, source.files[0]!);
+      const plain = await keyOf(readGeneric(dir));
+      expect(plain).toMatch(new RegExp(`^generic\\|${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\|[0-9a-f]{64}$`));
+      expect(await keyOf(readGeneric(dir, { idPrefix: '' }))).toBe(plain);
+      const prefixed = await keyOf(readGeneric(dir, { idPrefix: 'shop:' }));
+      const latin = await keyOf(readGeneric(dir, { encoding: 'latin1' }));
+      expect(new Set([plain, prefixed, latin, await keyOf(readGeneric(dir, { idPrefix: 'web:' }))]).size).toBe(4);
+      expect(prefixed).toContain('idPrefix=shop:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -419,15 +419,27 @@ export function genericFilesIn(dir: string): { path: string; type: GenericType }
  */
 export function readGeneric(path: string, options: Partial<GenericOptions> & { type?: GenericType } = {}): DatasetSource {
   const { type, ...rest } = options;
+  const readOptions = readOptionsText(rest);
+  const source = (files: SourceFile[]): DatasetSource => (readOptions ? { format: GENERIC_FORMAT, readOptions, files } : { format: GENERIC_FORMAT, files });
   if (isDirectory(path)) {
     const found = genericFilesIn(path);
     if (found.length === 0) {
       throw new AppError('BAD_REQUEST', `${WHO}: no users/items/entities/interactions/knowledge .csv/.tsv/.jsonl files in ${path}`);
     }
-    return { format: GENERIC_FORMAT, files: found.map((f) => genericFile(f.path, f.type, rest)) };
+    return source(found.map((f) => genericFile(f.path, f.type, rest)));
   }
   assertReadableFile(path, WHO);
   const t = type ?? genericTypeOfFile(path);
   if (!t) throw new AppError('BAD_REQUEST', `${WHO}: cannot tell the record type of ${path}; name it users/items/entities/interactions/knowledge or give the type`);
-  return { format: GENERIC_FORMAT, files: [genericFile(path, t, rest)] };
+  return source([genericFile(path, t, rest)]);
+}
+
+/** The options that differ from the defaults, in the defaults' order (`idPrefix=shop:,encoding=latin1`); '' when none. */
+function readOptionsText(options: Partial<GenericOptions>): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(GENERIC_DEFAULTS) as (keyof GenericOptions)[]) {
+    const value = options[key];
+    if (value !== undefined && value !== GENERIC_DEFAULTS[key]) parts.push(`${key}=${String(value)}`);
+  }
+  return parts.join(',');
 }
