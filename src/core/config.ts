@@ -111,6 +111,8 @@ export const ConfigSchema = z.object({
   ingest: z.object({
     /** Rows per write transaction. */
     batchSize: z.number().int().min(1).max(100_000),
+    /** Batch transactions of one file in flight at once in the online loader (ingest/load `inFlight`). */
+    inFlight: z.number().int().min(1).max(16),
   }),
   /** The one meaning of an interaction (core/interactions): how a (user, item) edge weight combines its kinds. */
   interactions: z.object({
@@ -243,7 +245,7 @@ export const DEFAULTS: Config = {
     rateLimit: { anonymousPerSecond: 50, anonymousBurst: 200, keyPerSecond: 500, keyBurst: 1000, exemptLoopback: true, maxClients: 10_000, llmCost: 10 },
   },
   bounds: { ...INTERACTION_BOUNDS },
-  ingest: { batchSize: 5000 },
+  ingest: { batchSize: 5000, inFlight: 2 },
   interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50 },
   weights: { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 },
   train: { epochs: 300, maxSeconds: 90 },
@@ -292,6 +294,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['bounds.ratingMax', 'GRAPHREC_RATING_MAX', 'number'],
   ['bounds.maxWeight', 'GRAPHREC_MAX_WEIGHT', 'number'],
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
+  ['ingest.inFlight', 'GRAPHREC_INGEST_IN_FLIGHT', 'int'],
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
   ['weights.transforms', 'GRAPHREC_WEIGHT_TRANSFORMS', 'map'],
   ['weights.heavyTailTransform', 'GRAPHREC_HEAVY_TAIL_TRANSFORM', 'string'],

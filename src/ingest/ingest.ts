@@ -36,6 +36,8 @@ export interface IngestOptions {
   /** Delete everything first (online: DETACH DELETE; bulk: the importer replaces the store). */
   reset?: boolean;
   batchSize?: number;
+  /** Batches of a file in flight at once on the online path (ingest/load). */
+  inFlight?: number;
   /** Valid ratings and weights (core/bounds), on both paths. */
   bounds?: InteractionBounds;
   resume?: boolean;
@@ -75,6 +77,7 @@ async function online(cfg: Config, source: DatasetSource, o: IngestOptions, reas
     if (o.reset) await deleteAll(db);
     const report = await loadDataset(db, source, {
       ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.inFlight !== undefined ? { inFlight: o.inFlight } : {}),
       ...(o.bounds ? { bounds: o.bounds } : {}),
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       ...(o.weights ? { weights: o.weights } : {}),

@@ -30,10 +30,10 @@ import { formatTransform, isHeavyTailed, resolveTransforms, weightStats, type We
 import type { DatasetSource, SourceFile } from './source.ts';
 
 export const LOAD_DEFAULTS = {
-  /** Records per write transaction (a row is never split across batches). */
-  batchSize: 5000,
-  /** Batch transactions of a file in flight at once (1: strictly one after the other; see {@link conflicts}). */
-  inFlight: 2,
+  /** Records per write transaction (a row is never split across batches); config `ingest.batchSize`. */
+  batchSize: DEFAULTS.ingest.batchSize,
+  /** Batch transactions of a file in flight at once (1: strictly one after the other; see {@link conflicts}); config `ingest.inFlight`. */
+  inFlight: DEFAULTS.ingest.inFlight,
   /** Skip rows a previous run already committed (per file, by content fingerprint). */
   resume: true,
   /** Row errors kept in the report (all are passed to `onError`). */

@@ -32,6 +32,7 @@ Options:
                    running elsewhere and its database is empty; online otherwise. bulk: the importer or an error.
                    online: the batched loader (any Neo4j, empty or not). Both give the same graph.
   --batch-size N   records per transaction [GRAPHREC_BATCH_SIZE or 5000]
+  --in-flight N    online loader: transactions of one file in flight at once, 1–16 [GRAPHREC_INGEST_IN_FLIGHT or 2]
   --no-resume      re-merge every row even where a previous run finished (still idempotent)
   --reset          delete everything in the database first (with bulk: the importer replaces the store)
   --errors FILE    write every rejected row as JSON lines {file, line, reason}
@@ -40,7 +41,7 @@ Options:
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { mode: { type: 'string' }, 'batch-size': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' }, encoding: { type: 'string' } },
+      { mode: { type: 'string' }, 'batch-size': { type: 'string' }, 'in-flight': { type: 'string' }, 'no-resume': { type: 'boolean' }, reset: { type: 'boolean' }, errors: { type: 'string' }, format: { type: 'string' }, encoding: { type: 'string' } },
       true,
     );
     const format = parseFormat(values.format);
@@ -48,6 +49,7 @@ Options:
     if (!spec || positionals.length > 1) throw new AppError('BAD_REQUEST', 'ingest: give exactly one dataset (see --help)');
     const cfg = loadConfig();
     const batchSize = numberFlag('batch-size', values['batch-size'], cfg.ingest.batchSize, { integer: true, min: 1, max: 100_000 });
+    const inFlight = numberFlag('in-flight', values['in-flight'], cfg.ingest.inFlight, { integer: true, min: 1, max: 16 });
     const mode = (values.mode ?? 'auto') as IngestMode;
     if (!INGEST_MODES.includes(mode)) throw new AppError('BAD_REQUEST', `--mode must be ${INGEST_MODES.join(', ')} (got ${JSON.stringify(values.mode)})`);
     const source = resolveDataset(spec, values.encoding !== undefined ? { encoding: parseEncoding(values.encoding) } : {});
@@ -57,6 +59,7 @@ Options:
         mode,
         reset: values.reset === true,
         batchSize,
+        inFlight,
         bounds: cfg.bounds,
         resume: !values['no-resume'],
         weights: cfg.weights,

@@ -96,6 +96,7 @@ Tool calls made while it boots wait for it. The same tools are served over HTTP 
         await loadIfEmpty(live.db, () => neo4j.counts(), source, {
           dataset: dataSpec,
           batchSize: cfg.ingest.batchSize,
+          inFlight: cfg.ingest.inFlight,
           bounds: cfg.bounds,
           progress: createProgress(process.stderr, { unit: 'rows' }),
           signal: loadAbort.signal,

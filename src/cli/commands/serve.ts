@@ -145,6 +145,7 @@ export const serveCommand: Command = {
       loading = loadIfEmpty(db, () => neo4jStore.counts(), source, {
         dataset: dataSpec,
         batchSize: cfg.ingest.batchSize,
+        inFlight: cfg.ingest.inFlight,
         bounds: cfg.bounds,
         progress: createProgress(process.stderr, { unit: 'rows' }),
         signal: loadAbort.signal,
