@@ -2,36 +2,29 @@
  * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R]`: the engine's own cost per `hybrid` request
  * (in process, no HTTP), for the first engine of a process and for a second one built from the same state, the way
  * a live write builds a new context. DIR is a folder an earlier `npm run bench -- scale -- --keep DIR` left (its
- * Neo4j data and snapshots; the Neo4j port is GRAPHREC_BENCH_NEO4J_PORT or 7689). No vectors: PPR, the knowledge walk
- * and popularity.
+ * Neo4j data and snapshots, opened as `bench scale --reuse` opens them). No vectors: PPR, the knowledge walk and
+ * popularity.
  *
  * Lines: `first` (the first engine, after one warm-up pass), `second` (a second engine from the same state, after one
  * warm-up pass), `first, with a second` (the first engine again); each with the mean and p50 in ms over R rounds of
- * the same N users (default 300 users, 3 rounds). The last line gives second / first and first-again / first. The
+ * the same N distinct users (default 300 users, or all when fewer; 3 rounds). The last line gives second / first and first-again / first. The
  * answers of both engines are compared (they must be equal).
  */
 import path from 'node:path';
-import { loadConfig } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
-import { KIND_CODES } from '../../src/project/csr.ts';
-import { parseNodeKey } from '../../src/project/load.ts';
 import { openDatabase } from '../../src/store/open.ts';
+import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
 import { emit } from './_neo4j.ts';
 
-function flag(argv: string[], name: string): string | undefined {
-  const k = argv.indexOf(name);
-  return k >= 0 ? argv[k + 1] : undefined;
-}
-
 export async function main(argv: string[]): Promise<void> {
-  const keep = flag(argv, '--keep');
+  const flag = flagsOf(argv);
+  const keep = flag('--keep');
   if (!keep) throw new Error('bench engines: --keep DIR (a folder left by `npm run bench -- scale -- --keep DIR`) is required');
-  const count = Number(flag(argv, '--users') ?? 300);
-  const rounds = Number(flag(argv, '--rounds') ?? 3);
+  const count = Number(flag('--users') ?? 300);
+  const rounds = Number(flag('--rounds') ?? 3);
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(rounds) || rounds < 1) throw new Error('bench engines: --users and --rounds take positive integers');
-  const port = Number(process.env.GRAPHREC_BENCH_NEO4J_PORT ?? 7689);
-  const cfg = loadConfig({ overrides: { neo4j: { localPort: port, localDataDir: path.join(keep, 'neo4j'), startTimeoutS: 900 } } });
+  const cfg = keptConfig(keep);
   const db = await openDatabase(cfg);
   let state;
   try {
@@ -42,9 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   const first = engineFrom(state, cfg, undefined, { llm: false });
   first.warm();
   const csr = first.context.csr;
-  const all: string[] = [];
-  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.User) all.push(parseNodeKey(csr.ids[v]!).id);
-  const users = Array.from({ length: count }, (_, k) => all[(k * 7919) % all.length]!);
+  const users = scatteredUsers(csr, count);
   const answers = (engine: Engine) => users.map((u) => JSON.stringify(engine.recommend({ user: engine.resolveId('User', u), k: 10 }).items.map((i) => [i.id, i.score])));
   const time = (engine: Engine) => {
     const ms: number[] = [];
@@ -60,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   };
   time(first);
   const a = time(first);
-  emit({ engine: 'first', users: count, rounds, ...a });
+  emit({ engine: 'first', users: users.length, rounds, ...a });
   const second = engineFrom(state, cfg, undefined, { llm: false });
   second.warm();
   time(second);
@@ -70,6 +61,6 @@ export async function main(argv: string[]): Promise<void> {
   emit({ engine: 'first, with a second', ...c });
   const fromFirst = answers(first);
   const fromSecond = answers(second);
-  const same = fromFirst.length === count && fromFirst.every((x, j) => x === fromSecond[j]);
+  const same = fromFirst.every((x, j) => x === fromSecond[j]);
   emit({ nodes: csr.nodeCount, edges: csr.edgeCount, secondOverFirst: Number((b.meanMs / a.meanMs).toFixed(3)), firstAgainOverFirst: Number((c.meanMs / a.meanMs).toFixed(3)), sameAnswers: same });
 }

@@ -25,6 +25,7 @@ import { loadDataset, type LoadReport } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
 import { deleteAll } from '../../src/store/schema.ts';
+import { flagsOf } from './_kept.ts';
 import { benchConfig, emit, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
 
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
@@ -87,10 +88,7 @@ async function bulkInto(spec: string, work: string, name: string): Promise<Inges
 export async function main(argv: string[]): Promise<void> {
   const spec = ml100kDbpediaSpec();
   if (!spec) return;
-  const flag = (name: string) => {
-    const k = argv.indexOf(name);
-    return k >= 0 ? argv[k + 1] : undefined;
-  };
+  const flag = flagsOf(argv);
   const generated = Number(flag('--generated') ?? 1_000_000);
   const skipOnline = argv.includes('--skip-online');
   const positional = argv.find((a, k) => !a.startsWith('--') && !(k > 0 && argv[k - 1]!.startsWith('--')));

@@ -60,7 +60,7 @@ import { Worker } from 'node:worker_threads';
 import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
-import { loadConfig, type Config } from '../../src/core/config.ts';
+import type { Config } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import { interactionsFromCsr, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
 import { annReady } from '../../src/retrieve/ann.ts';
@@ -70,15 +70,16 @@ import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { parseNodeKey, projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
+import { csrMemory, type Csr } from '../../src/project/csr.ts';
+import { projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
 import { PROCEDURE_CHUNK_BYTES } from '../../src/store/projection-procedure.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { PROJECTION_READ_DEFAULTS, projectionFingerprint } from '../../src/store/projection-reader.ts';
-import { benchConfig, emit } from './_neo4j.ts';
+import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
+import { emit } from './_neo4j.ts';
 
 const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online'] as const;
 type Stage = (typeof STAGES)[number];
@@ -186,18 +187,7 @@ function drive(port: number, paths: string[], seconds: number, connections: numb
   });
 }
 
-/** User ids of the projection in a fixed pseudo-random order (at most `max`). */
-function scatteredUsers(csr: Csr, max: number): string[] {
-  const users: string[] = [];
-  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.User) users.push(parseNodeKey(csr.ids[v]!).id);
-  const n = Math.min(max, users.length);
-  // A stride coprime with the count visits distinct users in a scattered order.
-  let stride = 7919 % users.length || 1;
-  while (gcd(stride, users.length) !== 1) stride++;
-  return Array.from({ length: n }, (_, k) => users[(k * stride) % users.length]!);
-}
-
-/** The same users as request paths. */
+/** The users of `scatteredUsers` as request paths. */
 function requestPaths(csr: Csr, explain: 'none' | 'paths', max = 20_000): string[] {
   return scatteredUsers(csr, max).map((u) => `/v1/users/${encodeURIComponent(u)}/recommendations?k=10&explain=${explain}`);
 }
@@ -257,17 +247,6 @@ function afterWriteCost(engine: Engine, kind: string): Record<string, unknown> {
   engine.recommend({ user, k: 10 });
   const thenHybridMs = performance.now() - t3;
   return { version: engine.version, applyMs: round(applyMs, 1), nextHybridMs: round(nextHybridMs, 1), nextEvidenceMs: round(nextEvidenceMs, 1), thenHybridMs: round(thenHybridMs, 1) };
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function flagsOf(argv: string[]): (name: string) => string | undefined {
-  return (name) => {
-    const k = argv.indexOf(name);
-    return k >= 0 ? argv[k + 1] : undefined;
-  };
 }
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
@@ -335,13 +314,8 @@ export async function main(argv: string[]): Promise<void> {
   const work = keep ?? path.join(tmpdir(), `graphrec-bench-scale-${process.pid}`);
   mkdirSync(work, { recursive: true });
 
-  const base = benchConfig();
   // A brand-new data folder inside the work folder; a page cache that holds a 10M graph's store.
-  const cfg: Config = loadConfig({
-    overrides: {
-      neo4j: { localPort: base.neo4j.localPort, localDataDir: path.join(work, 'neo4j'), localPageCacheMb: Number(process.env.GRAPHREC_NEO4J_PAGECACHE_MB ?? 2048), startTimeoutS: Math.max(base.neo4j.startTimeoutS, 900) },
-    },
-  });
+  const cfg: Config = keptConfig(work);
   const result: Record<string, number | null> = {
     bulkImportRelsPerSec: null,
     onlineIngestRelsPerSec: null,
