@@ -61,11 +61,107 @@ export function formatTransform(steps: readonly TransformStep[]): string {
   return steps.map((s) => (s.op === 'cap' ? `cap:${s.percentile}` : s.op)).join('+');
 }
 
+/** Values sorted ascending, read by rank: a sorted `Float64Array`, or {@link SortedRuns}. */
+export interface RankedValues {
+  readonly length: number;
+  at(index: number): number | undefined;
+}
+
 /** Nearest-rank percentile of sorted values (p in (0, 100]). */
-function percentileOfSorted(sorted: Float64Array, p: number): number {
+function percentileOfSorted(sorted: RankedValues, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
+  return sorted.at(Math.min(rank, sorted.length) - 1)!;
+}
+
+/** a before b in a sorted Float64Array (−0 before +0). */
+function before(a: number, b: number): boolean {
+  return a < b || (a === 0 && b === 0 && Object.is(a, -0) && !Object.is(b, -0));
+}
+
+/**
+ * Values sorted ascending, held as runs of equal values: `values[j]` fills ranks `ends[j − 1] .. ends[j] − 1` (−0 and
+ * +0 apart, as a sorted Float64Array holds them). What a kind's transform plan reads (count, percentiles, max) in
+ * O(distinct) memory, and changed by a few values in O(distinct) instead of a merge of every value: the live
+ * engine's kinds (project/interaction-values) hold tens of millions of values but few distinct ones (ratings,
+ * counts). Immutable.
+ */
+export class SortedRuns implements RankedValues {
+  private constructor(
+    readonly values: Float64Array,
+    readonly ends: Float64Array,
+  ) {}
+
+  /** The runs of values sorted ascending (e.g. by {@link sortFewDistinct}). */
+  static of(sorted: Float64Array): SortedRuns {
+    const values: number[] = [];
+    const ends: number[] = [];
+    for (let k = 0; k < sorted.length; k++) {
+      const v = sorted[k]!;
+      if (values.length > 0 && Object.is(values[values.length - 1], v)) ends[ends.length - 1] = k + 1;
+      else {
+        values.push(v);
+        ends.push(k + 1);
+      }
+    }
+    return new SortedRuns(Float64Array.from(values), Float64Array.from(ends));
+  }
+
+  get length(): number {
+    return this.ends.length > 0 ? this.ends[this.ends.length - 1]! : 0;
+  }
+
+  /** The value at rank `index` (0-based), undefined outside 0 .. length − 1. */
+  at(index: number): number | undefined {
+    if (!(index >= 0 && index < this.length)) return undefined;
+    let lo = 0;
+    let hi = this.ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ends[mid]! > index) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.values[lo];
+  }
+
+  /** These values without `removed` (each must be held) and with `added`, both in any order. */
+  with(removed: readonly number[], added: readonly number[]): SortedRuns {
+    const values = Array.from(this.values);
+    const counts = Array.from(this.ends, (end, j) => end - (j > 0 ? this.ends[j - 1]! : 0));
+    const find = (v: number): number => {
+      let lo = 0;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(values[mid]!, v)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const v of added) {
+      const j = find(v);
+      if (j < values.length && Object.is(values[j], v)) counts[j]!++;
+      else {
+        values.splice(j, 0, v);
+        counts.splice(j, 0, 1);
+      }
+    }
+    for (const v of removed) {
+      const j = find(v);
+      if (!(j < values.length && Object.is(values[j], v) && counts[j]! > 0)) throw new AppError('INTERNAL', `weight transform: the value ${v} to remove is not held`);
+      counts[j]!--;
+    }
+    const keptValues: number[] = [];
+    const ends: number[] = [];
+    let end = 0;
+    values.forEach((v, j) => {
+      if (counts[j] === 0) return;
+      end += counts[j]!;
+      keptValues.push(v);
+      ends.push(end);
+    });
+    return new SortedRuns(Float64Array.from(keptValues), Float64Array.from(ends));
+  }
 }
 
 export interface WeightStats {
@@ -176,11 +272,11 @@ export function isHeavyTailed(stats: Pick<WeightStats, 'count' | 'maxOverMedian'
   return stats.count >= HEAVY_TAIL_MIN_COUNT && stats.maxOverMedian >= ratio;
 }
 
-/** Count and max / median of one kind's weights sorted ascending: what the heavy-tail test reads. O(1). */
-export function tailStatsOfSorted(sorted: Float64Array): Pick<WeightStats, 'count' | 'maxOverMedian'> {
+/** Count and max / median of one kind's weights sorted ascending: what the heavy-tail test reads. O(1) on an array, O(log runs) on {@link SortedRuns}. */
+export function tailStatsOfSorted(sorted: RankedValues): Pick<WeightStats, 'count' | 'maxOverMedian'> {
   const n = sorted.length;
   const median = n > 0 ? percentileOfSorted(sorted, 50) : 0;
-  return { count: n, maxOverMedian: maxOverMedianOf(median, n > 0 ? sorted[n - 1]! : 0) };
+  return { count: n, maxOverMedian: maxOverMedianOf(median, n > 0 ? sorted.at(n - 1)! : 0) };
 }
 
 /**
@@ -241,7 +337,7 @@ export interface KindTransformPlan {
 }
 
 /** The plan of kind `kind` from its weights sorted ascending (see {@link KindTransformPlan}). O(steps). */
-export function planKindTransform(cfg: WeightsConfig, kind: string, sorted: Float64Array): KindTransformPlan {
+export function planKindTransform(cfg: WeightsConfig, kind: string, sorted: RankedValues): KindTransformPlan {
   const n = sorted.length;
   const steps = resolveKindTransform(cfg, kind, tailStatsOfSorted(sorted));
   const caps: Array<number | undefined> = [];

@@ -23,7 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
-import { interactionsHeavyTailed, planKindTransform, sortFewDistinct, tailStatsOfSorted, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
+import { interactionsHeavyTailed, planKindTransform, sortFewDistinct, SortedRuns, tailStatsOfSorted, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Csr } from './csr.ts';
 import { readCheckedFiles, sha256 } from './csr-snapshot.ts';
 import type { NewInteraction } from './csr-update.ts';
@@ -83,33 +83,6 @@ export async function readInteractionValues(dir: string): Promise<InteractionVal
   return values;
 }
 
-/** Merges the sorted array `base` without the values `removed` and with `added` (both unsorted, small). */
-function mergeSorted(base: Float64Array, removed: number[], added: number[]): Float64Array {
-  const rem = Float64Array.from(removed).sort();
-  const add = Float64Array.from(added).sort();
-  const out = new Float64Array(base.length - rem.length + add.length);
-  let i = 0;
-  let r = 0;
-  let a = 0;
-  let o = 0;
-  while (i < base.length) {
-    const v = base[i]!;
-    if (r < rem.length && rem[r] === v) {
-      r++;
-      i++;
-      continue;
-    }
-    if (a < add.length && add[a]! < v) out[o++] = add[a++]!;
-    else {
-      out[o++] = v;
-      i++;
-    }
-  }
-  while (a < add.length) out[o++] = add[a++]!;
-  if (r !== rem.length || o !== out.length) throw new AppError('INTERNAL', 'project: live interaction values lost track of a kind');
-  return out;
-}
-
 /** A written pair, by node keys (`User:<id>`, `Item:<id>`). */
 export interface KeyedPairState {
   userKey: string;
@@ -132,7 +105,8 @@ export class LiveInteractionWeights {
   #rows: { rowStart: Uint32Array; rowOrder: Uint32Array } | undefined;
   /** Users a write touched: user key → item key → the pair's stored kinds (raw values); the rest read #base. */
   readonly #byUser = new Map<string, Map<string, KindValue[]>>();
-  #sorted = new Map<string, Float64Array>();
+  /** Each kind's values, sorted, as runs of equal values (few distinct values: a write changes them in O(distinct)). */
+  #sorted = new Map<string, SortedRuns>();
   readonly #plans = new Map<string, KindTransformPlan>();
   /** Full re-derivations so far (a kind's plan changed, or a global plan); for tests and benchmarks. */
   fullRecomputes = 0;
@@ -163,7 +137,7 @@ export class LiveInteractionWeights {
     }
     values.kinds.forEach((kind, c) => {
       if (counts[c] === 0) return;
-      const sorted = sortFewDistinct(byCode[c]!);
+      const sorted = SortedRuns.of(sortFewDistinct(byCode[c]!));
       this.#sorted.set(kind, sorted);
       this.#plans.set(kind, planKindTransform(this.weights, kind, sorted));
     });
@@ -267,7 +241,7 @@ export class LiveInteractionWeights {
     }
     let full = false;
     for (const kind of new Set([...removed.keys(), ...added.keys()])) {
-      const sorted = mergeSorted(this.#sorted.get(kind) ?? new Float64Array(0), removed.get(kind) ?? [], added.get(kind) ?? []);
+      const sorted = (this.#sorted.get(kind) ?? SortedRuns.of(new Float64Array(0))).with(removed.get(kind) ?? [], added.get(kind) ?? []);
       this.#sorted.set(kind, sorted);
       const plan = planKindTransform(this.weights, kind, sorted);
       if (plan.key !== this.#plans.get(kind)?.key || plan.global) full = true;

@@ -9,6 +9,7 @@ import {
   parseTransform,
   planKindTransform,
   resolveTransforms,
+  SortedRuns,
   tailStatsOfSorted,
   transformInteractionWeights,
   transformUserWeights,
@@ -138,5 +139,40 @@ describe('per-user application (the live engine)', () => {
     expect(planKindTransform(cfg, 'listen', Float64Array.from([...flat.slice(1), 100]).sort()).steps).toEqual(parseTransform('log1p+user-norm'));
     expect(planKindTransform(cfg, 'rating', Float64Array.of(1, 2, 3, 4)).caps).toEqual([2]);
     expect(planKindTransform(cfg, 'rating', Float64Array.of(1, 3, 3, 4)).caps).toEqual([3]);
+  });
+});
+
+describe('SortedRuns (a kind\'s sorted values as runs)', () => {
+  const value = fc.oneof(fc.constantFrom(-0, 0, 1, 2.5, 3, 1e9), fc.integer({ min: -3, max: 50 }));
+  it('reads every rank as the sorted array does, and a change of a few values as sorting the changed multiset does', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 80 }), fc.array(fc.nat(), { maxLength: 6 }), fc.array(value, { maxLength: 6 }), (base, removeAt, added) => {
+        const sorted = Float64Array.from(base).sort();
+        const runs = SortedRuns.of(sorted);
+        expect(runs.length).toBe(sorted.length);
+        for (let k = -1; k <= sorted.length; k++) expect(Object.is(runs.at(k), sorted.at(k)) || (k < 0 && runs.at(k) === undefined)).toBe(true);
+        // Remove values the multiset holds (each at most as often as held), add any.
+        const left = Array.from(sorted);
+        const removed: number[] = [];
+        for (const at of removeAt) if (left.length > 0) removed.push(...left.splice(at % left.length, 1));
+        const changed = runs.with(removed, added);
+        const expected = Float64Array.from([...left, ...added]).sort();
+        expect(Array.from({ length: changed.length }, (_, k) => changed.at(k))).toEqual(Array.from(expected));
+        expect(changed.values.length).toBeLessThanOrEqual(new Set(Array.from(expected, (v) => (Object.is(v, -0) ? '-0' : String(v)))).size);
+        // The transform plan and the heavy-tail stats read the runs as they read the array.
+        const cfg: WeightsConfig = { transforms: { listen: 'cap:75+log1p' }, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 5 };
+        expect(planKindTransform(cfg, 'listen', changed)).toEqual(planKindTransform(cfg, 'listen', expected));
+        expect(tailStatsOfSorted(changed)).toEqual(tailStatsOfSorted(expected));
+      }),
+      { seed: 20261206, numRuns: 300 },
+    );
+  });
+
+  it('refuses to remove a value it does not hold (−0 and +0 are different values)', () => {
+    const runs = SortedRuns.of(Float64Array.of(0, 1, 1));
+    expect(() => runs.with([2], [])).toThrow(/not held/);
+    expect(() => runs.with([-0], [])).toThrow(/not held/);
+    expect(() => runs.with([1, 1, 1], [])).toThrow(/not held/);
+    expect(Array.from(runs.with([1, 1, 0], [-0]).values)).toEqual([-0]);
   });
 });
