@@ -1,6 +1,8 @@
 /**
- * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50] [--per-write]`: live updates under load, on the
- * bench Neo4j with ML-100K + DBpedia (loaded first when absent). In one process: the API (write and recommendation
+ * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50] [--per-write] [--keep DIR --compare
+ * share]`: live updates under load, on the bench Neo4j with ML-100K + DBpedia (loaded first when absent), or with
+ * `--keep DIR` on the graph a `npm run bench -- scale -- --keep DIR` run left (its database and snapshot; the events
+ * are ratings, the generated graph's one kind, and they stay in that database). In one process: the API (write and recommendation
  * routes, the store wrapped by engine/live as `graphrec serve` does) on loopback; a writer that POSTs `rate`
  * interactions per second to `/v1/interactions` (`batch` events per request: clicks and ratings of random users on
  * items they have not seen); a reader that GETs `strategy=ppr` recommendations of random users at `reads` per second
@@ -13,7 +15,10 @@
  * the config, default 50 ms): `rebuild` (the baseline: each batch rebuilds the whole retrieval context — transition,
  * popularity, fold-in — engine `contextUpdates: 'rebuild'`, the behaviour before the patch) and `patched` (the
  * default: each batch patches the rows of the users and items it touched, retrieve/context `patchRecommendContext`).
- * `--patched-only` runs the default phase alone (for profiling). `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
+ * `--patched-only` runs the default phase alone (for profiling). `--compare share` runs two other phases instead, both
+ * patched: `unbounded` (`maxApplyShare` 1: each batch applied as soon as the coalescing wait ends, the behaviour before
+ * engine/live bounded it) and `bounded` (the config's `interactions.maxApplyShare`); its last line adds `busyShare`
+ * (time spent applying per wall second) and `readsPerSecond` (reads answered per wall second) of both. `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
  * weights with the projection's transforms (config `weights`), as `graphrec serve` does. Prints JSON lines; the last
  * holds the patched phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the rebuild phase's and
  * their ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing),
@@ -23,6 +28,7 @@
  * read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
  */
 import http from 'node:http';
+import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app.ts';
@@ -32,6 +38,8 @@ import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
 import { findEdge, INTERACTION_RELATION_ID } from '../../src/project/csr.ts';
 import { readLabels, readProjectionSnapshot } from '../../src/project/load.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
+import { openDatabase } from '../../src/store/open.ts';
+import { keptConfig } from './_kept.ts';
 import { benchConfig, emit, ensureMl100kDbpedia, ml100kDbpediaSpec, openBenchDatabase } from './_neo4j.ts';
 import { createRng } from '../../src/compute/rng.ts';
 
@@ -63,13 +71,17 @@ export async function main(argv: string[]): Promise<void> {
   const rate = option(argv, 'rate', 1000);
   const batch = option(argv, 'batch', 20);
   const readRate = option(argv, 'reads', 50);
-  const spec = ml100kDbpediaSpec();
-  if (!spec) return;
-  const cfg = benchConfig();
-  const db = await openBenchDatabase();
+  const at = argv.indexOf('--keep');
+  const keep = at >= 0 ? argv[at + 1] : undefined;
+  const compareShare = argv.includes('--compare') && argv[argv.indexOf('--compare') + 1] === 'share';
+  const spec = keep ? undefined : ml100kDbpediaSpec();
+  if (!keep && !spec) return;
+  const cfg = keep ? keptConfig(keep) : benchConfig();
+  const db = keep ? await openDatabase(cfg) : await openBenchDatabase();
   try {
-    await ensureMl100kDbpedia(db, spec);
-    const { csr, values } = await readProjectionSnapshot(db, { snapshotDir: '', interactions: cfg.interactions, weights: cfg.weights });
+    if (spec) await ensureMl100kDbpedia(db, spec);
+    const snapshotDir = keep ? path.join(keep, 'snapshots') : '';
+    const { csr, values } = await readProjectionSnapshot(db, { snapshotDir, interactions: cfg.interactions, weights: cfg.weights });
     const labels = await readLabels(db);
     const users: number[] = [];
     const items: number[] = [];
@@ -81,13 +93,17 @@ export async function main(argv: string[]): Promise<void> {
     const idOf = (v: number) => csr.ids[v]!.slice(csr.ids[v]!.indexOf(':') + 1);
     let eventNo = 0;
 
-    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild') => {
+    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1) => {
       const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, contextUpdates });
-      const live = new LiveUpdates({ coalesceMs });
+      const live = new LiveUpdates({ coalesceMs, maxApplyShare });
       live.attach(engine);
       const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
       const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine }) });
       const server = app.listen(0, '127.0.0.1');
+      // Idle keep-alive sockets stay open through a phase: with the event loop blocked by an application (seconds on a
+      // large graph), a socket the server closes after its default 5 s could be reused by the client meanwhile
+      // (ECONNRESET), which measures the harness, not the engine.
+      server.keepAliveTimeout = 600_000;
       await new Promise((r) => server.once('listening', r));
       const port = (server.address() as AddressInfo).port;
       // Two clients, as in a deployment: the writer's connections and the readers' are separate pools, so a read never
@@ -153,20 +169,23 @@ export async function main(argv: string[]): Promise<void> {
             let i = pick(items);
             while (findEdge(csr, u, i) >= 0) i = pick(items);
             probeEdge ??= { u, i };
-            const rating = random() < 0.5;
+            const rating = keep !== undefined || random() < 0.5;
             events.push({ eventId: `fresh-${Date.now()}-${eventNo++}`, userId: idOf(u), itemId: idOf(i), kind: rating ? 'rating' : 'click', ...(rating ? { rating: 1 + Math.floor(random() * 5) } : {}), ts: Math.floor(Date.now() / 1000) });
           }
           const body = JSON.stringify({ events });
           const t0 = performance.now();
           inFlight.push(
-            request(writeAgent, port, 'POST', '/v1/interactions', body).then((status) => {
-              writeTimes.push(performance.now() - t0);
-              if (status !== 200) writeErrors++;
-              else {
-                written += events.length;
-                pendingProbes.add({ ...probeEdge!, t0: performance.now() });
-              }
-            }),
+            request(writeAgent, port, 'POST', '/v1/interactions', body).then(
+              (status) => {
+                writeTimes.push(performance.now() - t0);
+                if (status !== 200) writeErrors++;
+                else {
+                  written += events.length;
+                  pendingProbes.add({ ...probeEdge!, t0: performance.now() });
+                }
+              },
+              () => void writeErrors++,
+            ),
           );
         }
       })();
@@ -178,10 +197,13 @@ export async function main(argv: string[]): Promise<void> {
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           const t0 = performance.now();
           inFlight.push(
-            request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then((status) => {
-              readTimes.push(performance.now() - t0);
-              if (status !== 200) readErrors++;
-            }),
+            request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then(
+              (status) => {
+                readTimes.push(performance.now() - t0);
+                if (status !== 200) readErrors++;
+              },
+              () => void readErrors++,
+            ),
           );
         }
       })();
@@ -208,10 +230,12 @@ export async function main(argv: string[]): Promise<void> {
         phase: name,
         coalesceMs,
         contextUpdates,
+        maxApplyShare,
         interactionsPerSecond: round(written / wallS),
         writeErrors,
         readErrors,
         reads: readTimes.length,
+        readsPerSecond: round(readTimes.length / wallS),
         readP50Ms: round(percentile(readTimes, 50)),
         readP99Ms: round(percentile(readTimes, 99)),
         writeP50Ms: round(percentile(writeTimes, 50)),
@@ -231,21 +255,43 @@ export async function main(argv: string[]): Promise<void> {
         applies: applyTimes.length,
         applyP50Ms: round(percentile(applyTimes, 50)),
         applyP99Ms: round(percentile(applyTimes, 99)),
+        busyShare: round(applyTimes.reduce((a, b) => a + b, 0) / 1000 / wallS),
       };
       emit(result);
       return result;
     };
 
+    const dataset = keep ? `kept graph ${keep} (${csr.nodeCount} nodes, ${csr.edgeCount} edges)` : 'ml-100k + dbpedia';
+    if (compareShare) {
+      const unbounded = await phase('unbounded', cfg.interactions.coalesceMs, 'patch', 1);
+      const bounded = await phase('bounded', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare);
+      emit({
+        dataset,
+        date: new Date().toISOString(),
+        load: (await import('node:os')).loadavg().map(round),
+        ...bounded,
+        unbounded,
+        // unbounded / bounded: > 1 means the bound is that many times better (for freshness: worse).
+        ratios: {
+          readP50: round(unbounded.readP50Ms / bounded.readP50Ms),
+          readP99: round(unbounded.readP99Ms / bounded.readP99Ms),
+          readsPerSecond: round(bounded.readsPerSecond / unbounded.readsPerSecond),
+          busyShare: round(unbounded.busyShare / bounded.busyShare),
+          freshnessP99: round(unbounded.freshnessP99Ms / bounded.freshnessP99Ms),
+        },
+      });
+      return;
+    }
     const perWrite = argv.includes('--per-write') ? await phase('perWrite', 0, 'patch') : undefined;
     if (argv.includes('--patched-only')) {
       // For profiling (`node --cpu-prof scripts/bench.js freshness 30 --patched-only`): no baseline, no ratios.
-      emit({ dataset: 'ml-100k + dbpedia', date: new Date().toISOString(), ...(await phase('patched', cfg.interactions.coalesceMs, 'patch')) });
+      emit({ dataset, date: new Date().toISOString(), ...(await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare)) });
       return;
     }
-    const rebuild = await phase('rebuild', cfg.interactions.coalesceMs, 'rebuild');
-    const patched = await phase('patched', cfg.interactions.coalesceMs, 'patch');
+    const rebuild = await phase('rebuild', cfg.interactions.coalesceMs, 'rebuild', cfg.interactions.maxApplyShare);
+    const patched = await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare);
     emit({
-      dataset: 'ml-100k + dbpedia',
+      dataset,
       date: new Date().toISOString(),
       load: (await import('node:os')).loadavg().map(round),
       ...patched,

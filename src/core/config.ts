@@ -120,8 +120,10 @@ export const ConfigSchema = z.object({
     kindWeights: z.record(z.string().min(1), z.number().finite().min(0)),
     /** Multiplier of a kind not named in kindWeights. */
     defaultKindWeight: z.number().finite().min(0),
-    /** Longest time the live engine waits to apply committed writes together (coalescing), ms. */
+    /** Time the live engine waits after a committed write to apply the writes together (coalescing), ms. */
     coalesceMs: z.number().int().min(0).max(10_000),
+    /** Largest share of the event loop that applying writes may take under a stream of them, in (0, 1] (engine/live). */
+    maxApplyShare: z.number().gt(0).max(1),
   }),
   /** Per-kind transforms of interaction values before the combination above (core/weight-transform). */
   weights: z.object({
@@ -246,7 +248,7 @@ export const DEFAULTS: Config = {
   },
   bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000, inFlight: 2 },
-  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50 },
+  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50, maxApplyShare: 0.5 },
   weights: { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 },
   train: { epochs: 300, maxSeconds: 90 },
   llm: {
@@ -296,6 +298,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['ingest.batchSize', 'GRAPHREC_BATCH_SIZE', 'int'],
   ['ingest.inFlight', 'GRAPHREC_INGEST_IN_FLIGHT', 'int'],
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
+  ['interactions.maxApplyShare', 'GRAPHREC_MAX_APPLY_SHARE', 'number'],
   ['weights.transforms', 'GRAPHREC_WEIGHT_TRANSFORMS', 'map'],
   ['weights.heavyTailTransform', 'GRAPHREC_HEAVY_TAIL_TRANSFORM', 'string'],
   ['weights.heavyTailRatio', 'GRAPHREC_HEAVY_TAIL_RATIO', 'number'],

@@ -7,28 +7,40 @@
  *   interaction write returns the committed kinds of every (user, item) pair it touched, read in its own transaction
  *   (store), and those — not the submitted events — are what the engine applies. Duplicates and older events thus
  *   change exactly what they changed in Neo4j: nothing.
- * - {@link LiveUpdates} collects the committed changes and applies them together, at most `coalesceMs` after the
- *   first one (a later state of the same pair replaces an earlier one in the batch). One application patches the
- *   projection (engine `applyUpdates`) and swaps the context once, instead of once per write.
+ * - {@link LiveUpdates} collects the committed changes and applies them together, `coalesceMs` after the first one
+ *   (a later state of the same pair replaces an earlier one in the batch). One application patches the projection
+ *   (engine `applyUpdates`) and swaps the context once, instead of once per write. An application runs on the event
+ *   loop and costs O(graph) (block copies of the CSR and the transition: about a second at 10M interactions,
+ *   docs/scaling.md), so under a stream of writes the next one also waits until the applications take at most
+ *   `maxApplyShare` of the time: after one that took A ms, the next starts no sooner than A · (1 − s) / s ms after it
+ *   ended. Requests are served in between; a write then reaches the engine within that wait plus one application.
  * - Before the engine exists (boot: projection, training) the changes are kept and applied the moment `attach` is
  *   called, so a write accepted during boot is never lost: each kept change is a full committed state, so applying
  *   one the projection already contains changes nothing.
  *
  * @example
- * const live = new LiveUpdates({ coalesceMs: 50 });
+ * const live = new LiveUpdates({ coalesceMs: 50, maxApplyShare: 0.5 });
  * const store = withEngineUpdates(neo4jStore, live);
  * live.attach(await bootEngine(db, cfg)); // writes accepted meanwhile are applied now
  */
 import type { PairState } from '../core/interactions.ts';
+import { DEFAULTS } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
 import { pairKey } from '../core/interactions.ts';
 import { log } from '../core/log.ts';
 import type { ItemRecord, UserRecord } from '../core/model.ts';
 import type { GraphStore, InteractionEvent, RecordResult } from '../store/graph-store.ts';
 import type { Engine, EngineUpdate } from './engine.ts';
 
+/** The config's defaults (core/config `interactions`), one place for each. */
 export const LIVE_DEFAULTS = {
-  /** Longest wait before committed writes are applied together, ms (config `interactions.coalesceMs`). */
-  coalesceMs: 50,
+  /** Wait after the first committed write before the writes are applied together, ms (config `interactions.coalesceMs`). */
+  coalesceMs: DEFAULTS.interactions.coalesceMs,
+  /**
+   * Largest share of the event loop's time that applying writes may take under a stream of them, in (0, 1]; 1 = apply
+   * as soon as the coalescing wait ends (config `interactions.maxApplyShare`).
+   */
+  maxApplyShare: DEFAULTS.interactions.maxApplyShare,
 } as const;
 
 export interface LiveStats {
@@ -36,20 +48,29 @@ export interface LiveStats {
   applied: number;
   /** Changes (pairs, users, items) waiting for the next application. */
   pending: number;
+  /** How long the last application took, ms (0 before the first). */
+  lastApplyMs: number;
 }
 
 export class LiveUpdates {
   readonly #coalesceMs: number;
+  readonly #maxApplyShare: number;
   #engine: Engine | undefined;
   #edges = new Map<string, PairState>();
   #users = new Map<string, { id: string }>();
   #items = new Map<string, { id: string; title: string; props?: ItemRecord['props'] }>();
   #timer: NodeJS.Timeout | undefined;
   #applied = 0;
+  #lastApplyMs = 0;
+  /** When the last application ended (performance.now()). */
+  #lastEnd = Number.NEGATIVE_INFINITY;
   #waiters: Array<() => void> = [];
 
-  constructor(options: { coalesceMs?: number } = {}) {
+  constructor(options: { coalesceMs?: number; maxApplyShare?: number } = {}) {
     this.#coalesceMs = options.coalesceMs ?? LIVE_DEFAULTS.coalesceMs;
+    this.#maxApplyShare = options.maxApplyShare ?? LIVE_DEFAULTS.maxApplyShare;
+    if (!(this.#coalesceMs >= 0 && Number.isFinite(this.#coalesceMs))) throw new AppError('CONFIG', `live updates: coalesceMs must be finite and ≥ 0 (got ${this.#coalesceMs})`);
+    if (!(this.#maxApplyShare > 0 && this.#maxApplyShare <= 1)) throw new AppError('CONFIG', `live updates: maxApplyShare must be in (0, 1] (got ${this.#maxApplyShare})`);
   }
 
   get engine(): Engine | undefined {
@@ -57,7 +78,7 @@ export class LiveUpdates {
   }
 
   get stats(): LiveStats {
-    return { applied: this.#applied, pending: this.#edges.size + this.#users.size + this.#items.size };
+    return { applied: this.#applied, pending: this.#edges.size + this.#users.size + this.#items.size, lastApplyMs: this.#lastApplyMs };
   }
 
   /** Sets the engine (boot finished) and applies every change accepted before it at once. */
@@ -73,7 +94,10 @@ export class LiveUpdates {
     this.#timer = undefined;
   }
 
-  /** Records committed changes; they are applied within `coalesceMs` (at once when it is 0). */
+  /**
+   * Records committed changes; they are applied `coalesceMs` later (at once when it is 0), or later still while the
+   * applications would take more than `maxApplyShare` of the time (see the module header).
+   */
   add(update: EngineUpdate): void {
     for (const e of update.edges ?? []) this.#edges.set(pairKey(e), e);
     for (const u of update.users ?? []) this.#users.set(u.id, { id: u.id });
@@ -81,12 +105,15 @@ export class LiveUpdates {
       const prev = this.#items.get(i.id);
       this.#items.set(i.id, { id: i.id, title: i.title, props: { ...prev?.props, ...i.props } });
     }
-    if (!this.#engine) return;
-    if (this.#coalesceMs === 0) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), this.#coalesceMs);
+    if (!this.#engine || this.#timer) return;
+    const s = this.#maxApplyShare;
+    const rest = this.#lastEnd + (this.#lastApplyMs * (1 - s)) / s - performance.now();
+    const wait = Math.max(this.#coalesceMs, rest);
+    if (wait <= 0) this.flush();
+    else this.#timer = setTimeout(() => this.flush(), wait);
   }
 
-  /** Applies what is pending now (no-op without an engine or without changes). */
+  /** Applies what is pending now, whatever the waits (no-op without an engine or without changes). */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -97,6 +124,7 @@ export class LiveUpdates {
       this.#edges = new Map();
       this.#users = new Map();
       this.#items = new Map();
+      const t0 = performance.now();
       try {
         engine.applyUpdates(update);
         this.#applied++;
@@ -104,6 +132,8 @@ export class LiveUpdates {
         // The store committed these; a failure here is a bug, never the client's. Log it; a restart reloads.
         log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
       }
+      this.#lastEnd = performance.now();
+      this.#lastApplyMs = this.#lastEnd - t0;
     }
     const waiters = this.#waiters;
     this.#waiters = [];

@@ -49,7 +49,7 @@ describe('Engine', () => {
     const store = new MemoryGraphStore();
     await store.upsertUsers([{ id: 'u1' }, { id: 'u2' }]);
     await store.upsertItems(['a', 'b', 'c', 'e'].map((id) => ({ id, title: labels.get(`Item:${id}`)! })));
-    const live = new LiveUpdates({ coalesceMs: 0 });
+    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1 });
     live.attach(engine);
     const observed = withEngineUpdates(store, live);
     await observed.recordInteractions([{ eventId: 'x', userId: 'u1', itemId: 'b', kind: 'rating', rating: 5, weight: 5, ts: 1 }]);

@@ -10,7 +10,7 @@ import { searchNodes } from '../../src/retrieve/search.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { tinyMovies } from '../helpers/tiny-movies.ts';
 
-/** The tiny movie graph in a memory store, the engine over its projection, and the wrapped store. */
+/** The tiny movie graph in a memory store, the engine over its projection, and the wrapped store (writes applied at once by default). */
 async function setup(coalesceMs = 0) {
   const raw = new MemoryGraphStore();
   const { csr, labels } = tinyMovies();
@@ -21,7 +21,7 @@ async function setup(coalesceMs = 0) {
   const rated: Array<[string, string, number]> = [['u1', 'a', 5], ['u2', 'a', 4], ['u2', 'b', 5], ['u3', 'b', 4], ['u3', 'c', 5]];
   await raw.recordInteractions(rated.map(([u, i, r], j) => ({ eventId: `seed-${j}`, userId: u, itemId: i, kind: 'rating', rating: r, weight: r, ts: 1 })));
   const engine = new Engine({ csr, labels });
-  const live = new LiveUpdates({ coalesceMs });
+  const live = new LiveUpdates({ coalesceMs, maxApplyShare: 1 });
   live.attach(engine);
   return { engine, live, store: withEngineUpdates(raw, live) };
 }
@@ -66,7 +66,7 @@ describe('engine/live', () => {
     expect(engine.version).toBe(version + 1);
     expect(engine.recommend({ user: 'u1', k: 5, strategy: 'ppr' }).items.map((i) => i.id)).not.toContain('b');
 
-    const later = new LiveUpdates({ coalesceMs: 0 });
+    const later = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1 });
     const booting = withEngineUpdates(new MemoryGraphStore(), later);
     await booting.upsertUsers([{ id: 'u9' }]);
     await booting.upsertItems([{ id: 'z', title: 'Zardoz' }]);
@@ -76,5 +76,52 @@ describe('engine/live', () => {
     const edge = fresh.context.csr.outTargets[fresh.context.csr.outStarts[fresh.context.csr.index.get('User:u9')!]!];
     expect(fresh.context.csr.ids[edge!]).toBe('Item:z');
     expect(search(fresh, 'zardoz')).toEqual([['z', 'Zardoz']]);
+  });
+
+  it('under a stream of writes, applications take at most maxApplyShare of the time; every write still arrives', async () => {
+    // An engine whose application costs 30 ms of event-loop time, as a large graph's block copies do.
+    const applied: Array<{ start: number; end: number; edges: number }> = [];
+    const slow = {
+      applyUpdates(update: { edges?: readonly unknown[] }) {
+        const start = performance.now();
+        while (performance.now() - start < 30);
+        applied.push({ start, end: performance.now(), edges: update.edges?.length ?? 0 });
+      },
+    } as unknown as Engine;
+    const edge = (n: number) => ({ userId: `u${n}`, itemId: 'a', kinds: [{ kind: 'click', weight: 1 }] });
+    const run = async (maxApplyShare: number) => {
+      applied.length = 0;
+      const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare });
+      live.attach(slow);
+      let n = 0;
+      for (const t0 = performance.now(); performance.now() - t0 < 500; n++) {
+        live.add({ edges: [edge(n)] });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await live.settled();
+      // Share of the time spent applying over whole cycles (an application and the wait after it).
+      const cycles = applied.slice(0, -1).reduce((sum, a) => sum + a.end - a.start, 0) / (applied.at(-1)!.start - applied[0]!.start);
+      const gaps = applied.slice(1).map((a, j) => a.start - applied[j]!.end);
+      return { written: n, cycles, gaps, edges: applied.reduce((sum, a) => sum + a.edges, 0), stats: live.stats };
+    };
+    const unbounded = await run(1);
+    const bounded = await run(0.25);
+    // Every write reaches the engine either way.
+    expect(unbounded.edges).toBe(unbounded.written);
+    expect(bounded.edges).toBe(bounded.written);
+    expect(bounded.stats.pending).toBe(0);
+    expect(bounded.stats.lastApplyMs).toBeGreaterThanOrEqual(30);
+    // Without the bound the loop is busy applying nearly all the time; with 0.25 each application waits 3× its own
+    // time after the one before (a Node timer may fire up to a millisecond early), so they take about a quarter.
+    expect(unbounded.cycles).toBeGreaterThan(0.6);
+    expect(bounded.gaps.length).toBeGreaterThanOrEqual(3);
+    for (const gap of bounded.gaps) expect(gap).toBeGreaterThanOrEqual(3 * 30 - 2);
+    expect(bounded.cycles).toBeLessThanOrEqual(0.27);
+  });
+
+  it('rejects a share outside (0, 1] and a negative wait', () => {
+    expect(() => new LiveUpdates({ maxApplyShare: 0 })).toThrow(/maxApplyShare/);
+    expect(() => new LiveUpdates({ maxApplyShare: 1.5 })).toThrow(/maxApplyShare/);
+    expect(() => new LiveUpdates({ coalesceMs: -1 })).toThrow(/coalesceMs/);
   });
 });
