@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R]`: the engine's own cost per `hybrid` request
+ * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W]`: the engine's own cost per `hybrid` request
  * (in process, no HTTP), for the first engine of a process and for a second one built from the same state, the way
  * a live write builds a new context. DIR is a folder an earlier `npm run bench -- scale -- --keep DIR` left (its
  * Neo4j data and snapshots, opened as `bench scale --reuse` opens them). No vectors: PPR, the knowledge walk and
@@ -9,6 +9,12 @@
  * warm-up pass), `first, with a second` (the first engine again); each with the mean and p50 in ms over R rounds of
  * the same N distinct users (default 300 users, or all when fewer; 3 rounds). The last line gives second / first and first-again / first. The
  * answers of both engines are compared (they must be equal).
+ *
+ * `--writes W` (default 0) then applies W writes to the first engine one at a time, as engine/live applies a batch
+ * (`applyUpdates`, on the event loop): in turn a new pair (a user and an item it has not rated, both existing) and a
+ * new user with one rating. One line per kind of write: the median and the largest time of the application, of the
+ * next `hybrid` request and of the next evidence (what a write leaves to be rebuilt), and the array-buffer memory after.
+ * Nothing is written to Neo4j.
  */
 import path from 'node:path';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
@@ -63,4 +69,46 @@ export async function main(argv: string[]): Promise<void> {
   const fromSecond = answers(second);
   const same = fromFirst.every((x, j) => x === fromSecond[j]);
   emit({ nodes: csr.nodeCount, edges: csr.edgeCount, secondOverFirst: Number((b.meanMs / a.meanMs).toFixed(3)), firstAgainOverFirst: Number((c.meanMs / a.meanMs).toFixed(3)), sameAnswers: same });
+  const writes = Number(flag('--writes') ?? 0);
+  if (!Number.isInteger(writes) || writes < 0) throw new Error('bench engines: --writes takes an integer ≥ 0');
+  if (writes > 0) writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating');
+}
+
+/** Applies `count` writes to `engine` (see the header) and emits one line per kind of write. */
+function writeCosts(engine: Engine, users: string[], count: number, kind: string): void {
+  const times: Record<'newPair' | 'newUser', { applyMs: number[]; nextHybridMs: number[]; nextEvidenceMs: number[] }> = {
+    newPair: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [] },
+    newUser: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [] },
+  };
+  const stamp = Date.now();
+  for (let w = 0; w < count; w++) {
+    const raw = users[w % users.length]!;
+    // An item the user has not rated: the top of its own recommendations.
+    const item = engine.recommend({ user: engine.resolveId('User', raw), k: 1 }).items[0]?.id;
+    if (item === undefined) continue;
+    const which = w % 2 === 0 ? 'newPair' : 'newUser';
+    const user = which === 'newPair' ? raw : `bench-write-${stamp}-${w}`;
+    const t0 = performance.now();
+    engine.applyUpdates({ ...(which === 'newUser' ? { users: [{ id: user }] } : {}), edges: [{ userId: user, itemId: item, kinds: [{ kind, weight: 4 }] }] });
+    const t1 = performance.now();
+    const key = engine.resolveId('User', user);
+    const next = engine.recommend({ user: key, k: 10 });
+    const t2 = performance.now();
+    const shown = next.items[0]?.id;
+    if (shown !== undefined) engine.evidence({ user: key, item: shown });
+    const t3 = performance.now();
+    times[which].applyMs.push(t1 - t0);
+    times[which].nextHybridMs.push(t2 - t1);
+    times[which].nextEvidenceMs.push(t3 - t2);
+  }
+  const summary = (ms: number[]) => {
+    const sorted = [...ms].sort((x, y) => x - y);
+    return { p50: Number(sorted[sorted.length >> 1]!.toFixed(1)), max: Number(sorted[sorted.length - 1]!.toFixed(1)) };
+  };
+  for (const [which, t] of Object.entries(times)) {
+    if (t.applyMs.length === 0) continue;
+    emit({ write: which, writes: t.applyMs.length, applyMs: summary(t.applyMs), nextHybridMs: summary(t.nextHybridMs), nextEvidenceMs: summary(t.nextEvidenceMs) });
+  }
+  global.gc?.();
+  emit({ writesApplied: engine.version, arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 2 ** 20), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });
 }
