@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50] [--per-write] [--keep DIR --compare
- * share]`: live updates under load, on the bench Neo4j with ML-100K + DBpedia (loaded first when absent), or with
+ * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50] [--per-write] [--keep DIR]
+ * [--compare share|slices [--reverse]]`: live updates under load, on the bench Neo4j with ML-100K + DBpedia (loaded first when absent), or with
  * `--keep DIR` on the graph a `npm run bench -- scale -- --keep DIR` run left (its database and snapshot; the events
  * are ratings, the generated graph's one kind, and they stay in that database). In one process: the API (write and recommendation
  * routes, the store wrapped by engine/live as `graphrec serve` does) on loopback; a writer that POSTs `rate`
@@ -16,9 +16,12 @@
  * popularity, fold-in — engine `contextUpdates: 'rebuild'`, the behaviour before the patch) and `patched` (the
  * default: each batch patches the rows of the users and items it touched, retrieve/context `patchRecommendContext`).
  * `--patched-only` runs the default phase alone (for profiling). `--compare share` runs two other phases instead, both
- * patched: `unbounded` (`maxApplyShare` 1: each batch applied as soon as the coalescing wait ends, the behaviour before
- * engine/live bounded it) and `bounded` (the config's `interactions.maxApplyShare`); its last line adds `busyShare`
- * (time spent applying per wall second) and `readsPerSecond` (reads answered per wall second) of both. `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
+ * patched and each application in one piece (`applySliceMs` 0): `unbounded` (`maxApplyShare` 1: each batch applied
+ * as soon as the coalescing wait ends, the behaviour before engine/live bounded it) and `bounded` (the config's
+ * `interactions.maxApplyShare`). `--compare slices` runs `whole` (the bound, applications in one piece) and `sliced`
+ * (the bound, applications in slices of the config's `interactions.applySliceMs`: the default). Every line has
+ * `busyShare` (time the event loop spent applying per wall second; for slices, the slices) and `readsPerSecond`
+ * (reads answered per wall second). `--reverse` runs the two compared phases in the other order. `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
  * weights with the projection's transforms (config `weights`), as `graphrec serve` does. Prints JSON lines; the last
  * holds the patched phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the rebuild phase's and
  * their ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing),
@@ -73,7 +76,8 @@ export async function main(argv: string[]): Promise<void> {
   const readRate = option(argv, 'reads', 50);
   const at = argv.indexOf('--keep');
   const keep = at >= 0 ? argv[at + 1] : undefined;
-  const compareShare = argv.includes('--compare') && argv[argv.indexOf('--compare') + 1] === 'share';
+  const compare = argv.includes('--compare') ? argv[argv.indexOf('--compare') + 1] : undefined;
+  if (compare !== undefined && compare !== 'share' && compare !== 'slices') throw new Error(`bench freshness: --compare takes share or slices (got ${JSON.stringify(compare)})`);
   const spec = keep ? undefined : ml100kDbpediaSpec();
   if (!keep && !spec) return;
   const cfg = keep ? keptConfig(keep) : benchConfig();
@@ -93,9 +97,9 @@ export async function main(argv: string[]): Promise<void> {
     const idOf = (v: number) => csr.ids[v]!.slice(csr.ids[v]!.indexOf(':') + 1);
     let eventNo = 0;
 
-    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1) => {
+    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0) => {
       const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, contextUpdates });
-      const live = new LiveUpdates({ coalesceMs, maxApplyShare });
+      const live = new LiveUpdates({ coalesceMs, maxApplyShare, sliceMs });
       live.attach(engine);
       const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
       const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine }) });
@@ -131,6 +135,13 @@ export async function main(argv: string[]): Promise<void> {
         const t = performance.now();
         origApply(update);
         applyTimes.push(performance.now() - t);
+      };
+      // In slices: the time it held the event loop (its slices), not its wall time.
+      const origSliced = engine.applyUpdatesInSlices.bind(engine);
+      engine.applyUpdatesInSlices = async (update, ms) => {
+        const busy = await origSliced(update, ms);
+        applyTimes.push(busy);
+        return busy;
       };
       const probe = setInterval(() => {
         const served = engine.context.csr;
@@ -231,6 +242,7 @@ export async function main(argv: string[]): Promise<void> {
         coalesceMs,
         contextUpdates,
         maxApplyShare,
+        sliceMs,
         interactionsPerSecond: round(written / wallS),
         writeErrors,
         readErrors,
@@ -262,9 +274,39 @@ export async function main(argv: string[]): Promise<void> {
     };
 
     const dataset = keep ? `kept graph ${keep} (${csr.nodeCount} nodes, ${csr.edgeCount} edges)` : 'ml-100k + dbpedia';
-    if (compareShare) {
-      const unbounded = await phase('unbounded', cfg.interactions.coalesceMs, 'patch', 1);
-      const bounded = await phase('bounded', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare);
+    // Two phases in the order given, or the other with --reverse (the first phase of a run meets a colder Neo4j).
+    const both = async <T>(first: () => Promise<T>, second: () => Promise<T>): Promise<[T, T]> => {
+      if (!argv.includes('--reverse')) return [await first(), await second()];
+      const b = await second();
+      return [await first(), b];
+    };
+    if (compare === 'slices') {
+      const [whole, sliced] = await both(
+        () => phase('whole', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, 0),
+        () => phase('sliced', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, cfg.interactions.applySliceMs),
+      );
+      emit({
+        dataset,
+        date: new Date().toISOString(),
+        load: (await import('node:os')).loadavg().map(round),
+        ...sliced,
+        whole,
+        // whole / sliced: > 1 means slicing is that many times better (for freshness: worse).
+        ratios: {
+          readP50: round(whole.readP50Ms / sliced.readP50Ms),
+          readP99: round(whole.readP99Ms / sliced.readP99Ms),
+          loopDelayP99: round(whole.loopDelayP99Ms / sliced.loopDelayP99Ms),
+          readsPerSecond: round(sliced.readsPerSecond / whole.readsPerSecond),
+          freshnessP99: round(whole.freshnessP99Ms / sliced.freshnessP99Ms),
+        },
+      });
+      return;
+    }
+    if (compare === 'share') {
+      const [unbounded, bounded] = await both(
+        () => phase('unbounded', cfg.interactions.coalesceMs, 'patch', 1),
+        () => phase('bounded', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare),
+      );
       emit({
         dataset,
         date: new Date().toISOString(),
@@ -282,14 +324,15 @@ export async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    const slice = cfg.interactions.applySliceMs;
     const perWrite = argv.includes('--per-write') ? await phase('perWrite', 0, 'patch') : undefined;
     if (argv.includes('--patched-only')) {
       // For profiling (`node --cpu-prof scripts/bench.js freshness 30 --patched-only`): no baseline, no ratios.
-      emit({ dataset, date: new Date().toISOString(), ...(await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare)) });
+      emit({ dataset, date: new Date().toISOString(), ...(await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, slice)) });
       return;
     }
-    const rebuild = await phase('rebuild', cfg.interactions.coalesceMs, 'rebuild', cfg.interactions.maxApplyShare);
-    const patched = await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare);
+    const rebuild = await phase('rebuild', cfg.interactions.coalesceMs, 'rebuild', cfg.interactions.maxApplyShare, slice);
+    const patched = await phase('patched', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, slice);
     emit({
       dataset,
       date: new Date().toISOString(),

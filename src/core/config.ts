@@ -124,6 +124,8 @@ export const ConfigSchema = z.object({
     coalesceMs: z.number().int().min(0).max(10_000),
     /** Largest share of the event loop that applying writes may take under a stream of them, in (0, 1] (engine/live). */
     maxApplyShare: z.number().gt(0).max(1),
+    /** Longest slice of an application's block copies, ms; requests are served between slices; 0 = one piece (engine/live). */
+    applySliceMs: z.number().min(0).max(1000),
   }),
   /** Per-kind transforms of interaction values before the combination above (core/weight-transform). */
   weights: z.object({
@@ -248,7 +250,7 @@ export const DEFAULTS: Config = {
   },
   bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000, inFlight: 2 },
-  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50, maxApplyShare: 0.5 },
+  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50, maxApplyShare: 0.5, applySliceMs: 10 },
   weights: { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 },
   train: { epochs: 300, maxSeconds: 90 },
   llm: {
@@ -299,6 +301,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['ingest.inFlight', 'GRAPHREC_INGEST_IN_FLIGHT', 'int'],
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
   ['interactions.maxApplyShare', 'GRAPHREC_MAX_APPLY_SHARE', 'number'],
+  ['interactions.applySliceMs', 'GRAPHREC_APPLY_SLICE_MS', 'number'],
   ['weights.transforms', 'GRAPHREC_WEIGHT_TRANSFORMS', 'map'],
   ['weights.heavyTailTransform', 'GRAPHREC_HEAVY_TAIL_TRANSFORM', 'string'],
   ['weights.heavyTailRatio', 'GRAPHREC_HEAVY_TAIL_RATIO', 'number'],

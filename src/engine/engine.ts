@@ -10,9 +10,11 @@
  * in flight keeps the version it started with. The API, the
  * CLI and the evaluation harness call the same `recommend`.
  */
+import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
 import type { NodeRef, Props } from '../core/model.ts';
+import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
 import { KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { nodeKey } from '../project/load.ts';
@@ -97,6 +99,8 @@ export class Engine {
   private readonly liveWeights: LiveInteractionWeights | undefined;
   /** Vectors swapped in after construction (training that finished while serving); else the inputs' own. */
   private embeddings: EmbeddingIndex | undefined;
+  /** True while {@link applyUpdatesInSlices} runs. */
+  private slicing = false;
 
   constructor(private readonly inputs: EngineInputs) {
     this.embeddings = inputs.context?.embeddings;
@@ -117,7 +121,23 @@ export class Engine {
    * A context for `csr`; `keywords` = the current keyword matcher when the names did not change (not rebuilt);
    * `touched` = the nodes whose interaction edges changed since the current context (same nodes): patch it.
    */
-  private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[]): RecommendContext {
+  private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[], transition?: Transition): RecommendContext {
+    const input = this.contextInput(keywords);
+    if (touched && this.ctx.csr.nodeCount === csr.nodeCount && this.patches(input)) return patchRecommendContext(this.ctx, csr, touched, input, transition);
+    return createRecommendContext(csr, input);
+  }
+
+  /**
+   * Whether the context of a new version with the same nodes is a patch of the current one: the options stay the same
+   * (a write that moves the regime, its degree discount, rebuilds) and patching is on.
+   */
+  private patches(input = this.contextInput(this.ctx.keywords)): boolean {
+    const sameOptions = resolveRecommendOptions(input).pprDegreeDiscount === this.ctx.options.pprDegreeDiscount;
+    return sameOptions && (this.inputs.contextUpdates ?? 'patch') === 'patch';
+  }
+
+  /** The context input of the current labels, props and vectors; `keywords` = a keyword matcher to reuse. */
+  private contextInput(keywords?: RecommendContext['keywords']): RecommendContextInput {
     const labels = this.labels;
     const itemProps = this.itemProps;
     const input: RecommendContextInput = {
@@ -130,10 +150,7 @@ export class Engine {
       names: labels,
       ...(keywords ? { prebuiltKeywords: keywords } : {}),
     };
-    // A patch keeps the options, so a write that moves the regime (its degree discount) rebuilds.
-    const sameOptions = touched !== undefined && resolveRecommendOptions(input).pprDegreeDiscount === this.ctx.options.pprDegreeDiscount;
-    if (touched && sameOptions && (this.inputs.contextUpdates ?? 'patch') === 'patch' && this.ctx.csr.nodeCount === csr.nodeCount) return patchRecommendContext(this.ctx, csr, touched, input);
-    return createRecommendContext(csr, input);
+    return input;
   }
 
   /** Interaction weights written since the engine started were derived with the projection's transforms (tests). */
@@ -250,9 +267,46 @@ export class Engine {
    * Applies committed writes: new users and items (at their canonical position), item titles and props, and the kept
    * kinds of each (user, item) pair, combined by core/interactions `edgeWeight` (the reload's function) into the
    * edge's new weight. Swaps in a new CSR and context; a no-op update changes nothing (not even the version).
+   * Synchronous: the whole application holds the event loop (O(graph) block copies; see {@link applyUpdatesInSlices}).
    */
   applyUpdates(update: EngineUpdate): void {
+    if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
+    const steps = this.applySteps(update, copyNow);
+    while (!steps.next().done);
+  }
+
+  /**
+   * {@link applyUpdates} with its block copies (the CSR's, the transition's, the evidence tables') done in slices of
+   * about `sliceMs`, the event loop free in between: requests keep the version they find until the new one is swapped
+   * in, complete, at the end. A batch that inserts nodes rebuilds the context in one piece (not sliced). One
+   * application at a time (engine/live). Resolves with the milliseconds it held the event loop.
+   */
+  async applyUpdatesInSlices(update: EngineUpdate, sliceMs: number): Promise<number> {
+    if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
+    this.slicing = true;
+    const queue = new CopyQueue();
+    let busy = 0;
+    try {
+      const steps = this.applySteps(update, queue);
+      for (;;) {
+        const t0 = performance.now();
+        const done = steps.next().done === true;
+        busy += performance.now() - t0;
+        if (done) return busy;
+        busy += await queue.drain(sliceMs);
+      }
+    } finally {
+      this.slicing = false;
+    }
+  }
+
+  /**
+   * The application as steps: each `yield` is a point where the copies queued on `copier` must be complete before
+   * the next step reads what they fill. Nothing a request reads changes before the last step.
+   */
+  private *applySteps(update: EngineUpdate, copier: BlockCopier): Generator<void, void> {
     const before = this.ctx.csr;
+    const embeddings = this.embeddings;
     let csr = before;
     const nodes: NewNode[] = [];
     for (const u of update.users ?? []) nodes.push({ id: nodeKey('User', u.id), kind: KIND_CODES.User });
@@ -277,18 +331,28 @@ export class Engine {
       const written = this.liveWeights
         ? this.liveWeights.apply(keyedPairs(update.edges, nodeKey), csr)
         : update.edges.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: edgeWeight(e.kinds, this.settings) }));
-      const result = addInteractions(csr, written, { onExisting: 'replace', createNodes: false });
+      const result = addInteractions(csr, written, { onExisting: 'replace', createNodes: false }, copier);
       csr = result.csr;
       changed ||= result.addedEdges + result.updatedEdges > 0;
       for (const w of written) touched.push(csr.index.get(w.userId)!, csr.index.get(w.itemId)!);
+      yield; // the new CSR complete
     }
     if (!changed) return;
     if (labelsChanged) this.nameIndex = this.buildNames();
     // A batch that re-derives most edges (a kind's transform plan changed) is cheaper to rebuild than to patch.
     const patch = inserted.added === 0 && touched.length < csr.nodeCount / 4 ? touched : undefined;
-    this.ctx = this.contextFor(csr, labelsChanged ? undefined : this.ctx.keywords, patch);
+    const keywords = labelsChanged ? undefined : this.ctx.keywords;
+    let transition: Transition | undefined;
+    if (patch && this.patches()) {
+      transition = patchTransition(this.ctx.transition, csr, patch, copier);
+      yield; // the patched transition complete
+    }
+    const ctx = this.contextFor(csr, keywords, patch, transition);
     // The evidence tables are patched at the same rows when the last version had them.
-    if (patch) carryEvidenceTables(before, csr, patch);
+    if (patch && carryEvidenceTables(before, csr, patch, copier)) yield;
+    this.ctx = ctx;
+    // Vectors swapped in while this ran (setEmbeddings) were not in the context built above.
+    if (this.embeddings !== embeddings) this.ctx = this.contextFor(csr, this.ctx.keywords);
     this.graphVersion++;
   }
 

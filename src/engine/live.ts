@@ -14,6 +14,9 @@
  *   docs/scaling.md), so under a stream of writes the next one also waits until the applications take at most
  *   `maxApplyShare` of the time: after one that took A ms, the next starts no sooner than A · (1 − s) / s ms after it
  *   ended. Requests are served in between; a write then reaches the engine within that wait plus one application.
+ *   With `sliceMs` > 0 (the default) an application that the timer starts runs in slices (engine
+ *   `applyUpdatesInSlices`): its block copies are done `sliceMs` at a time with requests served in between, and A
+ *   counts only the slices. `flush` (and a write when nothing makes it wait) applies in one piece.
  * - Before the engine exists (boot: projection, training) the changes are kept and applied the moment `attach` is
  *   called, so a write accepted during boot is never lost: each kept change is a full committed state, so applying
  *   one the projection already contains changes nothing.
@@ -41,6 +44,8 @@ export const LIVE_DEFAULTS = {
    * as soon as the coalescing wait ends (config `interactions.maxApplyShare`).
    */
   maxApplyShare: DEFAULTS.interactions.maxApplyShare,
+  /** Longest slice of an application's block copies, ms; 0 = each application in one piece (config `interactions.applySliceMs`). */
+  sliceMs: DEFAULTS.interactions.applySliceMs,
 } as const;
 
 export interface LiveStats {
@@ -48,13 +53,16 @@ export interface LiveStats {
   applied: number;
   /** Changes (pairs, users, items) waiting for the next application. */
   pending: number;
-  /** How long the last application took, ms (0 before the first). */
+  /** How long the last application held the event loop, ms (0 before the first). */
   lastApplyMs: number;
 }
 
 export class LiveUpdates {
   readonly #coalesceMs: number;
   readonly #maxApplyShare: number;
+  readonly #sliceMs: number;
+  /** True while an application in slices runs. */
+  #applying = false;
   #engine: Engine | undefined;
   #edges = new Map<string, PairState>();
   #users = new Map<string, { id: string }>();
@@ -66,9 +74,11 @@ export class LiveUpdates {
   #lastEnd = Number.NEGATIVE_INFINITY;
   #waiters: Array<() => void> = [];
 
-  constructor(options: { coalesceMs?: number; maxApplyShare?: number } = {}) {
+  constructor(options: { coalesceMs?: number; maxApplyShare?: number; sliceMs?: number } = {}) {
     this.#coalesceMs = options.coalesceMs ?? LIVE_DEFAULTS.coalesceMs;
     this.#maxApplyShare = options.maxApplyShare ?? LIVE_DEFAULTS.maxApplyShare;
+    this.#sliceMs = options.sliceMs ?? LIVE_DEFAULTS.sliceMs;
+    if (!(this.#sliceMs >= 0 && Number.isFinite(this.#sliceMs))) throw new AppError('CONFIG', `live updates: sliceMs must be finite and ≥ 0 (got ${this.#sliceMs})`);
     if (!(this.#coalesceMs >= 0 && Number.isFinite(this.#coalesceMs))) throw new AppError('CONFIG', `live updates: coalesceMs must be finite and ≥ 0 (got ${this.#coalesceMs})`);
     if (!(this.#maxApplyShare > 0 && this.#maxApplyShare <= 1)) throw new AppError('CONFIG', `live updates: maxApplyShare must be in (0, 1] (got ${this.#maxApplyShare})`);
   }
@@ -105,25 +115,74 @@ export class LiveUpdates {
       const prev = this.#items.get(i.id);
       this.#items.set(i.id, { id: i.id, title: i.title, props: { ...prev?.props, ...i.props } });
     }
-    if (!this.#engine || this.#timer) return;
+    this.#schedule();
+  }
+
+  /** Starts the wait before the next application (nothing while one waits or runs). */
+  #schedule(): void {
+    if (!this.#engine || this.#timer || this.#applying || this.stats.pending === 0) return;
     const s = this.#maxApplyShare;
     const rest = this.#lastEnd + (this.#lastApplyMs * (1 - s)) / s - performance.now();
     const wait = Math.max(this.#coalesceMs, rest);
     if (wait <= 0) this.flush();
-    else this.#timer = setTimeout(() => this.flush(), wait);
+    else
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        if (this.#sliceMs > 0) void this.#applyInSlices();
+        else this.flush();
+      }, wait);
   }
 
-  /** Applies what is pending now, whatever the waits (no-op without an engine or without changes). */
+  /** Takes the pending changes as one update (undefined when there are none). */
+  #take(): EngineUpdate | undefined {
+    if (this.stats.pending === 0) return undefined;
+    const update: EngineUpdate = { users: [...this.#users.values()], items: [...this.#items.values()], edges: [...this.#edges.values()] };
+    this.#edges = new Map();
+    this.#users = new Map();
+    this.#items = new Map();
+    return update;
+  }
+
+  #settle(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Applies what is pending in slices (see the module header), then schedules what came meanwhile. */
+  async #applyInSlices(): Promise<void> {
+    const engine = this.#engine;
+    const update = this.#take();
+    if (!engine || !update) return this.#settle();
+    this.#applying = true;
+    let busy = 0;
+    try {
+      busy = await engine.applyUpdatesInSlices(update, this.#sliceMs);
+      this.#applied++;
+    } catch (error) {
+      log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
+    } finally {
+      this.#applying = false;
+    }
+    this.#lastEnd = performance.now();
+    this.#lastApplyMs = busy;
+    // Waiters wait for what was pending when they asked: changes that came meanwhile go in the next application.
+    if (this.stats.pending === 0) this.#settle();
+    this.#schedule();
+  }
+
+  /**
+   * Applies what is pending now in one piece, whatever the waits (no-op without an engine or without changes; while
+   * an application in slices runs, the changes wait for it and go next).
+   */
   flush(): void {
+    if (this.#applying) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     const engine = this.#engine;
     if (!engine) return;
-    if (this.#edges.size + this.#users.size + this.#items.size > 0) {
-      const update: EngineUpdate = { users: [...this.#users.values()], items: [...this.#items.values()], edges: [...this.#edges.values()] };
-      this.#edges = new Map();
-      this.#users = new Map();
-      this.#items = new Map();
+    const update = this.#take();
+    if (update) {
       const t0 = performance.now();
       try {
         engine.applyUpdates(update);
@@ -135,14 +194,12 @@ export class LiveUpdates {
       this.#lastEnd = performance.now();
       this.#lastApplyMs = this.#lastEnd - t0;
     }
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const resolve of waiters) resolve();
+    this.#settle();
   }
 
   /** Resolves after the next application (at once when nothing is pending). For tests and benchmarks. */
   settled(): Promise<void> {
-    if (this.stats.pending === 0 || !this.#engine) return Promise.resolve();
+    if ((this.stats.pending === 0 && !this.#applying) || !this.#engine) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }

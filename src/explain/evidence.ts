@@ -25,6 +25,7 @@
  * const ev = buildEvidence({ csr, transition, labels }, { user: 'ml100k:u:1', item: 'ml100k:i:50' });
  * ev.paths[0].nodes.map((n) => n.label); // ['user 1', 'Alien (1979)', 'Ridley Scott', 'Blade Runner (1982)']
  */
+import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
@@ -198,7 +199,7 @@ type Tables = Pick<Scratch, 'interactions' | 'intOutStarts' | 'intOut' | 'intInS
  * version of the graph with the same nodes, whose rows differ only at the nodes marked in `changed`), the unmarked
  * rows are block-copied from it and only the marked ones are derived from the CSR: the same tables, at copying cost.
  */
-function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }): Tables {
+function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, copier: BlockCopier = copyNow): Tables {
   const n = csr.nodeCount;
   const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
   const REL = REL_INTERACTION;
@@ -239,9 +240,9 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }): 
       // A run of unchanged rows, copied in one block per table.
       let w = v;
       while (w + 1 < n && !derive(w + 1)) w++;
-      intOut.set(old!.intOut.subarray(old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!), intOutStarts[v]!);
-      intIn.set(old!.intIn.subarray(old!.intInStarts[v]!, old!.intInStarts[w + 1]!), intInStarts[v]!);
-      kAdj.set(old!.kAdj.subarray(old!.kStarts[v]!, old!.kStarts[w + 1]!), kStarts[v]!);
+      copier.copy(intOut, old!.intOut, old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!, intOutStarts[v]!);
+      copier.copy(intIn, old!.intIn, old!.intInStarts[v]!, old!.intInStarts[w + 1]!, intInStarts[v]!);
+      copier.copy(kAdj, old!.kAdj, old!.kStarts[v]!, old!.kStarts[w + 1]!, kStarts[v]!);
       v = w;
       continue;
     }
@@ -260,14 +261,15 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }): 
  * Gives `csr` the evidence tables of `prev` patched at `touched` (engine/live: a write's new version of the graph, same
  * nodes, other rows unchanged) when `prev` has tables and `csr` none yet: the first evidence after a write then costs
  * a copy of the tables, not their derivation from every edge (2–3 s at 50M interactions, docs/scaling.md). The
- * per-call scratch starts empty. True when it did.
+ * per-call scratch starts empty. The unchanged blocks go through `copier` (core/block-copy): no evidence of `csr` may
+ * be built before it has drained. True when it did.
  */
-export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<number>): boolean {
+export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow): boolean {
   const old = scratchByCsr.get(prev);
   if (!old || scratchByCsr.has(csr) || prev.nodeCount !== csr.nodeCount) return false;
   const changed = new Uint8Array(csr.nodeCount);
   for (let j = 0; j < touched.length; j++) changed[touched[j]!] = 1;
-  scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed })));
+  scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed }, copier)));
   return true;
 }
 

@@ -4,6 +4,7 @@
  * user→item interaction weights and appends new edges, {@link insertNodes} adds nodes at their canonical position.
  * Both return a NEW `Csr` that shares every array they did not have to change.
  */
+import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { compareCodePoints } from '../store/guards.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
@@ -40,10 +41,11 @@ export interface AddInteractionsResult {
 
 /**
  * Applies new user→item interactions and returns a new `Csr` (the input is left untouched; see the module header
- * for the design). Throws `BAD_REQUEST` for a bad weight or an id that names a node of another kind, `NOT_FOUND` for
+ * for the design). The unchanged blocks of the arrays of a side that gains edges go through `copier` (core/block-copy:
+ * the result is complete once it has drained). Throws `BAD_REQUEST` for a bad weight or an id that names a node of another kind, `NOT_FOUND` for
  * unknown ids when `createNodes` is false.
  */
-export function addInteractions(csr: Csr, interactions: readonly NewInteraction[], options: Partial<AddInteractionsOptions> = {}): AddInteractionsResult {
+export function addInteractions(csr: Csr, interactions: readonly NewInteraction[], options: Partial<AddInteractionsOptions> = {}, copier: BlockCopier = copyNow): AddInteractionsResult {
   const o = { ...ADD_INTERACTIONS_DEFAULTS, ...options } satisfies AddInteractionsOptions;
   assertValidCsr(csr);
   if (o.onExisting !== 'replace' && o.onExisting !== 'accumulate') {
@@ -118,11 +120,11 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
   // Arrays are never mutated once in a Csr, so an unchanged side is shared with the input.
   const out =
     fresh.length > 0 || n > n0
-      ? mergeSide(csr.outStarts, csr.outTargets, outWeights, csr.outRelations, n0, n, fresh.map((p) => [p.u, p.i, p.w] as const))
+      ? mergeSide(csr.outStarts, csr.outTargets, outWeights, csr.outRelations, n0, n, fresh.map((p) => [p.u, p.i, p.w] as const), copier)
       : { starts: csr.outStarts, nbr: csr.outTargets, weights: outWeights, rels: csr.outRelations };
   const inn =
     fresh.length > 0 || n > n0
-      ? mergeSide(csr.inStarts, csr.inSources, inWeights, csr.inRelations, n0, n, fresh.map((p) => [p.i, p.u, p.w] as const))
+      ? mergeSide(csr.inStarts, csr.inSources, inWeights, csr.inRelations, n0, n, fresh.map((p) => [p.i, p.u, p.w] as const), copier)
       : { starts: csr.inStarts, nbr: csr.inSources, weights: inWeights, rels: csr.inRelations };
 
   let ids: readonly string[] = csr.ids;
@@ -172,6 +174,7 @@ function mergeSide(
   n0: number,
   n: number,
   added: ReadonlyArray<readonly [number, number, number]>,
+  copier: BlockCopier,
 ): { starts: Uint32Array; nbr: Uint32Array; weights: Float32Array; rels: Uint16Array } {
   const m0 = nbr0.length;
   const m = m0 + added.length;
@@ -189,10 +192,9 @@ function mergeSide(
   const weights = new Float32Array(m);
   const rels = new Uint16Array(m);
   const copy = (from: number, to: number, dest: number): void => {
-    if (to <= from) return;
-    nbr.set(nbr0.subarray(from, to), dest);
-    weights.set(weights0.subarray(from, to), dest);
-    rels.set(rels0.subarray(from, to), dest);
+    copier.copy(nbr, nbr0, from, to, dest);
+    copier.copy(weights, weights0, from, to, dest);
+    copier.copy(rels, rels0, from, to, dest);
   };
   let done = 0; // old positions copied so far
   let k = 0;

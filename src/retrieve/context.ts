@@ -306,11 +306,12 @@ function byPopularity(popularity: Float64Array): (a: number, b: number) => numbe
  * touched rows plus block copies: the transition is patched (compute/ppr `patchTransition`), popularity recounted for
  * the touched items only and their places in `popularOrder` merged in, the items, the embedding fold-in and the item
  * rows reused unless an item gained its first interaction (the fold-in then runs again). Live writes (engine/engine)
- * use it; inserting nodes needs `createRecommendContext`.
+ * use it; inserting nodes needs `createRecommendContext`. `patched` = `patchTransition(prev.transition, csr, touched)`
+ * when the caller made it already (its copies drained, engine/engine).
  */
-export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}): RecommendContext {
+export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}, patched?: Transition): RecommendContext {
   if (prev.csr.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes (use createRecommendContext)');
-  const transition = patchTransition(prev.transition, csr, touched);
+  const transition = patched ?? patchTransition(prev.transition, csr, touched);
   // The tail's component sides carry over unless the write changed the components (then the first query builds them).
   const prevSides = prev.solver.sides;
   const sides = prevSides ? patchComponentSides(prevSides, prev.transition, transition, touched) : undefined;

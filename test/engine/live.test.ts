@@ -11,7 +11,7 @@ import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { tinyMovies } from '../helpers/tiny-movies.ts';
 
 /** The tiny movie graph in a memory store, the engine over its projection, and the wrapped store (writes applied at once by default). */
-async function setup(coalesceMs = 0) {
+async function setup(coalesceMs = 0, sliceMs?: number) {
   const raw = new MemoryGraphStore();
   const { csr, labels } = tinyMovies();
   await raw.upsertUsers(['u1', 'u2', 'u3'].map((id) => ({ id })));
@@ -21,7 +21,7 @@ async function setup(coalesceMs = 0) {
   const rated: Array<[string, string, number]> = [['u1', 'a', 5], ['u2', 'a', 4], ['u2', 'b', 5], ['u3', 'b', 4], ['u3', 'c', 5]];
   await raw.recordInteractions(rated.map(([u, i, r], j) => ({ eventId: `seed-${j}`, userId: u, itemId: i, kind: 'rating', rating: r, weight: r, ts: 1 })));
   const engine = new Engine({ csr, labels });
-  const live = new LiveUpdates({ coalesceMs, maxApplyShare: 1 });
+  const live = new LiveUpdates({ coalesceMs, maxApplyShare: 1, ...(sliceMs !== undefined ? { sliceMs } : {}) });
   live.attach(engine);
   return { engine, live, store: withEngineUpdates(raw, live) };
 }
@@ -81,13 +81,14 @@ describe('engine/live', () => {
   it('under a stream of writes, applications take at most maxApplyShare of the time; every write still arrives', async () => {
     // An engine whose application costs 30 ms of event-loop time, as a large graph's block copies do.
     const applied: Array<{ start: number; end: number; edges: number }> = [];
-    const slow = {
-      applyUpdates(update: { edges?: readonly unknown[] }) {
-        const start = performance.now();
-        while (performance.now() - start < 30);
-        applied.push({ start, end: performance.now(), edges: update.edges?.length ?? 0 });
-      },
-    } as unknown as Engine;
+    const applyUpdates = (update: { edges?: readonly unknown[] }): number => {
+      const start = performance.now();
+      while (performance.now() - start < 30);
+      applied.push({ start, end: performance.now(), edges: update.edges?.length ?? 0 });
+      return performance.now() - start;
+    };
+    // In one piece either way: its whole time counts.
+    const slow = { applyUpdates, applyUpdatesInSlices: (update: { edges?: readonly unknown[] }) => Promise.resolve(applyUpdates(update)) } as unknown as Engine;
     const edge = (n: number) => ({ userId: `u${n}`, itemId: 'a', kinds: [{ kind: 'click', weight: 1 }] });
     const run = async (maxApplyShare: number) => {
       applied.length = 0;
@@ -119,9 +120,34 @@ describe('engine/live', () => {
     expect(bounded.cycles).toBeLessThanOrEqual(0.27);
   });
 
+  it('applies in slices after the wait: settled() waits for the changes pending when asked, and later ones follow', async () => {
+    const { engine, live, store } = await setup(5, 1);
+    const has = (user: string, item: string) => {
+      const csr = engine.context.csr;
+      const u = csr.index.get(`User:${user}`)!;
+      const i = csr.index.get(`Item:${item}`);
+      return i !== undefined && Array.from(csr.outTargets.subarray(csr.outStarts[u]!, csr.outStarts[u + 1]!)).includes(i);
+    };
+    await store.recordInteractions([{ eventId: 's1', userId: 'u1', itemId: 'b', kind: 'click', weight: 1, ts: 3 }]);
+    expect(has('u1', 'b')).toBe(false); // waits 5 ms
+    await live.settled();
+    expect(has('u1', 'b')).toBe(true);
+    // A write while an application runs goes into the next one; settled() resolves once it is in.
+    await store.recordInteractions([{ eventId: 's2', userId: 'u1', itemId: 'c', kind: 'click', weight: 1, ts: 3 }]);
+    const first = live.settled();
+    await new Promise((r) => setTimeout(r, 6));
+    await store.recordInteractions([{ eventId: 's3', userId: 'u3', itemId: 'a', kind: 'click', weight: 1, ts: 3 }]);
+    await first;
+    await live.settled();
+    expect(has('u1', 'c') && has('u3', 'a')).toBe(true);
+    expect(live.stats.pending).toBe(0);
+    expect(live.stats.applied).toBeGreaterThanOrEqual(2);
+  });
+
   it('rejects a share outside (0, 1] and a negative wait', () => {
     expect(() => new LiveUpdates({ maxApplyShare: 0 })).toThrow(/maxApplyShare/);
     expect(() => new LiveUpdates({ maxApplyShare: 1.5 })).toThrow(/maxApplyShare/);
     expect(() => new LiveUpdates({ coalesceMs: -1 })).toThrow(/coalesceMs/);
+    expect(() => new LiveUpdates({ sliceMs: -1 })).toThrow(/sliceMs/);
   });
 });

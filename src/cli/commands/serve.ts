@@ -71,7 +71,7 @@ export const serveCommand: Command = {
     const live: { engine?: Engine } = {};
     const neo4jStore = openGraphStore(db, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
-    const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs, maxApplyShare: cfg.interactions.maxApplyShare });
+    const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs, maxApplyShare: cfg.interactions.maxApplyShare, sliceMs: cfg.interactions.applySliceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
     const state: { ready: boolean; detail: unknown; projection?: { skippedInvalidInteractions: number; examples: string[]; repair: string } } = { ready: false, detail: 'loading data' };
     const deps: AppDeps = {

@@ -19,6 +19,7 @@
  * @example
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
+import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -138,9 +139,10 @@ export function assertDamping(damping: number): void {
  * the touched rows are re-derived, the way {@link buildTransition} derives them (same entries, same order, same
  * sums), so the result equals `buildTransition(csr, …)` exactly; untouched rows are block-copied, and when no
  * touched row gains or loses an entry the row pointers and neighbours are shared with `prev`. O(n + nnz) copying plus
- * the touched rows' degrees, instead of a pass over every edge with its relation lookups.
+ * the touched rows' degrees, instead of a pass over every edge with its relation lookups. The block copies go through
+ * `copier` (core/block-copy): the result is complete once it has drained.
  */
-export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>): Transition {
+export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow): Transition {
   const n = csr.nodeCount;
   if (prev.nodeCount !== n || prev.kinds.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same nodes (rebuild after inserting nodes)');
   const rw = prev.relationWeights;
@@ -182,8 +184,15 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   let neighbors = prev.neighbors;
   let weights: Float64Array;
   if (sameShape) {
-    weights = prev.weights.slice();
-    rows.forEach((u, j) => weights.set(rowW[j]!, prev.starts[u]!));
+    // The rows between the touched ones are copied in blocks, the touched rows written.
+    weights = new Float64Array(prev.weights.length);
+    let from = 0;
+    rows.forEach((u, j) => {
+      copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[u]!, prev.starts[from]!);
+      weights.set(rowW[j]!, prev.starts[u]!);
+      from = u + 1;
+    });
+    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[n]!, prev.starts[from]!);
   } else {
     starts = new Uint32Array(n + 1);
     const grow = new Int32Array(n);
@@ -199,14 +208,14 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
     let from = 0; // next untouched node whose row is still to copy
     rows.forEach((u, j) => {
       // Rows from..u−1 are untouched: one block copy.
-      neighbors.set(prev.neighbors.subarray(prev.starts[from]!, prev.starts[u]!), starts[from]!);
-      weights.set(prev.weights.subarray(prev.starts[from]!, prev.starts[u]!), starts[from]!);
+      copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[u]!, starts[from]!);
+      copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[u]!, starts[from]!);
       neighbors.set(rowNbr[j]!, starts[u]!);
       weights.set(rowW[j]!, starts[u]!);
       from = u + 1;
     });
-    neighbors.set(prev.neighbors.subarray(prev.starts[from]!, prev.starts[n]!), starts[from]!);
-    weights.set(prev.weights.subarray(prev.starts[from]!, prev.starts[n]!), starts[from]!);
+    copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[n]!, starts[from]!);
+    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[n]!, starts[from]!);
   }
   const strength = prev.strength.slice();
   const invStrength = prev.invStrength.slice();

@@ -1,0 +1,91 @@
+/**
+ * @module core/block-copy
+ * Block copies between typed arrays, done at once ({@link copyNow}) or queued and done later in time slices
+ * ({@link CopyQueue}). The live engine (engine/engine) builds a write's new version of the graph with its copies
+ * queued, then drains them a few milliseconds at a time between requests, so that an O(graph) copy does not hold the
+ * event loop for seconds. A function that takes a {@link BlockCopier} writes its new data directly and leaves the
+ * unchanged blocks to the copier: its result is complete once the copier has drained, and nothing may read the
+ * copied ranges before that.
+ *
+ * @example
+ * const queue = new CopyQueue();
+ * const next = patchTransition(prev, csr, touched, queue); // rows written, blocks queued
+ * await queue.drain(10); // 10 ms slices, the event loop free in between
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+export type BlockArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+export interface BlockCopier {
+  /** Copies `src[from, to)` into `dst` at `at` (nothing when `to ≤ from`). */
+  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number): void;
+}
+
+function copyBlock(dst: BlockArray, src: BlockArray, from: number, to: number, at: number): void {
+  if (to > from) dst.set(src.subarray(from, to), at);
+}
+
+/** Copies at once. */
+export const copyNow: BlockCopier = { copy: copyBlock };
+
+/** Entries copied per step of a drain: a few milliseconds of memory bandwidth. */
+const STEP_ENTRIES = 1 << 20;
+
+/** Copies queued in order and done by {@link CopyQueue.drain} (or {@link CopyQueue.runAll}). */
+export class CopyQueue implements BlockCopier {
+  #ops: Array<{ dst: BlockArray; src: BlockArray; from: number; to: number; at: number }> = [];
+  #next = 0;
+
+  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number): void {
+    if (to > from) this.#ops.push({ dst, src, from, to, at });
+  }
+
+  /** Entries still to copy. */
+  get pending(): number {
+    let sum = 0;
+    for (let k = this.#next; k < this.#ops.length; k++) sum += this.#ops[k]!.to - this.#ops[k]!.from;
+    return sum;
+  }
+
+  /** Copies up to `maxEntries` entries (a long copy is split); false when nothing is left. */
+  step(maxEntries = STEP_ENTRIES): boolean {
+    let budget = maxEntries;
+    while (budget > 0 && this.#next < this.#ops.length) {
+      const op = this.#ops[this.#next]!;
+      const end = Math.min(op.to, op.from + budget);
+      copyBlock(op.dst, op.src, op.from, end, op.at);
+      budget -= end - op.from;
+      op.at += end - op.from;
+      op.from = end;
+      if (op.from >= op.to) this.#next++;
+    }
+    if (this.#next >= this.#ops.length) {
+      this.#ops = [];
+      this.#next = 0;
+      return false;
+    }
+    return true;
+  }
+
+  /** Does every queued copy now. */
+  runAll(): void {
+    while (this.step(Number.MAX_SAFE_INTEGER));
+  }
+
+  /**
+   * Does the queued copies in slices of about `sliceMs`, yielding to the event loop after each (a request or a timer
+   * may run in between). Resolves with the milliseconds spent copying.
+   */
+  async drain(sliceMs: number): Promise<number> {
+    let busy = 0;
+    for (;;) {
+      const t0 = performance.now();
+      let more: boolean;
+      do more = this.step();
+      while (more && performance.now() - t0 < sliceMs);
+      busy += performance.now() - t0;
+      if (!more) return busy;
+      await nextTurn();
+    }
+  }
+}
