@@ -274,55 +274,48 @@ export async function main(argv: string[]): Promise<void> {
     };
 
     const dataset = keep ? `kept graph ${keep} (${csr.nodeCount} nodes, ${csr.edgeCount} edges)` : 'ml-100k + dbpedia';
-    // Two phases in the order given, or the other with --reverse (the first phase of a run meets a colder Neo4j).
-    const both = async <T>(first: () => Promise<T>, second: () => Promise<T>): Promise<[T, T]> => {
-      if (!argv.includes('--reverse')) return [await first(), await second()];
-      const b = await second();
-      return [await first(), b];
+    type Result = Awaited<ReturnType<typeof phase>>;
+    // baseline / candidate: > 1 means the candidate is that many times better (for freshness: worse).
+    const ratiosOf = (base: Result, cand: Result) => ({
+      readP50: round(base.readP50Ms / cand.readP50Ms),
+      readP99: round(base.readP99Ms / cand.readP99Ms),
+      loopDelayP99: round(base.loopDelayP99Ms / cand.loopDelayP99Ms),
+      readsPerSecond: round(cand.readsPerSecond / base.readsPerSecond),
+      busyShare: round(base.busyShare / cand.busyShare),
+      freshnessP99: round(base.freshnessP99Ms / cand.freshnessP99Ms),
+      applyP50: round(base.applyP50Ms / cand.applyP50Ms),
+      applyP99: round(base.applyP99Ms / cand.applyP99Ms),
+    });
+    // A baseline phase and the default, in that order or the other with --reverse (the first phase of a run meets a
+    // colder Neo4j); the last line holds the default's figures, the baseline's and their ratios.
+    const compared = async (baselineName: string, baseline: () => Promise<Result>, candidate: () => Promise<Result>) => {
+      const reverse = argv.includes('--reverse');
+      const second = reverse ? await candidate() : undefined;
+      const base = await baseline();
+      const cand = second ?? (await candidate());
+      emit({
+        dataset,
+        date: new Date().toISOString(),
+        load: (await import('node:os')).loadavg().map(round),
+        order: reverse ? 'default first' : 'baseline first',
+        ...cand,
+        [baselineName]: base,
+        ratios: ratiosOf(base, cand),
+      });
     };
     if (compare === 'slices') {
-      const [whole, sliced] = await both(
+      return compared(
+        'whole',
         () => phase('whole', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, 0),
         () => phase('sliced', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, cfg.interactions.applySliceMs),
       );
-      emit({
-        dataset,
-        date: new Date().toISOString(),
-        load: (await import('node:os')).loadavg().map(round),
-        ...sliced,
-        whole,
-        // whole / sliced: > 1 means slicing is that many times better (for freshness: worse).
-        ratios: {
-          readP50: round(whole.readP50Ms / sliced.readP50Ms),
-          readP99: round(whole.readP99Ms / sliced.readP99Ms),
-          loopDelayP99: round(whole.loopDelayP99Ms / sliced.loopDelayP99Ms),
-          readsPerSecond: round(sliced.readsPerSecond / whole.readsPerSecond),
-          freshnessP99: round(whole.freshnessP99Ms / sliced.freshnessP99Ms),
-        },
-      });
-      return;
     }
     if (compare === 'share') {
-      const [unbounded, bounded] = await both(
+      return compared(
+        'unbounded',
         () => phase('unbounded', cfg.interactions.coalesceMs, 'patch', 1),
         () => phase('bounded', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare),
       );
-      emit({
-        dataset,
-        date: new Date().toISOString(),
-        load: (await import('node:os')).loadavg().map(round),
-        ...bounded,
-        unbounded,
-        // unbounded / bounded: > 1 means the bound is that many times better (for freshness: worse).
-        ratios: {
-          readP50: round(unbounded.readP50Ms / bounded.readP50Ms),
-          readP99: round(unbounded.readP99Ms / bounded.readP99Ms),
-          readsPerSecond: round(bounded.readsPerSecond / unbounded.readsPerSecond),
-          busyShare: round(unbounded.busyShare / bounded.busyShare),
-          freshnessP99: round(unbounded.freshnessP99Ms / bounded.freshnessP99Ms),
-        },
-      });
-      return;
     }
     const slice = cfg.interactions.applySliceMs;
     const perWrite = argv.includes('--per-write') ? await phase('perWrite', 0, 'patch') : undefined;
@@ -340,14 +333,7 @@ export async function main(argv: string[]): Promise<void> {
       ...patched,
       rebuild,
       ...(perWrite ? { perWrite } : {}),
-      // rebuild / patched: > 1 means the patch is that many times better.
-      ratios: {
-        readP50: round(rebuild.readP50Ms / patched.readP50Ms),
-        readP99: round(rebuild.readP99Ms / patched.readP99Ms),
-        freshnessP99: round(rebuild.freshnessP99Ms / patched.freshnessP99Ms),
-        applyP50: round(rebuild.applyP50Ms / patched.applyP50Ms),
-        applyP99: round(rebuild.applyP99Ms / patched.applyP99Ms),
-      },
+      ratios: ratiosOf(rebuild, patched),
       target: { readP99Ms: 25, freshnessP99Ms: 200 },
     });
   } finally {
