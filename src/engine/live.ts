@@ -10,7 +10,7 @@
  * - {@link LiveUpdates} collects the committed changes and applies them together, `coalesceMs` after the first one
  *   (a later state of the same pair replaces an earlier one in the batch). One application patches the projection
  *   (engine `applyUpdates`) and swaps the context once, instead of once per write. An application runs on the event
- *   loop and costs O(graph) (block copies of the CSR and the transition: about a second at 10M interactions,
+ *   loop and costs O(graph) (block copies of the CSR and the transition: 0.3–1 s at 10M interactions,
  *   docs/scaling.md), so under a stream of writes the next one also waits until the applications take at most
  *   `maxApplyShare` of the time: after one that took A ms, the next starts no sooner than A · (1 − s) / s ms after it
  *   ended. Requests are served in between; a write then reaches the engine within that wait plus one application.
