@@ -31,7 +31,7 @@ export const copyNow: BlockCopier = { copy: copyBlock };
 /** Entries copied per step of a drain: a few milliseconds of memory bandwidth. */
 const STEP_ENTRIES = 1 << 20;
 
-/** Copies queued in order and done by {@link CopyQueue.drain} (or {@link CopyQueue.runAll}). */
+/** Copies queued in order and done by {@link CopyQueue.drain} (or step by step, {@link CopyQueue.step}). */
 export class CopyQueue implements BlockCopier {
   #ops: Array<{ dst: BlockArray; src: BlockArray; from: number; to: number; at: number }> = [];
   #next = 0;
@@ -65,11 +65,6 @@ export class CopyQueue implements BlockCopier {
       return false;
     }
     return true;
-  }
-
-  /** Does every queued copy now. */
-  runAll(): void {
-    while (this.step(Number.MAX_SAFE_INTEGER));
   }
 
   /**

@@ -180,20 +180,10 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
     rowW.push(Float64Array.from(ws));
     rowSum.push(sum);
   }
+  // Same shape: the row pointers and neighbours are shared and only the weights are new.
   let starts = prev.starts;
   let neighbors = prev.neighbors;
-  let weights: Float64Array;
-  if (sameShape) {
-    // The rows between the touched ones are copied in blocks, the touched rows written.
-    weights = new Float64Array(prev.weights.length);
-    let from = 0;
-    rows.forEach((u, j) => {
-      copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[u]!, prev.starts[from]!);
-      weights.set(rowW[j]!, prev.starts[u]!);
-      from = u + 1;
-    });
-    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[n]!, prev.starts[from]!);
-  } else {
+  if (!sameShape) {
     starts = new Uint32Array(n + 1);
     const grow = new Int32Array(n);
     rows.forEach((u, j) => (grow[u] = rowNbr[j]!.length - (prev.starts[u + 1]! - prev.starts[u]!)));
@@ -204,19 +194,21 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
     }
     starts[n] = prev.starts[n]! + shift;
     neighbors = new Uint32Array(starts[n]!);
-    weights = new Float64Array(starts[n]!);
-    let from = 0; // next untouched node whose row is still to copy
-    rows.forEach((u, j) => {
-      // Rows from..u−1 are untouched: one block copy.
-      copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[u]!, starts[from]!);
-      copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[u]!, starts[from]!);
-      neighbors.set(rowNbr[j]!, starts[u]!);
-      weights.set(rowW[j]!, starts[u]!);
-      from = u + 1;
-    });
-    copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[n]!, starts[from]!);
-    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[n]!, starts[from]!);
   }
+  const weights = new Float64Array(starts[n]!);
+  // Rows from..u−1 before each touched row u are untouched: one block copy per array; the touched rows are written.
+  const copyRows = (from: number, to: number): void => {
+    if (!sameShape) copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[to]!, starts[from]!);
+    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[to]!, starts[from]!);
+  };
+  let from = 0;
+  rows.forEach((u, j) => {
+    copyRows(from, u);
+    if (!sameShape) neighbors.set(rowNbr[j]!, starts[u]!);
+    weights.set(rowW[j]!, starts[u]!);
+    from = u + 1;
+  });
+  copyRows(from, n);
   const strength = prev.strength.slice();
   const invStrength = prev.invStrength.slice();
   let danglingChanged = false;
