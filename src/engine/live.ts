@@ -149,25 +149,32 @@ export class LiveUpdates {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Records an application that ended, well or not (`error`), after holding the event loop `busyMs`, and wakes the
+   * waiters when nothing is pending: changes that came meanwhile go in the next application, and they wait for it.
+   */
+  #ended(busyMs: number, error?: unknown): void {
+    if (error === undefined) this.#applied++;
+    // The store committed these; a failure here is a bug, never the client's. Log it; a restart reloads.
+    else log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
+    this.#lastEnd = performance.now();
+    this.#lastApplyMs = busyMs;
+    if (this.stats.pending === 0) this.#settle();
+  }
+
   /** Applies what is pending in slices (see the module header), then schedules what came meanwhile. */
   async #applyInSlices(): Promise<void> {
     const engine = this.#engine;
     const update = this.#take();
     if (!engine || !update) return this.#settle();
     this.#applying = true;
-    let busy = 0;
     try {
-      busy = await engine.applyUpdatesInSlices(update, this.#sliceMs);
-      this.#applied++;
+      this.#ended(await engine.applyUpdatesInSlices(update, this.#sliceMs));
     } catch (error) {
-      log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
+      this.#ended(0, error);
     } finally {
       this.#applying = false;
     }
-    this.#lastEnd = performance.now();
-    this.#lastApplyMs = busy;
-    // Waiters wait for what was pending when they asked: changes that came meanwhile go in the next application.
-    if (this.stats.pending === 0) this.#settle();
     this.#schedule();
   }
 
@@ -182,19 +189,14 @@ export class LiveUpdates {
     const engine = this.#engine;
     if (!engine) return;
     const update = this.#take();
-    if (update) {
-      const t0 = performance.now();
-      try {
-        engine.applyUpdates(update);
-        this.#applied++;
-      } catch (error) {
-        // The store committed these; a failure here is a bug, never the client's. Log it; a restart reloads.
-        log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
-      }
-      this.#lastEnd = performance.now();
-      this.#lastApplyMs = this.#lastEnd - t0;
+    if (!update) return this.#settle();
+    const t0 = performance.now();
+    try {
+      engine.applyUpdates(update);
+      this.#ended(performance.now() - t0);
+    } catch (error) {
+      this.#ended(performance.now() - t0, error);
     }
-    this.#settle();
   }
 
   /** Resolves after the next application (at once when nothing is pending). For tests and benchmarks. */
