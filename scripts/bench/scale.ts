@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scale -- --interactions N [--online N] [--seconds S] [--connections C] [--epoch-seconds S]
- * [--skip STAGE,…] [--no-baseline] [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
+ * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
  * one stage after the other, one JSON line per stage and a last line with the issue-12 keys
  * (`bulkImportRelsPerSec`, `onlineIngestRelsPerSec`, `projectionEdgesPerSec`, `bytesPerEdge`, `epochSeconds`,
  * `bootSeconds`, `rssMb`, `noneP99Ms`, `noneRps`, `pathsP99Ms`). A stage that was skipped or could not run is `null`
@@ -34,6 +34,10 @@
  *               loopback, driven by a load generator in a worker thread of this process: C keep-alive connections
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
+ *               With `--rank-threads T` (T > 0) the engine also has T copies ranking in worker threads
+ *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): `explain=none` runs first
+ *               on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
+ *               `serve: ratio` line divides them; `explain=paths` and the last line's keys are the copies' runs.
  *               `rssMb` = this process's resident set after the serve stage (it holds the engine, the driver and the
  *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`). Each serve
  *               line adds `cpuMsPerRequest` (this process's CPU time per answered request: the work, apart from the
@@ -58,13 +62,15 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createApp } from '../../src/api/app.ts';
+import { EngineReplicas, rankLocally, type EvidenceFor } from '../../src/engine/replicas.ts';
+import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
 import type { Config } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import { interactionsFromCsr, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
 import { annReady } from '../../src/retrieve/ann.ts';
-import type { Engine } from '../../src/engine/engine.ts';
+import type { Engine, EngineUpdate } from '../../src/engine/engine.ts';
 import { readGeneric } from '../../src/ingest/formats/generic.ts';
 import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
@@ -229,13 +235,15 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
  * graph's interaction kind) applied as engine/live applies committed writes, then the next `hybrid` request and the
  * next evidence, timed. The write's new context builds on first use what it does not carry over from the last one.
  */
-function afterWriteCost(engine: Engine, kind: string): Record<string, unknown> {
+function afterWriteCost(engine: Engine, kind: string, mirror?: (update: EngineUpdate) => void): Record<string, unknown> {
   const [raw] = scatteredUsers(engine.context.csr, 1);
   const user = engine.resolveId('User', raw!);
   const item = engine.recommend({ user, k: 1 }).items[0];
   if (!item) return { skipped: 'no recommendation to write' };
+  const update: EngineUpdate = { edges: [{ userId: raw!, itemId: item.id, kinds: [{ kind, weight: 4 }] }] };
+  mirror?.(update);
   const t0 = performance.now();
-  engine.applyUpdates({ edges: [{ userId: raw!, itemId: item.id, kinds: [{ kind, weight: 4 }] }] });
+  engine.applyUpdates(update);
   const applyMs = performance.now() - t0;
   const t1 = performance.now();
   const next = engine.recommend({ user, k: 10 });
@@ -299,6 +307,7 @@ export async function main(argv: string[]): Promise<void> {
   const seconds = positiveNumber('--seconds', flag('--seconds'), 20);
   const connections = Math.max(1, Math.round(positiveNumber('--connections', flag('--connections'), 10)));
   const inProcessUsers = Math.max(2, Math.round(positiveNumber('--in-process', flag('--in-process'), 200)));
+  const rankThreads = Math.round(positiveNumber('--rank-threads', flag('--rank-threads'), 0));
   const epochBudget = positiveNumber('--epoch-seconds', flag('--epoch-seconds'), 900);
   const skip = new Set((flag('--skip') ?? '').split(',').filter(Boolean));
   // The baseline pass of the project stage (doctor's scan: one more full read) can be left out of long runs.
@@ -484,6 +493,7 @@ export async function main(argv: string[]): Promise<void> {
 
       // 5. boot from the snapshot
       let engine: Engine | undefined;
+      let replicas: EngineReplicas | undefined;
       let interactionKind = 'rating';
       if ((csr || reuse) && !skip.has('boot')) {
         csr = undefined; // the boot reads its own copy from the snapshot
@@ -496,6 +506,8 @@ export async function main(argv: string[]): Promise<void> {
         const tEngine = since(t0);
         const warmSeconds = engine.warm();
         result.bootSeconds = round(since(t0), 2);
+        // The copies build from the same state in their threads (not counted in the boot: serving starts without them).
+        if (rankThreads > 0) replicas = EngineReplicas.start(engine, state, cfg, { threads: rankThreads }, trained);
         emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
         // A large catalogue's IVF index (retrieve/ann) builds in a worker after the boot; serving is measured on it.
@@ -511,19 +523,44 @@ export async function main(argv: string[]): Promise<void> {
       if (engine && !skip.has('serve')) {
         const live = engine;
         const store = new Neo4jGraphStore(db.driver, db.database, cfg.bounds);
-        const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => live }) });
+        const copies = replicas;
+        let ranking: 'local' | 'replicas' = 'local';
+        const rank = (e: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor) => (copies && ranking === 'replicas' ? copies.rank(e, request, evidenceFor) : rankLocally(e, request, evidenceFor));
+        const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => live, rank }) });
         const server = app.listen(0, '127.0.0.1');
         await new Promise((r) => server.once('listening', r));
         const port = (server.address() as AddressInfo).port;
         try {
           const csrNow = live.context.csr;
           emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
-          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind), loadAverage1m: load1() });
+          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? (update) => copies.apply(update) : undefined), loadAverage1m: load1() });
           await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up
-          const none = await drive(port, requestPaths(csrNow, 'none'), seconds, connections);
-          emit({ stage: 'serve', explain: 'none', ...none, target: { p99Ms: 20, requestsPerSecond: 500 }, loadAverage1m: load1() });
-          const paths = await drive(port, requestPaths(csrNow, 'paths'), seconds, connections);
-          emit({ stage: 'serve', explain: 'paths', ...paths, target: { p99Ms: 60 }, loadAverage1m: load1() });
+          // With copies: each explain mode on the serving thread alone (the baseline), then with the copies.
+          const serveRun = async (explain: 'none' | 'paths', threads: number) => {
+            ranking = threads > 0 ? 'replicas' : 'local';
+            const before = copies?.stats;
+            const run = await drive(port, requestPaths(csrNow, explain), seconds, connections);
+            const rankedBy = copies && threads > 0 ? { byReplica: copies.stats.byReplica - before!.byReplica, local: copies.stats.local - before!.local } : undefined;
+            emit({ stage: 'serve', explain, ...(copies ? { rankThreads: threads } : {}), ...run, ...(rankedBy ? { rankedBy } : {}), target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
+            return run;
+          };
+          const ratio = (explain: string, run: LoadResult, baseline: LoadResult) =>
+            emit({ stage: 'serve: ratio', explain, rankThreads, requestsPerSecond: round(run.requestsPerSecond / baseline.requestsPerSecond, 2), p50: round(run.p50Ms / baseline.p50Ms, 2), p99: round(run.p99Ms / baseline.p99Ms, 2) });
+          let none = await serveRun('none', 0);
+          let paths: LoadResult;
+          if (copies) {
+            const t1 = performance.now();
+            await copies.caughtUp(live.version);
+            emit({ stage: 'serve: copies ready', rankThreads, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
+            ranking = 'replicas';
+            await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up of the copies
+            const baseline = none;
+            none = await serveRun('none', rankThreads);
+            ratio('none', none, baseline);
+            const pathsBaseline = await serveRun('paths', 0);
+            paths = await serveRun('paths', rankThreads);
+            ratio('paths', paths, pathsBaseline);
+          } else paths = await serveRun('paths', 0);
           result.noneP99Ms = none.p99Ms;
           result.noneRps = none.requestsPerSecond;
           result.pathsP99Ms = paths.p99Ms;
@@ -535,6 +572,7 @@ export async function main(argv: string[]): Promise<void> {
         result.neo4jRssMb = memOfPid(neo4jPid) ?? null;
         const heap = process.memoryUsage();
         emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
+        await copies?.close();
         await live.close();
       } else emit({ stage: 'serve', skipped: true });
       engine = undefined;

@@ -192,6 +192,12 @@ export const ConfigSchema = z.object({
     shutdownTimeoutMs: z.number().int().min(1000),
     /** Interval of the Neo4j health ping while serving (degraded mode detection and recovery), ms. */
     healthIntervalMs: z.number().int().min(100),
+    /**
+     * Worker threads that each hold a copy of the engine and rank recommendations beside the serving thread
+     * (engine/replicas): more requests per second on more cores, one engine's memory per thread. 0 = rank on the
+     * serving thread only.
+     */
+    rankThreads: z.number().int().min(0).max(64),
   }),
   converse: z.object({
     /** A conversation (POST /v1/conversations) expires this long after its last use, s. */
@@ -268,7 +274,7 @@ export const DEFAULTS: Config = {
   },
   explain: { llm: 'auto' },
   data: { path: '', demoSeed: 42, mapping: '' },
-  serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000 },
+  serve: { drainTimeoutMs: 10_000, shutdownTimeoutMs: 60_000, healthIntervalMs: 1000, rankThreads: 0 },
   converse: { ttlS: 1800, maxSessions: 1000, maxTurns: 50 },
 };
 
@@ -325,6 +331,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['serve.drainTimeoutMs', 'GRAPHREC_DRAIN_TIMEOUT_MS', 'int'],
   ['serve.shutdownTimeoutMs', 'GRAPHREC_SHUTDOWN_TIMEOUT_MS', 'int'],
   ['serve.healthIntervalMs', 'GRAPHREC_HEALTH_INTERVAL_MS', 'int'],
+  ['serve.rankThreads', 'GRAPHREC_RANK_THREADS', 'int'],
   ['converse.ttlS', 'GRAPHREC_CONVERSE_TTL_S', 'int'],
   ['converse.maxSessions', 'GRAPHREC_CONVERSE_MAX_SESSIONS', 'int'],
   ['converse.maxTurns', 'GRAPHREC_CONVERSE_MAX_TURNS', 'int'],

@@ -3,7 +3,8 @@
  * Runs one job of this project's TypeScript in a worker thread and waits for its answer: the long CPU jobs a serving
  * process must not run on its event loop (LightGCN training, engine/train-worker; the IVF build, retrieve/ivf-worker).
  * The worker loads the sources through tsx, as the process itself does; its input and answer are copied between the
- * threads (structured clone). A worker module answers once, through {@link answerParent}.
+ * threads (structured clone). A worker module answers once, through {@link answerParent}; a long-lived one
+ * ({@link startTsThread}, engine/replicas) talks with its parent through messages until it is terminated.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,12 +34,17 @@ export interface TsWorkerOptions {
   unref?: boolean;
 }
 
+/** A worker thread running `entry` (a module URL) of this project's TypeScript, `input` as its `workerData.input`. */
+export function startTsThread(entry: URL, input: unknown): Worker {
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { tsx: tsxEsmApi(), entry: entry.href, input } });
+}
+
 /** Starts `entry` (a module URL) in a worker thread with `input` as its `workerData.input`; resolves with its answer. */
 export function runTsWorker<T>(entry: URL, input: unknown, options: TsWorkerOptions): Promise<T> {
   const { what, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AppError('UNAVAILABLE', `${what} cancelled`));
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { tsx: tsxEsmApi(), entry: entry.href, input } });
+    const worker = startTsThread(entry, input);
     if (options.unref) worker.unref();
     let settled = false;
     const settle = (fn: () => void) => {

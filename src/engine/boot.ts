@@ -18,6 +18,7 @@ import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
 import { embeddingsForProjection, publishEmbeddings, storedProjectionEmbeddings, trainOnProjection, type TrainedEmbeddings } from './embeddings.ts';
 import { Engine } from './engine.ts';
+import { EngineReplicas } from './replicas.ts';
 
 export interface BootOptions {
   /** Load the LLM (`false` for commands that never explain with it). [true] */
@@ -49,6 +50,9 @@ export interface ServingState {
   timings: { projection: Projection['timings']; namesDone: number; namesFromFile: boolean; total: number };
 }
 
+/** The part of the serving state an engine is built from (engine/replicas copies it into each copy's thread). */
+export type EngineState = Pick<ServingState, 'csr' | 'values' | 'labels' | 'itemProps' | 'interactionKind'>;
+
 /** Reads the serving state: the projection (snapshot when current), labels, item props, the interactions' kind. */
 export async function loadServingState(db: Database, cfg: Config, options: Pick<BootOptions, 'onStage'> & { snapshotDir?: string } = {}): Promise<ServingState> {
   options.onStage?.('projecting the graph');
@@ -72,7 +76,7 @@ export async function loadServingState(db: Database, cfg: Config, options: Pick<
 }
 
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
-export function engineFrom(state: ServingState, cfg: Config, trained: TrainedEmbeddings | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
+export function engineFrom(state: EngineState, cfg: Config, trained: Pick<TrainedEmbeddings, 'dim' | 'itemKeys' | 'items' | 'userKeys' | 'users'> | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
   const embeddings = trained ? createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }) : undefined;
   const { policy, llm } = options.llm === false ? { policy: undefined, llm: undefined } : chooseExplainer(cfg);
   return new Engine({
@@ -113,6 +117,8 @@ export interface ServingEngine {
   embeddings(): EmbeddingsState;
   /** The background training (settles when its vectors are swapped in, it failed, or `signal` stopped it); none when stored vectors were loaded. */
   training?: Promise<void>;
+  /** The engine's copies that rank in worker threads (`rankThreads` > 0; engine/replicas); they get the trained vectors too. */
+  replicas?: EngineReplicas;
 }
 
 /**
@@ -125,7 +131,7 @@ export interface ServingEngine {
 export async function startServingEngine(
   db: Database,
   cfg: Config,
-  options: Pick<BootOptions, 'onStage' | 'llm'> & { signal?: AbortSignal; onEmbeddings?: (state: EmbeddingsState) => void } = {},
+  options: Pick<BootOptions, 'onStage' | 'llm'> & { signal?: AbortSignal; onEmbeddings?: (state: EmbeddingsState) => void; rankThreads?: number } = {},
 ): Promise<ServingEngine> {
   const state = await loadServingState(db, cfg, options);
   const stored = storedProjectionEmbeddings(state.csr);
@@ -139,6 +145,8 @@ export async function startServingEngine(
   } catch (error) {
     log.warn('engine: warm-up failed; the first requests build what it would have', { error: (error as Error).message });
   }
+  // Copies of the engine for ranking on the other cores, built in their threads while this one serves.
+  const replicas = options.rankThreads ? EngineReplicas.start(engine, state, cfg, { threads: options.rankThreads }, stored) : undefined;
   let embeddings: EmbeddingsState = stored ? { state: 'loaded', artifact: stored.dir } : { state: 'training in the background', since: new Date().toISOString() };
   const set = (next: EmbeddingsState) => {
     embeddings = next;
@@ -151,6 +159,7 @@ export async function startServingEngine(
         .then(async (trained) => {
           if (options.signal?.aborted) return;
           engine.setEmbeddings(createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }));
+          replicas?.setEmbeddings(trained);
           set({ state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) });
           log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });
           await publishEmbeddings(db, trained);
@@ -160,5 +169,5 @@ export async function startServingEngine(
           set({ state: 'failed', error: (error as Error).message });
           log.error('embeddings: background training failed; serving without vectors', { error: (error as Error).message });
         });
-  return { engine, state, embeddings: () => embeddings, ...(training ? { training } : {}) };
+  return { engine, state, embeddings: () => embeddings, ...(training ? { training } : {}), ...(replicas ? { replicas } : {}) };
 }

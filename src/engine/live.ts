@@ -64,6 +64,8 @@ export class LiveUpdates {
   /** True while an application in slices runs. */
   #applying = false;
   #engine: Engine | undefined;
+  /** Hears each update as its application starts (engine/replicas applies it to the engine's copies). */
+  #mirror: ((update: EngineUpdate) => void) | undefined;
   #edges = new Map<string, PairState>();
   #users = new Map<string, { id: string }>();
   #items = new Map<string, { id: string; title: string; props?: ItemRecord['props'] }>();
@@ -91,15 +93,20 @@ export class LiveUpdates {
     return { applied: this.#applied, pending: this.#edges.size + this.#users.size + this.#items.size, lastApplyMs: this.#lastApplyMs };
   }
 
-  /** Sets the engine (boot finished) and applies every change accepted before it at once. */
-  attach(engine: Engine): void {
+  /**
+   * Sets the engine (boot finished) and applies every change accepted before it at once. `mirror` hears each update
+   * as its application starts, in the same order (engine/replicas: the engine's copies apply them too).
+   */
+  attach(engine: Engine, mirror?: (update: EngineUpdate) => void): void {
     this.#engine = engine;
+    this.#mirror = mirror;
     this.flush();
   }
 
   /** Forgets the engine (shutdown); later changes are kept but never applied. */
   detach(): void {
     this.#engine = undefined;
+    this.#mirror = undefined;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -140,6 +147,7 @@ export class LiveUpdates {
     this.#edges = new Map();
     this.#users = new Map();
     this.#items = new Map();
+    this.#mirror?.(update);
     return update;
   }
 
@@ -165,7 +173,7 @@ export class LiveUpdates {
   /** Applies what is pending in slices (see the module header), then schedules what came meanwhile. */
   async #applyInSlices(): Promise<void> {
     const engine = this.#engine;
-    const update = this.#take();
+    const update = engine ? this.#take() : undefined;
     if (!engine || !update) return this.#settle();
     this.#applying = true;
     try {

@@ -144,6 +144,31 @@ describe('engine/live', () => {
     expect(live.stats.applied).toBeGreaterThanOrEqual(2);
   });
 
+  it('a mirror hears each update the engine applies, in order, in one piece and in slices, and nothing after detach', async () => {
+    for (const sliceMs of [0, 1]) {
+      const { engine, live, store } = await setup(2, sliceMs);
+      const heard: unknown[] = [];
+      const applied: unknown[] = [];
+      const one = engine.applyUpdates.bind(engine);
+      const sliced = engine.applyUpdatesInSlices.bind(engine);
+      engine.applyUpdates = (update) => (applied.push(update), one(update));
+      engine.applyUpdatesInSlices = (update, ms) => (applied.push(update), sliced(update, ms));
+      live.attach(engine, (update) => heard.push(structuredClone(update)));
+      await store.recordInteractions([{ eventId: 'm1', userId: 'u1', itemId: 'b', kind: 'click', weight: 1, ts: 3 }]);
+      await live.settled();
+      await store.upsertItems([{ id: 'e', title: 'Elsewhere' }]);
+      await store.upsertUsers([{ id: 'u4' }]);
+      await store.recordInteractions([{ eventId: 'm2', userId: 'u4', itemId: 'e', kind: 'click', weight: 1, ts: 3 }]);
+      await live.settled();
+      expect(applied.length, `sliceMs ${sliceMs}`).toBe(2);
+      expect(heard).toEqual(applied);
+      live.detach();
+      await store.recordInteractions([{ eventId: 'm3', userId: 'u2', itemId: 'c', kind: 'click', weight: 1, ts: 3 }]);
+      live.flush();
+      expect(heard).toHaveLength(2);
+    }
+  });
+
   it('rejects a share outside (0, 1] and a negative wait', () => {
     expect(() => new LiveUpdates({ maxApplyShare: 0 })).toThrow(/maxApplyShare/);
     expect(() => new LiveUpdates({ maxApplyShare: 1.5 })).toThrow(/maxApplyShare/);

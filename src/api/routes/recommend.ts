@@ -10,6 +10,8 @@ import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { evidenceToText, TEXT_STYLES, type TextStyle } from '../../explain/text.ts';
 import type { Engine, ExplainMode } from '../../engine/engine.ts';
+import { rankLocally, type EvidenceFor, type Ranked } from '../../engine/replicas.ts';
+import type { RecommendRequest } from '../../retrieve/recommend.ts';
 import { AppError } from '../../core/errors.ts';
 import { defineRoute, requestContext, type AppDeps, type RequestContext, type Route } from '../route.ts';
 import { isQueueRefusal } from '../../explain/llm/client.ts';
@@ -75,30 +77,42 @@ function degradedMark(degraded: (() => boolean) | undefined): { degraded?: true 
 }
 
 /**
- * Ranking plus evidence/explanations. With `text`, at most `llm.maxPerRequest` explanations call the model (in rank
- * order; each charged to the client's rate limit); the others get the deterministic text at once, their
- * `fallbackReason` saying so. A full LLM queue answers the whole request 429/503 with Retry-After.
+ * A ranking (its graph version is the one the response reports) plus evidence/explanations. With `text`, at most
+ * `llm.maxPerRequest` explanations call the model (in rank order; each charged to the client's rate limit); the
+ * others get the deterministic text at once, their `fallbackReason` saying so. A full LLM queue answers the whole request 429/503 with Retry-After.
  */
 async function withExplanations(
   engine: Engine,
   who: { user?: string; seeds?: { kind: 'User' | 'Item' | 'Entity'; id: string }[] },
-  result: ReturnType<Engine['recommend']>,
+  ranked: Ranked,
   mode: ExplainMode,
   style: TextStyle,
   context: RequestContext,
   maxPerRequest: number,
 ) {
+  const { result, version } = ranked;
   const budget = { left: maxPerRequest, cap: maxPerRequest, charge: context.chargeLlm };
+  // Evidence built with the ranking (on a copy of the engine, engine/replicas). A text explanation is cached by the
+  // serving engine's version, so it takes that evidence only when the copy was at the same version.
+  const known = mode === 'paths' || version === engine.version ? ranked.evidence : undefined;
   const items = await Promise.all(
-    result.items.map(async (item) => {
-      const explained = await engine.explain({ ...who, item: item.id }, mode, undefined, { style, client: context.client, signal: context.signal, budget });
+    result.items.map(async (item, j) => {
+      const explained = await engine.explain({ ...who, item: item.id }, mode, known?.[j], { style, client: context.client, signal: context.signal, budget });
       return { ...item, ...explained };
     }),
   );
-  return { strategy: result.strategy, fallbackUsed: result.fallbackUsed, fallbacks: result.fallbacks, seeds: result.seeds, graphVersion: engine.version, items };
+  return { strategy: result.strategy, fallbackUsed: result.fallbackUsed, fallbacks: result.fallbacks, seeds: result.seeds, graphVersion: version, items };
 }
 
-export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefined; degraded?: () => boolean }): Route[] {
+export function recommendRoutes(
+  deps: AppDeps & {
+    engine: () => Engine | undefined;
+    degraded?: () => boolean;
+    /** Where rankings are computed (engine/replicas `rank`: a copy of the engine in a worker thread); else on the engine. */
+    rank?: (engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor) => Promise<Ranked>;
+  },
+): Route[] {
+  const rank = deps.rank ?? rankLocally;
   const maxK = deps.cfg.api.maxK;
   const k = queryInt(1, maxK, Math.min(10, maxK), `Items per page, 1..${maxK}.`);
   const offset = queryInt(0, 10_000, 0, 'Items to skip, 0..10000.');
@@ -153,15 +167,9 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       handler: async ({ params, query, context }) => {
         const engine = engineOf(deps.engine);
         const user = engine.resolveId('User', params.id);
-        const result = engine.recommend({
-          user,
-          k: query.k,
-          offset: query.offset,
-          strategy: query.strategy,
-          diversity: query.diversity,
-          ...filtersOf(query.entity, query.props),
-        });
-        return { ...(await withExplanations(engine, { user }, result, query.explain, query.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
+        const request = { user, k: query.k, offset: query.offset, strategy: query.strategy, diversity: query.diversity, ...filtersOf(query.entity, query.props) };
+        const ranked = await rank(engine, request, query.explain === 'none' ? undefined : { user });
+        return { ...(await withExplanations(engine, { user }, ranked, query.explain, query.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({
@@ -185,12 +193,12 @@ export function recommendRoutes(deps: AppDeps & { engine: () => Engine | undefin
       errors: [404, 503],
       handler: async ({ body, context }) => {
         const engine = engineOf(deps.engine);
-        const result = engine.recommend({ seeds: body.seeds, ...(body.keywords ? { keywords: body.keywords } : {}), k: body.k, offset: body.offset, strategy: body.strategy });
-        const seeds = result.seeds.map((key) => {
+        const ranked = await rank(engine, { seeds: body.seeds, ...(body.keywords ? { keywords: body.keywords } : {}), k: body.k, offset: body.offset, strategy: body.strategy });
+        const seeds = ranked.result.seeds.map((key) => {
           const at = key.indexOf(':');
           return { kind: key.slice(0, at) as 'Item' | 'Entity', id: key.slice(at + 1) };
         });
-        return { ...(await withExplanations(engine, { seeds }, result, body.explain, body.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
+        return { ...(await withExplanations(engine, { seeds }, ranked, body.explain, body.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
       },
     }),
     defineRoute({

@@ -30,6 +30,7 @@ import { mountMcp } from '../../mcp/http.ts';
 import { startServingEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
+import { rankLocally, type EngineReplicas, type EvidenceFor } from '../../engine/replicas.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { log } from '../../core/log.ts';
 import { createProgress } from '../../core/progress.ts';
@@ -68,17 +69,26 @@ export const serveCommand: Command = {
       return;
     }
     const health = new StoreHealth(() => pingDatabase(db), { intervalMs: cfg.serve.healthIntervalMs });
-    const live: { engine?: Engine } = {};
+    const live: { engine?: Engine; replicas?: EngineReplicas } = {};
+    // Rankings go to the engine's copies in worker threads when there are some (serve.rankThreads, engine/replicas).
+    const rank = (engine: Engine, request: Parameters<Engine['recommend']>[0], evidenceFor?: EvidenceFor) =>
+      live.replicas ? live.replicas.rank(engine, request, evidenceFor) : rankLocally(engine, request, evidenceFor);
     const neo4jStore = openGraphStore(db, cfg.bounds, { readTimeoutMs: cfg.neo4j.readTimeoutMs });
     // Writes accepted before the engine is ready (boot) are kept and applied when it is (engine/live).
     const updates = new LiveUpdates({ coalesceMs: cfg.interactions.coalesceMs, maxApplyShare: cfg.interactions.maxApplyShare, sliceMs: cfg.interactions.applySliceMs });
     const store = guardStore(withEngineUpdates(neo4jStore, updates), health);
-    const state: { ready: boolean; detail: unknown; projection?: { skippedInvalidInteractions: number; examples: string[]; repair: string } } = { ready: false, detail: 'loading data' };
+    const state: {
+      ready: boolean;
+      detail: unknown;
+      /** Where rankings were answered so far, read on each readiness request (only with copies: serve.rankThreads). */
+      ranking?: () => unknown;
+      projection?: { skippedInvalidInteractions: number; examples: string[]; repair: string };
+    } = { ready: false, detail: 'loading data' };
     const deps: AppDeps = {
       store,
       cfg,
-      ready: async () => ({ ready: state.ready, detail: state.detail, ...(state.projection ? { projection: state.projection } : {}) }),
-      routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded }), ...exploreRoutes({ store, cfg, engine: () => live.engine }), ...converseRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded })],
+      ready: async () => ({ ready: state.ready, detail: state.ranking ? { ...(state.detail as object), ranking: state.ranking() } : state.detail, ...(state.projection ? { projection: state.projection } : {}) }),
+      routes: [...recommendRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded, rank }), ...exploreRoutes({ store, cfg, engine: () => live.engine }), ...converseRoutes({ store, cfg, engine: () => live.engine, degraded: () => health.degraded })],
     };
     // The MCP endpoint (POST /v1/mcp) runs the same routes as tools (src/mcp).
     const app = createApp({ ...deps, mount: (express) => (mountExplanationStream(express, () => live.engine), mountMcp(express, deps), mountExplorer(express)) });
@@ -127,6 +137,7 @@ export const serveCommand: Command = {
         await loading?.catch(() => {});
         await training?.catch(() => {});
         updates.detach();
+        await live.replicas?.close();
         await live.engine?.close();
         await db.close();
         clearTimeout(hard);
@@ -160,19 +171,22 @@ export const serveCommand: Command = {
           onStage: (stage) => (state.detail = stage),
           signal: loadAbort.signal,
           onEmbeddings: () => (state.detail = readyDetail()),
+          rankThreads: cfg.serve.rankThreads,
         });
         training = started.training;
-        const { engine, state: serving } = started;
+        const { engine, state: serving, replicas } = started;
         state.projection = {
           skippedInvalidInteractions: serving.invalid.count,
           examples: serving.invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
           repair: serving.invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
         };
         readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings: started.embeddings(), explanations: engine.explainPolicy });
-        if (stopping) await engine.close();
+        if (stopping) await Promise.all([engine.close(), replicas?.close()]);
         else {
           live.engine = engine;
-          updates.attach(engine);
+          live.replicas = replicas;
+          if (replicas) state.ranking = () => replicas.stats;
+          updates.attach(engine, replicas ? (update) => replicas.apply(update) : undefined);
           state.ready = true;
           // Which strategies answer, where the vectors stand, who writes the explanations and why (explain/llm/policy).
           state.detail = readyDetail();

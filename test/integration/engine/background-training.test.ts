@@ -3,8 +3,9 @@
  * stored embedding artifact (a generated graph with a fresh seed), readiness turns 200 as soon as the projection is in
  * memory, with `ppr`, `popular` and `hybrid` live and `embedding` pending while LightGCN trains in a worker thread;
  * recommendations answer meanwhile (hybrid without the embedding part); when the training ends the vectors are swapped
- * in and readiness lists `embedding` live. Runs `graphrec serve` as a real process on the fault port and a fresh data
- * folder (fault-neo4j.ts).
+ * in and readiness lists `embedding` live. It serves with one copy of the engine ranking in a worker thread
+ * (`GRAPHREC_RANK_THREADS=1`, engine/replicas): the copy gets the vectors too, and ranks with them. Runs
+ * `graphrec serve` as a real process on the fault port and a fresh data folder (fault-neo4j.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,17 @@ afterAll(async () => {
 
 interface Ready {
   status?: string;
-  checks?: { app?: { ok: boolean; detail?: { stage: string; strategies: { live: string[]; pending: string[]; hybridParts: string[] }; embeddings: { state: string; artifact?: string } } } };
+  checks?: {
+    app?: {
+      ok: boolean;
+      detail?: {
+        stage: string;
+        strategies: { live: string[]; pending: string[]; hybridParts: string[] };
+        embeddings: { state: string; artifact?: string };
+        ranking?: { threads: number; ready: number; dropped: number; byReplica: number; local: number };
+      };
+    };
+  };
 }
 
 describe('serve: recommendations while the embeddings train (issue 12.4)', () => {
@@ -44,6 +55,7 @@ describe('serve: recommendations while the embeddings train (issue 12.4)', () =>
       GRAPHREC_NEO4J_PAGECACHE_MB: '64',
       GRAPHREC_EXPLAIN_LLM: 'never',
       GRAPHREC_TRAIN_EPOCHS: '40',
+      GRAPHREC_RANK_THREADS: '1',
     }), 600_000);
     const end = Date.now() + 480_000;
     let url: string | undefined;
@@ -61,6 +73,7 @@ describe('serve: recommendations while the embeddings train (issue 12.4)', () =>
     expect(detail.strategies.live).toEqual(['hybrid', 'ppr', 'popular']);
     expect(detail.strategies.pending).toEqual(['embedding']);
     expect(detail.strategies.hybridParts).not.toContain('embedding');
+    expect(detail.ranking).toMatchObject({ threads: 1, dropped: 0 });
     const recs = await fetch(`${url}/v1/users/u1/recommendations?k=5`);
     expect(recs.status).toBe(200);
     const body = (await recs.json()) as { items: Array<{ sources: Record<string, number> }> };
@@ -83,5 +96,18 @@ describe('serve: recommendations while the embeddings train (issue 12.4)', () =>
     expect(withVectors.items.some((i) => i.sources.embedding !== undefined)).toBe(true);
     const embedding = await fetch(`${url}/v1/users/u1/recommendations?k=5&strategy=embedding`);
     expect(((await embedding.json()) as { fallbackUsed: boolean }).fallbackUsed).toBe(false);
+
+    // The copy ranks too, with the vectors: concurrent requests until it has answered some (it answers only once it
+    // holds them), every answer from the embedding itself.
+    const byCopy = () => fetch(`${url}/v1/health/ready`).then(async (r) => ((await r.json()) as Ready).checks!.app!.detail!.ranking!);
+    const before = await byCopy();
+    let ranking = before;
+    for (let round = 0; round < 50 && ranking.byReplica === before.byReplica; round++) {
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, j) => fetch(`${url}/v1/users/u${j + 1}/recommendations?k=5&strategy=embedding`).then((r) => r.json() as Promise<{ fallbackUsed: boolean }>)));
+      expect(answers.every((a) => a.fallbackUsed === false)).toBe(true);
+      ranking = await byCopy();
+    }
+    expect(ranking.byReplica).toBeGreaterThan(before.byReplica);
+    expect(ranking).toMatchObject({ threads: 1, ready: 1, dropped: 0 });
   }, 600_000);
 });

@@ -1,0 +1,304 @@
+/**
+ * @module engine/replicas
+ * Rankings on more than one core. A serving process answers on one event loop, and a ranking (`recommend`) is
+ * CPU work on it: ~4–9 ms per request at 10M–50M interactions (docs/scaling.md), so one core caps the requests per
+ * second. `EngineReplicas` keeps copies of the serving engine in worker threads (engine/replica-worker), each built
+ * from the same serving state, and `rank` hands a ranking to a copy that is free, or answers it on the serving engine
+ * itself when every copy is busy — so the process's own thread and each copy rank at the same time.
+ *
+ * One truth: a copy answers only when it holds at least the serving engine's graph version and the same vectors
+ * (else the serving engine answers). The copies apply the same live updates, in the same order: engine/live hands
+ * each application's update to {@link EngineReplicas.apply} as it starts, and a copy applies it in slices, ranking
+ * in between with the version before, as the serving engine does. The vectors swapped in after training go to each
+ * copy too ({@link EngineReplicas.setEmbeddings}).
+ *
+ * With `explain=paths|text` a copy also builds each ranked item's evidence; the LLM (or the template) writes the
+ * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an engine (its CSR,
+ * transition and tables: about 1 GB at 10M interactions, 5 GB at 50M) and its build time, on its own thread. A copy
+ * that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on.
+ *
+ * @example
+ * const replicas = EngineReplicas.start(state, cfg, { threads: 1 });
+ * live.attach(engine, (update) => replicas.apply(update));
+ * const { result, version } = await replicas.rank(engine, { user, k: 10 });
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Config } from '../core/config.ts';
+import { AppError, type ErrorCode } from '../core/errors.ts';
+import { log } from '../core/log.ts';
+import { startTsThread } from '../core/ts-worker.ts';
+import type { NodeRef } from '../core/model.ts';
+import type { Evidence } from '../explain/evidence.ts';
+import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
+import type { EngineState } from './boot.ts';
+import type { TrainedEmbeddings } from './embeddings.ts';
+import type { Engine, EngineUpdate } from './engine.ts';
+
+/** The vectors a copy builds its embedding index from (engine/embeddings `TrainedEmbeddings`, without its file facts). */
+export type ReplicaVectors = Pick<TrainedEmbeddings, 'dim' | 'itemKeys' | 'items' | 'userKeys' | 'users'>;
+
+/** What a copy is built from (copied into its thread). */
+export interface ReplicaInput {
+  state: EngineState;
+  cfg: Config;
+  embeddings?: ReplicaVectors;
+  /** How many times vectors were swapped in before it started. */
+  generation: number;
+  sliceMs: number;
+}
+
+/** Messages to a copy. */
+export type ReplicaRequest =
+  | { type: 'recommend'; id: number; request: RecommendRequest; evidenceFor?: EvidenceFor }
+  | { type: 'apply'; update: EngineUpdate }
+  | { type: 'embeddings'; embeddings: ReplicaVectors; generation: number };
+
+/** Messages from a copy. */
+export type ReplicaReply =
+  | { type: 'ready'; version: number; generation: number; ms: number }
+  | { type: 'failed'; message: string }
+  | { type: 'answer'; id: number; version: number; generation: number; ok: true; result: RecommendResult; evidence?: Evidence[] }
+  | { type: 'answer'; id: number; version: number; generation: number; ok: false; error: { code: ErrorCode; message: string; details: unknown } }
+  | { type: 'applied'; version: number }
+  | { type: 'apply failed'; version: number; message: string }
+  | { type: 'embeddings set'; generation: number };
+
+/** Whose evidence to build for each ranked item (`explain=paths|text`): the user, or the cold-start seeds. */
+export interface EvidenceFor {
+  user?: string;
+  seeds?: NodeRef[];
+}
+
+/** A ranking, the graph version it was computed on, and (when asked) each item's evidence, in the same order. */
+export interface Ranked {
+  result: RecommendResult;
+  version: number;
+  evidence?: Evidence[];
+}
+
+/** The ranking of `request` on `engine`, with each item's evidence for `evidenceFor` when given. */
+export function rankOn(engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor): Ranked {
+  const result = engine.recommend(request);
+  const evidence = evidenceFor ? result.items.map((item) => engine.evidence({ ...evidenceFor, item: item.id })) : undefined;
+  return { result, version: engine.version, ...(evidence ? { evidence } : {}) };
+}
+
+/** Answers a ranking on `engine` itself (what a process without copies does). */
+export function rankLocally(engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor): Promise<Ranked> {
+  try {
+    return Promise.resolve(rankOn(engine, request, evidenceFor));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+export interface ReplicaOptions {
+  /** Worker threads, each holding a copy of the engine. */
+  threads: number;
+  /** Longest slice of a copy's application of a live update, ms (config `interactions.applySliceMs`; 0 = one piece). */
+  sliceMs?: number;
+  /** Rankings a copy may hold at once (one computing, the rest queued) before the serving engine answers itself. [2] */
+  maxQueued?: number;
+}
+
+interface Waiting {
+  engine: Engine;
+  request: RecommendRequest;
+  evidenceFor: EvidenceFor | undefined;
+  resolve: (ranked: Ranked) => void;
+  reject: (error: Error) => void;
+}
+
+interface Replica {
+  worker: Worker;
+  state: 'starting' | 'ready' | 'dropped';
+  version: number;
+  generation: number;
+  waiting: Map<number, Waiting>;
+}
+
+export interface ReplicaStats {
+  threads: number;
+  ready: number;
+  dropped: number;
+  /** Rankings answered by a copy, and by the serving engine (every copy busy, behind, or not ready). */
+  byReplica: number;
+  local: number;
+}
+
+export class EngineReplicas {
+  readonly #replicas: Replica[] = [];
+  readonly #maxQueued: number;
+  #nextId = 1;
+  #generation = 0;
+  #byReplica = 0;
+  #local = 0;
+  #closed = false;
+  /** Rankings waiting for the serving engine (see {@link rank}). */
+  readonly #localQueue: Waiting[] = [];
+  /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
+  #waiters: Array<{ holds: () => boolean; resolve: () => void }> = [];
+
+  private constructor(maxQueued: number) {
+    this.#maxQueued = maxQueued;
+  }
+
+  /**
+   * Starts `threads` copies of the engine built from `state` with `embeddings`: the state and vectors that `engine`
+   * was built from, before any live update was applied to it (its version is 0). Returns at once; a copy ranks once
+   * it is built (the serving engine answers meanwhile).
+   */
+  static start(engine: Engine, state: ReplicaInput['state'], cfg: Config, options: ReplicaOptions, embeddings?: ReplicaVectors): EngineReplicas {
+    const { threads, sliceMs = cfg.interactions.applySliceMs, maxQueued = 2 } = options;
+    if (!Number.isInteger(threads) || threads < 0) throw new AppError('CONFIG', `engine/replicas: threads must be an integer ≥ 0 (got ${threads})`);
+    if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);
+    if (engine.version !== 0) throw new AppError('INTERNAL', 'engine/replicas: copies start from the state of an engine no live update has changed yet');
+    const replicas = new EngineReplicas(maxQueued);
+    const input: ReplicaInput = {
+      state: { csr: state.csr, values: state.values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
+      cfg,
+      ...(embeddings ? { embeddings: { dim: embeddings.dim, itemKeys: embeddings.itemKeys, items: embeddings.items, userKeys: embeddings.userKeys, users: embeddings.users } } : {}),
+      generation: 0,
+      sliceMs,
+    };
+    for (let j = 0; j < threads; j++) replicas.#add(input, j);
+    return replicas;
+  }
+
+  #add(input: ReplicaInput, number: number): void {
+    const started = performance.now();
+    const replica: Replica = { worker: startTsThread(new URL('./replica-worker.ts', import.meta.url), input), state: 'starting', version: 0, generation: 0, waiting: new Map() };
+    this.#replicas.push(replica);
+    replica.worker.on('message', (reply: ReplicaReply) => {
+      switch (reply.type) {
+        case 'ready':
+          replica.state = replica.state === 'starting' ? 'ready' : replica.state;
+          replica.version = reply.version;
+          replica.generation = reply.generation;
+          this.#changed();
+          log.info('engine/replicas: a copy is ranking', { replica: number, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
+          break;
+        case 'failed':
+          this.#drop(replica, number, `its build failed: ${reply.message}`);
+          break;
+        case 'answer': {
+          const waiting = replica.waiting.get(reply.id);
+          if (!waiting) break;
+          replica.waiting.delete(reply.id);
+          replica.version = Math.max(replica.version, reply.version);
+          if (reply.ok) waiting.resolve({ result: reply.result, version: reply.version, ...(reply.evidence ? { evidence: reply.evidence } : {}) });
+          else waiting.reject(new AppError(reply.error.code, reply.error.message, reply.error.details));
+          break;
+        }
+        case 'applied':
+          replica.version = reply.version;
+          this.#changed();
+          break;
+        case 'apply failed':
+          // Its version stays behind the serving engine's, so it would never rank again: drop it.
+          this.#drop(replica, number, `a live update failed: ${reply.message}`);
+          break;
+        case 'embeddings set':
+          replica.generation = reply.generation;
+          this.#changed();
+          break;
+      }
+    });
+    replica.worker.on('error', (error) => this.#drop(replica, number, error.message));
+    replica.worker.on('exit', (code) => this.#drop(replica, number, `its thread exited (code ${code})`));
+  }
+
+  /** Stops ranking on a copy; its rankings in flight are answered by the serving engine. */
+  #drop(replica: Replica, number: number, why: string): void {
+    if (replica.state === 'dropped') return;
+    replica.state = 'dropped';
+    if (!this.#closed) log.error('engine/replicas: a copy was dropped; the serving engine ranks in its place', { replica: number, why });
+    void replica.worker.terminate();
+    const waiting = [...replica.waiting.values()];
+    replica.waiting.clear();
+    for (const w of waiting) rankLocally(w.engine, w.request, w.evidenceFor).then(w.resolve, w.reject);
+    this.#changed();
+  }
+
+  #changed(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) {
+      if (w.holds()) w.resolve();
+      else this.#waiters.push(w);
+    }
+  }
+
+  /**
+   * Resolves once every copy that was not dropped is built and holds at least `version` and the vectors last handed
+   * over (tests and benchmarks; serving never waits: a copy behind is simply not asked).
+   */
+  caughtUp(version = 0): Promise<void> {
+    const holds = () => this.#replicas.every((r) => r.state === 'dropped' || (r.state === 'ready' && r.version >= version && r.generation === this.#generation));
+    if (holds()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ holds, resolve }));
+  }
+
+  /**
+   * A ranking on whichever holds the fewest rankings now: a copy that is current (at least `engine`'s version, the
+   * same vectors) and holds fewer than `maxQueued`, or `engine` itself (a tie goes to the copy). The serving engine's
+   * own rankings wait in a queue and run one per turn of the event loop, so the copies' answers and new requests are
+   * handled between them (run at once, a burst of requests would all be ranked here before any answer of a copy was
+   * read, and the copies would sit idle).
+   */
+  rank(engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor): Promise<Ranked> {
+    let best: Replica | undefined;
+    for (const r of this.#replicas) {
+      if (r.state !== 'ready' || r.version < engine.version || r.generation !== this.#generation || r.waiting.size >= this.#maxQueued) continue;
+      if (!best || r.waiting.size < best.waiting.size) best = r;
+    }
+    if (!best || best.waiting.size > this.#localQueue.length) {
+      this.#local++;
+      return new Promise<Ranked>((resolve, reject) => {
+        this.#localQueue.push({ engine, request, evidenceFor, resolve, reject });
+        if (this.#localQueue.length === 1) setImmediate(this.#runLocal);
+      });
+    }
+    this.#byReplica++;
+    const id = this.#nextId++;
+    const replica = best;
+    return new Promise<Ranked>((resolve, reject) => {
+      replica.waiting.set(id, { engine, request, evidenceFor, resolve, reject });
+      replica.worker.postMessage({ type: 'recommend', id, request, ...(evidenceFor ? { evidenceFor } : {}) } satisfies ReplicaRequest);
+    });
+  }
+
+  /** Runs the first queued ranking of the serving engine, and schedules the next one for the next turn. */
+  readonly #runLocal = (): void => {
+    const w = this.#localQueue[0];
+    if (!w) return;
+    rankLocally(w.engine, w.request, w.evidenceFor).then(w.resolve, w.reject);
+    this.#localQueue.shift();
+    if (this.#localQueue.length > 0) setImmediate(this.#runLocal);
+  };
+
+  /** Hands a live update to every copy (engine/live calls it as the serving engine's application of it starts). */
+  apply(update: EngineUpdate): void {
+    for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage({ type: 'apply', update } satisfies ReplicaRequest);
+  }
+
+  /** Hands the vectors the serving engine swapped in to every copy; a copy ranks again once it has them. */
+  setEmbeddings(embeddings: ReplicaVectors): void {
+    this.#generation++;
+    const message: ReplicaRequest = { type: 'embeddings', embeddings: { dim: embeddings.dim, itemKeys: embeddings.itemKeys, items: embeddings.items, userKeys: embeddings.userKeys, users: embeddings.users }, generation: this.#generation };
+    for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage(message);
+  }
+
+  get stats(): ReplicaStats {
+    const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
+    return { threads: this.#replicas.length, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+  }
+
+  /** Stops every copy (rankings in flight are answered by the serving engine). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const live = this.#replicas.filter((r) => r.state !== 'dropped');
+    for (const r of live) this.#drop(r, this.#replicas.indexOf(r), 'closed');
+    await Promise.all(live.map((r) => r.worker.terminate()));
+  }
+}

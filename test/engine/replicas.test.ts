@@ -1,0 +1,201 @@
+/**
+ * engine/replicas: copies of the serving engine in worker threads rank exactly as the serving engine does — before
+ * any write, after live updates (new pairs, new users, new items) that engine/live hands them, and after vectors are
+ * swapped in — and a copy that is behind, busy or closed never answers in the serving engine's place.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.ts';
+import { recommendRoutes } from '../../src/api/routes/recommend.ts';
+import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { AppError } from '../../src/core/errors.ts';
+import { engineFrom, type EngineState } from '../../src/engine/boot.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { LiveUpdates } from '../../src/engine/live.ts';
+import { EngineReplicas, type ReplicaVectors } from '../../src/engine/replicas.ts';
+import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import type { InteractionValues } from '../../src/project/interaction-values.ts';
+import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
+import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
+import { demoGraph } from '../retrieve/fixtures.ts';
+
+const { csr, names } = demoGraph({ users: 30, items: 40 });
+const rawOf = (key: string) => key.slice(key.indexOf(':') + 1);
+const idsOf = (graph: Csr, kind: number) => graph.ids.filter((_, v) => graph.kinds[v] === kind).map(rawOf);
+const USERS = idsOf(csr, KIND_CODES.User);
+const ITEMS = idsOf(csr, KIND_CODES.Item);
+
+/** The stored values behind the fixture's interaction edges (one `rating` per pair, its weight as the value). */
+function valuesOf(graph: Csr): InteractionValues {
+  const user: number[] = [];
+  const item: number[] = [];
+  const raw: number[] = [];
+  for (let u = 0; u < graph.nodeCount; u++) {
+    if (graph.kinds[u] !== KIND_CODES.User) continue;
+    for (let e = graph.outStarts[u]!; e < graph.outStarts[u + 1]!; e++) {
+      if (graph.outRelations[e] !== 0) continue;
+      user.push(u);
+      item.push(graph.outTargets[e]!);
+      raw.push(graph.outWeights[e]!);
+    }
+  }
+  return { kinds: ['rating'], user: Uint32Array.from(user), item: Uint32Array.from(item), kind: new Uint16Array(user.length), raw: Float64Array.from(raw) };
+}
+
+const state: EngineState = { csr, values: valuesOf(csr), labels: new Map(names), itemProps: new Map(), interactionKind: { kind: 'rating', rated: true } };
+const cfg = loadConfig();
+
+/** Every user's answer for each strategy, as the serving engine ranks it. */
+function requests(engine: Engine): RecommendRequest[] {
+  const users = idsOf(engine.context.csr, KIND_CODES.User);
+  return users.flatMap((user) => (['hybrid', 'ppr', 'popular', 'embedding'] as const).map((strategy) => ({ user, k: 6, strategy })));
+}
+
+async function expectSameAnswers(replicas: EngineReplicas, engine: Engine): Promise<void> {
+  const before = replicas.stats.byReplica;
+  for (const request of requests(engine)) {
+    const ranked = await replicas.rank(engine, request);
+    expect(ranked.version).toBe(engine.version);
+    expect(ranked.result, JSON.stringify(request)).toEqual(engine.recommend(request));
+  }
+  // One request at a time: a current copy that is free takes every one of them.
+  expect(replicas.stats.byReplica - before).toBe(requests(engine).length);
+}
+
+let open: EngineReplicas | undefined;
+afterEach(async () => {
+  await open?.close();
+  open = undefined;
+});
+
+describe('engine/replicas', () => {
+  it('copies rank as the serving engine does, before and after live updates that add pairs, users and items', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, sliceMs: 1 }));
+    // Not built yet: the serving engine answers.
+    const early = await replicas.rank(engine, { user: USERS[0]!, k: 5 });
+    expect(early.result).toEqual(engine.recommend({ user: USERS[0]!, k: 5 }));
+    await replicas.caughtUp();
+    expect(replicas.stats).toMatchObject({ threads: 2, ready: 2, dropped: 0 });
+    await expectSameAnswers(replicas, engine);
+
+    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 0 });
+    live.attach(engine, (update) => replicas.apply(update));
+    const batches = [
+      { edges: [{ userId: USERS[1]!, itemId: ITEMS[3]!, kinds: [{ kind: 'rating', weight: 5 }] }] },
+      { users: [{ id: 'newcomer' }], edges: [{ userId: 'newcomer', itemId: ITEMS[0]!, kinds: [{ kind: 'rating', weight: 4 }] }] },
+      { items: [{ id: 'fresh', title: 'A fresh item', props: { year: 2026 } }], edges: [{ userId: USERS[2]!, itemId: 'fresh', kinds: [{ kind: 'rating', weight: 5 }] }] },
+      { edges: [{ userId: USERS[1]!, itemId: ITEMS[3]!, kinds: [{ kind: 'rating', weight: 1 }] }, { userId: 'newcomer', itemId: 'fresh', kinds: [{ kind: 'rating', weight: 3 }] }] },
+    ];
+    for (const batch of batches) {
+      live.add(batch);
+      await live.settled();
+      // The copies have not applied it yet: the serving engine answers, at its own version.
+      const local = replicas.stats.local;
+      const ranked = await replicas.rank(engine, { user: USERS[2]!, k: 5 });
+      expect(ranked.version).toBe(engine.version);
+      expect(replicas.stats.local).toBe(local + 1);
+      await replicas.caughtUp(engine.version);
+      await expectSameAnswers(replicas, engine);
+    }
+    expect(engine.version).toBe(batches.length);
+    expect(idsOf(engine.context.csr, KIND_CODES.Item)).toContain('fresh');
+    // A filter on the new item's props reaches the copies' item props too.
+    const filtered = await replicas.rank(engine, { user: USERS[0]!, k: 5, filters: { itemProps: { year: 2026 } } });
+    expect(filtered.result.items.map((i) => i.id)).toEqual(['fresh']);
+  });
+
+  it('through the API: the same bodies with copies as without, for explain none, paths and text', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1 }));
+    await replicas.caughtUp();
+    const store = new MemoryGraphStore();
+    const base = async (withCopies: boolean) => {
+      const routes = recommendRoutes({ store, cfg, engine: () => engine, ...(withCopies ? { rank: (e, request, evidenceFor) => replicas.rank(e, request, evidenceFor) } : {}) });
+      const server = createServer(createApp({ store, cfg, routes }));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    };
+    const [plain, copied] = await Promise.all([base(false), base(true)]);
+    try {
+      for (const user of USERS.slice(0, 8)) {
+        for (const explain of ['none', 'paths', 'text']) {
+          const path = `/v1/users/${encodeURIComponent(user)}/recommendations?k=4&explain=${explain}`;
+          const [a, b] = await Promise.all([plain.url, copied.url].map(async (url) => (await fetch(url + path)).json()));
+          expect(b, path).toEqual(a);
+        }
+      }
+      const missing = await fetch(`${copied.url}/v1/users/nobody/recommendations`);
+      expect(missing.status).toBe(404);
+      const refused = await fetch(`${copied.url}/v1/users/${encodeURIComponent(USERS[0]!)}/recommendations?k=0`);
+      expect(refused.status).toBe(400);
+    } finally {
+      for (const { server } of [plain, copied]) server.close();
+    }
+    // Rankings with evidence went to the copy too (one request at a time: the free copy takes each).
+    expect(replicas.stats.byReplica).toBe(8 * 3);
+  });
+
+  it('a request the copy refuses is refused with the same error code', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1 }));
+    await replicas.caughtUp();
+    const refused = replicas.rank(engine, { user: USERS[0]!, k: 0 });
+    await expect(refused).rejects.toBeInstanceOf(AppError);
+    await expect(refused).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(() => engine.recommend({ user: USERS[0]!, k: 0 })).toThrow(AppError);
+    expect(replicas.stats.byReplica).toBe(1);
+  });
+
+  it('a busy copy leaves the rest to the serving engine; rankings in flight at close are answered by it', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1, maxQueued: 2 }));
+    await replicas.caughtUp();
+    const asked = USERS.slice(0, 6).map((user) => ({ user, k: 4 }));
+    const answers = await Promise.all(asked.map((request) => replicas.rank(engine, request)));
+    expect(answers.map((a) => a.result)).toEqual(asked.map((request) => engine.recommend(request)));
+    expect(replicas.stats).toMatchObject({ byReplica: 2, local: 4 });
+    const inFlight = asked.slice(0, 2).map((request) => replicas.rank(engine, request));
+    await replicas.close();
+    expect((await Promise.all(inFlight)).map((a) => a.result)).toEqual(asked.slice(0, 2).map((request) => engine.recommend(request)));
+    expect(replicas.stats).toMatchObject({ dropped: 1, ready: 0 });
+    // Closed: the serving engine answers everything.
+    expect((await replicas.rank(engine, asked[0]!)).result).toEqual(engine.recommend(asked[0]!));
+  });
+
+  it('vectors swapped in reach the copies; until a copy has them the serving engine answers', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1 }));
+    await replicas.caughtUp();
+    const dim = 4;
+    let seed = 7;
+    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const vectors: ReplicaVectors = {
+      dim,
+      itemKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.Item),
+      userKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User),
+      items: Float32Array.from({ length: ITEMS.length * dim }, next),
+      users: Float32Array.from({ length: USERS.length * dim }, next),
+    };
+    engine.setEmbeddings(createEmbeddingIndex({ dim, itemKeys: vectors.itemKeys, itemVectors: vectors.items, userKeys: vectors.userKeys, userVectors: vectors.users }));
+    replicas.setEmbeddings(vectors);
+    const local = replicas.stats.local;
+    const ranked = await replicas.rank(engine, { user: USERS[0]!, k: 5, strategy: 'embedding' });
+    expect(ranked.result).toEqual(engine.recommend({ user: USERS[0]!, k: 5, strategy: 'embedding' }));
+    expect(replicas.stats.local).toBe(local + 1);
+    await replicas.caughtUp(engine.version);
+    await expectSameAnswers(replicas, engine);
+    expect(engine.recommend({ user: USERS[0]!, k: 5, strategy: 'embedding' }).fallbackUsed).toBe(false);
+  });
+
+  it('copies start only from an engine no update has changed', () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    engine.applyUpdates({ users: [{ id: 'someone' }], edges: [{ userId: 'someone', itemId: ITEMS[1]!, kinds: [{ kind: 'rating', weight: 5 }] }] });
+    expect(engine.version).toBe(1);
+    expect(() => EngineReplicas.start(engine, state, cfg, { threads: 1 })).toThrow(/no live update/);
+    const fresh = engineFrom(state, cfg, undefined, { llm: false });
+    expect(() => EngineReplicas.start(fresh, state, cfg, { threads: -1 })).toThrow(/threads/);
+  });
+});
