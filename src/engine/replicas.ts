@@ -13,9 +13,10 @@
  * copy too ({@link EngineReplicas.setEmbeddings}).
  *
  * With `explain=paths|text` a copy also builds each ranked item's evidence; the LLM (or the template) writes the
- * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an engine (its CSR,
- * transition and tables: about 1 GB at 10M interactions, 5 GB at 50M) and its build time, on its own thread. A copy
- * that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on.
+ * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
+ * engine (its CSR, transition and tables: 1.5–1.7 GB of RSS at 10M interactions, docs/scaling.md) and its build
+ * time, on its own thread. A copy that fails or exits is dropped, its rankings in flight answered by the serving
+ * engine; serving goes on.
  *
  * @example
  * const replicas = EngineReplicas.start(state, cfg, { threads: 1 });
