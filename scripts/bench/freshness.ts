@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- freshness [seconds] [--rate 1000] [--batch 20] [--reads 50] [--per-write] [--keep DIR]
- * [--compare share|slices [--reverse]]`: live updates under load, on the bench Neo4j with ML-100K + DBpedia (loaded first when absent), or with
+ * [--compare share|slices|copies [--reverse]] [--rank-threads T]`: live updates under load, on the bench Neo4j with ML-100K + DBpedia (loaded first when absent), or with
  * `--keep DIR` on the graph a `npm run bench -- scale -- --keep DIR` run left (its database and snapshot; the events
  * are ratings, the generated graph's one kind, and they stay in that database). In one process: the API (write and recommendation
  * routes, the store wrapped by engine/live as `graphrec serve` does) on loopback; a writer that POSTs `rate`
@@ -21,7 +21,10 @@
  * `interactions.maxApplyShare`). `--compare slices` runs `whole` (the bound, applications in one piece) and `sliced`
  * (the bound, applications in slices of the config's `interactions.applySliceMs`: the default). Every line has
  * `busyShare` (time the event loop spent applying per wall second; for slices, the slices) and `readsPerSecond`
- * (reads answered per wall second). `--reverse` runs the two compared phases in the other order. `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
+ * (reads answered per wall second). `--compare copies` runs `alone` (the defaults) and `copies` (the defaults and
+ * `--rank-threads T`, default 1, copies of the engine ranking in worker threads, engine/replicas, which apply the same
+ * writes; `recommendP50Ms`/`recommendP99Ms` then time the serving engine's own rankings only, and `rankedBy` says how
+ * many each answered). `--reverse` runs the two compared phases in the other order. `--per-write` adds a third phase first, `perWrite` (`coalesceMs: 0`, patched). The engine derives written edge
  * weights with the projection's transforms (config `weights`), as `graphrec serve` does. Prints JSON lines; the last
  * holds the patched phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the rebuild phase's and
  * their ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing),
@@ -38,6 +41,8 @@ import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
+import { EngineReplicas, type EvidenceFor } from '../../src/engine/replicas.ts';
+import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
 import { findEdge, INTERACTION_RELATION_ID } from '../../src/project/csr.ts';
 import { readLabels, readProjectionSnapshot } from '../../src/project/load.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
@@ -77,7 +82,8 @@ export async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf('--keep');
   const keep = at >= 0 ? argv[at + 1] : undefined;
   const compare = argv.includes('--compare') ? argv[argv.indexOf('--compare') + 1] : undefined;
-  if (compare !== undefined && compare !== 'share' && compare !== 'slices') throw new Error(`bench freshness: --compare takes share or slices (got ${JSON.stringify(compare)})`);
+  if (compare !== undefined && compare !== 'share' && compare !== 'slices' && compare !== 'copies') throw new Error(`bench freshness: --compare takes share, slices or copies (got ${JSON.stringify(compare)})`);
+  const rankThreads = option(argv, 'rank-threads', 1);
   const spec = keep ? undefined : ml100kDbpediaSpec();
   if (!keep && !spec) return;
   const cfg = keep ? keptConfig(keep) : benchConfig();
@@ -97,12 +103,16 @@ export async function main(argv: string[]): Promise<void> {
     const idOf = (v: number) => csr.ids[v]!.slice(csr.ids[v]!.indexOf(':') + 1);
     let eventNo = 0;
 
-    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0) => {
+    const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0, threads = 0) => {
       const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, contextUpdates });
+      // Copies built from the same state (the engine's settings come from the same config), current before the phase.
+      const replicas = threads > 0 ? EngineReplicas.start(engine, { csr, values, labels, itemProps: new Map(), interactionKind: { kind: 'rating', rated: true } }, cfg, { threads, sliceMs }) : undefined;
+      await replicas?.caughtUp();
       const live = new LiveUpdates({ coalesceMs, maxApplyShare, sliceMs });
-      live.attach(engine);
+      live.attach(engine, replicas ? (update) => replicas.apply(update) : undefined);
       const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
-      const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine }) });
+      const rank = replicas ? (e: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor) => replicas.rank(e, request, evidenceFor) : undefined;
+      const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine, ...(rank ? { rank } : {}) }) });
       const server = app.listen(0, '127.0.0.1');
       // Idle keep-alive sockets stay open through a phase: with the event loop blocked by an application (seconds on a
       // large graph), a socket the server closes after its default 5 s could be reused by the client meanwhile
@@ -268,7 +278,9 @@ export async function main(argv: string[]): Promise<void> {
         applyP50Ms: round(percentile(applyTimes, 50)),
         applyP99Ms: round(percentile(applyTimes, 99)),
         busyShare: round(applyTimes.reduce((a, b) => a + b, 0) / 1000 / wallS),
+        ...(replicas ? { rankThreads: threads, rankedBy: replicas.stats } : {}),
       };
+      await replicas?.close();
       emit(result);
       return result;
     };
@@ -304,14 +316,22 @@ export async function main(argv: string[]): Promise<void> {
       });
     };
     if (compare === 'slices') {
-      return compared(
+      return await compared(
         'whole',
         () => phase('whole', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, 0),
         () => phase('sliced', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, cfg.interactions.applySliceMs),
       );
     }
+    if (compare === 'copies') {
+      const defaults = [cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare, cfg.interactions.applySliceMs] as const;
+      return await compared(
+        'alone',
+        () => phase('alone', ...defaults),
+        () => phase('copies', ...defaults, rankThreads),
+      );
+    }
     if (compare === 'share') {
-      return compared(
+      return await compared(
         'unbounded',
         () => phase('unbounded', cfg.interactions.coalesceMs, 'patch', 1),
         () => phase('bounded', cfg.interactions.coalesceMs, 'patch', cfg.interactions.maxApplyShare),
