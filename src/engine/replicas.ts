@@ -15,8 +15,9 @@
  * With `explain=paths|text` a copy also builds each ranked item's evidence; the LLM (or the template) writes the
  * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
  * engine (its CSR, transition and tables: 1.5–1.7 GB of RSS at 10M interactions, docs/scaling.md) and its build
- * time, on its own thread. A copy that fails or exits is dropped, its rankings in flight answered by the serving
- * engine; serving goes on.
+ * time, on its own thread, and it applies every write again: under a stream of writes on two cores that work made
+ * reads slower, not faster (docs/scaling.md, "Rankings on both cores"), so copies are for read-mostly serving. A
+ * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on.
  *
  * @example
  * const replicas = EngineReplicas.start(state, cfg, { threads: 1 });
