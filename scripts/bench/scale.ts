@@ -550,7 +550,7 @@ export async function main(argv: string[]): Promise<void> {
           let paths: LoadResult;
           if (copies) {
             const t1 = performance.now();
-            await copies.caughtUp(live.version);
+            await copies.caughtUp();
             emit({ stage: 'serve: copies ready', rankThreads, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
             ranking = 'replicas';
             await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up of the copies

@@ -75,8 +75,12 @@ export class LiveUpdates {
   /** When the last application ended (performance.now()). */
   #lastEnd = Number.NEGATIVE_INFINITY;
   #waiters: Array<() => void> = [];
+  /** Hears the end of each application (with its error when it failed). */
+  readonly #onApplied: ((error?: unknown) => void) | undefined;
 
-  constructor(options: { coalesceMs?: number; maxApplyShare?: number; sliceMs?: number } = {}) {
+  /** `onApplied` hears the end of each application, with its error when it failed (engine/replica-worker reports it). */
+  constructor(options: { coalesceMs?: number; maxApplyShare?: number; sliceMs?: number; onApplied?: (error?: unknown) => void } = {}) {
+    this.#onApplied = options.onApplied;
     this.#coalesceMs = options.coalesceMs ?? LIVE_DEFAULTS.coalesceMs;
     this.#maxApplyShare = options.maxApplyShare ?? LIVE_DEFAULTS.maxApplyShare;
     this.#sliceMs = options.sliceMs ?? LIVE_DEFAULTS.sliceMs;
@@ -167,6 +171,7 @@ export class LiveUpdates {
     else log.error('live: applying committed writes to the engine failed', { error: (error as Error).message });
     this.#lastEnd = performance.now();
     this.#lastApplyMs = busyMs;
+    this.#onApplied?.(error);
     if (this.stats.pending === 0) this.#settle();
   }
 

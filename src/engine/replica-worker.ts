@@ -1,14 +1,15 @@
 /**
  * @module engine/replica-worker
  * The body of one replica thread of engine/replicas: an engine built from the serving state it was given (copied
- * into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same live updates as the serving engine, in
- * the same order (in slices: rankings are answered between them with the version before), and takes the vectors
- * the serving engine swaps in. Every message of the protocol is typed in engine/replicas.
+ * into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
+ * live updates as the serving engine, in the same order (through engine/live: coalesced, in slices, rankings
+ * answered between them), and takes the vectors the serving engine swaps in. Every message of the protocol is typed in engine/replicas.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
 import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
 import { engineFrom } from './boot.ts';
+import { LiveUpdates } from './live.ts';
 import { rankOn, type ReplicaInput, type ReplicaReply, type ReplicaRequest } from './replicas.ts';
 
 const port = parentPort!;
@@ -20,27 +21,33 @@ try {
   const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false });
   engine.warm();
   let generation = input.generation;
-  // Applications run one at a time, in the order they arrive (the serving engine's order).
-  let applying: Promise<void> = Promise.resolve();
+  // The updates go through engine/live as they do on the serving thread: coalesced while one is applied (a copy that
+  // falls behind merges what queued up into one application), each application in slices, bounded to
+  // `maxApplyShare` of this thread's time. `added` is the last update received, `taken` the last in the application
+  // that runs; its end reports `taken` applied.
+  let added = 0;
+  let taken = 0;
+  const live = new LiveUpdates({
+    coalesceMs: input.cfg.interactions.coalesceMs,
+    maxApplyShare: input.cfg.interactions.maxApplyShare,
+    sliceMs: input.sliceMs,
+    onApplied: (error) => post(error === undefined ? { type: 'applied', seq: taken } : { type: 'apply failed', seq: taken, message: (error as Error).message }),
+  });
+  live.attach(engine, () => (taken = added));
   port.on('message', (message: ReplicaRequest) => {
     switch (message.type) {
       case 'recommend':
         try {
-          post({ type: 'answer', id: message.id, generation, ok: true, ...rankOn(engine, message.request, message.evidenceFor) });
+          const { result, evidence } = rankOn(engine, message.request, message.evidenceFor);
+          post({ type: 'answer', id: message.id, generation, ok: true, result, ...(evidence ? { evidence } : {}) });
         } catch (error) {
           const e = error instanceof AppError ? error : new AppError('INTERNAL', (error as Error).message);
-          post({ type: 'answer', id: message.id, version: engine.version, generation, ok: false, error: { code: e.code, message: e.message, details: e.details } });
+          post({ type: 'answer', id: message.id, generation, ok: false, error: { code: e.code, message: e.message, details: e.details } });
         }
         break;
       case 'apply':
-        applying = applying.then(async () => {
-          try {
-            await engine.applyUpdatesInSlices(message.update, input.sliceMs);
-            post({ type: 'applied', version: engine.version });
-          } catch (error) {
-            post({ type: 'apply failed', version: engine.version, message: (error as Error).message });
-          }
-        });
+        added = message.seq;
+        live.add(message.update);
         break;
       case 'embeddings': {
         const e = message.embeddings;
@@ -51,7 +58,7 @@ try {
       }
     }
   });
-  post({ type: 'ready', version: engine.version, generation, ms: performance.now() - t0 });
+  post({ type: 'ready', generation, ms: performance.now() - t0 });
 } catch (error) {
   post({ type: 'failed', message: (error as Error).message });
 }

@@ -6,11 +6,12 @@
  * from the same serving state, and `rank` hands a ranking to a copy that is free, or answers it on the serving engine
  * itself when every copy is busy — so the process's own thread and each copy rank at the same time.
  *
- * One truth: a copy answers only when it holds at least the serving engine's graph version and the same vectors
- * (else the serving engine answers). The copies apply the same live updates, in the same order: engine/live hands
- * each application's update to {@link EngineReplicas.apply} as it starts, and a copy applies it in slices, ranking
- * in between with the version before, as the serving engine does. The vectors swapped in after training go to each
- * copy too ({@link EngineReplicas.setEmbeddings}).
+ * One truth: a copy answers only when it has applied every live update handed to the copies so far and holds the
+ * vectors last swapped in (else the serving engine answers), so an answer never reflects less than the serving
+ * engine holds; it reports the serving engine's graph version. engine/live hands each application's update to
+ * {@link EngineReplicas.apply} as it starts; a copy applies them in the same order through its own engine/live
+ * (coalesced while it is behind, in slices, bounded to `maxApplyShare` of its thread), ranking in between. The
+ * vectors swapped in after training go to each copy too ({@link EngineReplicas.setEmbeddings}).
  *
  * With `explain=paths|text` a copy also builds each ranked item's evidence; the LLM (or the template) writes the
  * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
@@ -20,7 +21,7 @@
  * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on.
  *
  * @example
- * const replicas = EngineReplicas.start(state, cfg, { threads: 1 });
+ * const replicas = EngineReplicas.start(engine, state, cfg, { threads: 1 });
  * live.attach(engine, (update) => replicas.apply(update));
  * const { result, version } = await replicas.rank(engine, { user, k: 10 });
  */
@@ -52,17 +53,17 @@ export interface ReplicaInput {
 /** Messages to a copy. */
 export type ReplicaRequest =
   | { type: 'recommend'; id: number; request: RecommendRequest; evidenceFor?: EvidenceFor }
-  | { type: 'apply'; update: EngineUpdate }
+  | { type: 'apply'; update: EngineUpdate; seq: number }
   | { type: 'embeddings'; embeddings: ReplicaVectors; generation: number };
 
 /** Messages from a copy. */
 export type ReplicaReply =
-  | { type: 'ready'; version: number; generation: number; ms: number }
+  | { type: 'ready'; generation: number; ms: number }
   | { type: 'failed'; message: string }
-  | { type: 'answer'; id: number; version: number; generation: number; ok: true; result: RecommendResult; evidence?: Evidence[] }
-  | { type: 'answer'; id: number; version: number; generation: number; ok: false; error: { code: ErrorCode; message: string; details: unknown } }
-  | { type: 'applied'; version: number }
-  | { type: 'apply failed'; version: number; message: string }
+  | { type: 'answer'; id: number; generation: number; ok: true; result: RecommendResult; evidence?: Evidence[] }
+  | { type: 'answer'; id: number; generation: number; ok: false; error: { code: ErrorCode; message: string; details: unknown } }
+  | { type: 'applied'; seq: number }
+  | { type: 'apply failed'; seq: number; message: string }
   | { type: 'embeddings set'; generation: number };
 
 /** Whose evidence to build for each ranked item (`explain=paths|text`): the user, or the cold-start seeds. */
@@ -105,6 +106,8 @@ export interface ReplicaOptions {
 
 interface Waiting {
   engine: Engine;
+  /** The serving engine's version when the ranking was handed over (what the answer reports). */
+  version: number;
   request: RecommendRequest;
   evidenceFor: EvidenceFor | undefined;
   resolve: (ranked: Ranked) => void;
@@ -114,7 +117,8 @@ interface Waiting {
 interface Replica {
   worker: Worker;
   state: 'starting' | 'ready' | 'dropped';
-  version: number;
+  /** The last update (by its number, {@link EngineReplicas.apply}) this copy has applied with all before it. */
+  applied: number;
   generation: number;
   waiting: Map<number, Waiting>;
 }
@@ -132,6 +136,8 @@ export class EngineReplicas {
   readonly #replicas: Replica[] = [];
   readonly #maxQueued: number;
   #nextId = 1;
+  /** Updates handed to the copies so far (each one's number). */
+  #posted = 0;
   #generation = 0;
   #byReplica = 0;
   #local = 0;
@@ -169,13 +175,12 @@ export class EngineReplicas {
 
   #add(input: ReplicaInput, number: number): void {
     const started = performance.now();
-    const replica: Replica = { worker: startTsThread(new URL('./replica-worker.ts', import.meta.url), input), state: 'starting', version: 0, generation: 0, waiting: new Map() };
+    const replica: Replica = { worker: startTsThread(new URL('./replica-worker.ts', import.meta.url), input), state: 'starting', applied: 0, generation: 0, waiting: new Map() };
     this.#replicas.push(replica);
     replica.worker.on('message', (reply: ReplicaReply) => {
       switch (reply.type) {
         case 'ready':
           replica.state = replica.state === 'starting' ? 'ready' : replica.state;
-          replica.version = reply.version;
           replica.generation = reply.generation;
           this.#changed();
           log.info('engine/replicas: a copy is ranking', { replica: number, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
@@ -187,13 +192,13 @@ export class EngineReplicas {
           const waiting = replica.waiting.get(reply.id);
           if (!waiting) break;
           replica.waiting.delete(reply.id);
-          replica.version = Math.max(replica.version, reply.version);
-          if (reply.ok) waiting.resolve({ result: reply.result, version: reply.version, ...(reply.evidence ? { evidence: reply.evidence } : {}) });
+          if (reply.ok) waiting.resolve({ result: reply.result, version: waiting.version, ...(reply.evidence ? { evidence: reply.evidence } : {}) });
           else waiting.reject(new AppError(reply.error.code, reply.error.message, reply.error.details));
+          this.#takeOver();
           break;
         }
         case 'applied':
-          replica.version = reply.version;
+          replica.applied = reply.seq;
           this.#changed();
           break;
         case 'apply failed':
@@ -223,6 +228,7 @@ export class EngineReplicas {
   }
 
   #changed(): void {
+    this.#takeOver();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) {
@@ -232,56 +238,90 @@ export class EngineReplicas {
   }
 
   /**
-   * Resolves once every copy that was not dropped is built and holds at least `version` and the vectors last handed
-   * over (tests and benchmarks; serving never waits: a copy behind is simply not asked).
+   * A copy is current when it is built, has applied every update handed over so far (so it holds at least what the
+   * serving engine holds: an update is handed over as the serving engine's application of it starts) and holds the
+   * vectors last swapped in.
    */
-  caughtUp(version = 0): Promise<void> {
-    const holds = () => this.#replicas.every((r) => r.state === 'dropped' || (r.state === 'ready' && r.version >= version && r.generation === this.#generation));
+  #current(r: Replica): boolean {
+    return r.state === 'ready' && r.applied >= this.#posted && r.generation === this.#generation;
+  }
+
+  /** Resolves once every copy that was not dropped is current (tests and benchmarks; serving never waits for it). */
+  caughtUp(): Promise<void> {
+    const holds = () => this.#replicas.every((r) => r.state === 'dropped' || this.#current(r));
     if (holds()) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ holds, resolve }));
   }
 
   /**
-   * A ranking on whichever holds the fewest rankings now: a copy that is current (at least `engine`'s version, the
-   * same vectors) and holds fewer than `maxQueued`, or `engine` itself (a tie goes to the copy). The serving engine's
-   * own rankings wait in a queue and run one per turn of the event loop, so the copies' answers and new requests are
-   * handled between them (run at once, a burst of requests would all be ranked here before any answer of a copy was
-   * read, and the copies would sit idle).
+   * A ranking where it waits least. With no current copy (none built yet, or each still applying a write), the
+   * serving engine ranks it at once, as it would without copies. Else it goes to whichever holds the fewest
+   * rankings: a current copy holding fewer than `maxQueued`, or the serving engine's queue (a tie goes to the copy).
+   * That queue runs one ranking per turn of the event loop, so the copies' answers and new requests are read between
+   * them (ranked at once, a burst of requests read in one turn would all be ranked here before any answer of a copy
+   * was read, and the copies would sit idle), and a copy that is free again takes queued rankings over.
    */
   rank(engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor): Promise<Ranked> {
     let best: Replica | undefined;
+    let anyCurrent = false;
     for (const r of this.#replicas) {
-      if (r.state !== 'ready' || r.version < engine.version || r.generation !== this.#generation || r.waiting.size >= this.#maxQueued) continue;
-      if (!best || r.waiting.size < best.waiting.size) best = r;
+      if (!this.#current(r)) continue;
+      anyCurrent = true;
+      if (r.waiting.size < this.#maxQueued && (!best || r.waiting.size < best.waiting.size)) best = r;
     }
-    if (!best || best.waiting.size > this.#localQueue.length) {
+    if (!anyCurrent && this.#localQueue.length === 0) {
       this.#local++;
-      return new Promise<Ranked>((resolve, reject) => {
-        this.#localQueue.push({ engine, request, evidenceFor, resolve, reject });
-        if (this.#localQueue.length === 1) setImmediate(this.#runLocal);
-      });
+      return rankLocally(engine, request, evidenceFor);
     }
-    this.#byReplica++;
-    const id = this.#nextId++;
-    const replica = best;
     return new Promise<Ranked>((resolve, reject) => {
-      replica.waiting.set(id, { engine, request, evidenceFor, resolve, reject });
-      replica.worker.postMessage({ type: 'recommend', id, request, ...(evidenceFor ? { evidenceFor } : {}) } satisfies ReplicaRequest);
+      const w: Waiting = { engine, version: engine.version, request, evidenceFor, resolve, reject };
+      if (best && best.waiting.size <= this.#localQueue.length) this.#send(best, w);
+      else {
+        this.#local++;
+        this.#localQueue.push(w);
+        if (this.#localQueue.length === 1) setImmediate(this.#runLocal);
+      }
     });
   }
 
-  /** Runs the first queued ranking of the serving engine, and schedules the next one for the next turn. */
+  #send(replica: Replica, w: Waiting): void {
+    this.#byReplica++;
+    const id = this.#nextId++;
+    replica.waiting.set(id, w);
+    replica.worker.postMessage({ type: 'recommend', id, request: w.request, ...(w.evidenceFor ? { evidenceFor: w.evidenceFor } : {}) } satisfies ReplicaRequest);
+  }
+
+  /** Queued rankings of the serving engine go to current copies with room (after a copy answered or caught up). */
+  #takeOver(): void {
+    for (const r of this.#replicas) {
+      while (this.#localQueue.length > 0 && this.#current(r) && r.waiting.size < this.#maxQueued) {
+        this.#local--;
+        this.#send(r, this.#localQueue.pop()!);
+      }
+    }
+  }
+
+  /**
+   * Runs the first queued ranking of the serving engine, and schedules the next one for the next turn (or runs it
+   * now when no copy is current: then nothing else could take it).
+   */
   readonly #runLocal = (): void => {
-    const w = this.#localQueue[0];
-    if (!w) return;
-    rankLocally(w.engine, w.request, w.evidenceFor).then(w.resolve, w.reject);
-    this.#localQueue.shift();
-    if (this.#localQueue.length > 0) setImmediate(this.#runLocal);
+    for (;;) {
+      const w = this.#localQueue.shift();
+      if (!w) return;
+      rankLocally(w.engine, w.request, w.evidenceFor).then(w.resolve, w.reject);
+      if (this.#localQueue.length === 0) return;
+      if (this.#replicas.some((r) => this.#current(r))) {
+        setImmediate(this.#runLocal);
+        return;
+      }
+    }
   };
 
   /** Hands a live update to every copy (engine/live calls it as the serving engine's application of it starts). */
   apply(update: EngineUpdate): void {
-    for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage({ type: 'apply', update } satisfies ReplicaRequest);
+    const seq = ++this.#posted;
+    for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage({ type: 'apply', update, seq } satisfies ReplicaRequest);
   }
 
   /** Hands the vectors the serving engine swapped in to every copy; a copy ranks again once it has them. */

@@ -169,6 +169,22 @@ describe('engine/live', () => {
     }
   });
 
+  it('onApplied hears the end of each application, with the error of one that failed', async () => {
+    const { engine } = await setup();
+    const ends: unknown[] = [];
+    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 0, onApplied: (error) => ends.push(error) });
+    live.attach(engine);
+    live.add({ edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'click', weight: 1 }] }] });
+    live.add({ users: [{ id: 'u9' }] });
+    expect(ends).toEqual([undefined, undefined]);
+    engine.applyUpdates = () => {
+      throw new Error('broken');
+    };
+    live.add({ users: [{ id: 'u10' }] });
+    expect(ends).toHaveLength(3);
+    expect((ends[2] as Error).message).toBe('broken');
+  });
+
   it('rejects a share outside (0, 1] and a negative wait', () => {
     expect(() => new LiveUpdates({ maxApplyShare: 0 })).toThrow(/maxApplyShare/);
     expect(() => new LiveUpdates({ maxApplyShare: 1.5 })).toThrow(/maxApplyShare/);
