@@ -127,7 +127,7 @@ export interface ReplicaStats {
   threads: number;
   ready: number;
   dropped: number;
-  /** Rankings answered by a copy, and by the serving engine (every copy busy, behind, or not ready). */
+  /** Rankings answered by a copy, and by the serving engine (no copy current, or its queue held fewer). */
   byReplica: number;
   local: number;
 }
@@ -202,7 +202,7 @@ export class EngineReplicas {
           this.#changed();
           break;
         case 'apply failed':
-          // Its version stays behind the serving engine's, so it would never rank again: drop it.
+          // It would stay behind the serving engine and never rank again: drop it.
           this.#drop(replica, number, `a live update failed: ${reply.message}`);
           break;
         case 'embeddings set':
