@@ -3,7 +3,8 @@
  * The body of one replica thread of engine/replicas: an engine built from the serving state it was given (copied
  * into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
  * live updates as the serving engine, in the same order (through engine/live: coalesced, in slices, rankings
- * answered between them), and takes the vectors the serving engine swaps in. Every message of the protocol is typed in engine/replicas.
+ * answered between them), and takes the vectors the serving engine swaps in. Every message of the protocol is
+ * typed in engine/replicas.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
