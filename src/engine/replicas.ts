@@ -13,8 +13,9 @@
  * (coalesced while it is behind, in slices, bounded to `maxApplyShare` of its thread), ranking in between. The
  * vectors swapped in after training go to each copy too ({@link EngineReplicas.setEmbeddings}).
  *
- * With `explain=paths|text` a copy also builds each ranked item's evidence; the LLM (or the template) writes the
- * text on the serving thread. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
+ * With `explain=paths` a copy also builds each ranked item's evidence. With `text` the serving engine builds it
+ * and the LLM (or the template) writes the text there: the text is cached under the serving engine's version, and
+ * a copy may already hold a write that engine is still applying. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
  * engine (its CSR, transition and tables: 1.5–1.7 GB of RSS at 10M interactions, docs/scaling.md) and its build
  * time, on its own thread, and it applies every write again: under a stream of writes on two cores that work made
  * reads slower, not faster (docs/scaling.md, "Rankings on both cores"), so copies are for read-mostly serving. A
@@ -66,7 +67,7 @@ export type ReplicaReply =
   | { type: 'apply failed'; seq: number; message: string }
   | { type: 'embeddings set'; generation: number };
 
-/** Whose evidence to build for each ranked item (`explain=paths|text`): the user, or the cold-start seeds. */
+/** Whose evidence to build for each ranked item (`explain=paths`): the user, or the cold-start seeds. */
 export interface EvidenceFor {
   user?: string;
   seeds?: NodeRef[];

@@ -139,7 +139,7 @@ describe('engine/replicas', () => {
     } finally {
       for (const { server } of [plain, copied]) server.close();
     }
-    // Rankings with evidence went to the copy too (one request at a time: the free copy takes each).
+    // Every ranking went to the copy, with its evidence for `paths` (one request at a time: the free copy takes each).
     expect(replicas.stats.byReplica).toBe(8 * 3);
   });
 

@@ -79,7 +79,8 @@ function degradedMark(degraded: (() => boolean) | undefined): { degraded?: true 
 /**
  * A ranking (its graph version is the one the response reports) plus evidence/explanations. With `text`, at most
  * `llm.maxPerRequest` explanations call the model (in rank order; each charged to the client's rate limit); the
- * others get the deterministic text at once, their `fallbackReason` saying so. A full LLM queue answers the whole request 429/503 with Retry-After.
+ * others get the deterministic text at once, their `fallbackReason` saying so. A full LLM queue answers the whole
+ * request 429/503 with Retry-After.
  */
 async function withExplanations(
   engine: Engine,
@@ -92,9 +93,8 @@ async function withExplanations(
 ) {
   const { result, version } = ranked;
   const budget = { left: maxPerRequest, cap: maxPerRequest, charge: context.chargeLlm };
-  // Evidence built with the ranking (on a copy of the engine, engine/replicas). A text explanation is cached by the
-  // serving engine's version, so it takes that evidence only when the copy was at the same version.
-  const known = mode === 'paths' || version === engine.version ? ranked.evidence : undefined;
+  // `paths` only: the evidence built with the ranking (on a copy of the engine, engine/replicas).
+  const known = ranked.evidence;
   const items = await Promise.all(
     result.items.map(async (item, j) => {
       const explained = await engine.explain({ ...who, item: item.id }, mode, known?.[j], { style, client: context.client, signal: context.signal, budget });
@@ -168,7 +168,10 @@ export function recommendRoutes(
         const engine = engineOf(deps.engine);
         const user = engine.resolveId('User', params.id);
         const request = { user, k: query.k, offset: query.offset, strategy: query.strategy, diversity: query.diversity, ...filtersOf(query.entity, query.props) };
-        const ranked = await rank(engine, request, query.explain === 'none' ? undefined : { user });
+        // A copy builds the evidence of `paths` with the ranking. A `text` explanation is cached under the serving
+        // engine's version, and a copy may already hold a write that engine is still applying: its evidence is built
+        // there.
+        const ranked = await rank(engine, request, query.explain === 'paths' ? { user } : undefined);
         return { ...(await withExplanations(engine, { user }, ranked, query.explain, query.style, context, deps.cfg.llm.maxPerRequest)), ...degradedMark(deps.degraded) };
       },
     }),
