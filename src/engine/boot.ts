@@ -13,10 +13,10 @@ import type { InteractionValues } from '../project/interaction-values.ts';
 import { log } from '../core/log.ts';
 import { chooseExplainer } from '../explain/llm/policy.ts';
 import { interactionKindOf, projectDatabase, readInteractionKind, readServingNames, type Projection } from '../project/load.ts';
-import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
+import { createEmbeddingIndex, type EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
-import { embeddingsForProjection, publishEmbeddings, storedProjectionEmbeddings, trainOnProjection, type TrainedEmbeddings } from './embeddings.ts';
+import { embeddingsForProjection, publishEmbeddings, storedProjectionEmbeddings, trainOnProjection, type EmbeddingVectors } from './embeddings.ts';
 import { Engine } from './engine.ts';
 import { EngineReplicas } from './replicas.ts';
 
@@ -75,9 +75,14 @@ export async function loadServingState(db: Database, cfg: Config, options: Pick<
   return { csr, values, labels, itemProps, interactionKind: { kind: kind.kind, rated: kind.rated && kindWeight === 1 }, invalid, fromSnapshot, currency, timings };
 }
 
+/** The embedding index over trained vectors (what an engine is built with, or swaps in). */
+export function embeddingIndexOf(vectors: EmbeddingVectors): EmbeddingIndex {
+  return createEmbeddingIndex({ dim: vectors.dim, itemKeys: vectors.itemKeys, itemVectors: vectors.items, userKeys: vectors.userKeys, userVectors: vectors.users });
+}
+
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
-export function engineFrom(state: EngineState, cfg: Config, trained: Pick<TrainedEmbeddings, 'dim' | 'itemKeys' | 'items' | 'userKeys' | 'users'> | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
-  const embeddings = trained ? createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }) : undefined;
+export function engineFrom(state: EngineState, cfg: Config, trained: EmbeddingVectors | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
+  const embeddings = trained ? embeddingIndexOf(trained) : undefined;
   const { policy, llm } = options.llm === false ? { policy: undefined, llm: undefined } : chooseExplainer(cfg);
   return new Engine({
     csr: state.csr,
@@ -158,7 +163,7 @@ export async function startServingEngine(
     : trainOnProjection(state.csr, { epochs: cfg.train.epochs, maxSeconds: cfg.train.maxSeconds, name: 'projection', worker: true, ...(options.signal ? { signal: options.signal } : {}) })
         .then(async (trained) => {
           if (options.signal?.aborted) return;
-          engine.setEmbeddings(createEmbeddingIndex({ dim: trained.dim, itemKeys: trained.itemKeys, itemVectors: trained.items, userKeys: trained.userKeys, userVectors: trained.users }));
+          engine.setEmbeddings(embeddingIndexOf(trained));
           replicas?.setEmbeddings(trained);
           set({ state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) });
           log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });

@@ -66,6 +66,9 @@ export interface TrainedEmbeddings {
   epochs: number;
 }
 
+/** The vectors alone (what an embedding index is built from), without the artifact's facts. */
+export type EmbeddingVectors = Pick<TrainedEmbeddings, 'dim' | 'itemKeys' | 'items' | 'userKeys' | 'users'>;
+
 const KEYS_FILE = 'keys.json';
 
 /** The newest artifact under `embeddings/` trained on exactly these interactions (same fingerprint), if any. */

@@ -8,8 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
-import { createEmbeddingIndex } from '../retrieve/embedding-index.ts';
-import { engineFrom } from './boot.ts';
+import { embeddingIndexOf, engineFrom } from './boot.ts';
 import { LiveUpdates } from './live.ts';
 import { rankOn, type ReplicaInput, type ReplicaReply, type ReplicaRequest } from './replicas.ts';
 
@@ -50,13 +49,11 @@ try {
         added = message.seq;
         live.add(message.update);
         break;
-      case 'embeddings': {
-        const e = message.embeddings;
-        engine.setEmbeddings(createEmbeddingIndex({ dim: e.dim, itemKeys: e.itemKeys, itemVectors: e.items, userKeys: e.userKeys, userVectors: e.users }));
+      case 'embeddings':
+        engine.setEmbeddings(embeddingIndexOf(message.embeddings));
         generation = message.generation;
         post({ type: 'embeddings set', generation });
         break;
-      }
     }
   });
   post({ type: 'ready', generation, ms: performance.now() - t0 });

@@ -35,17 +35,19 @@ import type { NodeRef } from '../core/model.ts';
 import type { Evidence } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
 import type { EngineState } from './boot.ts';
-import type { TrainedEmbeddings } from './embeddings.ts';
+import type { EmbeddingVectors } from './embeddings.ts';
 import type { Engine, EngineUpdate } from './engine.ts';
 
-/** The vectors a copy builds its embedding index from (engine/embeddings `TrainedEmbeddings`, without its file facts). */
-export type ReplicaVectors = Pick<TrainedEmbeddings, 'dim' | 'itemKeys' | 'items' | 'userKeys' | 'users'>;
+/** The vectors alone: the artifact's other facts (a trained model's folder, timings) are not copied into a thread. */
+function vectorsOf(v: EmbeddingVectors): EmbeddingVectors {
+  return { dim: v.dim, itemKeys: v.itemKeys, items: v.items, userKeys: v.userKeys, users: v.users };
+}
 
 /** What a copy is built from (copied into its thread). */
 export interface ReplicaInput {
   state: EngineState;
   cfg: Config;
-  embeddings?: ReplicaVectors;
+  embeddings?: EmbeddingVectors;
   /** How many times vectors were swapped in before it started. */
   generation: number;
   sliceMs: number;
@@ -55,7 +57,7 @@ export interface ReplicaInput {
 export type ReplicaRequest =
   | { type: 'recommend'; id: number; request: RecommendRequest; evidenceFor?: EvidenceFor }
   | { type: 'apply'; update: EngineUpdate; seq: number }
-  | { type: 'embeddings'; embeddings: ReplicaVectors; generation: number };
+  | { type: 'embeddings'; embeddings: EmbeddingVectors; generation: number };
 
 /** Messages from a copy. */
 export type ReplicaReply =
@@ -157,7 +159,7 @@ export class EngineReplicas {
    * was built from, before any live update was applied to it (its version is 0). Returns at once; a copy ranks once
    * it is built (the serving engine answers meanwhile).
    */
-  static start(engine: Engine, state: ReplicaInput['state'], cfg: Config, options: ReplicaOptions, embeddings?: ReplicaVectors): EngineReplicas {
+  static start(engine: Engine, state: ReplicaInput['state'], cfg: Config, options: ReplicaOptions, embeddings?: EmbeddingVectors): EngineReplicas {
     const { threads, sliceMs = cfg.interactions.applySliceMs, maxQueued = 2 } = options;
     if (!Number.isInteger(threads) || threads < 0) throw new AppError('CONFIG', `engine/replicas: threads must be an integer ≥ 0 (got ${threads})`);
     if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);
@@ -166,7 +168,7 @@ export class EngineReplicas {
     const input: ReplicaInput = {
       state: { csr: state.csr, values: state.values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
       cfg,
-      ...(embeddings ? { embeddings: { dim: embeddings.dim, itemKeys: embeddings.itemKeys, items: embeddings.items, userKeys: embeddings.userKeys, users: embeddings.users } } : {}),
+      ...(embeddings ? { embeddings: vectorsOf(embeddings) } : {}),
       generation: 0,
       sliceMs,
     };
@@ -326,9 +328,9 @@ export class EngineReplicas {
   }
 
   /** Hands the vectors the serving engine swapped in to every copy; a copy ranks again once it has them. */
-  setEmbeddings(embeddings: ReplicaVectors): void {
+  setEmbeddings(embeddings: EmbeddingVectors): void {
     this.#generation++;
-    const message: ReplicaRequest = { type: 'embeddings', embeddings: { dim: embeddings.dim, itemKeys: embeddings.itemKeys, items: embeddings.items, userKeys: embeddings.userKeys, users: embeddings.users }, generation: this.#generation };
+    const message: ReplicaRequest = { type: 'embeddings', embeddings: vectorsOf(embeddings), generation: this.#generation };
     for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage(message);
   }
 

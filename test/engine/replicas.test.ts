@@ -14,7 +14,8 @@ import { AppError } from '../../src/core/errors.ts';
 import { engineFrom, type EngineState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates } from '../../src/engine/live.ts';
-import { EngineReplicas, type ReplicaVectors } from '../../src/engine/replicas.ts';
+import type { EmbeddingVectors } from '../../src/engine/embeddings.ts';
+import { EngineReplicas } from '../../src/engine/replicas.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import type { InteractionValues } from '../../src/project/interaction-values.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
@@ -185,7 +186,7 @@ describe('engine/replicas', () => {
     const dim = 4;
     let seed = 7;
     const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-    const vectors: ReplicaVectors = {
+    const vectors: EmbeddingVectors = {
       dim,
       itemKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.Item),
       userKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User),
