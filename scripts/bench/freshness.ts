@@ -41,8 +41,7 @@ import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
-import { EngineReplicas, type EvidenceFor } from '../../src/engine/replicas.ts';
-import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
+import { EngineReplicas } from '../../src/engine/replicas.ts';
 import { findEdge, INTERACTION_RELATION_ID } from '../../src/project/csr.ts';
 import { readLabels, readProjectionSnapshot } from '../../src/project/load.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
@@ -111,8 +110,8 @@ export async function main(argv: string[]): Promise<void> {
       const live = new LiveUpdates({ coalesceMs, maxApplyShare, sliceMs });
       live.attach(engine, replicas ? (update) => replicas.apply(update) : undefined);
       const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
-      const rank = replicas ? (e: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor) => replicas.rank(e, request, evidenceFor) : undefined;
-      const app = createApp({ store, cfg, routes: recommendRoutes({ store, cfg, engine: () => engine, ...(rank ? { rank } : {}) }) });
+      const routes = recommendRoutes({ store, cfg, engine: () => engine, ...(replicas ? { rank: (e, request, evidenceFor) => replicas.rank(e, request, evidenceFor) } : {}) });
+      const app = createApp({ store, cfg, routes });
       const server = app.listen(0, '127.0.0.1');
       // Idle keep-alive sockets stay open through a phase: with the event loop blocked by an application (seconds on a
       // large graph), a socket the server closes after its default 5 s could be reused by the client meanwhile

@@ -35,9 +35,9 @@
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
  *               With `--rank-threads T` (T > 0) the engine also has T copies ranking in worker threads
- *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): `explain=none` runs first
- *               on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
- *               `serve: ratio` line divides them; `explain=paths` and the last line's keys are the copies' runs.
+ *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): each explain mode runs
+ *               first on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
+ *               `serve: ratio` line per mode divides them; the last line's keys are the copies' runs.
  *               `rssMb` = this process's resident set after the serve stage (it holds the engine, the driver and the
  *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`). Each serve
  *               line adds `cpuMsPerRequest` (this process's CPU time per answered request: the work, apart from the
