@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- online-cost [--interactions N]`: where the online loader's time goes, on the bench Neo4j (port
+ * `npm run bench -- online-cost [--interactions N] [--floor-only]`: where the online loader's time goes, on the bench Neo4j (port
  * GRAPHREC_BENCH_NEO4J_PORT or 7689) holding ML-100K + DBpedia. Each pass loads a new generated graph of N
  * interactions (default 200,000, plus N / 10 knowledge edges, ids of this run only, deleted at the end) next to it, and reports the rate with the CPU
  * seconds of this process (reading, batching, Bolt) and of the Neo4j JVM (from /proc, so Linux only) during the load.
@@ -13,9 +13,11 @@
  * Then the floor: batches of 5,000 new edges between 8,000 new users and 1,600 new items, sent straight to Neo4j (no
  * file, no loader), each shape in turn per round so warm-up and page cache treat them alike: the loader's own
  * `create-interactions`; the same statement with two batches sent at once in two sessions (what the loader's
- * `inFlight` 2 does); the same edges through plain `MATCH … MATCH … CREATE` (no OPTIONAL MATCH, no subquery);
+ * `inFlight` 2 does); the same rows through `graphrec.createInteractions`, a write procedure of the local Neo4j that
+ * does what the statement does without Cypher (graph/src/main/java/graphrec/Ingest.java), alone and two at once; the same edges through plain `MATCH … MATCH … CREATE` (no OPTIONAL MATCH, no subquery);
  * the same five properties on a relationship type with no index or constraint; and a bare relationship with no
- * property. The rounds after the first two are counted. Its nodes and edges are deleted afterwards.
+ * property. The rounds after the first two are counted. Its nodes and edges are deleted afterwards. `--floor-only`
+ * runs the floor alone.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,8 @@ const FLOOR = { users: 8000, items: 1600, batch: 5000, rounds: 16, counted: 14 }
 const FLOOR_SHAPES: Array<{ shape: string; statement: string; inFlight?: number }> = [
   { shape: 'the loader statement (create-interactions)', statement: cypher('ingest', 'create-interactions') },
   { shape: 'the loader statement, two batches in flight (two sessions)', statement: cypher('ingest', 'create-interactions'), inFlight: 2 },
+  { shape: 'graphrec.createInteractions (the local Neo4j\'s write procedure)', statement: 'CALL graphrec.createInteractions($keys, $userIds, $itemIds, $kinds, $ratings, $weights, $ts) YIELD n RETURN n' },
+  { shape: 'graphrec.createInteractions, two batches in flight', statement: 'CALL graphrec.createInteractions($keys, $userIds, $itemIds, $kinds, $ratings, $weights, $ts) YIELD n RETURN n', inFlight: 2 },
   {
     shape: 'MATCH, MATCH, CREATE: the same edge, no OPTIONAL MATCH or subquery',
     statement: 'UNWIND range(0, size($keys) - 1) AS n MATCH (u:User {id: $userIds[n]}) MATCH (i:Item {id: $itemIds[n]}) CREATE (u)-[:INTERACTED {key: $keys[n], kind: $kinds[n], rating: $ratings[n], weight: $weights[n], ts: $ts[n]}]->(i) RETURN count(*) AS written',
@@ -159,6 +163,7 @@ export async function main(argv: string[]): Promise<void> {
   };
   try {
     await ensureMl100kDbpedia(db, spec);
+    if (argv.includes('--floor-only')) return await floor(db, session, pid);
     // The first load after the database opens pays its cold start (query plans, JIT, pages): not compared.
     await pass('warm-up (not compared)', 5000);
     await pass('one batch in flight', 5000, 1);

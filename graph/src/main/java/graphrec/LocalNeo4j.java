@@ -21,8 +21,8 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
  * on stdout once the default database answers a query, and shuts the DBMS down cleanly on SIGTERM/SIGINT (the JVM's
  * shutdown hook) so that a restart never needs recovery. Authentication is off: the server only listens on 127.0.0.1
  * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared. Registers
- * graphrec's own function {@code graphrec.lastCommittedTxId()} ({@link StoreVersion}) and its projection read
- * ({@link Projection}).
+ * graphrec's own function {@code graphrec.lastCommittedTxId()} ({@link StoreVersion}), its projection read
+ * ({@link Projection}) and the write procedure the online loader's bench compares with Cypher ({@link Ingest}).
  */
 public final class LocalNeo4j {
   private LocalNeo4j() {}
@@ -57,6 +57,7 @@ public final class LocalNeo4j {
     procedures.registerFunction(StoreVersion.class);
     procedures.registerFunction(Projection.class);
     procedures.registerProcedure(Projection.class);
+    procedures.registerProcedure(Ingest.class);
     db.executeTransactionally("RETURN 1");
     if (watchParent) {
       Thread watcher = new Thread(() -> {
