@@ -36,7 +36,7 @@
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
  *               With `--rank-threads T` (T > 0) the engine also has T copies ranking in worker threads
  *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): each explain mode runs
- *               first on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
+ *               once the copies are built, first on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
  *               `serve: ratio` line per mode divides them; the last line's keys are the copies' runs.
  *               `rssMb` = this process's resident set after the serve stage (it holds the engine, the driver and the
  *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`). Each serve
@@ -546,12 +546,16 @@ export async function main(argv: string[]): Promise<void> {
           };
           const ratio = (explain: string, run: LoadResult, baseline: LoadResult) =>
             emit({ stage: 'serve: ratio', explain, rankThreads, requestsPerSecond: round(run.requestsPerSecond / baseline.requestsPerSecond, 2), p50: round(run.p50Ms / baseline.p50Ms, 2), p99: round(run.p99Ms / baseline.p99Ms, 2) });
-          let none = await serveRun('none', 0);
-          let paths: LoadResult;
           if (copies) {
+            // Every run, the baselines included, starts once the copies are built: a copy still building would take
+            // the other core from a baseline (at 50M a copy builds for longer than the stages before this one).
             const t1 = performance.now();
             await copies.caughtUp();
             emit({ stage: 'serve: copies ready', rankThreads, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
+          }
+          let none = await serveRun('none', 0);
+          let paths: LoadResult;
+          if (copies) {
             ranking = 'replicas';
             await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up of the copies
             const baseline = none;
