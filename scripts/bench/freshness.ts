@@ -29,13 +29,13 @@
  * holds the patched phase's `readP50Ms`, `readP99Ms`, `freshnessP50Ms`, `freshnessP99Ms`, the rebuild phase's and
  * their ratios, plus `recommendP50Ms`/`recommendP99Ms` (time inside `recommend`, no HTTP, no queueing),
  * `applyP50Ms`/`applyP99Ms` (time to apply one batch to the engine, on the event loop), `loopDelayP99Ms` (how late the
- * event loop ran a timer: what any request may wait), GC pauses (count, p99, total) and `processCpuShare` (CPU
+ * event loop ran a timer: what any request may wait), GC pauses (count, p99, total, and by kind in `gcByKind`) and `processCpuShare` (CPU
  * seconds of this process per wall second: how much of the machine it got). Targets (issue 10.4, 2-core machine):
  * read p99 ≤ 25 ms, freshness p99 ≤ 200 ms.
  */
 import http from 'node:http';
 import path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
@@ -167,8 +167,24 @@ export async function main(argv: string[]): Promise<void> {
       for (let k = 0; k < 50; k++) await request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`);
       const loopDelay = monitorEventLoopDelay({ resolution: 2 });
       const gcPauses: number[] = [];
+      // Per kind of collection (perf_hooks `detail.kind`: minor = scavenge, major = mark-compact, incremental marking
+      // steps, weak callbacks): count and total milliseconds.
+      const gcByKind: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+      const gcKindNames: Record<number, string> = {
+        [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+        [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+        [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+        [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+      };
       const gcObserver = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+        for (const entry of list.getEntries()) {
+          gcPauses.push(entry.duration);
+          const kind = gcKindNames[(entry.detail as { kind?: number } | undefined)?.kind ?? 0] ?? 'other';
+          const k = (gcByKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+          k.count++;
+          k.totalMs += entry.duration;
+          k.maxMs = Math.max(k.maxMs, entry.duration);
+        }
       });
       gcObserver.observe({ entryTypes: ['gc'] });
       loopDelay.enable();
@@ -268,6 +284,7 @@ export async function main(argv: string[]): Promise<void> {
         gcPauses: gcPauses.length,
         gcP99Ms: round(percentile(gcPauses, 99)),
         gcTotalMs: round(gcPauses.reduce((a, b) => a + b, 0)),
+        gcByKind: Object.fromEntries(Object.entries(gcByKind).map(([kind, k]) => [kind, { count: k.count, totalMs: round(k.totalMs), maxMs: round(k.maxMs) }])),
         heapUsedMb: round(process.memoryUsage().heapUsed / 2 ** 20),
         processCpuShare: round((cpu.user + cpu.system) / 1e6 / wallS),
         freshnessP50Ms: round(percentile(freshness, 50)),
