@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<void> {
       const gcObserver = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) {
           gcPauses.push(entry.duration);
-          const kind = gcKindNames[(entry.detail as { kind?: number } | undefined)?.kind ?? 0] ?? 'other';
+          const kind = gcKindNames[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
           const k = (gcByKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
           k.count++;
           k.totalMs += entry.duration;
