@@ -551,7 +551,8 @@ export async function main(argv: string[]): Promise<void> {
             // the other core from a baseline (at 50M a copy builds for longer than the stages before this one).
             const t1 = performance.now();
             await copies.caughtUp();
-            emit({ stage: 'serve: copies ready', rankThreads, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
+            const { threads: started, notStarted, ready } = copies.stats;
+            emit({ stage: 'serve: copies ready', rankThreads, started, notStarted, ready, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
           }
           let none = await serveRun('none', 0);
           let paths: LoadResult;

@@ -19,13 +19,18 @@
  * engine (its CSR, transition and tables: 1.5–1.7 GB of RSS at 10M interactions, docs/scaling.md) and its build
  * time, on its own thread, and it applies every write again: under a stream of writes on two cores that work made
  * reads slower, not faster (docs/scaling.md, "Rankings on both cores"), so copies are for read-mostly serving. A
- * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on.
+ * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on. Copies
+ * that would not fit in the machine's available memory are not started ({@link copiesThatFit}, said in the log and in
+ * `stats.notStarted`): an engine's arrays live outside the JavaScript heap, so no heap limit would stop a copy before
+ * the system ran out of memory and killed the whole process.
  *
  * @example
  * const replicas = EngineReplicas.start(engine, state, cfg, { threads: 1 });
  * live.attach(engine, (update) => replicas.apply(update));
  * const { result, version } = await replicas.rank(engine, { user, k: 10 });
  */
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
@@ -105,6 +110,46 @@ export interface ReplicaOptions {
   sliceMs?: number;
   /** Rankings a copy may hold at once (one computing, the rest queued) before the serving engine answers itself. [2] */
   maxQueued?: number;
+  /** What the memory check reads (see {@link copiesThatFit}); measured from this process and the machine when absent. */
+  memory?: MemoryFacts;
+}
+
+/** The facts the memory check weighs: what one copy is expected to take, and what the machine has available. */
+export interface MemoryFacts {
+  perCopyBytes: number;
+  availableBytes: number;
+}
+
+/**
+ * A copy holds a whole engine, about as much memory as the serving process holds when the copies start (measured: a
+ * copy added 1.5–1.7 GB of RSS at 10M interactions next to 1.57 GB after the boot, and 7.4–8.0 GB at 50M next to
+ * 7.2 GB; docs/scaling.md, "50M again"). The check expects {@link COPY_HEADROOM} times that per copy.
+ */
+export const COPY_HEADROOM = 1.25;
+
+/** How many of `threads` copies fit in the available memory, `perCopyBytes` each. */
+export function copiesThatFit(threads: number, facts: MemoryFacts): number {
+  if (!(facts.perCopyBytes > 0)) return threads;
+  return Math.max(0, Math.min(threads, Math.floor(facts.availableBytes / facts.perCopyBytes)));
+}
+
+/**
+ * This process's resident set times {@link COPY_HEADROOM}, and the memory the machine has available: Linux's
+ * `MemAvailable` (what can be allocated without swapping; `os.freemem()` elsewhere), less what a cgroup limit leaves
+ * (`process.constrainedMemory()`, when one is set).
+ */
+export function measuredMemory(): MemoryFacts {
+  const rss = process.memoryUsage.rss();
+  let available = freemem();
+  try {
+    const line = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (line) available = Number(line[1]) * 1024;
+  } catch {
+    // not Linux: os.freemem() stands
+  }
+  const limit = process.constrainedMemory?.() ?? 0;
+  if (limit > 0 && limit < Number.MAX_SAFE_INTEGER) available = Math.min(available, Math.max(0, limit - rss));
+  return { perCopyBytes: rss * COPY_HEADROOM, availableBytes: available };
 }
 
 interface Waiting {
@@ -127,7 +172,10 @@ interface Replica {
 }
 
 export interface ReplicaStats {
+  /** Copies started. */
   threads: number;
+  /** Copies asked for but not started: they would not fit in the available memory ({@link copiesThatFit}). */
+  notStarted: number;
   ready: number;
   dropped: number;
   /** Rankings answered by a copy, and by the serving engine (no copy current, or its queue held fewer). */
@@ -145,6 +193,7 @@ export class EngineReplicas {
   #byReplica = 0;
   #local = 0;
   #closed = false;
+  #notStarted = 0;
   /** Rankings waiting for the serving engine (see {@link rank}). */
   readonly #localQueue: Waiting[] = [];
   /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
@@ -165,6 +214,13 @@ export class EngineReplicas {
     if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);
     if (engine.version !== 0) throw new AppError('INTERNAL', 'engine/replicas: copies start from the state of an engine no live update has changed yet');
     const replicas = new EngineReplicas(maxQueued);
+    const memory = options.memory ?? (threads > 0 ? measuredMemory() : { perCopyBytes: 0, availableBytes: 0 });
+    const fit = copiesThatFit(threads, memory);
+    replicas.#notStarted = threads - fit;
+    if (fit < threads) {
+      const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+      log.warn(`engine/replicas: starting ${fit} of ${threads} copies of the engine: each needs about ${mb(memory.perCopyBytes)} MB and ${mb(memory.availableBytes)} MB are available`, { perCopyMb: mb(memory.perCopyBytes), availableMb: mb(memory.availableBytes) });
+    }
     const input: ReplicaInput = {
       state: { csr: state.csr, values: state.values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
       cfg,
@@ -172,7 +228,7 @@ export class EngineReplicas {
       generation: 0,
       sliceMs,
     };
-    for (let j = 0; j < threads; j++) replicas.#add(input, j);
+    for (let j = 0; j < fit; j++) replicas.#add(input, j);
     return replicas;
   }
 
@@ -336,7 +392,7 @@ export class EngineReplicas {
 
   get stats(): ReplicaStats {
     const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
-    return { threads: this.#replicas.length, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+    return { threads: this.#replicas.length, notStarted: this.#notStarted, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
   }
 
   /** Stops every copy (rankings in flight are answered by the serving engine). */

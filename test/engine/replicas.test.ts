@@ -15,7 +15,7 @@ import { engineFrom, type EngineState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates } from '../../src/engine/live.ts';
 import type { EmbeddingVectors } from '../../src/engine/embeddings.ts';
-import { EngineReplicas } from '../../src/engine/replicas.ts';
+import { COPY_HEADROOM, copiesThatFit, EngineReplicas, measuredMemory } from '../../src/engine/replicas.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import type { InteractionValues } from '../../src/project/interaction-values.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
@@ -211,5 +211,28 @@ describe('engine/replicas', () => {
     expect(() => EngineReplicas.start(engine, state, cfg, { threads: 1 })).toThrow(/no live update/);
     const fresh = engineFrom(state, cfg, undefined, { llm: false });
     expect(() => EngineReplicas.start(fresh, state, cfg, { threads: -1 })).toThrow(/threads/);
+  });
+
+  it('starts only the copies that fit in the available memory; with none, the serving engine ranks', async () => {
+    expect(copiesThatFit(3, { perCopyBytes: 100, availableBytes: 250 })).toBe(2);
+    expect(copiesThatFit(3, { perCopyBytes: 100, availableBytes: 99 })).toBe(0);
+    expect(copiesThatFit(2, { perCopyBytes: 100, availableBytes: 10_000 })).toBe(2);
+    const measured = measuredMemory();
+    expect(measured.perCopyBytes).toBeCloseTo(process.memoryUsage.rss() * COPY_HEADROOM, -8);
+    expect(measured.availableBytes).toBeGreaterThan(0);
+
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const one = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: 150 } }));
+    expect(one.stats).toMatchObject({ threads: 1, notStarted: 1 });
+    await one.caughtUp();
+    expect(one.stats.ready).toBe(1);
+    await one.close();
+
+    const none = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: 50 } }));
+    expect(none.stats).toMatchObject({ threads: 0, notStarted: 2, ready: 0 });
+    await none.caughtUp();
+    const request = { user: USERS[1]!, k: 5 };
+    expect((await none.rank(engine, request)).result).toEqual(engine.recommend(request));
+    expect(none.stats).toMatchObject({ byReplica: 0, local: 1 });
   });
 });
