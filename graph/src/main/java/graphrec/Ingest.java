@@ -19,7 +19,7 @@ import org.neo4j.procedure.Procedure;
 /**
  * What cypher/ingest/create-interactions does, row for row, without Cypher: a measuring instrument for
  * {@code npm run bench -- online-cost} (its floor), which compares it with the Cypher statement to show how much of an
- * online load's cost is Cypher's. The loader does not call it: on 2026-12-06 it wrote 1.09–1.11× the rate of the
+ * online load's cost is Cypher's. The loader does not call it: on 2026-12-06 it wrote 0.99–1.11× the rate of the
  * statement (docs/scaling.md, "A write procedure in the floor"), and a remote Neo4j would not have it.
  *
  * <p>Each row's user and item are looked up by id (the unique constraints' indexes). A row whose user or item does not
