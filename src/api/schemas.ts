@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../core/config.ts';
-import type { NodeKind, NodeRef } from '../core/model.ts';
+import { VECTOR_PROPERTY_KEYS, type NodeKind, type NodeRef } from '../core/model.ts';
 import { PROPERTY_OPS, RELATIVE_MOVE_TYPES, type Move } from '../converse/moves.ts';
 import type {
   EntityView,
@@ -40,8 +40,8 @@ export const API_DEFAULTS = {
 /** Length caps on strings. */
 export const STRING_LIMITS = { id: 256, kind: 64, relation: 128, title: 1024, propKey: 64, propValue: 4096, props: 64 } as const;
 
-/** Property keys the store keeps for itself. */
-export const RESERVED_PROP_KEYS: ReadonlySet<string> = new Set(['id', 'title']);
+/** Property keys the store keeps for itself: a node's id and title, and graphrec's vector properties (core/model). */
+export const RESERVED_PROP_KEYS: ReadonlySet<string> = new Set(['id', 'title', ...VECTOR_PROPERTY_KEYS]);
 
 // ------------------------------------------------------------------ building blocks
 

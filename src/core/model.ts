@@ -15,6 +15,13 @@ export type NodeKind = (typeof NODE_KINDS)[number];
 export type PropValue = string | number | boolean;
 export type Props = Record<string, PropValue>;
 
+/**
+ * Node properties graphrec writes for itself next to a node's own: a trained vector and the artifact it came from
+ * (store/vectors, cypher/vector/set-embeddings). They are never part of a node's props: reads leave them out, and the
+ * API refuses them as prop keys.
+ */
+export const VECTOR_PROPERTY_KEYS: readonly string[] = ['embedding', 'embeddingVersion'];
+
 export interface NodeRef {
   kind: NodeKind;
   id: string;

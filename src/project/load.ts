@@ -23,7 +23,7 @@ import { edgeWeight, INTERACTION_DEFAULTS, kindWeight, type InteractionSettings,
 import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
-import { NODE_KINDS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
+import { NODE_KINDS, VECTOR_PROPERTY_KEYS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
 import type { Database } from '../store/driver.ts';
 import { openDatabase } from '../store/open.ts';
@@ -280,7 +280,7 @@ export async function readItemProps(db: Database, options: ProjectionOptions = {
   for (const [id, all] of await readItemPropRows(db, options.pageSize ? { pageSize: options.pageSize } : {})) {
     const own: Props = {};
     for (const [name, native] of Object.entries(all)) {
-      if (name === 'id' || name === 'title') continue;
+      if (name === 'id' || name === 'title' || VECTOR_PROPERTY_KEYS.includes(name)) continue;
       if (typeof native === 'string' || typeof native === 'number' || typeof native === 'boolean') own[name] = native;
     }
     if (Object.keys(own).length > 0) props.set(nodeKey('Item', id), own);
@@ -293,8 +293,13 @@ function databaseKey(db: Database): string {
   return createHash('sha256').update(db.uri + '|' + db.database).digest('hex').slice(0, 12);
 }
 
+/** Bumped when what {@link readItemProps} keeps changes (2: graphrec's vector properties left out). */
+const NAMES_FORMAT = 2;
+
 /** What `<snapshotDir>/<key>.names.json` holds: the display names and item properties read at a store version. */
 interface NamesRecord {
+  /** The rules the file was written under ({@link NAMES_FORMAT}); a file of other rules is read again from Neo4j. */
+  format: number;
   version: string;
   mapping: string;
   labels: Array<[string, string]>;
@@ -317,7 +322,7 @@ export async function readServingNames(db: Database, options: ProjectionOptions 
   if (file && existsSync(file)) {
     try {
       const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<NamesRecord>;
-      if (record.version === version && record.mapping === mapping && Array.isArray(record.labels) && Array.isArray(record.itemProps)) {
+      if (record.format === NAMES_FORMAT && record.version === version && record.mapping === mapping && Array.isArray(record.labels) && Array.isArray(record.itemProps)) {
         return { labels: new Map(record.labels), itemProps: new Map(record.itemProps), fromFile: true };
       }
     } catch (error) {
@@ -330,7 +335,7 @@ export async function readServingNames(db: Database, options: ProjectionOptions 
     // The file only saves the next boot a read: failing to write it is reported, never fatal.
     try {
       mkdirSync(snapshotDir, { recursive: true });
-      const record: NamesRecord = { version: version!, mapping, labels: [...labels], itemProps: [...itemProps] };
+      const record: NamesRecord = { format: NAMES_FORMAT, version: version!, mapping, labels: [...labels], itemProps: [...itemProps] };
       writeFileSync(file + '.tmp', JSON.stringify(record));
       renameSync(file + '.tmp', file);
     } catch (error) {

@@ -9,7 +9,7 @@ import neo4j, { type Driver, type Integer, type ManagedTransaction } from 'neo4j
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
-import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
+import { VECTOR_PROPERTY_KEYS, type EntityRecord, type ItemRecord, type KnowledgeRecord, type NodeKind, type NodeRef, type Props, type UserRecord } from '../core/model.ts';
 import { cypher, render } from './cypher.ts';
 import { openSession } from './driver.ts';
 import type {
@@ -63,10 +63,11 @@ export function mapDriverError(error: unknown): unknown {
 }
 
 
+/** A node's own scalar properties: without `drop`, graphrec's vector properties, and values of other types. */
 function plainProps(raw: unknown, drop: string[]): Props {
   const out: Props = {};
   for (const [k, v] of Object.entries(toNative(raw) as Record<string, unknown>)) {
-    if (drop.includes(k)) continue;
+    if (drop.includes(k) || VECTOR_PROPERTY_KEYS.includes(k)) continue;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
   return out;

@@ -1,7 +1,8 @@
 /**
  * @module store/vectors
  * Trained embeddings in Neo4j: written to an `embedding` property of each User/Item node (with the artifact's
- * version), served by one vector index per embedded label (`embedding_User`, `embedding_Item`, cosine), queried with
+ * version in `embeddingVersion`; reads leave both out of a node's props, core/model `VECTOR_PROPERTY_KEYS`), served
+ * by one vector index per embedded label (`embedding_User`, `embedding_Item`, cosine), queried with
  * `db.index.vector.queryNodes` for item-to-item and user-to-item nearest neighbours.
  */
 import { AppError } from '../core/errors.ts';

@@ -107,6 +107,11 @@ describe('GET /v1/users/:id', () => {
   it('400s for a malformed percent-encoding', async () => {
     fails(await call('GET', '/v1/users/%E0%A4%A'), 400, 'BAD_REQUEST');
   });
+
+  it.each(['id', 'title', 'embedding', 'embeddingVersion'])('400s for the reserved prop key %s, which the store keeps for itself', async (key) => {
+    fails(await call('PUT', '/v1/users/reserved', { props: { [key]: 'x' } }), 400, 'BAD_REQUEST');
+    fails(await call('PUT', '/v1/items/reserved', { title: 'T', props: { [key]: 'x' } }), 400, 'BAD_REQUEST');
+  });
 });
 
 describe('GET /v1/users/:id/history', () => {

@@ -6,7 +6,7 @@
  * read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query does. Display names and
  * item properties are kept at a store version the same way.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,12 @@ describe('projection snapshot currency from the store version', () => {
     expect(changed.fromFile).toBe(false);
     expect(changed.labels.get('Item:a')).toBe('Renamed');
     expect(changed.itemProps.get('Item:a')).toEqual({ year: 1999 });
+    expect((await readServingNames(db, { snapshotDir })).fromFile).toBe(true);
+    // A file kept under older rules (before graphrec's vector properties were left out of item props) is not used.
+    const file = path.join(snapshotDir, readdirSync(snapshotDir).find((f) => f.endsWith('.names.json'))!);
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...kept, format: 1 }));
+    expect((await readServingNames(db, { snapshotDir })).fromFile).toBe(false);
     expect((await readServingNames(db, { snapshotDir })).fromFile).toBe(true);
     // Without a snapshot folder nothing is kept.
     expect((await readServingNames(db, { snapshotDir: '' })).fromFile).toBe(false);
