@@ -177,6 +177,19 @@ describe('generic file-level errors', () => {
     await expectBadRequest(() => rows(readGeneric(write('empty-users.csv', ''))));
   });
 
+  it('refuses user and item columns named as graphrec\'s vector properties: the file in a CSV header, the row in JSONL', async () => {
+    await expect(rows(readGeneric(write('vec-users.csv', 'id,embedding\nu1,x\n')))).rejects.toThrow(/column embedding is graphrec's own/);
+    await expect(rows(readGeneric(write('vec-items.tsv', 'id\ttitle\tembeddingVersion\ni1\tT\tv\n')))).rejects.toThrow(/column embeddingVersion/);
+    const rs = await rows(readGeneric(write('vec-items.jsonl', '{"id":"i1","title":"A","embedding":"x"}\n{"id":"i2","title":"B","props":{"embeddingVersion":"v"}}\n{"id":"i3","title":"C","genre":"g"}\n')));
+    expect(bad(rs).map((r) => [r.pos.line, r.reason])).toEqual([
+      [1, "column embedding is graphrec's own (trained vectors are published under it); rename it"],
+      [2, "column embeddingVersion is graphrec's own (trained vectors are published under it); rename it"],
+    ]);
+    expect(records(rs)).toEqual([{ type: 'item', value: { id: 'i3', title: 'C', props: { genre: 'g' } } }]);
+    // Other files keep such columns: an interaction's extra columns are not stored.
+    expect(records(await rows(readGeneric(write('vec-ratings.csv', 'user_id,item_id,embedding\nu1,i1,x\n'))))).toHaveLength(1);
+  });
+
   it('treats header names that are Object.prototype keys as ordinary prop columns', async () => {
     const rs = await rows(readGeneric(write('proto-users.csv', 'id,constructor,toString\nu1,a,b\n')));
     expect(records(rs)).toEqual([{ type: 'user', value: { id: 'u1', props: { constructor: 'a', toString: 'b' } } }]);

@@ -19,7 +19,7 @@ import { readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { INTERACTION_BOUNDS } from '../../core/bounds.ts';
 import { AppError } from '../../core/errors.ts';
-import type { DataRecord, NodeKind, Props, PropValue } from '../../core/model.ts';
+import { VECTOR_PROPERTY_KEYS, type DataRecord, type NodeKind, type Props, type PropValue } from '../../core/model.ts';
 import type { DatasetSource, ParsedRow, SourceFile } from '../source.ts';
 import { afterHeader, assertReadableFile, isDirectory, readDelimited, readTextLines, type TextEncoding } from './text-lines.ts';
 import { lookup, mapLines, mapRecords, reject, sourceFile } from './rows.ts';
@@ -218,10 +218,14 @@ function propValue(name: string, v: unknown, type: ValueType): PropValue | undef
   return s;
 }
 
+/** A user or item column that would be stored where graphrec publishes trained vectors (core/model). */
+const reservedColumn = (name: string) => `column ${name} is graphrec's own (trained vectors are published under it); rename it`;
+
 function propsOf(row: Row): Props | undefined {
   const props: Props = {};
   let any = false;
   for (const [name, v, type] of row.props) {
+    if (VECTOR_PROPERTY_KEYS.includes(name)) reject(reservedColumn(name));
     const p = propValue(name, v, type);
     if (p !== undefined) {
       props[name] = p;
@@ -337,6 +341,10 @@ function headerColumns(cells: string[], type: GenericType, path: string): Column
       c.canonical = soft;
       seen.add(soft);
     }
+  }
+  if (type === 'users' || type === 'items') {
+    const reserved = cols.find((c) => c.canonical === undefined && VECTOR_PROPERTY_KEYS.includes(c.name));
+    if (reserved) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: ${reservedColumn(reserved.name)}`);
   }
   const missing = REQUIRED[type].filter((r) => !seen.has(r));
   if (missing.length > 0) throw new AppError('BAD_REQUEST', `${WHO}: ${path}: header lacks ${missing.join(', ')} (a ${type} file needs ${REQUIRED[type].join(', ')})`);
