@@ -17,8 +17,8 @@ export type Props = Record<string, PropValue>;
 
 /**
  * Node properties graphrec writes for itself next to a node's own: a trained vector and the artifact it came from
- * (store/vectors, cypher/vector/set-embeddings). They are never part of a node's props: reads leave them out, and the
- * API refuses them as prop keys.
+ * (store/vectors, cypher/vector/set-embeddings). They are never part of a node's props: reads leave them out, the API
+ * refuses them as prop keys and the generic loader as user or item columns.
  */
 export const VECTOR_PROPERTY_KEYS: readonly string[] = ['embedding', 'embeddingVersion'];
 
