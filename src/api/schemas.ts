@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../core/config.ts';
-import { VECTOR_PROPERTY_KEYS, type NodeKind, type NodeRef } from '../core/model.ts';
+import { NOT_ITEM_PROPS, type NodeKind, type NodeRef } from '../core/model.ts';
 import { PROPERTY_OPS, RELATIVE_MOVE_TYPES, type Move } from '../converse/moves.ts';
 import type {
   EntityView,
@@ -41,7 +41,7 @@ export const API_DEFAULTS = {
 export const STRING_LIMITS = { id: 256, kind: 64, relation: 128, title: 1024, propKey: 64, propValue: 4096, props: 64 } as const;
 
 /** Property keys the store keeps for itself: a node's id and title, and graphrec's vector properties (core/model). */
-export const RESERVED_PROP_KEYS: ReadonlySet<string> = new Set(['id', 'title', ...VECTOR_PROPERTY_KEYS]);
+export const RESERVED_PROP_KEYS: ReadonlySet<string> = new Set(NOT_ITEM_PROPS);
 
 // ------------------------------------------------------------------ building blocks
 

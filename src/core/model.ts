@@ -22,6 +22,22 @@ export type Props = Record<string, PropValue>;
  */
 export const VECTOR_PROPERTY_KEYS: readonly string[] = ['embedding', 'embeddingVersion'];
 
+/** What an item's props never hold: its id, its title (a field of its own) and graphrec's vector properties. */
+export const NOT_ITEM_PROPS: readonly string[] = ['id', 'title', ...VECTOR_PROPERTY_KEYS];
+
+/** What a user's props never hold: its id and graphrec's vector properties. */
+export const NOT_USER_PROPS: readonly string[] = ['id', ...VECTOR_PROPERTY_KEYS];
+
+/** The scalar values of a node's stored properties (strings, numbers, booleans) as props, without the keys in `drop`. */
+export function scalarProps(values: Readonly<Record<string, unknown>> | null | undefined, drop: readonly (string | undefined)[]): Props {
+  const out: Props = {};
+  for (const [name, value] of Object.entries(values ?? {})) {
+    if (drop.includes(name)) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
+  }
+  return out;
+}
+
 export interface NodeRef {
   kind: NodeKind;
   id: string;

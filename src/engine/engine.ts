@@ -13,7 +13,7 @@
 import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
-import type { NodeRef, Props } from '../core/model.ts';
+import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/model.ts';
 import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
 import { KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
@@ -73,15 +73,6 @@ export interface EngineUpdate {
   edges?: readonly PairState[];
 }
 
-/** Scalar props of an item as the projection reads them (no id, no title, no nested values). */
-function scalarProps(props: Props | undefined): Props {
-  const out: Props = {};
-  for (const [name, value] of Object.entries(props ?? {})) {
-    if (name === 'id' || name === 'title') continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
-  }
-  return out;
-}
 
 export interface ExplainedItem {
   evidence?: Evidence;
@@ -322,7 +313,8 @@ export class Engine {
         this.labels.set(key, item.title);
         labelsChanged = true;
       }
-      const props = { ...this.itemProps.get(key), ...scalarProps(item.props) };
+      // Kept by the rule the projection reads them with (project/load readItemProps).
+      const props = { ...this.itemProps.get(key), ...scalarProps(item.props, NOT_ITEM_PROPS) };
       if (Object.keys(props).length > 0) this.itemProps.set(key, props);
       changed = true;
     }

@@ -23,7 +23,7 @@ import { edgeWeight, INTERACTION_DEFAULTS, kindWeight, type InteractionSettings,
 import { log } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { transformInteractionWeights, type WeightsConfig } from '../core/weight-transform.ts';
-import { NODE_KINDS, VECTOR_PROPERTY_KEYS, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
+import { NODE_KINDS, NOT_ITEM_PROPS, scalarProps, type NodeKind, type NodeRef, type Props } from '../core/model.ts';
 import { GRAPH_DIR } from '../core/paths.ts';
 import type { Database } from '../store/driver.ts';
 import { openDatabase } from '../store/open.ts';
@@ -278,11 +278,7 @@ export async function readLabels(db: Database, options: ProjectionOptions = {}):
 export async function readItemProps(db: Database, options: ProjectionOptions = {}): Promise<Map<string, Props>> {
   const props = new Map<string, Props>();
   for (const [id, all] of await readItemPropRows(db, options.pageSize ? { pageSize: options.pageSize } : {})) {
-    const own: Props = {};
-    for (const [name, native] of Object.entries(all)) {
-      if (name === 'id' || name === 'title' || VECTOR_PROPERTY_KEYS.includes(name)) continue;
-      if (typeof native === 'string' || typeof native === 'number' || typeof native === 'boolean') own[name] = native;
-    }
+    const own = scalarProps(all, NOT_ITEM_PROPS);
     if (Object.keys(own).length > 0) props.set(nodeKey('Item', id), own);
   }
   return props;

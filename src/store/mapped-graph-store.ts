@@ -16,7 +16,7 @@ import type { Driver, ManagedTransaction } from 'neo4j-driver';
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
-import type { EntityRecord, ItemRecord, KnowledgeRecord, NodeKind, NodeRef, Props, UserRecord } from '../core/model.ts';
+import { scalarProps, type EntityRecord, type ItemRecord, type KnowledgeRecord, type NodeKind, type NodeRef, type Props, type UserRecord } from '../core/model.ts';
 import type {
   EntityRef,
   EntityView,
@@ -45,13 +45,9 @@ import { int, toNative, toNumberOrNull } from './records.ts';
 
 const PATH_SCAN_LIMIT = 20_000;
 
+/** A mapped node's scalar properties without `drop` (its id and title properties in the mapping). */
 function plainProps(raw: unknown, drop: Array<string | undefined>): Props {
-  const out: Props = {};
-  for (const [k, v] of Object.entries((toNative(raw) ?? {}) as Record<string, unknown>)) {
-    if (drop.includes(k)) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-  }
-  return out;
+  return scalarProps(toNative(raw) as Record<string, unknown> | null | undefined, drop);
 }
 
 function graphNode(raw: { id: unknown; kind: unknown; label: unknown; entityKind: unknown }): GraphNode {

@@ -9,7 +9,7 @@ import neo4j, { type Driver, type Integer, type ManagedTransaction } from 'neo4j
 import { INTERACTION_BOUNDS, type InteractionBounds } from '../core/bounds.ts';
 import { AppError } from '../core/errors.ts';
 import { latestPerKind, pairKey, type PairState } from '../core/interactions.ts';
-import { VECTOR_PROPERTY_KEYS, type EntityRecord, type ItemRecord, type KnowledgeRecord, type NodeKind, type NodeRef, type Props, type UserRecord } from '../core/model.ts';
+import { NOT_ITEM_PROPS, NOT_USER_PROPS, scalarProps, type EntityRecord, type ItemRecord, type KnowledgeRecord, type NodeKind, type NodeRef, type UserRecord } from '../core/model.ts';
 import { cypher, render } from './cypher.ts';
 import { openSession } from './driver.ts';
 import type {
@@ -62,16 +62,6 @@ export function mapDriverError(error: unknown): unknown {
   return error;
 }
 
-
-/** A node's own scalar properties: without `drop`, graphrec's vector properties, and values of other types. */
-function plainProps(raw: unknown, drop: string[]): Props {
-  const out: Props = {};
-  for (const [k, v] of Object.entries(toNative(raw) as Record<string, unknown>)) {
-    if (drop.includes(k) || VECTOR_PROPERTY_KEYS.includes(k)) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-  }
-  return out;
-}
 
 /** Paths read per hop count before ordering; beyond it, the order holds among the paths read. */
 const PATH_SCAN_LIMIT = 20_000;
@@ -145,7 +135,7 @@ export class Neo4jGraphStore implements GraphStore {
     for (const { kind, n } of byKind) interactionsByKind[kind] = n;
     return {
       id: String(record.get('id')),
-      props: plainProps(record.get('props'), ['id']),
+      props: scalarProps(toNative(record.get('props')) as Record<string, unknown>, NOT_USER_PROPS),
       interactionCount: byKind.reduce((s, r) => s + r.n, 0),
       interactionsByKind,
     };
@@ -186,7 +176,7 @@ export class Neo4jGraphStore implements GraphStore {
     return {
       id: String(record.get('id')),
       title: String(record.get('title') ?? ''),
-      props: plainProps(record.get('props'), ['id', 'title']),
+      props: scalarProps(toNative(record.get('props')) as Record<string, unknown>, NOT_ITEM_PROPS),
       interactionCount: toNumber(record.get('interactionCount')),
       knowledge,
     };
