@@ -16,7 +16,9 @@
  * `inFlight` 2 does); the same rows through `graphrec.createInteractions`, a write procedure of the local Neo4j that
  * does what the statement does without Cypher (graph/src/main/java/graphrec/Ingest.java), alone and two at once; the same edges through plain `MATCH … MATCH … CREATE` (no OPTIONAL MATCH, no subquery);
  * the same five properties on a relationship type with no index or constraint; and a bare relationship with no
- * property. The rounds after the first two are counted. Its nodes and edges are deleted afterwards. `--floor-only`
+ * property; and the loader's statement, alone and two at once, with the local Neo4j's transaction listener
+ * unregistered (`graphrec.servingVersionListener(false)`, graph/src/main/java/graphrec/ServingVersion.java: what the
+ * serving version costs per write; the listener is registered again after each such batch). The rounds after the first two are counted. Its nodes and edges are deleted afterwards. `--floor-only`
  * runs the floor alone.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,9 +42,11 @@ function cpuSecondsOf(pid: number): number {
 const FLOOR = { users: 8000, items: 1600, batch: 5000, rounds: 16, counted: 14 };
 
 /** The statements the floor compares, each writing the batch's rows as edges (user and item looked up by id). */
-const FLOOR_SHAPES: Array<{ shape: string; statement: string; inFlight?: number }> = [
+const FLOOR_SHAPES: Array<{ shape: string; statement: string; inFlight?: number; listener?: false }> = [
   { shape: 'the loader statement (create-interactions)', statement: cypher('ingest', 'create-interactions') },
   { shape: 'the loader statement, two batches in flight (two sessions)', statement: cypher('ingest', 'create-interactions'), inFlight: 2 },
+  { shape: "the loader statement, graphrec's transaction listener off (graphrec.servingVersion)", statement: cypher('ingest', 'create-interactions'), listener: false },
+  { shape: 'the loader statement, two batches in flight, the listener off', statement: cypher('ingest', 'create-interactions'), inFlight: 2, listener: false },
   { shape: 'graphrec.createInteractions (the local Neo4j\'s write procedure)', statement: 'CALL graphrec.createInteractions($keys, $userIds, $itemIds, $kinds, $ratings, $weights, $ts) YIELD n RETURN n' },
   { shape: 'graphrec.createInteractions, two batches in flight', statement: 'CALL graphrec.createInteractions($keys, $userIds, $itemIds, $kinds, $ratings, $weights, $ts) YIELD n RETURN n', inFlight: 2 },
   {
@@ -91,14 +95,24 @@ async function floor(db: Database, session: ReturnType<Database['driver']['sessi
       // Alternate the order so that no shape always runs first in a round.
       const order = FLOOR_SHAPES.map((_, k) => (round % 2 === 0 ? k : FLOOR_SHAPES.length - 1 - k));
       for (const k of order) {
-        const { statement, inFlight = 1 } = FLOOR_SHAPES[k]!;
+        const { statement, inFlight = 1, listener } = FLOOR_SHAPES[k]!;
         const parts = Array.from({ length: inFlight }, (_, part) => batch(round, k, part));
+        if (listener === false) await session.run('CALL graphrec.servingVersionListener(false)');
         const c0 = cpuSecondsOf(pid);
         const t0 = performance.now();
-        await Promise.all(parts.map((cols, part) => (part === 0 ? session : second).executeWrite((tx) => tx.run(statement, cols))));
+        let seconds: number;
+        let cpu: number;
+        try {
+          await Promise.all(parts.map((cols, part) => (part === 0 ? session : second).executeWrite((tx) => tx.run(statement, cols))));
+          seconds = (performance.now() - t0) / 1000;
+          cpu = cpuSecondsOf(pid) - c0;
+        } finally {
+          // On again: a new epoch, so nothing recorded while it was off can match (ServingVersion.java).
+          if (listener === false) await session.run('CALL graphrec.servingVersionListener(true)');
+        }
         if (round < FLOOR.rounds - FLOOR.counted) continue;
-        totals[k]!.seconds += (performance.now() - t0) / 1000;
-        totals[k]!.cpu += cpuSecondsOf(pid) - c0;
+        totals[k]!.seconds += seconds;
+        totals[k]!.cpu += cpu;
         totals[k]!.rows += FLOOR.batch * inFlight;
       }
     }

@@ -111,7 +111,7 @@ export async function bootEngine(db: Database, cfg: Config, options: BootOptions
 
 /** Where a serving engine's LightGCN vectors stand (the readiness detail shows it). */
 export type EmbeddingsState =
-  | { state: 'loaded'; artifact: string; trainedSeconds?: number }
+  | { state: 'loaded'; artifact: string; trainedSeconds?: number; neo4j?: 'writing' | 'written' | { notWritten: string } }
   | { state: 'training in the background'; since: string }
   | { state: 'failed'; error: string };
 
@@ -165,9 +165,19 @@ export async function startServingEngine(
           if (options.signal?.aborted) return;
           engine.setEmbeddings(embeddingIndexOf(trained));
           replicas?.setEmbeddings(trained);
-          set({ state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) });
+          const loaded = { state: 'loaded', artifact: trained.dir, trainedSeconds: Number(trained.seconds.toFixed(1)) } as const;
+          set({ ...loaded, neo4j: 'writing' });
           log.info('embeddings: swapped in; all strategies live', { dir: trained.dir, strategies: engine.strategies.live });
-          await publishEmbeddings(db, trained);
+          // The engine serves from the vectors in memory; writing them to Neo4j (its `embedding` properties and vector
+          // indexes) is for queries there. If that fails, serving keeps them and readiness says so — not "failed".
+          try {
+            await publishEmbeddings(db, trained);
+            set({ ...loaded, neo4j: 'written' });
+          } catch (error) {
+            if (options.signal?.aborted) return;
+            set({ ...loaded, neo4j: { notWritten: (error as Error).message } });
+            log.warn('embeddings: serving with the new vectors, but writing them to Neo4j failed', { error: (error as Error).message });
+          }
         })
         .catch((error: unknown) => {
           if (options.signal?.aborted) return;

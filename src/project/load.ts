@@ -305,8 +305,8 @@ interface NamesRecord {
 /**
  * Display names ({@link readLabels}) and item properties ({@link readItemProps}) for serving. With a snapshot folder
  * and a server that tells its store version (the local Neo4j), they are kept in `<snapshotDir>/<key>.names.json`
- * with the version taken before they were read: a later boot at the same version (nothing committed since, so no
- * title or property changed either) reads that file instead of Neo4j — at 50M interactions 600k names and 400k
+ * with the version taken before they were read: a later boot at the same version (nothing but graphrec's own vectors
+ * committed since, so no title or property changed either) reads that file instead of Neo4j — at 50M interactions 600k names and 400k
  * property maps took ~18 s through Cypher. Any other version, another graph mapping or an unreadable file reads
  * Neo4j again. Item properties with a number JSON cannot hold (NaN, ±Infinity) are never kept.
  */
@@ -352,7 +352,8 @@ export interface Projection {
   /** Stored interaction edges per kind, counted by the read (kept in the snapshot; absent in one written before them). */
   interactionKinds?: InteractionKindRow[];
   /**
-   * How the snapshot's currency was decided: `version` = the server's store version (last committed transaction) was
+   * How the snapshot's currency was decided: `version` = the server's store version (store/projection-reader
+   * `storeVersion`) was
    * the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` = the scan was taken;
    * `none` = no snapshot of this database under these settings existed, so none was taken before the read.
    */
@@ -384,8 +385,9 @@ export async function projectDatabase(db: Database, options: ProjectionOptions =
   const t0 = performance.now();
   const key = databaseKey(db);
   // The fingerprint scans every interaction (seconds at 10M). When the server tells its store version (the local
-  // Neo4j: last committed transaction id) and it is the one recorded with a fingerprint, nothing was written since:
-  // that fingerprint still holds. The version is taken BEFORE the fingerprint it is recorded with, so a write in
+  // Neo4j: graphrec.servingVersion, which every write of what graphrec reads moves, and graphrec's own vector
+  // properties do not) and it is the one recorded with a fingerprint, nothing read here was written since: that
+  // fingerprint still holds. The version is taken BEFORE the fingerprint it is recorded with, so a write in
   // between makes the next version differ (a scan again), never a stale match.
   const versionFile = snapshotDir ? path.join(snapshotDir, `${key}.version.json`) : '';
   const version = snapshotDir ? await storeVersion(db) : null;

@@ -223,20 +223,29 @@ async function readsThroughProcedure(db: Database, via: 'procedure' | 'cypher' |
   return has;
 }
 
-/** {@link storeVersion} inside `tx` (only on a server known to tell it: a failed statement would end the transaction). */
-async function versionIn(tx: ManagedTransaction): Promise<string | null> {
+/**
+ * {@link storeVersion} inside `tx` (only on a server known to tell it: a failed statement would end the transaction).
+ * `mapped` = the graph is read through a graph mapping, which may read any property: the last committed transaction.
+ */
+async function versionIn(tx: ManagedTransaction, mapped = false): Promise<string | null> {
   const record = (await tx.run(cypher('read', 'store-version'))).records[0];
-  return record ? `${String(record.get('id'))}:${exactText(record.get('tx'))}` : null;
+  if (!record) return null;
+  const id = String(record.get('id'));
+  if (mapped) return `${id}:tx:${exactText(record.get('tx'))}`;
+  const serving = record.get('serving') as unknown;
+  return typeof serving === 'string' ? `${id}:${serving}` : null;
 }
 
 /**
- * The database's identity and last committed transaction id, as one string, when the server tells it (the project's
- * own local Neo4j registers `graphrec.lastCommittedTxId`, cypher/read/store-version); `null` on any other server.
- * Equal versions = nothing was written in between, so the fingerprint of an earlier equal version still holds.
+ * A version of what graphrec reads from the database, as one string, when the server tells it (the project's own
+ * local Neo4j registers `graphrec.servingVersion`, cypher/read/store-version); `null` on any other server. Equal
+ * versions = nothing graphrec reads was written in between, so the fingerprint of an earlier equal version still
+ * holds. It does not move when graphrec publishes its vectors (the `embedding` properties, which no read here
+ * takes), so a boot after training keeps its snapshot; with a graph mapping it is the last committed transaction.
  */
 export async function storeVersion(db: Database): Promise<string | null> {
   try {
-    return await runInSession(db.driver, db.database, 'READ', versionIn);
+    return await runInSession(db.driver, db.database, 'READ', (tx) => versionIn(tx, db.mapping !== undefined));
   } catch (error) {
     log.debug('projection: no store version on this server; the fingerprint decides', { error: (error as Error).message });
     return null;

@@ -4,7 +4,8 @@
  * memory, with `ppr`, `popular` and `hybrid` live and `embedding` pending while LightGCN trains in a worker thread;
  * recommendations answer meanwhile (hybrid without the embedding part); when the training ends the vectors are swapped
  * in and readiness lists `embedding` live. It serves with one copy of the engine ranking in a worker thread
- * (`GRAPHREC_RANK_THREADS=1`, engine/replicas): the copy gets the vectors too, and ranks with them. Runs
+ * (`GRAPHREC_RANK_THREADS=1`, engine/replicas): the copy gets the vectors too, and ranks with them. The vectors are
+ * then written to Neo4j, and that write leaves the snapshot serve wrote current for the next boot. Runs
  * `graphrec serve` as a real process on the fault port and a fresh data folder (fault-neo4j.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../src/core/paths.ts';
 import { generateDataset } from '../../../src/ingest/generate.ts';
-import { childEnv, FAULT_DATA, FAULT_PORT, killChild, sleep, spawnCli, waitPortClosed, wipeDataDir, type CliRun } from '../faults/fault-neo4j.ts';
+import { projectDatabase } from '../../../src/project/load.ts';
+import { childEnv, FAULT_DATA, FAULT_PORT, killChild, openFaultDatabase, sleep, spawnCli, waitPortClosed, wipeDataDir, type CliRun } from '../faults/fault-neo4j.ts';
 
 const DATA = `${FAULT_DATA}-bgtrain`;
 const dir = mkdtempSync(path.join(tmpdir(), 'graphrec-bgtrain-'));
@@ -36,7 +38,7 @@ interface Ready {
       detail?: {
         stage: string;
         strategies: { live: string[]; pending: string[]; hybridParts: string[] };
-        embeddings: { state: string; artifact?: string };
+        embeddings: { state: string; artifact?: string; neo4j?: unknown };
         ranking?: { threads: number; ready: number; dropped: number; byReplica: number; local: number };
       };
     };
@@ -109,5 +111,23 @@ describe('serve: recommendations while the embeddings train (issue 12.4)', () =>
     }
     expect(ranking.byReplica).toBeGreaterThan(before.byReplica);
     expect(ranking).toMatchObject({ threads: 1, ready: 1, dropped: 0 });
+
+    // After the swap the vectors are written to Neo4j (their properties and vector indexes). That write leaves the
+    // serving version (graph/src/main/java/graphrec/ServingVersion.java), so the next boot's projection of this
+    // database reuses the snapshot serve wrote, without the fingerprint scan.
+    let written: unknown;
+    while (Date.now() < end) {
+      written = ((await (await fetch(`${url}/v1/health/ready`)).json()) as Ready).checks?.app?.detail?.embeddings.neo4j;
+      if (written !== 'writing') break;
+      await sleep(500);
+    }
+    expect(written).toBe('written');
+    const db = await openFaultDatabase({ schema: false });
+    try {
+      const next = await projectDatabase(db);
+      expect([next.fromSnapshot, next.currency]).toEqual([true, 'version']);
+    } finally {
+      await db.close();
+    }
   }, 600_000);
 });

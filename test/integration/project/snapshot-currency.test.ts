@@ -1,10 +1,11 @@
 /**
  * When the projection snapshot is current (project/load `projectDatabase`): on the project's own Neo4j the store
- * version (database id + last committed transaction, `graphrec.lastCommittedTxId` registered by graph/'s launcher)
- * recorded with a fingerprint lets a restart skip the fingerprint scan; any write — even one that changes only a
- * value, never a count — moves the version, and the next projection takes the fingerprint again and re-reads. The
- * read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query does. Display names and
- * item properties are kept at a store version the same way.
+ * version (database id + `graphrec.servingVersion`, registered by graph/'s launcher: every change but graphrec's own
+ * vector properties) recorded with a fingerprint lets a restart skip the fingerprint scan; any write of what graphrec
+ * reads — even one that changes only a value, never a count — moves the version, and the next projection takes the
+ * fingerprint again and re-reads. Publishing the trained vectors does not move it: the snapshot and the names file
+ * stay current. The read also counts the interaction kinds (kept in the snapshot) exactly as the aggregate query
+ * does. Display names and item properties are kept at a store version the same way.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import type { Database } from '../../../src/store/driver.ts';
 import { Neo4jGraphStore } from '../../../src/store/neo4j-graph-store.ts';
 import { projectionFingerprint, readInteractionKindRows, storeVersion } from '../../../src/store/projection-reader.ts';
 import { deleteAll } from '../../../src/store/schema.ts';
+import { writeVectors } from '../../../src/store/vectors.ts';
 import { openTestDatabase } from '../helpers.ts';
 
 let db: Database;
@@ -49,7 +51,7 @@ async function byHand(statement: string): Promise<void> {
 describe('projection snapshot currency from the store version', () => {
   it('the local server tells its store version; a read leaves it, a write moves it', async () => {
     const v1 = await storeVersion(db);
-    expect(v1).toMatch(/^[0-9A-F]+:\d+$/);
+    expect(v1).toMatch(/^[0-9A-F]+:[0-9a-f-]{36}:\d+$/);
     await projectionFingerprint(db);
     expect(await storeVersion(db)).toBe(v1);
     await byHand("MATCH (u:User {id: 'u1'}) SET u.touched = true");
@@ -107,6 +109,30 @@ describe('projection snapshot currency from the store version', () => {
     expect((await readServingNames(db, { snapshotDir })).fromFile).toBe(true);
     // Without a snapshot folder nothing is kept.
     expect((await readServingNames(db, { snapshotDir: '' })).fromFile).toBe(false);
+  });
+
+  it('publishing the vectors leaves the version: the snapshot and the names file stay current', async () => {
+    const projected = await projectDatabase(db, { snapshotDir });
+    await readServingNames(db, { snapshotDir });
+    const v1 = await storeVersion(db);
+    // What src/engine/embeddings publishEmbeddings writes after training: an `embedding` and its version per node.
+    await writeVectors(db, 'User', ['u1', 'u2'], Float32Array.of(1, 0, 0, 1), 2, 'run-1');
+    await writeVectors(db, 'Item', ['a', 'b', 'c'], Float32Array.of(1, 0, 0, 1, 1, 1), 2, 'run-1');
+    expect(await storeVersion(db)).toBe(v1);
+    const after = await projectDatabase(db, { snapshotDir });
+    expect([after.fromSnapshot, after.currency, after.fingerprint]).toEqual([true, 'version', projected.fingerprint]);
+    // The snapshot is still exactly the graph: the vector properties are not part of what the projection reads.
+    expect(after.fingerprint).toBe(await projectionFingerprint(db));
+    const names = await readServingNames(db, { snapshotDir });
+    expect(names.fromFile).toBe(true);
+    expect(names.itemProps.get('Item:a')).not.toHaveProperty('embedding');
+    // Removing them leaves it too; a transaction that also changes anything else moves it.
+    await byHand('MATCH (u:User) REMOVE u.embedding, u.embeddingVersion');
+    expect(await storeVersion(db)).toBe(v1);
+    await byHand("MATCH (i:Item {id: 'b'}) SET i.embeddingVersion = 'run-2', i.year = 2001");
+    expect(await storeVersion(db)).not.toBe(v1);
+    const changed = await readServingNames(db, { snapshotDir });
+    expect([changed.fromFile, changed.itemProps.get('Item:b')]).toEqual([false, { year: 2001 }]);
   });
 
   it('without a snapshot folder there is nothing to compare: no fingerprint is taken before the read', async () => {

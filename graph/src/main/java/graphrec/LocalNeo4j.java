@@ -21,7 +21,8 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
  * on stdout once the default database answers a query, and shuts the DBMS down cleanly on SIGTERM/SIGINT (the JVM's
  * shutdown hook) so that a restart never needs recovery. Authentication is off: the server only listens on 127.0.0.1
  * and is meant for one developer's machine or CI; point NEO4J_URI at a real server for anything shared. Registers
- * graphrec's own function {@code graphrec.lastCommittedTxId()} ({@link StoreVersion}), its projection read
+ * graphrec's own functions {@code graphrec.lastCommittedTxId()} ({@link StoreVersion}) and {@code
+ * graphrec.servingVersion()} (with its transaction listener, {@link ServingVersion}), its projection read
  * ({@link Projection}) and the write procedure the online loader's bench compares with Cypher ({@link Ingest}).
  */
 public final class LocalNeo4j {
@@ -48,6 +49,7 @@ public final class LocalNeo4j {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("GRAPHREC_NEO4J_STOPPING");
+      ServingVersion.saveCurrent();
       dbms.shutdown();
       stopped.countDown();
     }, "graphrec-neo4j-shutdown"));
@@ -58,6 +60,9 @@ public final class LocalNeo4j {
     procedures.registerFunction(Projection.class);
     procedures.registerProcedure(Projection.class);
     procedures.registerProcedure(Ingest.class);
+    procedures.registerFunction(ServingVersion.Function.class);
+    procedures.registerProcedure(ServingVersion.Switch.class);
+    ServingVersion.start(home, dbms, GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     db.executeTransactionally("RETURN 1");
     if (watchParent) {
       Thread watcher = new Thread(() -> {
