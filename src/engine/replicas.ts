@@ -30,7 +30,7 @@
  * const { result, version } = await replicas.rank(engine, { user, k: 10 });
  */
 import { readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
@@ -112,6 +112,8 @@ export interface ReplicaOptions {
   maxQueued?: number;
   /** What the memory check reads (see {@link copiesThatFit}); measured from this process and the machine when absent. */
   memory?: MemoryFacts;
+  /** The machine's cores as Node counts them (`os.availableParallelism()` when absent); see {@link ReplicaStats.cores}. */
+  cores?: number;
 }
 
 /** The facts the memory check weighs: what one copy is expected to take, and what the machine has available. */
@@ -176,6 +178,11 @@ export interface ReplicaStats {
   threads: number;
   /** Copies asked for but not started: they would not fit in the available memory ({@link copiesThatFit}). */
   notStarted: number;
+  /**
+   * The machine's cores. Copies and the serving thread beyond them take turns on the cores instead of ranking at once
+   * (the start warns): on 2 cores one copy nearly doubled what was served (docs/scaling.md, "Rankings on both cores").
+   */
+  cores: number;
   ready: number;
   dropped: number;
   /** Rankings answered by a copy, and by the serving engine (no copy current, or its queue held fewer). */
@@ -194,6 +201,7 @@ export class EngineReplicas {
   #local = 0;
   #closed = false;
   #notStarted = 0;
+  #cores = 0;
   /** Rankings waiting for the serving engine (see {@link rank}). */
   readonly #localQueue: Waiting[] = [];
   /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
@@ -220,6 +228,10 @@ export class EngineReplicas {
     if (fit < threads) {
       const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
       log.warn(`engine/replicas: starting ${fit} of ${threads} copies of the engine: each needs about ${mb(memory.perCopyBytes)} MB and ${mb(memory.availableBytes)} MB are available`, { perCopyMb: mb(memory.perCopyBytes), availableMb: mb(memory.availableBytes) });
+    }
+    replicas.#cores = options.cores ?? availableParallelism();
+    if (fit > 0 && fit + 1 > replicas.#cores) {
+      log.warn(`engine/replicas: ${fit} copies and the serving thread are ${fit + 1} ranking threads on ${replicas.#cores} cores: they take turns instead of ranking at once (a local Neo4j shares the cores too); GRAPHREC_RANK_THREADS=${Math.max(0, replicas.#cores - 1)} gives each a core`, { copies: fit, cores: replicas.#cores });
     }
     const input: ReplicaInput = {
       state: { csr: state.csr, values: state.values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
@@ -392,7 +404,7 @@ export class EngineReplicas {
 
   get stats(): ReplicaStats {
     const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
-    return { threads: this.#replicas.length, notStarted: this.#notStarted, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
   }
 
   /** Stops every copy (rankings in flight are answered by the serving engine). */

@@ -5,12 +5,13 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { AppError } from '../../src/core/errors.ts';
+import { log } from '../../src/core/log.ts';
 import { engineFrom, type EngineState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates } from '../../src/engine/live.ts';
@@ -234,5 +235,23 @@ describe('engine/replicas', () => {
     const request = { user: USERS[1]!, k: 5 };
     expect((await none.rank(engine, request)).result).toEqual(engine.recommend(request));
     expect(none.stats).toMatchObject({ byReplica: 0, local: 1 });
+  });
+
+  it('warns when the copies and the serving thread are more threads than the cores', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      const fits = { perCopyBytes: 1, availableBytes: 1e12 };
+      const spare = (open = EngineReplicas.start(engine, state, cfg, { threads: 1, cores: 2, memory: fits }));
+      expect(spare.stats).toMatchObject({ threads: 1, cores: 2 });
+      expect(warn.mock.calls.filter(([message]) => message.includes('cores'))).toEqual([]);
+      await spare.close();
+      const over = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, cores: 2, memory: fits }));
+      expect(over.stats).toMatchObject({ threads: 2, cores: 2 });
+      const said = warn.mock.calls.filter(([message]) => message.includes('cores')).map(([message]) => message);
+      expect(said).toEqual(['engine/replicas: 2 copies and the serving thread are 3 ranking threads on 2 cores: they take turns instead of ranking at once (a local Neo4j shares the cores too); GRAPHREC_RANK_THREADS=1 gives each a core']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
