@@ -28,6 +28,12 @@ export const ConfigSchema = z.object({
     localHeapMb: z.number().int().min(256),
     /** Seconds to wait for the local Neo4j to become ready. */
     startTimeoutS: z.number().positive(),
+    /**
+     * Seconds a stop of the local Neo4j waits for its clean shutdown before killing it. After writes to a vector index
+     * the shutdown waits for Lucene's merges (at 10M interactions 97 s after 20,000 vectors, docs/neo4j.md); a kill
+     * cuts it short and the next start recovers.
+     */
+    stopTimeoutS: z.number().positive(),
     /** How long the driver retries a failing transaction (server gone, leader switch) before the error surfaces, ms. */
     maxTransactionRetryMs: z.number().int().min(0),
     /** Transaction timeout of every store read served by the API (Neo4j terminates it; the request gets 504 TIMEOUT), ms; 0 = none. */
@@ -222,6 +228,7 @@ export const DEFAULTS: Config = {
     localPageCacheMb: 512,
     localHeapMb: 2048,
     startTimeoutS: 120,
+    stopTimeoutS: 600,
     maxTransactionRetryMs: 15_000,
     readTimeoutMs: 5000,
   },
@@ -290,6 +297,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['neo4j.localDataDir', 'GRAPHREC_NEO4J_DATA', 'string'],
   ['neo4j.localPageCacheMb', 'GRAPHREC_NEO4J_PAGECACHE_MB', 'int'],
   ['neo4j.localHeapMb', 'GRAPHREC_NEO4J_HEAP_MB', 'int'],
+  ['neo4j.stopTimeoutS', 'GRAPHREC_NEO4J_STOP_TIMEOUT_S', 'int'],
   ['neo4j.maxTransactionRetryMs', 'NEO4J_MAX_TX_RETRY_MS', 'int'],
   ['neo4j.readTimeoutMs', 'NEO4J_READ_TIMEOUT_MS', 'int'],
   ['api.port', 'PORT', 'int'],

@@ -4,7 +4,8 @@
  *
  * - Reuses a Neo4j that already answers on the configured port (e.g. one started by `npm run neo4j` or by CI).
  * - Builds the launcher with Maven on first use if the install step could not (`graph/target/lib` missing).
- * - Waits for the launcher's readiness line, and stops it with SIGTERM (a clean Neo4j shutdown) on `stop()`.
+ * - Waits for the launcher's readiness line, and stops it with SIGTERM (a clean Neo4j shutdown) on `stop()`, killing
+ *   it only after `neo4j.stopTimeoutS` (after vector writes the shutdown waits for Lucene's merges, minutes at scale).
  * - With `supervise` (`graphrec serve`): when the JVM it started dies (crash, OOM, `kill -9`) while not being stopped, it is started again
  *   after a bounded backoff (1, 2, 4, … up to 30 s between tries, each logged), indefinitely; the driver reconnects by
  *   itself once it listens (store/health flips degraded mode off). `pid` follows the current JVM.
@@ -126,7 +127,7 @@ export async function ensureLocalNeo4j(cfg: Config['neo4j'], options: { supervis
     stop: () =>
       (stopping ??= (async () => {
         clearTimeout(retry);
-        await stopChild(child);
+        await stopChild(child, cfg.stopTimeoutS * 1000);
       })()),
   };
   const restart = async (): Promise<void> => {
@@ -184,12 +185,25 @@ function waitForReady(child: ChildProcess, timeoutMs: number, logFile: string): 
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * SIGTERM (a clean shutdown: the launcher's hook), then SIGKILL after `timeoutMs`. A shutdown still running after 15 s
+ * is said in the log: after writes to a vector index Neo4j waits for Lucene's merges, which took 97 s at 10M
+ * interactions after 20,000 vectors (docs/neo4j.md).
+ */
+export function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const force = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const started = performance.now();
+    const slow = setTimeout(() => log.info('local Neo4j: still shutting down (index merges after vector writes can take minutes)', { pid: child.pid, killAfterS: timeoutMs / 1000 }), Math.min(15_000, timeoutMs));
+    const force = setTimeout(() => {
+      log.warn('local Neo4j: shutdown not finished in time; killing it (the next start recovers)', { pid: child.pid, stopTimeoutS: timeoutMs / 1000 });
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.once('exit', () => {
+      clearTimeout(slow);
       clearTimeout(force);
+      const seconds = (performance.now() - started) / 1000;
+      if (seconds > 15) log.info('local Neo4j: stopped', { seconds: Number(seconds.toFixed(1)) });
       resolve();
     });
     child.kill('SIGTERM');

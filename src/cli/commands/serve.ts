@@ -17,7 +17,8 @@
  * - SIGTERM/SIGINT: readiness goes 503, the listener closes (new connections are refused; a request arriving on a
  *   kept-alive connection gets 503 + `Connection: close`), an initial data load stops after its batch in flight
  *   commits, in-flight requests get `serve.drainTimeoutMs` to finish, then the engine and the driver close, the local
- *   Neo4j stops, and the process exits 0 (1 if the whole took longer than `serve.shutdownTimeoutMs`).
+ *   Neo4j stops, and the process exits 0 (1 if the part before the Neo4j stop took longer than
+ *   `serve.shutdownTimeoutMs`; the local Neo4j's own stop waits up to `neo4j.stopTimeoutS`).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp, type AppDeps } from '../../api/app.ts';
@@ -139,8 +140,10 @@ export const serveCommand: Command = {
         updates.detach();
         await live.replicas?.close();
         await live.engine?.close();
-        await db.close();
+        // The local Neo4j's stop has its own limit (neo4j.stopTimeoutS): its shutdown may wait minutes for index
+        // merges after vector writes, and a kill would cut that short.
         clearTimeout(hard);
+        await db.close();
         log.info('stopped', { reason, ms: Math.round(performance.now() - started) });
         // Whatever still holds the event loop (a training step still running, a model worker) must not keep a
         // stopped server alive.
