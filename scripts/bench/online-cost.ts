@@ -18,8 +18,8 @@
  * the same five properties on a relationship type with no index or constraint; and a bare relationship with no
  * property; and the loader's statement, alone and two at once, with the local Neo4j's transaction listener
  * unregistered (`graphrec.servingVersionListener(false)`, graph/src/main/java/graphrec/ServingVersion.java: what the
- * serving version costs per write; the listener is registered again after each such batch). The rounds after the first two are counted. Its nodes and edges are deleted afterwards. `--floor-only`
- * runs the floor alone.
+ * serving version costs per write; the listener is registered again after each such batch). The rounds after the
+ * first two are counted. Its nodes and edges are deleted afterwards. `--floor-only` runs the floor alone.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -306,8 +306,8 @@ interface NamesRecord {
  * Display names ({@link readLabels}) and item properties ({@link readItemProps}) for serving. With a snapshot folder
  * and a server that tells its store version (the local Neo4j), they are kept in `<snapshotDir>/<key>.names.json`
  * with the version taken before they were read: a later boot at the same version (nothing but graphrec's own vectors
- * committed since, so no title or property changed either) reads that file instead of Neo4j — at 50M interactions 600k names and 400k
- * property maps took ~18 s through Cypher. Any other version, another graph mapping or an unreadable file reads
+ * committed since, so no title or property changed either) reads that file instead of Neo4j — at 50M interactions
+ * 600k names and 400k property maps took ~18 s through Cypher. Any other version, another graph mapping or an unreadable file reads
  * Neo4j again. Item properties with a number JSON cannot hold (NaN, ±Infinity) are never kept.
  */
 export async function readServingNames(db: Database, options: ProjectionOptions = {}): Promise<{ labels: Map<string, string>; itemProps: Map<string, Props>; fromFile: boolean }> {
@@ -353,9 +353,9 @@ export interface Projection {
   interactionKinds?: InteractionKindRow[];
   /**
    * How the snapshot's currency was decided: `version` = the server's store version (store/projection-reader
-   * `storeVersion`) was
-   * the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` = the scan was taken;
-   * `none` = no snapshot of this database under these settings existed, so none was taken before the read.
+   * `storeVersion`) was the one recorded with this fingerprint, so the fingerprint scan was skipped; `fingerprint` =
+   * the scan was taken; `none` = no snapshot of this database under these settings existed, so none was taken before
+   * the read.
    */
   currency: 'version' | 'fingerprint' | 'none';
   /** Where the time went, seconds: the fingerprint query, then the snapshot read or the Neo4j read and the snapshot write. */
