@@ -61,7 +61,7 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
 
   private static volatile ServingVersion current;
 
-  /** One run of the counter: its id, the relevant transactions ended in it, and those in flight. Guarded by the ServingVersion. */
+  /** One run of the counter: its id, the relevant transactions ended in it and those in flight (guarded by the ServingVersion). */
   static final class Epoch {
     final String id;
     long counter;
@@ -78,7 +78,7 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
   private final Path file;
   private final TransactionIdStore txIds;
   private final String storeIdentity;
-  /** Guarded by this: the epoch counted now; null while the listener is off (and before {@link #start} is done). */
+  /** Guarded by this (as are the fields below): the epoch counted now, a random one until {@link #start} takes back a kept one. */
   private Epoch epoch = new Epoch(UUID.randomUUID().toString(), 0);
   /** The placeholder epoch of {@link #start} when a kept one replaced it: its transactions end on the kept one. */
   private Epoch moved;
