@@ -18,7 +18,9 @@ export type Props = Record<string, PropValue>;
 /**
  * Node properties graphrec writes for itself next to a node's own: a trained vector and the artifact it came from
  * (store/vectors, cypher/vector/set-embeddings). They are never part of a node's props: reads leave them out, the API
- * refuses them as prop keys and the generic loader as user or item columns.
+ * refuses them as prop keys and the generic loader as user or item columns. The local Neo4j's serving version
+ * (graph/src/main/java/graphrec/ServingVersion.java, `VECTOR_KEYS`) names the same keys: a commit that changes only
+ * them does not move it (test/core/vector-keys.test.ts keeps the two lists equal).
  */
 export const VECTOR_PROPERTY_KEYS: readonly string[] = ['embedding', 'embeddingVersion'];
 
