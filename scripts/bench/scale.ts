@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scale -- --interactions N [--online N] [--seconds S] [--connections C] [--epoch-seconds S]
- * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
+ * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--publish] [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
  * one stage after the other, one JSON line per stage and a last line with the issue-12 keys
  * (`bulkImportRelsPerSec`, `onlineIngestRelsPerSec`, `projectionEdgesPerSec`, `bytesPerEdge`, `epochSeconds`,
  * `bootSeconds`, `rssMb`, `noneP99Ms`, `noneRps`, `pathsP99Ms`). A stage that was skipped or could not run is `null`
@@ -52,6 +52,11 @@
  * that database (no generate, no bulk, no project; the epoch, unless skipped, trains on the kept snapshot's
  * projection), boots from its snapshot and serves; the bulk and project keys are then null. With the online stage the
  * kept database changes (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
+ * `--publish` adds a stage after serve (6b): the epoch's vectors (random ones without an epoch) written into Neo4j
+ * as `npm start` writes them after training (`publishEmbeddings`: `embedding` properties and vector indexes), with
+ * the last committed transaction id and whether the store version (`graphrec.servingVersion`) stayed the same, then the
+ * serving state read again as the next boot reads it (its currency says whether the snapshot was still current). It
+ * changes the kept database's vectors.
  * `--reuse --reread N` also measures the project stage again on the kept database: its procedure fingerprint, the
  * procedure alone (records received, not decoded), then N reads into a CSR (no snapshot written), one
  * `project: reread` line; `projectionEdgesPerSec` is the first read's.
@@ -68,7 +73,7 @@ import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
 import type { Config } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
-import { interactionsFromCsr, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
+import { interactionsFromCsr, publishEmbeddings, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
 import { annReady } from '../../src/retrieve/ann.ts';
 import type { Engine, EngineUpdate } from '../../src/engine/engine.ts';
 import { readGeneric } from '../../src/ingest/formats/generic.ts';
@@ -76,14 +81,14 @@ import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import { csrMemory, type Csr } from '../../src/project/csr.ts';
+import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
 import { PROCEDURE_CHUNK_BYTES } from '../../src/store/projection-procedure.ts';
 import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import { PROJECTION_READ_DEFAULTS, projectionFingerprint } from '../../src/store/projection-reader.ts';
+import { PROJECTION_READ_DEFAULTS, projectionFingerprint, storeVersion } from '../../src/store/projection-reader.ts';
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
 import { emit } from './_neo4j.ts';
 
@@ -91,6 +96,38 @@ const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online
 type Stage = (typeof STAGES)[number];
 
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
+
+/** The user and item node keys of `csr`, in node order (what an artifact trained on it lists). */
+function nodeKeysOf(csr: Csr): { userKeys: string[]; itemKeys: string[] } {
+  const userKeys: string[] = [];
+  const itemKeys: string[] = [];
+  for (let v = 0; v < csr.nodeCount; v++) {
+    if (csr.kinds[v] === KIND_CODES.User) userKeys.push(csr.ids[v]!);
+    else if (csr.kinds[v] === KIND_CODES.Item) itemKeys.push(csr.ids[v]!);
+  }
+  return { userKeys, itemKeys };
+}
+
+/**
+ * Random vectors in [-0.5, 0.5) for every key (the publish stage without an epoch: the same amount of writing). New
+ * values on every run, as a new training writes: Neo4j skips a property set to the value it already holds, and the
+ * vector index then has nothing to update.
+ */
+function randomVectors(keys: { userKeys: string[]; itemKeys: string[] }, dim: number): Pick<TrainedEmbeddings, 'userKeys' | 'itemKeys' | 'users' | 'items' | 'dim'> {
+  let x = Date.now() >>> 0 || 1;
+  const next = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x / 4294967296 - 0.5);
+  return { ...keys, dim, users: Float32Array.from({ length: keys.userKeys.length * dim }, next), items: Float32Array.from({ length: keys.itemKeys.length * dim }, next) };
+}
+
+/** `graphrec.lastCommittedTxId()` of the bench's local Neo4j, as text. */
+async function lastCommittedTxId(db: Database): Promise<string> {
+  const session = openSession(db, 'READ');
+  try {
+    return String((await session.run('RETURN graphrec.lastCommittedTxId() AS tx')).records[0]!.get('tx'));
+  } finally {
+    await session.close();
+  }
+}
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 /** Every number in a (nested) record rounded to 2 digits: timings for a JSON line. */
 const roundAll = (x: unknown): unknown => (typeof x === 'number' ? round(x, 2) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, roundAll(v)])) : x);
@@ -317,6 +354,7 @@ export async function main(argv: string[]): Promise<void> {
   const keep = flag('--keep');
   const reuse = argv.includes('--reuse');
   const rereads = Math.round(positiveNumber('--reread', flag('--reread'), 0));
+  const publish = argv.includes('--publish');
   if (reuse && !(keep && existsSync(path.join(keep, 'neo4j', 'data', 'databases')) && existsSync(path.join(keep, 'snapshots')))) {
     throw new Error('bench scale: --reuse needs --keep DIR of an earlier run (its neo4j/ database and snapshots/)');
   }
@@ -495,12 +533,15 @@ export async function main(argv: string[]): Promise<void> {
       let engine: Engine | undefined;
       let replicas: EngineReplicas | undefined;
       let interactionKind = 'rating';
+      // The user and item keys of the boot's projection, for the publish stage (--publish).
+      let publishKeys: { userKeys: string[]; itemKeys: string[] } | undefined;
       if ((csr || reuse) && !skip.has('boot')) {
         csr = undefined; // the boot reads its own copy from the snapshot
         global.gc?.();
         const t0 = performance.now();
         const state = await loadServingState(db, cfg, { snapshotDir });
         interactionKind = state.interactionKind.kind;
+        if (publish) publishKeys = nodeKeysOf(state.csr);
         const tState = since(t0);
         engine = engineFrom(state, cfg, trained, { llm: false });
         const tEngine = since(t0);
@@ -581,6 +622,35 @@ export async function main(argv: string[]): Promise<void> {
         await live.close();
       } else emit({ stage: 'serve', skipped: true });
       engine = undefined;
+
+      // 6b. publish (--publish): the vectors written into Neo4j as `npm start` writes them after training, then the
+      // serving state read again as the next boot reads it (the engine above is released first).
+      if (publish && publishKeys) {
+        global.gc?.();
+        const dim = trained?.dim ?? 64;
+        const vectors = trained ?? randomVectors(publishKeys, dim);
+        const tx0 = await lastCommittedTxId(db);
+        const v0 = await storeVersion(db);
+        const t0 = performance.now();
+        await publishEmbeddings(db, { ...vectors, dir: 'bench-publish', backend: 'bench', seconds: 0, epochs: 0 });
+        const publishSeconds = since(t0);
+        const v1 = await storeVersion(db);
+        emit({
+          stage: 'publish',
+          vectors: trained ? 'the epoch\'s' : 'random (no epoch)',
+          users: vectors.userKeys.length,
+          items: vectors.itemKeys.length,
+          dim,
+          seconds: round(publishSeconds, 1),
+          vectorsPerSecond: Math.round((vectors.userKeys.length + vectors.itemKeys.length) / publishSeconds),
+          lastCommittedTxId: { before: tx0, after: await lastCommittedTxId(db) },
+          storeVersionUnchanged: v0 !== null && v0 === v1,
+          loadAverage1m: load1(),
+        });
+        const t1 = performance.now();
+        const again = await loadServingState(db, cfg, { snapshotDir });
+        emit({ stage: 'publish: serving state read after it', fromSnapshot: again.fromSnapshot, currency: again.currency, stateSeconds: round(since(t1), 2), stateTimings: roundAll(again.timings), loadAverage1m: load1() });
+      } else if (publish) emit({ stage: 'publish', skipped: true, reason: 'no boot' });
 
       // 7. online into the non-empty database
       if (!skip.has('online') && onlineInteractions > 0) {
