@@ -30,8 +30,8 @@ export const ConfigSchema = z.object({
     startTimeoutS: z.number().positive(),
     /**
      * Seconds a stop of the local Neo4j waits for its clean shutdown before killing it. After writes to a vector index
-     * the shutdown waits for Lucene's merges (at 10M interactions 97 s after 20,000 vectors, docs/neo4j.md); a kill
-     * cuts it short and the next start recovers.
+     * the shutdown waits for Lucene's merges (38–49 s right after a publish at 10M and 50M interactions, docs/neo4j.md);
+     * a kill cuts it short and the next start recovers.
      */
     stopTimeoutS: z.number().positive(),
     /** How long the driver retries a failing transaction (server gone, leader switch) before the error surfaces, ms. */

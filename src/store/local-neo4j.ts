@@ -187,8 +187,8 @@ function waitForReady(child: ChildProcess, timeoutMs: number, logFile: string): 
 
 /**
  * SIGTERM (a clean shutdown: the launcher's hook), then SIGKILL after `timeoutMs`. A shutdown still running after 15 s
- * is said in the log: after writes to a vector index Neo4j waits for Lucene's merges, which took 97 s at 10M
- * interactions after 20,000 vectors (docs/neo4j.md).
+ * is said in the log: after writes to a vector index Neo4j waits for Lucene's merges (38–49 s right after a publish
+ * at 10M and 50M interactions, docs/neo4j.md).
  */
 export function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {

@@ -33,7 +33,7 @@ import org.neo4j.storageengine.api.TransactionIdStore;
  * visible in between, so a projection snapshot or names file recorded at the first still holds at the second
  * (src/project/load.ts). Unlike {@link StoreVersion}'s last committed transaction id, publishing the vectors does not
  * move it: a boot after training reuses the snapshot and the names file instead of scanning every interaction for a
- * fingerprint and reading every name again (at 50M interactions 40–62 s and 16–18 s, docs/scaling.md).
+ * fingerprint and reading every name again (at 50M interactions 48.5 s and 18.0 s in one boot, docs/scaling.md).
  *
  * <p>How it stays exact. A transaction event listener sees each transaction's changes before it commits. One that
  * changes what graphrec reads is <em>in flight</em> from {@code beforeCommit} until {@code afterCommit} or
