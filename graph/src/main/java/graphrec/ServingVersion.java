@@ -63,7 +63,7 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
 
   /** One run of the counter: its id, the relevant transactions ended in it and those in flight (guarded by the ServingVersion). */
   static final class Epoch {
-    final String id;
+    String id;
     long counter;
     int inFlight;
 
@@ -80,8 +80,6 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
   private final String storeIdentity;
   /** Guarded by this (as are the fields below): the epoch counted now, a random one until {@link #start} takes back a kept one. */
   private Epoch epoch = new Epoch(UUID.randomUUID().toString(), 0);
-  /** The placeholder epoch of {@link #start} when a kept one replaced it: its transactions end on the kept one. */
-  private Epoch moved;
   private boolean ready;
   private boolean listening;
   private long pending;
@@ -128,11 +126,10 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
           long kept = Long.parseLong(saved.getProperty("counter", ""));
           String keptEpoch = saved.getProperty("epoch", "");
           if (!keptEpoch.isEmpty() && kept >= 0) {
-            Epoch taken = new Epoch(keptEpoch, kept + version.epoch.counter);
-            taken.inFlight = version.epoch.inFlight;
-            // Transactions in flight on the placeholder end on the kept epoch ({@link #end} maps them).
-            version.moved = version.epoch;
-            version.epoch = taken;
+            // The running epoch takes the kept one's id and count on top of what ended while the file was read; the
+            // transactions in flight hold this same epoch, so they end on it.
+            version.epoch.id = keptEpoch;
+            version.epoch.counter += kept;
           }
         } catch (NumberFormatException e) {
           // a new epoch
@@ -177,9 +174,8 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
 
   private synchronized void end(Epoch began) {
     if (began == null) return;
-    Epoch e = began == moved ? epoch : began;
-    e.inFlight--;
-    e.counter++;
+    began.inFlight--;
+    began.counter++;
   }
 
   /** {@code <epoch>:<counter>}; a value that never repeats while a relevant transaction is in flight; null while off. */
@@ -194,7 +190,6 @@ public final class ServingVersion implements TransactionEventListener<ServingVer
     if (on == listening) return listening;
     if (on) {
       epoch = new Epoch(UUID.randomUUID().toString(), 0);
-      moved = null;
       dbms.registerTransactionEventListener(database, this);
     } else {
       dbms.unregisterTransactionEventListener(database, this);
