@@ -73,7 +73,7 @@ import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
 import type { Config } from '../../src/core/config.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
-import { interactionsFromCsr, publishEmbeddings, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
+import { interactionsFromCsr, projectionNodeKeys, publishEmbeddings, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
 import { annReady } from '../../src/retrieve/ann.ts';
 import type { Engine, EngineUpdate } from '../../src/engine/engine.ts';
 import { readGeneric } from '../../src/ingest/formats/generic.ts';
@@ -81,7 +81,7 @@ import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { csrMemory, type Csr } from '../../src/project/csr.ts';
 import { projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
@@ -96,17 +96,6 @@ const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online
 type Stage = (typeof STAGES)[number];
 
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
-
-/** The user and item node keys of `csr`, in node order (what an artifact trained on it lists). */
-function nodeKeysOf(csr: Csr): { userKeys: string[]; itemKeys: string[] } {
-  const userKeys: string[] = [];
-  const itemKeys: string[] = [];
-  for (let v = 0; v < csr.nodeCount; v++) {
-    if (csr.kinds[v] === KIND_CODES.User) userKeys.push(csr.ids[v]!);
-    else if (csr.kinds[v] === KIND_CODES.Item) itemKeys.push(csr.ids[v]!);
-  }
-  return { userKeys, itemKeys };
-}
 
 /**
  * Random vectors in [-0.5, 0.5) for every key (the publish stage without an epoch: the same amount of writing). New
@@ -541,7 +530,10 @@ export async function main(argv: string[]): Promise<void> {
         const t0 = performance.now();
         const state = await loadServingState(db, cfg, { snapshotDir });
         interactionKind = state.interactionKind.kind;
-        if (publish) publishKeys = nodeKeysOf(state.csr);
+        if (publish) {
+          const { userKeys, itemKeys } = projectionNodeKeys(state.csr);
+          publishKeys = { userKeys, itemKeys };
+        }
         const tState = since(t0);
         engine = engineFrom(state, cfg, trained, { llm: false });
         const tEngine = since(t0);

@@ -24,8 +24,11 @@ export interface ProjectedInteractions {
   itemKeys: string[];
 }
 
-/** User→item interaction edges of the projection as LightGCN input. */
-export function interactionsFromCsr(csr: Csr): ProjectedInteractions {
+/**
+ * The projection's users and items in node order: their keys (what a trained artifact lists, 0-based) and, per node,
+ * its index among them (-1 for a node of the other kinds).
+ */
+export function projectionNodeKeys(csr: Csr): { userKeys: string[]; itemKeys: string[]; userIndex: Int32Array; itemIndex: Int32Array } {
   const userIndex = new Int32Array(csr.nodeCount).fill(-1);
   const itemIndex = new Int32Array(csr.nodeCount).fill(-1);
   const userKeys: string[] = [];
@@ -39,6 +42,12 @@ export function interactionsFromCsr(csr: Csr): ProjectedInteractions {
       itemKeys.push(csr.ids[v]!);
     }
   }
+  return { userKeys, itemKeys, userIndex, itemIndex };
+}
+
+/** User→item interaction edges of the projection as LightGCN input. */
+export function interactionsFromCsr(csr: Csr): ProjectedInteractions {
+  const { userKeys, itemKeys, userIndex, itemIndex } = projectionNodeKeys(csr);
   const users: number[] = [];
   const items: number[] = [];
   for (let u = 0; u < csr.nodeCount; u++) {
