@@ -73,7 +73,6 @@ export interface EngineUpdate {
   edges?: readonly PairState[];
 }
 
-
 export interface ExplainedItem {
   evidence?: Evidence;
   explanation?: Explanation;

@@ -307,8 +307,8 @@ interface NamesRecord {
  * and a server that tells its store version (the local Neo4j), they are kept in `<snapshotDir>/<key>.names.json`
  * with the version taken before they were read: a later boot at the same version (nothing but graphrec's own vectors
  * committed since, so no title or property changed either) reads that file instead of Neo4j — at 50M interactions
- * 600k names and 400k property maps took ~18 s through Cypher. Any other version, another graph mapping or an unreadable file reads
- * Neo4j again. Item properties with a number JSON cannot hold (NaN, ±Infinity) are never kept.
+ * 600k names and 400k property maps took ~18 s through Cypher. Any other version, another graph mapping or an
+ * unreadable file reads Neo4j again. Item properties with a number JSON cannot hold (NaN, ±Infinity) are never kept.
  */
 export async function readServingNames(db: Database, options: ProjectionOptions = {}): Promise<{ labels: Map<string, string>; itemProps: Map<string, Props>; fromFile: boolean }> {
   const snapshotDir = options.snapshotDir ?? PROJECTION_DEFAULTS.snapshotDir;
