@@ -37,7 +37,9 @@
  *               With `--rank-threads T` (T > 0) the engine also has T copies ranking in worker threads
  *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): each explain mode runs
  *               once the copies are built, first on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
- *               `serve: ratio` line per mode divides them; the last line's keys are the copies' runs.
+ *               `serve: ratio` line per mode divides them; the last line's keys are the copies' runs. The boot
+ *               stage then waits for the copies and says what they cost (`boot: copies`: seconds until they rank,
+ *               `copiesRssMb` = this process's resident set then, less before they started).
  *               `rssMb` = this process's resident set after the serve stage (it holds the engine, the driver and the
  *               load generator; the Neo4j JVM is another process and is reported apart as `neo4jRssMb`). Each serve
  *               line adds `cpuMsPerRequest` (this process's CPU time per answered request: the work, apart from the
@@ -540,9 +542,17 @@ export async function main(argv: string[]): Promise<void> {
         const warmSeconds = engine.warm();
         result.bootSeconds = round(since(t0), 2);
         // The copies build from the same state in their threads (not counted in the boot: serving starts without them).
+        const rssBeforeCopies = process.memoryUsage.rss();
+        const tCopies = performance.now();
         if (rankThreads > 0) replicas = EngineReplicas.start(engine, state, cfg, { threads: rankThreads }, trained);
         emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
+        if (replicas) {
+          // What the copies cost: the time until every copy ranks, and this process's resident set before they started
+          // and once they are built (nothing else runs meanwhile; the copies' threads are in this process).
+          await replicas.caughtUp();
+          emit({ stage: 'boot: copies', rankThreads, ready: replicas.stats.ready, readySeconds: round(since(tCopies), 2), rssBeforeMb: mb(rssBeforeCopies), ...processMemory(), copiesRssMb: mb(process.memoryUsage.rss() - rssBeforeCopies), loadAverage1m: load1() });
+        }
         // A large catalogue's IVF index (retrieve/ann) builds in a worker after the boot; serving is measured on it.
         const vectors = engine.context.embeddings;
         if (vectors) {
