@@ -551,7 +551,7 @@ export async function main(argv: string[]): Promise<void> {
           // What the copies cost: the time until every copy ranks, and this process's resident set before they started
           // and once they are built (nothing else runs meanwhile; the copies' threads are in this process).
           await replicas.caughtUp();
-          emit({ stage: 'boot: copies', rankThreads, ready: replicas.stats.ready, readySeconds: round(since(tCopies), 2), rssBeforeMb: mb(rssBeforeCopies), ...processMemory(), copiesRssMb: mb(process.memoryUsage.rss() - rssBeforeCopies), loadAverage1m: load1() });
+          emit({ stage: 'boot: copies', rankThreads, ready: replicas.stats.ready, sharedMb: replicas.stats.sharedMb, readySeconds: round(since(tCopies), 2), rssBeforeMb: mb(rssBeforeCopies), ...processMemory(), copiesRssMb: mb(process.memoryUsage.rss() - rssBeforeCopies), loadAverage1m: load1() });
         }
         // A large catalogue's IVF index (retrieve/ann) builds in a worker after the boot; serving is measured on it.
         const vectors = engine.context.embeddings;
@@ -622,7 +622,11 @@ export async function main(argv: string[]): Promise<void> {
         emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
         await copies?.close();
         await live.close();
-      } else emit({ stage: 'serve', skipped: true });
+      } else {
+        emit({ stage: 'serve', skipped: true });
+        // The copies' threads would keep this process alive after its last line.
+        await replicas?.close();
+      }
       engine = undefined;
 
       // 6b. publish (--publish): the vectors written into Neo4j as `npm start` writes them after training, then the

@@ -17,7 +17,7 @@ import { createEmbeddingIndex, type EmbeddingIndex } from '../retrieve/embedding
 import type { Database } from '../store/driver.ts';
 import type { InvalidEdgeReport } from '../store/projection-reader.ts';
 import { embeddingsForProjection, publishEmbeddings, storedProjectionEmbeddings, trainOnProjection, type EmbeddingVectors } from './embeddings.ts';
-import { Engine } from './engine.ts';
+import { Engine, type EngineInputs } from './engine.ts';
 import { EngineReplicas } from './replicas.ts';
 
 export interface BootOptions {
@@ -81,7 +81,7 @@ export function embeddingIndexOf(vectors: EmbeddingVectors): EmbeddingIndex {
 }
 
 /** The engine over a serving state, with the given embeddings (none: PPR, popularity and the knowledge walk only). */
-export function engineFrom(state: EngineState, cfg: Config, trained: EmbeddingVectors | undefined, options: Pick<BootOptions, 'llm'> = {}): Engine {
+export function engineFrom(state: EngineState, cfg: Config, trained: EmbeddingVectors | undefined, options: Pick<BootOptions, 'llm'> & Pick<EngineInputs, 'prebuilt'> = {}): Engine {
   const embeddings = trained ? embeddingIndexOf(trained) : undefined;
   const { policy, llm } = options.llm === false ? { policy: undefined, llm: undefined } : chooseExplainer(cfg);
   return new Engine({
@@ -95,6 +95,7 @@ export function engineFrom(state: EngineState, cfg: Config, trained: EmbeddingVe
     context: embeddings ? { embeddings } : {},
     ...(llm ? { llm } : {}),
     ...(policy ? { explainPolicy: policy } : {}),
+    ...(options.prebuilt ? { prebuilt: options.prebuilt } : {}),
   });
 }
 

@@ -20,6 +20,7 @@ import { addInteractions, insertNodes, type NewNode } from '../project/csr-updat
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
 import { createRecommendContext, patchRecommendContext, resolveRecommendOptions, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
+import type { KnowledgeLists } from '../retrieve/knowledge-part.ts';
 import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
 import { DEFAULTS } from '../core/config.ts';
 import type { WeightsConfig } from '../core/weight-transform.ts';
@@ -64,6 +65,12 @@ export interface EngineInputs {
   explainPolicy?: ExplainPolicy;
   /** What the interaction edges are (their kind, whether weights are ratings), for the evidence and its text. */
   interactionKind?: { kind: string; rated: boolean };
+  /**
+   * Parts of the first context built already by another engine over the same `csr` and settings: its transition and
+   * the knowledge walk's lists (engine/replicas hands a copy the serving engine's, on shared buffers). Used for the
+   * first context only; later versions build or patch their own.
+   */
+  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists };
 }
 
 /** What committed writes change (see engine/live): users and items upserted, and (user, item) pairs' kept kinds. */
@@ -98,7 +105,10 @@ export class Engine {
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
-    this.ctx = this.contextFor(inputs.csr);
+    const prebuilt = inputs.prebuilt;
+    this.ctx = prebuilt
+      ? createRecommendContext(inputs.csr, { ...this.contextInput(), prebuiltTransition: prebuilt.transition, ...(prebuilt.knowledgeLists ? { prebuiltKnowledgeLists: prebuilt.knowledgeLists } : {}) })
+      : this.contextFor(inputs.csr);
     this.nameIndex = this.buildNames();
   }
 
@@ -164,7 +174,20 @@ export class Engine {
    */
   setEmbeddings(embeddings: EmbeddingIndex): void {
     this.embeddings = embeddings;
-    this.ctx = this.contextFor(this.ctx.csr, this.ctx.keywords);
+    this.ctx = this.contextWithVectors();
+  }
+
+  /**
+   * The current graph's context with the current vectors. The transition and the knowledge lists do not depend on the
+   * vectors: the current ones are kept (not built again) while the settings they were built under hold.
+   */
+  private contextWithVectors(): RecommendContext {
+    const prev = this.ctx;
+    const input = this.contextInput(prev.keywords);
+    const options = resolveRecommendOptions(input);
+    const lists = prev.knowledgeLists.peek();
+    const sameLists = options.knowledgeEntityDiscount === prev.options.knowledgeEntityDiscount && options.knowledgeMaxEntityItems === prev.options.knowledgeMaxEntityItems;
+    return createRecommendContext(prev.csr, { ...input, prebuiltTransition: prev.transition, ...(lists && sameLists ? { prebuiltKnowledgeLists: lists } : {}) });
   }
 
   /**
@@ -343,7 +366,7 @@ export class Engine {
     if (patch && carryEvidenceTables(before, csr, patch, copier)) yield;
     this.ctx = ctx;
     // Vectors swapped in while this ran (setEmbeddings) were not in the context built above.
-    if (this.embeddings !== embeddings) this.ctx = this.contextFor(csr, this.ctx.keywords);
+    if (this.embeddings !== embeddings) this.ctx = this.contextWithVectors();
     this.graphVersion++;
   }
 

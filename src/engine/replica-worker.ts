@@ -1,7 +1,7 @@
 /**
  * @module engine/replica-worker
- * The body of one replica thread of engine/replicas: an engine built from the serving state it was given (copied
- * into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
+ * The body of one replica thread of engine/replicas: an engine built from the serving state it was given (its typed
+ * arrays, the transition and the knowledge lists shared with the serving engine; the rest copied into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
  * live updates as the serving engine, in the same order (through engine/live: coalesced, in slices, rankings
  * answered between them), and takes the vectors the serving engine swaps in. Every message of the protocol is
  * typed in engine/replicas.
@@ -18,7 +18,7 @@ const input = (workerData as { input: ReplicaInput }).input;
 
 try {
   const t0 = performance.now();
-  const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false });
+  const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false, ...(input.prebuilt ? { prebuilt: input.prebuilt } : {}) });
   engine.warm();
   let generation = input.generation;
   // The updates go through engine/live as they do on the serving thread: coalesced while one is applied (a copy that

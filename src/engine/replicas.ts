@@ -15,10 +15,16 @@
  *
  * With `explain=paths` a copy also builds each ranked item's evidence. With `text` the serving engine builds it
  * and the LLM (or the template) writes the text there: the text is cached under the serving engine's version, and
- * a copy may already hold a write that engine is still applying. MCP tools and conversations rank on the serving engine. A copy costs the memory of an
- * engine (its CSR, transition and tables: 1.5–1.7 GB of RSS at 10M interactions, docs/scaling.md) and its build
- * time, on its own thread, and it applies every write again: under a stream of writes on two cores that work made
- * reads slower, not faster (docs/scaling.md, "Rankings on both cores"), so copies are for read-mostly serving. A
+ * a copy may already hold a write that engine is still applying. MCP tools and conversations rank on the serving engine.
+ *
+ * Memory: the copies read the serving state's typed arrays (the CSR, the interaction values, the vectors), the serving
+ * engine's transition and its knowledge lists on shared buffers ({@link replicaInputOf}, core/shared-arrays) instead of
+ * holding their own; a copy holds its own ids, index, labels and the tables and scratch it builds on first use. A copy
+ * at boot took 454 MB of RSS at 10M interactions and 1.9 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
+ * everything (docs/scaling.md, "Copies that share the serving state"). A live write still builds each thread's next
+ * version on its own: the copy applies every write again, and the arrays a write replaces are then each thread's own.
+ * Under a stream of writes on two cores that work made reads slower, not faster (docs/scaling.md, "Rankings on both
+ * cores"), so copies are for read-mostly serving. A
  * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on. Copies
  * that would not fit in the machine's available memory are not started ({@link copiesThatFit}, said in the log and in
  * `stats.notStarted`): an engine's arrays live outside the JavaScript heap, so no heap limit would stop a copy before
@@ -39,18 +45,47 @@ import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
 import type { Evidence } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
+import { isShared, shared, sharedBufferBytes } from '../core/shared-arrays.ts';
+import type { InteractionValues } from '../project/interaction-values.ts';
+import type { Transition } from '../compute/ppr/transition.ts';
+import type { Csr } from '../project/csr.ts';
+import type { KnowledgeLists } from '../retrieve/knowledge-part.ts';
 import type { EngineState } from './boot.ts';
 import type { EmbeddingVectors } from './embeddings.ts';
 import type { Engine, EngineUpdate } from './engine.ts';
 
-/** The vectors alone: the artifact's other facts (a trained model's folder, timings) are not copied into a thread. */
+/**
+ * The vectors alone, on shared buffers (copied there once when they are not: every copy then reads the same ones);
+ * the artifact's other facts (a trained model's folder, timings) are not copied into a thread.
+ */
 function vectorsOf(v: EmbeddingVectors): EmbeddingVectors {
-  return { dim: v.dim, itemKeys: v.itemKeys, items: v.items, userKeys: v.userKeys, users: v.users };
+  return { dim: v.dim, itemKeys: v.itemKeys, items: shared(v.items), userKeys: v.userKeys, users: shared(v.users) };
 }
 
-/** What a copy is built from (copied into its thread). */
+/** `csr` with every typed array on a shared buffer (copied there once when it is not); ids and index as they are. */
+function sharedCsr(csr: Csr): Csr {
+  return {
+    ...csr,
+    kinds: shared(csr.kinds),
+    outStarts: shared(csr.outStarts),
+    outTargets: shared(csr.outTargets),
+    outWeights: shared(csr.outWeights),
+    outRelations: shared(csr.outRelations),
+    inStarts: shared(csr.inStarts),
+    inSources: shared(csr.inSources),
+    inWeights: shared(csr.inWeights),
+    inRelations: shared(csr.inRelations),
+  };
+}
+
+/**
+ * What a copy is built from. Its typed arrays are on shared buffers, so a copy's thread reads the serving state's
+ * arrays instead of a copy of them; the rest (ids, the index, labels, item props, the config) is copied into it.
+ */
 export interface ReplicaInput {
   state: EngineState;
+  /** The serving engine's transition and knowledge lists over `state.csr` (the copy builds its own when absent). */
+  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists };
   cfg: Config;
   embeddings?: EmbeddingVectors;
   /** How many times vectors were swapped in before it started. */
@@ -103,6 +138,76 @@ export function rankLocally(engine: Engine, request: RecommendRequest, evidenceF
   }
 }
 
+/** The parts of the serving state and engine a copy reads on shared buffers (see {@link replicaInputOf}). */
+interface SharedParts {
+  csr: Csr;
+  values: InteractionValues;
+  prebuilt: ReplicaInput['prebuilt'];
+  vectors: EmbeddingVectors | undefined;
+}
+
+/** Every typed array of `parts` (what a copy reads on shared buffers; the transition's two small tables aside). */
+function arraysOf(parts: SharedParts): ArrayBufferView[] {
+  const { csr, values, prebuilt, vectors } = parts;
+  const t = prebuilt?.transition;
+  const l = prebuilt?.knowledgeLists;
+  return [
+    csr.kinds, csr.outStarts, csr.outTargets, csr.outWeights, csr.outRelations, csr.inStarts, csr.inSources, csr.inWeights, csr.inRelations,
+    values.user, values.item, values.kind, values.raw,
+    ...(t ? [t.starts, t.neighbors, t.weights, t.strength, t.invStrength, t.kinds] : []),
+    ...(l ? [l.step, l.listStart, l.listNode, l.listWeight, l.broad] : []),
+    ...(vectors ? [vectors.users, vectors.items] : []),
+  ];
+}
+
+/** The serving state's parts as they are (the serving engine's transition and lists while it holds `state`'s graph). */
+function partsOf(engine: Engine, state: EngineState, embeddings: EmbeddingVectors | undefined): SharedParts {
+  const ctx = engine.context;
+  const lists = ctx.knowledgeLists.peek();
+  const prebuilt = ctx.csr === state.csr ? { transition: ctx.transition, ...(lists ? { knowledgeLists: lists } : {}) } : undefined;
+  return { csr: state.csr, values: state.values, prebuilt, vectors: embeddings };
+}
+
+/**
+ * What sharing the serving state with the copies takes: `bytes`, the typed arrays a copy reads instead of holding
+ * its own, and `toCopy`, those of them not on shared buffers yet (a projection read from Neo4j, vectors just
+ * trained), which {@link replicaInputOf} copies there once, for all copies.
+ */
+export function sharingCost(engine: Engine, state: EngineState, embeddings?: EmbeddingVectors): { bytes: number; toCopy: number } {
+  const arrays = arraysOf(partsOf(engine, state, embeddings));
+  const toCopy = arrays.filter((a) => !isShared(a)).reduce((sum, a) => sum + a.byteLength, 0);
+  return { bytes: sharedBufferBytes(arrays) + toCopy, toCopy };
+}
+
+/**
+ * The input every copy is built from: `state`'s typed arrays on shared buffers (a snapshot's already are: project/csr-
+ * snapshot), the serving engine's transition and knowledge lists (built on shared buffers: compute/ppr/transition,
+ * retrieve/knowledge-part) while it still holds `state`'s graph, and the vectors. An array not on a shared buffer yet
+ * is copied there once, for all copies ({@link sharingCost}).
+ */
+export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, sliceMs: number, embeddings?: EmbeddingVectors): ReplicaInput {
+  const parts = partsOf(engine, state, embeddings);
+  const csr = sharedCsr(parts.csr);
+  const values = { ...state.values, user: shared(state.values.user), item: shared(state.values.item), kind: shared(state.values.kind), raw: shared(state.values.raw) };
+  let prebuilt: ReplicaInput['prebuilt'];
+  if (parts.prebuilt) {
+    const t = parts.prebuilt.transition;
+    const transition: Transition = { ...t, starts: shared(t.starts), neighbors: shared(t.neighbors), weights: shared(t.weights), strength: shared(t.strength), invStrength: shared(t.invStrength), kinds: t.kinds === state.csr.kinds ? csr.kinds : shared(t.kinds) };
+    const l = parts.prebuilt.knowledgeLists;
+    const knowledgeLists = l ? { step: shared(l.step), listStart: shared(l.listStart), listNode: shared(l.listNode), listWeight: shared(l.listWeight), broad: shared(l.broad) } : undefined;
+    prebuilt = { transition, ...(knowledgeLists ? { knowledgeLists } : {}) };
+  }
+  const vectors = embeddings ? vectorsOf(embeddings) : undefined;
+  return {
+    state: { csr, values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
+    ...(prebuilt ? { prebuilt } : {}),
+    cfg,
+    ...(vectors ? { embeddings: vectors } : {}),
+    generation: 0,
+    sliceMs,
+  };
+}
+
 export interface ReplicaOptions {
   /** Worker threads, each holding a copy of the engine. */
   threads: number;
@@ -123,9 +228,10 @@ export interface MemoryFacts {
 }
 
 /**
- * A copy holds a whole engine, about as much memory as the serving process holds when the copies start (measured: a
- * copy added 1.5–1.7 GB of RSS at 10M interactions next to 1.57 GB after the boot, and 7.4–8.0 GB at 50M next to
- * 7.2 GB; docs/scaling.md, "50M again"). The check expects {@link COPY_HEADROOM} times that per copy.
+ * A copy holds about what the serving process holds when the copies start, less what it shares ({@link sharingCost});
+ * measured at boot: 454 MB of RSS at 10M interactions and 1.9 GB at 50M (docs/scaling.md, "Copies that share the
+ * serving state"). A copy grows as it applies writes (each thread's next version is its own). The check expects
+ * {@link COPY_HEADROOM} times that per copy.
  */
 export const COPY_HEADROOM = 1.25;
 
@@ -140,7 +246,7 @@ export function copiesThatFit(threads: number, facts: MemoryFacts): number {
  * `MemAvailable` (what can be allocated without swapping; `os.freemem()` elsewhere), less what a cgroup limit leaves
  * (`process.constrainedMemory()`, when one is set).
  */
-export function measuredMemory(): MemoryFacts {
+export function measuredMemory(sharedBytes = 0): MemoryFacts {
   const rss = process.memoryUsage.rss();
   let available = freemem();
   try {
@@ -151,7 +257,7 @@ export function measuredMemory(): MemoryFacts {
   }
   const limit = process.constrainedMemory?.() ?? 0;
   if (limit > 0 && limit < Number.MAX_SAFE_INTEGER) available = Math.min(available, Math.max(0, limit - rss));
-  return { perCopyBytes: rss * COPY_HEADROOM, availableBytes: available };
+  return { perCopyBytes: Math.max(0, rss - sharedBytes) * COPY_HEADROOM, availableBytes: available };
 }
 
 interface Waiting {
@@ -183,6 +289,11 @@ export interface ReplicaStats {
    * (the start warns): on 2 cores one copy nearly doubled what was served (docs/scaling.md, "Rankings on both cores").
    */
   cores: number;
+  /**
+   * MiB of typed arrays the copies read from the serving state on shared buffers instead of holding their own (the
+   * CSR, the interaction values, the transition, the knowledge lists, the vectors at the start; {@link replicaInputOf}).
+   */
+  sharedMb: number;
   ready: number;
   dropped: number;
   /** Rankings answered by a copy, and by the serving engine (no copy current, or its queue held fewer). */
@@ -202,6 +313,7 @@ export class EngineReplicas {
   #closed = false;
   #notStarted = 0;
   #cores = 0;
+  #sharedBytes = 0;
   /** Rankings waiting for the serving engine (see {@link rank}). */
   readonly #localQueue: Waiting[] = [];
   /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
@@ -222,8 +334,10 @@ export class EngineReplicas {
     if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);
     if (engine.version !== 0) throw new AppError('INTERNAL', 'engine/replicas: copies start from the state of an engine no live update has changed yet');
     const replicas = new EngineReplicas(maxQueued);
-    const memory = options.memory ?? (threads > 0 ? measuredMemory() : { perCopyBytes: 0, availableBytes: 0 });
-    const fit = copiesThatFit(threads, memory);
+    // What the copies share is not counted per copy; what must first be copied onto shared buffers is counted once.
+    const sharing = threads > 0 ? sharingCost(engine, state, embeddings) : { bytes: 0, toCopy: 0 };
+    const memory = options.memory ?? (threads > 0 ? measuredMemory(sharing.bytes) : { perCopyBytes: 0, availableBytes: 0 });
+    const fit = copiesThatFit(threads, { perCopyBytes: memory.perCopyBytes, availableBytes: Math.max(0, memory.availableBytes - sharing.toCopy) });
     replicas.#notStarted = threads - fit;
     if (fit < threads) {
       const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
@@ -233,14 +347,11 @@ export class EngineReplicas {
     if (fit > 0 && fit + 1 > replicas.#cores) {
       log.warn(`engine/replicas: ${fit} copies and the serving thread are ${fit + 1} ranking threads on ${replicas.#cores} cores: they take turns instead of ranking at once (a local Neo4j shares the cores too); GRAPHREC_RANK_THREADS=${Math.max(0, replicas.#cores - 1)} gives each a core`, { copies: fit, cores: replicas.#cores });
     }
-    const input: ReplicaInput = {
-      state: { csr: state.csr, values: state.values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
-      cfg,
-      ...(embeddings ? { embeddings: vectorsOf(embeddings) } : {}),
-      generation: 0,
-      sliceMs,
-    };
-    for (let j = 0; j < fit; j++) replicas.#add(input, j);
+    if (fit > 0) {
+      const input = replicaInputOf(engine, state, cfg, sliceMs, embeddings);
+      replicas.#sharedBytes = sharing.bytes;
+      for (let j = 0; j < fit; j++) replicas.#add(input, j);
+    }
     return replicas;
   }
 
@@ -404,7 +515,7 @@ export class EngineReplicas {
 
   get stats(): ReplicaStats {
     const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
-    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, sharedMb: Math.round(this.#sharedBytes / 2 ** 20), ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
   }
 
   /** Stops every copy (rankings in flight are answered by the serving engine). */

@@ -102,7 +102,7 @@ async function hashFiles(files: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Snapshot files' bytes, each in a buffer of its own (offset 0, so any typed view fits), checked against the size
+ * Snapshot files' bytes, each in a shared buffer of its own (offset 0, so any typed view fits), checked against the size
  * and (with `verify`) the sha256 their manifest lists: gigabytes at 50M interactions, read on libuv's thread pool in
  * 64 MiB reads and hashed by a worker thread, while the main thread is free (a boot reads Neo4j meanwhile).
  * `INVALID_GRAPH` when a file is missing, unreadable or differs.
@@ -133,7 +133,9 @@ async function readWholeFile(dir: string, name: string, bytes: number): Promise<
     try {
       const { size } = await file.stat();
       if (size !== bytes) throw new AppError('INVALID_GRAPH', `project: ${name} has ${size} bytes, its manifest says ${bytes}`);
-      const data = new Uint8Array(size);
+      // On a shared buffer: the arrays viewed over it are the serving state, which copies of the engine in worker
+      // threads (engine/replicas) then read without a copy of their own.
+      const data = new Uint8Array(new SharedArrayBuffer(size));
       for (let at = 0; at < size; ) {
         const { bytesRead } = await file.read(data, at, Math.min(READ_CHUNK, size - at), at);
         if (bytesRead === 0) throw new AppError('INVALID_GRAPH', `project: ${name} ended after ${at} of ${size} bytes`);

@@ -64,8 +64,8 @@ export async function readInteractionValues(dir: string): Promise<InteractionVal
   const manifestPath = join(dir, VALUES_MANIFEST);
   if (!existsSync(manifestPath)) throw new AppError('INVALID_GRAPH', `project: the snapshot ${dir} has no interaction values`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { kinds: string[]; rows: number; files: Record<string, { bytes: number; sha256: string }> };
-  const [user, item, kind, raw] = (await readCheckedFiles(dir, VALUE_FILES.map(([, name]) => name), manifest.files)).map((data) => data.buffer as ArrayBuffer);
-  const whole = (buffer: ArrayBuffer, width: number, name: string): number => {
+  const [user, item, kind, raw] = (await readCheckedFiles(dir, VALUE_FILES.map(([, name]) => name), manifest.files)).map((data) => data.buffer);
+  const whole = (buffer: ArrayBufferLike, width: number, name: string): number => {
     if (buffer.byteLength % width !== 0) throw new AppError('INVALID_GRAPH', `project: ${name} of ${dir} is not a whole number of values`);
     return buffer.byteLength / width;
   };

@@ -138,6 +138,11 @@ export interface RecommendContextInput {
   push?: Partial<PushOptions>;
   /** A prebuilt transition of `csr` (skips building one). */
   prebuiltTransition?: Transition;
+  /**
+   * The knowledge walk's lists of a context over the same `csr` and options (skips building them; engine/replicas hands
+   * a copy of the engine the serving engine's lists, on shared buffers).
+   */
+  prebuiltKnowledgeLists?: KnowledgeLists;
   /** Trained vectors; without them `embedding` falls back and `hybrid` fuses PPR and popularity only. */
   embeddings?: EmbeddingIndex;
   /** Display name of a node key (item titles for the response; undefined = no title). */
@@ -237,6 +242,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   if (input.embeddings) assertEmbeddingIndex(input.embeddings);
   const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
+  if (input.prebuiltKnowledgeLists && input.prebuiltKnowledgeLists.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
   const solver = createPushSolver(transition, input.push);
   const n = csr.nodeCount;
   const itemList: number[] = [];
@@ -254,7 +260,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     items,
     popularity,
     popularOrder,
-    knowledgeLists: lazy(() => buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems)),
+    knowledgeLists: lazy(() => input.prebuiltKnowledgeLists ?? buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems)),
     embeddings,
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,

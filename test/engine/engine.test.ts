@@ -124,4 +124,32 @@ describe('Engine.setEmbeddings (vectors trained while serving)', () => {
     expect(after.items.map((i) => i.id)).toEqual(['b']);
     expect(engine.version).toBe(version);
   });
+
+  it('keeps the transition and the knowledge lists (they do not depend on the vectors), and answers as an engine built with the vectors', () => {
+    const vectors = createEmbeddingIndex({
+      dim: 2,
+      userKeys: ['User:u1', 'User:u2'],
+      userVectors: Float32Array.of(1, 0, 0, 1),
+      itemKeys: ['Item:a', 'Item:b', 'Item:c', 'Item:e'],
+      itemVectors: Float32Array.of(0.5, 0.5, 2, 0, -1, 0, -2, 0),
+    });
+    const csr = graph();
+    const engine = new Engine({ csr, labels });
+    engine.warm();
+    const { transition } = engine.context;
+    const lists = engine.context.knowledgeLists.peek();
+    expect(lists).toBeDefined();
+    engine.setEmbeddings(vectors);
+    expect(engine.context.transition).toBe(transition);
+    expect(engine.context.knowledgeLists()).toBe(lists);
+    const built = new Engine({ csr, labels, context: { embeddings: vectors } });
+    for (const strategy of ['hybrid', 'ppr', 'embedding', 'popular'] as const) {
+      for (const user of ['User:u1', 'User:u2']) expect(engine.recommend({ user, k: 3, strategy })).toEqual(built.recommend({ user, k: 3, strategy }));
+    }
+    // An engine given another engine's transition and lists (engine/replicas) answers as one that built its own.
+    const given = new Engine({ csr, labels, prebuilt: { transition, ...(lists ? { knowledgeLists: lists } : {}) } });
+    expect(given.context.transition).toBe(transition);
+    expect(given.context.knowledgeLists()).toBe(lists);
+    for (const strategy of ['hybrid', 'ppr', 'popular'] as const) expect(given.recommend({ user: 'User:u2', k: 3, strategy })).toEqual(new Engine({ csr, labels }).recommend({ user: 'User:u2', k: 3, strategy }));
+  });
 });

@@ -16,7 +16,8 @@ import { engineFrom, type EngineState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { LiveUpdates } from '../../src/engine/live.ts';
 import type { EmbeddingVectors } from '../../src/engine/embeddings.ts';
-import { COPY_HEADROOM, copiesThatFit, EngineReplicas, measuredMemory } from '../../src/engine/replicas.ts';
+import { COPY_HEADROOM, copiesThatFit, EngineReplicas, measuredMemory, replicaInputOf, sharingCost } from '../../src/engine/replicas.ts';
+import { isShared } from '../../src/core/shared-arrays.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import type { InteractionValues } from '../../src/project/interaction-values.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
@@ -112,6 +113,64 @@ describe('engine/replicas', () => {
     // A filter on the new item's props reaches the copies' item props too.
     const filtered = await replicas.rank(engine, { user: USERS[0]!, k: 5, filters: { itemProps: { year: 2026 } } });
     expect(filtered.result.items.map((i) => i.id)).toEqual(['fresh']);
+  });
+
+  it('copies read the serving state, transition and knowledge lists on shared buffers, which no live write changes', async () => {
+    const views = (o: object): ArrayBufferView[] => Object.values(o).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v));
+    // The fixture's arrays are ordinary: the copies' input holds them on shared buffers, copied there once.
+    const plain = engineFrom(state, cfg, undefined, { llm: false });
+    plain.warm();
+    const cost = sharingCost(plain, state);
+    const first = replicaInputOf(plain, state, cfg, 1);
+    expect(isShared(state.csr.outTargets)).toBe(false);
+    const prebuilt = first.prebuilt!;
+    const arrays = [...views(first.state.csr), ...views(first.state.values), ...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!)];
+    const shareable = arrays.filter((a) => a !== prebuilt.transition.dangling && a !== prebuilt.transition.relationWeights);
+    expect(shareable.every(isShared)).toBe(true);
+    // The transition and the lists are the serving engine's own, built on shared buffers (no copy).
+    expect(prebuilt.transition.weights).toBe(plain.context.transition.weights);
+    expect(prebuilt.knowledgeLists!.listNode).toBe(plain.context.knowledgeLists.peek()!.listNode);
+    expect(prebuilt.transition.kinds).toBe(first.state.csr.kinds);
+    const sharedBytes = [...new Set(shareable.map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0);
+    // What had to be copied onto shared buffers: everything but the transition and the lists (built there).
+    const built = [...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!)].filter((a) => a !== prebuilt.transition.kinds && isShared(a));
+    const builtBytes = [...new Set(built.map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0);
+    expect(cost.toCopy).toBeGreaterThan(0);
+    expect(cost.bytes - cost.toCopy).toBe(builtBytes);
+    expect(measuredMemory(sharedBytes).perCopyBytes).toBeCloseTo((process.memoryUsage.rss() - sharedBytes) * COPY_HEADROOM, -8);
+
+    // A serving state already on shared buffers (as a snapshot reads it) is handed over as it is.
+    const sharedState: EngineState = { ...state, csr: first.state.csr, values: first.state.values };
+    const engine = engineFrom(sharedState, cfg, undefined, { llm: false });
+    engine.warm();
+    const input = replicaInputOf(engine, sharedState, cfg, 1);
+    const again = sharingCost(engine, sharedState);
+    expect(again.toCopy).toBe(0);
+    expect(input.state.csr.outTargets).toBe(sharedState.csr.outTargets);
+    expect(input.state.values.raw).toBe(sharedState.values.raw);
+    const held = [...views(input.state.csr), ...views(input.state.values), ...views(input.prebuilt!.transition), ...views(input.prebuilt!.knowledgeLists!)].filter(isShared);
+    const bytes = () => held.map((a) => Buffer.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).toString('base64'));
+    const before = bytes();
+
+    const replicas = (open = EngineReplicas.start(engine, sharedState, cfg, { threads: 1, sliceMs: 1 }));
+    await replicas.caughtUp();
+    expect(replicas.stats.sharedMb).toBe(Math.round(again.bytes / 2 ** 20));
+    await expectSameAnswers(replicas, engine);
+    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 1 });
+    live.attach(engine, (update) => replicas.apply(update));
+    // Re-weighted pairs (the transition and the knowledge lists patched), new pairs, a new user and a new item.
+    for (const batch of [
+      { edges: [{ userId: USERS[0]!, itemId: ITEMS[0]!, kinds: [{ kind: 'rating', weight: 1 }] }, { userId: USERS[4]!, itemId: ITEMS[9]!, kinds: [{ kind: 'rating', weight: 5 }] }] },
+      { users: [{ id: 'later' }], items: [{ id: 'novel', title: 'A novel item' }], edges: [{ userId: 'later', itemId: 'novel', kinds: [{ kind: 'rating', weight: 4 }] }] },
+    ]) {
+      live.add(batch);
+      await live.settled();
+      await replicas.caughtUp();
+      await expectSameAnswers(replicas, engine);
+    }
+    expect(engine.version).toBe(2);
+    expect(engine.context.transition.weights).not.toBe(input.prebuilt!.transition.weights);
+    expect(bytes()).toEqual(before);
   });
 
   it('through the API: the same bodies with copies as without, for explain none, paths and text', async () => {
@@ -223,11 +282,17 @@ describe('engine/replicas', () => {
     expect(measured.availableBytes).toBeGreaterThan(0);
 
     const engine = engineFrom(state, cfg, undefined, { llm: false });
-    const one = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: 150 } }));
+    // The fixture's arrays are not on shared buffers: copying them there once comes off the available memory first.
+    const { toCopy } = sharingCost(engine, state);
+    expect(toCopy).toBeGreaterThan(1000);
+    const one = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: toCopy + 150 } }));
     expect(one.stats).toMatchObject({ threads: 1, notStarted: 1 });
     await one.caughtUp();
     expect(one.stats.ready).toBe(1);
     await one.close();
+    const short = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: 150 } }));
+    expect(short.stats).toMatchObject({ threads: 0, notStarted: 2 });
+    await short.close();
 
     const none = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, memory: { perCopyBytes: 100, availableBytes: 50 } }));
     expect(none.stats).toMatchObject({ threads: 0, notStarted: 2, ready: 0 });

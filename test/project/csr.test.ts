@@ -369,6 +369,8 @@ describe('snapshots', () => {
     for (const key of ['kinds', 'outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {
       expect(back[key].constructor).toBe(csr[key].constructor);
       expect([...back[key]], key).toEqual([...csr[key]]);
+      // On shared buffers: copies of the engine in worker threads read them without a copy (engine/replicas).
+      expect(back[key].buffer, key).toBeInstanceOf(SharedArrayBuffer);
     }
     // Same content → same hash.
     expect(writeSnapshot(join(tmp(), 'again'), back).contentHash).toBe(manifest.contentHash);

@@ -62,7 +62,10 @@ describe('interaction values in a snapshot folder', () => {
     writeInteractionValues(dir, values());
     const back = await readInteractionValues(dir);
     expect(back.kinds).toEqual(['rating', 'play']);
-    for (const key of ['user', 'item', 'kind', 'raw'] as const) expect([...back[key]], key).toEqual([...values()[key]]);
+    for (const key of ['user', 'item', 'kind', 'raw'] as const) {
+      expect([...back[key]], key).toEqual([...values()[key]]);
+      expect(back[key].buffer, key).toBeInstanceOf(SharedArrayBuffer);
+    }
     const file = join(dir, 'values-raw.f64');
     const bytes = readFileSync(file);
     bytes[3] = bytes[3]! ^ 0x10;

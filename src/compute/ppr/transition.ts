@@ -20,6 +20,7 @@
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
 import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
+import { sharedArray } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -73,7 +74,8 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
   const rw = resolveRelationWeights(csr, options);
   const n = csr.nodeCount;
   const { outStarts, outTargets, outWeights, outRelations, inStarts, inSources, inWeights, inRelations } = csr;
-  const starts = new Uint32Array(n + 1);
+  // On shared buffers: copies of the engine in worker threads (engine/replicas) read this transition, not their own.
+  const starts = sharedArray(Uint32Array, n + 1);
   // Count kept entries per node (both directions).
   for (let u = 0; u < n; u++) {
     let c = 0;
@@ -82,10 +84,10 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
     starts[u + 1] = starts[u]! + c;
   }
   const nnz = starts[n]!;
-  const neighbors = new Uint32Array(nnz);
-  const weights = new Float64Array(nnz);
-  const strength = new Float64Array(n);
-  const invStrength = new Float64Array(n);
+  const neighbors = sharedArray(Uint32Array, nnz);
+  const weights = sharedArray(Float64Array, nnz);
+  const strength = sharedArray(Float64Array, n);
+  const invStrength = sharedArray(Float64Array, n);
   const dangling: number[] = [];
   for (let u = 0; u < n; u++) {
     let k = starts[u]!;

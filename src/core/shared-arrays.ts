@@ -1,0 +1,52 @@
+/**
+ * @module core/shared-arrays
+ * Typed arrays on `SharedArrayBuffer`s, so that the worker threads of one process read the same memory instead of
+ * each holding a copy. A worker receives a typed array on a shared buffer (through `workerData` or `postMessage`) as
+ * a view of the same bytes; an ordinary typed array is copied into its thread. The serving state's arrays (the
+ * projection snapshot, engine/replicas) and the transition are allocated here, so that copies of the engine ranking in
+ * worker threads share them.
+ *
+ * The rule that makes sharing safe is the one the engine already keeps within one thread: a version's arrays are never
+ * written after they are built (a live write builds new arrays and swaps them in). Nothing here locks or uses Atomics.
+ *
+ * @example
+ * const weights = sharedArray(Float64Array, n); // zeroed, shared with any thread it is posted to
+ * const same = shared(weights); // already shared: the same array
+ */
+
+export type NumericArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+interface NumericArrayConstructor<T extends NumericArray> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: SharedArrayBuffer, byteOffset?: number, length?: number): T;
+}
+
+/** Whether `array` is a view of a `SharedArrayBuffer` (a worker it is posted to reads the same bytes). */
+export function isShared(array: ArrayBufferView): boolean {
+  return array.buffer instanceof SharedArrayBuffer;
+}
+
+/** A zeroed typed array of `length` elements on a new `SharedArrayBuffer`. */
+export function sharedArray<T extends NumericArray>(type: NumericArrayConstructor<T>, length: number): T {
+  return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT), 0, length);
+}
+
+/** `array` itself when it is already shared; else a copy of it on a new `SharedArrayBuffer`. */
+export function shared<T extends NumericArray>(array: T): T {
+  if (isShared(array)) return array;
+  const copy = sharedArray(array.constructor as unknown as NumericArrayConstructor<T>, array.length);
+  copy.set(array as never);
+  return copy;
+}
+
+/** The bytes of the distinct shared buffers under `arrays` (each buffer counted once, whole). */
+export function sharedBufferBytes(arrays: Iterable<ArrayBufferView>): number {
+  const seen = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  for (const a of arrays) {
+    if (!isShared(a) || seen.has(a.buffer)) continue;
+    seen.add(a.buffer);
+    bytes += a.buffer.byteLength;
+  }
+  return bytes;
+}
