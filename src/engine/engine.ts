@@ -98,8 +98,17 @@ export class Engine {
   private embeddings: EmbeddingIndex | undefined;
   /** True while {@link applyUpdatesInSlices} runs. */
   private slicing = false;
+  /**
+   * The inputs' settings. Not the graph (`csr`, `prebuilt`), the names or the vectors: a live write replaces the
+   * context, and keeping the first one's CSR and transition here held them for the process's life (1–2 GB at 50M
+   * interactions); the names are copied and the vectors kept in {@link embeddings}.
+   */
+  private readonly inputs: Omit<EngineInputs, 'csr' | 'labels' | 'itemProps' | 'prebuilt' | 'values'>;
 
-  constructor(private readonly inputs: EngineInputs) {
+  constructor(inputs: EngineInputs) {
+    const { csr: _csr, labels: _labels, itemProps: _itemProps, prebuilt: _prebuilt, values: _values, ...settings } = inputs;
+    const { embeddings: _embeddings, ...context } = inputs.context ?? {};
+    this.inputs = { ...settings, ...(inputs.context ? { context } : {}) };
     this.embeddings = inputs.context?.embeddings;
     this.labels = distinctLabels(inputs.labels);
     this.itemProps = new Map(inputs.itemProps ?? []);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
@@ -151,5 +153,30 @@ describe('Engine.setEmbeddings (vectors trained while serving)', () => {
     expect(given.context.transition).toBe(transition);
     expect(given.context.knowledgeLists()).toBe(lists);
     for (const strategy of ['hybrid', 'ppr', 'popular'] as const) expect(given.recommend({ user: 'User:u2', k: 3, strategy })).toEqual(new Engine({ csr, labels }).recommend({ user: 'User:u2', k: 3, strategy }));
+  });
+});
+
+describe('Engine memory across live writes', () => {
+  it('does not keep the CSR it was built from once a live write replaced it', async () => {
+    // The collector, reachable from a test (the flag takes effect for contexts made after it is set).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Built inside a function, so this test holds the first CSR only through the weak reference.
+    const make = (): { engine: Engine; first: WeakRef<Uint32Array> } => {
+      const csr = graph();
+      const engine = new Engine({ csr, labels, values: { kinds: ['rating'], user: Uint32Array.of(0, 1, 1), item: Uint32Array.of(2, 2, 3), kind: new Uint16Array(3), raw: Float64Array.of(5, 4, 5) } });
+      engine.warm();
+      return { engine, first: new WeakRef(csr.outTargets) };
+    };
+    const { engine, first } = make();
+    engine.applyUpdates({ edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] });
+    expect(engine.context.csr.outTargets).not.toBe(first.deref());
+    // A weak reference's target lives at least to the end of the task that read it.
+    for (let round = 0; round < 3 && first.deref() !== undefined; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(first.deref()).toBeUndefined();
+    expect(engine.recommend({ user: 'User:u1', k: 2 }).items.length).toBeGreaterThan(0);
   });
 });

@@ -28,7 +28,7 @@ import { exploreRoutes } from '../../api/routes/explore.ts';
 import { converseRoutes } from '../../api/routes/converse.ts';
 import { mountExplorer } from '../../web/mount.ts';
 import { mountMcp } from '../../mcp/http.ts';
-import { startServingEngine } from '../../engine/boot.ts';
+import { startServingEngine, type ServingEngine } from '../../engine/boot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LiveUpdates, withEngineUpdates } from '../../engine/live.ts';
 import { rankLocally, type EngineReplicas, type EvidenceFor } from '../../engine/replicas.ts';
@@ -170,20 +170,24 @@ export const serveCommand: Command = {
         // interactions, else with PPR, popularity and the knowledge walk while LightGCN trains in a worker thread (stopped
         // by the shutdown's abort); the vectors are swapped in when it ends. The readiness detail says which strategies are live.
         let readyDetail = (): unknown => state.detail;
-        const started = await startServingEngine(db, cfg, {
+        let started: ServingEngine | undefined = await startServingEngine(db, cfg, {
           onStage: (stage) => (state.detail = stage),
           signal: loadAbort.signal,
           onEmbeddings: () => (state.detail = readyDetail()),
           rankThreads: cfg.serve.rankThreads,
         });
         training = started.training;
-        const { engine, state: serving, replicas } = started;
+        const { engine, replicas, embeddings: embeddingsNow } = started;
+        const { invalid } = started.state;
+        // Not kept while this function waits for the stop: the boot's serving state holds its CSR, which a live write
+        // replaces (1–2 GB at 50M interactions).
+        started = undefined;
         state.projection = {
-          skippedInvalidInteractions: serving.invalid.count,
-          examples: serving.invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
-          repair: serving.invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
+          skippedInvalidInteractions: invalid.count,
+          examples: invalid.samples.slice(0, 5).map((e) => `${e.userId}→${e.itemId} (${e.kind ?? 'no kind'}): ${e.problem}`),
+          repair: invalid.count > 0 ? 'graphrec doctor lists them; graphrec doctor --fix repairs them' : 'nothing to repair',
         };
-        readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings: started.embeddings(), explanations: engine.explainPolicy });
+        readyDetail = () => ({ stage: 'ready', strategies: engine.strategies, embeddings: embeddingsNow(), explanations: engine.explainPolicy });
         if (stopping) await Promise.all([engine.close(), replicas?.close()]);
         else {
           live.engine = engine;
