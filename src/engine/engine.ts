@@ -28,7 +28,7 @@ import { embeddingSearch, type EmbeddingSearch } from '../retrieve/ann.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
-import { buildEvidence, carryEvidenceTables, type Evidence } from '../explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, giveEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
@@ -66,11 +66,11 @@ export interface EngineInputs {
   /** What the interaction edges are (their kind, whether weights are ratings), for the evidence and its text. */
   interactionKind?: { kind: string; rated: boolean };
   /**
-   * Parts of the first context built already by another engine over the same `csr` and settings: its transition and
-   * the knowledge walk's lists (engine/replicas hands a copy the serving engine's, on shared buffers). Used for the
-   * first context only; later versions build or patch their own.
+   * Parts of the first context built already by another engine over the same `csr` and settings: its transition, the
+   * knowledge walk's lists and the evidence tables (engine/replicas hands a copy the serving engine's, on shared
+   * buffers). Used for the first version only; later versions build or patch their own.
    */
-  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists };
+  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists; evidenceTables?: EvidenceTables };
 }
 
 /** What committed writes change (see engine/live): users and items upserted, and (user, item) pairs' kept kinds. */
@@ -118,6 +118,7 @@ export class Engine {
     this.ctx = prebuilt
       ? createRecommendContext(inputs.csr, { ...this.contextInput(), prebuiltTransition: prebuilt.transition, ...(prebuilt.knowledgeLists ? { prebuiltKnowledgeLists: prebuilt.knowledgeLists } : {}) })
       : this.contextFor(inputs.csr);
+    if (prebuilt?.evidenceTables) giveEvidenceTables(inputs.csr, prebuilt.evidenceTables);
     this.nameIndex = this.buildNames();
   }
 

@@ -18,8 +18,8 @@
  * a copy may already hold a write that engine is still applying. MCP tools and conversations rank on the serving engine.
  *
  * Memory: the copies read the serving state's typed arrays (the CSR, the interaction values, the vectors), the serving
- * engine's transition and its knowledge lists on shared buffers ({@link replicaInputOf}, core/shared-arrays) instead of
- * holding their own; a copy holds its own ids, index, labels and the tables and scratch it builds on first use. A copy
+ * engine's transition, knowledge lists and evidence tables on shared buffers ({@link replicaInputOf},
+ * core/shared-arrays) instead of holding their own; a copy holds its own ids, index, labels and its scratch. A copy
  * at boot took 454 MB of RSS at 10M interactions and 1.9 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
  * everything (docs/scaling.md, "Copies that share the serving state"). A live write still builds each thread's next
  * version on its own: the copy applies every write again, and the arrays a write replaces are then each thread's own.
@@ -43,7 +43,7 @@ import { AppError, type ErrorCode } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
-import type { Evidence } from '../explain/evidence.ts';
+import { evidenceTablesOf, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
 import { isShared, shared, sharedBufferBytes } from '../core/shared-arrays.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
@@ -84,8 +84,8 @@ function sharedCsr(csr: Csr): Csr {
  */
 export interface ReplicaInput {
   state: EngineState;
-  /** The serving engine's transition and knowledge lists over `state.csr` (the copy builds its own when absent). */
-  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists };
+  /** The serving engine's transition, knowledge lists and evidence tables over `state.csr` (the copy builds its own when absent). */
+  prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists; evidenceTables?: EvidenceTables };
   cfg: Config;
   embeddings?: EmbeddingVectors;
   /** How many times vectors were swapped in before it started. */
@@ -151,11 +151,13 @@ function arraysOf(parts: SharedParts): ArrayBufferView[] {
   const { csr, values, prebuilt, vectors } = parts;
   const t = prebuilt?.transition;
   const l = prebuilt?.knowledgeLists;
+  const e = prebuilt?.evidenceTables;
   return [
     csr.kinds, csr.outStarts, csr.outTargets, csr.outWeights, csr.outRelations, csr.inStarts, csr.inSources, csr.inWeights, csr.inRelations,
     values.user, values.item, values.kind, values.raw,
     ...(t ? [t.starts, t.neighbors, t.weights, t.strength, t.invStrength, t.kinds] : []),
     ...(l ? [l.step, l.listStart, l.listNode, l.listWeight, l.broad] : []),
+    ...(e ? [e.interactions, e.intOutStarts, e.intOut, e.intInStarts, e.intIn, e.kStarts, e.kAdj] : []),
     ...(vectors ? [vectors.users, vectors.items] : []),
   ];
 }
@@ -164,7 +166,8 @@ function arraysOf(parts: SharedParts): ArrayBufferView[] {
 function partsOf(engine: Engine, state: EngineState, embeddings: EmbeddingVectors | undefined): SharedParts {
   const ctx = engine.context;
   const lists = ctx.knowledgeLists.peek();
-  const prebuilt = ctx.csr === state.csr ? { transition: ctx.transition, ...(lists ? { knowledgeLists: lists } : {}) } : undefined;
+  const tables = evidenceTablesOf(state.csr);
+  const prebuilt = ctx.csr === state.csr ? { transition: ctx.transition, ...(lists ? { knowledgeLists: lists } : {}), ...(tables ? { evidenceTables: tables } : {}) } : undefined;
   return { csr: state.csr, values: state.values, prebuilt, vectors: embeddings };
 }
 
@@ -181,8 +184,9 @@ export function sharingCost(engine: Engine, state: EngineState, embeddings?: Emb
 
 /**
  * The input every copy is built from: `state`'s typed arrays on shared buffers (a snapshot's already are: project/csr-
- * snapshot), the serving engine's transition and knowledge lists (built on shared buffers: compute/ppr/transition,
- * retrieve/knowledge-part) while it still holds `state`'s graph, and the vectors. An array not on a shared buffer yet
+ * snapshot), the serving engine's transition, knowledge lists and evidence tables (built on shared buffers:
+ * compute/ppr/transition, retrieve/knowledge-part, explain/evidence) while it still holds `state`'s graph, and the
+ * vectors. An array not on a shared buffer yet
  * is copied there once, for all copies ({@link sharingCost}).
  */
 export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, sliceMs: number, embeddings?: EmbeddingVectors): ReplicaInput {
@@ -195,7 +199,11 @@ export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, 
     const transition: Transition = { ...t, starts: shared(t.starts), neighbors: shared(t.neighbors), weights: shared(t.weights), strength: shared(t.strength), invStrength: shared(t.invStrength), kinds: t.kinds === state.csr.kinds ? csr.kinds : shared(t.kinds) };
     const l = parts.prebuilt.knowledgeLists;
     const knowledgeLists = l ? { step: shared(l.step), listStart: shared(l.listStart), listNode: shared(l.listNode), listWeight: shared(l.listWeight), broad: shared(l.broad) } : undefined;
-    prebuilt = { transition, ...(knowledgeLists ? { knowledgeLists } : {}) };
+    const e = parts.prebuilt.evidenceTables;
+    const evidenceTables = e
+      ? { interactions: shared(e.interactions), intOutStarts: shared(e.intOutStarts), intOut: shared(e.intOut), intInStarts: shared(e.intInStarts), intIn: shared(e.intIn), kStarts: shared(e.kStarts), kAdj: shared(e.kAdj) }
+      : undefined;
+    prebuilt = { transition, ...(knowledgeLists ? { knowledgeLists } : {}), ...(evidenceTables ? { evidenceTables } : {}) };
   }
   const vectors = embeddings ? vectorsOf(embeddings) : undefined;
   return {
@@ -291,7 +299,8 @@ export interface ReplicaStats {
   cores: number;
   /**
    * MiB of typed arrays the copies read from the serving state on shared buffers instead of holding their own (the
-   * CSR, the interaction values, the transition, the knowledge lists, the vectors at the start; {@link replicaInputOf}).
+   * CSR, the interaction values, the transition, the knowledge lists, the evidence tables, the vectors at the start;
+   * {@link replicaInputOf}).
    */
   sharedMb: number;
   ready: number;

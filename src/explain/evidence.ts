@@ -27,6 +27,7 @@
  */
 import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
+import { sharedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import { findEdge, INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } from '../project/csr.ts';
@@ -193,6 +194,34 @@ function scratchOf(csr: Csr): Scratch {
 
 /** The adjacency tables of a {@link Scratch}: what depends on the graph. */
 type Tables = Pick<Scratch, 'interactions' | 'intOutStarts' | 'intOut' | 'intInStarts' | 'intIn' | 'kStarts' | 'kAdj'>;
+/** The evidence's adjacency tables of one graph version (interaction out/in and knowledge rows). */
+export type EvidenceTables = Tables;
+
+/** The evidence tables of `csr` when an evidence of it was built (or they were given), else undefined. */
+export function evidenceTablesOf(csr: Csr): EvidenceTables | undefined {
+  const s = scratchByCsr.get(csr);
+  return s ? { interactions: s.interactions, intOutStarts: s.intOutStarts, intOut: s.intOut, intInStarts: s.intInStarts, intIn: s.intIn, kStarts: s.kStarts, kAdj: s.kAdj } : undefined;
+}
+
+/**
+ * Gives `csr` evidence tables built for the same graph by another engine (engine/replicas hands a copy the serving
+ * engine's, on shared buffers), unless it has its own already; its per-call scratch is its own. `BAD_REQUEST` when
+ * their shape does not fit `csr`.
+ */
+export function giveEvidenceTables(csr: Csr, tables: EvidenceTables): void {
+  const n = csr.nodeCount;
+  const fits =
+    tables.interactions.length === n &&
+    tables.intOutStarts.length === n + 1 &&
+    tables.intInStarts.length === n + 1 &&
+    tables.kStarts.length === n + 1 &&
+    tables.intOut.length === tables.intOutStarts[n] &&
+    tables.intIn.length === tables.intInStarts[n] &&
+    tables.kAdj.length === tables.kStarts[n] &&
+    tables.intOut.length + tables.intIn.length + tables.kAdj.length === 2 * csr.edgeCount;
+  if (!fits) throw new AppError('BAD_REQUEST', 'explain: the evidence tables given belong to another graph');
+  if (!scratchByCsr.has(csr)) scratchByCsr.set(csr, createScratch(csr, tables));
+}
 
 /**
  * Splits the CSR into interaction out/in and knowledge adjacency, O(n + m). With `from` (the tables of an earlier
@@ -205,10 +234,11 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, c
   const REL = REL_INTERACTION;
   const old = from?.tables;
   const derive = (v: number): boolean => !from || from.changed[v] === 1;
-  const intOutStarts = new Uint32Array(n + 1);
-  const intInStarts = new Uint32Array(n + 1);
-  const kStarts = new Uint32Array(n + 1);
-  const interactions = new Uint32Array(n);
+  // On shared buffers: copies of the engine in worker threads (engine/replicas) read the serving engine's tables.
+  const intOutStarts = sharedArray(Uint32Array, n + 1);
+  const intInStarts = sharedArray(Uint32Array, n + 1);
+  const kStarts = sharedArray(Uint32Array, n + 1);
+  const interactions = sharedArray(Uint32Array, n);
   for (let v = 0; v < n; v++) {
     let o = 0;
     let i = 0;
@@ -232,9 +262,9 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, c
     kStarts[v + 1] = kStarts[v]! + k;
     interactions[v] = o + i;
   }
-  const intOut = new Uint32Array(intOutStarts[n]!);
-  const intIn = new Uint32Array(intInStarts[n]!);
-  const kAdj = new Uint32Array(kStarts[n]!);
+  const intOut = sharedArray(Uint32Array, intOutStarts[n]!);
+  const intIn = sharedArray(Uint32Array, intInStarts[n]!);
+  const kAdj = sharedArray(Uint32Array, kStarts[n]!);
   for (let v = 0; v < n; v++) {
     if (!derive(v)) {
       // A run of unchanged rows, copied in one block per table.

@@ -18,6 +18,7 @@ import { LiveUpdates } from '../../src/engine/live.ts';
 import type { EmbeddingVectors } from '../../src/engine/embeddings.ts';
 import { COPY_HEADROOM, copiesThatFit, EngineReplicas, measuredMemory, replicaInputOf, sharingCost } from '../../src/engine/replicas.ts';
 import { isShared } from '../../src/core/shared-arrays.ts';
+import { evidenceTablesOf } from '../../src/explain/evidence.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import type { InteractionValues } from '../../src/project/interaction-values.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
@@ -115,25 +116,32 @@ describe('engine/replicas', () => {
     expect(filtered.result.items.map((i) => i.id)).toEqual(['fresh']);
   });
 
-  it('copies read the serving state, transition and knowledge lists on shared buffers, which no live write changes', async () => {
+  it('copies read the serving state, transition, knowledge lists and evidence tables on shared buffers, which no live write changes', async () => {
     const views = (o: object): ArrayBufferView[] => Object.values(o).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v));
     // The fixture's arrays are ordinary: the copies' input holds them on shared buffers, copied there once.
+    // The evidence tables exist once an evidence was built (warm-up builds one when its first user has an answer).
+    const primeEvidence = (e: Engine) => {
+      const user = USERS.map((raw) => e.resolveId('User', raw)).find((u) => e.recommend({ user: u, k: 1 }).items.length > 0)!;
+      e.evidence({ user, item: e.recommend({ user, k: 1 }).items[0]!.id });
+    };
     const plain = engineFrom(state, cfg, undefined, { llm: false });
     plain.warm();
+    primeEvidence(plain);
     const cost = sharingCost(plain, state);
     const first = replicaInputOf(plain, state, cfg, 1);
     expect(isShared(state.csr.outTargets)).toBe(false);
     const prebuilt = first.prebuilt!;
-    const arrays = [...views(first.state.csr), ...views(first.state.values), ...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!)];
+    const arrays = [...views(first.state.csr), ...views(first.state.values), ...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!), ...views(prebuilt.evidenceTables!)];
     const shareable = arrays.filter((a) => a !== prebuilt.transition.dangling && a !== prebuilt.transition.relationWeights);
     expect(shareable.every(isShared)).toBe(true);
     // The transition and the lists are the serving engine's own, built on shared buffers (no copy).
     expect(prebuilt.transition.weights).toBe(plain.context.transition.weights);
     expect(prebuilt.knowledgeLists!.listNode).toBe(plain.context.knowledgeLists.peek()!.listNode);
+    expect(prebuilt.evidenceTables!.intOut).toBe(evidenceTablesOf(state.csr)!.intOut);
     expect(prebuilt.transition.kinds).toBe(first.state.csr.kinds);
     const sharedBytes = [...new Set(shareable.map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0);
     // What had to be copied onto shared buffers: everything but the transition and the lists (built there).
-    const built = [...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!)].filter((a) => a !== prebuilt.transition.kinds && isShared(a));
+    const built = [...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!), ...views(prebuilt.evidenceTables!)].filter((a) => a !== prebuilt.transition.kinds && isShared(a));
     const builtBytes = [...new Set(built.map((a) => a.buffer))].reduce((sum, b) => sum + b.byteLength, 0);
     expect(cost.toCopy).toBeGreaterThan(0);
     expect(cost.bytes - cost.toCopy).toBe(builtBytes);
@@ -143,19 +151,30 @@ describe('engine/replicas', () => {
     const sharedState: EngineState = { ...state, csr: first.state.csr, values: first.state.values };
     const engine = engineFrom(sharedState, cfg, undefined, { llm: false });
     engine.warm();
+    primeEvidence(engine);
     const input = replicaInputOf(engine, sharedState, cfg, 1);
     const again = sharingCost(engine, sharedState);
     expect(again.toCopy).toBe(0);
     expect(input.state.csr.outTargets).toBe(sharedState.csr.outTargets);
     expect(input.state.values.raw).toBe(sharedState.values.raw);
-    const held = [...views(input.state.csr), ...views(input.state.values), ...views(input.prebuilt!.transition), ...views(input.prebuilt!.knowledgeLists!)].filter(isShared);
+    const held = [...views(input.state.csr), ...views(input.state.values), ...views(input.prebuilt!.transition), ...views(input.prebuilt!.knowledgeLists!), ...views(input.prebuilt!.evidenceTables!)].filter(isShared);
+    expect(input.prebuilt!.evidenceTables!.intIn).toBe(evidenceTablesOf(sharedState.csr)!.intIn);
     const bytes = () => held.map((a) => Buffer.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).toString('base64'));
     const before = bytes();
 
     const replicas = (open = EngineReplicas.start(engine, sharedState, cfg, { threads: 1, sliceMs: 1 }));
     await replicas.caughtUp();
     expect(replicas.stats.sharedMb).toBe(Math.round(again.bytes / 2 ** 20));
+    // The copy's evidence, built on the tables it was given (and after writes on its own), is the serving engine's.
+    const sameEvidence = async () => {
+      for (const raw of USERS.slice(0, 6)) {
+        const user = engine.resolveId('User', raw);
+        const ranked = await replicas.rank(engine, { user, k: 4 }, { user });
+        expect(ranked.evidence).toEqual(ranked.result.items.map((item) => engine.evidence({ user, item: item.id })));
+      }
+    };
     await expectSameAnswers(replicas, engine);
+    await sameEvidence();
     const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 1 });
     live.attach(engine, (update) => replicas.apply(update));
     // Re-weighted pairs (the transition and the knowledge lists patched), new pairs, a new user and a new item.
@@ -167,6 +186,7 @@ describe('engine/replicas', () => {
       await live.settled();
       await replicas.caughtUp();
       await expectSameAnswers(replicas, engine);
+      await sameEvidence();
     }
     expect(engine.version).toBe(2);
     expect(engine.context.transition.weights).not.toBe(input.prebuilt!.transition.weights);

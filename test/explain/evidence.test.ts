@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/compute/rng.ts';
 import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
-import { buildEvidence, carryEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
@@ -170,4 +170,26 @@ describe('evidence tables after a live write', () => {
       expect(carryEvidenceTables(fresh(before), fresh(after), touched)).toBe(false);
     });
   }
+});
+
+describe('evidence tables given by another engine (engine/replicas)', () => {
+  it('a graph given the tables of an equal graph explains as one that derived its own; tables of another graph are refused', () => {
+    const graph = randomGraph(19, true);
+    const users = graph.ids.filter((id) => id.startsWith('User:'));
+    const items = graph.ids.filter((id) => id.startsWith('Item:'));
+    expect(evidenceTablesOf(graph)).toBeUndefined();
+    buildEvidence({ csr: graph, transition: buildTransition(graph) }, { user: users[0]!, item: items[0]! });
+    const tables = evidenceTablesOf(graph)!;
+    expect(tables.intOut.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Another object of the same graph (as a copy's thread receives it) takes them without deriving its own.
+    const copy = fresh(graph);
+    giveEvidenceTables(copy, tables);
+    expect(evidenceTablesOf(copy)!.intOut).toBe(tables.intOut);
+    const transition = buildTransition(copy);
+    for (const user of users) {
+      for (const item of items) expect(buildEvidence({ csr: copy, transition }, { user, item })).toEqual(buildEvidence({ csr: fresh(graph), transition }, { user, item }));
+    }
+    const other = randomGraph(7, false);
+    expect(() => giveEvidenceTables(other, tables)).toThrow(/another graph/);
+  });
 });
