@@ -74,7 +74,7 @@ import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
 import type { Config } from '../../src/core/config.ts';
-import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
+import { engineFrom, loadServingState, type ServingState } from '../../src/engine/boot.ts';
 import { interactionsFromCsr, projectionNodeKeys, publishEmbeddings, type TrainedEmbeddings } from '../../src/engine/embeddings.ts';
 import { annReady } from '../../src/retrieve/ann.ts';
 import type { Engine, EngineUpdate } from '../../src/engine/engine.ts';
@@ -530,7 +530,9 @@ export async function main(argv: string[]): Promise<void> {
         csr = undefined; // the boot reads its own copy from the snapshot
         global.gc?.();
         const t0 = performance.now();
-        const state = await loadServingState(db, cfg, { snapshotDir });
+        // Released at the end of this block: a live write in the serve stage replaces its CSR, and holding it would
+        // count the boot's arrays in the memory measured after the write.
+        let state: ServingState | undefined = await loadServingState(db, cfg, { snapshotDir });
         interactionKind = state.interactionKind.kind;
         if (publish) {
           const { userKeys, itemKeys } = projectionNodeKeys(state.csr);
@@ -560,6 +562,7 @@ export async function main(argv: string[]): Promise<void> {
           await annReady(vectors, engine.context.options.embeddingMetric);
           emit({ stage: 'boot: embedding search', items: vectors.itemKeys.length, embeddingSearch: engine.strategies.embeddingSearch, readyAfterBootSeconds: round(since(t1), 2), loadAverage1m: load1() });
         }
+        state = undefined;
       } else emit({ stage: 'boot', skipped: true });
 
       // 6. serve
@@ -574,15 +577,16 @@ export async function main(argv: string[]): Promise<void> {
         await new Promise((r) => server.once('listening', r));
         const port = (server.address() as AddressInfo).port;
         try {
-          const csrNow = live.context.csr;
+          // The requests' paths, made before the write below (the graph they name is not kept: the write replaces it).
+          const pathsOf = { warm: requestPaths(live.context.csr, 'none', 2000), none: requestPaths(live.context.csr, 'none'), paths: requestPaths(live.context.csr, 'paths') };
           emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
           emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? (update) => copies.apply(update) : undefined), loadAverage1m: load1() });
-          await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up
+          await drive(port, pathsOf.warm, 3, connections); // warm-up
           // With copies: each explain mode on the serving thread alone (the baseline), then with the copies.
           const serveRun = async (explain: 'none' | 'paths', threads: number) => {
             ranking = threads > 0 ? 'replicas' : 'local';
             const before = copies?.stats;
-            const run = await drive(port, requestPaths(csrNow, explain), seconds, connections);
+            const run = await drive(port, pathsOf[explain], seconds, connections);
             const rankedBy = copies && threads > 0 ? { byReplica: copies.stats.byReplica - before!.byReplica, local: copies.stats.local - before!.local } : undefined;
             emit({ stage: 'serve', explain, ...(copies ? { rankThreads: threads } : {}), ...run, ...(rankedBy ? { rankedBy } : {}), target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
             return run;
@@ -601,7 +605,7 @@ export async function main(argv: string[]): Promise<void> {
           let paths: LoadResult;
           if (copies) {
             ranking = 'replicas';
-            await drive(port, requestPaths(csrNow, 'none', 2000), 3, connections); // warm-up of the copies
+            await drive(port, pathsOf.warm, 3, connections); // warm-up of the copies
             const baseline = none;
             none = await serveRun('none', rankThreads);
             ratio('none', none, baseline);
