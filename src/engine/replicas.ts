@@ -20,7 +20,7 @@
  * Memory: the copies read the serving state's typed arrays (the CSR, the interaction values, the vectors), the serving
  * engine's transition, knowledge lists and evidence tables on shared buffers ({@link replicaInputOf},
  * core/shared-arrays) instead of holding their own; a copy holds its own ids, index, labels and its scratch. A copy
- * at boot took 454 MB of RSS at 10M interactions and 1.9 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
+ * at boot took 370 MB of RSS at 10M interactions and 1.4 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
  * everything (docs/scaling.md, "Copies that share the serving state"). A live write still builds each thread's next
  * version on its own: the copy applies every write again, and the arrays a write replaces are then each thread's own.
  * Under a stream of writes on two cores that work made reads slower, not faster (docs/scaling.md, "Rankings on both
@@ -237,7 +237,7 @@ export interface MemoryFacts {
 
 /**
  * A copy holds about what the serving process holds when the copies start, less what it shares ({@link sharingCost});
- * measured at boot: 454 MB of RSS at 10M interactions and 1.9 GB at 50M (docs/scaling.md, "Copies that share the
+ * measured at boot: 370 MB of RSS at 10M interactions and 1.4 GB at 50M (docs/scaling.md, "Copies that share the
  * serving state"). A copy grows as it applies writes (each thread's next version is its own). The check expects
  * {@link COPY_HEADROOM} times that per copy.
  */

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- write-memory -- --keep DIR [--writes W]`: what a serving engine holds after live writes. DIR is a
+ * folder an earlier `npm run bench -- scale -- --keep DIR` left (its Neo4j data and snapshots, opened as `bench scale
+ * --reuse` opens them). The engine is built from the snapshot and warmed as a boot does; then W writes (default 2)
+ * are applied one at a time as engine/live applies a batch (`applyUpdates`): each a new pair of an existing user and
+ * the item its first answer names, followed by that pair's evidence (what `explain=paths` builds on the new version).
+ *
+ * Each line gives this process's array buffers, heap and RSS (MiB) after full garbage collections (the collector is
+ * exposed to this script with `--expose-gc` set at run time), so garbage a collection would free is not counted; the
+ * last line also says whether the boot version's CSR and transition arrays are still reachable after the writes (a
+ * weak reference to each). Nothing is written to Neo4j.
+ */
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { KIND_CODES } from '../../src/project/csr.ts';
+import { openDatabase } from '../../src/store/open.ts';
+import { flagsOf, keptConfig } from './_kept.ts';
+import { emit } from './_neo4j.ts';
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+/** Full collections (a weak reference's target lives to the end of the task that read it: one per task). */
+async function collected(gc: () => void): Promise<{ arrayBuffersMb: number; heapUsedMb: number; rssMb: number }> {
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+  }
+  const m = process.memoryUsage();
+  return { arrayBuffersMb: mb(m.arrayBuffers), heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss) };
+}
+
+/** The engine of the kept graph, built and warmed as a boot does (the state is not kept beyond this function). */
+async function boot(keep: string): Promise<Engine> {
+  const cfg = keptConfig(keep);
+  const db = await openDatabase(cfg);
+  try {
+    const state = await loadServingState(db, cfg, { snapshotDir: path.join(keep, 'snapshots') });
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    engine.warm();
+    return engine;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The first user with an answer, that answer's first item, and weak references to the current version's arrays. */
+function pick(engine: Engine) {
+  const { csr, transition } = engine.context;
+  for (let v = 0; v < csr.nodeCount; v++) {
+    if (csr.kinds[v] !== KIND_CODES.User || csr.outStarts[v + 1] === csr.outStarts[v]) continue;
+    const user = csr.ids[v]!;
+    const item = engine.recommend({ user, k: 1 }).items[0];
+    if (item) return { user, item: item.id, refs: { csrOutTargets: new WeakRef(csr.outTargets), transitionWeights: new WeakRef(transition.weights) } };
+  }
+  throw new Error('bench write-memory: no user has an answer');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const flag = flagsOf(argv);
+  const keep = flag('--keep');
+  if (!keep) throw new Error('bench write-memory: --keep DIR (a folder left by `npm run bench -- scale -- --keep DIR`) is required');
+  const writes = Number(flag('--writes') ?? 2);
+  if (!Number.isInteger(writes) || writes < 1) throw new Error('bench write-memory: --writes takes a positive integer');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const engine = await boot(keep);
+  emit({ stage: 'booted', nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, ...(await collected(gc)) });
+  const { user, item, refs } = pick(engine);
+  // The user key without its label prefix, as a write names it.
+  const userId = user.slice(user.indexOf(':') + 1);
+  for (let w = 1; w <= writes; w++) {
+    const t0 = performance.now();
+    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
+    const applyMs = performance.now() - t0;
+    engine.evidence({ user, item });
+    emit({ stage: 'after a write', write: w, version: engine.version, applyMs: Math.round(applyMs), ...(await collected(gc)) });
+  }
+  emit({ writes, bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined }, ...(await collected(gc)) });
+}
