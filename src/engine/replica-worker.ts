@@ -1,7 +1,8 @@
 /**
  * @module engine/replica-worker
  * The body of one replica thread of engine/replicas: an engine built from the serving state it was given (its typed
- * arrays, the transition and the knowledge lists shared with the serving engine; the rest copied into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
+ * arrays, the transition, the knowledge lists and the evidence tables shared with the serving engine; the rest copied
+ * into this thread), which answers rankings (`recommend`, with each item's evidence when asked), applies the same
  * live updates as the serving engine, in the same order (through engine/live: coalesced, in slices, rankings
  * answered between them), and takes the vectors the serving engine swaps in. Every message of the protocol is
  * typed in engine/replicas.

@@ -102,9 +102,9 @@ async function hashFiles(files: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Snapshot files' bytes, each in a shared buffer of its own (offset 0, so any typed view fits), checked against the size
- * and (with `verify`) the sha256 their manifest lists: gigabytes at 50M interactions, read on libuv's thread pool in
- * 64 MiB reads and hashed by a worker thread, while the main thread is free (a boot reads Neo4j meanwhile).
+ * Snapshot files' bytes, each in a shared buffer of its own (offset 0, so any typed view fits), checked against the
+ * size and (with `verify`) the sha256 their manifest lists: gigabytes at 50M interactions, read on libuv's thread pool
+ * in 64 MiB reads and hashed by a worker thread, while the main thread is free (a boot reads Neo4j meanwhile).
  * `INVALID_GRAPH` when a file is missing, unreadable or differs.
  */
 export async function readCheckedFiles(dir: string, names: readonly string[], listed: Readonly<Record<string, { bytes: number; sha256: string }>>, verify = true): Promise<Uint8Array[]> {
