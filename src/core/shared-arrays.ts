@@ -8,9 +8,11 @@
  *
  * The rule that makes sharing safe is the one the engine already keeps within one thread: a version's arrays are never
  * written after they are built (a live write builds new arrays and swaps them in). Nothing here locks or uses Atomics.
+ * What a live write builds is not shared ({@link typedArray}): shared garbage does not prompt a collection.
  *
  * @example
  * const weights = sharedArray(Float64Array, n); // zeroed, shared with any thread it is posted to
+ * const scores = typedArray(Float64Array, n, false); // an ordinary one
  * const same = shared(weights); // already shared: the same array
  */
 
@@ -29,6 +31,16 @@ export function isShared(array: ArrayBufferView): boolean {
 /** A zeroed typed array of `length` elements on a new `SharedArrayBuffer`. */
 export function sharedArray<T extends NumericArray>(type: NumericArrayConstructor<T>, length: number): T {
   return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT), 0, length);
+}
+
+/**
+ * A zeroed typed array on a shared buffer when `shared`, else on an ordinary one. Share only what lives long: Node 20's
+ * V8 does not count shared buffers as memory pressure, so a collection is not started by allocating them; shared
+ * garbage waits for a collection the heap starts for other reasons (60 dropped 200 MB shared buffers in a loop held
+ * 12 GB, ordinary ones 0.4 GB; docs/scaling.md). The first version an engine builds is shared, a live write's are not.
+ */
+export function typedArray<T extends NumericArray>(type: NumericArrayConstructor<T> & (new (length: number) => T), length: number, shared: boolean): T {
+  return shared ? sharedArray(type, length) : new type(length);
 }
 
 /** `array` itself when it is already shared; else a copy of it on a new `SharedArrayBuffer`. */

@@ -28,7 +28,7 @@ import { embeddingSearch, type EmbeddingSearch } from '../retrieve/ann.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
-import { buildEvidence, carryEvidenceTables, giveEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
@@ -114,11 +114,18 @@ export class Engine {
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
+    // The first version's transition, lists and evidence tables go on shared buffers, which copies of this engine in
+    // worker threads read (engine/replicas); what live writes build later is not shared (core/shared-arrays).
     const prebuilt = inputs.prebuilt;
-    this.ctx = prebuilt
-      ? createRecommendContext(inputs.csr, { ...this.contextInput(), prebuiltTransition: prebuilt.transition, ...(prebuilt.knowledgeLists ? { prebuiltKnowledgeLists: prebuilt.knowledgeLists } : {}) })
-      : this.contextFor(inputs.csr);
+    const first: RecommendContextInput = {
+      ...this.contextInput(),
+      sharedArrays: true,
+      ...(prebuilt ? { prebuiltTransition: prebuilt.transition } : {}),
+      ...(prebuilt?.knowledgeLists ? { prebuiltKnowledgeLists: prebuilt.knowledgeLists } : {}),
+    };
+    this.ctx = createRecommendContext(inputs.csr, first);
     if (prebuilt?.evidenceTables) giveEvidenceTables(inputs.csr, prebuilt.evidenceTables);
+    else shareEvidenceTables(inputs.csr);
     this.nameIndex = this.buildNames();
   }
 

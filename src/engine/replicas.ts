@@ -346,11 +346,13 @@ export class EngineReplicas {
     // What the copies share is not counted per copy; what must first be copied onto shared buffers is counted once.
     const sharing = threads > 0 ? sharingCost(engine, state, embeddings) : { bytes: 0, toCopy: 0 };
     const memory = options.memory ?? (threads > 0 ? measuredMemory(sharing.bytes) : { perCopyBytes: 0, availableBytes: 0 });
-    const fit = copiesThatFit(threads, { perCopyBytes: memory.perCopyBytes, availableBytes: Math.max(0, memory.availableBytes - sharing.toCopy) });
+    const available = Math.max(0, memory.availableBytes - sharing.toCopy);
+    const fit = copiesThatFit(threads, { perCopyBytes: memory.perCopyBytes, availableBytes: available });
     replicas.#notStarted = threads - fit;
     if (fit < threads) {
       const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-      log.warn(`engine/replicas: starting ${fit} of ${threads} copies of the engine: each needs about ${mb(memory.perCopyBytes)} MB and ${mb(memory.availableBytes)} MB are available`, { perCopyMb: mb(memory.perCopyBytes), availableMb: mb(memory.availableBytes) });
+      const toCopy = sharing.toCopy > 0 ? ` after ${mb(sharing.toCopy)} MB copied onto shared buffers for them` : '';
+      log.warn(`engine/replicas: starting ${fit} of ${threads} copies of the engine: each needs about ${mb(memory.perCopyBytes)} MB and ${mb(available)} MB are available${toCopy}`, { perCopyMb: mb(memory.perCopyBytes), availableMb: mb(available), toCopyMb: mb(sharing.toCopy) });
     }
     replicas.#cores = options.cores ?? availableParallelism();
     if (fit > 0 && fit + 1 > replicas.#cores) {

@@ -27,7 +27,7 @@
  */
 import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
-import { sharedArray } from '../core/shared-arrays.ts';
+import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import { findEdge, INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } from '../project/csr.ts';
@@ -185,6 +185,16 @@ interface Scratch {
   labelsOf: EvidenceContext['labels'];
 }
 const scratchByCsr = new WeakMap<Csr, Scratch>();
+/** Graphs whose tables are derived on shared buffers: an engine's first version ({@link shareEvidenceTables}). */
+const sharedTablesOf = new WeakSet<Csr>();
+
+/**
+ * The tables of `csr`, when derived, go on shared buffers (core/shared-arrays): an engine's first version, which its
+ * copies in worker threads read (engine/replicas). The tables a live write carries over are not shared.
+ */
+export function shareEvidenceTables(csr: Csr): void {
+  sharedTablesOf.add(csr);
+}
 
 function scratchOf(csr: Csr): Scratch {
   let s = scratchByCsr.get(csr);
@@ -229,16 +239,16 @@ export function giveEvidenceTables(csr: Csr, tables: EvidenceTables): void {
  * rows are block-copied from it and only the marked ones are derived from the CSR: the same tables, at copying cost.
  */
 function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, copier: BlockCopier = copyNow): Tables {
+  const shared = from === undefined && sharedTablesOf.has(csr);
   const n = csr.nodeCount;
   const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
   const REL = REL_INTERACTION;
   const old = from?.tables;
   const derive = (v: number): boolean => !from || from.changed[v] === 1;
-  // On shared buffers: copies of the engine in worker threads (engine/replicas) read the serving engine's tables.
-  const intOutStarts = sharedArray(Uint32Array, n + 1);
-  const intInStarts = sharedArray(Uint32Array, n + 1);
-  const kStarts = sharedArray(Uint32Array, n + 1);
-  const interactions = sharedArray(Uint32Array, n);
+  const intOutStarts = typedArray(Uint32Array, n + 1, shared);
+  const intInStarts = typedArray(Uint32Array, n + 1, shared);
+  const kStarts = typedArray(Uint32Array, n + 1, shared);
+  const interactions = typedArray(Uint32Array, n, shared);
   for (let v = 0; v < n; v++) {
     let o = 0;
     let i = 0;
@@ -262,9 +272,9 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, c
     kStarts[v + 1] = kStarts[v]! + k;
     interactions[v] = o + i;
   }
-  const intOut = sharedArray(Uint32Array, intOutStarts[n]!);
-  const intIn = sharedArray(Uint32Array, intInStarts[n]!);
-  const kAdj = sharedArray(Uint32Array, kStarts[n]!);
+  const intOut = typedArray(Uint32Array, intOutStarts[n]!, shared);
+  const intIn = typedArray(Uint32Array, intInStarts[n]!, shared);
+  const kAdj = typedArray(Uint32Array, kStarts[n]!, shared);
   for (let v = 0; v < n; v++) {
     if (!derive(v)) {
       // A run of unchanged rows, copied in one block per table.

@@ -139,6 +139,11 @@ export interface RecommendContextInput {
   /** A prebuilt transition of `csr` (skips building one). */
   prebuiltTransition?: Transition;
   /**
+   * Build the transition and the knowledge lists on shared buffers (core/shared-arrays): an engine's first version,
+   * which its copies in worker threads read (engine/replicas). Versions built by live writes are not shared. [false]
+   */
+  sharedArrays?: boolean;
+  /**
    * The knowledge walk's lists of a context over the same `csr` and options (skips building them; engine/replicas hands
    * a copy of the engine the serving engine's lists, on shared buffers).
    */
@@ -240,7 +245,8 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   assertValidCsr(csr);
   const options = resolveRecommendOptions(input);
   if (input.embeddings) assertEmbeddingIndex(input.embeddings);
-  const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition);
+  const shared = input.sharedArrays === true;
+  const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition, shared);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
   if (input.prebuiltKnowledgeLists && input.prebuiltKnowledgeLists.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
   const solver = createPushSolver(transition, input.push);
@@ -260,7 +266,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     items,
     popularity,
     popularOrder,
-    knowledgeLists: lazy(() => input.prebuiltKnowledgeLists ?? buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems)),
+    knowledgeLists: lazy(() => input.prebuiltKnowledgeLists ?? buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems, shared)),
     embeddings,
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,

@@ -24,7 +24,7 @@
  * adjacency (≈ 74k entries on ML-100K + DBpedia), typically far less — plus O(reached items · log pool) for the heap.
  * Building it costs two O(m) passes over the transition (its item↔entity lists) and a sort of each broad entity's items.
  */
-import { sharedArray } from '../core/shared-arrays.ts';
+import { typedArray } from '../core/shared-arrays.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { RecommendContext } from './context.ts';
@@ -70,13 +70,13 @@ function fillList(lists: KnowledgeLists, t: Transition, popularity: Float64Array
   }
 }
 
-export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gamma: number, cap: number): KnowledgeLists {
+/** The lists of every item and entity; `shared`: on shared buffers (an engine's first version; engine/replicas). */
+export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gamma: number, cap: number, shared = false): KnowledgeLists {
   const n = t.nodeCount;
   const { starts, neighbors, weights, kinds } = t;
-  // On shared buffers, as the transition: copies of the engine in worker threads (engine/replicas) read these lists.
-  const step = sharedArray(Float64Array, n);
-  const listStart = sharedArray(Uint32Array, n + 1);
-  const broad = sharedArray(Uint8Array, n);
+  const step = typedArray(Float64Array, n, shared);
+  const listStart = typedArray(Uint32Array, n + 1, shared);
+  const broad = typedArray(Uint8Array, n, shared);
   for (let v = 0; v < n; v++) {
     const kind = kinds[v];
     let count = 0;
@@ -96,7 +96,7 @@ export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gam
     }
     listStart[v + 1] = listStart[v]! + count;
   }
-  const lists: KnowledgeLists = { step, listStart, listNode: sharedArray(Uint32Array, listStart[n]!), listWeight: sharedArray(Float64Array, listStart[n]!), broad };
+  const lists: KnowledgeLists = { step, listStart, listNode: typedArray(Uint32Array, listStart[n]!, shared), listWeight: typedArray(Float64Array, listStart[n]!, shared), broad };
   for (let v = 0; v < n; v++) if (kinds[v] === KIND_ITEM || kinds[v] === KIND_ENTITY) fillList(lists, t, popularity, v);
   return lists;
 }

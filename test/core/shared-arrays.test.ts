@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { isShared, shared, sharedArray, sharedBufferBytes } from '../../src/core/shared-arrays.ts';
+import { isShared, shared, sharedArray, sharedBufferBytes, typedArray } from '../../src/core/shared-arrays.ts';
 
 describe('core/shared-arrays', () => {
   it('sharedArray is zeroed and shared; shared copies an ordinary array once, with its values and type', () => {
@@ -13,6 +13,10 @@ describe('core/shared-arrays', () => {
     expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect([...a]).toEqual([0, 0, 0, 0, 0]);
     expect(shared(a)).toBe(a);
+    expect(isShared(typedArray(Uint32Array, 3, true))).toBe(true);
+    const ordinary = typedArray(Uint32Array, 3, false);
+    expect(isShared(ordinary)).toBe(false);
+    expect([...ordinary]).toEqual([0, 0, 0]);
 
     const plain = Uint16Array.of(3, 1, 65535);
     const copy = shared(plain);

@@ -191,6 +191,9 @@ describe('engine/replicas', () => {
     expect(engine.version).toBe(2);
     expect(engine.context.transition.weights).not.toBe(input.prebuilt!.transition.weights);
     expect(bytes()).toEqual(before);
+    // What the writes built is not shared: shared garbage does not prompt a collection (core/shared-arrays).
+    const { transition: now } = engine.context;
+    expect([now.weights, now.neighbors, ...views(engine.context.knowledgeLists()), ...views(evidenceTablesOf(engine.context.csr)!)].some(isShared)).toBe(false);
   });
 
   it('through the API: the same bodies with copies as without, for explain none, paths and text', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/compute/rng.ts';
 import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
-import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
@@ -178,6 +178,11 @@ describe('evidence tables given by another engine (engine/replicas)', () => {
     const users = graph.ids.filter((id) => id.startsWith('User:'));
     const items = graph.ids.filter((id) => id.startsWith('Item:'));
     expect(evidenceTablesOf(graph)).toBeUndefined();
+    // Derived on ordinary buffers unless the graph is marked (an engine's first version).
+    const plain = randomGraph(19, true);
+    buildEvidence({ csr: plain, transition: buildTransition(plain) }, { user: users[0]!, item: items[0]! });
+    expect(evidenceTablesOf(plain)!.intOut.buffer).toBeInstanceOf(ArrayBuffer);
+    shareEvidenceTables(graph);
     buildEvidence({ csr: graph, transition: buildTransition(graph) }, { user: users[0]!, item: items[0]! });
     const tables = evidenceTablesOf(graph)!;
     expect(tables.intOut.buffer).toBeInstanceOf(SharedArrayBuffer);

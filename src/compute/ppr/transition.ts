@@ -20,7 +20,7 @@
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
 import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
-import { sharedArray } from '../../core/shared-arrays.ts';
+import { typedArray } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -68,14 +68,16 @@ export function resolveRelationWeights(csr: Csr, options: Partial<TransitionOpti
   return out;
 }
 
-/** Builds the undirected, relation-weighted transition structure of `csr`. O(n + m). */
-export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = {}): Transition {
+/**
+ * Builds the undirected, relation-weighted transition structure of `csr`. O(n + m). `shared`: on shared buffers
+ * (an engine's first version, which copies of it in worker threads read; engine/replicas).
+ */
+export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = {}, shared = false): Transition {
   assertValidCsr(csr);
   const rw = resolveRelationWeights(csr, options);
   const n = csr.nodeCount;
   const { outStarts, outTargets, outWeights, outRelations, inStarts, inSources, inWeights, inRelations } = csr;
-  // On shared buffers: copies of the engine in worker threads (engine/replicas) read this transition, not their own.
-  const starts = sharedArray(Uint32Array, n + 1);
+  const starts = typedArray(Uint32Array, n + 1, shared);
   // Count kept entries per node (both directions).
   for (let u = 0; u < n; u++) {
     let c = 0;
@@ -84,10 +86,10 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
     starts[u + 1] = starts[u]! + c;
   }
   const nnz = starts[n]!;
-  const neighbors = sharedArray(Uint32Array, nnz);
-  const weights = sharedArray(Float64Array, nnz);
-  const strength = sharedArray(Float64Array, n);
-  const invStrength = sharedArray(Float64Array, n);
+  const neighbors = typedArray(Uint32Array, nnz, shared);
+  const weights = typedArray(Float64Array, nnz, shared);
+  const strength = typedArray(Float64Array, n, shared);
+  const invStrength = typedArray(Float64Array, n, shared);
   const dangling: number[] = [];
   for (let u = 0; u < n; u++) {
     let k = starts[u]!;
