@@ -225,6 +225,11 @@ export interface ReplicaOptions {
   maxQueued?: number;
   /** What the memory check reads (see {@link copiesThatFit}); measured from this process and the machine when absent. */
   memory?: MemoryFacts;
+  /**
+   * What the check before each live update reads ({@link EngineReplicas.apply}): the available memory now. Measured
+   * from the machine when absent.
+   */
+  memoryNow?: () => MemoryFacts;
   /** The machine's cores as Node counts them (`os.availableParallelism()` when absent); see {@link ReplicaStats.cores}. */
   cores?: number;
 }
@@ -323,6 +328,7 @@ export class EngineReplicas {
   #notStarted = 0;
   #cores = 0;
   #sharedBytes = 0;
+  #memoryNow: (() => MemoryFacts) | undefined;
   /** Rankings waiting for the serving engine (see {@link rank}). */
   readonly #localQueue: Waiting[] = [];
   /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
@@ -361,6 +367,7 @@ export class EngineReplicas {
     if (fit > 0) {
       const input = replicaInputOf(engine, state, cfg, sliceMs, embeddings);
       replicas.#sharedBytes = sharing.bytes;
+      replicas.#memoryNow = options.memoryNow ?? (() => measuredMemory(sharing.bytes));
       for (let j = 0; j < fit; j++) replicas.#add(input, j);
     }
     return replicas;
@@ -511,10 +518,28 @@ export class EngineReplicas {
     }
   };
 
-  /** Hands a live update to every copy (engine/live calls it as the serving engine's application of it starts). */
+  /**
+   * Hands a live update to every copy (engine/live calls it as the serving engine's application of it starts). Each
+   * thread builds the arrays the update replaces anew, up to a whole version of the graph, while the old ones are
+   * still held. So when the memory available is less than that for the serving engine and every copy (the bytes of
+   * one version, counted as the shared state at the start), the copies are dropped first and the serving engine goes
+   * on alone: at 50M interactions copies applying a stream of writes took a 24 GiB machine's last 16 GB in 30 s
+   * (docs/scaling.md, "Copies that share the serving state").
+   */
   apply(update: EngineUpdate): void {
     const seq = ++this.#posted;
-    for (const r of this.#replicas) if (r.state !== 'dropped') r.worker.postMessage({ type: 'apply', update, seq } satisfies ReplicaRequest);
+    const live = this.#replicas.filter((r) => r.state !== 'dropped');
+    if (live.length > 0 && this.#memoryNow) {
+      const need = this.#sharedBytes * (live.length + 1);
+      const { availableBytes } = this.#memoryNow();
+      if (availableBytes < need) {
+        const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+        log.warn(`engine/replicas: dropping the copies of the engine: a live update needs about ${mb(need)} MB in the serving engine and its copies, and ${mb(availableBytes)} MB are available; the serving engine goes on alone`, { needMb: mb(need), availableMb: mb(availableBytes) });
+        for (const r of live) this.#drop(r, this.#replicas.indexOf(r), 'not enough memory to apply live updates in the copies');
+        return;
+      }
+    }
+    for (const r of live) r.worker.postMessage({ type: 'apply', update, seq } satisfies ReplicaRequest);
   }
 
   /** Hands the vectors the serving engine swapped in to every copy; a copy ranks again once it has them. */

@@ -325,6 +325,36 @@ describe('engine/replicas', () => {
     expect(none.stats).toMatchObject({ byReplica: 0, local: 1 });
   });
 
+  it('drops the copies before a live update when the memory available would not hold a new version in each thread', async () => {
+    const engine = engineFrom(state, cfg, undefined, { llm: false });
+    let available = 1e12;
+    const memoryNow = () => ({ perCopyBytes: 1, availableBytes: available });
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1, sliceMs: 0, memoryNow, memory: { perCopyBytes: 1, availableBytes: 1e12 } }));
+    await replicas.caughtUp();
+    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 0 });
+    live.attach(engine, (update) => replicas.apply(update));
+    live.add({ edges: [{ userId: USERS[2]!, itemId: ITEMS[5]!, kinds: [{ kind: 'rating', weight: 5 }] }] });
+    await live.settled();
+    await replicas.caughtUp();
+    await expectSameAnswers(replicas, engine);
+    // Less than one version per thread (the serving engine and the copy): the copy goes, the serving engine stays.
+    available = sharingCost(engine, state).bytes * 2 - 1;
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      live.add({ edges: [{ userId: USERS[3]!, itemId: ITEMS[6]!, kinds: [{ kind: 'rating', weight: 4 }] }] });
+      await live.settled();
+      expect(warn.mock.calls.some(([message]) => message.startsWith('engine/replicas: dropping the copies'))).toBe(true);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(replicas.stats).toMatchObject({ threads: 1, ready: 0, dropped: 1 });
+    const request = { user: USERS[3]!, k: 5 };
+    const local = replicas.stats.local;
+    expect((await replicas.rank(engine, request)).result).toEqual(engine.recommend(request));
+    expect(replicas.stats.local).toBe(local + 1);
+    expect(engine.version).toBe(2);
+  });
+
   it('warns when the copies and the serving thread are more threads than the cores', async () => {
     const engine = engineFrom(state, cfg, undefined, { llm: false });
     const warn = vi.spyOn(log, 'warn');
