@@ -7,6 +7,8 @@
  * "Copies that share the serving state"), which is why only an engine's first version is shared
  * (core/shared-arrays). Then a forced collection (the collector exposed at run time) shows the shared memory was
  * garbage, not held. The ordinary kind runs first: the shared kind's garbage would count in its RSS otherwise.
+ * A last line times the same work on either kind (`--speed-m` million doubles, default 50: filled, then read with a
+ * stride, 3 rounds each, alternating): whether reading the serving state from shared buffers costs anything.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -33,6 +35,30 @@ async function churn(kind: 'ordinary' | 'shared', rounds: number, bytes: number)
   return { kind, rounds, mbEach: mb(bytes), seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), peakRssMb: mb(peakRss), peakArrayBuffersMb: mb(peakArrayBuffers), endRssMb: mb(m.rss), endArrayBuffersMb: mb(m.arrayBuffers) };
 }
 
+/** Fills `a` and reads every seventh element (the sum keeps the loop from being dropped). */
+function fillAndRead(a: Float64Array): number {
+  for (let i = 0; i < a.length; i++) a[i] = i * 0.5;
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 7) sum += a[i]!;
+  return sum;
+}
+
+/** Milliseconds of {@link fillAndRead} on an ordinary and on a shared array of `n` doubles, best of 3 rounds each. */
+function speed(n: number): Record<string, number> {
+  const best = { ordinary: Infinity, shared: Infinity };
+  let check = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const kind of round % 2 === 0 ? (['ordinary', 'shared'] as const) : (['shared', 'ordinary'] as const)) {
+      const a = kind === 'shared' ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+      const t0 = performance.now();
+      check += fillAndRead(a);
+      best[kind] = Math.min(best[kind], performance.now() - t0);
+    }
+  }
+  if (!Number.isFinite(check)) throw new Error('bench shared-gc: the speed loop overflowed');
+  return { ordinaryMs: Math.round(best.ordinary), sharedMs: Math.round(best.shared), ratio: Number((best.shared / best.ordinary).toFixed(2)) };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const flag = flagsOf(argv);
   const rounds = Number(flag('--rounds') ?? 60);
@@ -45,8 +71,15 @@ export async function main(argv: string[]): Promise<void> {
   emit(ordinary);
   const sharedRun = await churn('shared', rounds, bytes);
   emit(sharedRun);
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  gc();
+  // V8 frees dropped buffers' memory on a background sweeper after a collection: a few rounds, each after a pause.
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const m = process.memoryUsage();
   emit({ afterForcedCollection: { rssMb: mb(m.rss), arrayBuffersMb: mb(m.arrayBuffers) }, peakArrayBuffersRatio: Number(((sharedRun.peakArrayBuffersMb as number) / Math.max(1, ordinary.peakArrayBuffersMb as number)).toFixed(1)) });
+  const millions = Number(flag('--speed-m') ?? 50);
+  if (!(millions > 0)) throw new Error('bench shared-gc: --speed-m takes a positive number');
+  emit({ speed: { doubles: Math.round(millions * 1e6), ...speed(Math.round(millions * 1e6)) } });
 }

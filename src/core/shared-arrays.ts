@@ -37,7 +37,8 @@ export function sharedArray<T extends NumericArray>(type: NumericArrayConstructo
  * A zeroed typed array on a shared buffer when `shared`, else on an ordinary one. Share only what lives long: Node 20's
  * V8 does not count shared buffers as memory pressure, so a collection is not started by allocating them; shared
  * garbage waits for a collection the heap starts for other reasons (60 dropped 200 MB shared buffers in a loop held
- * 12 GB, ordinary ones 0.4 GB; docs/scaling.md). The first version an engine builds is shared, a live write's are not.
+ * up to 11 GB, ordinary ones 0.4 GB: `npm run bench -- shared-gc`). The first version an engine builds is shared, a
+ * live write's are not.
  */
 export function typedArray<T extends NumericArray>(type: NumericArrayConstructor<T> & (new (length: number) => T), length: number, shared: boolean): T {
   return shared ? sharedArray(type, length) : new type(length);
