@@ -2,9 +2,9 @@
  * @module core/shared-arrays
  * Typed arrays on `SharedArrayBuffer`s, so that the worker threads of one process read the same memory instead of
  * each holding a copy. A worker receives a typed array on a shared buffer (through `workerData` or `postMessage`) as
- * a view of the same bytes; an ordinary typed array is copied into its thread. The serving state's arrays (the
- * projection snapshot, engine/replicas) and the transition are allocated here, so that copies of the engine ranking in
- * worker threads share them.
+ * a view of the same bytes; an ordinary typed array is copied into its thread. The projection snapshot's arrays and an
+ * engine's first transition, knowledge lists and evidence tables are allocated here, so that copies of the engine
+ * ranking in worker threads (engine/replicas) share them.
  *
  * The rule that makes sharing safe is the one the engine already keeps within one thread: a version's arrays are never
  * written after they are built (a live write builds new arrays and swaps them in). Nothing here locks or uses Atomics.
