@@ -52,6 +52,21 @@ export function shared<T extends NumericArray>(array: T): T {
   return copy;
 }
 
+/**
+ * `o` with each typed-array field on a shared buffer ({@link shared}), the other fields as they are. `memo` maps each
+ * array to its shared one, so an array that several objects hold (the CSR's node kinds and the transition's) stays one.
+ */
+export function withSharedArrays<T extends object>(o: T, memo = new Map<ArrayBufferView, ArrayBufferView>()): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(o)) {
+    if (!ArrayBuffer.isView(value) || value instanceof DataView) continue;
+    let copy = memo.get(value);
+    if (!copy) memo.set(value, (copy = shared(value as NumericArray)));
+    out[key] = copy;
+  }
+  return out as T;
+}
+
 /** The bytes of the distinct shared buffers under `arrays` (each buffer counted once, whole). */
 export function sharedBufferBytes(arrays: Iterable<ArrayBufferView>): number {
   const seen = new Set<ArrayBufferLike>();

@@ -45,7 +45,7 @@ import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
 import { evidenceTablesOf, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
-import { isShared, shared, sharedBufferBytes } from '../core/shared-arrays.ts';
+import { isShared, sharedBufferBytes, withSharedArrays } from '../core/shared-arrays.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { Csr } from '../project/csr.ts';
@@ -59,24 +59,10 @@ import type { Engine, EngineUpdate } from './engine.ts';
  * the artifact's other facts (a trained model's folder, timings) are not copied into a thread.
  */
 function vectorsOf(v: EmbeddingVectors): EmbeddingVectors {
-  return { dim: v.dim, itemKeys: v.itemKeys, items: shared(v.items), userKeys: v.userKeys, users: shared(v.users) };
+  return withSharedArrays({ dim: v.dim, itemKeys: v.itemKeys, items: v.items, userKeys: v.userKeys, users: v.users });
 }
 
-/** `csr` with every typed array on a shared buffer (copied there once when it is not); ids and index as they are. */
-function sharedCsr(csr: Csr): Csr {
-  return {
-    ...csr,
-    kinds: shared(csr.kinds),
-    outStarts: shared(csr.outStarts),
-    outTargets: shared(csr.outTargets),
-    outWeights: shared(csr.outWeights),
-    outRelations: shared(csr.outRelations),
-    inStarts: shared(csr.inStarts),
-    inSources: shared(csr.inSources),
-    inWeights: shared(csr.inWeights),
-    inRelations: shared(csr.inRelations),
-  };
-}
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /**
  * What a copy is built from. Its typed arrays are on shared buffers, so a copy's thread reads the serving state's
@@ -146,23 +132,14 @@ interface SharedParts {
   vectors: EmbeddingVectors | undefined;
 }
 
-/** Every typed array of `parts` (what a copy reads on shared buffers; the transition's two small tables aside). */
+/** Every typed array of `parts`, each once: what a copy reads on shared buffers. */
 function arraysOf(parts: SharedParts): ArrayBufferView[] {
   const { csr, values, prebuilt, vectors } = parts;
-  const t = prebuilt?.transition;
-  const l = prebuilt?.knowledgeLists;
-  const e = prebuilt?.evidenceTables;
-  return [
-    csr.kinds, csr.outStarts, csr.outTargets, csr.outWeights, csr.outRelations, csr.inStarts, csr.inSources, csr.inWeights, csr.inRelations,
-    values.user, values.item, values.kind, values.raw,
-    ...(t ? [t.starts, t.neighbors, t.weights, t.strength, t.invStrength, t.kinds] : []),
-    ...(l ? [l.step, l.listStart, l.listNode, l.listWeight, l.broad] : []),
-    ...(e ? [e.interactions, e.intOutStarts, e.intOut, e.intInStarts, e.intIn, e.kStarts, e.kAdj] : []),
-    ...(vectors ? [vectors.users, vectors.items] : []),
-  ];
+  const holders = [csr, values, prebuilt?.transition, prebuilt?.knowledgeLists, prebuilt?.evidenceTables, vectors];
+  return [...new Set(holders.flatMap((o) => (o ? Object.values(o).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)) : [])))];
 }
 
-/** The serving state's parts as they are (the serving engine's transition and lists while it holds `state`'s graph). */
+/** The serving state's parts as they are (the serving engine's transition, lists and tables while it holds `state`'s graph). */
 function partsOf(engine: Engine, state: EngineState, embeddings: EmbeddingVectors | undefined): SharedParts {
   const ctx = engine.context;
   const lists = ctx.knowledgeLists.peek();
@@ -186,31 +163,22 @@ export function sharingCost(engine: Engine, state: EngineState, embeddings?: Emb
  * The input every copy is built from: `state`'s typed arrays on shared buffers (a snapshot's already are: project/csr-
  * snapshot), the serving engine's transition, knowledge lists and evidence tables (built on shared buffers:
  * compute/ppr/transition, retrieve/knowledge-part, explain/evidence) while it still holds `state`'s graph, and the
- * vectors. An array not on a shared buffer yet
- * is copied there once, for all copies ({@link sharingCost}).
+ * vectors. An array not on a shared buffer yet is copied there once, for all copies ({@link sharingCost}).
  */
 export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, sliceMs: number, embeddings?: EmbeddingVectors): ReplicaInput {
   const parts = partsOf(engine, state, embeddings);
-  const csr = sharedCsr(parts.csr);
-  const values = { ...state.values, user: shared(state.values.user), item: shared(state.values.item), kind: shared(state.values.kind), raw: shared(state.values.raw) };
-  let prebuilt: ReplicaInput['prebuilt'];
-  if (parts.prebuilt) {
-    const t = parts.prebuilt.transition;
-    const transition: Transition = { ...t, starts: shared(t.starts), neighbors: shared(t.neighbors), weights: shared(t.weights), strength: shared(t.strength), invStrength: shared(t.invStrength), kinds: t.kinds === state.csr.kinds ? csr.kinds : shared(t.kinds) };
-    const l = parts.prebuilt.knowledgeLists;
-    const knowledgeLists = l ? { step: shared(l.step), listStart: shared(l.listStart), listNode: shared(l.listNode), listWeight: shared(l.listWeight), broad: shared(l.broad) } : undefined;
-    const e = parts.prebuilt.evidenceTables;
-    const evidenceTables = e
-      ? { interactions: shared(e.interactions), intOutStarts: shared(e.intOutStarts), intOut: shared(e.intOut), intInStarts: shared(e.intInStarts), intIn: shared(e.intIn), kStarts: shared(e.kStarts), kAdj: shared(e.kAdj) }
-      : undefined;
-    prebuilt = { transition, ...(knowledgeLists ? { knowledgeLists } : {}), ...(evidenceTables ? { evidenceTables } : {}) };
-  }
-  const vectors = embeddings ? vectorsOf(embeddings) : undefined;
+  // One shared array per original: the transition's node kinds are the CSR's.
+  const memo = new Map<ArrayBufferView, ArrayBufferView>();
+  const share = <T extends object>(o: T): T => withSharedArrays(o, memo);
+  const { transition, knowledgeLists, evidenceTables } = parts.prebuilt ?? {};
+  const prebuilt = transition
+    ? { transition: share(transition), ...(knowledgeLists ? { knowledgeLists: share(knowledgeLists) } : {}), ...(evidenceTables ? { evidenceTables: share(evidenceTables) } : {}) }
+    : undefined;
   return {
-    state: { csr, values, labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
+    state: { csr: share(parts.csr), values: share(parts.values), labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
     ...(prebuilt ? { prebuilt } : {}),
     cfg,
-    ...(vectors ? { embeddings: vectors } : {}),
+    ...(embeddings ? { embeddings: vectorsOf(embeddings) } : {}),
     generation: 0,
     sliceMs,
   };
@@ -356,7 +324,6 @@ export class EngineReplicas {
     const fit = copiesThatFit(threads, { perCopyBytes: memory.perCopyBytes, availableBytes: available });
     replicas.#notStarted = threads - fit;
     if (fit < threads) {
-      const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
       const toCopy = sharing.toCopy > 0 ? ` after ${mb(sharing.toCopy)} MB copied onto shared buffers for them` : '';
       log.warn(`engine/replicas: starting ${fit} of ${threads} copies of the engine: each needs about ${mb(memory.perCopyBytes)} MB and ${mb(available)} MB are available${toCopy}`, { perCopyMb: mb(memory.perCopyBytes), availableMb: mb(available), toCopyMb: mb(sharing.toCopy) });
     }
@@ -533,7 +500,6 @@ export class EngineReplicas {
       const need = this.#sharedBytes * (live.length + 1);
       const { availableBytes } = this.#memoryNow();
       if (availableBytes < need) {
-        const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
         log.warn(`engine/replicas: dropping the copies of the engine: a live update needs about ${mb(need)} MB in the serving engine and its copies, and ${mb(availableBytes)} MB are available; the serving engine goes on alone`, { needMb: mb(need), availableMb: mb(availableBytes) });
         for (const r of live) this.#drop(r, this.#replicas.indexOf(r), 'not enough memory to apply live updates in the copies');
         return;
@@ -551,7 +517,7 @@ export class EngineReplicas {
 
   get stats(): ReplicaStats {
     const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
-    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, sharedMb: Math.round(this.#sharedBytes / 2 ** 20), ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, sharedMb: mb(this.#sharedBytes), ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
   }
 
   /** Stops every copy (rankings in flight are answered by the serving engine). */

@@ -20,7 +20,7 @@
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
 import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
-import { typedArray } from '../../core/shared-arrays.ts';
+import { shared as onSharedBuffer, typedArray } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -114,7 +114,10 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
     if (sum > 0) invStrength[u] = 1 / sum;
     else dangling.push(u);
   }
-  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: Uint32Array.from(dangling), kinds: csr.kinds, relationWeights: rw };
+  // Shared, the small tables too: engine/replicas hands the whole first version to the copies as it is.
+  const danglingNodes = typedArray(Uint32Array, dangling.length, shared);
+  danglingNodes.set(dangling);
+  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: danglingNodes, kinds: csr.kinds, relationWeights: shared ? onSharedBuffer(rw) : rw };
 }
 
 /** O(1) shape check of a transition structure (`INVALID_GRAPH`). */
