@@ -10,6 +10,7 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
+import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind } from '../core/model.ts';
 import { assertValidCsr, buildIndex, kindName, type Csr } from './csr.ts';
 
@@ -102,17 +103,25 @@ async function hashFiles(files: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Snapshot files' bytes, each in a shared buffer of its own (offset 0, so any typed view fits), checked against the
- * size and (with `verify`) the sha256 their manifest lists: gigabytes at 50M interactions, read on libuv's thread pool
- * in 64 MiB reads and hashed by a worker thread, while the main thread is free (a boot reads Neo4j meanwhile).
+ * Snapshot files' bytes, each in a buffer of its own (offset 0, so any typed view fits; shared but for `ordinary`),
+ * checked against the size and (with `verify`) the sha256 their manifest lists: gigabytes at 50M interactions, read
+ * on libuv's thread pool in 64 MiB reads and hashed by a worker thread, while the main thread is free (a boot reads
+ * Neo4j meanwhile).
  * `INVALID_GRAPH` when a file is missing, unreadable or differs.
  */
-export async function readCheckedFiles(dir: string, names: readonly string[], listed: Readonly<Record<string, { bytes: number; sha256: string }>>, verify = true): Promise<Uint8Array[]> {
+export async function readCheckedFiles(
+  dir: string,
+  names: readonly string[],
+  listed: Readonly<Record<string, { bytes: number; sha256: string }>>,
+  verify = true,
+  /** Files read onto ordinary buffers: read once and dropped (shared garbage does not prompt a collection, core/shared-arrays). */
+  ordinary: readonly string[] = [],
+): Promise<Uint8Array[]> {
   for (const name of names) if (!(listed as typeof listed | undefined)?.[name]) throw new AppError('INVALID_GRAPH', `project: the manifest of ${dir} lists no ${name}`);
   const hashes = verify ? hashFiles(names.map((name) => join(dir, name))) : undefined;
   // Observed at once, so a failed hash never goes unhandled while the reads run.
   hashes?.catch(() => undefined);
-  const data = await Promise.all(names.map((name) => readWholeFile(dir, name, listed[name]!.bytes)));
+  const data = await Promise.all(names.map((name) => readWholeFile(dir, name, listed[name]!.bytes, !ordinary.includes(name))));
   if (hashes) {
     let hex: string[];
     try {
@@ -127,15 +136,15 @@ export async function readCheckedFiles(dir: string, names: readonly string[], li
   return data;
 }
 
-async function readWholeFile(dir: string, name: string, bytes: number): Promise<Uint8Array> {
+async function readWholeFile(dir: string, name: string, bytes: number, shared: boolean): Promise<Uint8Array> {
   try {
     const file = await open(join(dir, name), 'r');
     try {
       const { size } = await file.stat();
       if (size !== bytes) throw new AppError('INVALID_GRAPH', `project: ${name} has ${size} bytes, its manifest says ${bytes}`);
-      // On a shared buffer: the arrays viewed over it are the serving state, which copies of the engine in worker
-      // threads (engine/replicas) then read without a copy of their own.
-      const data = new Uint8Array(new SharedArrayBuffer(size));
+      // On a shared buffer unless read once and dropped: the arrays viewed over it are the serving state, which copies
+      // of the engine in worker threads (engine/replicas) then read without a copy of their own.
+      const data = typedArray(Uint8Array, size, shared);
       for (let at = 0; at < size; ) {
         const { bytesRead } = await file.read(data, at, Math.min(READ_CHUNK, size - at), at);
         if (bytesRead === 0) throw new AppError('INVALID_GRAPH', `project: ${name} ended after ${at} of ${size} bytes`);
@@ -229,7 +238,7 @@ export async function readSnapshot(dir: string, options: { verify?: boolean } = 
   const verify = options.verify ?? true;
   const manifest = readSnapshotManifest(dir);
   const names = [...ARRAY_FILES.map(([, name]) => name), IDS_FILE];
-  const read = await readCheckedFiles(dir, names, manifest.files, verify);
+  const read = await readCheckedFiles(dir, names, manifest.files, verify, [IDS_FILE]);
   const files = new Map(names.map((name, i) => [name, read[i]!]));
   const load = (name: string): Uint8Array => files.get(name)!;
   const arrays: Partial<Record<ArrayField, Uint8Array | Uint16Array | Uint32Array | Float32Array>> = {};
