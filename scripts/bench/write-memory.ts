@@ -5,14 +5,19 @@
  * are applied one at a time as engine/live applies a batch (`applyUpdates`): each a new pair of an existing user and
  * the item its first answer names, followed by that pair's evidence (what `explain=paths` builds on the new version).
  *
- * Each line gives this process's array buffers, heap and RSS (MiB) after full garbage collections (the collector is
- * exposed to this script with `--expose-gc` set at run time), so garbage a collection would free is not counted; the
- * last line also says whether the boot version's CSR and transition arrays are still reachable after the writes (a
- * weak reference to each). Nothing is written to Neo4j.
+ * It runs twice in one process: first with the collection of dropped shared buffers off (core/shared-arrays
+ * `collectSharedGarbageOnDrop(false)`: the garbage waits for V8's own collections), then on, as a server runs.
+ * After each write a line gives `unforced`, the array buffers and RSS (MiB) before any forced collection (after the
+ * tasks the write queued), then the same after full garbage collections (the collector is exposed to this script
+ * with `--expose-gc` set at run time), so garbage a collection would free is not counted there; each run's last line
+ * says whether the boot version's CSR and transition arrays are still reachable after the writes (a weak reference to
+ * each) and what the collector of shared garbage did. The last line compares the unforced array buffers after the
+ * first write. Nothing is written to Neo4j.
  */
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { collectSharedGarbageOnDrop, sharedGarbage } from '../../src/core/shared-arrays.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { KIND_CODES } from '../../src/project/csr.ts';
@@ -58,6 +63,48 @@ function pick(engine: Engine) {
   throw new Error('bench write-memory: no user has an answer');
 }
 
+/** This process's memory now, without a collection (garbage not collected yet counts). */
+async function unforced(): Promise<{ arrayBuffersMb: number; rssMb: number }> {
+  // The tasks queued by the write (core/shared-arrays starts its collection in one) run first.
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  const m = process.memoryUsage();
+  return { arrayBuffersMb: mb(m.arrayBuffers), rssMb: mb(m.rss) };
+}
+
+/** Boots, applies `writes` writes and reads the memory after each, with the collection of shared garbage on or off. */
+async function run(keep: string, writes: number, collect: boolean, gc: () => void): Promise<{ afterFirstMb: number; gcMs: number }> {
+  collectSharedGarbageOnDrop(collect);
+  const start = sharedGarbage();
+  const engine = await boot(keep);
+  emit({ stage: 'booted', collectOnDrop: collect, nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, ...(await collected(gc)) });
+  const { user, item, refs } = pick(engine);
+  // The user key without its label prefix, as a write names it.
+  const userId = user.slice(user.indexOf(':') + 1);
+  let afterFirstMb = 0;
+  for (let w = 1; w <= writes; w++) {
+    const t0 = performance.now();
+    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
+    const applyMs = performance.now() - t0;
+    engine.evidence({ user, item });
+    const now = await unforced();
+    if (w === 1) afterFirstMb = now.arrayBuffersMb;
+    emit({ stage: 'after a write', collectOnDrop: collect, write: w, version: engine.version, applyMs: Math.round(applyMs), unforced: now, ...(await collected(gc)) });
+  }
+  const stats = sharedGarbage();
+  const gcMs = stats.collections > start.collections ? Math.round(stats.lastMs) : 0;
+  emit({
+    collectOnDrop: collect,
+    writes,
+    sharedCollections: stats.collections - start.collections,
+    // Shared bytes this run's engine let go of (pending at its end, or collected).
+    sharedDroppedMb: mb(stats.pendingBytes + stats.collectedBytes - start.pendingBytes - start.collectedBytes),
+    sharedCollectionMs: gcMs,
+    bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined },
+    ...(await collected(gc)),
+  });
+  return { afterFirstMb, gcMs };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const flag = flagsOf(argv);
   const keep = flag('--keep');
@@ -66,17 +113,13 @@ export async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(writes) || writes < 1) throw new Error('bench write-memory: --writes takes a positive integer');
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const engine = await boot(keep);
-  emit({ stage: 'booted', nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, ...(await collected(gc)) });
-  const { user, item, refs } = pick(engine);
-  // The user key without its label prefix, as a write names it.
-  const userId = user.slice(user.indexOf(':') + 1);
-  for (let w = 1; w <= writes; w++) {
-    const t0 = performance.now();
-    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
-    const applyMs = performance.now() - t0;
-    engine.evidence({ user, item });
-    emit({ stage: 'after a write', write: w, version: engine.version, applyMs: Math.round(applyMs), ...(await collected(gc)) });
-  }
-  emit({ writes, bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined }, ...(await collected(gc)) });
+  // Baseline first: the shared garbage left to V8's own collections; then as a server runs, collected on drop.
+  const off = await run(keep, writes, false, gc);
+  gc();
+  const on = await run(keep, writes, true, gc);
+  emit({
+    arrayBuffersAfterFirstWriteMb: { withoutCollection: off.afterFirstMb, collectedOnDrop: on.afterFirstMb },
+    ratio: Number((off.afterFirstMb / Math.max(1, on.afterFirstMb)).toFixed(2)),
+    sharedCollectionMs: on.gcMs,
+  });
 }

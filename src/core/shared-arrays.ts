@@ -8,13 +8,18 @@
  *
  * The rule that makes sharing safe is the one the engine already keeps within one thread: a version's arrays are never
  * written after they are built (a live write builds new arrays and swaps them in). Nothing here locks or uses Atomics.
- * What a live write builds is not shared ({@link typedArray}): shared garbage does not prompt a collection.
+ * What a live write builds is not shared ({@link typedArray}): shared garbage does not prompt a collection. The shared
+ * arrays a version drops are collected by {@link dropShared}.
  *
  * @example
  * const weights = sharedArray(Float64Array, n); // zeroed, shared with any thread it is posted to
  * const scores = typedArray(Float64Array, n, false); // an ordinary one
  * const same = shared(weights); // already shared: the same array
  */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { log } from './log.ts';
 
 export type NumericArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
@@ -77,4 +82,108 @@ export function sharedBufferBytes(arrays: Iterable<ArrayBufferView>): number {
     bytes += a.buffer.byteLength;
   }
   return bytes;
+}
+
+/** Every typed array held directly by `holders` (their own fields, one level deep), each once. */
+export function typedArraysOf(holders: Iterable<object | undefined>): ArrayBufferView[] {
+  const out = new Set<ArrayBufferView>();
+  for (const o of holders) {
+    if (!o) continue;
+    for (const v of Object.values(o)) if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out.add(v);
+  }
+  return [...out];
+}
+
+/**
+ * Shared garbage smaller than this (in one thread, since its last collection) waits for a collection the heap starts
+ * itself: a forced one holds the thread (tens to hundreds of ms on a large heap) for little memory.
+ */
+export const SHARED_GARBAGE_MIN_BYTES = 16 * 2 ** 20;
+
+/** What this thread's collector of shared garbage has done (the readiness detail and the benches read it). */
+export interface SharedGarbageStats {
+  /** Shared bytes dropped and not collected yet. */
+  pendingBytes: number;
+  /** Forced collections so far, the shared bytes they were started for, and the last one's duration. */
+  collections: number;
+  collectedBytes: number;
+  lastMs: number;
+  /** False when the collector could not be obtained (the garbage then waits for the heap's own collections). */
+  available: boolean;
+}
+
+const garbage: SharedGarbageStats = { pendingBytes: 0, collections: 0, collectedBytes: 0, lastMs: 0, available: true };
+let collectOnDrop = true;
+let scheduled = false;
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * V8's full collection, exposed at run time (`--expose-gc` set in this process, then read from a new context: the
+ * benches' way, here for every process that drops shared garbage); null when that fails.
+ */
+function collector(): (() => void) | null {
+  if (gcFn !== undefined) return gcFn;
+  const own = (globalThis as { gc?: () => void }).gc;
+  if (typeof own === 'function') return (gcFn = own);
+  try {
+    setFlagsFromString('--expose-gc');
+    const fn = runInNewContext('gc') as unknown;
+    gcFn = typeof fn === 'function' ? (fn as () => void) : null;
+  } catch {
+    gcFn = null;
+  }
+  return gcFn;
+}
+
+function collectNow(): void {
+  scheduled = false;
+  const gc = collector();
+  garbage.available = gc !== null;
+  if (!gc || garbage.pendingBytes < SHARED_GARBAGE_MIN_BYTES) return;
+  const bytes = garbage.pendingBytes;
+  const t0 = performance.now();
+  gc();
+  garbage.lastMs = performance.now() - t0;
+  garbage.pendingBytes = 0;
+  garbage.collections++;
+  garbage.collectedBytes += bytes;
+  log.info('shared garbage collected', { mb: Math.round(bytes / 2 ** 20), ms: Math.round(garbage.lastMs) });
+}
+
+/**
+ * Says that a version holding `before` was replaced by one holding `after`: the shared buffers under `before` that
+ * `after` does not hold are garbage of this thread once it lets go of them. Node 20's V8 does not start a collection
+ * for shared garbage (see {@link typedArray}), so once at least {@link SHARED_GARBAGE_MIN_BYTES} are pending a full
+ * collection is started in a task of its own, after the current one has dropped its references. A buffer other
+ * threads still hold is freed when the last of them collects. Returns the bytes dropped.
+ */
+export function dropShared(before: Iterable<ArrayBufferView>, after: Iterable<ArrayBufferView>): number {
+  const kept = new Set<ArrayBufferLike>();
+  for (const a of after) kept.add(a.buffer);
+  const seen = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  for (const a of before) {
+    if (!isShared(a) || kept.has(a.buffer) || seen.has(a.buffer)) continue;
+    seen.add(a.buffer);
+    bytes += a.buffer.byteLength;
+  }
+  if (bytes === 0) return 0;
+  garbage.pendingBytes += bytes;
+  if (collectOnDrop && !scheduled && garbage.pendingBytes >= SHARED_GARBAGE_MIN_BYTES) {
+    scheduled = true;
+    setImmediate(collectNow);
+  }
+  return bytes;
+}
+
+/** This thread's collector of shared garbage: what is pending and what it collected. */
+export function sharedGarbage(): SharedGarbageStats {
+  return { ...garbage };
+}
+
+/** Turns the collection on drop off or on (benchmarks measure the process without it). Returns the previous setting. */
+export function collectSharedGarbageOnDrop(on: boolean): boolean {
+  const was = collectOnDrop;
+  collectOnDrop = on;
+  return was;
 }

@@ -11,6 +11,7 @@
  * CLI and the evaluation harness call the same `recommend`.
  */
 import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
+import { dropShared, typedArraysOf } from '../core/shared-arrays.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
 import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/model.ts';
@@ -28,7 +29,7 @@ import { embeddingSearch, type EmbeddingSearch } from '../retrieve/ann.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
-import { buildEvidence, carryEvidenceTables, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
@@ -83,6 +84,11 @@ export interface EngineUpdate {
 export interface ExplainedItem {
   evidence?: Evidence;
   explanation?: Explanation;
+}
+
+/** The typed arrays of a version: its CSR's, transition's, knowledge lists' and evidence tables'. */
+function versionArrays(ctx: RecommendContext): ArrayBufferView[] {
+  return typedArraysOf([ctx.csr, ctx.transition, ctx.knowledgeLists.peek(), evidenceTablesOf(ctx.csr)]);
 }
 
 export class Engine {
@@ -381,10 +387,13 @@ export class Engine {
     const ctx = this.contextFor(csr, keywords, patch, transition);
     // The evidence tables are patched at the same rows when the last version had them.
     if (patch && carryEvidenceTables(before, csr, patch, copier)) yield;
+    const dropped = versionArrays(this.ctx);
     this.ctx = ctx;
     // Vectors swapped in while this ran (setEmbeddings) were not in the context built above.
     if (this.embeddings !== embeddings) this.ctx = this.contextWithVectors();
     this.graphVersion++;
+    // The first version's arrays are on shared buffers, whose garbage V8 does not collect by itself (core/shared-arrays).
+    dropShared(dropped, versionArrays(this.ctx));
   }
 
   async close(): Promise<void> {

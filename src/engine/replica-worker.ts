@@ -9,19 +9,34 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
+import type { Config } from '../core/config.ts';
 import { embeddingIndexOf, engineFrom } from './boot.ts';
+import type { Engine } from './engine.ts';
 import { LiveUpdates } from './live.ts';
 import { rankOn, type ReplicaInput, type ReplicaReply, type ReplicaRequest } from './replicas.ts';
 
 const port = parentPort!;
 const post = (reply: ReplicaReply) => port.postMessage(reply);
-const input = (workerData as { input: ReplicaInput }).input;
+const data = workerData as { input?: ReplicaInput };
+
+/**
+ * The input's settings and this copy's engine. The input itself is let go: `workerData` would otherwise hold the
+ * first version's arrays for the thread's life, after a live write has replaced them (core/shared-arrays collects
+ * them once no thread holds them).
+ */
+function build(): { engine: Engine; cfg: Config; sliceMs: number; generation: number } {
+  const input = data.input!;
+  delete data.input;
+  const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false, ...(input.prebuilt ? { prebuilt: input.prebuilt } : {}) });
+  return { engine, cfg: input.cfg, sliceMs: input.sliceMs, generation: input.generation };
+}
 
 try {
   const t0 = performance.now();
-  const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false, ...(input.prebuilt ? { prebuilt: input.prebuilt } : {}) });
+  const built = build();
+  const { engine, cfg, sliceMs } = built;
   engine.warm();
-  let generation = input.generation;
+  let generation = built.generation;
   // The updates go through engine/live as they do on the serving thread: coalesced while one is applied (a copy that
   // falls behind merges what queued up into one application), each application in slices, bounded to
   // `maxApplyShare` of this thread's time. `added` is the last update received, `taken` the last in the application
@@ -29,9 +44,9 @@ try {
   let added = 0;
   let taken = 0;
   const live = new LiveUpdates({
-    coalesceMs: input.cfg.interactions.coalesceMs,
-    maxApplyShare: input.cfg.interactions.maxApplyShare,
-    sliceMs: input.sliceMs,
+    coalesceMs: cfg.interactions.coalesceMs,
+    maxApplyShare: cfg.interactions.maxApplyShare,
+    sliceMs,
     onApplied: (error) => post(error === undefined ? { type: 'applied', seq: taken } : { type: 'apply failed', seq: taken, message: (error as Error).message }),
   });
   live.attach(engine, () => (taken = added));

@@ -45,7 +45,7 @@ import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
 import { evidenceTablesOf, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
-import { isShared, sharedBufferBytes, withSharedArrays } from '../core/shared-arrays.ts';
+import { isShared, sharedBufferBytes, typedArraysOf, withSharedArrays } from '../core/shared-arrays.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { Csr } from '../project/csr.ts';
@@ -135,8 +135,7 @@ interface SharedParts {
 /** Every typed array of `parts`, each once: what a copy reads on shared buffers. */
 function arraysOf(parts: SharedParts): ArrayBufferView[] {
   const { csr, values, prebuilt, vectors } = parts;
-  const holders = [csr, values, prebuilt?.transition, prebuilt?.knowledgeLists, prebuilt?.evidenceTables, vectors];
-  return [...new Set(holders.flatMap((o) => (o ? Object.values(o).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)) : [])))];
+  return typedArraysOf([csr, values, prebuilt?.transition, prebuilt?.knowledgeLists, prebuilt?.evidenceTables, vectors]);
 }
 
 /** The serving state's parts as they are (the serving engine's transition, lists and tables while it holds `state`'s graph). */

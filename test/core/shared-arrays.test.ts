@@ -4,7 +4,23 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { isShared, shared, sharedArray, sharedBufferBytes, typedArray } from '../../src/core/shared-arrays.ts';
+import {
+  collectSharedGarbageOnDrop,
+  dropShared,
+  isShared,
+  shared,
+  sharedArray,
+  sharedBufferBytes,
+  sharedGarbage,
+  SHARED_GARBAGE_MIN_BYTES,
+  typedArray,
+  typedArraysOf,
+} from '../../src/core/shared-arrays.ts';
+
+/** Lets the tasks queued so far run (the collection is started in one of its own). */
+const nextTasks = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe('core/shared-arrays', () => {
   it('sharedArray is zeroed and shared; shared copies an ordinary array once, with its values and type', () => {
@@ -51,5 +67,58 @@ describe('core/shared-arrays', () => {
     await worker.terminate();
     expect(sharedOne[0]).toBe(41);
     expect(plain[0]).toBe(0);
+  });
+
+  it('typedArraysOf lists the typed arrays its holders hold directly, each once', () => {
+    const kinds = new Uint8Array(2);
+    const a = { kinds, w: new Float64Array(2), n: 2, ids: ['x'] };
+    const b = { kinds, v: new DataView(new ArrayBuffer(4)) };
+    expect(typedArraysOf([a, undefined, b])).toEqual([kinds, a.w]);
+  });
+
+  it('dropShared counts the shared buffers a version let go of, once each, and not the ones the next version holds', () => {
+    const was = collectSharedGarbageOnDrop(false);
+    try {
+      const kept = sharedArray(Float64Array, 4);
+      const gone = sharedArray(Float64Array, 8);
+      const sameBuffer = new Uint8Array(gone.buffer, 0, 16);
+      const ordinary = new Float64Array(100);
+      const before = sharedGarbage().pendingBytes;
+      expect(dropShared([kept, gone, sameBuffer, ordinary], [kept, new Float64Array(3)])).toBe(64);
+      expect(sharedGarbage().pendingBytes - before).toBe(64);
+      expect(dropShared([kept], [kept])).toBe(0);
+    } finally {
+      collectSharedGarbageOnDrop(was);
+    }
+  });
+
+  it('collects dropped shared garbage in a task of its own once enough is pending, and not while it is off', async () => {
+    const make = () => {
+      const big = sharedArray(Uint8Array, SHARED_GARBAGE_MIN_BYTES + 1024);
+      return { big, weak: new WeakRef(big.buffer) };
+    };
+    // Off: the garbage stays pending and nothing is collected.
+    collectSharedGarbageOnDrop(false);
+    const off = sharedGarbage();
+    dropShared([make().big], []);
+    await nextTasks();
+    expect(sharedGarbage().collections).toBe(off.collections);
+    expect(sharedGarbage().pendingBytes).toBeGreaterThanOrEqual(off.pendingBytes + SHARED_GARBAGE_MIN_BYTES);
+    // On: the next drop starts a collection after the task that dropped it, which frees the buffer.
+    collectSharedGarbageOnDrop(true);
+    // Made and dropped in a function of its own: this test holds the buffer only through the weak reference.
+    const weak = (() => {
+      const made = make();
+      dropShared([made.big], []);
+      return made.weak;
+    })();
+    expect(sharedGarbage().collections).toBe(off.collections); // not in the dropping task
+    await nextTasks();
+    const after = sharedGarbage();
+    expect(after.available).toBe(true);
+    expect(after.collections).toBe(off.collections + 1);
+    expect(after.pendingBytes).toBe(0);
+    expect(after.collectedBytes - off.collectedBytes).toBeGreaterThanOrEqual(2 * SHARED_GARBAGE_MIN_BYTES);
+    expect(weak.deref()).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { collectSharedGarbageOnDrop, sharedGarbage } from '../../src/core/shared-arrays.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
@@ -178,5 +179,28 @@ describe('Engine memory across live writes', () => {
     }
     expect(first.deref()).toBeUndefined();
     expect(engine.recommend({ user: 'User:u1', k: 2 }).items.length).toBeGreaterThan(0);
+  });
+
+  it('hands the shared arrays of its first version that a live write replaced to the collector of shared garbage', () => {
+    const was = collectSharedGarbageOnDrop(false);
+    try {
+      const engine = new Engine({ csr: graph(), labels, values: { kinds: ['rating'], user: Uint32Array.of(0, 1, 1), item: Uint32Array.of(2, 2, 3), kind: new Uint16Array(3), raw: Float64Array.of(5, 4, 5) } });
+      engine.warm();
+      const first = engine.context.transition;
+      // The first version's transition is on shared buffers (engine/replicas' copies read it).
+      expect(first.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const before = sharedGarbage().pendingBytes;
+      engine.applyUpdates({ edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] });
+      const next = engine.context.transition;
+      expect(next.weights).not.toBe(first.weights);
+      const dropped = sharedGarbage().pendingBytes - before;
+      expect(dropped).toBeGreaterThanOrEqual(first.weights.buffer.byteLength);
+      // A second write drops nothing shared: what live writes build is ordinary.
+      const mid = sharedGarbage().pendingBytes;
+      engine.applyUpdates({ edges: [{ userId: 'u2', itemId: 'c', kinds: [{ kind: 'rating', weight: 2 }] }] });
+      expect(sharedGarbage().pendingBytes).toBe(mid);
+    } finally {
+      collectSharedGarbageOnDrop(was);
+    }
   });
 });
