@@ -105,10 +105,10 @@ export async function main(argv: string[]): Promise<void> {
     const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0, threads = 0) => {
       const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, contextUpdates });
       // Copies built from the same state (the engine's settings come from the same config), current before the phase.
-      const replicas = threads > 0 ? EngineReplicas.start(engine, { csr, values, labels, itemProps: new Map(), interactionKind: { kind: 'rating', rated: true } }, cfg, { threads, sliceMs }) : undefined;
+      const replicas = threads > 0 ? EngineReplicas.start(engine, { csr, values, labels, itemProps: new Map(), interactionKind: { kind: 'rating', rated: true } }, cfg, { threads }) : undefined;
       await replicas?.caughtUp();
       const live = new LiveUpdates({ coalesceMs, maxApplyShare, sliceMs });
-      live.attach(engine, replicas ? (update) => replicas.apply(update) : undefined);
+      live.attach(engine, replicas ? () => replicas.adopt() : undefined);
       const store = withEngineUpdates(new Neo4jGraphStore(db.driver, db.database), live);
       const routes = recommendRoutes({ store, cfg, engine: () => engine, ...(replicas ? { rank: (e, request, evidenceFor) => replicas.rank(e, request, evidenceFor) } : {}) });
       const app = createApp({ store, cfg, routes });

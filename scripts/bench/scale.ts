@@ -263,16 +263,17 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
  * graph's interaction kind) applied as engine/live applies committed writes, then the next `hybrid` request and the
  * next evidence, timed. The write's new context builds on first use what it does not carry over from the last one.
  */
-function afterWriteCost(engine: Engine, kind: string, mirror?: (update: EngineUpdate) => void): Record<string, unknown> {
+function afterWriteCost(engine: Engine, kind: string, mirror?: () => void): Record<string, unknown> {
   const [raw] = scatteredUsers(engine.context.csr, 1);
   const user = engine.resolveId('User', raw!);
   const item = engine.recommend({ user, k: 1 }).items[0];
   if (!item) return { skipped: 'no recommendation to write' };
   const update: EngineUpdate = { edges: [{ userId: raw!, itemId: item.id, kinds: [{ kind, weight: 4 }] }] };
-  mirror?.(update);
   const t0 = performance.now();
   engine.applyUpdates(update);
   const applyMs = performance.now() - t0;
+  // The copies adopt the new version (engine/live hands it to them after the application).
+  mirror?.();
   const t1 = performance.now();
   const next = engine.recommend({ user, k: 10 });
   const nextHybridMs = performance.now() - t1;
@@ -580,7 +581,7 @@ export async function main(argv: string[]): Promise<void> {
           // The requests' paths, made before the write below (the graph they name is not kept: the write replaces it).
           const pathsOf = { warm: requestPaths(live.context.csr, 'none', 2000), none: requestPaths(live.context.csr, 'none'), paths: requestPaths(live.context.csr, 'paths') };
           emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
-          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? (update) => copies.apply(update) : undefined), loadAverage1m: load1() });
+          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? () => copies.adopt() : undefined), loadAverage1m: load1() });
           await drive(port, pathsOf.warm, 3, connections); // warm-up
           // With copies: each explain mode on the serving thread alone (the baseline), then with the copies.
           const serveRun = async (explain: 'none' | 'paths', threads: number) => {

@@ -20,6 +20,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { log } from './log.ts';
+import { availableMemory } from './memory.ts';
 
 export type NumericArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
@@ -49,6 +50,14 @@ export function typedArray<T extends NumericArray>(type: NumericArrayConstructor
   return shared ? sharedArray(type, length) : new type(length);
 }
 
+/** A copy of `array`, on a shared buffer when `shared` (see {@link typedArray}). */
+export function copyOf<T extends NumericArray>(array: T, shared: boolean): T {
+  if (!shared) return array.slice() as T;
+  const copy = sharedArray(array.constructor as unknown as NumericArrayConstructor<T>, array.length);
+  copy.set(array as never);
+  return copy;
+}
+
 /** `array` itself when it is already shared; else a copy of it on a new `SharedArrayBuffer`. */
 export function shared<T extends NumericArray>(array: T): T {
   if (isShared(array)) return array;
@@ -57,11 +66,17 @@ export function shared<T extends NumericArray>(array: T): T {
   return copy;
 }
 
+/** Each original array's shared one (a `Map`, or a `WeakMap` that lets go of both with the original). */
+export interface SharedMemo {
+  get(key: ArrayBufferView): ArrayBufferView | undefined;
+  set(key: ArrayBufferView, value: ArrayBufferView): unknown;
+}
+
 /**
  * `o` with each typed-array field on a shared buffer ({@link shared}), the other fields as they are. `memo` maps each
  * array to its shared one, so an array that several objects hold (the CSR's node kinds and the transition's) stays one.
  */
-export function withSharedArrays<T extends object>(o: T, memo = new Map<ArrayBufferView, ArrayBufferView>()): T {
+export function withSharedArrays<T extends object>(o: T, memo: SharedMemo = new Map<ArrayBufferView, ArrayBufferView>()): T {
   const out = { ...o } as Record<string, unknown>;
   for (const [key, value] of Object.entries(o)) {
     if (!ArrayBuffer.isView(value) || value instanceof DataView) continue;
@@ -100,6 +115,19 @@ export function typedArraysOf(holders: Iterable<object | undefined>): ArrayBuffe
  */
 export const SHARED_GARBAGE_MIN_BYTES = 16 * 2 ** 20;
 
+/**
+ * The share of the available memory (core/memory) that shared garbage may take before a collection is forced. A
+ * forced collection holds the thread: at 10M interactions 66 ms, at 50M 531 ms (docs/scaling.md), and one after every
+ * live write took 14 of 60 seconds of the serving thread under a stream of writes at 10M; so the garbage of several
+ * versions is let build up while the machine has room for it.
+ */
+export const SHARED_GARBAGE_SHARE = 0.25;
+
+/** The pending shared garbage at which a collection is forced, given the memory available now. */
+export function sharedGarbageLimit(availableBytes: number): number {
+  return Math.max(SHARED_GARBAGE_MIN_BYTES, SHARED_GARBAGE_SHARE * availableBytes);
+}
+
 /** What this thread's collector of shared garbage has done (the readiness detail and the benches read it). */
 export interface SharedGarbageStats {
   /** Shared bytes dropped and not collected yet. */
@@ -114,6 +142,7 @@ export interface SharedGarbageStats {
 
 const garbage: SharedGarbageStats = { pendingBytes: 0, collections: 0, collectedBytes: 0, lastMs: 0, available: true };
 let collectOnDrop = true;
+let available: () => number = () => availableMemory();
 let scheduled = false;
 let gcFn: (() => void) | null | undefined;
 
@@ -139,7 +168,7 @@ function collectNow(): void {
   scheduled = false;
   const gc = collector();
   garbage.available = gc !== null;
-  if (!gc || garbage.pendingBytes < SHARED_GARBAGE_MIN_BYTES) return;
+  if (!gc || garbage.pendingBytes < sharedGarbageLimit(available())) return;
   const bytes = garbage.pendingBytes;
   const t0 = performance.now();
   gc();
@@ -153,8 +182,9 @@ function collectNow(): void {
 /**
  * Says that a version holding `before` was replaced by one holding `after`: the shared buffers under `before` that
  * `after` does not hold are garbage of this thread once it lets go of them. Node 20's V8 does not start a collection
- * for shared garbage (see {@link typedArray}), so once at least {@link SHARED_GARBAGE_MIN_BYTES} are pending a full
- * collection is started in a task of its own, after the current one has dropped its references. A buffer other
+ * for shared garbage (see {@link typedArray}), so once the pending garbage reaches {@link sharedGarbageLimit} (a
+ * quarter of the available memory, at least 16 MiB) a full collection is started in a task of its own, after the
+ * current one has dropped its references. A buffer other
  * threads still hold is freed when the last of them collects. Returns the bytes dropped.
  */
 export function dropShared(before: Iterable<ArrayBufferView>, after: Iterable<ArrayBufferView>): number {
@@ -169,7 +199,7 @@ export function dropShared(before: Iterable<ArrayBufferView>, after: Iterable<Ar
   }
   if (bytes === 0) return 0;
   garbage.pendingBytes += bytes;
-  if (collectOnDrop && !scheduled && garbage.pendingBytes >= SHARED_GARBAGE_MIN_BYTES) {
+  if (collectOnDrop && !scheduled && garbage.pendingBytes >= sharedGarbageLimit(available())) {
     scheduled = true;
     setImmediate(collectNow);
   }
@@ -181,9 +211,13 @@ export function sharedGarbage(): SharedGarbageStats {
   return { ...garbage };
 }
 
-/** Turns the collection on drop off or on (benchmarks measure the process without it). Returns the previous setting. */
-export function collectSharedGarbageOnDrop(on: boolean): boolean {
+/**
+ * Turns the collection on drop off or on (benchmarks measure the process without it); `availableBytes` replaces the
+ * measure of the available memory the limit is taken from (tests). Returns the previous setting.
+ */
+export function collectSharedGarbageOnDrop(on: boolean, availableBytes?: () => number): boolean {
   const was = collectOnDrop;
   collectOnDrop = on;
+  if (availableBytes) available = availableBytes;
   return was;
 }

@@ -81,6 +81,24 @@ export interface EngineUpdate {
   edges?: readonly PairState[];
 }
 
+/**
+ * A version of the serving engine's graph as its copies in worker threads adopt it (engine/replicas): the CSR (its
+ * ids only when nodes were inserted), the transition, the knowledge lists and the evidence tables it built, all on
+ * shared buffers, and what the copy derives itself: the items whose titles and props the write set, the rows it
+ * touched when the context was patched (absent: rebuilt), and the interactions' regime.
+ */
+export interface AdoptedVersion {
+  version: number;
+  csr: Omit<Csr, 'ids' | 'index'>;
+  ids?: readonly string[];
+  transition: Transition;
+  knowledgeLists?: KnowledgeLists;
+  evidenceTables?: EvidenceTables;
+  touched?: readonly number[];
+  items: ReadonlyArray<{ id: string; title: string; props?: Props }>;
+  heavyTailed: boolean;
+}
+
 export interface ExplainedItem {
   evidence?: Evidence;
   explanation?: Explanation;
@@ -104,6 +122,14 @@ export class Engine {
   private embeddings: EmbeddingIndex | undefined;
   /** True while {@link applyUpdatesInSlices} runs. */
   private slicing = false;
+  /** Live writes build their versions on shared buffers, for copies that adopt them ({@link shareVersions}). */
+  private sharing = false;
+  /** What the last application did that a copy adopting its version derives itself ({@link versionForCopies}). */
+  private lastApplied: Pick<AdoptedVersion, 'touched' | 'items'> & { idsChanged: boolean } = { items: [], idsChanged: false };
+  /** Set on a copy by {@link adopt}: the serving engine's regime (this engine's own interaction weights are not kept). */
+  private adoptedHeavyTailed: boolean | undefined;
+  /** A copy that adopted a version: its interaction weights are behind, so it applies no writes itself. */
+  private adopted = false;
   /**
    * The inputs' settings. Not the graph (`csr`, `prebuilt`), the names or the vectors: a live write replaces the
    * context, and keeping the first one's CSR and transition here held them for the process's life (1–2 GB at 50M
@@ -146,7 +172,11 @@ export class Engine {
    */
   private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[], transition?: Transition): RecommendContext {
     const input = this.contextInput(keywords);
-    if (touched && this.ctx.csr.nodeCount === csr.nodeCount && this.patches(input)) return patchRecommendContext(this.ctx, csr, touched, input, transition);
+    if (touched && this.ctx.csr.nodeCount === csr.nodeCount && this.patches(input)) {
+      this.lastApplied.touched = touched;
+      return patchRecommendContext(this.ctx, csr, touched, input, transition);
+    }
+    delete this.lastApplied.touched;
     return createRecommendContext(csr, input);
   }
 
@@ -167,7 +197,8 @@ export class Engine {
       ...this.inputs.context,
       ...(this.embeddings ? { embeddings: this.embeddings } : {}),
       // The interactions' regime now (live writes can move it), as a reload of the same values decides it.
-      heavyTailed: this.inputs.context?.heavyTailed ?? this.liveWeights?.heavyTailed ?? false,
+      heavyTailed: this.inputs.context?.heavyTailed ?? this.adoptedHeavyTailed ?? this.liveWeights?.heavyTailed ?? false,
+      ...(this.sharing ? { sharedArrays: true } : {}),
       labels: (key) => labels.get(key),
       itemProps: (key) => itemProps.get(key),
       names: labels,
@@ -307,6 +338,7 @@ export class Engine {
    */
   applyUpdates(update: EngineUpdate): void {
     if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
+    this.assertApplies();
     const steps = this.applySteps(update, copyNow);
     while (!steps.next().done);
   }
@@ -319,6 +351,7 @@ export class Engine {
    */
   async applyUpdatesInSlices(update: EngineUpdate, sliceMs: number): Promise<number> {
     if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
+    this.assertApplies();
     this.slicing = true;
     const queue = new CopyQueue();
     let busy = 0;
@@ -336,6 +369,87 @@ export class Engine {
     }
   }
 
+  /** Takes the titles and props of written items (by the rule the projection reads them with); true when a title changed. */
+  private takeItems(items: AdoptedVersion['items']): boolean {
+    let labelsChanged = false;
+    for (const item of items) {
+      const key = nodeKey('Item', item.id);
+      if (this.labels.get(key) !== item.title) {
+        this.labels.set(key, item.title);
+        labelsChanged = true;
+      }
+      // Kept by the rule the projection reads them with (project/load readItemProps).
+      const props = { ...this.itemProps.get(key), ...scalarProps(item.props, NOT_ITEM_PROPS) };
+      if (Object.keys(props).length > 0) this.itemProps.set(key, props);
+    }
+    return labelsChanged;
+  }
+
+  /**
+   * From now on the versions live writes build go on shared buffers (core/shared-arrays), so that copies of this
+   * engine in worker threads adopt them ({@link versionForCopies}, {@link adopt}) instead of building their own.
+   */
+  shareVersions(): void {
+    this.sharing = true;
+  }
+
+  /**
+   * The current version as a copy adopts it (engine/replicas posts it after each application). Its knowledge lists
+   * are built now if the first request has not built them yet, so that the copies read these instead of building
+   * their own. Arrays not on shared buffers (a version built before {@link shareVersions}) would reach a copy as
+   * copies of their own; engine/replicas puts them on shared buffers once.
+   */
+  versionForCopies(): AdoptedVersion {
+    const ctx = this.ctx;
+    const { ids: _ids, index: _index, ...csr } = ctx.csr;
+    const tables = evidenceTablesOf(ctx.csr);
+    const { touched, items, idsChanged } = this.lastApplied;
+    return {
+      version: this.graphVersion,
+      csr,
+      ...(idsChanged ? { ids: ctx.csr.ids } : {}),
+      transition: ctx.transition,
+      knowledgeLists: ctx.knowledgeLists(),
+      ...(tables ? { evidenceTables: tables } : {}),
+      ...(touched ? { touched } : {}),
+      items,
+      heavyTailed: this.contextInput().heavyTailed === true,
+    };
+  }
+
+  /**
+   * Takes the serving engine's next version (a copy in a worker thread; engine/replicas): its CSR, transition,
+   * knowledge lists and evidence tables as they are, and the context patched at the same rows (or built anew) over
+   * them, as the serving engine's application did. Each version in order: `version` must follow this engine's. A copy
+   * that adopted versions does not apply writes itself (its interaction weights are not kept).
+   */
+  adopt(v: AdoptedVersion): void {
+    if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
+    if (v.version !== this.graphVersion + 1) throw new AppError('INTERNAL', `engine: version ${v.version} does not follow ${this.graphVersion}`);
+    const prev = this.ctx.csr;
+    const ids = v.ids ?? prev.ids;
+    const index = v.ids ? new Map(v.ids.map((id, i) => [id, i])) : prev.index;
+    const csr: Csr = { ...v.csr, ids, index };
+    if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
+    this.adoptedHeavyTailed = v.heavyTailed;
+    const labelsChanged = this.takeItems(v.items);
+    if (labelsChanged) this.nameIndex = this.buildNames();
+    const input: RecommendContextInput = {
+      ...this.contextInput(labelsChanged ? undefined : this.ctx.keywords),
+      ...(v.knowledgeLists ? { prebuiltKnowledgeLists: v.knowledgeLists } : {}),
+    };
+    const ctx =
+      v.touched && prev.nodeCount === csr.nodeCount
+        ? patchRecommendContext(this.ctx, csr, v.touched, input, v.transition)
+        : createRecommendContext(csr, { ...input, prebuiltTransition: v.transition });
+    if (v.evidenceTables) giveEvidenceTables(csr, v.evidenceTables);
+    const dropped = versionArrays(this.ctx);
+    this.ctx = ctx;
+    this.graphVersion = v.version;
+    this.adopted = true;
+    dropShared(dropped, versionArrays(this.ctx));
+  }
+
   /**
    * The application as steps: each `yield` is a point where the copies queued on `copier` must be complete before
    * the next step reads what they fill. Nothing a request reads changes before the last step.
@@ -348,27 +462,17 @@ export class Engine {
     for (const u of update.users ?? []) nodes.push({ id: nodeKey('User', u.id), kind: KIND_CODES.User });
     for (const i of update.items ?? []) nodes.push({ id: nodeKey('Item', i.id), kind: KIND_CODES.Item });
     for (const e of update.edges ?? []) nodes.push({ id: nodeKey('User', e.userId), kind: KIND_CODES.User }, { id: nodeKey('Item', e.itemId), kind: KIND_CODES.Item });
-    const inserted = insertNodes(csr, nodes);
+    const shared = this.sharing;
+    const inserted = insertNodes(csr, nodes, shared);
     csr = inserted.csr;
-    let changed = inserted.added > 0;
-    let labelsChanged = false;
-    for (const item of update.items ?? []) {
-      const key = nodeKey('Item', item.id);
-      if (this.labels.get(key) !== item.title) {
-        this.labels.set(key, item.title);
-        labelsChanged = true;
-      }
-      // Kept by the rule the projection reads them with (project/load readItemProps).
-      const props = { ...this.itemProps.get(key), ...scalarProps(item.props, NOT_ITEM_PROPS) };
-      if (Object.keys(props).length > 0) this.itemProps.set(key, props);
-      changed = true;
-    }
+    let changed = inserted.added > 0 || (update.items ?? []).length > 0;
+    const labelsChanged = this.takeItems(update.items ?? []);
     const touched: number[] = [];
     if (update.edges && update.edges.length > 0) {
       const written = this.liveWeights
         ? this.liveWeights.apply(keyedPairs(update.edges, nodeKey), csr)
         : update.edges.map((e) => ({ userId: nodeKey('User', e.userId), itemId: nodeKey('Item', e.itemId), weight: edgeWeight(e.kinds, this.settings) }));
-      const result = addInteractions(csr, written, { onExisting: 'replace', createNodes: false }, copier);
+      const result = addInteractions(csr, written, { onExisting: 'replace', createNodes: false, shared }, copier);
       csr = result.csr;
       changed ||= result.addedEdges + result.updatedEdges > 0;
       for (const w of written) touched.push(csr.index.get(w.userId)!, csr.index.get(w.itemId)!);
@@ -381,12 +485,15 @@ export class Engine {
     const keywords = labelsChanged ? undefined : this.ctx.keywords;
     let transition: Transition | undefined;
     if (patch && this.patches()) {
-      transition = patchTransition(this.ctx.transition, csr, patch, copier);
+      transition = patchTransition(this.ctx.transition, csr, patch, copier, shared);
       yield; // the patched transition complete
     }
     const ctx = this.contextFor(csr, keywords, patch, transition);
     // The evidence tables are patched at the same rows when the last version had them.
+    if (shared) shareEvidenceTables(csr);
     if (patch && carryEvidenceTables(before, csr, patch, copier)) yield;
+    this.lastApplied.items = update.items ?? [];
+    this.lastApplied.idsChanged = inserted.added > 0;
     const dropped = versionArrays(this.ctx);
     this.ctx = ctx;
     // Vectors swapped in while this ran (setEmbeddings) were not in the context built above.
@@ -394,6 +501,10 @@ export class Engine {
     this.graphVersion++;
     // The first version's arrays are on shared buffers, whose garbage V8 does not collect by itself (core/shared-arrays).
     dropShared(dropped, versionArrays(this.ctx));
+  }
+
+  private assertApplies(): void {
+    if (this.adopted) throw new AppError('INTERNAL', 'engine: a copy that adopts the serving engine\'s versions does not apply writes itself');
   }
 
   async close(): Promise<void> {

@@ -64,8 +64,8 @@ export class LiveUpdates {
   /** True while an application in slices runs. */
   #applying = false;
   #engine: Engine | undefined;
-  /** Hears each update as its application starts (engine/replicas applies it to the engine's copies). */
-  #mirror: ((update: EngineUpdate) => void) | undefined;
+  /** Hears the end of each application that made a new version (engine/replicas hands it to the engine's copies). */
+  #mirror: (() => void) | undefined;
   #edges = new Map<string, PairState>();
   #users = new Map<string, { id: string }>();
   #items = new Map<string, { id: string; title: string; props?: ItemRecord['props'] }>();
@@ -98,10 +98,10 @@ export class LiveUpdates {
   }
 
   /**
-   * Sets the engine (boot finished) and applies every change accepted before it at once. `mirror` hears each update
-   * as its application starts, in the same order (engine/replicas: the engine's copies apply them too).
+   * Sets the engine (boot finished) and applies every change accepted before it at once. `mirror` hears the end of
+   * each application that made a new version, in order (engine/replicas: the engine's copies adopt it).
    */
-  attach(engine: Engine, mirror?: (update: EngineUpdate) => void): void {
+  attach(engine: Engine, mirror?: () => void): void {
     this.#engine = engine;
     this.#mirror = mirror;
     this.flush();
@@ -151,7 +151,6 @@ export class LiveUpdates {
     this.#edges = new Map();
     this.#users = new Map();
     this.#items = new Map();
-    this.#mirror?.(update);
     return update;
   }
 
@@ -181,8 +180,11 @@ export class LiveUpdates {
     const update = engine ? this.#take() : undefined;
     if (!engine || !update) return this.#settle();
     this.#applying = true;
+    const before = engine.version;
     try {
-      this.#ended(await engine.applyUpdatesInSlices(update, this.#sliceMs));
+      const busy = await engine.applyUpdatesInSlices(update, this.#sliceMs);
+      if (engine.version !== before) this.#mirror?.();
+      this.#ended(busy);
     } catch (error) {
       this.#ended(0, error);
     } finally {
@@ -204,9 +206,12 @@ export class LiveUpdates {
     const update = this.#take();
     if (!update) return this.#settle();
     const t0 = performance.now();
+    const before = engine.version;
     try {
       engine.applyUpdates(update);
-      this.#ended(performance.now() - t0);
+      const busy = performance.now() - t0;
+      if (engine.version !== before) this.#mirror?.();
+      this.#ended(busy);
     } catch (error) {
       this.#ended(performance.now() - t0, error);
     }

@@ -6,25 +6,26 @@
  * from the same serving state, and `rank` hands a ranking to a copy that is free, or answers it on the serving engine
  * itself when every copy is busy — so the process's own thread and each copy rank at the same time.
  *
- * One truth: a copy answers only when it has applied every live update handed to the copies so far and holds the
- * vectors last swapped in (else the serving engine answers), so an answer never reflects less than the serving
- * engine holds; it reports the serving engine's graph version. engine/live hands each application's update to
- * {@link EngineReplicas.apply} as it starts; a copy applies them in the same order through its own engine/live
- * (coalesced while it is behind, in slices, bounded to `maxApplyShare` of its thread), ranking in between. The
- * vectors swapped in after training go to each copy too ({@link EngineReplicas.setEmbeddings}).
+ * One truth: a copy answers only when it holds the serving engine's current version and the vectors last swapped
+ * in (else the serving engine answers), so an answer never reflects less than the serving engine holds; it reports
+ * the serving engine's graph version. A live write is applied once, by the serving engine, which builds the new
+ * version on shared buffers; engine/live then calls {@link EngineReplicas.adopt}, which hands that version to every
+ * copy, and each copy adopts it (`Engine.adopt`: the same arrays, its context patched over them as the serving
+ * engine's was) instead of applying the write again. While the serving engine applies a write, the copies hold the
+ * version it still serves and go on ranking. The vectors swapped in after training go to each copy too
+ * ({@link EngineReplicas.setEmbeddings}).
  *
  * With `explain=paths` a copy also builds each ranked item's evidence. With `text` the serving engine builds it
- * and the LLM (or the template) writes the text there: the text is cached under the serving engine's version, and
- * a copy may already hold a write that engine is still applying. MCP tools and conversations rank on the serving engine.
+ * and the LLM (or the template) writes the text there: the text is cached under the serving engine's version. MCP tools and conversations rank on the serving engine.
  *
  * Memory: the copies read the serving state's typed arrays (the CSR, the interaction values, the vectors), the serving
  * engine's transition, knowledge lists and evidence tables on shared buffers ({@link replicaInputOf},
  * core/shared-arrays) instead of holding their own; a copy holds its own ids, index, labels and its scratch. A copy
  * at boot took 370 MB of RSS at 10M interactions and 1.4 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
- * everything (docs/scaling.md, "Copies that share the serving state"). A live write still builds each thread's next
- * version on its own: the copy applies every write again, and the arrays a write replaces are then each thread's own.
- * Under a stream of writes on two cores that work made reads slower, not faster (docs/scaling.md, "Rankings on both
- * cores"), so copies are for read-mostly serving. A
+ * everything (docs/scaling.md, "Copies that share the serving state"). The versions live writes build are shared the
+ * same way, and each thread collects the shared arrays it lets go of (core/shared-arrays `dropShared`). Under a stream
+ * of writes on two cores copies still made reads slower than the serving engine alone (docs/scaling.md, "Copies that
+ * adopt the serving engine's versions"), so copies are for read-mostly serving. A
  * copy that fails or exits is dropped, its rankings in flight answered by the serving engine; serving goes on. Copies
  * that would not fit in the machine's available memory are not started ({@link copiesThatFit}, said in the log and in
  * `stats.notStarted`): an engine's arrays live outside the JavaScript heap, so no heap limit would stop a copy before
@@ -32,27 +33,27 @@
  *
  * @example
  * const replicas = EngineReplicas.start(engine, state, cfg, { threads: 1 });
- * live.attach(engine, (update) => replicas.apply(update));
+ * live.attach(engine, () => replicas.adopt());
  * const { result, version } = await replicas.rank(engine, { user, k: 10 });
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism, freemem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
+import { availableMemory } from '../core/memory.ts';
 import { log } from '../core/log.ts';
 import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
 import { evidenceTablesOf, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
-import { isShared, sharedBufferBytes, typedArraysOf, withSharedArrays } from '../core/shared-arrays.ts';
+import { isShared, sharedBufferBytes, typedArraysOf, withSharedArrays, type SharedMemo } from '../core/shared-arrays.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { Csr } from '../project/csr.ts';
 import type { KnowledgeLists } from '../retrieve/knowledge-part.ts';
 import type { EngineState } from './boot.ts';
 import type { EmbeddingVectors } from './embeddings.ts';
-import type { Engine, EngineUpdate } from './engine.ts';
+import type { AdoptedVersion, Engine } from './engine.ts';
 
 /**
  * The vectors alone, on shared buffers (copied there once when they are not: every copy then reads the same ones);
@@ -76,13 +77,12 @@ export interface ReplicaInput {
   embeddings?: EmbeddingVectors;
   /** How many times vectors were swapped in before it started. */
   generation: number;
-  sliceMs: number;
 }
 
 /** Messages to a copy. */
 export type ReplicaRequest =
   | { type: 'recommend'; id: number; request: RecommendRequest; evidenceFor?: EvidenceFor }
-  | { type: 'apply'; update: EngineUpdate; seq: number }
+  | { type: 'adopt'; version: AdoptedVersion; seq: number }
   | { type: 'embeddings'; embeddings: EmbeddingVectors; generation: number };
 
 /** Messages from a copy. */
@@ -91,8 +91,8 @@ export type ReplicaReply =
   | { type: 'failed'; message: string }
   | { type: 'answer'; id: number; generation: number; ok: true; result: RecommendResult; evidence?: Evidence[] }
   | { type: 'answer'; id: number; generation: number; ok: false; error: { code: ErrorCode; message: string; details: unknown } }
-  | { type: 'applied'; seq: number }
-  | { type: 'apply failed'; seq: number; message: string }
+  | { type: 'adopted'; seq: number; ms: number }
+  | { type: 'adopt failed'; seq: number; message: string }
   | { type: 'embeddings set'; generation: number };
 
 /** Whose evidence to build for each ranked item (`explain=paths`): the user, or the cold-start seeds. */
@@ -164,10 +164,9 @@ export function sharingCost(engine: Engine, state: EngineState, embeddings?: Emb
  * compute/ppr/transition, retrieve/knowledge-part, explain/evidence) while it still holds `state`'s graph, and the
  * vectors. An array not on a shared buffer yet is copied there once, for all copies ({@link sharingCost}).
  */
-export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, sliceMs: number, embeddings?: EmbeddingVectors): ReplicaInput {
+export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, embeddings?: EmbeddingVectors, memo: SharedMemo = new Map()): ReplicaInput {
   const parts = partsOf(engine, state, embeddings);
-  // One shared array per original: the transition's node kinds are the CSR's.
-  const memo = new Map<ArrayBufferView, ArrayBufferView>();
+  // One shared array per original (the transition's node kinds are the CSR's), kept in `memo` for later versions.
   const share = <T extends object>(o: T): T => withSharedArrays(o, memo);
   const { transition, knowledgeLists, evidenceTables } = parts.prebuilt ?? {};
   const prebuilt = transition
@@ -179,24 +178,16 @@ export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, 
     cfg,
     ...(embeddings ? { embeddings: vectorsOf(embeddings) } : {}),
     generation: 0,
-    sliceMs,
   };
 }
 
 export interface ReplicaOptions {
   /** Worker threads, each holding a copy of the engine. */
   threads: number;
-  /** Longest slice of a copy's application of a live update, ms (config `interactions.applySliceMs`; 0 = one piece). */
-  sliceMs?: number;
   /** Rankings a copy may hold at once (one computing, the rest queued) before the serving engine answers itself. [2] */
   maxQueued?: number;
   /** What the memory check reads (see {@link copiesThatFit}); measured from this process and the machine when absent. */
   memory?: MemoryFacts;
-  /**
-   * What the check before each live update reads ({@link EngineReplicas.apply}): the available memory now. Measured
-   * from the machine when absent.
-   */
-  memoryNow?: () => MemoryFacts;
   /** The machine's cores as Node counts them (`os.availableParallelism()` when absent); see {@link ReplicaStats.cores}. */
   cores?: number;
 }
@@ -210,7 +201,8 @@ export interface MemoryFacts {
 /**
  * A copy holds about what the serving process holds when the copies start, less what it shares ({@link sharingCost});
  * measured at boot: 370 MB of RSS at 10M interactions and 1.4 GB at 50M (docs/scaling.md, "Copies that share the
- * serving state"). A copy grows as it applies writes (each thread's next version is its own). The check expects
+ * serving state"). A live write's version is built once, by the serving engine, and adopted by the copies; what a copy
+ * derives itself per version (its context's small per-node arrays) is its own. The check expects
  * {@link COPY_HEADROOM} times that per copy.
  */
 export const COPY_HEADROOM = 1.25;
@@ -228,16 +220,7 @@ export function copiesThatFit(threads: number, facts: MemoryFacts): number {
  */
 export function measuredMemory(sharedBytes = 0): MemoryFacts {
   const rss = process.memoryUsage.rss();
-  let available = freemem();
-  try {
-    const line = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (line) available = Number(line[1]) * 1024;
-  } catch {
-    // not Linux: os.freemem() stands
-  }
-  const limit = process.constrainedMemory?.() ?? 0;
-  if (limit > 0 && limit < Number.MAX_SAFE_INTEGER) available = Math.min(available, Math.max(0, limit - rss));
-  return { perCopyBytes: Math.max(0, rss - sharedBytes) * COPY_HEADROOM, availableBytes: available };
+  return { perCopyBytes: Math.max(0, rss - sharedBytes) * COPY_HEADROOM, availableBytes: availableMemory(rss) };
 }
 
 interface Waiting {
@@ -253,8 +236,8 @@ interface Waiting {
 interface Replica {
   worker: Worker;
   state: 'starting' | 'ready' | 'dropped';
-  /** The last update (by its number, {@link EngineReplicas.apply}) this copy has applied with all before it. */
-  applied: number;
+  /** The last version (by its number, {@link EngineReplicas.adopt}) this copy has adopted, with all before it. */
+  adopted: number;
   generation: number;
   waiting: Map<number, Waiting>;
 }
@@ -280,22 +263,33 @@ export interface ReplicaStats {
   /** Rankings answered by a copy, and by the serving engine (no copy current, or its queue held fewer). */
   byReplica: number;
   local: number;
+  /** Versions the copies adopted (one per copy and live application), and the time each took on its copy's thread. */
+  adoptions: { count: number; meanMs: number; maxMs: number };
 }
 
 export class EngineReplicas {
   readonly #replicas: Replica[] = [];
   readonly #maxQueued: number;
   #nextId = 1;
-  /** Updates handed to the copies so far (each one's number). */
+  /** Versions handed to the copies so far (each one's number). */
   #posted = 0;
   #generation = 0;
   #byReplica = 0;
   #local = 0;
+  #adoptions = 0;
+  #adoptMs = 0;
+  #adoptMaxMs = 0;
   #closed = false;
   #notStarted = 0;
   #cores = 0;
   #sharedBytes = 0;
-  #memoryNow: (() => MemoryFacts) | undefined;
+  /** The serving engine, whose versions the copies adopt. */
+  #engine: Engine | undefined;
+  /**
+   * Each array of the serving engine not on a shared buffer (a projection read from Neo4j at boot) to its shared copy,
+   * made once: posted versions keep using it, so no version reaches a copy as a copy of its own.
+   */
+  readonly #memo = new WeakMap<ArrayBufferView, ArrayBufferView>();
   /** Rankings waiting for the serving engine (see {@link rank}). */
   readonly #localQueue: Waiting[] = [];
   /** Resolved by {@link caughtUp} once its condition holds (checked whenever a copy's state changes). */
@@ -311,7 +305,7 @@ export class EngineReplicas {
    * it is built (the serving engine answers meanwhile).
    */
   static start(engine: Engine, state: ReplicaInput['state'], cfg: Config, options: ReplicaOptions, embeddings?: EmbeddingVectors): EngineReplicas {
-    const { threads, sliceMs = cfg.interactions.applySliceMs, maxQueued = 2 } = options;
+    const { threads, maxQueued = 2 } = options;
     if (!Number.isInteger(threads) || threads < 0) throw new AppError('CONFIG', `engine/replicas: threads must be an integer ≥ 0 (got ${threads})`);
     if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);
     if (engine.version !== 0) throw new AppError('INTERNAL', 'engine/replicas: copies start from the state of an engine no live update has changed yet');
@@ -331,9 +325,11 @@ export class EngineReplicas {
       log.warn(`engine/replicas: ${fit} copies and the serving thread are ${fit + 1} ranking threads on ${replicas.#cores} cores: they take turns instead of ranking at once (a local Neo4j shares the cores too); GRAPHREC_RANK_THREADS=${Math.max(0, replicas.#cores - 1)} gives each a core`, { copies: fit, cores: replicas.#cores });
     }
     if (fit > 0) {
-      const input = replicaInputOf(engine, state, cfg, sliceMs, embeddings);
+      const input = replicaInputOf(engine, state, cfg, embeddings, replicas.#memo);
       replicas.#sharedBytes = sharing.bytes;
-      replicas.#memoryNow = options.memoryNow ?? (() => measuredMemory(sharing.bytes));
+      replicas.#engine = engine;
+      // Live writes build the serving engine's versions on shared buffers from now on; the copies adopt them.
+      engine.shareVersions();
       for (let j = 0; j < fit; j++) replicas.#add(input, j);
     }
     return replicas;
@@ -341,7 +337,7 @@ export class EngineReplicas {
 
   #add(input: ReplicaInput, number: number): void {
     const started = performance.now();
-    const replica: Replica = { worker: startTsThread(new URL('./replica-worker.ts', import.meta.url), input), state: 'starting', applied: 0, generation: 0, waiting: new Map() };
+    const replica: Replica = { worker: startTsThread(new URL('./replica-worker.ts', import.meta.url), input), state: 'starting', adopted: 0, generation: 0, waiting: new Map() };
     this.#replicas.push(replica);
     replica.worker.on('message', (reply: ReplicaReply) => {
       switch (reply.type) {
@@ -363,13 +359,16 @@ export class EngineReplicas {
           this.#takeOver();
           break;
         }
-        case 'applied':
-          replica.applied = reply.seq;
+        case 'adopted':
+          replica.adopted = reply.seq;
+          this.#adoptions++;
+          this.#adoptMs += reply.ms;
+          this.#adoptMaxMs = Math.max(this.#adoptMaxMs, reply.ms);
           this.#changed();
           break;
-        case 'apply failed':
+        case 'adopt failed':
           // It would stay behind the serving engine and never rank again: drop it.
-          this.#drop(replica, number, `a live update failed: ${reply.message}`);
+          this.#drop(replica, number, `adopting the serving engine's version failed: ${reply.message}`);
           break;
         case 'embeddings set':
           replica.generation = reply.generation;
@@ -404,12 +403,11 @@ export class EngineReplicas {
   }
 
   /**
-   * A copy is current when it is built, has applied every update handed over so far (so it holds at least what the
-   * serving engine holds: an update is handed over as the serving engine's application of it starts) and holds the
-   * vectors last swapped in.
+   * A copy is current when it is built, has adopted every version handed over so far (so it holds what the serving
+   * engine holds: a version is handed over as the serving engine swaps it in) and holds the vectors last swapped in.
    */
   #current(r: Replica): boolean {
-    return r.state === 'ready' && r.applied >= this.#posted && r.generation === this.#generation;
+    return r.state === 'ready' && r.adopted >= this.#posted && r.generation === this.#generation;
   }
 
   /** Resolves once every copy that was not dropped is current (tests and benchmarks; serving never waits for it). */
@@ -420,7 +418,7 @@ export class EngineReplicas {
   }
 
   /**
-   * A ranking where it waits least. With no current copy (none built yet, or each still applying a write), the
+   * A ranking where it waits least. With no current copy (none built yet, or each still adopting a version), the
    * serving engine ranks it at once, as it would without copies. Else it goes to whichever holds the fewest
    * rankings: a current copy holding fewer than `maxQueued`, or the serving engine's queue (a tie goes to the copy).
    * That queue runs one ranking per turn of the event loop, so the copies' answers and new requests are read between
@@ -485,26 +483,29 @@ export class EngineReplicas {
   };
 
   /**
-   * Hands a live update to every copy (engine/live calls it as the serving engine's application of it starts). Each
-   * thread builds the arrays the update replaces anew, up to a whole version of the graph, while the old ones are
-   * still held. So when the memory available is less than that for the serving engine and every copy (the bytes of
-   * one version, counted as the shared state at the start), the copies are dropped first and the serving engine goes
-   * on alone: at 50M interactions copies applying a stream of writes took a 24 GiB machine's last 16 GB in 30 s
-   * (docs/scaling.md, "Copies that share the serving state").
+   * Hands the serving engine's current version to every copy (engine/live calls it after each application that made
+   * one): its CSR, transition, knowledge lists and evidence tables on shared buffers, which the copies adopt instead
+   * of applying the write again ({@link Engine.adopt}). A copy ranks again once it has adopted every version handed
+   * over; meanwhile the serving engine answers. The versions are built once, so the copies add no version's arrays
+   * of their own to a write (at 50M interactions, copies that applied every write themselves took a 24 GiB machine's
+   * last 16 GB in 30 s: docs/scaling.md, "Copies that share the serving state").
    */
-  apply(update: EngineUpdate): void {
-    const seq = ++this.#posted;
+  adopt(): void {
+    const engine = this.#engine;
     const live = this.#replicas.filter((r) => r.state !== 'dropped');
-    if (live.length > 0 && this.#memoryNow) {
-      const need = this.#sharedBytes * (live.length + 1);
-      const { availableBytes } = this.#memoryNow();
-      if (availableBytes < need) {
-        log.warn(`engine/replicas: dropping the copies of the engine: a live update needs about ${mb(need)} MB in the serving engine and its copies, and ${mb(availableBytes)} MB are available; the serving engine goes on alone`, { needMb: mb(need), availableMb: mb(availableBytes) });
-        for (const r of live) this.#drop(r, this.#replicas.indexOf(r), 'not enough memory to apply live updates in the copies');
-        return;
-      }
-    }
-    for (const r of live) r.worker.postMessage({ type: 'apply', update, seq } satisfies ReplicaRequest);
+    if (!engine) return;
+    const seq = ++this.#posted;
+    if (live.length === 0) return;
+    const v = engine.versionForCopies();
+    const memo = this.#memo;
+    const version: AdoptedVersion = {
+      ...v,
+      csr: withSharedArrays(v.csr, memo),
+      transition: withSharedArrays(v.transition, memo),
+      ...(v.knowledgeLists ? { knowledgeLists: withSharedArrays(v.knowledgeLists, memo) } : {}),
+      ...(v.evidenceTables ? { evidenceTables: withSharedArrays(v.evidenceTables, memo) } : {}),
+    };
+    for (const r of live) r.worker.postMessage({ type: 'adopt', version, seq } satisfies ReplicaRequest);
   }
 
   /** Hands the vectors the serving engine swapped in to every copy; a copy ranks again once it has them. */
@@ -516,7 +517,7 @@ export class EngineReplicas {
 
   get stats(): ReplicaStats {
     const count = (state: Replica['state']) => this.#replicas.filter((r) => r.state === state).length;
-    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, sharedMb: mb(this.#sharedBytes), ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local };
+    return { threads: this.#replicas.length, notStarted: this.#notStarted, cores: this.#cores, sharedMb: mb(this.#sharedBytes), ready: count('ready'), dropped: count('dropped'), byReplica: this.#byReplica, local: this.#local, adoptions: { count: this.#adoptions, meanMs: Math.round(this.#adoptMs / Math.max(1, this.#adoptions)), maxMs: Math.round(this.#adoptMaxMs) } };
   }
 
   /** Stops every copy (rankings in flight are answered by the serving engine). */

@@ -185,12 +185,13 @@ interface Scratch {
   labelsOf: EvidenceContext['labels'];
 }
 const scratchByCsr = new WeakMap<Csr, Scratch>();
-/** Graphs whose tables are derived on shared buffers: an engine's first version ({@link shareEvidenceTables}). */
+/** Graphs whose tables are derived or carried over on shared buffers ({@link shareEvidenceTables}). */
 const sharedTablesOf = new WeakSet<Csr>();
 
 /**
- * The tables of `csr`, when derived, go on shared buffers (core/shared-arrays): an engine's first version, which its
- * copies in worker threads read (engine/replicas). The tables a live write carries over are not shared.
+ * The tables of `csr`, when derived or carried over from an earlier version ({@link carryEvidenceTables}), go on shared
+ * buffers (core/shared-arrays): an engine's first version, and each version of an engine whose copies in worker
+ * threads adopt its versions (engine/replicas). Other graphs' tables are ordinary.
  */
 export function shareEvidenceTables(csr: Csr): void {
   sharedTablesOf.add(csr);
@@ -239,7 +240,7 @@ export function giveEvidenceTables(csr: Csr, tables: EvidenceTables): void {
  * rows are block-copied from it and only the marked ones are derived from the CSR: the same tables, at copying cost.
  */
 function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, copier: BlockCopier = copyNow): Tables {
-  const shared = from === undefined && sharedTablesOf.has(csr);
+  const shared = sharedTablesOf.has(csr);
   const n = csr.nodeCount;
   const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
   const REL = REL_INTERACTION;

@@ -6,6 +6,7 @@
  */
 import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
+import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { compareCodePoints } from '../store/guards.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
 
@@ -25,9 +26,14 @@ export interface AddInteractionsOptions {
   onExisting: 'replace' | 'accumulate';
   /** Create unknown users/items as new nodes (appended after the existing ones); false → NOT_FOUND. [true] */
   createNodes: boolean;
+  /**
+   * Allocate the arrays the result does not take from the input on shared buffers (core/shared-arrays): a serving
+   * engine whose copies in worker threads adopt its versions (engine/replicas). [false]
+   */
+  shared: boolean;
 }
 
-export const ADD_INTERACTIONS_DEFAULTS: AddInteractionsOptions = { onExisting: 'replace', createNodes: true };
+export const ADD_INTERACTIONS_DEFAULTS: AddInteractionsOptions = { onExisting: 'replace', createNodes: true, shared: false };
 
 export interface AddInteractionsResult {
   csr: Csr;
@@ -101,8 +107,8 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
     if (!Number.isFinite(w)) throw new AppError('BAD_REQUEST', `project/csr: weight of ${csr.ids[p.u]}→${csr.ids[p.i]} overflows`);
     if (w === outWeights[e]) continue;
     if (updatedEdges === 0) {
-      outWeights = csr.outWeights.slice();
-      inWeights = csr.inWeights.slice();
+      outWeights = copyOf(csr.outWeights, o.shared);
+      inWeights = copyOf(csr.inWeights, o.shared);
     }
     outWeights[e] = w;
     // The in twin: the first in edge of the item from this user with relation 0 (same order as in the out segment).
@@ -120,11 +126,11 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
   // Arrays are never mutated once in a Csr, so an unchanged side is shared with the input.
   const out =
     fresh.length > 0 || n > n0
-      ? mergeSide(csr.outStarts, csr.outTargets, outWeights, csr.outRelations, n0, n, fresh.map((p) => [p.u, p.i, p.w] as const), copier)
+      ? mergeSide(csr.outStarts, csr.outTargets, outWeights, csr.outRelations, n0, n, fresh.map((p) => [p.u, p.i, p.w] as const), copier, o.shared)
       : { starts: csr.outStarts, nbr: csr.outTargets, weights: outWeights, rels: csr.outRelations };
   const inn =
     fresh.length > 0 || n > n0
-      ? mergeSide(csr.inStarts, csr.inSources, inWeights, csr.inRelations, n0, n, fresh.map((p) => [p.i, p.u, p.w] as const), copier)
+      ? mergeSide(csr.inStarts, csr.inSources, inWeights, csr.inRelations, n0, n, fresh.map((p) => [p.i, p.u, p.w] as const), copier, o.shared)
       : { starts: csr.inStarts, nbr: csr.inSources, weights: inWeights, rels: csr.inRelations };
 
   let ids: readonly string[] = csr.ids;
@@ -135,7 +141,7 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
     const map = new Map(csr.index);
     for (const [id, idx] of newIndex) map.set(id, idx);
     index = map;
-    kinds = new Uint8Array(n);
+    kinds = typedArray(Uint8Array, n, o.shared);
     kinds.set(csr.kinds);
     kinds.set(newKinds, n0);
   }
@@ -175,22 +181,23 @@ function mergeSide(
   n: number,
   added: ReadonlyArray<readonly [number, number, number]>,
   copier: BlockCopier,
+  shared: boolean,
 ): { starts: Uint32Array; nbr: Uint32Array; weights: Float32Array; rels: Uint16Array } {
   const m0 = nbr0.length;
   const m = m0 + added.length;
   const sorted = [...added].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const addCount = new Uint32Array(n);
   for (const [row] of sorted) addCount[row]!++;
-  const starts = new Uint32Array(n + 1);
+  const starts = typedArray(Uint32Array, n + 1, shared);
   let shift = 0;
   for (let u = 0; u < n; u++) {
     starts[u] = (u < n0 ? starts0[u]! : m0) + shift;
     shift += addCount[u]!;
   }
   starts[n] = m;
-  const nbr = new Uint32Array(m);
-  const weights = new Float32Array(m);
-  const rels = new Uint16Array(m);
+  const nbr = typedArray(Uint32Array, m, shared);
+  const weights = typedArray(Float32Array, m, shared);
+  const rels = typedArray(Uint16Array, m, shared);
   const copy = (from: number, to: number, dest: number): void => {
     copier.copy(nbr, nbr0, from, to, dest);
     copier.copy(weights, weights0, from, to, dest);
@@ -264,9 +271,10 @@ export interface NewNode {
  * canonical position, so the result equals, index for index, what a projection of the same graph read from Neo4j
  * gives — request-time PPR then visits nodes in the same order and returns the same floats. The old nodes keep their
  * relative order, so every edge segment stays sorted: the edge arrays are remapped in one O(m) pass and the weight
- * and relation arrays are shared. Otherwise the nodes are appended.
+ * and relation arrays are shared. Otherwise the nodes are appended. `shared`: the new arrays go on shared buffers (see
+ * {@link AddInteractionsOptions.shared}).
  */
-export function insertNodes(csr: Csr, nodes: readonly NewNode[]): { csr: Csr; added: number } {
+export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false): { csr: Csr; added: number } {
   const wanted = new Map<string, number>();
   for (const { id, kind } of nodes) {
     if (typeof id !== 'string' || id === '') throw new AppError('BAD_REQUEST', 'project/csr: ids must be non-empty strings');
@@ -299,7 +307,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[]): { csr: Csr; ad
     for (let k = 0; k < fresh.length; k++) slot[n0 + k] = -1 - k;
   }
   const ids = new Array<string>(n);
-  const kinds = new Uint8Array(n);
+  const kinds = typedArray(Uint8Array, n, shared);
   const oldToNew = new Uint32Array(n0);
   const index = new Map<string, number>();
   for (let j = 0; j < n; j++) {
@@ -316,7 +324,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[]): { csr: Csr; ad
     index.set(ids[j]!, j);
   }
   const restart = (starts0: Uint32Array): Uint32Array => {
-    const starts = new Uint32Array(n + 1);
+    const starts = typedArray(Uint32Array, n + 1, shared);
     let at = 0;
     for (let j = 0; j < n; j++) {
       const s = slot[j]!;
@@ -327,7 +335,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[]): { csr: Csr; ad
     return starts;
   };
   const remap = (nbr0: Uint32Array): Uint32Array => {
-    const nbr = new Uint32Array(nbr0.length);
+    const nbr = typedArray(Uint32Array, nbr0.length, shared);
     for (let e = 0; e < nbr0.length; e++) nbr[e] = oldToNew[nbr0[e]!]!;
     return nbr;
   };

@@ -140,7 +140,8 @@ export interface RecommendContextInput {
   prebuiltTransition?: Transition;
   /**
    * Build the transition and the knowledge lists on shared buffers (core/shared-arrays): an engine's first version,
-   * which its copies in worker threads read (engine/replicas). Versions built by live writes are not shared. [false]
+   * which its copies in worker threads read, and every version of an engine whose copies adopt its versions
+   * (engine/replicas). [false]
    */
   sharedArrays?: boolean;
   /**
@@ -323,7 +324,8 @@ function byPopularity(popularity: Float64Array): (a: number, b: number) => numbe
  */
 export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}, patched?: Transition): RecommendContext {
   if (prev.csr.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes (use createRecommendContext)');
-  const transition = patched ?? patchTransition(prev.transition, csr, touched);
+  const shared = input.sharedArrays === true;
+  const transition = patched ?? patchTransition(prev.transition, csr, touched, undefined, shared);
   // The tail's component sides carry over unless the write changed the components (then the first query builds them).
   const prevSides = prev.solver.sides;
   const sides = prevSides ? patchComponentSides(prevSides, prev.transition, transition, touched) : undefined;
@@ -358,9 +360,13 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
   // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
   const prevLists = prev.knowledgeLists.peek();
   const opts = prev.options;
-  const knowledgeLists = prevLists
-    ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed))
-    : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems));
+  const given = input.prebuiltKnowledgeLists;
+  if (given && given.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
+  const knowledgeLists = given
+    ? lazy(() => given)
+    : prevLists
+      ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed, shared))
+      : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems, shared));
   return withStrategies({
     csr,
     transition,

@@ -24,7 +24,7 @@
  * adjacency (≈ 74k entries on ML-100K + DBpedia), typically far less — plus O(reached items · log pool) for the heap.
  * Building it costs two O(m) passes over the transition (its item↔entity lists) and a sort of each broad entity's items.
  */
-import { typedArray } from '../core/shared-arrays.ts';
+import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { RecommendContext } from './context.ts';
@@ -103,15 +103,16 @@ export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gam
 
 /**
  * The lists after a live write (same knowledge edges; `changed` = the items whose popularity moved): the same object
- * when no broad entity links a changed item, else a copy with those entities' lists re-cut.
+ * when no broad entity links a changed item, else a copy with those entities' lists re-cut (on shared buffers when
+ * `shared`: core/shared-arrays).
  */
-export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popularity: Float64Array, changed: readonly number[]): KnowledgeLists {
+export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popularity: Float64Array, changed: readonly number[], shared = false): KnowledgeLists {
   const redo = new Set<number>();
   // An item's own list holds every entity it links (item lists are never cut), so this finds every broad entity
   // whose cut the change can move.
   for (const i of changed) for (let e = prev.listStart[i]!, eEnd = prev.listStart[i + 1]!; e < eEnd; e++) if (prev.broad[prev.listNode[e]!] === 1) redo.add(prev.listNode[e]!);
   if (redo.size === 0) return prev;
-  const lists: KnowledgeLists = { ...prev, listNode: prev.listNode.slice(), listWeight: prev.listWeight.slice() };
+  const lists: KnowledgeLists = { ...prev, listNode: copyOf(prev.listNode, shared), listWeight: copyOf(prev.listWeight, shared) };
   for (const e of redo) fillList(lists, t, popularity, e);
   return lists;
 }

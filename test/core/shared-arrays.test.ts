@@ -13,6 +13,7 @@ import {
   sharedBufferBytes,
   sharedGarbage,
   SHARED_GARBAGE_MIN_BYTES,
+  sharedGarbageLimit,
   typedArray,
   typedArraysOf,
 } from '../../src/core/shared-arrays.ts';
@@ -92,7 +93,14 @@ describe('core/shared-arrays', () => {
     }
   });
 
+  it('the limit of pending shared garbage is a quarter of the available memory, at least 16 MiB', () => {
+    expect(sharedGarbageLimit(0)).toBe(SHARED_GARBAGE_MIN_BYTES);
+    expect(sharedGarbageLimit(8 * 2 ** 30)).toBe(2 * 2 ** 30);
+  });
+
   it('collects dropped shared garbage in a task of its own once enough is pending, and not while it is off', async () => {
+    // No memory to spare: the limit is its floor.
+    collectSharedGarbageOnDrop(true, () => 0);
     const make = () => {
       const big = sharedArray(Uint8Array, SHARED_GARBAGE_MIN_BYTES + 1024);
       return { big, weak: new WeakRef(big.buffer) };
@@ -120,5 +128,11 @@ describe('core/shared-arrays', () => {
     expect(after.pendingBytes).toBe(0);
     expect(after.collectedBytes - off.collectedBytes).toBeGreaterThanOrEqual(2 * SHARED_GARBAGE_MIN_BYTES);
     expect(weak.deref()).toBeUndefined();
+    // With memory to spare, the same garbage waits.
+    collectSharedGarbageOnDrop(true, () => 64 * SHARED_GARBAGE_MIN_BYTES);
+    dropShared([make().big], []);
+    await nextTasks();
+    expect(sharedGarbage().collections).toBe(after.collections);
+    expect(sharedGarbage().pendingBytes).toBeGreaterThan(SHARED_GARBAGE_MIN_BYTES);
   });
 });

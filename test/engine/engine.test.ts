@@ -204,3 +204,50 @@ describe('Engine memory across live writes', () => {
     }
   });
 });
+
+describe('Engine versions adopted by a copy', () => {
+  it("a copy that adopts each version holds the serving engine's arrays and answers as it does; it applies no writes itself", () => {
+    const values = () => ({ kinds: ['rating'], user: Uint32Array.of(0, 1, 1), item: Uint32Array.of(2, 2, 3), kind: new Uint16Array(3), raw: Float64Array.of(5, 4, 5) });
+    const csr = graph();
+    const serving = new Engine({ csr, labels, values: values() });
+    serving.warm();
+    serving.shareVersions();
+    const lists = serving.context.knowledgeLists();
+    const copy = new Engine({ csr, labels, values: values(), prebuilt: { transition: serving.context.transition, knowledgeLists: lists } });
+    const sameAnswers = () => {
+      for (const user of ['User:u1', 'User:u2', 'User:u9', 'User:new'].filter((u) => serving.context.csr.index.has(u))) {
+        for (const strategy of ['hybrid', 'ppr', 'popular'] as const) expect(copy.recommend({ user, k: 4, strategy }), `${user} ${strategy}`).toEqual(serving.recommend({ user, k: 4, strategy }));
+        const item = serving.recommend({ user, k: 1 }).items[0];
+        if (item) expect(copy.evidence({ user, item: item.id })).toEqual(serving.evidence({ user, item: item.id }));
+      }
+    };
+    const batches = [
+      // A new pair: the transition and the context patched.
+      { edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] },
+      // A new user and item: the nodes renumbered, the context built anew.
+      { users: [{ id: 'new' }], items: [{ id: 'f', title: 'Fargo', props: { year: 1996 } }], edges: [{ userId: 'new', itemId: 'f', kinds: [{ kind: 'rating', weight: 5 }] }, { userId: 'new', itemId: 'a', kinds: [{ kind: 'rating', weight: 3 }] }] },
+      // A title alone.
+      { items: [{ id: 'a', title: 'Aliens' }] },
+    ];
+    for (const batch of batches) {
+      serving.applyUpdates(batch);
+      const version = serving.versionForCopies();
+      copy.adopt(version);
+      expect(copy.version).toBe(serving.version);
+      const [a, b] = [copy.context, serving.context];
+      expect(a.transition).toBe(b.transition);
+      expect(a.csr.outTargets).toBe(b.csr.outTargets);
+      expect(a.csr.ids).toEqual(b.csr.ids);
+      expect(a.knowledgeLists()).toBe(b.knowledgeLists());
+      // What the serving engine's writes built is on shared buffers, for copies in other threads.
+      expect(b.transition.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(b.csr.outTargets.buffer).toBeInstanceOf(SharedArrayBuffer);
+      sameAnswers();
+    }
+    expect(copy.names.byName).toEqual(serving.names.byName);
+    expect(copy.recommend({ user: 'User:u1', k: 5, filters: { itemProps: { year: 1996 } } })).toEqual(serving.recommend({ user: 'User:u1', k: 5, filters: { itemProps: { year: 1996 } } }));
+    // Versions in order only, and no write of its own once it adopts.
+    expect(() => copy.adopt(serving.versionForCopies())).toThrow(/does not follow/);
+    expect(() => copy.applyUpdates({ edges: [{ userId: 'u2', itemId: 'c', kinds: [{ kind: 'rating', weight: 1 }] }] })).toThrow(/does not apply writes/);
+  });
+});

@@ -77,7 +77,7 @@ afterEach(async () => {
 describe('engine/replicas', () => {
   it('copies rank as the serving engine does, before and after live updates that add pairs, users and items', async () => {
     const engine = engineFrom(state, cfg, undefined, { llm: false });
-    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 2, sliceMs: 1 }));
+    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 2 }));
     // Not built yet: the serving engine answers.
     const early = await replicas.rank(engine, { user: USERS[0]!, k: 5 });
     expect(early.result).toEqual(engine.recommend({ user: USERS[0]!, k: 5 }));
@@ -86,7 +86,7 @@ describe('engine/replicas', () => {
     await expectSameAnswers(replicas, engine);
 
     const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 0 });
-    live.attach(engine, (update) => replicas.apply(update));
+    live.attach(engine, () => replicas.adopt());
     const batches = [
       { edges: [{ userId: USERS[1]!, itemId: ITEMS[3]!, kinds: [{ kind: 'rating', weight: 5 }] }] },
       { users: [{ id: 'newcomer' }], edges: [{ userId: 'newcomer', itemId: ITEMS[0]!, kinds: [{ kind: 'rating', weight: 4 }] }] },
@@ -96,7 +96,7 @@ describe('engine/replicas', () => {
     for (const batch of batches) {
       live.add(batch);
       await live.settled();
-      // The copies have not applied it yet: the serving engine answers, at its own version.
+      // The copies have not adopted it yet: the serving engine answers, at its own version.
       const local = replicas.stats.local;
       const ranked = await replicas.rank(engine, { user: USERS[2]!, k: 5 });
       expect(ranked.version).toBe(engine.version);
@@ -105,11 +105,13 @@ describe('engine/replicas', () => {
       await expectSameAnswers(replicas, engine);
     }
     expect(engine.version).toBe(batches.length);
-    // A burst the copies receive faster than they apply: they merge what queued up and end where the engine is.
+    // A burst: the copies adopt each version in order and end where the engine is.
     for (let j = 0; j < 12; j++) live.add({ edges: [{ userId: USERS[j % USERS.length]!, itemId: ITEMS[(3 * j + 1) % ITEMS.length]!, kinds: [{ kind: 'rating', weight: 1 + (j % 5) }] }] });
     await live.settled();
     await replicas.caughtUp();
     await expectSameAnswers(replicas, engine);
+    // Each copy adopted each version the serving engine built.
+    expect(replicas.stats.adoptions.count).toBe(2 * engine.version);
     expect(idsOf(engine.context.csr, KIND_CODES.Item)).toContain('fresh');
     // A filter on the new item's props reaches the copies' item props too.
     const filtered = await replicas.rank(engine, { user: USERS[0]!, k: 5, filters: { itemProps: { year: 2026 } } });
@@ -128,7 +130,7 @@ describe('engine/replicas', () => {
     plain.warm();
     primeEvidence(plain);
     const cost = sharingCost(plain, state);
-    const first = replicaInputOf(plain, state, cfg, 1);
+    const first = replicaInputOf(plain, state, cfg);
     expect(isShared(state.csr.outTargets)).toBe(false);
     const prebuilt = first.prebuilt!;
     const arrays = [...views(first.state.csr), ...views(first.state.values), ...views(prebuilt.transition), ...views(prebuilt.knowledgeLists!), ...views(prebuilt.evidenceTables!)];
@@ -154,7 +156,7 @@ describe('engine/replicas', () => {
     const engine = engineFrom(sharedState, cfg, undefined, { llm: false });
     engine.warm();
     primeEvidence(engine);
-    const input = replicaInputOf(engine, sharedState, cfg, 1);
+    const input = replicaInputOf(engine, sharedState, cfg);
     const again = sharingCost(engine, sharedState);
     expect(again.toCopy).toBe(0);
     expect(input.state.csr.outTargets).toBe(sharedState.csr.outTargets);
@@ -164,7 +166,7 @@ describe('engine/replicas', () => {
     const bytes = () => held.map((a) => Buffer.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).toString('base64'));
     const before = bytes();
 
-    const replicas = (open = EngineReplicas.start(engine, sharedState, cfg, { threads: 1, sliceMs: 1 }));
+    const replicas = (open = EngineReplicas.start(engine, sharedState, cfg, { threads: 1 }));
     await replicas.caughtUp();
     expect(replicas.stats.sharedMb).toBe(Math.round(again.bytes / 2 ** 20));
     // The copy's evidence, built on the tables it was given (and after writes on its own), is the serving engine's.
@@ -178,7 +180,7 @@ describe('engine/replicas', () => {
     await expectSameAnswers(replicas, engine);
     await sameEvidence();
     const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 1 });
-    live.attach(engine, (update) => replicas.apply(update));
+    live.attach(engine, () => replicas.adopt());
     // Re-weighted pairs (the transition and the knowledge lists patched), new pairs, a new user and a new item.
     for (const batch of [
       { edges: [{ userId: USERS[0]!, itemId: ITEMS[0]!, kinds: [{ kind: 'rating', weight: 1 }] }, { userId: USERS[4]!, itemId: ITEMS[9]!, kinds: [{ kind: 'rating', weight: 5 }] }] },
@@ -193,9 +195,9 @@ describe('engine/replicas', () => {
     expect(engine.version).toBe(2);
     expect(engine.context.transition.weights).not.toBe(input.prebuilt!.transition.weights);
     expect(bytes()).toEqual(before);
-    // What the writes built is not shared: shared garbage does not prompt a collection (core/shared-arrays).
-    const { transition: now } = engine.context;
-    expect([now.weights, now.neighbors, ...views(engine.context.knowledgeLists()), ...views(evidenceTablesOf(engine.context.csr)!)].some(isShared)).toBe(false);
+    // With copies, what the writes built is on shared buffers: the copies adopted it instead of building their own.
+    const { transition: now, csr: graphNow } = engine.context;
+    expect([now.weights, now.neighbors, graphNow.outTargets, graphNow.inWeights, ...views(engine.context.knowledgeLists()), ...views(evidenceTablesOf(graphNow)!)].every(isShared)).toBe(true);
   });
 
   it('through the API: the same bodies with copies as without, for explain none, paths and text', async () => {
@@ -325,36 +327,6 @@ describe('engine/replicas', () => {
     const request = { user: USERS[1]!, k: 5 };
     expect((await none.rank(engine, request)).result).toEqual(engine.recommend(request));
     expect(none.stats).toMatchObject({ byReplica: 0, local: 1 });
-  });
-
-  it('drops the copies before a live update when the memory available would not hold a new version in each thread', async () => {
-    const engine = engineFrom(state, cfg, undefined, { llm: false });
-    let available = 1e12;
-    const memoryNow = () => ({ perCopyBytes: 1, availableBytes: available });
-    const replicas = (open = EngineReplicas.start(engine, state, cfg, { threads: 1, sliceMs: 0, memoryNow, memory: { perCopyBytes: 1, availableBytes: 1e12 } }));
-    await replicas.caughtUp();
-    const live = new LiveUpdates({ coalesceMs: 0, maxApplyShare: 1, sliceMs: 0 });
-    live.attach(engine, (update) => replicas.apply(update));
-    live.add({ edges: [{ userId: USERS[2]!, itemId: ITEMS[5]!, kinds: [{ kind: 'rating', weight: 5 }] }] });
-    await live.settled();
-    await replicas.caughtUp();
-    await expectSameAnswers(replicas, engine);
-    // Less than one version per thread (the serving engine and the copy): the copy goes, the serving engine stays.
-    available = sharingCost(engine, state).bytes * 2 - 1;
-    const warn = vi.spyOn(log, 'warn');
-    try {
-      live.add({ edges: [{ userId: USERS[3]!, itemId: ITEMS[6]!, kinds: [{ kind: 'rating', weight: 4 }] }] });
-      await live.settled();
-      expect(warn.mock.calls.some(([message]) => message.startsWith('engine/replicas: dropping the copies'))).toBe(true);
-    } finally {
-      warn.mockRestore();
-    }
-    expect(replicas.stats).toMatchObject({ threads: 1, ready: 0, dropped: 1 });
-    const request = { user: USERS[3]!, k: 5 };
-    const local = replicas.stats.local;
-    expect((await replicas.rank(engine, request)).result).toEqual(engine.recommend(request));
-    expect(replicas.stats.local).toBe(local + 1);
-    expect(engine.version).toBe(2);
   });
 
   it('warns when the copies and the serving thread are more threads than the cores', async () => {

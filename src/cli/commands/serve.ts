@@ -193,7 +193,7 @@ export const serveCommand: Command = {
           live.engine = engine;
           live.replicas = replicas;
           if (replicas) state.ranking = () => replicas.stats;
-          updates.attach(engine, replicas ? (update) => replicas.apply(update) : undefined);
+          updates.attach(engine, replicas ? () => replicas.adopt() : undefined);
           state.ready = true;
           // Which strategies answer, where the vectors stand, who writes the explanations and why (explain/llm/policy).
           state.detail = readyDetail();

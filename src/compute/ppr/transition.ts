@@ -20,7 +20,7 @@
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
 import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
-import { shared as onSharedBuffer, typedArray } from '../../core/shared-arrays.ts';
+import { copyOf, shared as onSharedBuffer, typedArray } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -147,9 +147,10 @@ export function assertDamping(damping: number): void {
  * sums), so the result equals `buildTransition(csr, …)` exactly; untouched rows are block-copied, and when no
  * touched row gains or loses an entry the row pointers and neighbours are shared with `prev`. O(n + nnz) copying plus
  * the touched rows' degrees, instead of a pass over every edge with its relation lookups. The block copies go through
- * `copier` (core/block-copy): the result is complete once it has drained.
+ * `copier` (core/block-copy): the result is complete once it has drained. `shared`: the new arrays go on shared
+ * buffers (core/shared-arrays), for copies of the engine that adopt this version (engine/replicas).
  */
-export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow): Transition {
+export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow, shared = false): Transition {
   const n = csr.nodeCount;
   if (prev.nodeCount !== n || prev.kinds.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same nodes (rebuild after inserting nodes)');
   const rw = prev.relationWeights;
@@ -191,7 +192,7 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   let starts = prev.starts;
   let neighbors = prev.neighbors;
   if (!sameShape) {
-    starts = new Uint32Array(n + 1);
+    starts = typedArray(Uint32Array, n + 1, shared);
     const grow = new Int32Array(n);
     rows.forEach((u, j) => (grow[u] = rowNbr[j]!.length - (prev.starts[u + 1]! - prev.starts[u]!)));
     let shift = 0;
@@ -200,9 +201,9 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
       shift += grow[u]!;
     }
     starts[n] = prev.starts[n]! + shift;
-    neighbors = new Uint32Array(starts[n]!);
+    neighbors = typedArray(Uint32Array, starts[n]!, shared);
   }
-  const weights = new Float64Array(starts[n]!);
+  const weights = typedArray(Float64Array, starts[n]!, shared);
   // Rows from..u−1 before each touched row u are untouched: one block copy per array; the touched rows are written.
   const copyRows = (from: number, to: number): void => {
     if (!sameShape) copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[to]!, starts[from]!);
@@ -216,8 +217,8 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
     from = u + 1;
   });
   copyRows(from, n);
-  const strength = prev.strength.slice();
-  const invStrength = prev.invStrength.slice();
+  const strength = copyOf(prev.strength, shared);
+  const invStrength = copyOf(prev.invStrength, shared);
   let danglingChanged = false;
   rows.forEach((u, j) => {
     const sum = rowSum[j]!;
@@ -229,7 +230,8 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   if (danglingChanged) {
     const list: number[] = [];
     for (let u = 0; u < n; u++) if (!(strength[u]! > 0)) list.push(u);
-    dangling = Uint32Array.from(list);
+    dangling = typedArray(Uint32Array, list.length, shared);
+    dangling.set(list);
   }
   return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling, kinds: csr.kinds, relationWeights: rw };
 }
