@@ -116,16 +116,28 @@ export function typedArraysOf(holders: Iterable<object | undefined>): ArrayBuffe
 export const SHARED_GARBAGE_MIN_BYTES = 16 * 2 ** 20;
 
 /**
- * The share of the available memory (core/memory) that shared garbage may take before a collection is forced. A
- * forced collection holds the thread: at 10M interactions 66 ms, at 50M 531 ms (docs/scaling.md), and one after every
- * live write took 14 of 60 seconds of the serving thread under a stream of writes at 10M; so the garbage of several
- * versions is let build up while the machine has room for it.
+ * When a collection is forced. A forced collection holds the thread: 66 ms at 10M interactions, 300–880 ms at 50M
+ * (docs/scaling.md), and one after every live write took 14 of 60 seconds of the serving thread under a stream of
+ * writes at 10M. So pending garbage of at least {@link SHARED_GARBAGE_MIN_BYTES} is collected once the forced
+ * collections would take at most `maxTimeShare` of the thread's time (the time since the last one ended is at least its
+ * duration / `maxTimeShare`; the first is due at once), and at once when it reaches `memoryShare` of the available
+ * memory (core/memory), whatever the time.
  */
-export const SHARED_GARBAGE_SHARE = 0.25;
+export const SHARED_GARBAGE_POLICY = { maxTimeShare: 0.05, memoryShare: 0.25 } as const;
 
-/** The pending shared garbage at which a collection is forced, given the memory available now. */
+/** The pending shared garbage at which a collection is forced whatever the time, given the memory available now. */
 export function sharedGarbageLimit(availableBytes: number): number {
-  return Math.max(SHARED_GARBAGE_MIN_BYTES, SHARED_GARBAGE_SHARE * availableBytes);
+  return Math.max(SHARED_GARBAGE_MIN_BYTES, SHARED_GARBAGE_POLICY.memoryShare * availableBytes);
+}
+
+/**
+ * Milliseconds until a collection of `pendingBytes` of shared garbage is due (0: now; Infinity: below the minimum),
+ * `sinceLastMs` after the last forced collection ended, which took `lastMs` (0 when none ran yet).
+ */
+export function sharedCollectionDueIn(pendingBytes: number, availableBytes: number, sinceLastMs: number, lastMs: number): number {
+  if (pendingBytes < SHARED_GARBAGE_MIN_BYTES) return Number.POSITIVE_INFINITY;
+  if (pendingBytes >= sharedGarbageLimit(availableBytes)) return 0;
+  return Math.max(0, lastMs / SHARED_GARBAGE_POLICY.maxTimeShare - sinceLastMs);
 }
 
 /** What this thread's collector of shared garbage has done (the readiness detail and the benches read it). */
@@ -144,6 +156,8 @@ const garbage: SharedGarbageStats = { pendingBytes: 0, collections: 0, collected
 let collectOnDrop = true;
 let available: () => number = () => availableMemory();
 let scheduled = false;
+/** When the last forced collection ended (performance.now()). */
+let lastEnd = 0;
 let gcFn: (() => void) | null | undefined;
 
 /**
@@ -168,11 +182,12 @@ function collectNow(): void {
   scheduled = false;
   const gc = collector();
   garbage.available = gc !== null;
-  if (!gc || garbage.pendingBytes < sharedGarbageLimit(available())) return;
+  if (!gc || garbage.pendingBytes < SHARED_GARBAGE_MIN_BYTES) return;
   const bytes = garbage.pendingBytes;
   const t0 = performance.now();
   gc();
-  garbage.lastMs = performance.now() - t0;
+  lastEnd = performance.now();
+  garbage.lastMs = lastEnd - t0;
   garbage.pendingBytes = 0;
   garbage.collections++;
   garbage.collectedBytes += bytes;
@@ -182,10 +197,9 @@ function collectNow(): void {
 /**
  * Says that a version holding `before` was replaced by one holding `after`: the shared buffers under `before` that
  * `after` does not hold are garbage of this thread once it lets go of them. Node 20's V8 does not start a collection
- * for shared garbage (see {@link typedArray}), so once the pending garbage reaches {@link sharedGarbageLimit} (a
- * quarter of the available memory, at least 16 MiB) a full collection is started in a task of its own, after the
- * current one has dropped its references. A buffer other
- * threads still hold is freed when the last of them collects. Returns the bytes dropped.
+ * for shared garbage (see {@link typedArray}), so a full collection is started when {@link SHARED_GARBAGE_POLICY}
+ * makes one due: in a task of its own, after the current one has dropped its references, or on a timer when it is due
+ * later. A buffer other threads still hold is freed when the last of them collects. Returns the bytes dropped.
  */
 export function dropShared(before: Iterable<ArrayBufferView>, after: Iterable<ArrayBufferView>): number {
   const kept = new Set<ArrayBufferLike>();
@@ -199,10 +213,12 @@ export function dropShared(before: Iterable<ArrayBufferView>, after: Iterable<Ar
   }
   if (bytes === 0) return 0;
   garbage.pendingBytes += bytes;
-  if (collectOnDrop && !scheduled && garbage.pendingBytes >= sharedGarbageLimit(available())) {
-    scheduled = true;
-    setImmediate(collectNow);
-  }
+  if (!collectOnDrop || scheduled) return bytes;
+  const dueIn = sharedCollectionDueIn(garbage.pendingBytes, available(), performance.now() - lastEnd, garbage.collections > 0 ? garbage.lastMs : 0);
+  if (dueIn === Number.POSITIVE_INFINITY) return bytes;
+  scheduled = true;
+  if (dueIn === 0) setImmediate(collectNow);
+  else setTimeout(collectNow, dueIn).unref();
   return bytes;
 }
 

@@ -13,6 +13,7 @@ import {
   sharedBufferBytes,
   sharedGarbage,
   SHARED_GARBAGE_MIN_BYTES,
+  sharedCollectionDueIn,
   sharedGarbageLimit,
   typedArray,
   typedArraysOf,
@@ -93,14 +94,22 @@ describe('core/shared-arrays', () => {
     }
   });
 
-  it('the limit of pending shared garbage is a quarter of the available memory, at least 16 MiB', () => {
+  it('a collection is due once forced ones would take at most 5 % of the time, or at once past a quarter of the available memory', () => {
+    const GB = 2 ** 30;
     expect(sharedGarbageLimit(0)).toBe(SHARED_GARBAGE_MIN_BYTES);
-    expect(sharedGarbageLimit(8 * 2 ** 30)).toBe(2 * 2 ** 30);
+    expect(sharedGarbageLimit(8 * GB)).toBe(2 * GB);
+    // Below the minimum: never.
+    expect(sharedCollectionDueIn(SHARED_GARBAGE_MIN_BYTES - 1, 0, 1e9, 0)).toBe(Number.POSITIVE_INFINITY);
+    // The first one: at once.
+    expect(sharedCollectionDueIn(GB, 20 * GB, 0, 0)).toBe(0);
+    // The last took 100 ms and ended 500 ms ago: due 2 s after it ended.
+    expect(sharedCollectionDueIn(GB, 20 * GB, 500, 100)).toBe(1500);
+    expect(sharedCollectionDueIn(GB, 20 * GB, 2500, 100)).toBe(0);
+    // A quarter of the available memory: at once, whatever the time.
+    expect(sharedCollectionDueIn(GB, 4 * GB, 0, 100)).toBe(0);
   });
 
   it('collects dropped shared garbage in a task of its own once enough is pending, and not while it is off', async () => {
-    // No memory to spare: the limit is its floor.
-    collectSharedGarbageOnDrop(true, () => 0);
     const make = () => {
       const big = sharedArray(Uint8Array, SHARED_GARBAGE_MIN_BYTES + 1024);
       return { big, weak: new WeakRef(big.buffer) };
@@ -128,11 +137,5 @@ describe('core/shared-arrays', () => {
     expect(after.pendingBytes).toBe(0);
     expect(after.collectedBytes - off.collectedBytes).toBeGreaterThanOrEqual(2 * SHARED_GARBAGE_MIN_BYTES);
     expect(weak.deref()).toBeUndefined();
-    // With memory to spare, the same garbage waits.
-    collectSharedGarbageOnDrop(true, () => 64 * SHARED_GARBAGE_MIN_BYTES);
-    dropShared([make().big], []);
-    await nextTasks();
-    expect(sharedGarbage().collections).toBe(after.collections);
-    expect(sharedGarbage().pendingBytes).toBeGreaterThan(SHARED_GARBAGE_MIN_BYTES);
   });
 });
