@@ -7,8 +7,8 @@
  *
  * It runs twice in one process: first with the collection of dropped shared buffers off (core/shared-arrays
  * `collectSharedGarbageOnDrop(false)`: the garbage waits for V8's own collections), then on, as a server runs.
- * After each write a line gives `unforced`, the array buffers and RSS (MiB) before any forced collection (after the
- * tasks the write queued), then the same after full garbage collections (the collector is exposed to this script
+ * After each write a line gives `unforced`, the array buffers and RSS (MiB) a second later, before any forced
+ * collection of the bench's own, then the same after full garbage collections (the collector is exposed to this script
  * with `--expose-gc` set at run time), so garbage a collection would free is not counted there; each run's last line
  * says whether the boot version's CSR and transition arrays are still reachable after the writes (a weak reference to
  * each) and what the collector of shared garbage did. The last line compares the unforced array buffers after the
@@ -63,10 +63,11 @@ function pick(engine: Engine) {
   throw new Error('bench write-memory: no user has an answer');
 }
 
-/** This process's memory now, without a collection (garbage not collected yet counts). */
+/** This process's memory a second after a write, without a forced collection (garbage not collected yet counts). */
 async function unforced(): Promise<{ arrayBuffersMb: number; rssMb: number }> {
-  // The tasks queued by the write (core/shared-arrays starts its collection in one) run first.
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  // The tasks queued by the write run first (core/shared-arrays starts its collection in one), and V8 frees the
+  // buffers a collection found dead on a background thread after it: read a second later.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const m = process.memoryUsage();
   return { arrayBuffersMb: mb(m.arrayBuffers), rssMb: mb(m.rss) };
 }
