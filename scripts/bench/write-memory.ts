@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- write-memory -- --keep DIR [--writes W]`: what a serving engine holds after live writes. DIR is a
+ * `npm run bench -- write-memory -- --keep DIR [--writes W] [--copies N]`: what a serving engine holds after live writes. DIR is a
  * folder an earlier `npm run bench -- scale -- --keep DIR` left (its Neo4j data and snapshots, opened as `bench scale
  * --reuse` opens them). The engine is built from the snapshot and warmed as a boot does; then W writes (default 2)
  * are applied one at a time as engine/live applies a batch (`applyUpdates`): each a new pair of an existing user and
@@ -12,7 +12,9 @@
  * with `--expose-gc` set at run time), so garbage a collection would free is not counted there; each run's last line
  * says whether the boot version's CSR and transition arrays are still reachable after the writes (a weak reference to
  * each) and what the collector of shared garbage did. The last line compares the unforced array buffers after the
- * first write. Nothing is written to Neo4j.
+ * first write. With `--copies N` it runs once instead, with N copies of the engine in worker threads adopting each
+ * write's version (the collection on in every thread), and says the same after each write and 15 s after the last.
+ * Nothing is written to Neo4j.
  */
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -20,6 +22,7 @@ import { runInNewContext } from 'node:vm';
 import { collectSharedGarbageOnDrop, sharedGarbage } from '../../src/core/shared-arrays.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
+import { EngineReplicas } from '../../src/engine/replicas.ts';
 import { KIND_CODES } from '../../src/project/csr.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { flagsOf, keptConfig } from './_kept.ts';
@@ -37,15 +40,18 @@ async function collected(gc: () => void): Promise<{ arrayBuffersMb: number; heap
   return { arrayBuffersMb: mb(m.arrayBuffers), heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss) };
 }
 
-/** The engine of the kept graph, built and warmed as a boot does (the state is not kept beyond this function). */
-async function boot(keep: string): Promise<Engine> {
+/**
+ * The engine of the kept graph, built and warmed as a boot does, with `copies` copies of it in worker threads
+ * (engine/replicas) when asked (the state is not kept beyond this function).
+ */
+async function boot(keep: string, copies = 0): Promise<{ engine: Engine; replicas?: EngineReplicas }> {
   const cfg = keptConfig(keep);
   const db = await openDatabase(cfg);
   try {
     const state = await loadServingState(db, cfg, { snapshotDir: path.join(keep, 'snapshots') });
     const engine = engineFrom(state, cfg, undefined, { llm: false });
     engine.warm();
-    return engine;
+    return { engine, ...(copies > 0 ? { replicas: EngineReplicas.start(engine, state, cfg, { threads: copies }) } : {}) };
   } finally {
     await db.close();
   }
@@ -76,7 +82,7 @@ async function unforced(): Promise<{ arrayBuffersMb: number; rssMb: number }> {
 async function run(keep: string, writes: number, collect: boolean, gc: () => void): Promise<{ afterFirstMb: number; gcMs: number }> {
   collectSharedGarbageOnDrop(collect);
   const start = sharedGarbage();
-  const engine = await boot(keep);
+  const { engine } = await boot(keep);
   emit({ stage: 'booted', collectOnDrop: collect, nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, ...(await collected(gc)) });
   const { user, item, refs } = pick(engine);
   // The user key without its label prefix, as a write names it.
@@ -106,14 +112,43 @@ async function run(keep: string, writes: number, collect: boolean, gc: () => voi
   return { afterFirstMb, gcMs };
 }
 
+/**
+ * With `copies` copies of the engine (collection on in every thread, as a server runs): the memory after the copies are
+ * built, then a second after each write that the copies adopt, then after full collections of this thread.
+ */
+async function runWithCopies(keep: string, writes: number, copies: number, gc: () => void): Promise<void> {
+  collectSharedGarbageOnDrop(true);
+  const { engine, replicas } = await boot(keep, copies);
+  await replicas!.caughtUp();
+  emit({ stage: 'copies ready', copies, ready: replicas!.stats.ready, nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, unforced: await unforced() });
+  const { user, item, refs } = pick(engine);
+  const userId = user.slice(user.indexOf(':') + 1);
+  for (let w = 1; w <= writes; w++) {
+    const t0 = performance.now();
+    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
+    const applyMs = performance.now() - t0;
+    replicas!.adopt();
+    await replicas!.caughtUp();
+    emit({ stage: 'after a write, adopted', copies, write: w, version: engine.version, applyMs: Math.round(applyMs), adoptions: replicas!.stats.adoptions, unforced: await unforced(), ...(await collected(gc)) });
+  }
+  // A thread's next forced collection may not be due yet (core/shared-arrays SHARED_GARBAGE_POLICY): read again later.
+  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  const later = process.memoryUsage();
+  emit({ copies, writes, fifteenSecondsLater: { arrayBuffersMb: mb(later.arrayBuffers), rssMb: mb(later.rss) }, bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined }, ...(await collected(gc)) });
+  await replicas!.close();
+}
+
 export async function main(argv: string[]): Promise<void> {
   const flag = flagsOf(argv);
   const keep = flag('--keep');
   if (!keep) throw new Error('bench write-memory: --keep DIR (a folder left by `npm run bench -- scale -- --keep DIR`) is required');
   const writes = Number(flag('--writes') ?? 2);
   if (!Number.isInteger(writes) || writes < 1) throw new Error('bench write-memory: --writes takes a positive integer');
+  const copies = Number(flag('--copies') ?? 0);
+  if (!Number.isInteger(copies) || copies < 0) throw new Error('bench write-memory: --copies takes an integer ≥ 0');
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
+  if (copies > 0) return runWithCopies(keep, writes, copies, gc);
   // Baseline first: the shared garbage left to V8's own collections; then as a server runs, collected on drop.
   const off = await run(keep, writes, false, gc);
   gc();
