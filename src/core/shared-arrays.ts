@@ -8,8 +8,9 @@
  *
  * The rule that makes sharing safe is the one the engine already keeps within one thread: a version's arrays are never
  * written after they are built (a live write builds new arrays and swaps them in). Nothing here locks or uses Atomics.
- * What a live write builds is not shared ({@link typedArray}): shared garbage does not prompt a collection. The shared
- * arrays a version drops are collected by {@link dropShared}.
+ * What a live write builds is shared only when copies of the engine adopt it (engine/replicas; ordinary otherwise,
+ * {@link typedArray}): shared garbage does not prompt a collection. The shared arrays a version drops are collected
+ * by {@link dropShared}.
  *
  * @example
  * const weights = sharedArray(Float64Array, n); // zeroed, shared with any thread it is posted to
@@ -43,8 +44,8 @@ export function sharedArray<T extends NumericArray>(type: NumericArrayConstructo
  * A zeroed typed array on a shared buffer when `shared`, else on an ordinary one. Share only what lives long: Node 20's
  * V8 does not count shared buffers as memory pressure, so a collection is not started by allocating them; shared
  * garbage waits for a collection the heap starts for other reasons (60 dropped 200 MB shared buffers in a loop held
- * up to 11 GB, ordinary ones 0.4 GB: `npm run bench -- shared-gc`). The first version an engine builds is shared, a
- * live write's are not.
+ * up to 11 GB, ordinary ones 0.4 GB: `npm run bench -- shared-gc`). The first version an engine builds is shared; a
+ * live write's is shared only when copies adopt it, and {@link dropShared} collects what it replaces.
  */
 export function typedArray<T extends NumericArray>(type: NumericArrayConstructor<T> & (new (length: number) => T), length: number, shared: boolean): T {
   return shared ? sharedArray(type, length) : new type(length);
