@@ -4,14 +4,13 @@
  * buffers of `mb` MiB one after the other, touches every page, drops the previous one and yields to the event loop
  * between them (as a server does between live writes); a line per kind gives the peak and final RSS and array-buffer
  * memory. On Node 20 the shared ones are not collected until something else starts a collection (docs/scaling.md,
- * "Copies that share the serving state"), which is why only an engine's first version is shared
- * (core/shared-arrays). Then a forced collection (the collector exposed at run time) shows the shared memory was
+ * "Copies that share the serving state"), which is why the shared buffers a version drops are collected explicitly
+ * (core/shared-arrays `dropShared`). Then a forced collection (the collector exposed at run time) shows the shared memory was
  * garbage, not held. The ordinary kind runs first: the shared kind's garbage would count in its RSS otherwise.
  * A last line times the same work on either kind (`--speed-m` million doubles, default 50: filled, then read with a
  * stride, 3 rounds each, alternating): whether reading the serving state from shared buffers costs anything.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullCollector } from '../../src/core/shared-arrays.ts';
 import { flagsOf } from './_kept.ts';
 import { emit } from './_neo4j.ts';
 
@@ -65,8 +64,8 @@ export async function main(argv: string[]): Promise<void> {
   const size = Number(flag('--mb') ?? 200);
   if (!Number.isInteger(rounds) || rounds < 1 || !(size > 0)) throw new Error('bench shared-gc: --rounds takes a positive integer, --mb a positive number');
   const bytes = Math.round(size * 2 ** 20);
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = fullCollector();
+  if (!gc) throw new Error('bench shared-gc: V8\'s collector could not be exposed');
   const ordinary = await churn('ordinary', rounds, bytes);
   emit(ordinary);
   const sharedRun = await churn('shared', rounds, bytes);

@@ -17,9 +17,7 @@
  * Nothing is written to Neo4j.
  */
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { collectSharedGarbageOnDrop, sharedGarbage } from '../../src/core/shared-arrays.ts';
+import { collectSharedGarbageOnDrop, fullCollector, sharedGarbage } from '../../src/core/shared-arrays.ts';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { EngineReplicas } from '../../src/engine/replicas.ts';
@@ -57,16 +55,31 @@ async function boot(keep: string, copies = 0): Promise<{ engine: Engine; replica
   }
 }
 
-/** The first user with an answer, that answer's first item, and weak references to the current version's arrays. */
+/**
+ * The first user with an answer (its key, and its id without the label prefix, as a write names it), that answer's
+ * first item, and weak references to the current version's arrays.
+ */
 function pick(engine: Engine) {
   const { csr, transition } = engine.context;
   for (let v = 0; v < csr.nodeCount; v++) {
     if (csr.kinds[v] !== KIND_CODES.User || csr.outStarts[v + 1] === csr.outStarts[v]) continue;
     const user = csr.ids[v]!;
     const item = engine.recommend({ user, k: 1 }).items[0];
-    if (item) return { user, item: item.id, refs: { csrOutTargets: new WeakRef(csr.outTargets), transitionWeights: new WeakRef(transition.weights) } };
+    if (item) return { user, userId: user.slice(user.indexOf(':') + 1), item: item.id, refs: { csrOutTargets: new WeakRef(csr.outTargets), transitionWeights: new WeakRef(transition.weights) } };
   }
   throw new Error('bench write-memory: no user has an answer');
+}
+
+/** Write `w`: the picked pair with a rating that differs from the last write's, applied as engine/live does. Returns its ms. */
+function write(engine: Engine, userId: string, item: string, w: number): number {
+  const t0 = performance.now();
+  engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
+  return Math.round(performance.now() - t0);
+}
+
+/** Whether the boot version's CSR and transition arrays are still reachable. */
+function reachable(refs: ReturnType<typeof pick>['refs']): { csr: boolean; transition: boolean } {
+  return { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined };
 }
 
 /** This process's memory a second after a write, without a forced collection (garbage not collected yet counts). */
@@ -84,18 +97,14 @@ async function run(keep: string, writes: number, collect: boolean, gc: () => voi
   const start = sharedGarbage();
   const { engine } = await boot(keep);
   emit({ stage: 'booted', collectOnDrop: collect, nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, ...(await collected(gc)) });
-  const { user, item, refs } = pick(engine);
-  // The user key without its label prefix, as a write names it.
-  const userId = user.slice(user.indexOf(':') + 1);
+  const { user, userId, item, refs } = pick(engine);
   let afterFirstMb = 0;
   for (let w = 1; w <= writes; w++) {
-    const t0 = performance.now();
-    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
-    const applyMs = performance.now() - t0;
+    const applyMs = write(engine, userId, item, w);
     engine.evidence({ user, item });
     const now = await unforced();
     if (w === 1) afterFirstMb = now.arrayBuffersMb;
-    emit({ stage: 'after a write', collectOnDrop: collect, write: w, version: engine.version, applyMs: Math.round(applyMs), unforced: now, ...(await collected(gc)) });
+    emit({ stage: 'after a write', collectOnDrop: collect, write: w, version: engine.version, applyMs, unforced: now, ...(await collected(gc)) });
   }
   const stats = sharedGarbage();
   const gcMs = stats.collections > start.collections ? Math.round(stats.lastMs) : 0;
@@ -106,7 +115,7 @@ async function run(keep: string, writes: number, collect: boolean, gc: () => voi
     // Shared bytes this run's engine let go of (pending at its end, or collected).
     sharedDroppedMb: mb(stats.pendingBytes + stats.collectedBytes - start.pendingBytes - start.collectedBytes),
     sharedCollectionMs: gcMs,
-    bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined },
+    bootVersionReachable: reachable(refs),
     ...(await collected(gc)),
   });
   return { afterFirstMb, gcMs };
@@ -121,20 +130,17 @@ async function runWithCopies(keep: string, writes: number, copies: number, gc: (
   const { engine, replicas } = await boot(keep, copies);
   await replicas!.caughtUp();
   emit({ stage: 'copies ready', copies, ready: replicas!.stats.ready, nodes: engine.context.csr.nodeCount, edges: engine.context.csr.edgeCount, unforced: await unforced() });
-  const { user, item, refs } = pick(engine);
-  const userId = user.slice(user.indexOf(':') + 1);
+  const { userId, item, refs } = pick(engine);
   for (let w = 1; w <= writes; w++) {
-    const t0 = performance.now();
-    engine.applyUpdates({ edges: [{ userId, itemId: item, kinds: [{ kind: 'rating', weight: 1 + (w % 5) }] }] });
-    const applyMs = performance.now() - t0;
+    const applyMs = write(engine, userId, item, w);
     replicas!.adopt();
     await replicas!.caughtUp();
-    emit({ stage: 'after a write, adopted', copies, write: w, version: engine.version, applyMs: Math.round(applyMs), adoptions: replicas!.stats.adoptions, unforced: await unforced(), ...(await collected(gc)) });
+    emit({ stage: 'after a write, adopted', copies, write: w, version: engine.version, applyMs, adoptions: replicas!.stats.adoptions, unforced: await unforced(), ...(await collected(gc)) });
   }
   // A thread's next forced collection may not be due yet (core/shared-arrays SHARED_GARBAGE_POLICY): read again later.
   await new Promise((resolve) => setTimeout(resolve, 15_000));
   const later = process.memoryUsage();
-  emit({ copies, writes, fifteenSecondsLater: { arrayBuffersMb: mb(later.arrayBuffers), rssMb: mb(later.rss) }, bootVersionReachable: { csr: refs.csrOutTargets.deref() !== undefined, transition: refs.transitionWeights.deref() !== undefined }, ...(await collected(gc)) });
+  emit({ copies, writes, fifteenSecondsLater: { arrayBuffersMb: mb(later.arrayBuffers), rssMb: mb(later.rss) }, bootVersionReachable: reachable(refs), ...(await collected(gc)) });
   await replicas!.close();
 }
 
@@ -146,8 +152,8 @@ export async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(writes) || writes < 1) throw new Error('bench write-memory: --writes takes a positive integer');
   const copies = Number(flag('--copies') ?? 0);
   if (!Number.isInteger(copies) || copies < 0) throw new Error('bench write-memory: --copies takes an integer ≥ 0');
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = fullCollector();
+  if (!gc) throw new Error('bench write-memory: V8\'s collector could not be exposed');
   if (copies > 0) return runWithCopies(keep, writes, copies, gc);
   // Baseline first: the shared garbage left to V8's own collections; then as a server runs, collected on drop.
   const off = await run(keep, writes, false, gc);

@@ -51,20 +51,31 @@ export function typedArray<T extends NumericArray>(type: NumericArrayConstructor
   return shared ? sharedArray(type, length) : new type(length);
 }
 
+/** `values` in a typed array of `type`, on a shared buffer when `shared` (see {@link typedArray}). */
+export function typedArrayOf<T extends NumericArray>(type: NumericArrayConstructor<T> & (new (length: number) => T), values: ArrayLike<number>, shared: boolean): T {
+  const out = typedArray(type, values.length, shared);
+  out.set(values);
+  return out;
+}
+
+/** A copy of `array` on a new `SharedArrayBuffer`. */
+function sharedCopy<T extends NumericArray>(array: T): T {
+  return typedArrayOf(array.constructor as unknown as NumericArrayConstructor<T> & (new (length: number) => T), array, true);
+}
+
 /** A copy of `array`, on a shared buffer when `shared` (see {@link typedArray}). */
 export function copyOf<T extends NumericArray>(array: T, shared: boolean): T {
-  if (!shared) return array.slice() as T;
-  const copy = sharedArray(array.constructor as unknown as NumericArrayConstructor<T>, array.length);
-  copy.set(array as never);
-  return copy;
+  return shared ? sharedCopy(array) : (array.slice() as T);
 }
 
 /** `array` itself when it is already shared; else a copy of it on a new `SharedArrayBuffer`. */
 export function shared<T extends NumericArray>(array: T): T {
-  if (isShared(array)) return array;
-  const copy = sharedArray(array.constructor as unknown as NumericArrayConstructor<T>, array.length);
-  copy.set(array as never);
-  return copy;
+  return isShared(array) ? array : sharedCopy(array);
+}
+
+/** Whether `value` is a typed array (a view that is not a `DataView`). */
+function isNumericArray(value: unknown): value is NumericArray {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
 /** Each original array's shared one (a `Map`, or a `WeakMap` that lets go of both with the original). */
@@ -80,9 +91,9 @@ export interface SharedMemo {
 export function withSharedArrays<T extends object>(o: T, memo: SharedMemo = new Map<ArrayBufferView, ArrayBufferView>()): T {
   const out = { ...o } as Record<string, unknown>;
   for (const [key, value] of Object.entries(o)) {
-    if (!ArrayBuffer.isView(value) || value instanceof DataView) continue;
+    if (!isNumericArray(value)) continue;
     let copy = memo.get(value);
-    if (!copy) memo.set(value, (copy = shared(value as NumericArray)));
+    if (!copy) memo.set(value, (copy = shared(value)));
     out[key] = copy;
   }
   return out as T;
@@ -105,7 +116,7 @@ export function typedArraysOf(holders: Iterable<object | undefined>): ArrayBuffe
   const out = new Set<ArrayBufferView>();
   for (const o of holders) {
     if (!o) continue;
-    for (const v of Object.values(o)) if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out.add(v);
+    for (const v of Object.values(o)) if (isNumericArray(v)) out.add(v);
   }
   return [...out];
 }
@@ -162,10 +173,10 @@ let lastEnd = 0;
 let gcFn: (() => void) | null | undefined;
 
 /**
- * V8's full collection, exposed at run time (`--expose-gc` set in this process, then read from a new context: the
- * benches' way, here for every process that drops shared garbage); null when that fails.
+ * V8's full collection, exposed at run time (`--expose-gc` set in this process, then read from a new context): what
+ * {@link dropShared} starts, and what the benches force; null when that fails.
  */
-function collector(): (() => void) | null {
+export function fullCollector(): (() => void) | null {
   if (gcFn !== undefined) return gcFn;
   const own = (globalThis as { gc?: () => void }).gc;
   if (typeof own === 'function') return (gcFn = own);
@@ -181,9 +192,9 @@ function collector(): (() => void) | null {
 
 function collectNow(): void {
   scheduled = false;
-  const gc = collector();
+  const gc = fullCollector();
   garbage.available = gc !== null;
-  if (!gc || garbage.pendingBytes < SHARED_GARBAGE_MIN_BYTES) return;
+  if (!gc) return;
   const bytes = garbage.pendingBytes;
   const t0 = performance.now();
   gc();

@@ -20,7 +20,7 @@
  * const t = buildTransition(csr, { relationWeights: { INTERACTED: 1, subject: 0.25 } });
  */
 import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
-import { copyOf, shared as onSharedBuffer, typedArray } from '../../core/shared-arrays.ts';
+import { copyOf, shared as onSharedBuffer, typedArray, typedArrayOf } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
 
@@ -115,9 +115,7 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
     else dangling.push(u);
   }
   // Shared, the small tables too: engine/replicas hands the whole first version to the copies as it is.
-  const danglingNodes = typedArray(Uint32Array, dangling.length, shared);
-  danglingNodes.set(dangling);
-  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: danglingNodes, kinds: csr.kinds, relationWeights: shared ? onSharedBuffer(rw) : rw };
+  return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: typedArrayOf(Uint32Array, dangling, shared), kinds: csr.kinds, relationWeights: shared ? onSharedBuffer(rw) : rw };
 }
 
 /** O(1) shape check of a transition structure (`INVALID_GRAPH`). */
@@ -230,8 +228,7 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   if (danglingChanged) {
     const list: number[] = [];
     for (let u = 0; u < n; u++) if (!(strength[u]! > 0)) list.push(u);
-    dangling = typedArray(Uint32Array, list.length, shared);
-    dangling.set(list);
+    dangling = typedArrayOf(Uint32Array, list, shared);
   }
   return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling, kinds: csr.kinds, relationWeights: rw };
 }
