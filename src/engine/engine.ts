@@ -16,7 +16,7 @@ import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
 import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/model.ts';
 import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
-import { KIND_CODES, type Csr } from '../project/csr.ts';
+import { buildIndex, KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
@@ -126,10 +126,11 @@ export class Engine {
   private sharing = false;
   /** What the last application did that a copy adopting its version derives itself ({@link versionForCopies}). */
   private lastApplied: Pick<AdoptedVersion, 'touched' | 'items'> & { idsChanged: boolean } = { items: [], idsChanged: false };
-  /** Set on a copy by {@link adopt}: the serving engine's regime (this engine's own interaction weights are not kept). */
+  /**
+   * Set on a copy by {@link adopt}: the serving engine's regime. Its own interaction weights are then behind, so a copy
+   * that adopted a version applies no writes itself.
+   */
   private adoptedHeavyTailed: boolean | undefined;
-  /** A copy that adopted a version: its interaction weights are behind, so it applies no writes itself. */
-  private adopted = false;
   /**
    * The inputs' settings. Not the graph (`csr`, `prebuilt`), the names or the vectors: a live write replaces the
    * context, and keeping the first one's CSR and transition here held them for the process's life (1–2 GB at 50M
@@ -147,7 +148,7 @@ export class Engine {
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
     // The first version's transition, lists and evidence tables go on shared buffers, which copies of this engine in
-    // worker threads read (engine/replicas); what live writes build later is not shared (core/shared-arrays).
+    // worker threads read (engine/replicas); what live writes build later is shared only after shareVersions.
     const prebuilt = inputs.prebuilt;
     const first: RecommendContextInput = {
       ...this.contextInput(),
@@ -189,6 +190,11 @@ export class Engine {
     return sameOptions && (this.inputs.contextUpdates ?? 'patch') === 'patch';
   }
 
+  /** The interactions' regime now (live writes can move it), as a reload of the same values decides it. */
+  private get heavyTailed(): boolean {
+    return this.inputs.context?.heavyTailed ?? this.adoptedHeavyTailed ?? this.liveWeights?.heavyTailed ?? false;
+  }
+
   /** The context input of the current labels, props and vectors; `keywords` = a keyword matcher to reuse. */
   private contextInput(keywords?: RecommendContext['keywords']): RecommendContextInput {
     const labels = this.labels;
@@ -196,8 +202,7 @@ export class Engine {
     const input: RecommendContextInput = {
       ...this.inputs.context,
       ...(this.embeddings ? { embeddings: this.embeddings } : {}),
-      // The interactions' regime now (live writes can move it), as a reload of the same values decides it.
-      heavyTailed: this.inputs.context?.heavyTailed ?? this.adoptedHeavyTailed ?? this.liveWeights?.heavyTailed ?? false,
+      heavyTailed: this.heavyTailed,
       ...(this.sharing ? { sharedArrays: true } : {}),
       labels: (key) => labels.get(key),
       itemProps: (key) => itemProps.get(key),
@@ -413,7 +418,7 @@ export class Engine {
       ...(tables ? { evidenceTables: tables } : {}),
       ...(touched ? { touched } : {}),
       items,
-      heavyTailed: this.contextInput().heavyTailed === true,
+      heavyTailed: this.heavyTailed,
     };
   }
 
@@ -428,7 +433,7 @@ export class Engine {
     if (v.version !== this.graphVersion + 1) throw new AppError('INTERNAL', `engine: version ${v.version} does not follow ${this.graphVersion}`);
     const prev = this.ctx.csr;
     const ids = v.ids ?? prev.ids;
-    const index = v.ids ? new Map(v.ids.map((id, i) => [id, i])) : prev.index;
+    const index = v.ids ? buildIndex(v.ids) : prev.index;
     const csr: Csr = { ...v.csr, ids, index };
     if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
     this.adoptedHeavyTailed = v.heavyTailed;
@@ -443,11 +448,18 @@ export class Engine {
         ? patchRecommendContext(this.ctx, csr, v.touched, input, v.transition)
         : createRecommendContext(csr, { ...input, prebuiltTransition: v.transition });
     if (v.evidenceTables) giveEvidenceTables(csr, v.evidenceTables);
+    this.swapIn(ctx, v.version);
+  }
+
+  /**
+   * Makes `ctx` the current version, numbered `version`. The shared buffers the replaced one held and `ctx` does not
+   * go to the collector of shared garbage (core/shared-arrays): V8 does not collect them by itself.
+   */
+  private swapIn(ctx: RecommendContext, version: number): void {
     const dropped = versionArrays(this.ctx);
     this.ctx = ctx;
-    this.graphVersion = v.version;
-    this.adopted = true;
-    dropShared(dropped, versionArrays(this.ctx));
+    this.graphVersion = version;
+    dropShared(dropped, versionArrays(ctx));
   }
 
   /**
@@ -494,17 +506,13 @@ export class Engine {
     if (patch && carryEvidenceTables(before, csr, patch, copier)) yield;
     this.lastApplied.items = update.items ?? [];
     this.lastApplied.idsChanged = inserted.added > 0;
-    const dropped = versionArrays(this.ctx);
-    this.ctx = ctx;
-    // Vectors swapped in while this ran (setEmbeddings) were not in the context built above.
+    this.swapIn(ctx, this.graphVersion + 1);
+    // Vectors swapped in while this ran (setEmbeddings) were not in the context built above; the arrays stay the same.
     if (this.embeddings !== embeddings) this.ctx = this.contextWithVectors();
-    this.graphVersion++;
-    // The first version's arrays are on shared buffers, whose garbage V8 does not collect by itself (core/shared-arrays).
-    dropShared(dropped, versionArrays(this.ctx));
   }
 
   private assertApplies(): void {
-    if (this.adopted) throw new AppError('INTERNAL', 'engine: a copy that adopts the serving engine\'s versions does not apply writes itself');
+    if (this.adoptedHeavyTailed !== undefined) throw new AppError('INTERNAL', 'engine: a copy that adopts the serving engine\'s versions does not apply writes itself');
   }
 
   async close(): Promise<void> {
