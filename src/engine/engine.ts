@@ -12,6 +12,7 @@
  */
 import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { dropShared, typedArraysOf } from '../core/shared-arrays.ts';
+import { ScratchPool } from '../core/scratch-pool.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
 import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/model.ts';
@@ -30,6 +31,7 @@ import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
 import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
+import type { PathFacts } from '../explain/paths.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
@@ -131,6 +133,10 @@ export class Engine {
    * that adopted a version applies no writes itself.
    */
   private adoptedHeavyTailed: boolean | undefined;
+  /** The request scratch every version of this engine takes in turn (core/scratch-pool), instead of allocating its own. */
+  private readonly scratchPool = new ScratchPool();
+  /** What the path search derives from the knowledge edges, which live writes never change: derived once (explain/paths). */
+  private readonly pathFacts: PathFacts = {};
   /**
    * The inputs' settings. Not the graph (`csr`, `prebuilt`), the names or the vectors: a live write replaces the
    * context, and keeping the first one's CSR and transition here held them for the process's life (1–2 GB at 50M
@@ -208,6 +214,7 @@ export class Engine {
       itemProps: (key) => itemProps.get(key),
       names: labels,
       ...(keywords ? { prebuiltKeywords: keywords } : {}),
+      scratchPool: this.scratchPool,
     };
     return input;
   }
@@ -292,7 +299,7 @@ export class Engine {
   }
 
   evidence(request: { user?: string; seeds?: NodeRef[]; item: string }): Evidence {
-    return buildEvidence(this.inputs.interactionKind ? { ...this.ctx, interactions: this.inputs.interactionKind } : this.ctx, request);
+    return buildEvidence({ ...this.ctx, pathFacts: this.pathFacts, ...(this.inputs.interactionKind ? { interactions: this.inputs.interactionKind } : {}) }, request);
   }
 
   /**

@@ -27,12 +27,13 @@
  */
 import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
+import type { ScratchPool } from '../core/scratch-pool.ts';
 import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import { findEdge, INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } from '../project/csr.ts';
 import { TopKHeap } from '../retrieve/top-k.ts';
-import { createPathFinder, type GraphPath, type PathFinder, type PathOptions } from './paths.ts';
+import { createPathFinder, type GraphPath, type PathFacts, type PathFinder, type PathOptions } from './paths.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
@@ -51,6 +52,10 @@ export interface EvidenceContext {
    * edges carry no kind and read as ratings.
    */
   interactions?: { kind: string; rated: boolean } | undefined;
+  /** Where the path search takes its beams from (handed on between an engine's versions, core/scratch-pool). */
+  scratchPool?: ScratchPool | undefined;
+  /** Graph facts the path search derives once for all versions of one engine (explain/paths `PathFacts`). */
+  pathFacts?: PathFacts | undefined;
 }
 
 export interface EvidenceOptions {
@@ -413,7 +418,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   const seeds = user >= 0 ? [] : seedsIn.map((s) => resolve(csr, s.id, s.kind));
   const scratch = scratchOf(csr);
   let finder = scratch.finders.get(transition);
-  if (!finder) scratch.finders.set(transition, (finder = createPathFinder(csr, transition)));
+  if (!finder) scratch.finders.set(transition, (finder = createPathFinder(csr, transition, {}, { pool: ctx.scratchPool, facts: ctx.pathFacts })));
 
   // Display names are looked up once per node and projection (for one `labels` function).
   if (scratch.labelsOf !== ctx.labels) {

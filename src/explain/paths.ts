@@ -58,6 +58,7 @@
  * finder.find(userIndex, itemIndex); // [{ nodes: [u, alien, ridley, bladeRunner], edges: [...], score }]
  */
 import { AppError } from '../core/errors.ts';
+import { claimer, type PooledScratch, type ScratchPool } from '../core/scratch-pool.ts';
 import { assertTransition, type Transition } from '../compute/ppr/transition.ts';
 import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
 import { ScoreHeap, TopKHeap } from '../retrieve/top-k.ts';
@@ -251,25 +252,62 @@ class CandidateHeap extends ScoreHeap {
 /**
  * The four beams of one beam width, and what the forward pair (F1, F2) currently holds: the forward side does not
  * depend on the target unless the target is a neighbour of the source, so consecutive calls for one source (the k
- * items of one request) expand it once.
+ * items of one request) expand it once. Handed on between versions of one engine (core/scratch-pool): about 260 B
+ * per node at the default width, the largest scratch a version would otherwise allocate.
  */
-interface BeamSet {
-  F1: Beam;
-  F2: Beam;
-  B1: Beam;
-  B2: Beam;
+class BeamSet implements PooledScratch {
+  readonly F1: Beam;
+  readonly F2: Beam;
+  readonly B1: Beam;
+  readonly B2: Beam;
   /** Source the forward beams were built from (−1: none). */
-  fwSource: number;
+  fwSource = -1;
   /** Options object they were built with (identity: the finder's defaults object when a call overrides nothing). */
-  fwOptions: PathOptions | null;
+  fwOptions: PathOptions | null = null;
   /** Built without excluding a target, so valid for any target that is not a neighbour of the source. */
-  fwGeneric: boolean;
+  fwGeneric = false;
   /** F2 was built too. */
-  fwHasF2: boolean;
+  fwHasF2 = false;
+
+  constructor(
+    readonly capacity: number,
+    width: number,
+  ) {
+    this.F1 = new Beam(capacity, width);
+    this.F2 = new Beam(capacity, width);
+    this.B1 = new Beam(capacity, width);
+    this.B2 = new Beam(capacity, width);
+  }
+
+  reset(): void {
+    this.F1.clear();
+    this.F2.clear();
+    this.B1.clear();
+    this.B2.clear();
+    this.fwSource = -1;
+    this.fwOptions = null;
+    this.fwGeneric = false;
+    this.fwHasF2 = false;
+  }
 }
 
-/** Creates a path finder over `csr` with the walk of `transition` (scratch O(n · perNode), reused). */
-export function createPathFinder(csr: Csr, transition: Transition, defaults: Partial<PathOptions> = {}): PathFinder {
+/**
+ * What the search derives from the whole graph: whether every edge has exactly one Item end (`sided`, an O(m) pass)
+ * and the entities' median degree (`autoRare`, for `rareDegree: 'auto'`). Both depend only on the node kinds and the
+ * knowledge edges, which an engine's live writes never change (they write users, items and interactions): an engine
+ * hands one object to the finders of all its versions, and the first finder fills it.
+ */
+export interface PathFacts {
+  sided?: boolean;
+  autoRare?: number;
+}
+
+/**
+ * Creates a path finder over `csr` with the walk of `transition` (scratch O(n · perNode), reused). `from.pool` = where
+ * its beams come from (handed on between versions of one engine, core/scratch-pool); `from.facts` = graph facts shared
+ * by the finders of one engine's versions ({@link PathFacts}).
+ */
+export function createPathFinder(csr: Csr, transition: Transition, defaults: Partial<PathOptions> = {}, from: { pool?: ScratchPool | undefined; facts?: PathFacts | undefined } = {}): PathFinder {
   assertValidCsr(csr);
   assertTransition(transition);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'explain/paths: the transition belongs to another graph');
@@ -283,7 +321,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const REL = REL_INTERACTION;
   const ITEM = KIND_ITEM;
   const ENTITY = KIND_ENTITY;
-  const sets = new Map<number, BeamSet>();
+  // The beams per beam width, from `pool` when given (handed on between versions, core/scratch-pool).
+  const sets = new Map<number, () => BeamSet>();
   const heaps = new Map<number, CandidateHeap>();
   const heapFor = (capacity: number): CandidateHeap => {
     let h = heaps.get(capacity);
@@ -292,9 +331,9 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     return h;
   };
   const setFor = (B: number): BeamSet => {
-    let s = sets.get(B);
-    if (!s) sets.set(B, (s = { F1: new Beam(n, B), F2: new Beam(n, B), B1: new Beam(n, B), B2: new Beam(n, B), fwSource: -1, fwOptions: null, fwGeneric: false, fwHasF2: false }));
-    return s;
+    let get = sets.get(B);
+    if (!get) sets.set(B, (get = claimer(from.pool, `paths:${B}`, n, (capacity) => new BeamSet(capacity, B))));
+    return get();
   };
   /**
    * Per distinct step settings (found by options object first, then by the settings' values, so calls that override
@@ -367,10 +406,10 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const edgeFrom = (x: number, p: number): PathEdge =>
     p < m ? { from: x, to: outTargets[p]!, relation: outRelations[p]!, weight: outWeights[p]! } : { from: inSources[p - m]!, to: x, relation: inRelations[p - m]!, weight: inWeights[p - m]! };
   const degree = (x: number): number => outStarts[x + 1]! - outStarts[x]! + inStarts[x + 1]! - inStarts[x]!;
+  const facts = from.facts ?? {};
   // The median degree of the entities that can link two nodes (degree ≥ 2), computed on first use.
-  let autoRare = -1;
   const autoRareDegree = (): number => {
-    if (autoRare >= 0) return autoRare;
+    if (facts.autoRare !== undefined) return facts.autoRare;
     const degs: number[] = [];
     for (let x = 0; x < n; x++) {
       if (kinds[x] !== ENTITY) continue;
@@ -378,21 +417,25 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       if (deg >= 2) degs.push(deg);
     }
     degs.sort((a, b) => a - b);
-    autoRare = degs.length > 0 ? degs[(degs.length - 1) >> 1]! : 1;
-    return autoRare;
+    facts.autoRare = degs.length > 0 ? degs[(degs.length - 1) >> 1]! : 1;
+    return facts.autoRare;
   };
   // When every edge has exactly one Item end (users and entities on one side, items on the other), a path's length
   // parity is fixed by its ends: user → item paths have odd length, and the 2- and 4-hop searches can be skipped.
-  let sided = true;
-  for (let u = 0; u < n && sided; u++) {
-    const uItem = kinds[u] === ITEM;
-    for (let p = outStarts[u]!, pEnd = outStarts[u + 1]!; p < pEnd; p++) {
-      if ((kinds[outTargets[p]!] === ITEM) === uItem) {
-        sided = false;
-        break;
+  if (facts.sided === undefined) {
+    let one = true;
+    for (let u = 0; u < n && one; u++) {
+      const uItem = kinds[u] === ITEM;
+      for (let p = outStarts[u]!, pEnd = outStarts[u + 1]!; p < pEnd; p++) {
+        if ((kinds[outTargets[p]!] === ITEM) === uItem) {
+          one = false;
+          break;
+        }
       }
     }
+    facts.sided = one;
   }
+  const sided = facts.sided;
 
   return {
     find(source: number, target: number, overrides: Partial<PathOptions> = {}): GraphPath[] {

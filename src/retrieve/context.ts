@@ -20,6 +20,7 @@ import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
 import { createEligibilityScratch, type EligibilityScratch } from './eligibility.ts';
+import type { ScratchPool } from '../core/scratch-pool.ts';
 import { createHybridStrategy } from './hybrid-strategy.ts';
 import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
@@ -159,6 +160,11 @@ export interface RecommendContextInput {
   names?: ReadonlyMap<string, string>;
   /** The keyword matcher of an earlier context whose `names` are unchanged (skips rebuilding it; live updates). */
   prebuiltKeywords?: KeywordMatcher;
+  /**
+   * Where the request scratch of the solver, the strategies and the path search comes from: one pool per engine hands
+   * it from version to version (core/scratch-pool). Without one, each context makes its own.
+   */
+  scratchPool?: ScratchPool;
 }
 
 export interface RecommendContext {
@@ -172,6 +178,8 @@ export interface RecommendContext {
   readonly popularity: Float64Array;
   /** Items by popularity, most popular first (ties: lower index). */
   readonly popularOrder: Uint32Array;
+  /** Items by the PPR tail's key ({@link tailKey}) descending (ties: lower index), built on first use (retrieve/ppr-strategy). */
+  readonly tailOrder: Lazy<Uint32Array>;
   /** The knowledge walk's item ↔ entity lists (retrieve/knowledge-part), built on first use. */
   readonly knowledgeLists: Lazy<KnowledgeLists>;
   readonly embeddings: EmbeddingIndex | undefined;
@@ -183,6 +191,8 @@ export interface RecommendContext {
   readonly strategies: Readonly<Record<StrategyName, Strategy>>;
   /** Per-request scratch owned by `recommend`. */
   readonly scratch: EligibilityScratch;
+  /** The pool the solver, the strategies and the path search take their scratch from (see the input's). */
+  readonly scratchPool: ScratchPool | undefined;
 }
 
 function assertOptions(o: RecommendOptions): void {
@@ -250,7 +260,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
   const transition = input.prebuiltTransition ?? buildTransition(csr, input.transition, shared);
   if (transition.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt transition belongs to another graph');
   if (input.prebuiltKnowledgeLists && input.prebuiltKnowledgeLists.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
-  const solver = createPushSolver(transition, input.push);
+  const solver = createPushSolver(transition, input.push, { pool: input.scratchPool });
   const n = csr.nodeCount;
   const itemList: number[] = [];
   for (let v = 0; v < n; v++) if (csr.kinds[v] === KIND_ITEM) itemList.push(v);
@@ -267,6 +277,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     items,
     popularity,
     popularOrder,
+    tailOrder: lazy(() => buildTailOrder(items, transition.strength, options.pprDegreeDiscount)),
     knowledgeLists: lazy(() => input.prebuiltKnowledgeLists ?? buildKnowledgeLists(transition, popularity, options.knowledgeEntityDiscount, options.knowledgeMaxEntityItems, shared)),
     embeddings,
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
@@ -274,6 +285,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: createEligibilityScratch(n),
+    scratchPool: input.scratchPool,
   });
 }
 
@@ -312,6 +324,56 @@ function byPopularity(popularity: Float64Array): (a: number, b: number) => numbe
 }
 
 /**
+ * The PPR tail's key of node v: W · W^−β (0 without edges), β = `pprDegreeDiscount`. An item the push did not reach
+ * scores this times its component side's tail factor (retrieve/ppr-strategy).
+ */
+export function tailKey(strength: Float64Array, beta: number, v: number): number {
+  const w = strength[v]!;
+  return w > 0 ? w * Math.pow(w, -beta) : 0;
+}
+
+function buildTailOrder(items: Uint32Array, strength: Float64Array, beta: number): Uint32Array {
+  const key = new Float64Array(strength.length);
+  for (let j = 0; j < items.length; j++) key[items[j]!] = tailKey(strength, beta, items[j]!);
+  return Uint32Array.from(items).sort((a, b) => key[b]! - key[a]! || a - b);
+}
+
+/**
+ * `prev` (items by `key` descending, ties: lower index) with the `moved` items, whose keys changed, taken out and put
+ * back where their keys place them now. The other items keep their keys and their order, so each moved item's place
+ * is a binary search among them: O(items) copies and O(moved · log items) keys, where sorting again costs
+ * O(items · log items) comparisons.
+ */
+function reorder(prev: Uint32Array, moved: readonly number[], key: (v: number) => number): Uint32Array {
+  const set = new Set(moved);
+  const rest = new Uint32Array(prev.length - set.size);
+  let r = 0;
+  for (const v of prev) if (!set.has(v)) rest[r++] = v;
+  const sorted = [...set].map((v) => ({ v, k: key(v) })).sort((a, b) => b.k - a.k || a.v - b.v);
+  const out = new Uint32Array(prev.length);
+  let o = 0;
+  let from = 0;
+  for (const { v, k } of sorted) {
+    // The first of rest[from..] that ranks after v (key below k, or the same key and a higher index).
+    let lo = from;
+    let hi = rest.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const w = rest[mid]!;
+      const kw = key(w);
+      if (kw > k || (kw === k && w < v)) lo = mid + 1;
+      else hi = mid;
+    }
+    out.set(rest.subarray(from, lo), o);
+    o += lo - from;
+    from = lo;
+    out[o++] = v;
+  }
+  out.set(rest.subarray(from), o);
+  return out;
+}
+
+/**
  * The context of `csr` from `prev`, the context of an earlier version of it with the same nodes, relations and
  * knowledge edges whose interaction edges changed only at the nodes in `touched` (users and items of the written
  * pairs; more is allowed), under the same `input` (but `prebuiltKeywords`, which the caller passes when the names did
@@ -329,7 +391,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
   // The tail's component sides carry over unless the write changed the components (then the first query builds them).
   const prevSides = prev.solver.sides;
   const sides = prevSides ? patchComponentSides(prevSides, prev.transition, transition, touched) : undefined;
-  const solver = createPushSolver(transition, input.push, sides ? { sides } : {});
+  const solver = createPushSolver(transition, input.push, { ...(sides ? { sides } : {}), pool: input.scratchPool });
   const popularity = prev.popularity.slice();
   const changed: number[] = [];
   let learnedChanged = false;
@@ -341,21 +403,15 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     popularity[v] = count;
     changed.push(v);
   }
-  let popularOrder = prev.popularOrder;
-  if (changed.length > 0) {
-    const order = byPopularity(popularity);
-    const moved = new Set(changed);
-    const sortedMoved = changed.sort(order);
-    popularOrder = new Uint32Array(prev.popularOrder.length);
-    let o = 0;
-    let m = 0;
-    for (const v of prev.popularOrder) {
-      if (moved.has(v)) continue;
-      while (m < sortedMoved.length && order(sortedMoved[m]!, v) < 0) popularOrder[o++] = sortedMoved[m++]!;
-      popularOrder[o++] = v;
-    }
-    while (m < sortedMoved.length) popularOrder[o++] = sortedMoved[m++]!;
-  }
+  const popularOrder = changed.length > 0 ? reorder(prev.popularOrder, changed, (v) => popularity[v]!) : prev.popularOrder;
+  // The tail order carries over the same way: only the touched items' strengths moved.
+  const prevTail = prev.tailOrder.peek();
+  const strengthMoved: number[] = [];
+  if (prevTail) for (const v of new Set(Array.from(touched))) if (csr.kinds[v] === KIND_ITEM && transition.strength[v] !== prev.transition.strength[v]) strengthMoved.push(v);
+  const beta = prev.options.pprDegreeDiscount;
+  const tailOrder = prevTail
+    ? lazy(() => (strengthMoved.length > 0 ? reorder(prevTail, strengthMoved, (v) => tailKey(transition.strength, beta, v)) : prevTail))
+    : lazy(() => buildTailOrder(prev.items, transition.strength, beta));
   const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
   // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
   const prevLists = prev.knowledgeLists.peek();
@@ -375,6 +431,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     items: prev.items,
     popularity,
     popularOrder,
+    tailOrder,
     knowledgeLists,
     embeddings,
     itemRows: embeddings === prev.embeddings ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
@@ -382,5 +439,6 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: createEligibilityScratch(csr.nodeCount),
+    scratchPool: input.scratchPool,
   });
 }

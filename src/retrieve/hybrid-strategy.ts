@@ -16,6 +16,7 @@
  * left) hybrid returns undefined so `recommend` reports the fallback. Only items in some pool get a finite score;
  * `parts` (→ `sources`) lists the strategies that ran, not the knowledge walk. Cost: the parts plus O(parts · pool).
  */
+import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
 import type { RecommendContext } from './context.ts';
 import { createKnowledgePart, type KnowledgePart } from './knowledge-part.ts';
 import type { CandidateRequest, HybridPartName, Strategy, StrategyScores } from './strategy.ts';
@@ -23,10 +24,29 @@ import { topKDense } from './top-k.ts';
 
 export const HYBRID_PARTS: readonly HybridPartName[] = ['ppr', 'embedding', 'knowledge', 'popular'];
 
+/**
+ * The fusion's per-node scratch, handed on between versions (core/scratch-pool): the fused scores of the last request's
+ * union (−Infinity elsewhere) and a membership mark (zero between requests).
+ */
+class FusionScratch implements PooledScratch {
+  readonly fused: Float64Array;
+  readonly inUnion: Uint8Array;
+  /** The last request's union (the entries of `fused` it set). */
+  touched = new Uint32Array(0);
+
+  constructor(readonly capacity: number) {
+    this.fused = new Float64Array(capacity).fill(-Infinity);
+    this.inUnion = new Uint8Array(capacity);
+  }
+
+  reset(): void {
+    for (const v of this.touched) this.fused[v] = -Infinity;
+    this.touched = new Uint32Array(0);
+  }
+}
+
 export function createHybridStrategy(ctx: RecommendContext): Strategy {
-  const fused = new Float64Array(ctx.csr.nodeCount).fill(-Infinity);
-  const inUnion = new Uint8Array(ctx.csr.nodeCount);
-  let touched = new Uint32Array(0);
+  const scratchOf = claimer(ctx.scratchPool, 'hybrid', ctx.csr.nodeCount, (capacity) => new FusionScratch(capacity));
   const { fusion, rrfK } = ctx.options;
   const knowledge = ctx.options.weights.knowledge > 0 || ctx.options.weightsNoEmbedding.knowledge > 0 ? createKnowledgePart(ctx) : undefined;
   const part = (name: HybridPartName): Strategy | KnowledgePart | undefined => (name === 'knowledge' ? knowledge : ctx.strategies[name]);
@@ -34,8 +54,9 @@ export function createHybridStrategy(ctx: RecommendContext): Strategy {
   return {
     name: 'hybrid',
     score(request: CandidateRequest): StrategyScores | undefined {
-      for (const v of touched) fused[v] = -Infinity;
-      touched = new Uint32Array(0);
+      const scratch = scratchOf();
+      scratch.reset();
+      const { fused, inUnion } = scratch;
       const results: Array<{ name: HybridPartName; result: StrategyScores }> = [];
       let weights = ctx.options.weights;
       if (weights.embedding > 0) {
@@ -73,7 +94,7 @@ export function createHybridStrategy(ctx: RecommendContext): Strategy {
           fused[v]! += add;
         }
       }
-      touched = Uint32Array.from(union);
+      const touched = (scratch.touched = Uint32Array.from(union));
       for (const v of touched) inUnion[v] = 0;
       return { top: topKDense(touched, fused, request.pool), parts };
     },

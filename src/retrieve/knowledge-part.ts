@@ -25,6 +25,7 @@
  * Building it costs two O(m) passes over the transition (its item↔entity lists) and a sort of each broad entity's items.
  */
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
+import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { RecommendContext } from './context.ts';
@@ -55,19 +56,40 @@ export interface KnowledgeLists {
   broad: Uint8Array;
 }
 
-/** Fills item or entity v's list at its place: its edges to the other kind, in transition order or (broad) by popularity. */
-function fillList(lists: KnowledgeLists, t: Transition, popularity: Float64Array, v: number): void {
-  const { starts, neighbors, weights, kinds } = t;
+/**
+ * Item or entity v's list as transition edge positions: its edges to the other kind, in transition order or (broad)
+ * by popularity; the list holds the first `listStart[v + 1] − listStart[v]` of them.
+ */
+function listEdges(lists: KnowledgeLists, t: Transition, popularity: Float64Array, v: number): number[] {
+  const { starts, neighbors, kinds } = t;
   const other = kinds[v] === KIND_ITEM ? KIND_ENTITY : KIND_ITEM;
   const full: number[] = [];
   for (let e = starts[v]!, end = starts[v + 1]!; e < end; e++) if (kinds[neighbors[e]!] === other) full.push(e);
-  const { listStart, listNode, listWeight } = lists;
   // A broad entity keeps its most popular items (ties: lower index), in that order.
   if (lists.broad[v] === 1) full.sort((a, b) => popularity[neighbors[b]!]! - popularity[neighbors[a]!]! || neighbors[a]! - neighbors[b]!);
+  return full;
+}
+
+/** Writes v's list ({@link listEdges}) at its place. */
+function writeList(lists: KnowledgeLists, t: Transition, v: number, edges: readonly number[]): void {
+  const { neighbors, weights } = t;
+  const { listStart, listNode, listWeight } = lists;
   for (let j = 0, at = listStart[v]!; at < listStart[v + 1]!; j++, at++) {
-    listNode[at] = neighbors[full[j]!]!;
-    listWeight[at] = weights[full[j]!]!;
+    listNode[at] = neighbors[edges[j]!]!;
+    listWeight[at] = weights[edges[j]!]!;
   }
+}
+
+/** Whether v's list at its place already holds `edges` ({@link listEdges}). */
+function holdsList(lists: KnowledgeLists, t: Transition, v: number, edges: readonly number[]): boolean {
+  const { neighbors, weights } = t;
+  const { listStart, listNode, listWeight } = lists;
+  for (let j = 0, at = listStart[v]!; at < listStart[v + 1]!; j++, at++) if (listNode[at] !== neighbors[edges[j]!] || listWeight[at] !== weights[edges[j]!]) return false;
+  return true;
+}
+
+function fillList(lists: KnowledgeLists, t: Transition, popularity: Float64Array, v: number): void {
+  writeList(lists, t, v, listEdges(lists, t, popularity, v));
 }
 
 /** The lists of every item and entity; `shared`: on shared buffers (an engine's first version; engine/replicas). */
@@ -103,38 +125,66 @@ export function buildKnowledgeLists(t: Transition, popularity: Float64Array, gam
 
 /**
  * The lists after a live write (same knowledge edges; `changed` = the items whose popularity moved): the same object
- * when no broad entity links a changed item, else a copy with those entities' lists re-cut (on shared buffers when
- * `shared`: core/shared-arrays).
+ * when no broad entity links a changed item or the re-cut lists of those that do are what they were (a popularity
+ * one higher seldom moves an item past the cut or past another), else a copy with those entities' lists re-cut (on
+ * shared buffers when `shared`: core/shared-arrays). The copy is of every list (10⁸ bytes at 50M interactions).
  */
 export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popularity: Float64Array, changed: readonly number[], shared = false): KnowledgeLists {
   const redo = new Set<number>();
   // An item's own list holds every entity it links (item lists are never cut), so this finds every broad entity
   // whose cut the change can move.
   for (const i of changed) for (let e = prev.listStart[i]!, eEnd = prev.listStart[i + 1]!; e < eEnd; e++) if (prev.broad[prev.listNode[e]!] === 1) redo.add(prev.listNode[e]!);
-  if (redo.size === 0) return prev;
+  const moved: Array<[number, number[]]> = [];
+  for (const e of redo) {
+    const edges = listEdges(prev, t, popularity, e);
+    if (!holdsList(prev, t, e, edges)) moved.push([e, edges]);
+  }
+  if (moved.length === 0) return prev;
   const lists: KnowledgeLists = { ...prev, listNode: copyOf(prev.listNode, shared), listWeight: copyOf(prev.listWeight, shared) };
-  for (const e of redo) fillList(lists, t, popularity, e);
+  for (const [e, edges] of moved) writeList(lists, t, e, edges);
   return lists;
+}
+
+/**
+ * The walk's per-node scratch, handed on between versions (core/scratch-pool): the entities' mass (zero between
+ * requests), the reached items' scores (−Infinity elsewhere) and the reached items themselves.
+ */
+class KnowledgeScratch implements PooledScratch {
+  readonly mass: Float64Array;
+  readonly out: Float64Array;
+  /** The items the last request reached, each once (the first `reachedCount` entries). */
+  readonly reached: Uint32Array;
+  reachedCount = 0;
+
+  constructor(readonly capacity: number) {
+    this.mass = new Float64Array(capacity);
+    this.out = new Float64Array(capacity).fill(-Infinity);
+    this.reached = new Uint32Array(capacity);
+  }
+
+  reset(): void {
+    const { out, reached, reachedCount } = this;
+    for (let j = 0; j < reachedCount; j++) out[reached[j]!] = -Infinity;
+    this.reachedCount = 0;
+  }
 }
 
 export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
   const n = ctx.transition.nodeCount;
   const { kinds } = ctx.transition;
   const { step, listStart, listNode, listWeight } = ctx.knowledgeLists();
-  const mass = new Float64Array(n);
-  const out = new Float64Array(n).fill(-Infinity);
+  const scratchOf = claimer(ctx.scratchPool, 'knowledge', n, (capacity) => new KnowledgeScratch(capacity));
   const entities: number[] = [];
-  // The items the current request reached, each once (its first `reachedCount` entries).
-  const reached = new Uint32Array(n);
-  let reachedCount = 0;
 
   return {
     name: 'knowledge',
     score(request: CandidateRequest): StrategyScores | undefined {
       const seeds = request.seeds;
       if (!seeds) return undefined;
-      for (let j = 0; j < reachedCount; j++) out[reached[j]!] = -Infinity;
-      reachedCount = 0;
+      const scratch = scratchOf();
+      scratch.reset();
+      const { mass, out, reached } = scratch;
+      let reachedCount = 0;
       entities.length = 0;
       // Step 1: seed items spread their weight over their entities; seed entities keep theirs.
       for (let s = 0; s < seeds.nodes.length; s++) {
@@ -167,6 +217,7 @@ export function createKnowledgePart(ctx: RecommendContext): KnowledgePart {
           out[j]! += m * listWeight[e]!;
         }
       }
+      scratch.reachedCount = reachedCount;
       return { top: topKDense(reached.subarray(0, reachedCount), out, request.pool, request.mask), parts: {} };
     },
   };

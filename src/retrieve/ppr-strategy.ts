@@ -15,6 +15,7 @@
  * item's score is W^(1−β) times its side's tail factor). No pass over all nodes or items: at 50M interactions
  * (2.6M nodes) this is what keeps a request's cost at the push's own work (docs/scaling.md).
  */
+import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { RecommendContext } from './context.ts';
 import type { CandidateRequest, Strategy, StrategyScores } from './strategy.ts';
@@ -23,14 +24,37 @@ import { topKDense } from './top-k.ts';
 // Imported constant copied into module scope: the hot loop then reads a local binding, not an import accessor.
 const KIND_ITEM: number = KIND_CODES.Item;
 
+/**
+ * The strategy's per-node scratch, handed on between versions (core/scratch-pool): the scores of the last request's
+ * candidates (−Infinity elsewhere) and the degree discount per node (NaN until computed for the holder's graph).
+ */
+class PprScratch implements PooledScratch {
+  readonly out: Float64Array;
+  readonly discount: Float64Array;
+  /** The last request's candidates (the entries of `out` it set). */
+  candidates = new Uint32Array(0);
+
+  constructor(readonly capacity: number) {
+    this.out = new Float64Array(capacity).fill(-Infinity);
+    this.discount = new Float64Array(capacity);
+  }
+
+  reset(): void {
+    const { out, candidates } = this;
+    for (let j = 0; j < candidates.length; j++) out[candidates[j]!] = -Infinity;
+    this.candidates = new Uint32Array(0);
+  }
+}
+
 export function createPprStrategy(ctx: RecommendContext): Strategy {
   const beta = ctx.options.pprDegreeDiscount;
   const { items, transition } = ctx;
   const { strength, kinds } = transition;
-  const out = new Float64Array(transition.nodeCount).fill(-Infinity);
-  // W(v)^−β per node (0 without edges), computed on a node's first use (NaN until then) and kept: a request scores
-  // thousands of reached items, and a live write's new context would pay O(n) powers for computing them all up front.
-  const discount = new Float64Array(transition.nodeCount).fill(NaN);
+  // W(v)^−β per node (0 without edges), computed on a node's first use (NaN until then) and kept while this version
+  // holds the scratch: a request scores thousands of reached items, and a live write's new context would pay O(n)
+  // powers for computing them all up front.
+  const scratchOf = claimer(ctx.scratchPool, 'ppr', transition.nodeCount, (capacity) => new PprScratch(capacity), (s) => s.discount.fill(NaN));
+  let discount: Float64Array = new Float64Array(0);
   const discountOf = (v: number): number => {
     let f = discount[v]!;
     if (f !== f) {
@@ -40,25 +64,20 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
     return f;
   };
   // Items by W · W^−β descending (ties: lower index first): an untouched item's score is that times its side's tail
-  // factor, so within one component side this is their score order. Sorted on the first request.
-  let byTail: Uint32Array | undefined;
-  const tailOrder = (): Uint32Array => {
-    if (byTail) return byTail;
-    const key = new Float64Array(transition.nodeCount);
-    for (let j = 0; j < items.length; j++) key[items[j]!] = strength[items[j]!]! * discountOf(items[j]!);
-    byTail = Uint32Array.from(items).sort((a, b) => key[b]! - key[a]! || a - b);
-    return byTail;
-  };
+  // factor, so within one component side this is their score order (the context's, carried over by live writes).
+  const tailOrder = ctx.tailOrder;
   // Items per component side (by the solver's side numbering, known once it has computed a tail).
   let itemsBySide: Map<number, number> | undefined;
-  let candidates = new Uint32Array(0);
   const kept = new Map<number, number>();
 
   return {
     name: 'ppr',
     score(request: CandidateRequest): StrategyScores | undefined {
       if (!request.seeds) return undefined;
-      for (let j = 0; j < candidates.length; j++) out[candidates[j]!] = -Infinity;
+      const scratch = scratchOf();
+      scratch.reset();
+      const { out } = scratch;
+      discount = scratch.discount;
       const result = ctx.solver.query(request.seeds);
       const { mask, pool } = request;
       const scoreOf = (v: number): number => {
@@ -95,7 +114,7 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
           list.push(v);
         }
       }
-      candidates = Uint32Array.from(list);
+      const candidates = (scratch.candidates = Uint32Array.from(list));
       return { top: topKDense(candidates, out, pool, mask), parts: { ppr: scoreOf } };
     },
   };

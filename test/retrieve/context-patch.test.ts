@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { componentSides } from '../../src/compute/ppr/push.ts';
+import { ScratchPool } from '../../src/core/scratch-pool.ts';
 import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
@@ -39,6 +40,7 @@ function sameArrays(a: RecommendContext, b: RecommendContext): void {
   }
   expect(Array.from(a.popularity)).toEqual(Array.from(b.popularity));
   expect(Array.from(a.popularOrder)).toEqual(Array.from(b.popularOrder));
+  expect(Array.from(a.tailOrder())).toEqual(Array.from(b.tailOrder()));
   expect(a.embeddings?.itemKeys).toEqual(b.embeddings?.itemKeys);
   expect(Array.from(a.embeddings?.itemVectors ?? [])).toEqual(Array.from(b.embeddings?.itemVectors ?? []));
   expect(Array.from(a.itemRows ?? [])).toEqual(Array.from(b.itemRows ?? []));
@@ -59,13 +61,16 @@ describe('patched retrieval context = rebuilt context', () => {
   // The second case cuts the knowledge walk's lists at 2 items per entity, so writes that move an item's popularity
   // re-cut the lists of its broad entities. Each round's answers build the lists and the push solver's component
   // sides, so the next patch carries them over (or finds that the write changed the components).
+  // The third case hands the request scratch from version to version through a pool (core/scratch-pool); the rebuilt
+  // context it is compared with has its own scratch, and answering both in turn moves the pool's scratch back and forth.
   it.each([
     ['default options', input],
     ['knowledge lists cut at 2 items', { ...input, options: { knowledgeMaxEntityItems: 2 } }],
+    ['a scratch pool handed between versions', { ...input, scratchPool: new ScratchPool() }],
   ] as const)('after each of 40 random write batches (chained), %s: same arrays, same answers for every user and strategy', (_, input) => {
     let csr: Csr = base;
     let patched = createRecommendContext(csr, input);
-    const carried = { sides: 0, sidesRebuilt: 0, listsRecut: 0 };
+    const carried = { sides: 0, sidesRebuilt: 0, listsRecut: 0, tailOrders: 0 };
     fc.assert(
       fc.property(writeArb, (writes) => {
         const result = addInteractions(csr, writes.map(([u, i, w]) => ({ userId: USERS[u]!, itemId: ITEMS[i]!, weight: w })), { onExisting: 'replace', createNodes: false });
@@ -73,12 +78,17 @@ describe('patched retrieval context = rebuilt context', () => {
         csr = result.csr;
         expect(patchTransition(patched.transition, csr, touched)).toEqual(buildTransition(csr));
         const lists = patched.knowledgeLists.peek();
+        if (patched.tailOrder.peek()) carried.tailOrders++;
+        const older = patched;
+        const olderAnswers = answers(older);
         patched = patchRecommendContext(patched, csr, touched, input);
         if (patched.solver.sides) carried.sides++;
         else carried.sidesRebuilt++;
-        const rebuilt = createRecommendContext(csr, input);
+        const rebuilt = createRecommendContext(csr, { ...input, scratchPool: undefined });
         sameArrays(patched, rebuilt);
         expect(answers(patched)).toEqual(answers(rebuilt));
+        // The older version still answers as it did after the newer one took the scratch.
+        expect(answers(older)).toEqual(olderAnswers);
         const [a, b] = [patched.knowledgeLists(), rebuilt.knowledgeLists()];
         for (const field of ['step', 'listStart', 'listNode', 'listWeight', 'broad'] as const) expect(Array.from(a[field]), field).toEqual(Array.from(b[field]));
         if (lists && a !== lists) carried.listsRecut++;
@@ -94,6 +104,8 @@ describe('patched retrieval context = rebuilt context', () => {
     expect(carried.sides).toBeGreaterThan(0);
     expect(carried.sidesRebuilt).toBeGreaterThan(0);
     if (input.options?.knowledgeMaxEntityItems === 2) expect(carried.listsRecut).toBeGreaterThan(0);
+    expect(carried.tailOrders).toBeGreaterThan(0);
+    if (input.scratchPool) expect(input.scratchPool.counts.reused).toBeGreaterThan(0);
   });
 
   it('an item that gains its first interaction gets its learned status back (fold-in redone)', () => {

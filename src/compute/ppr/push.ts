@@ -42,6 +42,7 @@
  * collectTopK(csr, scores, 20, { kinds: ['Item'], exclude: seen });
  */
 import { AppError } from '../../core/errors.ts';
+import { claimer, type PooledScratch, type ScratchPool } from '../../core/scratch-pool.ts';
 import { assertSeeds, type SeedVector } from './seed-vector.ts';
 import { assertDamping, assertTransition, type Transition } from './transition.ts';
 
@@ -207,30 +208,69 @@ const P = 1;
 const SCALE = 2;
 const MARK = 3;
 
-/** Creates a push solver with its scratch buffers; `options` become its defaults (overridable per query). */
-export function createPushSolver(t: Transition, options: Partial<PushOptions> = {}, prepared: { sides?: ComponentSides } = {}): PushSolver {
+/**
+ * The solver's per-node scratch: one 32-byte record per node (residual r, estimate p, threshold scale, touched mark),
+ * the FIFO queue, the touched list and the dense scores. A push reads and writes each neighbour's residual, scale and
+ * mark: with one record that is one cache line per edge end, where separate arrays (each 21 MB at 50M interactions,
+ * past the 16 MB cache) cost three or four (docs/scaling.md, "The request's hot loops at 50M"). Handed from version to
+ * version through a {@link ScratchPool}; the scale fields belong to the holder's graph (its `prepare` writes them).
+ */
+class PushScratch implements PooledScratch {
+  readonly node: Float64Array;
+  readonly queue: Uint32Array;
+  /** The nodes whose r or p is non-zero after the last query, in first-touch order, each once (the record's mark). */
+  readonly touched: Uint32Array;
+  touchedCount = 0;
+  readonly scores: Float64Array;
+
+  constructor(readonly capacity: number) {
+    this.node = new Float64Array(4 * capacity);
+    this.queue = new Uint32Array(Math.max(capacity, 1));
+    this.touched = new Uint32Array(Math.max(capacity, 1));
+    this.scores = new Float64Array(capacity);
+  }
+
+  /** Clears what the last query wrote: only its touched nodes, or every record when it touched most of them. */
+  reset(): void {
+    const { node, touched, touchedCount } = this;
+    if (touchedCount > this.capacity >> 3) {
+      for (let u = 0; u < this.capacity; u++) node[4 * u + R] = node[4 * u + P] = node[4 * u + MARK] = 0;
+    } else {
+      for (let j = 0; j < touchedCount; j++) {
+        const b = 4 * touched[j]!;
+        node[b + R] = node[b + P] = node[b + MARK] = 0;
+      }
+    }
+    this.touchedCount = 0;
+  }
+}
+
+/**
+ * Creates a push solver; `options` become its defaults (overridable per query). Its scratch comes from
+ * `prepared.pool` when given (handed on between versions of one engine, core/scratch-pool), else is its own.
+ */
+export function createPushSolver(t: Transition, options: Partial<PushOptions> = {}, prepared: { sides?: ComponentSides; pool?: ScratchPool } = {}): PushSolver {
   assertTransition(t);
   const base = { ...PUSH_DEFAULTS, ...options } satisfies PushOptions;
   assertPushOptions(base);
   const n = t.nodeCount;
   if (prepared.sides && prepared.sides.component.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: the component sides belong to another graph');
   const { starts, neighbors, weights, invStrength, strength } = t;
-  // One 32-byte record per node: residual r, estimate p, threshold scale (W(u), or 1 for a dangling node, whose residual
-  // would otherwise bounce back forever) and a touched mark. A push reads and writes each neighbour's residual, scale
-  // and mark: with one record that is one cache line per edge end, where separate arrays (each 21 MB at 50M
-  // interactions, past the 16 MB cache) cost three or four (docs/scaling.md, "The request's hot loops at 50M").
-  const node = new Float64Array(4 * n);
-  for (let u = 0; u < n; u++) node[4 * u + SCALE] = strength[u]! > 0 ? strength[u]! : 1;
+  let scoresFresh = false;
+  // The scale field of each record: W(u), or 1 for a dangling node, whose residual would otherwise bounce back forever.
+  const scratchOf = claimer(prepared.pool, 'push', n, (capacity) => new PushScratch(capacity), (s) => {
+    for (let u = 0; u < n; u++) s.node[4 * u + SCALE] = strength[u]! > 0 ? strength[u]! : 1;
+    scoresFresh = false;
+  });
+  // The scratch is claimed on the first query: a version built while an older one serves does not take the older one's
+  // scratch before it serves itself.
+  // The last query's arrays and touched count, as the result's closures read them (the query itself works on locals).
+  let resNode: Float64Array = new Float64Array(0);
+  let resTouched: Uint32Array = new Uint32Array(0);
+  let resScores: Float64Array = new Float64Array(0);
+  let resCount = 0;
   // Mass restarted at the seeds from components without edges (added to the seeds' scores): seed → mass, usually empty.
   const extra = new Map<number, number>();
-  // The FIFO queue (a ring of n slots). A node is in it exactly while its residual is above its threshold (it enters
-  // when its residual crosses the threshold and leaves, residual 0, when pushed), so no in-queue flag is kept.
-  const queue = new Uint32Array(Math.max(n, 1));
-  // The nodes whose r or p is non-zero in the current query, in first-touch order, each once (the record's mark).
-  const touched = new Uint32Array(Math.max(n, 1));
-  let touchedCount = 0;
-  const scores = new Float64Array(n);
-  let scoresFresh = false;
   let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
   let residualBySide = new Float64Array(0);
   let tailBySide = new Float64Array(0);
@@ -242,20 +282,21 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   const sideOf = (v: number): number => (sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
   const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[sideOf(v)]!);
   const extraOf = (v: number): number => (extra.size === 0 ? 0 : (extra.get(v) ?? 0));
-  const scoreOf = (v: number): number => node[4 * v + P]! + restart * node[4 * v + R]! + extraOf(v) + tailOf(v);
+  const scoreOf = (v: number): number => resNode[4 * v + P]! + restart * resNode[4 * v + R]! + extraOf(v) + tailOf(v);
   const denseScores = (): Float64Array => {
-    if (scoresFresh) return scores;
+    const scores = resScores;
+    if (scoresFresh) return scores.length === n ? scores : scores.subarray(0, n);
     if (tailed.length === 0) scores.fill(0);
     else {
       const { component, side } = sides!;
       for (let v = 0; v < n; v++) scores[v] = strength[v]! * tailBySide[2 * component[v]! + side[v]!]!;
     }
-    for (let j = 0; j < touchedCount; j++) {
-      const v = touched[j]!;
-      scores[v]! += node[4 * v + P]! + restart * node[4 * v + R]! + extraOf(v);
+    for (let j = 0; j < resCount; j++) {
+      const v = resTouched[j]!;
+      scores[v]! += resNode[4 * v + P]! + restart * resNode[4 * v + R]! + extraOf(v);
     }
     scoresFresh = true;
-    return scores;
+    return scores.length === n ? scores : scores.subarray(0, n);
   };
 
   return {
@@ -272,16 +313,14 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       restart = 1 - d;
       const seedNodes = seeds.nodes;
       const seedWeights = seeds.weights;
-      // Clear what the last query wrote: only its touched nodes, or everything when it touched most of the graph.
-      if (touchedCount > n >> 3) {
-        for (let u = 0; u < n; u++) node[4 * u + R] = node[4 * u + P] = node[4 * u + MARK] = 0;
-      } else {
-        for (let j = 0; j < touchedCount; j++) {
-          const b = 4 * touched[j]!;
-          node[b + R] = node[b + P] = node[b + MARK] = 0;
-        }
-      }
-      touchedCount = 0;
+      // This solver's scratch (claimed again when a newer version of the graph took it), cleared of the last query.
+      const scratch = scratchOf();
+      scratch.reset();
+      const { node, queue, touched } = scratch;
+      let touchedCount = 0;
+      resNode = node;
+      resTouched = touched;
+      resScores = scratch.scores;
       extra.clear();
       for (const c of tailed) {
         residualBySide[2 * c] = residualBySide[2 * c + 1] = 0;
@@ -445,6 +484,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           }
         }
       }
+      scratch.touchedCount = resCount = touchedCount;
       const touchedView = touched.subarray(0, touchedCount);
       return {
         get scores() {
