@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W]`: the engine's own cost per `hybrid` request
+ * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W] [--no-second]`: the engine's own cost per `hybrid` request
  * (in process, no HTTP), for the first engine of a process and for a second one built from the same state, the way
  * a live write builds a new context. DIR is a folder an earlier `npm run bench -- scale -- --keep DIR` left (its
  * Neo4j data and snapshots, opened as `bench scale --reuse` opens them). No vectors: PPR, the knowledge walk and
@@ -10,6 +10,8 @@
  * the same N distinct users (default 300 users, or all when fewer; 3 rounds). The last line gives second / first and first-again / first. The
  * answers of both engines are compared (they must be equal).
  *
+ * `--no-second` skips the second engine and the comparison (at 50M two engines take most of the machine's memory).
+ *
  * `--writes W` (default 0) then applies W writes to the first engine one at a time, as engine/live applies a batch
  * (`applyUpdates`, on the event loop): in turn a new pair (a user and an item it has not rated, both existing) and a
  * new user with one rating. One line per kind of write: the median and the largest time of the application, of the
@@ -17,7 +19,8 @@
  * Nothing is written to Neo4j.
  */
 import path from 'node:path';
-import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
+import type { Config } from '../../src/core/config.ts';
+import { engineFrom, loadServingState, type ServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
@@ -58,6 +61,17 @@ export async function main(argv: string[]): Promise<void> {
   time(first);
   const a = time(first);
   emit({ engine: 'first', users: users.length, rounds, ...a });
+  if (!argv.includes('--no-second')) compareSecond(first, state, cfg, users, a, time, answers);
+  const writes = Number(flag('--writes') ?? 0);
+  if (!Number.isInteger(writes) || writes < 0) throw new Error('bench engines: --writes takes an integer ≥ 0');
+  if (writes > 0) writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating');
+}
+
+type Timing = { meanMs: number; p50Ms: number };
+
+/** A second engine from the same state: its cost per request, the first engine's again, and whether they answer alike. */
+function compareSecond(first: Engine, state: ServingState, cfg: Config, users: string[], a: Timing, time: (engine: Engine) => Timing, answers: (engine: Engine) => string[]): void {
+  const csr = first.context.csr;
   const second = engineFrom(state, cfg, undefined, { llm: false });
   second.warm();
   time(second);
@@ -69,9 +83,6 @@ export async function main(argv: string[]): Promise<void> {
   const fromSecond = answers(second);
   const same = fromFirst.every((x, j) => x === fromSecond[j]);
   emit({ nodes: csr.nodeCount, edges: csr.edgeCount, secondOverFirst: Number((b.meanMs / a.meanMs).toFixed(3)), firstAgainOverFirst: Number((c.meanMs / a.meanMs).toFixed(3)), sameAnswers: same });
-  const writes = Number(flag('--writes') ?? 0);
-  if (!Number.isInteger(writes) || writes < 0) throw new Error('bench engines: --writes takes an integer ≥ 0');
-  if (writes > 0) writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating');
 }
 
 /** Applies `count` writes to `engine` (see the header) and emits one line per kind of write. */
