@@ -27,7 +27,7 @@
  */
 import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
-import type { ScratchPool } from '../core/scratch-pool.ts';
+import { claimer, type PooledScratch, type ScratchPool } from '../core/scratch-pool.ts';
 import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
@@ -162,33 +162,62 @@ interface Scratch {
   /** Knowledge (non-interaction) neighbours of each node, out-edges then in-edges (one entry per edge). */
   kStarts: Uint32Array;
   kAdj: Uint32Array;
-  count: Int32Array;
-  entCount: Int32Array;
-  /** Edge multiplicities item → rater / item → entity (approach "from the profile"); all 0 between calls. */
-  mult: Float64Array;
-  /** 1 for the profile items of `owner` (or of the current cold-start call). */
-  profile: Uint8Array;
-  /** User whose profile is marked (−1: none). */
-  owner: number;
-  profileList: number[];
-  /** Σ interaction in-degree and Σ knowledge degree over the profile (what the "from the profile" counts cost). */
-  profileIntWork: number;
-  profileKWork: number;
-  /**
-   * Every user's history restricted to the owner's profile, H_v = I_v ∩ profile (one entry per edge), built on the
-   * owner's first call that does not explain one of its own items: `hItems[hStart[v] … hStart[v] + hLen[v])`.
-   * hLen[v] = |H_v| is also v's overlap with the user.
-   */
-  hBuilt: boolean;
-  hStart: Int32Array;
-  hLen: Int32Array;
-  hItems: Uint32Array;
-  hTouched: number[];
+  /** The per-call state, claimed from the engine's pool (core/scratch-pool) on the first evidence of this graph. */
+  calls: (() => CallState) | undefined;
   finders: WeakMap<Transition, PathFinder>;
   /** Display name per node index, for the `labels` function `labelsOf`. */
   labelOf: Array<string | undefined>;
   labelsOf: EvidenceContext['labels'];
 }
+/**
+ * The per-call state of the evidence: per-node counters and the marked profile of the last user (kept for the next call
+ * about the same user). Handed on between an engine's versions (core/scratch-pool): 25 B per node.
+ */
+class CallState implements PooledScratch {
+  readonly count: Int32Array;
+  readonly entCount: Int32Array;
+  /** Edge multiplicities item → rater / item → entity (approach "from the profile"); all 0 between calls. */
+  readonly mult: Float64Array;
+  /** 1 for the profile items of `owner` (or of the current cold-start call). */
+  readonly profile: Uint8Array;
+  /** User whose profile is marked (−1: none). */
+  owner = -1;
+  profileList: number[] = [];
+  /** Σ interaction in-degree and Σ knowledge degree over the profile (what the "from the profile" counts cost). */
+  profileIntWork = 0;
+  profileKWork = 0;
+  /**
+   * Every user's history restricted to the owner's profile, H_v = I_v ∩ profile (one entry per edge), built on the
+   * owner's first call that does not explain one of its own items: `hItems[hStart[v] … hStart[v] + hLen[v])`.
+   * hLen[v] = |H_v| is also v's overlap with the user.
+   */
+  hBuilt = false;
+  readonly hStart: Int32Array;
+  readonly hLen: Int32Array;
+  hItems = new Uint32Array(0);
+  hTouched: number[] = [];
+
+  constructor(readonly capacity: number) {
+    this.count = new Int32Array(capacity);
+    this.entCount = new Int32Array(capacity);
+    this.mult = new Float64Array(capacity);
+    this.profile = new Uint8Array(capacity);
+    this.hStart = new Int32Array(capacity);
+    this.hLen = new Int32Array(capacity);
+  }
+
+  /** Unmarks the current profile and forgets the owner's overlaps (the counters are 0 between calls). */
+  reset(): void {
+    for (const v of this.profileList) this.profile[v] = 0;
+    for (const v of this.hTouched) this.hLen[v] = 0;
+    this.profileList = [];
+    this.hTouched = [];
+    this.hBuilt = false;
+    this.owner = -1;
+    this.profileIntWork = this.profileKWork = 0;
+  }
+}
+
 const scratchByCsr = new WeakMap<Csr, Scratch>();
 /** Graphs whose tables are derived or carried over on shared buffers ({@link shareEvidenceTables}). */
 const sharedTablesOf = new WeakSet<Csr>();
@@ -319,51 +348,21 @@ export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<numb
   return true;
 }
 
-/** The tables of `csr` (derived unless given) and an empty per-call scratch. */
+/** The tables of `csr` (derived unless given); the per-call state is claimed on the first evidence. */
 function createScratch(csr: Csr, tables: Tables = buildTables(csr)): Scratch {
-  const n = csr.nodeCount;
-  return {
-    ...tables,
-    count: new Int32Array(n),
-    entCount: new Int32Array(n),
-    mult: new Float64Array(n),
-    profile: new Uint8Array(n),
-    owner: -1,
-    profileList: [],
-    profileIntWork: 0,
-    profileKWork: 0,
-    hBuilt: false,
-    hStart: new Int32Array(n),
-    hLen: new Int32Array(n),
-    hItems: new Uint32Array(0),
-    hTouched: [],
-    finders: new WeakMap(),
-    labelOf: [],
-    labelsOf: undefined,
-  };
-}
-
-/** Unmarks the current profile and forgets the owner's overlaps. */
-function releaseProfile(s: Scratch): void {
-  for (const v of s.profileList) s.profile[v] = 0;
-  for (const v of s.hTouched) s.hLen[v] = 0;
-  s.profileList = [];
-  s.hTouched = [];
-  s.hBuilt = false;
-  s.owner = -1;
-  s.profileIntWork = s.profileKWork = 0;
+  return { ...tables, calls: undefined, finders: new WeakMap(), labelOf: [], labelsOf: undefined };
 }
 
 /** Marks a profile (the user's interacted items, or the seed items), in first-seen order, without duplicates. */
-function markProfile(s: Scratch, kinds: Uint8Array, owner: number, items: Iterable<number>): void {
-  releaseProfile(s);
+function markProfile(s: CallState, t: Tables, kinds: Uint8Array, owner: number, items: Iterable<number>): void {
+  s.reset();
   const itemKind = KIND_ITEM;
   for (const v of items) {
     if (kinds[v] !== itemKind || s.profile[v]) continue;
     s.profile[v] = 1;
     s.profileList.push(v);
-    s.profileIntWork += s.intInStarts[v + 1]! - s.intInStarts[v]!;
-    s.profileKWork += s.kStarts[v + 1]! - s.kStarts[v]!;
+    s.profileIntWork += t.intInStarts[v + 1]! - t.intInStarts[v]!;
+    s.profileKWork += t.kStarts[v + 1]! - t.kStarts[v]!;
   }
   s.owner = owner;
 }
@@ -379,8 +378,9 @@ function resolve(csr: Csr, id: string, kind: NodeKind): number {
 }
 
 /** Builds H_v = I_v ∩ profile for every user v with an interaction in the profile (two passes over the profile's raters). */
-function buildHistories(s: Scratch): void {
-  const { profileList, intInStarts, intIn, hStart, hLen, hTouched } = s;
+function buildHistories(s: CallState, t: Tables): void {
+  const { intInStarts, intIn } = t;
+  const { profileList, hStart, hLen, hTouched } = s;
   for (const x of profileList) {
     for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) if (hLen[intIn[q]!]!++ === 0) hTouched.push(intIn[q]!);
   }
@@ -469,17 +469,19 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
 
   // Profile: the user's items (marked once per user and kept for the next call), or the seed items; never the item.
   // For a user, co-raters are counted through the histories restricted to the profile (H_v, built once per user).
-  const { count, entCount, mult, profile, interactions, intOutStarts, intOut, intInStarts, intIn, kStarts, kAdj, hStart, hLen } = scratch;
+  const calls = (scratch.calls ??= claimer(ctx.scratchPool, 'evidence', csr.nodeCount, (capacity) => new CallState(capacity)))();
+  const { interactions, intOutStarts, intOut, intInStarts, intIn, kStarts, kAdj } = scratch;
+  const { count, entCount, mult, profile, hStart, hLen } = calls;
   const kinds = csr.kinds;
-  if (user < 0) markProfile(scratch, kinds, -1, seeds);
-  else if (scratch.owner !== user) markProfile(scratch, kinds, user, intOut.subarray(intOutStarts[user]!, intOutStarts[user + 1]!));
+  if (user < 0) markProfile(calls, scratch, kinds, -1, seeds);
+  else if (calls.owner !== user) markProfile(calls, scratch, kinds, user, intOut.subarray(intOutStarts[user]!, intOutStarts[user + 1]!));
   // The item itself is not part of the profile; when it is one of the user's items (explaining a seen item), it is
   // unmarked for this call and the per-user overlaps are neither used nor stored.
   const itemInProfile = profile[item] === 1;
   if (itemInProfile) profile[item] = 0;
   const useH = user >= 0 && !itemInProfile;
-  if (useH && !scratch.hBuilt) buildHistories(scratch);
-  const profileList = scratch.profileList;
+  if (useH && !calls.hBuilt) buildHistories(calls, scratch);
+  const profileList = calls.profileList;
 
   const touched: number[] = [];
   try {
@@ -496,7 +498,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       }
     }
     if (useH) {
-      const hItems = scratch.hItems;
+      const hItems = calls.hItems;
       for (let q = itemIn0; q < itemIn1; q++) {
         const v = intIn[q]!;
         if (v === user) continue;
@@ -505,7 +507,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
           if (count[x]!++ === 0) touched.push(x); // entCount is still 0 everywhere
         }
       }
-    } else if (fromItem <= scratch.profileIntWork + (itemIn1 - itemIn0)) {
+    } else if (fromItem <= calls.profileIntWork + (itemIn1 - itemIn0)) {
       for (let q = itemIn0; q < itemIn1; q++) {
         const v = intIn[q]!;
         if (v === user) continue;
@@ -533,7 +535,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     const itemEntities = itemK1 - itemK0;
     let entFromItem = 0;
     for (let q = itemK0; q < itemK1; q++) entFromItem += kStarts[kAdj[q]! + 1]! - kStarts[kAdj[q]!]!;
-    if (entFromItem <= scratch.profileKWork + itemEntities) {
+    if (entFromItem <= calls.profileKWork + itemEntities) {
       for (let q = itemK0; q < itemK1; q++) {
         const ent = kAdj[q]!;
         for (let r = kStarts[ent]!, rEnd = kStarts[ent + 1]!; r < rEnd; r++) {
@@ -634,6 +636,6 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   } finally {
     for (const v of touched) count[v] = entCount[v] = 0;
     if (itemInProfile) profile[item] = 1;
-    if (user < 0) releaseProfile(scratch);
+    if (user < 0) calls.reset();
   }
 }
