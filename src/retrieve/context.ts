@@ -409,9 +409,12 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
   const strengthMoved: number[] = [];
   if (prevTail) for (const v of new Set(Array.from(touched))) if (csr.kinds[v] === KIND_ITEM && transition.strength[v] !== prev.transition.strength[v]) strengthMoved.push(v);
   const beta = prev.options.pprDegreeDiscount;
+  // No closure here may reference `prev`: the new context would then hold every earlier version (the lazy values keep
+  // their closures), which `test/retrieve/context-patch.test.ts` checks.
+  const items = prev.items;
   const tailOrder = prevTail
     ? lazy(() => (strengthMoved.length > 0 ? reorder(prevTail, strengthMoved, (v) => tailKey(transition.strength, beta, v)) : prevTail))
-    : lazy(() => buildTailOrder(prev.items, transition.strength, beta));
+    : lazy(() => buildTailOrder(items, transition.strength, beta));
   const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
   // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
   const prevLists = prev.knowledgeLists.peek();
@@ -428,7 +431,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     transition,
     solver,
     options: prev.options,
-    items: prev.items,
+    items,
     popularity,
     popularOrder,
     tailOrder,

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { componentSides } from '../../src/compute/ppr/push.ts';
 import { ScratchPool } from '../../src/core/scratch-pool.ts';
+import { fullCollector } from '../../src/core/shared-arrays.ts';
 import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
@@ -129,6 +130,34 @@ describe('patched retrieval context = rebuilt context', () => {
     sameArrays(patched, createRecommendContext(zero, input));
     const back = addInteractions(zero, [{ userId: USERS[3]!, itemId: items[0]!, weight: 2 }], { createNodes: false }).csr;
     sameArrays(patchRecommendContext(patched, back, touched, input), createRecommendContext(back, input));
+  });
+
+  it('holds no earlier version: a patched context lets its predecessor go, whatever it built or left to build', async () => {
+    const collect = fullCollector();
+    if (!collect) return; // the collector cannot be exposed here (core/shared-arrays says when)
+    // Versions whose lazy parts were built (answers) and versions whose parts are left to build when the next patch
+    // comes, so that each kind of carried part (built, or left as a closure) is checked.
+    const chain = (built: boolean): { last: RecommendContext; first: WeakRef<RecommendContext> } => {
+      let csr: Csr = base;
+      let ctx = createRecommendContext(csr, input);
+      answers(ctx);
+      const first = new WeakRef(ctx);
+      for (let j = 0; j < 4; j++) {
+        const result = addInteractions(csr, [{ userId: USERS[j]!, itemId: ITEMS[j + 3]!, weight: 5 }], { onExisting: 'replace', createNodes: false });
+        csr = result.csr;
+        ctx = patchRecommendContext(ctx, csr, [csr.index.get(USERS[j]!)!, csr.index.get(ITEMS[j + 3]!)!], input);
+        if (built) answers(ctx);
+      }
+      return { last: ctx, first };
+    };
+    const kept = [chain(true), chain(false)];
+    // A weak reference made in this task holds its target until the task ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collect();
+    for (const { last, first } of kept) {
+      expect(first.deref()).toBeUndefined();
+      expect(last.csr.nodeCount).toBe(base.nodeCount);
+    }
   });
 
   it('refuses a graph with other nodes', () => {
