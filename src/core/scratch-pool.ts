@@ -32,6 +32,26 @@ export interface PooledScratch {
   reset(): void;
 }
 
+/**
+ * Dense per-node scores that a request sets at a few nodes (−Infinity elsewhere), cleared through the list of nodes it
+ * set: the scratch of a strategy that scores candidates (retrieve/ppr-strategy, retrieve/hybrid-strategy).
+ */
+export class SparseScores implements PooledScratch {
+  readonly scores: Float64Array;
+  /** The nodes the last request set. */
+  set = new Uint32Array(0);
+
+  constructor(readonly capacity: number) {
+    this.scores = new Float64Array(capacity).fill(-Infinity);
+  }
+
+  reset(): void {
+    const { scores, set } = this;
+    for (let j = 0; j < set.length; j++) scores[set[j]!] = -Infinity;
+    this.set = new Uint32Array(0);
+  }
+}
+
 /** The room a scratch for `nodes` nodes is made with: about 1.6 % more, so that inserted nodes fit. */
 export function scratchCapacity(nodes: number): number {
   return nodes + (nodes >> 6) + 64;

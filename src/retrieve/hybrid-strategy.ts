@@ -16,7 +16,7 @@
  * left) hybrid returns undefined so `recommend` reports the fallback. Only items in some pool get a finite score;
  * `parts` (→ `sources`) lists the strategies that ran, not the knowledge walk. Cost: the parts plus O(parts · pool).
  */
-import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
+import { claimer, SparseScores } from '../core/scratch-pool.ts';
 import type { RecommendContext } from './context.ts';
 import { createKnowledgePart, type KnowledgePart } from './knowledge-part.ts';
 import type { CandidateRequest, HybridPartName, Strategy, StrategyScores } from './strategy.ts';
@@ -26,22 +26,14 @@ export const HYBRID_PARTS: readonly HybridPartName[] = ['ppr', 'embedding', 'kno
 
 /**
  * The fusion's per-node scratch, handed on between versions (core/scratch-pool): the fused scores of the last request's
- * union (−Infinity elsewhere) and a membership mark (zero between requests).
+ * union and a membership mark (zero between requests).
  */
-class FusionScratch implements PooledScratch {
-  readonly fused: Float64Array;
+class FusionScratch extends SparseScores {
   readonly inUnion: Uint8Array;
-  /** The last request's union (the entries of `fused` it set). */
-  touched = new Uint32Array(0);
 
-  constructor(readonly capacity: number) {
-    this.fused = new Float64Array(capacity).fill(-Infinity);
+  constructor(capacity: number) {
+    super(capacity);
     this.inUnion = new Uint8Array(capacity);
-  }
-
-  reset(): void {
-    for (const v of this.touched) this.fused[v] = -Infinity;
-    this.touched = new Uint32Array(0);
   }
 }
 
@@ -56,7 +48,7 @@ export function createHybridStrategy(ctx: RecommendContext): Strategy {
     score(request: CandidateRequest): StrategyScores | undefined {
       const scratch = scratchOf();
       scratch.reset();
-      const { fused, inUnion } = scratch;
+      const { scores: fused, inUnion } = scratch;
       const results: Array<{ name: HybridPartName; result: StrategyScores }> = [];
       let weights = ctx.options.weights;
       if (weights.embedding > 0) {
@@ -94,7 +86,7 @@ export function createHybridStrategy(ctx: RecommendContext): Strategy {
           fused[v]! += add;
         }
       }
-      const touched = (scratch.touched = Uint32Array.from(union));
+      const touched = (scratch.set = Uint32Array.from(union));
       for (const v of touched) inUnion[v] = 0;
       return { top: topKDense(touched, fused, request.pool), parts };
     },

@@ -15,7 +15,7 @@
  * item's score is W^(1−β) times its side's tail factor). No pass over all nodes or items: at 50M interactions
  * (2.6M nodes) this is what keeps a request's cost at the push's own work (docs/scaling.md).
  */
-import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
+import { claimer, SparseScores } from '../core/scratch-pool.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { RecommendContext } from './context.ts';
 import type { CandidateRequest, Strategy, StrategyScores } from './strategy.ts';
@@ -26,23 +26,14 @@ const KIND_ITEM: number = KIND_CODES.Item;
 
 /**
  * The strategy's per-node scratch, handed on between versions (core/scratch-pool): the scores of the last request's
- * candidates (−Infinity elsewhere) and the degree discount per node (NaN until computed for the holder's graph).
+ * candidates and the degree discount per node (NaN until computed for the holder's graph).
  */
-class PprScratch implements PooledScratch {
-  readonly out: Float64Array;
+class PprScratch extends SparseScores {
   readonly discount: Float64Array;
-  /** The last request's candidates (the entries of `out` it set). */
-  candidates = new Uint32Array(0);
 
-  constructor(readonly capacity: number) {
-    this.out = new Float64Array(capacity).fill(-Infinity);
+  constructor(capacity: number) {
+    super(capacity);
     this.discount = new Float64Array(capacity);
-  }
-
-  reset(): void {
-    const { out, candidates } = this;
-    for (let j = 0; j < candidates.length; j++) out[candidates[j]!] = -Infinity;
-    this.candidates = new Uint32Array(0);
   }
 }
 
@@ -76,7 +67,7 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
       if (!request.seeds) return undefined;
       const scratch = scratchOf();
       scratch.reset();
-      const { out } = scratch;
+      const out = scratch.scores;
       discount = scratch.discount;
       const result = ctx.solver.query(request.seeds);
       const { mask, pool } = request;
@@ -114,7 +105,7 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
           list.push(v);
         }
       }
-      const candidates = (scratch.candidates = Uint32Array.from(list));
+      const candidates = (scratch.set = Uint32Array.from(list));
       return { top: topKDense(candidates, out, pool, mask), parts: { ppr: scoreOf } };
     },
   };
