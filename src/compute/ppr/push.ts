@@ -63,11 +63,12 @@ export const PUSH_DEFAULTS = { damping: 0.85, threshold: 3e-6, tail: 'stationary
 
 export interface PushResult {
   /**
-   * Dense scores (one per node); a view into the solver's scratch, valid until its next query. Filled on first read
-   * (O(n)): a caller that only needs some nodes reads `scoreOf` instead.
+   * Dense scores (one per node); a view into the solver's scratch, valid until its next query (with a scratch pool,
+   * until the next query of any solver sharing it). Filled on first read (O(n)): a caller that only needs some nodes
+   * reads `scoreOf` instead.
    */
   readonly scores: Float64Array;
-  /** The nodes the push reached (non-zero estimate or residual), each once; a view valid until the next query. */
+  /** The nodes the push reached (non-zero estimate or residual), each once; a view valid as long as `scores`. */
   touched: Uint32Array;
   /** Score of one node, O(1): the same value `scores` holds for it. */
   scoreOf(v: number): number;
@@ -217,6 +218,10 @@ const MARK = 3;
  */
 class PushScratch implements PooledScratch {
   readonly node: Float64Array;
+  /**
+   * The FIFO queue (a ring of n slots). A node is in it exactly while its residual is above its threshold (it enters
+   * when its residual crosses the threshold and leaves, residual 0, when pushed), so no in-queue flag is kept.
+   */
   readonly queue: Uint32Array;
   /** The nodes whose r or p is non-zero after the last query, in first-touch order, each once (the record's mark). */
   readonly touched: Uint32Array;
@@ -262,9 +267,9 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
     for (let u = 0; u < n; u++) s.node[4 * u + SCALE] = strength[u]! > 0 ? strength[u]! : 1;
     scoresFresh = false;
   });
-  // The scratch is claimed on the first query: a version built while an older one serves does not take the older one's
-  // scratch before it serves itself.
-  // The last query's arrays and touched count, as the result's closures read them (the query itself works on locals).
+  // The scratch is claimed on the first query, so that a version built while an older one serves does not take the
+  // older one's scratch before it serves itself. The last query's arrays and touched count, as the result's closures
+  // read them (the query itself works on locals):
   let resNode: Float64Array = new Float64Array(0);
   let resTouched: Uint32Array = new Uint32Array(0);
   let resScores: Float64Array = new Float64Array(0);
