@@ -30,6 +30,7 @@ import type { Engine, ExplainMode, ExplainedItem } from '../engine/engine.ts';
 import type { ExplainOptions } from '../explain/explain.ts';
 import { KIND_CODES } from '../project/csr.ts';
 import type { RecommendContext } from '../retrieve/context.ts';
+import { degreeDiscount } from '../retrieve/ppr-strategy.ts';
 import { resolveEntity } from '../retrieve/eligibility.ts';
 import type { RecommendedItem, SeedRef } from '../retrieve/recommend.ts';
 import type { StrategyName } from '../retrieve/strategy.ts';
@@ -335,8 +336,7 @@ export function rankState(engine: ConverseEngine, session: Pick<Session, 'user' 
     const beta = ctx.options.pprDegreeDiscount;
     const penalty = items.map((it) => {
       const v = csr.index.get(it.key)!;
-      const w = transition.strength[v]!;
-      return w > 0 ? scores[v]! * Math.pow(w, -beta) : 0;
+      return scores[v]! * degreeDiscount(transition.strength[v]!, beta);
     });
     const top = Math.max(...penalty);
     const n = items.length;

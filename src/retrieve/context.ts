@@ -26,7 +26,7 @@ import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
 import { buildKnowledgeLists, patchKnowledgeLists, type KnowledgeLists } from './knowledge-part.ts';
 import { createPopularStrategy } from './popular-strategy.ts';
-import { createPprStrategy } from './ppr-strategy.ts';
+import { createPprStrategy, degreeDiscount } from './ppr-strategy.ts';
 import { STRATEGY_NAMES, type HybridPartName, type Strategy, type StrategyName } from './strategy.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
@@ -329,7 +329,7 @@ function byPopularity(popularity: Float64Array): (a: number, b: number) => numbe
  */
 export function tailKey(strength: Float64Array, beta: number, v: number): number {
   const w = strength[v]!;
-  return w > 0 ? w * Math.pow(w, -beta) : 0;
+  return w * degreeDiscount(w, beta);
 }
 
 function buildTailOrder(items: Uint32Array, strength: Float64Array, beta: number): Uint32Array {

@@ -37,6 +37,11 @@ class PprScratch extends SparseScores {
   }
 }
 
+/** The degree discount W^−β of a node of weighted degree `w` (0 without edges): what `ppr` divides π by. */
+export function degreeDiscount(w: number, beta: number): number {
+  return w > 0 ? Math.pow(w, -beta) : 0;
+}
+
 export function createPprStrategy(ctx: RecommendContext): Strategy {
   const beta = ctx.options.pprDegreeDiscount;
   const { items, transition } = ctx;
@@ -49,8 +54,7 @@ export function createPprStrategy(ctx: RecommendContext): Strategy {
   const discountOf = (v: number): number => {
     let f = discount[v]!;
     if (f !== f) {
-      const w = strength[v]!;
-      discount[v] = f = w > 0 ? Math.pow(w, -beta) : 0;
+      discount[v] = f = degreeDiscount(strength[v]!, beta);
     }
     return f;
   };

@@ -26,6 +26,7 @@ import type { RecommendContext } from './context.ts';
 import { annIndex } from './ann.ts';
 import { itemNodesOf, rowCosine } from './embedding-index.ts';
 import { ivfTopK } from './ivf.ts';
+import { degreeDiscount } from './ppr-strategy.ts';
 import { graphIdOf } from './recommend.ts';
 import { TopKHeap } from './top-k.ts';
 
@@ -86,7 +87,7 @@ export function similarItems(ctx: RecommendContext, item: string, k: number): Ar
       if (w === v) continue;
       const s = scores[w]!;
       const W = strength[w]!;
-      if (s > 0 && W > 0) heap.push(w, s * Math.pow(W, -beta));
+      if (s > 0 && W > 0) heap.push(w, s * degreeDiscount(W, beta));
     }
   }
   const { ids, scores } = heap.drain();
