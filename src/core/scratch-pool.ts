@@ -60,7 +60,7 @@ export function scratchCapacity(nodes: number): number {
 /** One scratch per key, handed from holder to holder (see the module comment). */
 export class ScratchPool {
   readonly #slots = new Map<string, { scratch: PooledScratch; holder: object }>();
-  /** Claims that reused a scratch / made a new one (tests and benches read them). */
+  /** Claims that reused a scratch / made a new one (the tests read them). */
   readonly counts = { reused: 0, made: 0 };
 
   /** `key`'s scratch for `holder`, reset, when it has room for `nodes`; else a new one made by `make(capacity)`. */

@@ -250,6 +250,9 @@ class PushScratch implements PooledScratch {
   }
 }
 
+/** What a solver's result closures read before its first query. */
+const EMPTY_SCRATCH = new PushScratch(0);
+
 /**
  * Creates a push solver; `options` become its defaults (overridable per query). Its scratch comes from
  * `prepared.pool` when given (handed on between versions of one engine, core/scratch-pool), else is its own.
@@ -268,12 +271,9 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
     scoresFresh = false;
   });
   // The scratch is claimed on the first query, so that a version built while an older one serves does not take the
-  // older one's scratch before it serves itself. The last query's arrays and touched count, as the result's closures
-  // read them (the query itself works on locals):
-  let resNode: Float64Array = new Float64Array(0);
-  let resTouched: Uint32Array = new Uint32Array(0);
-  let resScores: Float64Array = new Float64Array(0);
-  let resCount = 0;
+  // older one's scratch before it serves itself. The last query's, as the result's closures read it (the query itself
+  // works on locals):
+  let last = EMPTY_SCRATCH;
   // Mass restarted at the seeds from components without edges (added to the seeds' scores): seed → mass, usually empty.
   const extra = new Map<number, number>();
   let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
@@ -287,18 +287,18 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   const sideOf = (v: number): number => (sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
   const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[sideOf(v)]!);
   const extraOf = (v: number): number => (extra.size === 0 ? 0 : (extra.get(v) ?? 0));
-  const scoreOf = (v: number): number => resNode[4 * v + P]! + restart * resNode[4 * v + R]! + extraOf(v) + tailOf(v);
+  const scoreOf = (v: number): number => last.node[4 * v + P]! + restart * last.node[4 * v + R]! + extraOf(v) + tailOf(v);
   const denseScores = (): Float64Array => {
-    const scores = resScores;
+    const { scores, node, touched, touchedCount } = last;
     if (scoresFresh) return scores.length === n ? scores : scores.subarray(0, n);
     if (tailed.length === 0) scores.fill(0);
     else {
       const { component, side } = sides!;
       for (let v = 0; v < n; v++) scores[v] = strength[v]! * tailBySide[2 * component[v]! + side[v]!]!;
     }
-    for (let j = 0; j < resCount; j++) {
-      const v = resTouched[j]!;
-      scores[v]! += resNode[4 * v + P]! + restart * resNode[4 * v + R]! + extraOf(v);
+    for (let j = 0; j < touchedCount; j++) {
+      const v = touched[j]!;
+      scores[v]! += node[4 * v + P]! + restart * node[4 * v + R]! + extraOf(v);
     }
     scoresFresh = true;
     return scores.length === n ? scores : scores.subarray(0, n);
@@ -323,9 +323,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       scratch.reset();
       const { node, queue, touched } = scratch;
       let touchedCount = 0;
-      resNode = node;
-      resTouched = touched;
-      resScores = scratch.scores;
+      last = scratch;
       extra.clear();
       for (const c of tailed) {
         residualBySide[2 * c] = residualBySide[2 * c + 1] = 0;
@@ -489,7 +487,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           }
         }
       }
-      scratch.touchedCount = resCount = touchedCount;
+      scratch.touchedCount = touchedCount;
       const touchedView = touched.subarray(0, touchedCount);
       return {
         get scores() {
