@@ -19,8 +19,7 @@
  * Nothing is written to Neo4j.
  */
 import path from 'node:path';
-import type { Config } from '../../src/core/config.ts';
-import { engineFrom, loadServingState, type ServingState } from '../../src/engine/boot.ts';
+import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
@@ -61,28 +60,22 @@ export async function main(argv: string[]): Promise<void> {
   time(first);
   const a = time(first);
   emit({ engine: 'first', users: users.length, rounds, ...a });
-  if (!argv.includes('--no-second')) compareSecond(first, state, cfg, users, a, time, answers);
+  if (!argv.includes('--no-second')) {
+    const second = engineFrom(state, cfg, undefined, { llm: false });
+    second.warm();
+    time(second);
+    const b = time(second);
+    emit({ engine: 'second', ...b });
+    const c = time(first);
+    emit({ engine: 'first, with a second', ...c });
+    const fromFirst = answers(first);
+    const fromSecond = answers(second);
+    const same = fromFirst.every((x, j) => x === fromSecond[j]);
+    emit({ nodes: csr.nodeCount, edges: csr.edgeCount, secondOverFirst: Number((b.meanMs / a.meanMs).toFixed(3)), firstAgainOverFirst: Number((c.meanMs / a.meanMs).toFixed(3)), sameAnswers: same });
+  }
   const writes = Number(flag('--writes') ?? 0);
   if (!Number.isInteger(writes) || writes < 0) throw new Error('bench engines: --writes takes an integer ≥ 0');
   if (writes > 0) writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating');
-}
-
-type Timing = { meanMs: number; p50Ms: number };
-
-/** A second engine from the same state: its cost per request, the first engine's again, and whether they answer alike. */
-function compareSecond(first: Engine, state: ServingState, cfg: Config, users: string[], a: Timing, time: (engine: Engine) => Timing, answers: (engine: Engine) => string[]): void {
-  const csr = first.context.csr;
-  const second = engineFrom(state, cfg, undefined, { llm: false });
-  second.warm();
-  time(second);
-  const b = time(second);
-  emit({ engine: 'second', ...b });
-  const c = time(first);
-  emit({ engine: 'first, with a second', ...c });
-  const fromFirst = answers(first);
-  const fromSecond = answers(second);
-  const same = fromFirst.every((x, j) => x === fromSecond[j]);
-  emit({ nodes: csr.nodeCount, edges: csr.edgeCount, secondOverFirst: Number((b.meanMs / a.meanMs).toFixed(3)), firstAgainOverFirst: Number((c.meanMs / a.meanMs).toFixed(3)), sameAnswers: same });
 }
 
 /** Applies `count` writes to `engine` (see the header) and emits one line per kind of write. */
