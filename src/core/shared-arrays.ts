@@ -25,7 +25,7 @@ import { availableMemory } from './memory.ts';
 
 export type NumericArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
-interface NumericArrayConstructor<T extends NumericArray> {
+export interface NumericArrayConstructor<T extends NumericArray> {
   readonly BYTES_PER_ELEMENT: number;
   new (buffer: SharedArrayBuffer, byteOffset?: number, length?: number): T;
 }

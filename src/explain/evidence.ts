@@ -32,6 +32,7 @@ import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import { findEdge, INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } from '../project/csr.ts';
+import { remapNodes, restartRows, scatter, type Renumbering } from '../project/renumber.ts';
 import { TopKHeap } from '../retrieve/top-k.ts';
 import { createPathFinder, type GraphPath, type PathFacts, type PathFinder, type PathOptions } from './paths.ts';
 
@@ -345,6 +346,29 @@ export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<numb
   const changed = new Uint8Array(csr.nodeCount);
   for (let j = 0; j < touched.length; j++) changed[touched[j]!] = 1;
   scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed }, copier)));
+  return true;
+}
+
+/**
+ * Gives `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update `insertNodes`, which
+ * gave `r`), the evidence tables of `prev` renumbered when `prev` has tables and `csr` none yet: each row keeps its
+ * entries in their order, mapped to the new positions, and the new nodes have empty rows. Equal to deriving them from
+ * every edge, in one pass over the entries. True when it did.
+ */
+export function renumberEvidenceTables(prev: Csr, csr: Csr, r: Renumbering): boolean {
+  const old = scratchByCsr.get(prev);
+  if (!old || scratchByCsr.has(csr) || prev.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) return false;
+  const shared = sharedTablesOf.has(csr);
+  const tables: Tables = {
+    interactions: scatter(Uint32Array, old.interactions, r, shared),
+    intOutStarts: restartRows(old.intOutStarts, r, shared),
+    intOut: remapNodes(old.intOut, r, shared),
+    intInStarts: restartRows(old.intInStarts, r, shared),
+    intIn: remapNodes(old.intIn, r, shared),
+    kStarts: restartRows(old.kStarts, r, shared),
+    kAdj: remapNodes(old.kAdj, r, shared),
+  };
+  scratchByCsr.set(csr, createScratch(csr, tables));
   return true;
 }
 

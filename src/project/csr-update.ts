@@ -8,6 +8,7 @@ import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { compareCodePoints } from '../store/guards.ts';
+import { restartRows, remapNodes, type Renumbering } from './renumber.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
 
 export interface NewInteraction {
@@ -272,9 +273,10 @@ export interface NewNode {
  * gives — request-time PPR then visits nodes in the same order and returns the same floats. The old nodes keep their
  * relative order, so every edge segment stays sorted: the edge arrays are remapped in one O(m) pass and the weight
  * and relation arrays are shared. Otherwise the nodes are appended. `shared`: the new arrays go on shared buffers (see
- * {@link AddInteractionsOptions.shared}).
+ * {@link AddInteractionsOptions.shared}). `renumbering` (when nodes were added) says where each old node went, so that
+ * what was derived from `csr` carries over (project/renumber).
  */
-export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false): { csr: Csr; added: number } {
+export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false): { csr: Csr; added: number; renumbering?: Renumbering } {
   const wanted = new Map<string, number>();
   for (const { id, kind } of nodes) {
     if (typeof id !== 'string' || id === '') throw new AppError('BAD_REQUEST', 'project/csr: ids must be non-empty strings');
@@ -323,22 +325,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
     }
     index.set(ids[j]!, j);
   }
-  const restart = (starts0: Uint32Array): Uint32Array => {
-    const starts = typedArray(Uint32Array, n + 1, shared);
-    let at = 0;
-    for (let j = 0; j < n; j++) {
-      const s = slot[j]!;
-      starts[j] = at;
-      if (s >= 0) at += starts0[s + 1]! - starts0[s]!;
-    }
-    starts[n] = at;
-    return starts;
-  };
-  const remap = (nbr0: Uint32Array): Uint32Array => {
-    const nbr = typedArray(Uint32Array, nbr0.length, shared);
-    for (let e = 0; e < nbr0.length; e++) nbr[e] = oldToNew[nbr0[e]!]!;
-    return nbr;
-  };
+  const renumbering: Renumbering = { oldToNew, nodeCount: n };
   // Old rows keep their relative order, so the edge arrays keep their order too (only the indices change).
   const out: Csr = {
     nodeCount: n,
@@ -347,15 +334,15 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
     index,
     kinds,
     relations: csr.relations,
-    outStarts: restart(csr.outStarts),
-    outTargets: remap(csr.outTargets),
+    outStarts: restartRows(csr.outStarts, renumbering, shared),
+    outTargets: remapNodes(csr.outTargets, renumbering, shared),
     outWeights: csr.outWeights,
     outRelations: csr.outRelations,
-    inStarts: restart(csr.inStarts),
-    inSources: remap(csr.inSources),
+    inStarts: restartRows(csr.inStarts, renumbering, shared),
+    inSources: remapNodes(csr.inSources, renumbering, shared),
     inWeights: csr.inWeights,
     inRelations: csr.inRelations,
   };
   canonicalIds.set(ids, canonical);
-  return { csr: out, added: fresh.length };
+  return { csr: out, added: fresh.length, renumbering };
 }

@@ -13,10 +13,11 @@
  */
 import { AppError } from '../core/errors.ts';
 import type { Props } from '../core/model.ts';
-import { createPushSolver, patchComponentSides, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
+import { createPushSolver, patchComponentSides, renumberComponentSides, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
 import { graphItemInteractions, graphItemPopularity } from '../compute/popularity.ts';
-import { buildTransition, patchTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
+import { buildTransition, patchTransition, renumberTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
 import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
+import { insertedNodes, mergeAscending, remapNodes, scatter, type Renumbering } from '../project/renumber.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
 import { createEligibilityScratch, type EligibilityScratch } from './eligibility.ts';
@@ -24,7 +25,7 @@ import type { ScratchPool } from '../core/scratch-pool.ts';
 import { createHybridStrategy } from './hybrid-strategy.ts';
 import { foldInItems } from './item-fold-in.ts';
 import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
-import { buildKnowledgeLists, patchKnowledgeLists, type KnowledgeLists } from './knowledge-part.ts';
+import { buildKnowledgeLists, patchKnowledgeLists, renumberKnowledgeLists, type KnowledgeLists } from './knowledge-part.ts';
 import { createPopularStrategy } from './popular-strategy.ts';
 import { createPprStrategy, degreeDiscount } from './ppr-strategy.ts';
 import { STRATEGY_NAMES, type HybridPartName, type Strategy, type StrategyName } from './strategy.ts';
@@ -371,6 +372,68 @@ function reorder(prev: Uint32Array, moved: readonly number[], key: (v: number) =
   }
   out.set(rest.subarray(from), o);
   return out;
+}
+
+/**
+ * The context of `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update `insertNodes`,
+ * which gave `r`: new users and items at their canonical positions), under the same `input` (but `prebuiltKeywords`).
+ * Equal to `createRecommendContext(csr, input)` in every array and every answer: the transition, the component sides,
+ * the knowledge lists, the popularity and both item orders are renumbered from `prev`'s (project/renumber) instead of
+ * derived from every edge, and the new items take their places in the orders (popularity 0, no tail key). Live writes
+ * that add users or items (engine/engine) renumber, then patch the result at the written rows
+ * ({@link patchRecommendContext}).
+ */
+export function renumberRecommendContext(prev: RecommendContext, csr: Csr, r: Renumbering, input: RecommendContextInput = {}): RecommendContext {
+  if (prev.csr.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the renumbering belongs to another graph');
+  const shared = input.sharedArrays === true;
+  const transition = renumberTransition(prev.transition, csr, r, shared);
+  const prevSides = prev.solver.sides;
+  const sides = prevSides ? renumberComponentSides(prevSides, transition, r) : undefined;
+  const solver = createPushSolver(transition, input.push, { ...(sides ? { sides } : {}), pool: input.scratchPool });
+  const newItems = insertedNodes(r).filter((v) => csr.kinds[v] === KIND_ITEM);
+  const items = mergeAscending(prev.items, r, newItems, false);
+  const popularity = scatter(Float64Array, prev.popularity, r, false);
+  // Old items keep their keys and relative order; the new ones are placed among them.
+  const placed = (order: Uint32Array, key: (v: number) => number): Uint32Array => {
+    const all = new Uint32Array(order.length + newItems.length);
+    all.set(remapNodes(order, r, false));
+    all.set(newItems, order.length);
+    return newItems.length > 0 ? reorder(all, newItems, key) : all;
+  };
+  const popularOrder = placed(prev.popularOrder, (v) => popularity[v]!);
+  const beta = prev.options.pprDegreeDiscount;
+  const prevTail = prev.tailOrder.peek();
+  // No closure here may reference `prev` (see patchRecommendContext).
+  const tailOrder = prevTail ? lazy(() => placed(prevTail, (v) => tailKey(transition.strength, beta, v))) : lazy(() => buildTailOrder(items, transition.strength, beta));
+  const opts = prev.options;
+  const prevLists = prev.knowledgeLists.peek();
+  const given = input.prebuiltKnowledgeLists;
+  if (given && given.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
+  const knowledgeLists = given
+    ? lazy(() => given)
+    : prevLists
+      ? lazy(() => renumberKnowledgeLists(prevLists, r, shared))
+      : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems, shared));
+  // A new item is not learned: the fold-in gives it its knowledge neighbours' mean (none here: it has no edges yet).
+  const embeddings = input.embeddings ? (newItems.length > 0 || !prev.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings) : undefined;
+  return withStrategies({
+    csr,
+    transition,
+    solver,
+    options: prev.options,
+    items,
+    popularity,
+    popularOrder,
+    tailOrder,
+    knowledgeLists,
+    embeddings,
+    itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
+    labels: input.labels,
+    itemProps: input.itemProps,
+    keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
+    scratch: createEligibilityScratch(csr.nodeCount),
+    scratchPool: input.scratchPool,
+  });
 }
 
 /**

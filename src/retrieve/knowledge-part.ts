@@ -27,6 +27,7 @@
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { claimer, type PooledScratch } from '../core/scratch-pool.ts';
 import { KIND_CODES } from '../project/csr.ts';
+import { remapNodes, restartRows, scatter, type Renumbering } from '../project/renumber.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { RecommendContext } from './context.ts';
 import type { CandidateRequest, StrategyScores } from './strategy.ts';
@@ -143,6 +144,22 @@ export function patchKnowledgeLists(prev: KnowledgeLists, t: Transition, popular
   const lists: KnowledgeLists = { ...prev, listNode: copyOf(prev.listNode, shared), listWeight: copyOf(prev.listWeight, shared) };
   for (const [e, edges] of moved) writeList(lists, t, e, edges);
   return lists;
+}
+
+/**
+ * The lists of a graph made from `prev`'s by inserting nodes without edges (project/csr-update `insertNodes`, which
+ * gave `r`): every list keeps its entries in their order, mapped to the new positions; the new nodes have none.
+ * Equal to building them again (old nodes keep their relative order, so a broad entity's ties still go to the lower
+ * index); O(n + list entries).
+ */
+export function renumberKnowledgeLists(prev: KnowledgeLists, r: Renumbering, shared = false): KnowledgeLists {
+  return {
+    step: scatter(Float64Array, prev.step, r, shared),
+    listStart: restartRows(prev.listStart, r, shared),
+    listNode: remapNodes(prev.listNode, r, shared),
+    listWeight: prev.listWeight,
+    broad: scatter(Uint8Array, prev.broad, r, shared),
+  };
 }
 
 /**

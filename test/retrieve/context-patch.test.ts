@@ -10,12 +10,12 @@ import { componentSides } from '../../src/compute/ppr/push.ts';
 import { ScratchPool } from '../../src/core/scratch-pool.ts';
 import { fullCollector } from '../../src/core/shared-arrays.ts';
 import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
-import { addInteractions } from '../../src/project/csr-update.ts';
+import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { createRecommendContext, patchRecommendContext, type RecommendContext, type RecommendContextInput } from '../../src/retrieve/context.ts';
+import { createRecommendContext, patchRecommendContext, renumberRecommendContext, type RecommendContext, type RecommendContextInput } from '../../src/retrieve/context.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
-import { demoGraph } from './fixtures.ts';
+import { canonicalOf, demoGraph } from './fixtures.ts';
 
 const { csr: base, labels } = demoGraph({ users: 30, items: 40 });
 const nodesOf = (kind: number) => base.ids.filter((_, v) => base.kinds[v] === kind);
@@ -47,8 +47,8 @@ function sameArrays(a: RecommendContext, b: RecommendContext): void {
   expect(Array.from(a.itemRows ?? [])).toEqual(Array.from(b.itemRows ?? []));
 }
 
-function answers(ctx: RecommendContext): unknown[] {
-  return USERS.flatMap((key) =>
+function answers(ctx: RecommendContext, users: readonly string[] = USERS): unknown[] {
+  return users.flatMap((key) =>
     (['ppr', 'hybrid', 'embedding', 'popular'] as const).map((strategy) => {
       const r = recommend(ctx, { user: key.slice('User:'.length), k: 8, strategy });
       return [key, strategy, r.items.map((i) => [i.id, i.score])];
@@ -164,5 +164,81 @@ describe('patched retrieval context = rebuilt context', () => {
     const ctx = createRecommendContext(base, input);
     const grown = addInteractions(base, [{ userId: 'User:new', itemId: ITEMS[0]!, weight: 1 }]).csr;
     expect(() => patchRecommendContext(ctx, grown, [0], input)).toThrow(/same nodes/);
+    expect(() => renumberRecommendContext(ctx, grown, { oldToNew: new Uint32Array(3), nodeCount: grown.nodeCount }, input)).toThrow(/another graph/);
+  });
+});
+
+/** Every field of the push solver's component sides equals a fresh `componentSides` of the same transition. */
+function sameSides(ctx: RecommendContext): void {
+  const fresh = componentSides(ctx.transition);
+  const sides = ctx.solver.sides!;
+  expect(sides.count).toBe(fresh.count);
+  for (const field of ['component', 'side', 'bipartite', 'strengthBySide'] as const) expect(Array.from(sides[field]), field).toEqual(Array.from(fresh[field]));
+}
+
+describe('renumbered retrieval context (new users and items) = rebuilt context', () => {
+  // New users and items land between the old ones (canonical order), then some of the batch's writes join them to
+  // the graph: the context is renumbered, then patched at the written rows, as engine/engine applies such a batch.
+  const start = canonicalOf(base);
+  const batchArb = fc.record({
+    users: fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 2 }),
+    items: fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 2 }),
+    writes: fc.array(fc.tuple(fc.nat(1000), fc.nat(1000), fc.constantFrom(0, 1, 3, 5)), { maxLength: 6 }),
+  });
+  it.each([
+    ['default options', input],
+    ['knowledge lists cut at 2 items', { ...input, options: { knowledgeMaxEntityItems: 2 } }],
+    ['a scratch pool handed between versions', { ...input, scratchPool: new ScratchPool() }],
+  ] as const)('after each of 30 random batches (chained), %s: same arrays, component sides and answers', (_, input) => {
+    let csr = start;
+    let ctx = createRecommendContext(csr, input);
+    const seen = { renumbered: 0, sidesKept: 0, merged: 0 };
+    fc.assert(
+      fc.property(batchArb, ({ users, items, writes }) => {
+        answers(ctx); // builds the component sides and the tail order, so that they carry over
+        ctx.knowledgeLists();
+        const nodes = [...users.map((id) => ({ id: `User:${id}`, kind: KIND_CODES.User })), ...items.map((id) => ({ id: `Item:${id}`, kind: KIND_CODES.Item }))];
+        const inserted = insertNodes(csr, nodes);
+        let next = ctx;
+        if (inserted.renumbering) {
+          seen.renumbered++;
+          next = renumberRecommendContext(ctx, inserted.csr, inserted.renumbering, input);
+          const rebuilt = createRecommendContext(inserted.csr, { ...input, scratchPool: undefined });
+          sameArrays(next, rebuilt);
+          sameSides(next);
+        }
+        const userIds = inserted.csr.ids.filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.User);
+        const itemIds = inserted.csr.ids.filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.Item);
+        const fresh = new Set(nodes.map((n) => n.id));
+        // Half of the writes name a node of this batch when it has one.
+        const pick = (ids: string[], j: number, k: number) => {
+          const mine = ids.filter((id) => fresh.has(id));
+          return mine.length > 0 && k % 2 === 0 ? mine[j % mine.length]! : ids[j % ids.length]!;
+        };
+        const written = writes.map(([u, i, w], k) => ({ userId: pick(userIds, u, k), itemId: pick(itemIds, i, k + 1), weight: w }));
+        const result = addInteractions(inserted.csr, written, { onExisting: 'replace', createNodes: false });
+        const touched = written.flatMap((w) => [result.csr.index.get(w.userId)!, result.csr.index.get(w.itemId)!]);
+        const sides = next.solver.sides;
+        ctx = patchRecommendContext(next, result.csr, touched, input);
+        csr = result.csr;
+        if (ctx.solver.sides) {
+          seen.sidesKept++;
+          if (ctx.solver.sides.count < sides!.count) seen.merged++;
+        }
+        const rebuilt = createRecommendContext(csr, { ...input, scratchPool: undefined });
+        sameArrays(ctx, rebuilt);
+        expect(ctx.csr.ids).toEqual(rebuilt.csr.ids);
+        const everyUser = csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User);
+        expect(answers(ctx, everyUser)).toEqual(answers(rebuilt, everyUser));
+        const [a, b] = [ctx.knowledgeLists(), rebuilt.knowledgeLists()];
+        for (const field of ['step', 'listStart', 'listNode', 'listWeight', 'broad'] as const) expect(Array.from(a[field]), field).toEqual(Array.from(b[field]));
+        if (ctx.solver.sides) sameSides(ctx);
+      }),
+      { seed: 20261207, numRuns: 30 },
+    );
+    // Batches that added nodes, and writes that joined a new node's component to another one, both ran.
+    expect(seen.renumbered).toBeGreaterThan(10);
+    expect(seen.merged).toBeGreaterThan(5);
+    expect(seen.sidesKept).toBeGreaterThan(20);
   });
 });

@@ -3,7 +3,8 @@
  * `project/load.ts` builds them), with an optional per-user hold-out of the latest ratings.
  */
 import { generateDemoCatalogue, type DemoCatalogue, type DemoOptions } from '../../src/ingest/demo.ts';
-import { CsrBuilder, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { compareCodePoints } from '../../src/store/guards.ts';
+import { buildCsr, CsrBuilder, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 
 export interface DemoGraph {
   cat: DemoCatalogue;
@@ -57,4 +58,29 @@ export function demoGraph(options: Partial<DemoOptions> = {}, holdOut = 0, likeA
   }
   const csr = b.build();
   return { cat, csr, heldOut, labels: (key) => names.get(key), names };
+}
+
+/** `csr` with its nodes in canonical order (by kind, then id), as a projection read from Neo4j numbers them. */
+export function canonicalOf(csr: Csr): Csr {
+  const order = Array.from({ length: csr.nodeCount }, (_, v) => v).sort((a, b) => csr.kinds[a]! - csr.kinds[b]! || compareCodePoints(csr.ids[a]!, csr.ids[b]!));
+  const at = new Uint32Array(csr.nodeCount);
+  order.forEach((v, j) => (at[v] = j));
+  const src: number[] = [];
+  const dst: number[] = [];
+  const weight: number[] = [];
+  const relation: number[] = [];
+  for (let u = 0; u < csr.nodeCount; u++) {
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
+      src.push(at[u]!);
+      dst.push(at[csr.outTargets[e]!]!);
+      weight.push(csr.outWeights[e]!);
+      relation.push(csr.outRelations[e]!);
+    }
+  }
+  return buildCsr({
+    ids: order.map((v) => csr.ids[v]!),
+    kinds: order.map((v) => csr.kinds[v]!),
+    relations: csr.relations,
+    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
+  });
 }

@@ -45,6 +45,7 @@ import { AppError } from '../../core/errors.ts';
 import { claimer, type PooledScratch, type ScratchPool } from '../../core/scratch-pool.ts';
 import { assertSeeds, type SeedVector } from './seed-vector.ts';
 import { assertDamping, assertTransition, type Transition } from './transition.ts';
+import { insertedNodes, scatter, type Renumbering } from '../../project/renumber.ts';
 
 export interface PushOptions {
   /** Probability of following an edge. [0.85] */
@@ -174,33 +175,117 @@ function sideStrengths(t: Transition, component: Uint32Array, side: Uint8Array, 
 }
 
 /**
+ * The sides numbered and coloured as {@link componentSides} numbers and colours them, from a structure that is right up
+ * to its numbering: components `root[c]` merged into one (`parity[c]` = 1 flips c's sides to its root's), roots
+ * whose `bipartite` flag says what the merged component is. Components are numbered in the order of their lowest
+ * node, whose side is 0; a component left without nodes disappears. O(n + count).
+ */
+function canonicalSides(t: Transition, component: Uint32Array, side: Uint8Array, bipartite: Uint8Array, root: Uint32Array, parity: Uint8Array): ComponentSides {
+  const n = t.nodeCount;
+  const id = new Int32Array(root.length).fill(-1);
+  const flip = new Uint8Array(root.length);
+  const outComponent = new Uint32Array(n);
+  const outSide = new Uint8Array(n);
+  const flags: number[] = [];
+  for (let v = 0; v < n; v++) {
+    const c = component[v]!;
+    const r = root[c]!;
+    const s = side[v]! ^ parity[c]!;
+    if (id[r]! < 0) {
+      id[r] = flags.length;
+      flip[r] = s;
+      flags.push(bipartite[r]!);
+    }
+    outComponent[v] = id[r]!;
+    outSide[v] = bipartite[r] === 1 ? s ^ flip[r]! : 0;
+  }
+  const count = flags.length;
+  return { component: outComponent, side: outSide, bipartite: Uint8Array.from(flags), strengthBySide: sideStrengths(t, outComponent, outSide, count), count };
+}
+
+/**
+ * The component sides of `after`, a transition made from `before`'s by inserting nodes without edges (compute/ppr
+ * `renumberTransition` with the same `r`): each new node is a component of its own. Equal to
+ * `componentSides(after)`; O(n).
+ */
+export function renumberComponentSides(prev: ComponentSides, after: Transition, r: Renumbering): ComponentSides {
+  const n = r.nodeCount;
+  if (prev.component.length !== r.oldToNew.length || after.nodeCount !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: the renumbering belongs to another graph');
+  const added = insertedNodes(r);
+  const component = scatter(Uint32Array, prev.component, r, false);
+  added.forEach((v, k) => (component[v] = prev.count + k));
+  const bipartite = new Uint8Array(prev.count + added.length).fill(1);
+  bipartite.set(prev.bipartite);
+  const root = Uint32Array.from({ length: bipartite.length }, (_, c) => c);
+  return canonicalSides(after, component, scatter(Uint8Array, prev.side, r, false), bipartite, root, new Uint8Array(bipartite.length));
+}
+
+/**
  * The component sides of `after`, a transition that differs from `before` only in the rows of `touched` (compute/ppr
- * `patchTransition`), from those of `before` — or undefined when the edits may have changed the structure (then
- * `componentSides(after)` is needed). The structure is kept when no touched row lost a neighbour and every new edge
- * joins two nodes of one component (on opposite sides, if that component is bipartite); the side totals are summed
- * again (O(n)). Live writes replace the context on every batch; at 50M interactions a fresh `componentSides` takes
- * seconds, this a few milliseconds.
+ * `patchTransition`), from those of `before` — or undefined when the edits may have split a component (a touched row
+ * lost a neighbour; then `componentSides(after)` is needed). New edges within a component keep the structure (one that
+ * joins two nodes on the same side of a bipartite component makes it not bipartite). New edges between components
+ * merge them (a new user's or item's first edges do): union–find over the components, with the parity of each one's
+ * colouring against its root's, then one pass that numbers and colours the merged structure as a fresh one would.
+ * The side totals are summed again (O(n)). Equal to `componentSides(after)`. Live writes replace the context on every
+ * batch; at 50M interactions a fresh `componentSides` takes seconds, this a few milliseconds.
  */
 export function patchComponentSides(prev: ComponentSides, before: Transition, after: Transition, touched: ArrayLike<number>): ComponentSides | undefined {
   const n = after.nodeCount;
   if (before.nodeCount !== n || prev.component.length !== n) return undefined;
-  const { component, side, bipartite } = prev;
+  const { component, side, bipartite, count } = prev;
+  let merged: { root: Uint32Array; parity: Uint8Array; bipartite: Uint8Array } | undefined;
+  // The root of component c and c's parity against it (path halving keeps the parity of each step).
+  const find = (c: number, u: { root: Uint32Array; parity: Uint8Array }): [number, number] => {
+    let p = 0;
+    while (u.root[c] !== c) {
+      const up = u.root[c]!;
+      if (u.root[up] !== up) {
+        u.parity[c]! ^= u.parity[up]!;
+        u.root[c] = u.root[up]!;
+      }
+      p ^= u.parity[c]!;
+      c = u.root[c]!;
+    }
+    return [c, p];
+  };
   if (after.starts !== before.starts || after.neighbors !== before.neighbors) {
     const mark = new Uint8Array(n);
     for (const u of new Set(Array.from(touched))) {
-      const c = component[u]!;
-      for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) {
-        const v = after.neighbors[e]!;
-        if (component[v] !== c || (bipartite[c] === 1 && side[v] === side[u])) return undefined;
-        mark[v] = 1;
-      }
+      for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) mark[after.neighbors[e]!] = 1;
       let lost = false;
       for (let e = before.starts[u]!, eEnd = before.starts[u + 1]!; e < eEnd; e++) if (mark[before.neighbors[e]!] === 0) lost = true;
       for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) mark[after.neighbors[e]!] = 0;
       if (lost) return undefined;
+      for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) {
+        const v = after.neighbors[e]!;
+        const same = component[v] === component[u];
+        if (!merged && same && (bipartite[component[u]!] === 0 || side[v] !== side[u])) continue;
+        merged ??= { root: Uint32Array.from({ length: count }, (_, c) => c), parity: new Uint8Array(count), bipartite: bipartite.slice() };
+        const [ru, pu] = find(component[u]!, merged);
+        const [rv, pv] = find(component[v]!, merged);
+        const su = side[u]! ^ pu;
+        const sv = side[v]! ^ pv;
+        if (ru === rv) {
+          if (su === sv) merged.bipartite[ru] = 0;
+        } else {
+          merged.root[rv] = ru;
+          merged.parity[rv] = su ^ sv ^ 1;
+          merged.bipartite[ru]! &= merged.bipartite[rv]!;
+        }
+      }
     }
   }
-  return { component, side, bipartite, strengthBySide: sideStrengths(after, component, side, prev.count), count: prev.count };
+  if (!merged) return { component, side, bipartite, strengthBySide: sideStrengths(after, component, side, count), count };
+  // Every component's root and parity, once, for the numbering pass.
+  const root = new Uint32Array(count);
+  const parity = new Uint8Array(count);
+  for (let c = 0; c < count; c++) {
+    const [r, p] = find(c, merged);
+    root[c] = r;
+    parity[c] = p;
+  }
+  return canonicalSides(after, component, side, merged.bipartite, root, parity);
 }
 
 // Fields of a node's record in the solver's scratch (see createPushSolver).

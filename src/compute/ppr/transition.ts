@@ -23,6 +23,7 @@ import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
 import { copyOf, shared as onSharedBuffer, typedArray, typedArrayOf } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
+import { insertedNodes, mergeAscending, remapNodes, restartRows, scatter, type Renumbering } from '../../project/renumber.ts';
 
 export interface TransitionOptions {
   /** Multiplier per relation name; relations not named get `defaultRelationWeight`. Must be finite and ≥ 0. [{}] */
@@ -118,6 +119,27 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
   return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: typedArrayOf(Uint32Array, dangling, shared), kinds: csr.kinds, relationWeights: shared ? onSharedBuffer(rw) : rw };
 }
 
+/**
+ * The transition of `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update
+ * `insertNodes`, which gave `r`): equal to `buildTransition(csr, …)` exactly. Every row keeps its entries in their
+ * order, so the weights are shared and the neighbours mapped in one pass; the new nodes have empty rows and are
+ * dangling. O(n + nnz) without a relation lookup or a sum.
+ */
+export function renumberTransition(prev: Transition, csr: Csr, r: Renumbering, shared = false): Transition {
+  if (prev.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) throw new AppError('BAD_REQUEST', 'compute/ppr: the renumbering belongs to another graph');
+  return {
+    nodeCount: r.nodeCount,
+    starts: restartRows(prev.starts, r, shared),
+    neighbors: remapNodes(prev.neighbors, r, shared),
+    weights: prev.weights,
+    strength: scatter(Float64Array, prev.strength, r, shared),
+    invStrength: scatter(Float64Array, prev.invStrength, r, shared),
+    dangling: mergeAscending(prev.dangling, r, insertedNodes(r), shared),
+    kinds: csr.kinds,
+    relationWeights: prev.relationWeights,
+  };
+}
+
 /** O(1) shape check of a transition structure (`INVALID_GRAPH`). */
 export function assertTransition(t: Transition): void {
   const n = t?.nodeCount;
@@ -154,6 +176,7 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   const rw = prev.relationWeights;
   if (rw.length !== csr.relations.length) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same relation table');
   const rows = [...new Set(Array.from(touched))].sort((a, b) => a - b);
+  if (rows.length === 0) return prev.kinds === csr.kinds ? prev : { ...prev, kinds: csr.kinds };
   // Re-derive each touched row into its own small arrays (buildTransition's loop, one row).
   const rowNbr: Uint32Array[] = [];
   const rowW: Float64Array[] = [];

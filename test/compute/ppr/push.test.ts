@@ -182,7 +182,7 @@ describe('componentSides', () => {
     expect([...s.strengthBySide.subarray(0, 2)]).toEqual([8, 0]);
   });
 
-  it('carries over a patch that keeps the components, and gives up on one that changes them', () => {
+  it('carries over a patch that keeps or merges components, and gives up on one that may split one', () => {
     const base: Array<[number, number, number, number]> = [
       [0, 1, 1, 0],
       [1, 2, 1, 0],
@@ -196,22 +196,24 @@ describe('componentSides', () => {
       const after = patchTransition(before, csrOf(7, list), touched);
       return { after, result: patchComponentSides(sides, before, after, touched) };
     };
-    // A re-weighted edge (4-5), and a new chord inside the triangle's component (not bipartite): kept, with the new
-    // side totals.
+    // A re-weighted edge (4-5), a new chord inside the triangle's component (not bipartite), two components joined
+    // (the second one's colouring flipped to fit), an edge on one side of a bipartite component (now not bipartite),
+    // the isolated node 6 joined to the path, and to both components at once: patched, equal to a fresh structure.
     type Edge = [number, number, number, number];
     const kept: Array<[Edge[], number[]]> = [
       [base.map((e): Edge => (e[0] === 4 ? [4, 5, 7, 0] : e)), [4, 5]],
       [[...base, [0, 2, 5, 0]], [0, 2]],
+      [[...base, [2, 3, 1, 0]], [2, 3]],
+      [[...base, [3, 5, 1, 0]], [3, 5]],
+      [[...base, [6, 4, 1, 0]], [6, 4]],
+      [[...base, [6, 4, 1, 0], [1, 6, 2, 0]], [6, 4, 1]],
     ];
     for (const [list, touched] of kept) {
       const { after, result } = patched(list, touched);
       expect(result).toBeDefined();
       expect(result).toEqual(componentSides(after));
     }
-    // A new edge joining two components, one on the same side of a bipartite one, an edge set to 0 (the path splits):
-    // the structure may have changed, so none is given.
-    expect(patched([...base, [2, 3, 1, 0]], [2, 3]).result).toBeUndefined();
-    expect(patched([...base, [3, 5, 1, 0]], [3, 5]).result).toBeUndefined();
+    // An edge set to 0 (the path splits): the structure may have changed, so none is given.
     expect(patched(base.map((e): Edge => (e[0] === 4 ? [4, 5, 0, 0] : e)), [4, 5]).result).toBeUndefined();
   });
 });
