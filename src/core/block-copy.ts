@@ -17,12 +17,17 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export type BlockArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 export interface BlockCopier {
-  /** Copies `src[from, to)` into `dst` at `at` (nothing when `to ≤ from`). */
-  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number): void;
+  /**
+   * Copies `src[from, to)` into `dst` at `at` (nothing when `to ≤ from`); with `map`, each entry of `src` (a node
+   * index) is written as `map[entry]` (node indices after an insertion, project/renumber).
+   */
+  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number, map?: Uint32Array): void;
 }
 
-function copyBlock(dst: BlockArray, src: BlockArray, from: number, to: number, at: number): void {
-  if (to > from) dst.set(src.subarray(from, to), at);
+function copyBlock(dst: BlockArray, src: BlockArray, from: number, to: number, at: number, map?: Uint32Array): void {
+  if (to <= from) return;
+  if (!map) dst.set(src.subarray(from, to), at);
+  else for (let e = from; e < to; e++) dst[at++] = map[src[e]!]!;
 }
 
 /** Copies at once. */
@@ -33,11 +38,11 @@ const STEP_ENTRIES = 1 << 20;
 
 /** Copies queued in order and done by {@link CopyQueue.drain} (or step by step, {@link CopyQueue.step}). */
 export class CopyQueue implements BlockCopier {
-  #ops: Array<{ dst: BlockArray; src: BlockArray; from: number; to: number; at: number }> = [];
+  #ops: Array<{ dst: BlockArray; src: BlockArray; from: number; to: number; at: number; map: Uint32Array | undefined }> = [];
   #next = 0;
 
-  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number): void {
-    if (to > from) this.#ops.push({ dst, src, from, to, at });
+  copy<T extends BlockArray>(dst: T, src: T, from: number, to: number, at: number, map?: Uint32Array): void {
+    if (to > from) this.#ops.push({ dst, src, from, to, at, map });
   }
 
   /** Entries still to copy. */
@@ -53,7 +58,7 @@ export class CopyQueue implements BlockCopier {
     while (budget > 0 && this.#next < this.#ops.length) {
       const op = this.#ops[this.#next]!;
       const end = Math.min(op.to, op.from + budget);
-      copyBlock(op.dst, op.src, op.from, end, op.at);
+      copyBlock(op.dst, op.src, op.from, end, op.at, op.map);
       budget -= end - op.from;
       op.at += end - op.from;
       op.from = end;

@@ -19,9 +19,10 @@ import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/m
 import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
 import { buildIndex, KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
+import type { Renumbering } from '../project/renumber.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
-import { createRecommendContext, patchRecommendContext, renumberRecommendContext, resolveRecommendOptions, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
+import { createRecommendContext, patchRecommendContext, resolveRecommendOptions, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
 import type { KnowledgeLists } from '../retrieve/knowledge-part.ts';
 import { keyedPairs, LiveInteractionWeights, type InteractionValues } from '../project/interaction-values.ts';
 import { DEFAULTS } from '../core/config.ts';
@@ -30,7 +31,7 @@ import { embeddingSearch, type EmbeddingSearch } from '../retrieve/ann.ts';
 import type { EmbeddingIndex } from '../retrieve/embedding-index.ts';
 import type { HybridPartName, StrategyName } from '../retrieve/strategy.ts';
 import { recommend, type RecommendRequest, type RecommendResult } from '../retrieve/recommend.ts';
-import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, renumberEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { PathFacts } from '../explain/paths.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
 import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
@@ -175,15 +176,14 @@ export class Engine {
 
   /**
    * A context for `csr`; `keywords` = the current keyword matcher when the names did not change (not rebuilt);
-   * `touched` = the nodes whose interaction edges changed since `base` (the current context, or its renumbering when
-   * the write inserted nodes; same nodes as `csr`): patch it.
+   * `touched` = the nodes whose interaction edges changed since the current context (same nodes, or the nodes of `r`
+   * when the write inserted some): patch it.
    */
-  private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[], transition?: Transition, base = this.ctx): RecommendContext {
+  private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[], transition?: Transition, r?: Renumbering): RecommendContext {
     const input = this.contextInput(keywords);
-    if (touched && base.csr.nodeCount === csr.nodeCount && this.patches(input)) {
+    if (touched && (r !== undefined || this.ctx.csr.nodeCount === csr.nodeCount) && this.patches(input)) {
       this.lastApplied.touched = touched;
-      if (touched.length === 0 && base !== this.ctx) return base;
-      return patchRecommendContext(base, csr, touched, input, transition);
+      return patchRecommendContext(this.ctx, csr, touched, input, transition, r);
     }
     delete this.lastApplied.touched;
     return createRecommendContext(csr, input);
@@ -488,16 +488,9 @@ export class Engine {
     csr = inserted.csr;
     let changed = inserted.added > 0 || (update.items ?? []).length > 0;
     const labelsChanged = this.takeItems(update.items ?? []);
-    // New users and items: what the current version derived from the graph is renumbered (the graph with the new
-    // nodes and none of their edges yet), and the written rows are patched on that, as for a write without new nodes.
-    let base = this.ctx;
-    const renumbering = inserted.renumbering;
-    if (renumbering && this.patches()) {
-      if (shared) shareEvidenceTables(csr);
-      base = renumberRecommendContext(this.ctx, csr, renumbering, this.contextInput(labelsChanged ? undefined : this.ctx.keywords));
-      renumberEvidenceTables(before, csr, renumbering);
-    }
-    const renumbered = base.csr;
+    // New users and items: what the current version derived from the graph moves to the new indices as it is copied
+    // (project/renumber), and the written rows are patched, as for a write without new nodes.
+    const r = inserted.renumbering;
     const touched: number[] = [];
     if (update.edges && update.edges.length > 0) {
       const written = this.liveWeights
@@ -512,17 +505,17 @@ export class Engine {
     if (!changed) return;
     if (labelsChanged) this.nameIndex = this.buildNames();
     // A batch that re-derives most edges (a kind's transform plan changed) is cheaper to rebuild than to patch.
-    const patch = (inserted.added === 0 || base !== this.ctx) && touched.length < csr.nodeCount / 4 ? touched : undefined;
+    const patch = touched.length < csr.nodeCount / 4 ? touched : undefined;
     const keywords = labelsChanged ? undefined : this.ctx.keywords;
     let transition: Transition | undefined;
     if (patch && this.patches()) {
-      transition = patchTransition(base.transition, csr, patch, copier, shared);
+      transition = patchTransition(this.ctx.transition, csr, patch, copier, shared, r);
       yield; // the patched transition complete
     }
-    const ctx = this.contextFor(csr, keywords, patch, transition, base);
+    const ctx = this.contextFor(csr, keywords, patch, transition, r);
     // The evidence tables are patched at the same rows when the last version had them.
     if (shared) shareEvidenceTables(csr);
-    if (patch && carryEvidenceTables(renumbered, csr, patch, copier)) yield;
+    if (patch && carryEvidenceTables(before, csr, patch, copier, r)) yield;
     this.lastApplied.items = update.items ?? [];
     this.lastApplied.idsChanged = inserted.added > 0;
     this.swapIn(ctx, this.graphVersion + 1);

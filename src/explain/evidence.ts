@@ -32,7 +32,7 @@ import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind, NodeRef } from '../core/model.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import { findEdge, INTERACTION_RELATION_ID, KIND_CODES, kindName, lookupNode, type Csr } from '../project/csr.ts';
-import { remapNodes, restartRows, scatter, type Renumbering } from '../project/renumber.ts';
+import { restartRows, type Renumbering } from '../project/renumber.ts';
 import { TopKHeap } from '../retrieve/top-k.ts';
 import { createPathFinder, type GraphPath, type PathFacts, type PathFinder, type PathOptions } from './paths.ts';
 
@@ -274,12 +274,18 @@ export function giveEvidenceTables(csr: Csr, tables: EvidenceTables): void {
  * version of the graph with the same nodes, whose rows differ only at the nodes marked in `changed`), the unmarked
  * rows are block-copied from it and only the marked ones are derived from the CSR: the same tables, at copying cost.
  */
-function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, copier: BlockCopier = copyNow): Tables {
+function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array; r?: Renumbering }, copier: BlockCopier = copyNow): Tables {
   const shared = sharedTablesOf.has(csr);
   const n = csr.nodeCount;
   const { outStarts, outTargets, outRelations, inStarts, inSources, inRelations } = csr;
   const REL = REL_INTERACTION;
-  const old = from?.tables;
+  const r = from?.r;
+  // The old tables' rows at the new indices (with `r`; a new node's row is empty): their entries stay where they are.
+  const old = from && {
+    ...from.tables,
+    ...(r ? { intOutStarts: restartRows(from.tables.intOutStarts, r, false), intInStarts: restartRows(from.tables.intInStarts, r, false), kStarts: restartRows(from.tables.kStarts, r, false) } : {}),
+  };
+  const map = r?.oldToNew;
   const derive = (v: number): boolean => !from || from.changed[v] === 1;
   const intOutStarts = typedArray(Uint32Array, n + 1, shared);
   const intInStarts = typedArray(Uint32Array, n + 1, shared);
@@ -316,9 +322,9 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, c
       // A run of unchanged rows, copied in one block per table.
       let w = v;
       while (w + 1 < n && !derive(w + 1)) w++;
-      copier.copy(intOut, old!.intOut, old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!, intOutStarts[v]!);
-      copier.copy(intIn, old!.intIn, old!.intInStarts[v]!, old!.intInStarts[w + 1]!, intInStarts[v]!);
-      copier.copy(kAdj, old!.kAdj, old!.kStarts[v]!, old!.kStarts[w + 1]!, kStarts[v]!);
+      copier.copy(intOut, old!.intOut, old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!, intOutStarts[v]!, map);
+      copier.copy(intIn, old!.intIn, old!.intInStarts[v]!, old!.intInStarts[w + 1]!, intInStarts[v]!, map);
+      copier.copy(kAdj, old!.kAdj, old!.kStarts[v]!, old!.kStarts[w + 1]!, kStarts[v]!, map);
       v = w;
       continue;
     }
@@ -338,37 +344,16 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array }, c
  * nodes, other rows unchanged) when `prev` has tables and `csr` none yet: the first evidence after a write then costs
  * a copy of the tables, not their derivation from every edge (2–3 s at 50M interactions, docs/scaling.md). The
  * per-call scratch starts empty. The unchanged blocks go through `copier` (core/block-copy): no evidence of `csr` may
- * be built before it has drained. True when it did.
+ * be built before it has drained. With `r`, `csr` also has nodes that `prev` lacks (project/csr-update `insertNodes`
+ * gave `r`; `touched` are new indices): the unchanged rows move to their new indices, their entries mapped as they are
+ * copied, and the new nodes' rows are empty unless touched. True when it did.
  */
-export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow): boolean {
+export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow, r?: Renumbering): boolean {
   const old = scratchByCsr.get(prev);
-  if (!old || scratchByCsr.has(csr) || prev.nodeCount !== csr.nodeCount) return false;
+  if (!old || scratchByCsr.has(csr) || (r ? r.oldToNew.length !== prev.nodeCount || r.nodeCount !== csr.nodeCount : prev.nodeCount !== csr.nodeCount)) return false;
   const changed = new Uint8Array(csr.nodeCount);
   for (let j = 0; j < touched.length; j++) changed[touched[j]!] = 1;
-  scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed }, copier)));
-  return true;
-}
-
-/**
- * Gives `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update `insertNodes`, which
- * gave `r`), the evidence tables of `prev` renumbered when `prev` has tables and `csr` none yet: each row keeps its
- * entries in their order, mapped to the new positions, and the new nodes have empty rows. Equal to deriving them from
- * every edge, in one pass over the entries. True when it did.
- */
-export function renumberEvidenceTables(prev: Csr, csr: Csr, r: Renumbering): boolean {
-  const old = scratchByCsr.get(prev);
-  if (!old || scratchByCsr.has(csr) || prev.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) return false;
-  const shared = sharedTablesOf.has(csr);
-  const tables: Tables = {
-    interactions: scatter(Uint32Array, old.interactions, r, shared),
-    intOutStarts: restartRows(old.intOutStarts, r, shared),
-    intOut: remapNodes(old.intOut, r, shared),
-    intInStarts: restartRows(old.intInStarts, r, shared),
-    intIn: remapNodes(old.intIn, r, shared),
-    kStarts: restartRows(old.kStarts, r, shared),
-    kAdj: remapNodes(old.kAdj, r, shared),
-  };
-  scratchByCsr.set(csr, createScratch(csr, tables));
+  scratchByCsr.set(csr, createScratch(csr, buildTables(csr, { tables: old, changed, ...(r ? { r } : {}) }, copier)));
   return true;
 }
 

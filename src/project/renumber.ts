@@ -76,3 +76,16 @@ export function mergeAscending(old: Uint32Array, r: Renumbering, extra: readonly
   while (k < extra.length) out.push(extra[k++]!);
   return typedArrayOf(Uint32Array, out, shared);
 }
+
+/** The old index of node `v` (a new index), or −1 for a new node: a binary search of `oldToNew`. */
+export function oldIndexOf(r: Renumbering, v: number): number {
+  const { oldToNew } = r;
+  let lo = 0;
+  let hi = oldToNew.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (oldToNew[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < oldToNew.length && oldToNew[lo] === v ? lo : -1;
+}

@@ -15,9 +15,9 @@ import { AppError } from '../core/errors.ts';
 import type { Props } from '../core/model.ts';
 import { createPushSolver, patchComponentSides, renumberComponentSides, type PushOptions, type PushSolver } from '../compute/ppr/push.ts';
 import { graphItemInteractions, graphItemPopularity } from '../compute/popularity.ts';
-import { buildTransition, patchTransition, renumberTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
+import { buildTransition, patchTransition, type Transition, type TransitionOptions } from '../compute/ppr/transition.ts';
 import { assertValidCsr, KIND_CODES, type Csr } from '../project/csr.ts';
-import { insertedNodes, mergeAscending, remapNodes, scatter, type Renumbering } from '../project/renumber.ts';
+import { insertedNodes, mergeAscending, oldIndexOf, remapNodes, scatter, type Renumbering } from '../project/renumber.ts';
 import { assertEmbeddingIndex, itemRowsOf, type EmbeddingIndex, type EmbeddingMetric } from './embedding-index.ts';
 import { createEmbeddingStrategy } from './embedding-strategy.ts';
 import { createEligibilityScratch, type EligibilityScratch } from './eligibility.ts';
@@ -375,68 +375,6 @@ function reorder(prev: Uint32Array, moved: readonly number[], key: (v: number) =
 }
 
 /**
- * The context of `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update `insertNodes`,
- * which gave `r`: new users and items at their canonical positions), under the same `input` (but `prebuiltKeywords`).
- * Equal to `createRecommendContext(csr, input)` in every array and every answer: the transition, the component sides,
- * the knowledge lists, the popularity and both item orders are renumbered from `prev`'s (project/renumber) instead of
- * derived from every edge, and the new items take their places in the orders (popularity 0, no tail key). Live writes
- * that add users or items (engine/engine) renumber, then patch the result at the written rows
- * ({@link patchRecommendContext}).
- */
-export function renumberRecommendContext(prev: RecommendContext, csr: Csr, r: Renumbering, input: RecommendContextInput = {}): RecommendContext {
-  if (prev.csr.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: the renumbering belongs to another graph');
-  const shared = input.sharedArrays === true;
-  const transition = renumberTransition(prev.transition, csr, r, shared);
-  const prevSides = prev.solver.sides;
-  const sides = prevSides ? renumberComponentSides(prevSides, transition, r) : undefined;
-  const solver = createPushSolver(transition, input.push, { ...(sides ? { sides } : {}), pool: input.scratchPool });
-  const newItems = insertedNodes(r).filter((v) => csr.kinds[v] === KIND_ITEM);
-  const items = mergeAscending(prev.items, r, newItems, false);
-  const popularity = scatter(Float64Array, prev.popularity, r, false);
-  // Old items keep their keys and relative order; the new ones are placed among them.
-  const placed = (order: Uint32Array, key: (v: number) => number): Uint32Array => {
-    const all = new Uint32Array(order.length + newItems.length);
-    all.set(remapNodes(order, r, false));
-    all.set(newItems, order.length);
-    return newItems.length > 0 ? reorder(all, newItems, key) : all;
-  };
-  const popularOrder = placed(prev.popularOrder, (v) => popularity[v]!);
-  const beta = prev.options.pprDegreeDiscount;
-  const prevTail = prev.tailOrder.peek();
-  // No closure here may reference `prev` (see patchRecommendContext).
-  const tailOrder = prevTail ? lazy(() => placed(prevTail, (v) => tailKey(transition.strength, beta, v))) : lazy(() => buildTailOrder(items, transition.strength, beta));
-  const opts = prev.options;
-  const prevLists = prev.knowledgeLists.peek();
-  const given = input.prebuiltKnowledgeLists;
-  if (given && given.listStart.length !== csr.nodeCount + 1) throw new AppError('BAD_REQUEST', 'retrieve: the prebuilt knowledge lists belong to another graph');
-  const knowledgeLists = given
-    ? lazy(() => given)
-    : prevLists
-      ? lazy(() => renumberKnowledgeLists(prevLists, r, shared))
-      : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems, shared));
-  // A new item is not learned: the fold-in gives it its knowledge neighbours' mean (none here: it has no edges yet).
-  const embeddings = input.embeddings ? (newItems.length > 0 || !prev.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings) : undefined;
-  return withStrategies({
-    csr,
-    transition,
-    solver,
-    options: prev.options,
-    items,
-    popularity,
-    popularOrder,
-    tailOrder,
-    knowledgeLists,
-    embeddings,
-    itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
-    labels: input.labels,
-    itemProps: input.itemProps,
-    keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
-    scratch: createEligibilityScratch(csr.nodeCount),
-    scratchPool: input.scratchPool,
-  });
-}
-
-/**
  * The context of `csr` from `prev`, the context of an earlier version of it with the same nodes, relations and
  * knowledge edges whose interaction edges changed only at the nodes in `touched` (users and items of the written
  * pairs; more is allowed), under the same `input` (but `prebuiltKeywords`, which the caller passes when the names did
@@ -444,21 +382,31 @@ export function renumberRecommendContext(prev: RecommendContext, csr: Csr, r: Re
  * touched rows plus block copies: the transition is patched (compute/ppr `patchTransition`), popularity recounted for
  * the touched items only and their places in `popularOrder` merged in, the items, the embedding fold-in and the item
  * rows reused unless an item gained its first interaction (the fold-in then runs again). Live writes (engine/engine)
- * use it; inserting nodes needs `createRecommendContext`. `patched` = `patchTransition(prev.transition, csr, touched)`
- * when the caller made it already (its copies drained, engine/engine).
+ * use it. `patched` = `patchTransition(prev.transition, csr, touched, …, r)` when the caller made it already (its copies
+ * drained, engine/engine).
+ *
+ * With `r`, the write also inserted users or items (project/csr-update `insertNodes` gave `r`; `touched` are new
+ * indices): every part is carried to the new indices as it is copied (project/renumber) — the transition, the
+ * component sides, the knowledge lists, the popularity and both item orders, where the new items take their places —
+ * instead of being derived again from every edge.
  */
-export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}, patched?: Transition): RecommendContext {
-  if (prev.csr.nodeCount !== csr.nodeCount) throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes (use createRecommendContext)');
+export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched: ArrayLike<number>, input: RecommendContextInput = {}, patched?: Transition, r?: Renumbering): RecommendContext {
+  if (r ? prev.csr.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount : prev.csr.nodeCount !== csr.nodeCount) {
+    throw new AppError('BAD_REQUEST', 'retrieve: patchRecommendContext needs the same nodes, or a renumbering from the old ones (else use createRecommendContext)');
+  }
   const shared = input.sharedArrays === true;
-  const transition = patched ?? patchTransition(prev.transition, csr, touched, undefined, shared);
-  // The tail's component sides carry over unless the write changed the components (then the first query builds them).
+  const transition = patched ?? patchTransition(prev.transition, csr, touched, undefined, shared, r);
+  // The tail's component sides carry over unless the write may have split a component (then the first query builds them).
   const prevSides = prev.solver.sides;
-  const sides = prevSides ? patchComponentSides(prevSides, prev.transition, transition, touched) : undefined;
+  const sides = prevSides ? patchComponentSides(r ? renumberComponentSides(prevSides, transition, r) : prevSides, prev.transition, transition, touched, r) : undefined;
   const solver = createPushSolver(transition, input.push, { ...(sides ? { sides } : {}), pool: input.scratchPool });
-  const popularity = prev.popularity.slice();
+  const newItems = r ? insertedNodes(r).filter((v) => csr.kinds[v] === KIND_ITEM) : [];
+  const popularity = r ? scatter(Float64Array, prev.popularity, r, false) : prev.popularity.slice();
   const changed: number[] = [];
-  let learnedChanged = false;
-  for (const v of new Set(Array.from(touched))) {
+  // A new item is not learned: the fold-in runs again (it gives the item its knowledge neighbours' mean).
+  let learnedChanged = newItems.length > 0;
+  const written = new Set(Array.from(touched));
+  for (const v of written) {
     if (csr.kinds[v] !== KIND_ITEM) continue;
     const count = graphItemInteractions(csr, v);
     if (count === popularity[v]) continue;
@@ -466,17 +414,33 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     popularity[v] = count;
     changed.push(v);
   }
-  const popularOrder = changed.length > 0 ? reorder(prev.popularOrder, changed, (v) => popularity[v]!) : prev.popularOrder;
+  // An order of the old items at the new indices, the new items after them: each new item is then placed by its key.
+  const withNew = (order: Uint32Array): Uint32Array => {
+    if (!r) return order;
+    const all = new Uint32Array(order.length + newItems.length);
+    all.set(remapNodes(order, r, false));
+    all.set(newItems, order.length);
+    return all;
+  };
+  const popMoved = [...new Set([...changed, ...newItems])];
+  const popularOrder = popMoved.length > 0 ? reorder(withNew(prev.popularOrder), popMoved, (v) => popularity[v]!) : withNew(prev.popularOrder);
   // The tail order carries over the same way: only the touched items' strengths moved.
   const prevTail = prev.tailOrder.peek();
-  const strengthMoved: number[] = [];
-  if (prevTail) for (const v of new Set(Array.from(touched))) if (csr.kinds[v] === KIND_ITEM && transition.strength[v] !== prev.transition.strength[v]) strengthMoved.push(v);
+  const strengthMoved = new Set(newItems);
+  const prevStrength = prev.transition.strength;
+  if (prevTail) {
+    for (const v of written) {
+      if (csr.kinds[v] !== KIND_ITEM) continue;
+      const s = r ? oldIndexOf(r, v) : v;
+      if (s < 0 || transition.strength[v] !== prevStrength[s]) strengthMoved.add(v);
+    }
+  }
   const beta = prev.options.pprDegreeDiscount;
   // No closure here may reference `prev`: the new context would then hold every earlier version (the lazy values keep
   // their closures), which `test/retrieve/context-patch.test.ts` checks.
-  const items = prev.items;
+  const items = r ? mergeAscending(prev.items, r, newItems, false) : prev.items;
   const tailOrder = prevTail
-    ? lazy(() => (strengthMoved.length > 0 ? reorder(prevTail, strengthMoved, (v) => tailKey(transition.strength, beta, v)) : prevTail))
+    ? lazy(() => (strengthMoved.size > 0 ? reorder(withNew(prevTail), [...strengthMoved], (v) => tailKey(transition.strength, beta, v)) : withNew(prevTail)))
     : lazy(() => buildTailOrder(items, transition.strength, beta));
   const embeddings = learnedChanged && input.embeddings ? foldInItems(input.embeddings, csr, popularity) : prev.embeddings;
   // The knowledge edges did not change: the lists carry over, re-cut where a broad entity links an item that moved.
@@ -487,7 +451,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
   const knowledgeLists = given
     ? lazy(() => given)
     : prevLists
-      ? lazy(() => patchKnowledgeLists(prevLists, transition, popularity, changed, shared))
+      ? lazy(() => patchKnowledgeLists(r ? renumberKnowledgeLists(prevLists, r, shared) : prevLists, transition, popularity, changed, shared))
       : lazy(() => buildKnowledgeLists(transition, popularity, opts.knowledgeEntityDiscount, opts.knowledgeMaxEntityItems, shared));
   return withStrategies({
     csr,
@@ -500,7 +464,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     tailOrder,
     knowledgeLists,
     embeddings,
-    itemRows: embeddings === prev.embeddings ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
+    itemRows: embeddings === prev.embeddings && !r ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
     itemProps: input.itemProps,
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),

@@ -12,7 +12,7 @@ import { fullCollector } from '../../src/core/shared-arrays.ts';
 import { buildTransition, patchTransition } from '../../src/compute/ppr/transition.ts';
 import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { createRecommendContext, patchRecommendContext, renumberRecommendContext, type RecommendContext, type RecommendContextInput } from '../../src/retrieve/context.ts';
+import { createRecommendContext, patchRecommendContext, type RecommendContext, type RecommendContextInput } from '../../src/retrieve/context.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
 import { canonicalOf, demoGraph } from './fixtures.ts';
@@ -164,7 +164,7 @@ describe('patched retrieval context = rebuilt context', () => {
     const ctx = createRecommendContext(base, input);
     const grown = addInteractions(base, [{ userId: 'User:new', itemId: ITEMS[0]!, weight: 1 }]).csr;
     expect(() => patchRecommendContext(ctx, grown, [0], input)).toThrow(/same nodes/);
-    expect(() => renumberRecommendContext(ctx, grown, { oldToNew: new Uint32Array(3), nodeCount: grown.nodeCount }, input)).toThrow(/another graph/);
+    expect(() => patchRecommendContext(ctx, grown, [0], input, undefined, { oldToNew: new Uint32Array(3), nodeCount: grown.nodeCount })).toThrow(/same nodes/);
   });
 });
 
@@ -178,7 +178,8 @@ function sameSides(ctx: RecommendContext): void {
 
 describe('renumbered retrieval context (new users and items) = rebuilt context', () => {
   // New users and items land between the old ones (canonical order), then some of the batch's writes join them to
-  // the graph: the context is renumbered, then patched at the written rows, as engine/engine applies such a batch.
+  // the graph. The context is patched with the renumbering in one step, as engine/engine applies such a batch, and
+  // also in two: renumbered alone (no written rows), then patched at the written rows.
   const start = canonicalOf(base);
   const batchArb = fc.record({
     users: fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 2 }),
@@ -202,7 +203,7 @@ describe('renumbered retrieval context (new users and items) = rebuilt context',
         let next = ctx;
         if (inserted.renumbering) {
           seen.renumbered++;
-          next = renumberRecommendContext(ctx, inserted.csr, inserted.renumbering, input);
+          next = patchRecommendContext(ctx, inserted.csr, [], input, undefined, inserted.renumbering);
           const rebuilt = createRecommendContext(inserted.csr, { ...input, scratchPool: undefined });
           sameArrays(next, rebuilt);
           sameSides(next);
@@ -219,7 +220,8 @@ describe('renumbered retrieval context (new users and items) = rebuilt context',
         const result = addInteractions(inserted.csr, written, { onExisting: 'replace', createNodes: false });
         const touched = written.flatMap((w) => [result.csr.index.get(w.userId)!, result.csr.index.get(w.itemId)!]);
         const sides = next.solver.sides;
-        ctx = patchRecommendContext(next, result.csr, touched, input);
+        const twoSteps = patchRecommendContext(next, result.csr, touched, input);
+        ctx = patchRecommendContext(ctx, result.csr, touched, input, undefined, inserted.renumbering);
         csr = result.csr;
         if (ctx.solver.sides) {
           seen.sidesKept++;
@@ -227,12 +229,15 @@ describe('renumbered retrieval context (new users and items) = rebuilt context',
         }
         const rebuilt = createRecommendContext(csr, { ...input, scratchPool: undefined });
         sameArrays(ctx, rebuilt);
+        sameArrays(twoSteps, rebuilt);
         expect(ctx.csr.ids).toEqual(rebuilt.csr.ids);
         const everyUser = csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User);
         expect(answers(ctx, everyUser)).toEqual(answers(rebuilt, everyUser));
+        expect(answers(twoSteps, everyUser)).toEqual(answers(rebuilt, everyUser));
         const [a, b] = [ctx.knowledgeLists(), rebuilt.knowledgeLists()];
         for (const field of ['step', 'listStart', 'listNode', 'listWeight', 'broad'] as const) expect(Array.from(a[field]), field).toEqual(Array.from(b[field]));
         if (ctx.solver.sides) sameSides(ctx);
+        if (twoSteps.solver.sides) sameSides(twoSteps);
       }),
       { seed: 20261207, numRuns: 30 },
     );

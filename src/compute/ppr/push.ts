@@ -45,7 +45,7 @@ import { AppError } from '../../core/errors.ts';
 import { claimer, type PooledScratch, type ScratchPool } from '../../core/scratch-pool.ts';
 import { assertSeeds, type SeedVector } from './seed-vector.ts';
 import { assertDamping, assertTransition, type Transition } from './transition.ts';
-import { insertedNodes, scatter, type Renumbering } from '../../project/renumber.ts';
+import { insertedNodes, oldIndexOf, scatter, type Renumbering } from '../../project/renumber.ts';
 
 export interface PushOptions {
   /** Probability of following an edge. [0.85] */
@@ -204,9 +204,9 @@ function canonicalSides(t: Transition, component: Uint32Array, side: Uint8Array,
 }
 
 /**
- * The component sides of `after`, a transition made from `before`'s by inserting nodes without edges (compute/ppr
- * `renumberTransition` with the same `r`): each new node is a component of its own. Equal to
- * `componentSides(after)`; O(n).
+ * `prev` at the new indices of `r` (project/renumber: nodes inserted), each new node a component of its own: the
+ * component sides of the graph with the new nodes and none of their edges, numbered as {@link componentSides} numbers
+ * them. `after` gives the side totals (a transition with the new nodes). O(n).
  */
 export function renumberComponentSides(prev: ComponentSides, after: Transition, r: Renumbering): ComponentSides {
   const n = r.nodeCount;
@@ -228,11 +228,13 @@ export function renumberComponentSides(prev: ComponentSides, after: Transition, 
  * merge them (a new user's or item's first edges do): union–find over the components, with the parity of each one's
  * colouring against its root's, then one pass that numbers and colours the merged structure as a fresh one would.
  * The side totals are summed again (O(n)). Equal to `componentSides(after)`. Live writes replace the context on every
- * batch; at 50M interactions a fresh `componentSides` takes seconds, this a few milliseconds.
+ * batch; at 50M interactions a fresh `componentSides` takes seconds, this a few milliseconds. With `r` (the write also
+ * inserted nodes; project/renumber), `prev` is already renumbered ({@link renumberComponentSides}) and `before` is the
+ * transition at the old indices.
  */
-export function patchComponentSides(prev: ComponentSides, before: Transition, after: Transition, touched: ArrayLike<number>): ComponentSides | undefined {
+export function patchComponentSides(prev: ComponentSides, before: Transition, after: Transition, touched: ArrayLike<number>, r?: Renumbering): ComponentSides | undefined {
   const n = after.nodeCount;
-  if (before.nodeCount !== n || prev.component.length !== n) return undefined;
+  if ((r ? before.nodeCount !== r.oldToNew.length || r.nodeCount !== n : before.nodeCount !== n) || prev.component.length !== n) return undefined;
   const { component, side, bipartite, count } = prev;
   let merged: { root: Uint32Array; parity: Uint8Array; bipartite: Uint8Array } | undefined;
   // The root of component c and c's parity against it (path halving keeps the parity of each step).
@@ -249,12 +251,15 @@ export function patchComponentSides(prev: ComponentSides, before: Transition, af
     }
     return [c, p];
   };
-  if (after.starts !== before.starts || after.neighbors !== before.neighbors) {
+  if (r || after.starts !== before.starts || after.neighbors !== before.neighbors) {
     const mark = new Uint8Array(n);
+    const map = r?.oldToNew;
     for (const u of new Set(Array.from(touched))) {
       for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) mark[after.neighbors[e]!] = 1;
       let lost = false;
-      for (let e = before.starts[u]!, eEnd = before.starts[u + 1]!; e < eEnd; e++) if (mark[before.neighbors[e]!] === 0) lost = true;
+      // u's row before the write (with `r`: at its old index, neighbours mapped; a new node had none).
+      const s = r ? oldIndexOf(r, u) : u;
+      if (s >= 0) for (let e = before.starts[s]!, eEnd = before.starts[s + 1]!; e < eEnd; e++) if (mark[map ? map[before.neighbors[e]!]! : before.neighbors[e]!] === 0) lost = true;
       for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) mark[after.neighbors[e]!] = 0;
       if (lost) return undefined;
       for (let e = after.starts[u]!, eEnd = after.starts[u + 1]!; e < eEnd; e++) {

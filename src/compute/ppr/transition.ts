@@ -23,7 +23,7 @@ import { copyNow, type BlockCopier } from '../../core/block-copy.ts';
 import { copyOf, shared as onSharedBuffer, typedArray, typedArrayOf } from '../../core/shared-arrays.ts';
 import { AppError } from '../../core/errors.ts';
 import { assertValidCsr, type Csr } from '../../project/csr.ts';
-import { insertedNodes, mergeAscending, remapNodes, restartRows, scatter, type Renumbering } from '../../project/renumber.ts';
+import { restartRows, scatter, type Renumbering } from '../../project/renumber.ts';
 
 export interface TransitionOptions {
   /** Multiplier per relation name; relations not named get `defaultRelationWeight`. Must be finite and ≥ 0. [{}] */
@@ -119,27 +119,6 @@ export function buildTransition(csr: Csr, options: Partial<TransitionOptions> = 
   return { nodeCount: n, starts, neighbors, weights, strength, invStrength, dangling: typedArrayOf(Uint32Array, dangling, shared), kinds: csr.kinds, relationWeights: shared ? onSharedBuffer(rw) : rw };
 }
 
-/**
- * The transition of `csr`, a graph made from `prev`'s by inserting nodes without edges (project/csr-update
- * `insertNodes`, which gave `r`): equal to `buildTransition(csr, …)` exactly. Every row keeps its entries in their
- * order, so the weights are shared and the neighbours mapped in one pass; the new nodes have empty rows and are
- * dangling. O(n + nnz) without a relation lookup or a sum.
- */
-export function renumberTransition(prev: Transition, csr: Csr, r: Renumbering, shared = false): Transition {
-  if (prev.nodeCount !== r.oldToNew.length || csr.nodeCount !== r.nodeCount) throw new AppError('BAD_REQUEST', 'compute/ppr: the renumbering belongs to another graph');
-  return {
-    nodeCount: r.nodeCount,
-    starts: restartRows(prev.starts, r, shared),
-    neighbors: remapNodes(prev.neighbors, r, shared),
-    weights: prev.weights,
-    strength: scatter(Float64Array, prev.strength, r, shared),
-    invStrength: scatter(Float64Array, prev.invStrength, r, shared),
-    dangling: mergeAscending(prev.dangling, r, insertedNodes(r), shared),
-    kinds: csr.kinds,
-    relationWeights: prev.relationWeights,
-  };
-}
-
 /** O(1) shape check of a transition structure (`INVALID_GRAPH`). */
 export function assertTransition(t: Transition): void {
   const n = t?.nodeCount;
@@ -169,14 +148,23 @@ export function assertDamping(damping: number): void {
  * the touched rows' degrees, instead of a pass over every edge with its relation lookups. The block copies go through
  * `copier` (core/block-copy): the result is complete once it has drained. `shared`: the new arrays go on shared
  * buffers (core/shared-arrays), for copies of the engine that adopt this version (engine/replicas).
+ *
+ * With `r`, `csr` also has nodes that `prev`'s graph lacks (project/csr-update `insertNodes` gave `r`; `touched` are
+ * new indices): each old row moves to its node's new index with its neighbours mapped as it is copied, and a new
+ * node's row is empty unless touched. One pass, where renumbering first and patching after would copy every entry twice.
  */
-export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow, shared = false): Transition {
+export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<number>, copier: BlockCopier = copyNow, shared = false, r?: Renumbering): Transition {
   const n = csr.nodeCount;
-  if (prev.nodeCount !== n || prev.kinds.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same nodes (rebuild after inserting nodes)');
+  if (r ? prev.nodeCount !== r.oldToNew.length || r.nodeCount !== n : prev.nodeCount !== n || prev.kinds.length !== n) {
+    throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same nodes, or a renumbering from the old ones');
+  }
   const rw = prev.relationWeights;
   if (rw.length !== csr.relations.length) throw new AppError('BAD_REQUEST', 'compute/ppr: patchTransition needs the same relation table');
   const rows = [...new Set(Array.from(touched))].sort((a, b) => a - b);
-  if (rows.length === 0) return prev.kinds === csr.kinds ? prev : { ...prev, kinds: csr.kinds };
+  if (rows.length === 0 && !r) return prev.kinds === csr.kinds ? prev : { ...prev, kinds: csr.kinds };
+  // `prev`'s rows at the new indices: its entries stay where they are, so only the row pointers move.
+  const prevStarts = r ? restartRows(prev.starts, r, shared) : prev.starts;
+  const map = r?.oldToNew;
   // Re-derive each touched row into its own small arrays (buildTransition's loop, one row).
   const rowNbr: Uint32Array[] = [];
   const rowW: Float64Array[] = [];
@@ -203,47 +191,51 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
         sum += c;
       }
     }
-    const a = prev.starts[u]!;
-    if (sameShape && (prev.starts[u + 1]! - a !== nbr.length || nbr.some((v, k) => prev.neighbors[a + k] !== v))) sameShape = false;
+    const a = prevStarts[u]!;
+    const prevNeighbor = (k: number): number => (map ? map[prev.neighbors[a + k]!]! : prev.neighbors[a + k]!);
+    if (sameShape && (prevStarts[u + 1]! - a !== nbr.length || nbr.some((v, k) => prevNeighbor(k) !== v))) sameShape = false;
     rowNbr.push(Uint32Array.from(nbr));
     rowW.push(Float64Array.from(ws));
     rowSum.push(sum);
   }
-  // Same shape: the row pointers and neighbours are shared and only the weights are new.
-  let starts = prev.starts;
+  // Same shape: the row pointers and neighbours are shared and only the weights are new (with `r`, the neighbours are
+  // mapped all the same).
+  let starts = prevStarts;
   let neighbors = prev.neighbors;
   if (!sameShape) {
     starts = typedArray(Uint32Array, n + 1, shared);
     const grow = new Int32Array(n);
-    rows.forEach((u, j) => (grow[u] = rowNbr[j]!.length - (prev.starts[u + 1]! - prev.starts[u]!)));
+    rows.forEach((u, j) => (grow[u] = rowNbr[j]!.length - (prevStarts[u + 1]! - prevStarts[u]!)));
     let shift = 0;
     for (let u = 0; u < n; u++) {
-      starts[u] = prev.starts[u]! + shift;
+      starts[u] = prevStarts[u]! + shift;
       shift += grow[u]!;
     }
-    starts[n] = prev.starts[n]! + shift;
-    neighbors = typedArray(Uint32Array, starts[n]!, shared);
+    starts[n] = prevStarts[n]! + shift;
   }
+  const newNeighbors = !sameShape || map !== undefined;
+  if (newNeighbors) neighbors = typedArray(Uint32Array, starts[n]!, shared);
   const weights = typedArray(Float64Array, starts[n]!, shared);
   // Rows from..u−1 before each touched row u are untouched: one block copy per array; the touched rows are written.
   const copyRows = (from: number, to: number): void => {
-    if (!sameShape) copier.copy(neighbors, prev.neighbors, prev.starts[from]!, prev.starts[to]!, starts[from]!);
-    copier.copy(weights, prev.weights, prev.starts[from]!, prev.starts[to]!, starts[from]!);
+    if (newNeighbors) copier.copy(neighbors, prev.neighbors, prevStarts[from]!, prevStarts[to]!, starts[from]!, map);
+    copier.copy(weights, prev.weights, prevStarts[from]!, prevStarts[to]!, starts[from]!);
   };
   let from = 0;
   rows.forEach((u, j) => {
     copyRows(from, u);
-    if (!sameShape) neighbors.set(rowNbr[j]!, starts[u]!);
+    if (newNeighbors) neighbors.set(rowNbr[j]!, starts[u]!);
     weights.set(rowW[j]!, starts[u]!);
     from = u + 1;
   });
   copyRows(from, n);
-  const strength = copyOf(prev.strength, shared);
-  const invStrength = copyOf(prev.invStrength, shared);
-  let danglingChanged = false;
+  const strength = r ? scatter(Float64Array, prev.strength, r, shared) : copyOf(prev.strength, shared);
+  const invStrength = r ? scatter(Float64Array, prev.invStrength, r, shared) : copyOf(prev.invStrength, shared);
+  // New nodes are dangling until their first edge.
+  let danglingChanged = r !== undefined;
   rows.forEach((u, j) => {
     const sum = rowSum[j]!;
-    if (sum > 0 !== prev.strength[u]! > 0) danglingChanged = true;
+    if (sum > 0 !== strength[u]! > 0) danglingChanged = true;
     strength[u] = sum;
     invStrength[u] = sum > 0 ? 1 / sum : 0;
   });
