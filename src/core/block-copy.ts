@@ -27,7 +27,15 @@ export interface BlockCopier {
 function copyBlock(dst: BlockArray, src: BlockArray, from: number, to: number, at: number, map?: Uint32Array): void {
   if (to <= from) return;
   if (!map) dst.set(src.subarray(from, to), at);
-  else for (let e = from; e < to; e++) dst[at++] = map[src[e]!]!;
+  else copyMapped(dst as Uint32Array, src as Uint32Array, from, to, at, map);
+}
+
+/**
+ * The mapped copy on its own: V8 compiles its loop for Uint32Arrays alone, where inside {@link copyBlock}, which sees
+ * every array type, each element access went through the generic path (10× slower at 10M interactions).
+ */
+function copyMapped(dst: Uint32Array, src: Uint32Array, from: number, to: number, at: number, map: Uint32Array): void {
+  for (let e = from; e < to; e++) dst[at++] = map[src[e]!]!;
 }
 
 /** Copies at once. */

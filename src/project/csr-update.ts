@@ -8,7 +8,7 @@ import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { compareCodePoints } from '../store/guards.ts';
-import { restartRows, remapNodes, type Renumbering } from './renumber.ts';
+import { renumberedIndex, restartRows, remapNodes, type Renumbering } from './renumber.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
 
 export interface NewInteraction {
@@ -311,7 +311,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
   const ids = new Array<string>(n);
   const kinds = typedArray(Uint8Array, n, shared);
   const oldToNew = new Uint32Array(n0);
-  const index = new Map<string, number>();
+  const added = new Map<string, number>();
   for (let j = 0; j < n; j++) {
     const s = slot[j]!;
     if (s >= 0) {
@@ -322,10 +322,12 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
       const node = fresh[-1 - s]!;
       ids[j] = node.id;
       kinds[j] = node.kind;
+      added.set(node.id, j);
     }
-    index.set(ids[j]!, j);
   }
   const renumbering: Renumbering = { oldToNew, nodeCount: n };
+  // The old ids' indices are read through the renumbering, not entered into a new Map (project/renumber).
+  const index = renumberedIndex(csr.index, renumbering, added);
   // Old rows keep their relative order, so the edge arrays keep their order too (only the indices change).
   const out: Csr = {
     nodeCount: n,

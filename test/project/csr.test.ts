@@ -503,6 +503,26 @@ describe('insertNodes', () => {
   });
 });
 
+describe('insertNodes: the id index after chained insertions', () => {
+  it('after each of 20 insertions (layered, then flattened past 8): every id at its index, the same size and entries as a fresh index', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.constantFrom(KIND_CODES.User, KIND_CODES.Item)), { minLength: 1, maxLength: 3 }), { minLength: 20, maxLength: 20 }), (batches) => {
+        let csr = buildCsr({ ids: ['User:m', 'Item:m'], kinds: [KIND_CODES.User, KIND_CODES.Item], relations: [INTERACTION_RELATION], edges: { src: Uint32Array.of(0), dst: Uint32Array.of(1), weight: Float32Array.of(1), relation: Uint16Array.of(0) } });
+        for (const batch of batches) {
+          csr = insertNodes(csr, batch.map(([id, kind]) => ({ id: `${kind === KIND_CODES.User ? 'User' : 'Item'}:${id}`, kind }))).csr;
+          assertValidCsr(csr, { deep: true });
+          csr.ids.forEach((id, v) => expect(csr.index.get(id)).toBe(v));
+          expect(csr.index.size).toBe(csr.nodeCount);
+          expect(new Map(csr.index)).toEqual(new Map(csr.ids.map((id, v) => [id, v])));
+          expect(csr.index.has('User:\u0000absent')).toBe(false);
+          expect(csr.index.get('User:\u0000absent')).toBeUndefined();
+        }
+      }),
+      { seed: 20261207, numRuns: 30 },
+    );
+  });
+});
+
 describe('csrMemory', () => {
   it('counts every typed array and divides by the two entries per edge', () => {
     // 3 nodes, 2 edges: kinds 3 B, two row-pointer arrays 2 × 4 × 4 B, per direction 2 entries × (4 + 4 + 2) B.

@@ -143,9 +143,12 @@ describe('patched retrieval context = rebuilt context', () => {
       answers(ctx);
       const first = new WeakRef(ctx);
       for (let j = 0; j < 4; j++) {
-        const result = addInteractions(csr, [{ userId: USERS[j]!, itemId: ITEMS[j + 3]!, weight: 5 }], { onExisting: 'replace', createNodes: false });
+        // Every other write adds a user (the context patched with a renumbering).
+        const inserted = j % 2 === 1 ? insertNodes(csr, [{ id: `User:added${j}`, kind: KIND_CODES.User }]) : { csr, renumbering: undefined };
+        const userId = inserted.renumbering ? `User:added${j}` : USERS[j]!;
+        const result = addInteractions(inserted.csr, [{ userId, itemId: ITEMS[j + 3]!, weight: 5 }], { onExisting: 'replace', createNodes: false });
         csr = result.csr;
-        ctx = patchRecommendContext(ctx, csr, [csr.index.get(USERS[j]!)!, csr.index.get(ITEMS[j + 3]!)!], input);
+        ctx = patchRecommendContext(ctx, csr, [csr.index.get(userId)!, csr.index.get(ITEMS[j + 3]!)!], input, undefined, inserted.renumbering);
         if (built) answers(ctx);
       }
       return { last: ctx, first };
@@ -156,7 +159,7 @@ describe('patched retrieval context = rebuilt context', () => {
     collect();
     for (const { last, first } of kept) {
       expect(first.deref()).toBeUndefined();
-      expect(last.csr.nodeCount).toBe(base.nodeCount);
+      expect(last.csr.nodeCount).toBe(base.nodeCount + 2);
     }
   });
 
