@@ -34,7 +34,7 @@ import { recommend, type RecommendRequest, type RecommendResult } from '../retri
 import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { PathFacts } from '../explain/paths.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
-import { buildNameIndex, distinctLabels, type NameIndex } from '../explain/grounding.ts';
+import { buildNameIndex, DistinctLabels, type NameIndex } from '../explain/grounding.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
 import type { ExplainPolicy } from '../explain/llm/policy.ts';
 
@@ -116,8 +116,9 @@ export class Engine {
   private ctx: RecommendContext;
   private graphVersion = 0;
   private nameIndex: NameIndex;
-  /** Display names; item titles told apart where two items share one (explain/grounding `distinctLabels`). */
-  private readonly labels: Map<string, string>;
+  /** Display names; item titles told apart where two items share one, kept so as titles change (explain/grounding `DistinctLabels`). */
+  private readonly titles: DistinctLabels;
+  private readonly labels: ReadonlyMap<string, string>;
   private readonly itemProps: Map<string, Props>;
   private readonly settings: InteractionSettings;
   private readonly liveWeights: LiveInteractionWeights | undefined;
@@ -150,7 +151,8 @@ export class Engine {
     const { embeddings: _embeddings, ...context } = inputs.context ?? {};
     this.inputs = { ...settings, ...(inputs.context ? { context } : {}) };
     this.embeddings = inputs.context?.embeddings;
-    this.labels = distinctLabels(inputs.labels);
+    this.titles = new DistinctLabels(inputs.labels);
+    this.labels = this.titles.labels;
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
@@ -388,10 +390,8 @@ export class Engine {
     let labelsChanged = false;
     for (const item of items) {
       const key = nodeKey('Item', item.id);
-      if (this.labels.get(key) !== item.title) {
-        this.labels.set(key, item.title);
-        labelsChanged = true;
-      }
+      // A reload tells apart the titles two items share (DistinctLabels), so a written title can relabel other items.
+      if (this.titles.setTitle(key, item.title)) labelsChanged = true;
       // Kept by the rule the projection reads them with (project/load readItemProps).
       const props = { ...this.itemProps.get(key), ...scalarProps(item.props, NOT_ITEM_PROPS) };
       if (Object.keys(props).length > 0) this.itemProps.set(key, props);

@@ -67,20 +67,88 @@ function add(map: Map<string, Set<string>>, name: string, key: string): void {
  * exactly one item. Other labels are kept as they are.
  */
 export function distinctLabels(labels: ReadonlyMap<string, string>): Map<string, string> {
-  const count = new Map<string, number>();
-  const skeletons = new Map<string, string>();
-  for (const [key, label] of labels) {
-    if (!key.startsWith('Item:')) continue;
-    const skeleton = nameSkeleton(label);
-    skeletons.set(key, skeleton);
-    count.set(skeleton, (count.get(skeleton) ?? 0) + 1);
+  return new DistinctLabels(labels).labels;
+}
+
+/** An item label with its id appended ({@link distinctLabels}). */
+function withId(key: string, label: string): string {
+  return `${label} [#${key.slice(key.lastIndexOf(':') + 1)}]`;
+}
+
+/**
+ * {@link distinctLabels} kept up to date while item titles change (live writes, engine/engine): a title set through
+ * {@link DistinctLabels.setTitle} relabels only the items whose title skeleton it leaves or joins, so the labels always
+ * equal `distinctLabels` of the titles as written — what a reload of the same graph shows.
+ */
+export class DistinctLabels {
+  /** The display names, as {@link distinctLabels} gives them. */
+  readonly labels = new Map<string, string>();
+  /** Each item's title as written. */
+  readonly #titles = new Map<string, string>();
+  /** The items bearing each title skeleton (one key, or several). */
+  readonly #bySkeleton = new Map<string, string | string[]>();
+
+  constructor(labels: ReadonlyMap<string, string>) {
+    for (const [key, label] of labels) {
+      this.labels.set(key, label);
+      if (!key.startsWith('Item:')) continue;
+      this.#titles.set(key, label);
+      this.#join(nameSkeleton(label), key);
+    }
+    for (const keys of this.#bySkeleton.values()) if (Array.isArray(keys)) for (const key of keys) this.labels.set(key, withId(key, this.#titles.get(key)!));
   }
-  const out = new Map<string, string>();
-  for (const [key, label] of labels) {
-    const skeleton = skeletons.get(key);
-    out.set(key, skeleton !== undefined && count.get(skeleton)! > 1 ? `${label} [#${key.slice(key.lastIndexOf(':') + 1)}]` : label);
+
+  /** Sets item `key`'s title; true when a label changed (its own, or that of an item it now shares a skeleton with or no longer does). */
+  setTitle(key: string, title: string): boolean {
+    if (!key.startsWith('Item:')) {
+      const changed = this.labels.get(key) !== title;
+      this.labels.set(key, title);
+      return changed;
+    }
+    const before = this.#titles.get(key);
+    if (before === title) return false;
+    this.#titles.set(key, title);
+    const touched = new Set<string>([key]);
+    if (before !== undefined) {
+      const skeleton = nameSkeleton(before);
+      this.#leave(skeleton, key);
+      for (const other of this.#keys(skeleton)) touched.add(other);
+    }
+    const skeleton = nameSkeleton(title);
+    this.#join(skeleton, key);
+    for (const other of this.#keys(skeleton)) touched.add(other);
+    let changed = false;
+    for (const k of touched) {
+      const shared = this.#keys(nameSkeleton(this.#titles.get(k)!)).length > 1;
+      const label = shared ? withId(k, this.#titles.get(k)!) : this.#titles.get(k)!;
+      if (this.labels.get(k) !== label) {
+        this.labels.set(k, label);
+        changed = true;
+      }
+    }
+    return changed;
   }
-  return out;
+
+  #keys(skeleton: string): readonly string[] {
+    const keys = this.#bySkeleton.get(skeleton);
+    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
+  }
+
+  #join(skeleton: string, key: string): void {
+    const keys = this.#bySkeleton.get(skeleton);
+    if (keys === undefined) this.#bySkeleton.set(skeleton, key);
+    else if (typeof keys === 'string') this.#bySkeleton.set(skeleton, [keys, key]);
+    else keys.push(key);
+  }
+
+  #leave(skeleton: string, key: string): void {
+    const keys = this.#bySkeleton.get(skeleton);
+    if (keys === key) this.#bySkeleton.delete(skeleton);
+    else if (Array.isArray(keys)) {
+      const rest = keys.filter((k) => k !== key);
+      this.#bySkeleton.set(skeleton, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
 }
 
 export function buildNameIndex(nodes: Iterable<NamedNode>): NameIndex {

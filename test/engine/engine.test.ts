@@ -264,6 +264,10 @@ describe('Engine: writes that add users and items', () => {
     users: fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 2 }),
     items: fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 2 }),
     edges: fc.array(fc.tuple(fc.nat(1000), fc.nat(1000), fc.constantFrom(1, 3, 5)), { minLength: 1, maxLength: 5 }),
+    // An existing item retitled, and the title each new item takes: some shared (up to punctuation and case), so that
+    // the reload tells them apart ("Heat [#id]") and a write can relabel another item.
+    retitle: fc.option(fc.nat(1000), { nil: undefined }),
+    titles: fc.array(fc.constantFrom('Heat', 'heat!', 'Alien', 'Gladiator (2000)', 'unique'), { minLength: 3, maxLength: 3 }),
   });
 
   it('after each of 20 random batches (chained): the same graph, transition, answers and evidence as an engine built on that graph, with the derived parts renumbered, not derived again', () => {
@@ -271,20 +275,22 @@ describe('Engine: writes that add users and items', () => {
     const engine = new Engine({ csr: start, labels: names });
     let titles = 0;
     fc.assert(
-      fc.property(batchArb, ({ users, items, edges }) => {
+      fc.property(batchArb, ({ users, items, edges, retitle, titles: pool }) => {
         const csr0 = engine.context.csr;
         const ofKind = (kind: number) => csr0.ids.filter((_, v) => csr0.kinds[v] === kind).map(rawOf);
         // Answers and evidence before the write build the sides, lists and tables that the write then carries over.
         const someUser = ofKind(KIND_CODES.User).find((user) => engine.recommend({ user, k: 1 }).items.length > 0)!;
         engine.evidence({ user: someUser, item: engine.recommend({ user: someUser, k: 1 }).items[0]!.id });
-        const newUsers = users.map((u) => `n${u}`).filter((u) => !csr0.index.has(`User:${u}`));
-        const newItems = items.map((i) => `n${i}`).filter((i) => !csr0.index.has(`Item:${i}`));
+        const newUsers = [...new Set(users.map((u) => `n${u}`))].filter((u) => !csr0.index.has(`User:${u}`));
+        const newItems = [...new Set(items.map((i) => `n${i}`))].filter((i) => !csr0.index.has(`Item:${i}`));
         const userPool = [...new Set([...newUsers, ...ofKind(KIND_CODES.User)])];
         const itemPool = [...new Set([...newItems, ...ofKind(KIND_CODES.Item)])];
         const update: EngineUpdate = {
           users: newUsers.map((id) => ({ id })),
-          // Titles told apart by a number (titles that differ only in punctuation are another matter: docs/live-writes.md).
-          items: newItems.map((id) => ({ id, title: `Title ${titles++}` })),
+          items: [
+            ...newItems.map((id, j) => ({ id, title: pool[j % pool.length] === 'unique' ? `Title ${titles++}` : pool[j % pool.length]! })),
+            ...(retitle === undefined ? [] : [{ id: ofKind(KIND_CODES.Item)[retitle % ofKind(KIND_CODES.Item).length]!, title: pool[2]! }]),
+          ],
           // Every other edge starts at a new node of the batch when there is one.
           edges: edges.map(([u, i, w], k) => ({ userId: userPool[k % 2 === 0 ? u % Math.max(1, newUsers.length) : u % userPool.length]!, itemId: itemPool[k % 2 === 0 ? i % Math.max(1, newItems.length) : i % itemPool.length]!, kinds: [{ kind: 'rating', weight: w }] })),
         };

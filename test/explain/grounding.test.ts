@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeName } from '../../src/core/names.ts';
-import { buildNameIndex, findMentions, nameVariants, proseTitle, quotedSpans, textWords } from '../../src/explain/grounding.ts';
+import { buildNameIndex, distinctLabels, DistinctLabels, findMentions, nameVariants, proseTitle, quotedSpans, textWords } from '../../src/explain/grounding.ts';
 
 const catalogue = [
   { key: 'Item:1', name: 'Alien (1979)' },
@@ -44,5 +45,30 @@ describe('name finding', () => {
 
   it('reports quoted spans with their offsets', () => {
     expect(quotedSpans('Since you liked "Alien Part 9", try *Blade Runner*.').map((q) => q.text)).toEqual(['Alien Part 9', 'Blade Runner']);
+  });
+});
+
+describe('DistinctLabels (titles changed one at a time)', () => {
+  it('after each of 30 random title changes, the labels equal distinctLabels of the titles as written', () => {
+    const pool = ['Heat', 'heat!', 'HEAT', 'Alien', 'Alien.', 'Gladiator (2000)', 'Ridley Scott'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('Item:a', 'Item:b', 'Item:c', 'Item:d', 'Entity:x'), fc.constantFrom(...pool)), { minLength: 1, maxLength: 30 }), (changes) => {
+        const written = new Map([
+          ['Item:a', 'Heat'],
+          ['Item:b', 'Heat'],
+          ['Entity:x', 'Michael Mann'],
+        ]);
+        const live = new DistinctLabels(written);
+        expect(live.labels).toEqual(distinctLabels(written));
+        for (const [key, title] of changes) {
+          const before = new Map(live.labels);
+          const changed = live.setTitle(key, title);
+          written.set(key, title);
+          expect(live.labels).toEqual(distinctLabels(written));
+          expect(changed).toBe(JSON.stringify([...before]) !== JSON.stringify([...live.labels]));
+        }
+      }),
+      { seed: 20261207, numRuns: 200 },
+    );
   });
 });
