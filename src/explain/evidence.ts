@@ -285,7 +285,6 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array; r?:
     ...from.tables,
     ...(r ? { intOutStarts: restartRows(from.tables.intOutStarts, r, false), intInStarts: restartRows(from.tables.intInStarts, r, false), kStarts: restartRows(from.tables.kStarts, r, false) } : {}),
   };
-  const map = r?.oldToNew;
   const derive = (v: number): boolean => !from || from.changed[v] === 1;
   const intOutStarts = typedArray(Uint32Array, n + 1, shared);
   const intInStarts = typedArray(Uint32Array, n + 1, shared);
@@ -322,9 +321,9 @@ function buildTables(csr: Csr, from?: { tables: Tables; changed: Uint8Array; r?:
       // A run of unchanged rows, copied in one block per table.
       let w = v;
       while (w + 1 < n && !derive(w + 1)) w++;
-      copier.copy(intOut, old!.intOut, old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!, intOutStarts[v]!, map);
-      copier.copy(intIn, old!.intIn, old!.intInStarts[v]!, old!.intInStarts[w + 1]!, intInStarts[v]!, map);
-      copier.copy(kAdj, old!.kAdj, old!.kStarts[v]!, old!.kStarts[w + 1]!, kStarts[v]!, map);
+      copier.copy(intOut, old!.intOut, old!.intOutStarts[v]!, old!.intOutStarts[w + 1]!, intOutStarts[v]!, r);
+      copier.copy(intIn, old!.intIn, old!.intInStarts[v]!, old!.intInStarts[w + 1]!, intInStarts[v]!, r);
+      copier.copy(kAdj, old!.kAdj, old!.kStarts[v]!, old!.kStarts[w + 1]!, kStarts[v]!, r);
       v = w;
       continue;
     }

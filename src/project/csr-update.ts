@@ -8,7 +8,7 @@ import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { compareCodePoints } from '../store/guards.ts';
-import { renumberedIndex, restartRows, remapNodes, type Renumbering } from './renumber.ts';
+import { MAX_SHIFTS, renumberedIndex, restartRows, remapNodes, type Renumbering } from './renumber.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
 
 export interface NewInteraction {
@@ -295,18 +295,22 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
 
   // Merge old and new nodes: `slot[j]` = old index at new position j, or −1 − (index into fresh) for a new node.
   const slot = new Int32Array(n);
+  // The old index before which each new node goes (n0 at the end), ascending: the renumbering's shifts.
+  const shifts = new Uint32Array(fresh.length);
   if (canonical) {
     let i = 0;
     let j = 0;
     for (let k = 0; k < fresh.length; k++) {
       const node = fresh[k]!;
       while (i < n0 && (csr.kinds[i]! < node.kind || (csr.kinds[i] === node.kind && compareCodePoints(csr.ids[i]!, node.id) < 0))) slot[j++] = i++;
+      shifts[k] = i;
       slot[j++] = -1 - k;
     }
     while (i < n0) slot[j++] = i++;
   } else {
     for (let i = 0; i < n0; i++) slot[i] = i;
     for (let k = 0; k < fresh.length; k++) slot[n0 + k] = -1 - k;
+    shifts.fill(n0);
   }
   const ids = new Array<string>(n);
   const kinds = typedArray(Uint8Array, n, shared);
@@ -325,7 +329,7 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
       added.set(node.id, j);
     }
   }
-  const renumbering: Renumbering = { oldToNew, nodeCount: n };
+  const renumbering: Renumbering = { oldToNew, nodeCount: n, ...(shifts.length <= MAX_SHIFTS ? { shifts } : {}) };
   // The old ids' indices are read through the renumbering, not entered into a new Map (project/renumber).
   const index = renumberedIndex(csr.index, renumbering, added);
   // Old rows keep their relative order, so the edge arrays keep their order too (only the indices change).

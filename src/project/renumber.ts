@@ -11,15 +11,19 @@
  * const { csr, renumbering } = insertNodes(before, [{ id: 'User:new', kind: 0 }]);
  * const strength = scatter(Float64Array, prev.strength, renumbering, false); // 0 at the new user
  */
+import { copyMapped, type IndexMap } from '../core/block-copy.ts';
 import { typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
 
 /** Where each old node went when nodes were inserted (project/csr-update `insertNodes`). */
-export interface Renumbering {
+export interface Renumbering extends IndexMap {
   /** New index of each old node; strictly increasing (old nodes keep their relative order). */
   readonly oldToNew: Uint32Array;
   /** Node count after the insertion. */
   readonly nodeCount: number;
 }
+
+/** Most new nodes for which a renumbering also gives its shifts (core/block-copy `IndexMap`): a compare per shift. */
+export const MAX_SHIFTS = 8;
 
 /** An array indexed by node, its old values at the new positions, zero at the new nodes. */
 export function scatter<T extends NumericArray>(type: NumericArrayConstructor<T> & (new (length: number) => T), old: ArrayLike<number>, r: Renumbering, shared: boolean): T {
@@ -43,8 +47,7 @@ export function restartRows(starts: Uint32Array, r: Renumbering, shared: boolean
 /** Node indices mapped to their new positions, entry by entry (the order of the entries kept). */
 export function remapNodes(nodes: Uint32Array, r: Renumbering, shared: boolean): Uint32Array {
   const out = typedArray(Uint32Array, nodes.length, shared);
-  const { oldToNew } = r;
-  for (let e = 0; e < nodes.length; e++) out[e] = oldToNew[nodes[e]!]!;
+  copyMapped(out, nodes, 0, nodes.length, 0, r);
   return out;
 }
 

@@ -33,25 +33,34 @@ describe('core/block-copy', () => {
     );
   });
 
-  it('with a map, writes each entry through it, in one piece and split into steps', () => {
+  it('with a map, writes each entry at its new index (a table, one shift, several), in one piece and split into steps', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(30), fc.nat(30), fc.nat(30)), { maxLength: 6 }), fc.integer({ min: 1, max: 5 }), (ops, stepSize) => {
-        const src = Uint32Array.from({ length: 30 }, (_, k) => (k * 7) % 30);
-        const map = Uint32Array.from({ length: 30 }, (_, k) => 3 * k + 1);
-        const now = new Uint32Array(60);
-        const later = new Uint32Array(60);
-        const expected = new Uint32Array(60);
-        const queue = new CopyQueue();
-        for (const [a, b, at] of ops) {
-          const [from, to] = a <= b ? [a, b] : [b, a];
-          copyNow.copy(now, src, from, to, at, map);
-          queue.copy(later, src, from, to, at, map);
-          for (let e = from; e < to; e++) expected[at + e - from] = map[src[e]!]!;
-        }
-        while (queue.step(stepSize));
-        expect(Array.from(now)).toEqual(Array.from(expected));
-        expect(Array.from(later)).toEqual(Array.from(expected));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(30), fc.nat(30), fc.nat(30)), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.nat(31), { minLength: 1, maxLength: 4 }),
+        (ops, stepSize, cuts) => {
+          const src = Uint32Array.from({ length: 30 }, (_, k) => (k * 7) % 30);
+          // New nodes inserted before old indices `cuts` (30 = at the end): old v moves up by the cuts ≤ v.
+          const shifts = Uint32Array.from(cuts.sort((a, b) => a - b));
+          const oldToNew = Uint32Array.from({ length: 30 }, (_, v) => v + shifts.filter((t) => t <= v).length);
+          for (const map of [{ oldToNew }, { oldToNew, shifts }]) {
+            const now = new Uint32Array(60);
+            const later = new Uint32Array(60);
+            const expected = new Uint32Array(60);
+            const queue = new CopyQueue();
+            for (const [a, b, at] of ops) {
+              const [from, to] = a <= b ? [a, b] : [b, a];
+              copyNow.copy(now, src, from, to, at, map);
+              queue.copy(later, src, from, to, at, map);
+              for (let e = from; e < to; e++) expected[at + e - from] = oldToNew[src[e]!]!;
+            }
+            while (queue.step(stepSize));
+            expect(Array.from(now)).toEqual(Array.from(expected));
+            expect(Array.from(later)).toEqual(Array.from(expected));
+          }
+        },
+      ),
       { seed: 20261207, numRuns: 200 },
     );
   });

@@ -504,12 +504,16 @@ describe('insertNodes', () => {
 });
 
 describe('insertNodes: the id index after chained insertions', () => {
-  it('after each of 20 insertions (layered, then flattened past 8): every id at its index, the same size and entries as a fresh index', () => {
+  it('after each of 20 insertions (layered, then flattened past 8): every id at its index, the same size and entries as a fresh index; the shifts agree with the table', () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.constantFrom(KIND_CODES.User, KIND_CODES.Item)), { minLength: 1, maxLength: 3 }), { minLength: 20, maxLength: 20 }), (batches) => {
         let csr = buildCsr({ ids: ['User:m', 'Item:m'], kinds: [KIND_CODES.User, KIND_CODES.Item], relations: [INTERACTION_RELATION], edges: { src: Uint32Array.of(0), dst: Uint32Array.of(1), weight: Float32Array.of(1), relation: Uint16Array.of(0) } });
         for (const batch of batches) {
-          csr = insertNodes(csr, batch.map(([id, kind]) => ({ id: `${kind === KIND_CODES.User ? 'User' : 'Item'}:${id}`, kind }))).csr;
+          const inserted = insertNodes(csr, batch.map(([id, kind]) => ({ id: `${kind === KIND_CODES.User ? 'User' : 'Item'}:${id}`, kind })));
+          // The shifts (few new nodes) say what the table says.
+          const r = inserted.renumbering;
+          if (r?.shifts) r.oldToNew.forEach((to, v) => expect(to).toBe(v + r.shifts!.filter((t) => t <= v).length));
+          csr = inserted.csr;
           assertValidCsr(csr, { deep: true });
           csr.ids.forEach((id, v) => expect(csr.index.get(id)).toBe(v));
           expect(csr.index.size).toBe(csr.nodeCount);

@@ -218,7 +218,7 @@ export function patchTransition(prev: Transition, csr: Csr, touched: ArrayLike<n
   const weights = typedArray(Float64Array, starts[n]!, shared);
   // Rows from..u−1 before each touched row u are untouched: one block copy per array; the touched rows are written.
   const copyRows = (from: number, to: number): void => {
-    if (newNeighbors) copier.copy(neighbors, prev.neighbors, prevStarts[from]!, prevStarts[to]!, starts[from]!, map);
+    if (newNeighbors) copier.copy(neighbors, prev.neighbors, prevStarts[from]!, prevStarts[to]!, starts[from]!, r);
     copier.copy(weights, prev.weights, prevStarts[from]!, prevStarts[to]!, starts[from]!);
   };
   let from = 0;
