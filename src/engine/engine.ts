@@ -61,7 +61,7 @@ export interface EngineInputs {
   /**
    * How a write batch reaches the retrieval context: `patch` the touched rows (retrieve/context
    * `patchRecommendContext`) or `rebuild` it whole (the earlier behaviour; the baseline of `npm run bench -- freshness`).
-   * Both give equal contexts; a batch that inserts nodes always rebuilds. ['patch']
+   * Both give equal contexts; a batch that inserts nodes is patched with the renumbering (project/renumber). ['patch']
    */
   contextUpdates?: 'patch' | 'rebuild';
   llm?: GuardedLlm;
@@ -362,8 +362,9 @@ export class Engine {
   /**
    * {@link applyUpdates} with its block copies (the CSR's, the transition's, the evidence tables') done in slices of
    * about `sliceMs`, the event loop free in between: requests keep the version they find until the new one is swapped
-   * in, complete, at the end. A batch that inserts nodes rebuilds the context in one piece (not sliced). One
-   * application at a time (engine/live). Resolves with the milliseconds it held the event loop.
+   * in, complete, at the end. A batch that inserts nodes renumbers the CSR in one piece (not sliced); the rest of it is
+   * copied in slices too. One application at a time (engine/live). Resolves with the milliseconds it held the event
+   * loop.
    */
   async applyUpdatesInSlices(update: EngineUpdate, sliceMs: number): Promise<number> {
     if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
