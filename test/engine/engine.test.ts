@@ -9,8 +9,8 @@ import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import { LiveUpdates, withEngineUpdates } from '../../src/engine/live.ts';
 import { buildNameIndex } from '../../src/explain/grounding.ts';
 import { GuardedLlm, type LlmClient } from '../../src/explain/llm/client.ts';
-import { buildCsr, KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { canonicalOf, demoGraph } from '../retrieve/fixtures.ts';
+import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
+import { canonicalOf, csrInput, demoGraph } from '../retrieve/fixtures.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
 
 /** u1 rated a; u2 rated a and b; a and c share director d; item e is isolated. */
@@ -317,20 +317,3 @@ describe('Engine: writes that add users and items', () => {
     );
   });
 });
-
-/** The graph of `csr` as buildCsr takes it (every out edge once), so that an engine is built from it afresh. */
-function csrInput(csr: Csr): Parameters<typeof buildCsr>[0] {
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  const relation: number[] = [];
-  for (let u = 0; u < csr.nodeCount; u++) {
-    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
-      src.push(u);
-      dst.push(csr.outTargets[e]!);
-      weight.push(csr.outWeights[e]!);
-      relation.push(csr.outRelations[e]!);
-    }
-  }
-  return { ids: [...csr.ids], kinds: csr.kinds, relations: csr.relations, edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) } };
-}

@@ -60,27 +60,33 @@ export function demoGraph(options: Partial<DemoOptions> = {}, holdOut = 0, likeA
   return { cat, csr, heldOut, labels: (key) => names.get(key), names };
 }
 
-/** `csr` with its nodes in canonical order (by kind, then id), as a projection read from Neo4j numbers them. */
-export function canonicalOf(csr: Csr): Csr {
-  const order = Array.from({ length: csr.nodeCount }, (_, v) => v).sort((a, b) => csr.kinds[a]! - csr.kinds[b]! || compareCodePoints(csr.ids[a]!, csr.ids[b]!));
-  const at = new Uint32Array(csr.nodeCount);
-  order.forEach((v, j) => (at[v] = j));
+/** The graph of `csr` as `buildCsr` takes it (every out edge once), so that it can be built again afresh. */
+export function csrInput(csr: Csr): Parameters<typeof buildCsr>[0] {
   const src: number[] = [];
   const dst: number[] = [];
   const weight: number[] = [];
   const relation: number[] = [];
   for (let u = 0; u < csr.nodeCount; u++) {
     for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
-      src.push(at[u]!);
-      dst.push(at[csr.outTargets[e]!]!);
+      src.push(u);
+      dst.push(csr.outTargets[e]!);
       weight.push(csr.outWeights[e]!);
       relation.push(csr.outRelations[e]!);
     }
   }
+  return { ids: [...csr.ids], kinds: csr.kinds, relations: csr.relations, edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) } };
+}
+
+/** `csr` with its nodes in canonical order (by kind, then id), as a projection read from Neo4j numbers them. */
+export function canonicalOf(csr: Csr): Csr {
+  const order = Array.from({ length: csr.nodeCount }, (_, v) => v).sort((a, b) => csr.kinds[a]! - csr.kinds[b]! || compareCodePoints(csr.ids[a]!, csr.ids[b]!));
+  const at = new Uint32Array(csr.nodeCount);
+  order.forEach((v, j) => (at[v] = j));
+  const { edges, relations } = csrInput(csr);
   return buildCsr({
     ids: order.map((v) => csr.ids[v]!),
     kinds: order.map((v) => csr.kinds[v]!),
-    relations: csr.relations,
-    edges: { src: Uint32Array.from(src), dst: Uint32Array.from(dst), weight: Float32Array.from(weight), relation: Uint16Array.from(relation) },
+    relations,
+    edges: { ...edges, src: edges.src.map((v) => at[v]!), dst: edges.dst.map((v) => at[v]!) },
   });
 }
