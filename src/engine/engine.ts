@@ -19,7 +19,7 @@ import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/m
 import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
 import { buildIndex, KIND_CODES, type Csr } from '../project/csr.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
-import type { Renumbering } from '../project/renumber.ts';
+import { insertedNodes, renumberedIndex, type Renumbering } from '../project/renumber.ts';
 import { nodeKey } from '../project/load.ts';
 import { resolveNodeId } from '../project/resolve-id.ts';
 import { createRecommendContext, patchRecommendContext, resolveRecommendOptions, type RecommendContext, type RecommendContextInput } from '../retrieve/context.ts';
@@ -88,7 +88,8 @@ export interface EngineUpdate {
  * A version of the serving engine's graph as its copies in worker threads adopt it (engine/replicas): the CSR (its
  * ids only when nodes were inserted), the transition, the knowledge lists and the evidence tables it built, all on
  * shared buffers, and what the copy derives itself: the items whose titles and props the write set, the rows it
- * touched when the context was patched (absent: rebuilt), and the interactions' regime.
+ * touched when the context was patched (absent: rebuilt) with the renumbering when it inserted nodes, and the
+ * interactions' regime.
  */
 export interface AdoptedVersion {
   version: number;
@@ -98,6 +99,8 @@ export interface AdoptedVersion {
   knowledgeLists?: KnowledgeLists;
   evidenceTables?: EvidenceTables;
   touched?: readonly number[];
+  /** Where the old nodes went when the write inserted some and the context was patched (project/renumber). */
+  renumbering?: Renumbering;
   items: ReadonlyArray<{ id: string; title: string; props?: Props }>;
   heavyTailed: boolean;
 }
@@ -129,7 +132,7 @@ export class Engine {
   /** Live writes build their versions on shared buffers, for copies that adopt them ({@link shareVersions}). */
   private sharing = false;
   /** What the last application did that a copy adopting its version derives itself ({@link versionForCopies}). */
-  private lastApplied: Pick<AdoptedVersion, 'touched' | 'items'> & { idsChanged: boolean } = { items: [], idsChanged: false };
+  private lastApplied: Pick<AdoptedVersion, 'touched' | 'renumbering' | 'items'> & { idsChanged: boolean } = { items: [], idsChanged: false };
   /**
    * Set on a copy by {@link adopt}: the serving engine's regime. Its own interaction weights are then behind, so a copy
    * that adopted a version applies no writes itself.
@@ -183,8 +186,10 @@ export class Engine {
    */
   private contextFor(csr: Csr, keywords?: RecommendContext['keywords'], touched?: readonly number[], transition?: Transition, r?: Renumbering): RecommendContext {
     const input = this.contextInput(keywords);
+    delete this.lastApplied.renumbering;
     if (touched && (r !== undefined || this.ctx.csr.nodeCount === csr.nodeCount) && this.patches(input)) {
       this.lastApplied.touched = touched;
+      if (r) this.lastApplied.renumbering = r;
       return patchRecommendContext(this.ctx, csr, touched, input, transition, r);
     }
     delete this.lastApplied.touched;
@@ -418,7 +423,7 @@ export class Engine {
     const ctx = this.ctx;
     const { ids: _ids, index: _index, ...csr } = ctx.csr;
     const tables = evidenceTablesOf(ctx.csr);
-    const { touched, items, idsChanged } = this.lastApplied;
+    const { touched, renumbering, items, idsChanged } = this.lastApplied;
     return {
       version: this.graphVersion,
       csr,
@@ -427,6 +432,7 @@ export class Engine {
       knowledgeLists: ctx.knowledgeLists(),
       ...(tables ? { evidenceTables: tables } : {}),
       ...(touched ? { touched } : {}),
+      ...(renumbering ? { renumbering } : {}),
       items,
       heavyTailed: this.heavyTailed,
     };
@@ -443,7 +449,10 @@ export class Engine {
     if (v.version !== this.graphVersion + 1) throw new AppError('INTERNAL', `engine: version ${v.version} does not follow ${this.graphVersion}`);
     const prev = this.ctx.csr;
     const ids = v.ids ?? prev.ids;
-    const index = v.ids ? buildIndex(v.ids) : prev.index;
+    const r = v.renumbering;
+    if (r && (!v.ids || r.oldToNew.length !== prev.nodeCount || r.nodeCount !== ids.length)) throw new AppError('INTERNAL', 'engine: the adopted renumbering belongs to another graph');
+    // Inserted nodes: the old index read through the renumbering, as the serving engine's (project/renumber).
+    const index = !v.ids ? prev.index : r ? renumberedIndex(prev.index, r, new Map(insertedNodes(r).map((j) => [ids[j]!, j]))) : buildIndex(v.ids);
     const csr: Csr = { ...v.csr, ids, index };
     if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
     this.adoptedHeavyTailed = v.heavyTailed;
@@ -454,8 +463,8 @@ export class Engine {
       ...(v.knowledgeLists ? { prebuiltKnowledgeLists: v.knowledgeLists } : {}),
     };
     const ctx =
-      v.touched && prev.nodeCount === csr.nodeCount
-        ? patchRecommendContext(this.ctx, csr, v.touched, input, v.transition)
+      v.touched && (r !== undefined || prev.nodeCount === csr.nodeCount)
+        ? patchRecommendContext(this.ctx, csr, v.touched, input, v.transition, r)
         : createRecommendContext(csr, { ...input, prebuiltTransition: v.transition });
     if (v.evidenceTables) giveEvidenceTables(csr, v.evidenceTables);
     this.swapIn(ctx, v.version);

@@ -227,15 +227,18 @@ describe('Engine versions adopted by a copy', () => {
     const batches = [
       // A new pair: the transition and the context patched.
       { edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] },
-      // A new user and item: the nodes renumbered, the context built anew.
+      // A new user and item: the nodes renumbered, the context patched with the renumbering (the copy's too).
       { users: [{ id: 'new' }], items: [{ id: 'f', title: 'Fargo', props: { year: 1996 } }], edges: [{ userId: 'new', itemId: 'f', kinds: [{ kind: 'rating', weight: 5 }] }, { userId: 'new', itemId: 'a', kinds: [{ kind: 'rating', weight: 3 }] }] },
       // A title alone.
       { items: [{ id: 'a', title: 'Aliens' }] },
     ];
     for (const batch of batches) {
+      const hadSides = copy.context.solver.sides !== undefined;
       serving.applyUpdates(batch);
       const version = serving.versionForCopies();
       copy.adopt(version);
+      // The copy carries its component sides over (renumbered when the batch added nodes), as the serving engine does.
+      if (hadSides) expect(copy.context.solver.sides).toEqual(serving.context.solver.sides);
       expect(copy.version).toBe(serving.version);
       const [a, b] = [copy.context, serving.context];
       expect(a.transition).toBe(b.transition);
@@ -270,9 +273,14 @@ describe('Engine: writes that add users and items', () => {
     titles: fc.array(fc.constantFrom('Heat', 'heat!', 'Alien', 'Gladiator (2000)', 'unique'), { minLength: 3, maxLength: 3 }),
   });
 
-  it('after each of 20 random batches (chained): the same graph, transition, answers and evidence as an engine built on that graph, with the derived parts renumbered, not derived again', () => {
+  it('after each of 20 random batches (chained): the same graph, transition, answers and evidence as an engine built on that graph, with the derived parts renumbered, not derived again; a copy adopting each version answers alike', () => {
     const names = new Map(demo.names);
     const engine = new Engine({ csr: start, labels: names });
+    engine.warm();
+    engine.shareVersions();
+    // A copy that adopts each version (engine/replicas): patched with the same renumbering, not rebuilt.
+    const copy = new Engine({ csr: start, labels: new Map(demo.names), prebuilt: { transition: engine.context.transition, knowledgeLists: engine.context.knowledgeLists() } });
+    copy.warm();
     let titles = 0;
     fc.assert(
       fc.property(batchArb, ({ users, items, edges, retitle, titles: pool }) => {
@@ -301,12 +309,17 @@ describe('Engine: writes that add users and items', () => {
         // Carried over: the sides without a first query, the evidence tables without a first evidence.
         expect(ctx.solver.sides).toBeDefined();
         expect(evidenceTablesOf(ctx.csr)).toBeDefined();
+        const version = engine.versionForCopies();
+        copy.adopt(version);
+        if (version.ids) expect(version.renumbering).toBeDefined();
+        expect(copy.context.solver.sides).toEqual(ctx.solver.sides);
         const fresh = new Engine({ csr: buildCsr(csrInput(ctx.csr)), labels: names });
         expect(ctx.csr.ids).toEqual(fresh.context.csr.ids);
         for (const field of ['starts', 'neighbors', 'weights', 'strength', 'invStrength', 'dangling'] as const) expect(Array.from(ctx.transition[field]), field).toEqual(Array.from(fresh.context.transition[field]));
         expect(Array.from(ctx.popularOrder)).toEqual(Array.from(fresh.context.popularOrder));
         for (const user of ctx.csr.ids.filter((_, v) => ctx.csr.kinds[v] === KIND_CODES.User).map(rawOf)) {
           for (const strategy of ['hybrid', 'ppr', 'popular'] as const) expect(engine.recommend({ user, k: 5, strategy }), `${user} ${strategy}`).toEqual(fresh.recommend({ user, k: 5, strategy }));
+          expect(copy.recommend({ user, k: 5 }), `${user} on the copy`).toEqual(engine.recommend({ user, k: 5 }));
         }
         for (const e of update.edges!.slice(0, 3)) {
           const item = engine.recommend({ user: e.userId, k: 1 }).items[0];
