@@ -285,11 +285,7 @@ export function patchComponentSides(prev: ComponentSides, before: Transition, af
   // Every component's root and parity, once, for the numbering pass.
   const root = new Uint32Array(count);
   const parity = new Uint8Array(count);
-  for (let c = 0; c < count; c++) {
-    const [r, p] = find(c, merged);
-    root[c] = r;
-    parity[c] = p;
-  }
+  for (let c = 0; c < count; c++) [root[c], parity[c]] = find(c, merged);
   return canonicalSides(after, component, side, merged.bipartite, root, parity);
 }
 
