@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W] [--no-second]`: the engine's own cost per `hybrid` request
+ * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W [--slice MS]] [--no-second]`: the engine's own cost per `hybrid` request
  * (in process, no HTTP), for the first engine of a process and for a second one built from the same state, the way
  * a live write builds a new context. DIR is a folder an earlier `npm run bench -- scale -- --keep DIR` left (its
  * Neo4j data and snapshots, opened as `bench scale --reuse` opens them). No vectors: PPR, the knowledge walk and
@@ -17,10 +17,16 @@
  * new user with one rating. One line per kind of write: the median and the largest time of the application, of the
  * next `hybrid` request and of the next evidence (what a write leaves to be rebuilt), and the array-buffer memory after.
  * Nothing is written to Neo4j.
+ *
+ * `--slice MS` applies each write instead as engine/live applies one its timer starts (`applyUpdatesInSlices`, the
+ * block copies done MS ms at a time with the event loop free in between; engine/live's default is
+ * `interactions.applySliceMs`). Each write's line then adds `holdMs`: the longest time the event loop was held in one
+ * piece during the application (the largest gap between the turns of a 1 ms interval timer that runs meanwhile, less
+ * that 1 ms), and `busyMs`, the time the application held it in all; `applyMs` is then its wall time.
  */
 import path from 'node:path';
 import { engineFrom, loadServingState } from '../../src/engine/boot.ts';
-import type { Engine } from '../../src/engine/engine.ts';
+import type { Engine, EngineUpdate } from '../../src/engine/engine.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
 import { emit } from './_neo4j.ts';
@@ -75,14 +81,39 @@ export async function main(argv: string[]): Promise<void> {
   }
   const writes = Number(flag('--writes') ?? 0);
   if (!Number.isInteger(writes) || writes < 0) throw new Error('bench engines: --writes takes an integer ≥ 0');
-  if (writes > 0) writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating');
+  const slice = flag('--slice');
+  const sliceMs = slice === undefined ? undefined : Number(slice);
+  if (sliceMs !== undefined && !(sliceMs > 0 && Number.isFinite(sliceMs))) throw new Error('bench engines: --slice takes a number of ms > 0');
+  if (writes > 0) await writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating', sliceMs);
+}
+
+/**
+ * Applies `update` in slices of `sliceMs` (engine `applyUpdatesInSlices`) while a 1 ms interval timer runs; returns the
+ * time the application held the event loop in all and the longest gap between two turns of the timer, less its 1 ms.
+ */
+async function applyInSlices(engine: Engine, update: EngineUpdate, sliceMs: number): Promise<{ busyMs: number; holdMs: number }> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  try {
+    last = performance.now();
+    const busyMs = await engine.applyUpdatesInSlices(update, sliceMs);
+    longest = Math.max(longest, performance.now() - last);
+    return { busyMs, holdMs: Math.max(0, longest - 1) };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Applies `count` writes to `engine` (see the header) and emits one line per kind of write. */
-function writeCosts(engine: Engine, users: string[], count: number, kind: string): void {
-  const times: Record<'newPair' | 'newUser', { applyMs: number[]; nextHybridMs: number[]; nextEvidenceMs: number[] }> = {
-    newPair: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [] },
-    newUser: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [] },
+async function writeCosts(engine: Engine, users: string[], count: number, kind: string, sliceMs: number | undefined): Promise<void> {
+  const times: Record<'newPair' | 'newUser', { applyMs: number[]; nextHybridMs: number[]; nextEvidenceMs: number[]; busyMs: number[]; holdMs: number[] }> = {
+    newPair: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [], busyMs: [], holdMs: [] },
+    newUser: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [], busyMs: [], holdMs: [] },
   };
   const stamp = Date.now();
   for (let w = 0; w < count; w++) {
@@ -92,8 +123,14 @@ function writeCosts(engine: Engine, users: string[], count: number, kind: string
     if (item === undefined) continue;
     const which = w % 2 === 0 ? 'newPair' : 'newUser';
     const user = which === 'newPair' ? raw : `bench-write-${stamp}-${w}`;
+    const update: EngineUpdate = { ...(which === 'newUser' ? { users: [{ id: user }] } : {}), edges: [{ userId: user, itemId: item, kinds: [{ kind, weight: 4 }] }] };
     const t0 = performance.now();
-    engine.applyUpdates({ ...(which === 'newUser' ? { users: [{ id: user }] } : {}), edges: [{ userId: user, itemId: item, kinds: [{ kind, weight: 4 }] }] });
+    if (sliceMs === undefined) engine.applyUpdates(update);
+    else {
+      const { busyMs, holdMs } = await applyInSlices(engine, update, sliceMs);
+      times[which].busyMs.push(busyMs);
+      times[which].holdMs.push(holdMs);
+    }
     const t1 = performance.now();
     const key = engine.resolveId('User', user);
     const next = engine.recommend({ user: key, k: 10 });
@@ -111,7 +148,8 @@ function writeCosts(engine: Engine, users: string[], count: number, kind: string
   };
   for (const [which, t] of Object.entries(times)) {
     if (t.applyMs.length === 0) continue;
-    emit({ write: which, writes: t.applyMs.length, applyMs: summary(t.applyMs), nextHybridMs: summary(t.nextHybridMs), nextEvidenceMs: summary(t.nextEvidenceMs) });
+    const sliced = sliceMs === undefined ? {} : { sliceMs, busyMs: summary(t.busyMs), holdMs: summary(t.holdMs) };
+    emit({ write: which, writes: t.applyMs.length, applyMs: summary(t.applyMs), ...sliced, nextHybridMs: summary(t.nextHybridMs), nextEvidenceMs: summary(t.nextEvidenceMs) });
   }
   global.gc?.();
   emit({ writesApplied: engine.version, arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 2 ** 20), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });

@@ -367,9 +367,8 @@ export class Engine {
   /**
    * {@link applyUpdates} with its block copies (the CSR's, the transition's, the evidence tables') done in slices of
    * about `sliceMs`, the event loop free in between: requests keep the version they find until the new one is swapped
-   * in, complete, at the end. A batch that inserts nodes renumbers the CSR in one piece (not sliced); the rest of it is
-   * copied in slices too. One application at a time (engine/live). Resolves with the milliseconds it held the event
-   * loop.
+   * in, complete, at the end. A batch that inserts nodes has its CSR's edge arrays renumbered in slices too. One
+   * application at a time (engine/live). Resolves with the milliseconds it held the event loop.
    */
   async applyUpdatesInSlices(update: EngineUpdate, sliceMs: number): Promise<number> {
     if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
@@ -494,8 +493,10 @@ export class Engine {
     for (const i of update.items ?? []) nodes.push({ id: nodeKey('Item', i.id), kind: KIND_CODES.Item });
     for (const e of update.edges ?? []) nodes.push({ id: nodeKey('User', e.userId), kind: KIND_CODES.User }, { id: nodeKey('Item', e.itemId), kind: KIND_CODES.Item });
     const shared = this.sharing;
-    const inserted = insertNodes(csr, nodes, shared);
+    const inserted = insertNodes(csr, nodes, shared, copier);
     csr = inserted.csr;
+    // The remapped edge arrays are read below (the written rows' merge): complete once the copier has drained.
+    if (inserted.added > 0) yield;
     let changed = inserted.added > 0 || (update.items ?? []).length > 0;
     const labelsChanged = this.takeItems(update.items ?? []);
     // New users and items: what the current version derived from the graph moves to the new indices as it is copied

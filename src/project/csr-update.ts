@@ -274,9 +274,11 @@ export interface NewNode {
  * relative order, so every edge segment stays sorted: the edge arrays are remapped in one O(m) pass and the weight
  * and relation arrays are shared. Otherwise the nodes are appended. `shared`: the new arrays go on shared buffers (see
  * {@link AddInteractionsOptions.shared}). `renumbering` (when nodes were added) says where each old node went, so that
- * what was derived from `csr` carries over (project/renumber).
+ * what was derived from `csr` carries over (project/renumber). The remap of the two edge arrays (the O(m) part) goes
+ * through `copier` (core/block-copy): with a queue, the result's `outTargets` and `inSources` are complete once it has
+ * drained, and nothing may read them before.
  */
-export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false): { csr: Csr; added: number; renumbering?: Renumbering } {
+export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false, copier: BlockCopier = copyNow): { csr: Csr; added: number; renumbering?: Renumbering } {
   const wanted = new Map<string, number>();
   for (const { id, kind } of nodes) {
     if (typeof id !== 'string' || id === '') throw new AppError('BAD_REQUEST', 'project/csr: ids must be non-empty strings');
@@ -341,11 +343,11 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false)
     kinds,
     relations: csr.relations,
     outStarts: restartRows(csr.outStarts, renumbering, shared),
-    outTargets: remapNodes(csr.outTargets, renumbering, shared),
+    outTargets: remapNodes(csr.outTargets, renumbering, shared, copier),
     outWeights: csr.outWeights,
     outRelations: csr.outRelations,
     inStarts: restartRows(csr.inStarts, renumbering, shared),
-    inSources: remapNodes(csr.inSources, renumbering, shared),
+    inSources: remapNodes(csr.inSources, renumbering, shared, copier),
     inWeights: csr.inWeights,
     inRelations: csr.inRelations,
   };

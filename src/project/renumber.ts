@@ -11,7 +11,7 @@
  * const { csr, renumbering } = insertNodes(before, [{ id: 'User:new', kind: 0 }]);
  * const strength = scatter(Float64Array, prev.strength, renumbering, false); // 0 at the new user
  */
-import { copyMapped, type IndexMap } from '../core/block-copy.ts';
+import { copyMapped, type BlockCopier, type IndexMap } from '../core/block-copy.ts';
 import { typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
 
 /** Where each old node went when nodes were inserted (project/csr-update `insertNodes`). */
@@ -44,10 +44,14 @@ export function restartRows(starts: Uint32Array, r: Renumbering, shared: boolean
   return out;
 }
 
-/** Node indices mapped to their new positions, entry by entry (the order of the entries kept). */
-export function remapNodes(nodes: Uint32Array, r: Renumbering, shared: boolean): Uint32Array {
+/**
+ * Node indices mapped to their new positions, entry by entry (the order of the entries kept). Through `copier` when
+ * given (core/block-copy: the result is complete once it has drained), else at once.
+ */
+export function remapNodes(nodes: Uint32Array, r: Renumbering, shared: boolean, copier?: BlockCopier): Uint32Array {
   const out = typedArray(Uint32Array, nodes.length, shared);
-  copyMapped(out, nodes, 0, nodes.length, 0, r);
+  if (copier) copier.copy(out, nodes, 0, nodes.length, 0, r);
+  else copyMapped(out, nodes, 0, nodes.length, 0, r);
   return out;
 }
 

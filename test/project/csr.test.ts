@@ -7,6 +7,7 @@ import { assertValidCsr, buildCsr, csrMemory, CsrBuilder, findEdge, INTERACTION_
 import { readSnapshot, writeSnapshot } from '../../src/project/csr-snapshot.ts';
 import { collectTopK } from '../../src/project/csr-top-k.ts';
 import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
+import { CopyQueue } from '../../src/core/block-copy.ts';
 import { expectCode, expectRejectCode } from '../helpers/errors.ts';
 
 function edges(list: Array<[number, number, number, number]>): EdgeList {
@@ -500,6 +501,30 @@ describe('insertNodes', () => {
     const { csr: out } = insertNodes(csr, [{ id: 'Item:a', kind: KIND_CODES.Item }]);
     expect(out.ids).toEqual(['User:z', 'Item:b', 'User:a', 'Item:a']);
     assertValidCsr(out, { deep: true });
+  });
+});
+
+describe('insertNodes through a copy queue', () => {
+  it('remaps the edge arrays only as the queue drains, and then equals the insertion done at once', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 3 }), fc.constantFrom(KIND_CODES.User, KIND_CODES.Item)), { minLength: 1, maxLength: 12 }), (batch) => {
+        const before = buildCsr({
+          ids: ['User:b', 'User:k', 'Item:c', 'Item:p'],
+          kinds: [KIND_CODES.User, KIND_CODES.User, KIND_CODES.Item, KIND_CODES.Item],
+          relations: [INTERACTION_RELATION],
+          edges: { src: Uint32Array.of(0, 0, 1), dst: Uint32Array.of(2, 3, 3), weight: Float32Array.of(1, 2, 3), relation: Uint16Array.of(0, 0, 0) },
+        });
+        const nodes = batch.map(([id, kind]) => ({ id: `${kind === KIND_CODES.User ? 'User' : 'Item'}:${id}`, kind }));
+        const now = insertNodes(before, nodes);
+        const queue = new CopyQueue();
+        const queued = insertNodes(before, nodes, false, queue);
+        expect(queue.pending).toBe(now.added > 0 ? 2 * before.edgeCount : 0);
+        while (queue.step(2));
+        assertValidCsr(queued.csr, { deep: true });
+        expect({ ...queued.csr, index: [...queued.csr.index] }).toEqual({ ...now.csr, index: [...now.csr.index] });
+      }),
+      { seed: 20261207, numRuns: 40 },
+    );
   });
 });
 
