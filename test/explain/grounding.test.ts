@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeName } from '../../src/core/names.ts';
-import { buildNameIndex, distinctLabels, DistinctLabels, findMentions, nameVariants, proseTitle, quotedSpans, textWords } from '../../src/explain/grounding.ts';
+import { buildNameIndex, distinctLabels, DistinctLabels, findMentions, NameKeys, nameVariants, proseTitle, quotedSpans, textWords } from '../../src/explain/grounding.ts';
 
 const catalogue = [
   { key: 'Item:1', name: 'Alien (1979)' },
@@ -45,6 +45,29 @@ describe('name finding', () => {
 
   it('reports quoted spans with their offsets', () => {
     expect(quotedSpans('Since you liked "Alien Part 9", try *Blade Runner*.').map((q) => q.text)).toEqual(['Alien Part 9', 'Blade Runner']);
+  });
+});
+
+describe('NameKeys', () => {
+  it('holds what a Map of Sets holds after random adds (repeats included): keys per name in order, has, size, iteration', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom('k1', 'k2', 'k3')), { maxLength: 30 }), (adds) => {
+        const keys = new NameKeys();
+        const reference = new Map<string, Set<string>>();
+        for (const [name, key] of adds) {
+          keys.add(name, key);
+          if (!reference.has(name)) reference.set(name, new Set());
+          reference.get(name)!.add(key);
+        }
+        expect(keys.size).toBe(reference.size);
+        for (const name of ['a', 'b', 'c', 'd']) {
+          expect(keys.has(name)).toBe(reference.has(name));
+          expect(keys.get(name) && [...keys.get(name)!]).toEqual(reference.get(name) && [...reference.get(name)!]);
+        }
+        expect([...keys].map(([name, set]) => [name, [...set]])).toEqual([...reference].map(([name, set]) => [name, [...set]]));
+      }),
+      { seed: 20261207, numRuns: 100 },
+    );
   });
 });
 
