@@ -1,5 +1,45 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createKeywordMatcher, tokenize } from '../../src/retrieve/keywords.ts';
+import { createKeywordMatcher, KEYWORD_DEFAULTS, tokenize, type KeywordMatch, type KeywordOptions } from '../../src/retrieve/keywords.ts';
+
+/** The module header's scoring written plainly (a Map of names per token, token lists per name): what the matcher must return. */
+function referenceMatch(names: ReadonlyMap<string, string>, text: string, options: Partial<KeywordOptions> = {}): KeywordMatch[] {
+  const o = { ...KEYWORD_DEFAULTS, ...options };
+  const STOP = new Set(['a', 'an', 'and', 'about', 'at', 'by', 'de', 'for', 'from', 'i', 'in', 'into', 'is', 'it', 'la', 'le', 'like', 'love', 'me', 'movie', 'movies', 'film', 'films', 'my', 'of', 'on', 'or', 'some', 'something', 'the', 'to', 'want', 'watch', 'with']);
+  const content = (t: string) => {
+    const all = tokenize(t);
+    const kept = all.filter((x) => !STOP.has(x));
+    return [...new Set(kept.length > 0 ? kept : all)];
+  };
+  const numeric = (t: string) => /^\p{N}+$/u.test(t);
+  const entries = [...names].map(([key, name]) => ({ key, name, tokens: content(name) })).filter((e) => e.tokens.length > 0);
+  const df = new Map<string, number>();
+  for (const e of entries) for (const t of e.tokens) df.set(t, (df.get(t) ?? 0) + 1);
+  const weight = (t: string) => Math.log(1 + entries.length / df.get(t)!) * (numeric(t) ? o.numericWeight : 1);
+  const query = content(text).filter((t) => df.has(t));
+  if (query.length === 0 || o.limit === 0) return [];
+  let queryWeight = 0;
+  for (const t of query) queryWeight += weight(t);
+  const full: KeywordMatch[] = [];
+  const partial: KeywordMatch[] = [];
+  const hits = entries.map((e, id) => ({ e, id, matched: query.filter((t) => e.tokens.includes(t)) })).filter((h) => h.matched.length > 0);
+  // The matcher meets the names in the order of the query's posting lists.
+  const order = (h: (typeof hits)[number]) => [query.indexOf(h.matched[0]!), h.id];
+  hits.sort((a, b) => order(a)[0]! - order(b)[0]! || order(a)[1]! - order(b)[1]!);
+  for (const { e, matched } of hits) {
+    let nameWeight = 0;
+    for (const t of e.tokens) nameWeight += weight(t);
+    let matchedWeight = 0;
+    for (const t of matched) matchedWeight += weight(t);
+    const nameCoverage = nameWeight > 0 ? matchedWeight / nameWeight : 0;
+    if (nameCoverage < o.minCoverage || matchedWeight === 0) continue;
+    const queryCoverage = queryWeight > 0 ? matchedWeight / queryWeight : 0;
+    (e.tokens.every((t) => numeric(t) || matched.includes(t)) ? full : partial).push({ key: e.key, name: e.name, score: nameCoverage * queryCoverage, matched });
+  }
+  const out = full.length > 0 ? full : partial;
+  out.sort((a, b) => b.score - a.score || a.name.length - b.name.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.slice(0, o.limit);
+}
 
 const matcher = createKeywordMatcher(
   new Map([
@@ -33,6 +73,24 @@ describe('keyword matcher', () => {
     expect(matcher.match('scott', { minCoverage: 0.4 }).map((x) => x.key)).toEqual(['Entity:priya', 'Entity:ridley']);
     expect(matcher.match('nothing here')).toEqual([]);
     expect(matcher.match('alien', { limit: 1 })).toHaveLength(1);
+  });
+
+  it('returns what the plain formula returns on random catalogues and queries (plurals, accents, years, stop words)', () => {
+    const word = fc.constantFrom('alien', 'Aliens', 'Amélie', 'amelie', 'scott', 'Scott', 'ridley', 'the', 'of', 'drama', 'dramas', '1979', '2001', 'blade', 'runner', 'glass', 'film');
+    const phrase = fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(
+        fc.array(phrase, { minLength: 1, maxLength: 25 }),
+        fc.array(phrase, { minLength: 1, maxLength: 6 }),
+        fc.record({ limit: fc.integer({ min: 0, max: 8 }), minCoverage: fc.constantFrom(0, 0.3, 0.5, 1), numericWeight: fc.constantFrom(0, 0.25, 1) }),
+        (titles, queries, options) => {
+          const names = new Map(titles.map((t, j) => [`Item:${j}`, t]));
+          const m = createKeywordMatcher(names);
+          for (const q of queries) expect(m.match(q, options)).toEqual(referenceMatch(names, q, options));
+        },
+      ),
+      { seed: 20261207, numRuns: 200 },
+    );
   });
 
   it('guards its options', () => {
