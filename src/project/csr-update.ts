@@ -300,11 +300,21 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false,
   // The old index before which each new node goes (n0 at the end), ascending: the renumbering's shifts.
   const shifts = new Uint32Array(fresh.length);
   if (canonical) {
+    // The old nodes are sorted by (kind, id), so each new node's place is found by binary search (a string comparison
+    // per step, not one per node before it: 2M users at 50M interactions).
+    const before = (v: number, node: NewNode): boolean => csr.kinds[v]! < node.kind || (csr.kinds[v] === node.kind && compareCodePoints(csr.ids[v]!, node.id) < 0);
     let i = 0;
     let j = 0;
     for (let k = 0; k < fresh.length; k++) {
       const node = fresh[k]!;
-      while (i < n0 && (csr.kinds[i]! < node.kind || (csr.kinds[i] === node.kind && compareCodePoints(csr.ids[i]!, node.id) < 0))) slot[j++] = i++;
+      let lo = i;
+      let hi = n0;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(mid, node)) lo = mid + 1;
+        else hi = mid;
+      }
+      while (i < lo) slot[j++] = i++;
       shifts[k] = i;
       slot[j++] = -1 - k;
     }
