@@ -24,7 +24,9 @@ export interface NamedNode {
  * names, a heap snapshot on 2026-12-07), and every garbage collection marks the heap whole.
  */
 export class NameKeys {
-  readonly #keys = new Map<string, string | string[]>();
+  /** One key, a few in an array, or a Set once a name has more than {@link NameKeys.ARRAY_MAX} (adds stay O(1)). */
+  readonly #keys = new Map<string, string | string[] | Set<string>>();
+  static readonly ARRAY_MAX = 16;
 
   /** Adds `key` to the keys of `name` (once). */
   add(name: string, key: string): void {
@@ -32,7 +34,11 @@ export class NameKeys {
     if (keys === undefined) this.#keys.set(name, key);
     else if (typeof keys === 'string') {
       if (keys !== key) this.#keys.set(name, [keys, key]);
-    } else if (!keys.includes(key)) keys.push(key);
+    } else if (keys instanceof Set) keys.add(key);
+    else if (!keys.includes(key)) {
+      keys.push(key);
+      if (keys.length > NameKeys.ARRAY_MAX) this.#keys.set(name, new Set(keys));
+    }
   }
 
   /** The keys of `name`, or undefined when it names nothing. */
