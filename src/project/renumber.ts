@@ -11,7 +11,7 @@
  * const { csr, renumbering } = insertNodes(before, [{ id: 'User:new', kind: 0 }]);
  * const strength = scatter(Float64Array, prev.strength, renumbering, false); // 0 at the new user
  */
-import { copyMapped, type BlockCopier, type IndexMap } from '../core/block-copy.ts';
+import { copyNow, type BlockCopier, type IndexMap } from '../core/block-copy.ts';
 import { typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
 
 /** Where each old node went when nodes were inserted (project/csr-update `insertNodes`). */
@@ -45,13 +45,12 @@ export function restartRows(starts: Uint32Array, r: Renumbering, shared: boolean
 }
 
 /**
- * Node indices mapped to their new positions, entry by entry (the order of the entries kept). Through `copier` when
- * given (core/block-copy: the result is complete once it has drained), else at once.
+ * Node indices mapped to their new positions, entry by entry (the order of the entries kept), through `copier`
+ * (core/block-copy: with a queue, the result is complete once it has drained).
  */
-export function remapNodes(nodes: Uint32Array, r: Renumbering, shared: boolean, copier?: BlockCopier): Uint32Array {
+export function remapNodes(nodes: Uint32Array, r: Renumbering, shared: boolean, copier: BlockCopier = copyNow): Uint32Array {
   const out = typedArray(Uint32Array, nodes.length, shared);
-  if (copier) copier.copy(out, nodes, 0, nodes.length, 0, r);
-  else copyMapped(out, nodes, 0, nodes.length, 0, r);
+  copier.copy(out, nodes, 0, nodes.length, 0, r);
   return out;
 }
 
