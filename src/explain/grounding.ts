@@ -17,6 +17,11 @@ export interface NamedNode {
   name: string;
 }
 
+/** A name's keys as held by {@link NameKeys}, as a new Set. */
+function keySet(keys: string | string[] | Set<string>): Set<string> {
+  return new Set(typeof keys === 'string' ? [keys] : keys);
+}
+
 /**
  * Name → the node keys it may refer to, in the order they were added. Most names name one node, so a name's keys are
  * held as one string, or an array when there are several, and `get` makes a Set of them per lookup (lookups happen
@@ -44,7 +49,7 @@ export class NameKeys {
   /** The keys of `name`, or undefined when it names nothing. */
   get(name: string): Set<string> | undefined {
     const keys = this.#keys.get(name);
-    return keys === undefined ? undefined : new Set(typeof keys === 'string' ? [keys] : keys);
+    return keys === undefined ? undefined : keySet(keys);
   }
 
   has(name: string): boolean {
@@ -58,7 +63,7 @@ export class NameKeys {
 
   /** Each name with its keys, in the order the names were added. */
   *[Symbol.iterator](): IterableIterator<[string, Set<string>]> {
-    for (const [name, keys] of this.#keys) yield [name, new Set(typeof keys === 'string' ? [keys] : keys)];
+    for (const [name, keys] of this.#keys) yield [name, keySet(keys)];
   }
 }
 
