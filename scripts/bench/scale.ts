@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- scale -- --interactions N [--online N] [--seconds S] [--connections C] [--epoch-seconds S]
- * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--publish] [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
+ * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--none-rates R,…] [--paths-rates R,…] [--publish]
+ * [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
  * one stage after the other, one JSON line per stage and a last line with the issue-12 keys
  * (`bulkImportRelsPerSec`, `onlineIngestRelsPerSec`, `projectionEdgesPerSec`, `bytesPerEdge`, `epochSeconds`,
  * `bootSeconds`, `rssMb`, `noneP99Ms`, `noneRps`, `pathsP99Ms`). A stage that was skipped or could not run is `null`
@@ -34,6 +35,10 @@
  *               loopback, driven by a load generator in a worker thread of this process: C keep-alive connections
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
  *               pseudo-random order, for S seconds (default 20) with `explain=none`, then `explain=paths`.
+ *               `--none-rates R,…` and `--paths-rates R,…` then offer each rate R in turn for S seconds, open loop
+ *               (requests due at R per second whatever the answers, each timed from when it was due), one
+ *               `serve: open loop` line per rate: latency at a given load, where the closed loops give the latency of
+ *               a queue of C requests at saturation (the last line's keys stay the closed loops').
  *               With `--rank-threads T` (T > 0) the engine also has T copies ranking in worker threads
  *               (engine/replicas, as `GRAPHREC_RANK_THREADS=T graphrec serve` has them): each explain mode runs
  *               once the copies are built, first on the serving thread alone (the baseline, `rankThreads: 0`), then with the copies, and a
@@ -53,7 +58,9 @@
  * `--keep DIR --reuse` measures the serving stages again on the graph an earlier `--keep DIR` run left there: it opens
  * that database (no generate, no bulk, no project; the epoch, unless skipped, trains on the kept snapshot's
  * projection), boots from its snapshot and serves; the bulk and project keys are then null. With the online stage the
- * kept database changes (the next reuse boots through a new projection read); `--skip online` keeps it as it is.
+ * kept database changes (the next reuse boots through a new projection read, and so does one after `bench freshness
+ * --keep DIR`: its boot line says so, `bootSeconds` is then null, and it writes the snapshot the next reuse boots from);
+ * `--skip online` keeps it as it is.
  * `--publish` adds a stage after serve (6b): the epoch's vectors (random ones without an epoch) written into Neo4j
  * as `npm start` writes them after training (`publishEmbeddings`: `embedding` properties and vector indexes), with
  * the last committed transaction id and whether the store version (`graphrec.servingVersion`) stayed the same, then the
@@ -143,22 +150,28 @@ function processMemory(): { rssNowMb: number; peakRssMb: number | undefined; hea
 }
 
 /**
- * The load generator, run in a worker thread (plain JS, no TypeScript loader needed): `connections` closed loops of
- * keep-alive GETs over `paths` (each loop starts at its own offset), for `seconds`; posts back the sorted latencies
- * (ms), the count of non-2xx answers and errors, and the wall time.
+ * The load generator, run in a worker thread (plain JS, no TypeScript loader needed), for `seconds`, over `paths`
+ * (keep-alive GETs); posts back the sorted latencies (ms), the count of non-2xx answers and errors, and the wall time.
+ * - `rate` 0: `connections` closed loops (each sends its next request when its last one answered; each starts at its
+ *   own offset): what the server answers at saturation, and the latency of a queue of `connections` requests.
+ * - `rate` R > 0: an open loop. Request j is due at start + j / R whatever the answers (up to `connections` sockets,
+ *   at least 64; a request waits in the client for a free one); its latency counts from when it was due, so the wait
+ *   of a request sent late (behind a slow answer, or a busy thread) is counted, not left out ("coordinated omission").
+ *   The schedule ends after `seconds`; the requests still open are then awaited, so a server that does not keep up
+ *   shows it in the latencies and in a wall time longer than `seconds`.
  */
 const LOADGEN_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { port, paths, seconds, connections } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const { port, paths, seconds, connections, rate } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: rate > 0 ? Math.max(connections, 64) : connections });
 const latencies = [];
 let bad = 0, next = 0;
 const t0 = performance.now();
 const until = t0 + seconds * 1000;
-function once(p) {
+function once(p, from) {
   return new Promise((resolve) => {
-    const s = performance.now();
+    const s = from ?? performance.now();
     const req = http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
       res.resume();
       res.once('end', () => { latencies.push(performance.now() - s); if (res.statusCode !== 200) bad++; resolve(); });
@@ -167,7 +180,17 @@ function once(p) {
   });
 }
 async function loop() { while (performance.now() < until) await once(paths[next++ % paths.length]); }
-Promise.all(Array.from({ length: connections }, loop)).then(() => {
+async function openLoop() {
+  const open = [];
+  for (let j = 0; t0 + (j * 1000) / rate < until; j++) {
+    const due = t0 + (j * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    open.push(once(paths[next++ % paths.length], due));
+  }
+  await Promise.all(open);
+}
+(rate > 0 ? openLoop() : Promise.all(Array.from({ length: connections }, loop))).then(() => {
   const wall = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -182,7 +205,10 @@ interface LoadResult {
   p99Ms: number;
   maxMs: number;
   errors: number;
-  connections: number;
+  /** Closed loops: how many. */
+  connections?: number;
+  /** Open loop: the requests per second offered (`requestsPerSecond` is what was answered, over the wall time). */
+  offeredPerSecond?: number;
   seconds: number;
   /**
    * CPU time of this whole process (server, engine and the load generator's thread: an upper bound on the server's
@@ -197,10 +223,11 @@ function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 }
 
-function drive(port: number, paths: string[], seconds: number, connections: number): Promise<LoadResult> {
+/** One run of the load generator (`rate` 0: closed loops; R > 0: R requests per second offered, open loop). */
+function drive(port: number, paths: string[], seconds: number, connections: number, rate = 0): Promise<LoadResult> {
   const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
-    const worker = new Worker(LOADGEN_SOURCE, { eval: true, workerData: { port, paths, seconds, connections } });
+    const worker = new Worker(LOADGEN_SOURCE, { eval: true, workerData: { port, paths, seconds, connections, rate } });
     worker.once('error', reject);
     worker.once('message', (m: { latencies: Float64Array; bad: number; wall: number }) => {
       const cpu = process.cpuUsage(cpu0);
@@ -212,7 +239,7 @@ function drive(port: number, paths: string[], seconds: number, connections: numb
         p99Ms: round(q(0.99)),
         maxMs: round(m.latencies.length ? m.latencies[m.latencies.length - 1]! : NaN),
         errors: m.bad,
-        connections,
+        ...(rate > 0 ? { offeredPerSecond: rate } : { connections }),
         seconds: round(m.wall),
         cpuMsPerRequest: m.latencies.length ? round((cpu.user + cpu.system) / 1000 / m.latencies.length) : NaN,
       });
@@ -286,6 +313,16 @@ function afterWriteCost(engine: Engine, kind: string, mirror?: () => void): Reco
   return { version: engine.version, applyMs: round(applyMs, 1), nextHybridMs: round(nextHybridMs, 1), nextEvidenceMs: round(nextEvidenceMs, 1), thenHybridMs: round(thenHybridMs, 1) };
 }
 
+/** A comma-separated list of positive request rates (per second); empty when the flag is absent. */
+function ratesOf(name: string, raw: string | undefined): number[] {
+  if (raw === undefined) return [];
+  return raw.split(',').map((r) => {
+    const rate = Number(r);
+    if (!(rate > 0 && Number.isFinite(rate))) throw new Error(`bench scale: ${name} takes positive rates separated by commas (got ${r})`);
+    return rate;
+  });
+}
+
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -337,6 +374,8 @@ export async function main(argv: string[]): Promise<void> {
   const connections = Math.max(1, Math.round(positiveNumber('--connections', flag('--connections'), 10)));
   const inProcessUsers = Math.max(2, Math.round(positiveNumber('--in-process', flag('--in-process'), 200)));
   const rankThreads = Math.round(positiveNumber('--rank-threads', flag('--rank-threads'), 0));
+  const noneRates = ratesOf('--none-rates', flag('--none-rates'));
+  const pathsRates = ratesOf('--paths-rates', flag('--paths-rates'));
   const epochBudget = positiveNumber('--epoch-seconds', flag('--epoch-seconds'), 900);
   const skip = new Set((flag('--skip') ?? '').split(',').filter(Boolean));
   // The baseline pass of the project stage (doctor's scan: one more full read) can be left out of long runs.
@@ -549,7 +588,13 @@ export async function main(argv: string[]): Promise<void> {
         const tCopies = performance.now();
         if (rankThreads > 0) replicas = EngineReplicas.start(engine, state, cfg, { threads: rankThreads }, trained);
         emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
-        if (!state.fromSnapshot) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
+        if (!state.fromSnapshot) {
+          if (!reuse) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
+          // A kept database written since its snapshot (the online stage, `bench freshness --keep`): this boot read it
+          // again and wrote a new snapshot, which the next --reuse boots from. Not a boot from a snapshot, so not the key.
+          result.bootSeconds = null;
+          emit({ stage: 'boot', note: 'the kept database changed since its snapshot: this boot read the graph again and wrote a new snapshot (bootSeconds null; the next --reuse run boots from it)' });
+        }
         if (replicas) {
           // What the copies cost: the time until every copy ranks, and this process's resident set before they started
           // and once they are built (nothing else runs meanwhile; the copies' threads are in this process).
@@ -617,6 +662,14 @@ export async function main(argv: string[]): Promise<void> {
           result.noneP99Ms = none.p99Ms;
           result.noneRps = none.requestsPerSecond;
           result.pathsP99Ms = paths.p99Ms;
+          // Latency at offered rates (open loop), with the copies when there are any.
+          for (const [explain, rates] of [['none', noneRates], ['paths', pathsRates]] as const) {
+            for (const rate of rates) {
+              ranking = copies ? 'replicas' : 'local';
+              const run = await drive(port, pathsOf[explain], seconds, connections, rate);
+              emit({ stage: 'serve: open loop', explain, ...(copies ? { rankThreads } : {}), ...run, target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
+            }
+          }
         } finally {
           await new Promise((r) => server.close(r));
         }
