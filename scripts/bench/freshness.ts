@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
     let eventNo = 0;
 
     const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0, threads = 0) => {
-      const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, contextUpdates });
+      const engine = new Engine({ csr, values, labels, interactions: cfg.interactions, weights: cfg.weights, sharedVersions: cfg.interactions.sharedVersions, contextUpdates });
       // Copies built from the same state (the engine's settings come from the same config), current before the phase.
       const replicas = threads > 0 ? EngineReplicas.start(engine, { csr, values, labels, itemProps: new Map(), interactionKind: { kind: 'rating', rated: true } }, cfg, { threads }) : undefined;
       await replicas?.caughtUp();

@@ -132,6 +132,12 @@ export const ConfigSchema = z.object({
     maxApplyShare: z.number().gt(0).max(1),
     /** Longest slice of an application's block copies, ms; requests are served between slices; 0 = one piece (engine/live). */
     applySliceMs: z.number().min(0).max(1000),
+    /**
+     * Live writes build each new version on shared buffers, collected by graphrec's own policy (core/shared-arrays)
+     * rather than by the full collections V8 starts as the version is allocated: shorter holds of the event loop per
+     * write on a large graph, more memory held between collections (docs/operations.md, "Versions on shared buffers").
+     */
+    sharedVersions: z.boolean(),
   }),
   /** Per-kind transforms of interaction values before the combination above (core/weight-transform). */
   weights: z.object({
@@ -263,7 +269,7 @@ export const DEFAULTS: Config = {
   },
   bounds: { ...INTERACTION_BOUNDS },
   ingest: { batchSize: 5000, inFlight: 2 },
-  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50, maxApplyShare: 0.5, applySliceMs: 10 },
+  interactions: { kindWeights: { ...INTERACTION_DEFAULTS.kindWeights }, defaultKindWeight: INTERACTION_DEFAULTS.defaultKindWeight, coalesceMs: 50, maxApplyShare: 0.5, applySliceMs: 10, sharedVersions: false },
   weights: { transforms: {}, heavyTailTransform: 'log1p+user-norm', heavyTailRatio: 50 },
   train: { epochs: 300, maxSeconds: 90 },
   llm: {
@@ -316,6 +322,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, EnvKind]> = [
   ['interactions.coalesceMs', 'GRAPHREC_COALESCE_MS', 'int'],
   ['interactions.maxApplyShare', 'GRAPHREC_MAX_APPLY_SHARE', 'number'],
   ['interactions.applySliceMs', 'GRAPHREC_APPLY_SLICE_MS', 'number'],
+  ['interactions.sharedVersions', 'GRAPHREC_SHARED_VERSIONS', 'bool'],
   ['weights.transforms', 'GRAPHREC_WEIGHT_TRANSFORMS', 'map'],
   ['weights.heavyTailTransform', 'GRAPHREC_HEAVY_TAIL_TRANSFORM', 'string'],
   ['weights.heavyTailRatio', 'GRAPHREC_HEAVY_TAIL_RATIO', 'number'],

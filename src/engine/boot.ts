@@ -90,6 +90,7 @@ export function engineFrom(state: EngineState, cfg: Config, trained: EmbeddingVe
     itemProps: state.itemProps,
     interactions: cfg.interactions,
     weights: cfg.weights,
+    sharedVersions: cfg.interactions.sharedVersions,
     values: state.values,
     interactionKind: state.interactionKind,
     context: embeddings ? { embeddings } : {},

@@ -64,6 +64,13 @@ export interface EngineInputs {
    * Both give equal contexts; a batch that inserts nodes is patched with the renumbering (project/renumber). ['patch']
    */
   contextUpdates?: 'patch' | 'rebuild';
+  /**
+   * Live writes build their versions on shared buffers from the start (the config's `interactions.sharedVersions`;
+   * copies of the engine turn it on, {@link Engine.shareVersions}). V8 then leaves the replaced versions to the
+   * collector of shared garbage (core/shared-arrays) instead of starting full collections as a write allocates the
+   * new one. [false]
+   */
+  sharedVersions?: boolean;
   llm?: GuardedLlm;
   /** Who writes explanations and why (explain/llm/policy); without it: the LLM when given, else the template. */
   explainPolicy?: ExplainPolicy;
@@ -129,8 +136,8 @@ export class Engine {
   private embeddings: EmbeddingIndex | undefined;
   /** True while {@link applyUpdatesInSlices} runs. */
   private slicing = false;
-  /** Live writes build their versions on shared buffers, for copies that adopt them ({@link shareVersions}). */
-  private sharing = false;
+  /** Live writes build their versions on shared buffers: for copies that adopt them ({@link shareVersions}), or as set. */
+  private sharing: boolean;
   /** What the last application did that a copy adopting its version derives itself ({@link versionForCopies}). */
   private lastApplied: Pick<AdoptedVersion, 'touched' | 'renumbering' | 'items'> & { idsChanged: boolean } = { items: [], idsChanged: false };
   /**
@@ -159,8 +166,10 @@ export class Engine {
     this.itemProps = new Map(inputs.itemProps ?? []);
     this.settings = inputs.interactions ?? INTERACTION_DEFAULTS;
     this.liveWeights = inputs.values ? new LiveInteractionWeights(inputs.csr, inputs.values, inputs.weights ?? DEFAULTS.weights, this.settings) : undefined;
+    this.sharing = inputs.sharedVersions === true;
     // The first version's transition, lists and evidence tables go on shared buffers, which copies of this engine in
-    // worker threads read (engine/replicas); what live writes build later is shared only after shareVersions.
+    // worker threads read (engine/replicas); what live writes build later is shared with `sharedVersions` or after
+    // shareVersions.
     const prebuilt = inputs.prebuilt;
     const first: RecommendContextInput = {
       ...this.contextInput(),

@@ -208,6 +208,37 @@ describe('Engine memory across live writes', () => {
   });
 });
 
+describe('Engine with sharedVersions', () => {
+  it('builds every version a live write makes on shared buffers and hands each replaced one to the collector of shared garbage', () => {
+    const was = collectSharedGarbageOnDrop(false);
+    try {
+      const values = { kinds: ['rating'], user: Uint32Array.of(0, 1, 1), item: Uint32Array.of(2, 2, 3), kind: new Uint16Array(3), raw: Float64Array.of(5, 4, 5) };
+      const engine = new Engine({ csr: graph(), labels, values, sharedVersions: true });
+      engine.warm();
+      engine.applyUpdates({ edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] });
+      const first = engine.context;
+      expect(first.transition.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(first.csr.outTargets.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const before = sharedGarbage().pendingBytes;
+      // A write that adds a user too: the renumbered version is shared as well.
+      engine.applyUpdates({ users: [{ id: 'n1' }], edges: [{ userId: 'n1', itemId: 'c', kinds: [{ kind: 'rating', weight: 2 }] }] });
+      const next = engine.context;
+      expect(next.csr.outTargets).not.toBe(first.csr.outTargets);
+      expect(next.csr.outTargets.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(next.transition.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(sharedGarbage().pendingBytes - before).toBeGreaterThanOrEqual(first.csr.outTargets.buffer.byteLength + first.transition.weights.buffer.byteLength);
+      // The answers are those of an engine without the setting given the same writes.
+      const plain = new Engine({ csr: graph(), labels, values: { ...values, user: values.user.slice(), item: values.item.slice(), raw: values.raw.slice() } });
+      plain.applyUpdates({ edges: [{ userId: 'u1', itemId: 'c', kinds: [{ kind: 'rating', weight: 4 }] }] });
+      plain.applyUpdates({ users: [{ id: 'n1' }], edges: [{ userId: 'n1', itemId: 'c', kinds: [{ kind: 'rating', weight: 2 }] }] });
+      expect(plain.context.csr.outTargets.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      for (const user of ['User:u1', 'User:u2', 'User:n1']) expect(engine.recommend({ user, k: 4 })).toEqual(plain.recommend({ user, k: 4 }));
+    } finally {
+      collectSharedGarbageOnDrop(was);
+    }
+  });
+});
+
 describe('Engine versions adopted by a copy', () => {
   it("a copy that adopts each version holds the serving engine's arrays and answers as it does; it applies no writes itself", () => {
     const values = () => ({ kinds: ['rating'], user: Uint32Array.of(0, 1, 1), item: Uint32Array.of(2, 2, 3), kind: new Uint16Array(3), raw: Float64Array.of(5, 4, 5) });
