@@ -214,11 +214,10 @@ export async function main(argv: string[]): Promise<void> {
             events.push({ eventId: `fresh-${Date.now()}-${eventNo++}`, userId: idOf(u), itemId: idOf(i), kind: rating ? 'rating' : 'click', ...(rating ? { rating: 1 + Math.floor(random() * 5) } : {}), ts: Math.floor(Date.now() / 1000) });
           }
           const body = JSON.stringify({ events });
-          const t0 = due;
           inFlight.push(
             request(writeAgent, port, 'POST', '/v1/interactions', body).then(
               (status) => {
-                writeTimes.push(performance.now() - t0);
+                writeTimes.push(performance.now() - due);
                 if (status !== 200) writeErrors++;
                 else {
                   written += events.length;
@@ -236,13 +235,12 @@ export async function main(argv: string[]): Promise<void> {
           const due = started + n * interval;
           const wait = due - performance.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-          const t0 = due;
           const sent = performance.now();
           inFlight.push(
             request(readAgent, port, 'GET', `/v1/users/${encodeURIComponent(idOf(pick(users)))}/recommendations?k=10&strategy=ppr`).then(
               (status) => {
                 const now = performance.now();
-                readTimes.push(now - t0);
+                readTimes.push(now - due);
                 readFromSend.push(now - sent);
                 if (status !== 200) readErrors++;
               },

@@ -131,14 +131,18 @@ export function createKeywordMatcher(names: ReadonlyMap<string, string>): Keywor
       if (!(o.minCoverage >= 0 && o.minCoverage <= 1)) throw new AppError('BAD_REQUEST', 'retrieve/keywords: minCoverage must be in [0, 1]');
       if (!(o.numericWeight >= 0 && Number.isFinite(o.numericWeight))) throw new AppError('BAD_REQUEST', 'retrieve/keywords: numericWeight must be finite and ≥ 0');
       const weight = (t: number): number => idf[t]! * (numeric[t] === 1 ? o.numericWeight : 1);
-      const query = contentTokens(text).filter((t) => tokenId.has(t));
+      // The query's known tokens, as ids (looked up once).
+      const query: number[] = [];
+      for (const t of contentTokens(text)) {
+        const tid = tokenId.get(t);
+        if (tid !== undefined) query.push(tid);
+      }
       if (query.length === 0 || o.limit === 0) return [];
       let queryWeight = 0;
-      for (const t of query) queryWeight += weight(tokenId.get(t)!);
-      const hit = new Map<number, string[]>();
+      for (const t of query) queryWeight += weight(t);
+      const hit = new Map<number, number[]>();
       for (const t of query) {
-        const tid = tokenId.get(t)!;
-        for (let p = postStart[tid]!; p < postStart[tid + 1]!; p++) {
+        for (let p = postStart[t]!; p < postStart[t + 1]!; p++) {
           const id = postings[p]!;
           const list = hit.get(id);
           if (list) list.push(t);
@@ -153,13 +157,13 @@ export function createKeywordMatcher(names: ReadonlyMap<string, string>): Keywor
         let nameWeight = 0;
         for (let j = from; j < to; j++) nameWeight += weight(tokensOfName[j]!);
         let matchedWeight = 0;
-        for (const t of matched) matchedWeight += weight(tokenId.get(t)!);
+        for (const t of matched) matchedWeight += weight(t);
         const nameCoverage = nameWeight > 0 ? matchedWeight / nameWeight : 0;
         if (nameCoverage < o.minCoverage || matchedWeight === 0) continue;
         const queryCoverage = queryWeight > 0 ? matchedWeight / queryWeight : 0;
         let full = true;
-        for (let j = from; j < to && full; j++) full = numeric[tokensOfName[j]!] === 1 || matched.includes(tokenText[tokensOfName[j]!]!);
-        (full ? out : partial).push({ key: keys[id]!, name: labels[id]!, score: nameCoverage * queryCoverage, matched });
+        for (let j = from; j < to && full; j++) full = numeric[tokensOfName[j]!] === 1 || matched.includes(tokensOfName[j]!);
+        (full ? out : partial).push({ key: keys[id]!, name: labels[id]!, score: nameCoverage * queryCoverage, matched: matched.map((t) => tokenText[t]!) });
       }
       if (out.length === 0) out.push(...partial);
       out.sort((a, b) => b.score - a.score || a.name.length - b.name.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
