@@ -1,62 +1,41 @@
 /**
- * `npm run bench -- recommend [seconds]`: drives a running `graphrec serve` (started here as a second process on
- * loopback, on the bench Neo4j with ML-100K + DBpedia) with autocannon, first with `explain=none`, then with
- * `explain=paths`, over all 943 users in turn. Prints JSON lines; the last holds
- * `{"none": {"requestsPerSecond", "p50Ms", "p99Ms"}, "paths": {...}}` (each also with requests, errors, connections and
- * bytesPerResponse). Evidence is built per request (no result cache); consecutive users differ, so each request pays
- * for its own user's profile and path beams.
+ * `npm run bench -- recommend [seconds=20] [--none-rates R,…] [--paths-rates R,…]`: drives a running `graphrec serve`
+ * (started here as a second process on loopback, on the bench Neo4j with ML-100K + DBpedia) over all 943 users in turn,
+ * first with `explain=none`, then with `explain=paths`.
+ *
+ * - 10 closed loops per mode (scripts/bench/_load): what the server answers at saturation, and the latency of a queue of
+ *   10 requests.
+ * - Then each offered rate, open loop, for `seconds` (defaults: `none` at 500 req/s, `paths` at 100 and 200 req/s):
+ *   each request timed from when it was due, so the latency at that load.
+ *
+ * Prints JSON lines; the last holds `{"none": {…}, "paths": {…}, "openLoop": [{explain, offeredPerSecond, p50Ms, p99Ms,
+ * …}], …}` (each closed-loop entry with requestsPerSecond, p50Ms, p99Ms, requests, errors, connections). Evidence is
+ * built per request (no result cache); consecutive users differ, so each request pays for its own user's profile and
+ * path beams. The latencies include the client's time: it runs in this process, on the same 2 cores as the server.
  * Targets (issue 4, 2-core machine): none p99 ≤ 20 ms at ≥ 500 req/s; paths p99 ≤ 50 ms.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { ROOT } from '../../src/core/paths.ts';
+import { flagsOf } from './_kept.ts';
+import { drive, ratesOf, waitSettled, type LoadResult } from './_load.ts';
 import { emit, ml100kDbpediaSpec } from './_neo4j.ts';
 
 const PORT = Number(process.env.GRAPHREC_BENCH_API_PORT ?? 3100);
+const CONNECTIONS = 10;
 
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`server not ready after ${timeoutMs / 1000} s`);
-}
+const pathsFor = (explain: 'none' | 'paths'): string[] =>
+  Array.from({ length: 943 }, (_, j) => `/v1/users/${encodeURIComponent(`ml100k:u:${j + 1}`)}/recommendations?k=10&explain=${explain}`);
 
-async function drive(explain: 'none' | 'paths', seconds: number, connections: number) {
-  let n = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}`,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => {
-          const user = 1 + (n++ % 943);
-          return { ...req, path: `/v1/users/${encodeURIComponent(`ml100k:u:${user}`)}/recommendations?k=10&explain=${explain}` };
-        },
-      },
-    ],
-  });
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    bytesPerResponse: result.requests.total ? Math.round(result.throughput.total / result.requests.total) : 0,
-    errors: result.errors + result.non2xx,
-    connections,
-  };
-}
+/** A run as printed: the CPU figure is the load generator's alone here (the server is another process). */
+const summary = ({ cpuMsPerRequest, ...run }: LoadResult) => ({ ...run, clientCpuMsPerRequest: cpuMsPerRequest });
 
 export async function main(argv: string[]): Promise<void> {
-  const seconds = Number(argv[0] ?? 20);
+  const flag = flagsOf(argv);
+  const seconds = argv[0] !== undefined && !argv[0].startsWith('--') ? Number(argv[0]) : 20;
+  if (!(seconds > 0)) throw new Error('usage: npm run bench -- recommend [seconds=20] [--none-rates R,…] [--paths-rates R,…]');
+  const noneRates = flag('--none-rates') === undefined ? [500] : ratesOf('bench recommend', '--none-rates', flag('--none-rates'));
+  const pathsRates = flag('--paths-rates') === undefined ? [100, 200] : ratesOf('bench recommend', '--paths-rates', flag('--paths-rates'));
   const spec = ml100kDbpediaSpec();
   if (!spec) return;
   const env = {
@@ -68,14 +47,24 @@ export async function main(argv: string[]): Promise<void> {
   };
   const server = spawn(process.execPath, [path.join(ROOT, 'scripts', 'graphrec.js'), 'serve', '--data', spec], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    emit({ step: 'starting the server (Neo4j, data, projection, embeddings)', port: PORT });
-    await waitReady(`http://127.0.0.1:${PORT}/v1/health/ready`, 600_000);
-    await drive('none', 3, 10); // warm-up
-    const none = await drive('none', seconds, 10);
+    emit({ step: 'starting the server (Neo4j, data, projection, embeddings; measured once the vectors are live)', port: PORT });
+    const embeddings = await waitSettled(`http://127.0.0.1:${PORT}`, 900_000);
+    emit({ step: 'ready, vectors settled', embeddings });
+    const requests = { none: pathsFor('none'), paths: pathsFor('paths') };
+    await drive(PORT, requests.none, { seconds: 3, connections: CONNECTIONS }); // warm-up
+    const none = summary(await drive(PORT, requests.none, { seconds, connections: CONNECTIONS }));
     emit({ explain: 'none', ...none });
-    const paths = await drive('paths', seconds, 10);
+    const paths = summary(await drive(PORT, requests.paths, { seconds, connections: CONNECTIONS }));
     emit({ explain: 'paths', ...paths });
-    emit({ none, paths, seconds, targets: { none: { p99Ms: 20, requestsPerSecond: 500 }, paths: { p99Ms: 50 } } });
+    const openLoop = [];
+    for (const [explain, rates] of [['none', noneRates], ['paths', pathsRates]] as const) {
+      for (const rate of rates) {
+        const run = { explain, ...summary(await drive(PORT, requests[explain], { seconds, connections: CONNECTIONS, rate })) };
+        emit({ openLoop: true, ...run });
+        openLoop.push(run);
+      }
+    }
+    emit({ none, paths, openLoop, seconds, targets: { none: { p99Ms: 20, requestsPerSecond: 500 }, paths: { p99Ms: 50 } } });
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

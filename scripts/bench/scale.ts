@@ -74,7 +74,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createApp } from '../../src/api/app.ts';
 import { EngineReplicas, rankLocally, type EvidenceFor } from '../../src/engine/replicas.ts';
 import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
@@ -99,6 +98,7 @@ import { Neo4jGraphStore } from '../../src/store/neo4j-graph-store.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { PROJECTION_READ_DEFAULTS, projectionFingerprint, storeVersion } from '../../src/store/projection-reader.ts';
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
+import { drive, quantileOfSorted, ratesOf, type LoadResult } from './_load.ts';
 import { emit } from './_neo4j.ts';
 
 const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online'] as const;
@@ -147,105 +147,6 @@ function memOfPid(pid: number | 'self' | undefined, field: 'VmRSS' | 'VmHWM' = '
 function processMemory(): { rssNowMb: number; peakRssMb: number | undefined; heapUsedMb: number; arrayBuffersMb: number } {
   const m = process.memoryUsage();
   return { rssNowMb: mb(m.rss), peakRssMb: memOfPid('self', 'VmHWM'), heapUsedMb: mb(m.heapUsed), arrayBuffersMb: mb(m.arrayBuffers) };
-}
-
-/**
- * The load generator, run in a worker thread (plain JS, no TypeScript loader needed), for `seconds`, over `paths`
- * (keep-alive GETs); posts back the sorted latencies (ms), the count of non-2xx answers and errors, and the wall time.
- * - `rate` 0: `connections` closed loops (each sends its next request when its last one answered; each starts at its
- *   own offset): what the server answers at saturation, and the latency of a queue of `connections` requests.
- * - `rate` R > 0: an open loop. Request j is due at start + j / R whatever the answers (up to `connections` sockets,
- *   at least 64; a request waits in the client for a free one); its latency counts from when it was due, so the wait
- *   of a request sent late (behind a slow answer, or a busy thread) is counted, not left out ("coordinated omission").
- *   The schedule ends after `seconds`; the requests still open are then awaited, so a server that does not keep up
- *   shows it in the latencies and in a wall time longer than `seconds`.
- */
-const LOADGEN_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { port, paths, seconds, connections, rate } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: rate > 0 ? Math.max(connections, 64) : connections });
-const latencies = [];
-let bad = 0, next = 0;
-const t0 = performance.now();
-const until = t0 + seconds * 1000;
-function once(p, from) {
-  return new Promise((resolve) => {
-    const s = from ?? performance.now();
-    const req = http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
-      res.resume();
-      res.once('end', () => { latencies.push(performance.now() - s); if (res.statusCode !== 200) bad++; resolve(); });
-    });
-    req.once('error', () => { bad++; resolve(); });
-  });
-}
-async function loop() { while (performance.now() < until) await once(paths[next++ % paths.length]); }
-async function openLoop() {
-  const open = [];
-  for (let j = 0; t0 + (j * 1000) / rate < until; j++) {
-    const due = t0 + (j * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    open.push(once(paths[next++ % paths.length], due));
-  }
-  await Promise.all(open);
-}
-(rate > 0 ? openLoop() : Promise.all(Array.from({ length: connections }, loop))).then(() => {
-  const wall = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  parentPort.postMessage({ latencies: Float64Array.from(latencies), bad, wall });
-});
-`;
-
-interface LoadResult {
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  errors: number;
-  /** Closed loops: how many. */
-  connections?: number;
-  /** Open loop: the requests per second offered (`requestsPerSecond` is what was answered, over the wall time). */
-  offeredPerSecond?: number;
-  seconds: number;
-  /**
-   * CPU time of this whole process (server, engine and the load generator's thread: an upper bound on the server's
-   * share) per answered request, ms: on a shared, overloaded machine a figure of the work, where latency is a figure
-   * of the queue for the cores.
-   */
-  cpuMsPerRequest: number;
-}
-
-/** The entry at quantile `q` (0–1) of ascending `sorted` values (no interpolation); NaN when empty. */
-function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
-}
-
-/** One run of the load generator (`rate` 0: closed loops; R > 0: R requests per second offered, open loop). */
-function drive(port: number, paths: string[], seconds: number, connections: number, rate = 0): Promise<LoadResult> {
-  const cpu0 = process.cpuUsage();
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOADGEN_SOURCE, { eval: true, workerData: { port, paths, seconds, connections, rate } });
-    worker.once('error', reject);
-    worker.once('message', (m: { latencies: Float64Array; bad: number; wall: number }) => {
-      const cpu = process.cpuUsage(cpu0);
-      const q = (p: number) => quantileOfSorted(m.latencies, p);
-      resolve({
-        requests: m.latencies.length,
-        requestsPerSecond: Math.round(m.latencies.length / m.wall),
-        p50Ms: round(q(0.5)),
-        p99Ms: round(q(0.99)),
-        maxMs: round(m.latencies.length ? m.latencies[m.latencies.length - 1]! : NaN),
-        errors: m.bad,
-        ...(rate > 0 ? { offeredPerSecond: rate } : { connections }),
-        seconds: round(m.wall),
-        cpuMsPerRequest: m.latencies.length ? round((cpu.user + cpu.system) / 1000 / m.latencies.length) : NaN,
-      });
-      void worker.terminate();
-    });
-  });
 }
 
 /** The users of `scatteredUsers` as request paths. */
@@ -313,16 +214,6 @@ function afterWriteCost(engine: Engine, kind: string, mirror?: () => void): Reco
   return { version: engine.version, applyMs: round(applyMs, 1), nextHybridMs: round(nextHybridMs, 1), nextEvidenceMs: round(nextEvidenceMs, 1), thenHybridMs: round(thenHybridMs, 1) };
 }
 
-/** A comma-separated list of positive request rates (per second); empty when the flag is absent. */
-function ratesOf(name: string, raw: string | undefined): number[] {
-  if (raw === undefined) return [];
-  return raw.split(',').map((r) => {
-    const rate = Number(r);
-    if (!(rate > 0 && Number.isFinite(rate))) throw new Error(`bench scale: ${name} takes positive rates separated by commas (got ${r})`);
-    return rate;
-  });
-}
-
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -374,8 +265,8 @@ export async function main(argv: string[]): Promise<void> {
   const connections = Math.max(1, Math.round(positiveNumber('--connections', flag('--connections'), 10)));
   const inProcessUsers = Math.max(2, Math.round(positiveNumber('--in-process', flag('--in-process'), 200)));
   const rankThreads = Math.round(positiveNumber('--rank-threads', flag('--rank-threads'), 0));
-  const noneRates = ratesOf('--none-rates', flag('--none-rates'));
-  const pathsRates = ratesOf('--paths-rates', flag('--paths-rates'));
+  const noneRates = ratesOf('bench scale', '--none-rates', flag('--none-rates'));
+  const pathsRates = ratesOf('bench scale', '--paths-rates', flag('--paths-rates'));
   const epochBudget = positiveNumber('--epoch-seconds', flag('--epoch-seconds'), 900);
   const skip = new Set((flag('--skip') ?? '').split(',').filter(Boolean));
   // The baseline pass of the project stage (doctor's scan: one more full read) can be left out of long runs.
@@ -627,12 +518,12 @@ export async function main(argv: string[]): Promise<void> {
           const pathsOf = { warm: requestPaths(live.context.csr, 'none', 2000), none: requestPaths(live.context.csr, 'none'), paths: requestPaths(live.context.csr, 'paths') };
           emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
           emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? () => copies.adopt() : undefined), loadAverage1m: load1() });
-          await drive(port, pathsOf.warm, 3, connections); // warm-up
+          await drive(port, pathsOf.warm, { seconds: 3, connections }); // warm-up
           // With copies: each explain mode on the serving thread alone (the baseline), then with the copies.
           const serveRun = async (explain: 'none' | 'paths', threads: number) => {
             ranking = threads > 0 ? 'replicas' : 'local';
             const before = copies?.stats;
-            const run = await drive(port, pathsOf[explain], seconds, connections);
+            const run = await drive(port, pathsOf[explain], { seconds, connections });
             const rankedBy = copies && threads > 0 ? { byReplica: copies.stats.byReplica - before!.byReplica, local: copies.stats.local - before!.local } : undefined;
             emit({ stage: 'serve', explain, ...(copies ? { rankThreads: threads } : {}), ...run, ...(rankedBy ? { rankedBy } : {}), target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
             return run;
@@ -651,7 +542,7 @@ export async function main(argv: string[]): Promise<void> {
           let paths: LoadResult;
           if (copies) {
             ranking = 'replicas';
-            await drive(port, pathsOf.warm, 3, connections); // warm-up of the copies
+            await drive(port, pathsOf.warm, { seconds: 3, connections }); // warm-up of the copies
             const baseline = none;
             none = await serveRun('none', rankThreads);
             ratio('none', none, baseline);
@@ -666,7 +557,7 @@ export async function main(argv: string[]): Promise<void> {
           for (const [explain, rates] of [['none', noneRates], ['paths', pathsRates]] as const) {
             for (const rate of rates) {
               ranking = copies ? 'replicas' : 'local';
-              const run = await drive(port, pathsOf[explain], seconds, connections, rate);
+              const run = await drive(port, pathsOf[explain], { seconds, connections, rate });
               emit({ stage: 'serve: open loop', explain, ...(copies ? { rankThreads } : {}), ...run, target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
             }
           }

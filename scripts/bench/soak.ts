@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- soak [seconds=300] [rate=100]`: a steady mixed load on a running `graphrec serve` (started here as
  * a second process on loopback, with its own local Neo4j holding the demo catalogue; the writes below must not touch
- * the shared bench Neo4j) for `seconds`, at `rate` requests per second overall (autocannon `overallRate`), while the
- * server's memory is sampled every 5 s from `GET /v1/health/metrics` (open on loopback while no API keys are set).
+ * the shared bench Neo4j) for `seconds`, at `rate` requests per second overall, open loop (scripts/bench/_load: each
+ * request is due at its time whatever the answers, and timed from then), while the server's memory is sampled every
+ * 5 s from `GET /v1/health/metrics` (open on loopback while no API keys are set).
  *
  * Mix per 100 requests: 45 recommendations `explain=none`, 20 `explain=paths`, 15 user histories, 15 items, 3 user
  * upserts (PUT) and 2 interaction events (POST, unique event ids, applied to the live projection).
  *
+ * It starts once the server is ready and its vectors have settled (trained, swapped in and written to Neo4j).
  * Memory-growth bound: after a 20 s warm-up, rssEnd − rssStart ≤ 100 MB and the live tensor count unchanged. The
  * last JSON line is `{"requests","errors","p99Ms","rssStartMb","rssEndMb","tensorsStart","tensorsEnd", …}` with
  * `boundHeld` saying whether the bound held.
@@ -15,8 +17,8 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { ROOT } from '../../src/core/paths.ts';
+import { drive as driveLoad, openLoopCount, waitSettled } from './_load.ts';
 import { emit } from './_neo4j.ts';
 
 const PORT = Number(process.env.GRAPHREC_SOAK_API_PORT ?? 3101);
@@ -40,19 +42,6 @@ async function metrics(): Promise<Metrics> {
   return (await res.json()) as Metrics;
 }
 
-async function waitReady(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${BASE}/v1/health/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`server not ready after ${timeoutMs / 1000} s`);
-}
-
 /** The n-th request of the mix (deterministic, so runs compare). */
 function mixed(n: number, runId: string): { method: 'GET' | 'PUT' | 'POST'; path: string; body?: string } {
   const slot = n % 100;
@@ -68,30 +57,13 @@ function mixed(n: number, runId: string): { method: 'GET' | 'PUT' | 'POST'; path
   return { method: 'POST', path: '/v1/interactions', body: JSON.stringify({ events: [event] }) };
 }
 
+/** `seconds` at `rate` requests per second, open loop, over the next requests of the mix. */
 async function drive(seconds: number, rate: number, runId: string, counter: { n: number }) {
-  const result = await autocannon({
-    url: BASE,
-    connections: 10,
-    duration: seconds,
-    overallRate: rate,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const r = mixed(counter.n++, runId);
-          return { ...req, method: r.method, path: r.path, headers: { 'content-type': 'application/json' }, ...(r.body ? { body: r.body } : {}) };
-        },
-      },
-    ],
-  });
-  return {
-    requests: result.requests.total,
-    errors: result.errors + result.timeouts + result.non2xx,
-    non2xx: result.non2xx,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-  };
+  const count = openLoopCount(seconds, rate);
+  const requests = Array.from({ length: count }, (_, j) => mixed(counter.n + j, runId));
+  counter.n += count;
+  const { cpuMsPerRequest, ...run } = await driveLoad(PORT, requests, { seconds, connections: 10, rate });
+  return { ...run, clientCpuMsPerRequest: cpuMsPerRequest };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -112,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
   const counter = { n: 0 };
   try {
     emit({ step: 'starting the server (its own Neo4j, demo data, projection, embeddings)', port: PORT });
-    await waitReady(600_000);
+    emit({ step: 'ready, vectors settled', embeddings: await waitSettled(BASE, 900_000) });
     emit({ step: 'warm-up', seconds: WARMUP_S, rate });
     await drive(WARMUP_S, rate, runId, counter);
     const start = await metrics();
@@ -147,7 +119,6 @@ export async function main(argv: string[]): Promise<void> {
       heapEndMb: end.heapUsedMb,
       boundMb: RSS_GROWTH_BOUND_MB,
       boundHeld,
-      non2xx: load.non2xx,
       requestsPerSecond: load.requestsPerSecond,
       p50Ms: load.p50Ms,
       maxMs: load.maxMs,
