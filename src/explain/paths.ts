@@ -66,6 +66,7 @@ import { ScoreHeap, TopKHeap } from '../retrieve/top-k.ts';
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
 const REL_INTERACTION = INTERACTION_RELATION_ID;
 const KIND_ITEM: number = KIND_CODES.Item;
+const KIND_USER: number = KIND_CODES.User;
 const KIND_ENTITY: number = KIND_CODES.Entity;
 export interface PathOptions {
   /** Longest path, in edges (1–4). [4] */
@@ -268,6 +269,8 @@ class BeamSet implements PooledScratch {
   fwGeneric = false;
   /** F2 was built too. */
   fwHasF2 = false;
+  /** The kinds (bit per kind code) F2's nodes can have: those linked to the kind of some F1 node. */
+  fwKinds = 0;
 
   constructor(
     readonly capacity: number,
@@ -288,17 +291,19 @@ class BeamSet implements PooledScratch {
     this.fwOptions = null;
     this.fwGeneric = false;
     this.fwHasF2 = false;
+    this.fwKinds = 0;
   }
 }
 
 /**
- * What the search derives from the whole graph: whether every edge has exactly one Item end (`sided`, an O(m) pass)
- * and the entities' median degree (`autoRare`, for `rareDegree: 'auto'`). Both depend only on the node kinds and the
- * knowledge edges, which an engine's live writes never change (they write users, items and interactions): an engine
- * hands one object to the finders of all its versions, and the first finder fills it.
+ * What the search derives from the whole graph: which kinds of node its edges link (`kindLinks`, an O(m) pass: bit
+ * 3·k + k' for kinds k and k'; from it, whether every edge has exactly one Item end) and the entities' median degree
+ * (`autoRare`, for `rareDegree: 'auto'`). Both depend only on the node kinds and the knowledge edges, which an engine's
+ * live writes never change (they write users, items and interactions, and user–item is always counted as linked): an
+ * engine hands one object to the finders of all its versions, and the first finder fills it.
  */
 export interface PathFacts {
-  sided?: boolean;
+  kindLinks?: number;
   autoRare?: number;
 }
 
@@ -420,22 +425,26 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
     facts.autoRare = degs.length > 0 ? degs[(degs.length - 1) >> 1]! : 1;
     return facts.autoRare;
   };
-  // When every edge has exactly one Item end (users and entities on one side, items on the other), a path's length
-  // parity is fixed by its ends: user → item paths have odd length, and the 2- and 4-hop searches can be skipped.
-  if (facts.sided === undefined) {
-    let one = true;
-    for (let u = 0; u < n && one; u++) {
-      const uItem = kinds[u] === ITEM;
+  // Which kinds of node an edge links (one O(m) pass per engine): bit 3·k + k' is set when some edge joins a node of
+  // kind k and one of kind k' (both orders). User–item is always set: live writes add interactions.
+  if (facts.kindLinks === undefined) {
+    const USER = KIND_USER;
+    let links = (1 << (3 * USER + ITEM)) | (1 << (3 * ITEM + USER));
+    for (let u = 0; u < n; u++) {
+      const ku = kinds[u]!;
       for (let p = outStarts[u]!, pEnd = outStarts[u + 1]!; p < pEnd; p++) {
-        if ((kinds[outTargets[p]!] === ITEM) === uItem) {
-          one = false;
-          break;
-        }
+        const kv = kinds[outTargets[p]!]!;
+        links |= (1 << (3 * ku + kv)) | (1 << (3 * kv + ku));
       }
     }
-    facts.sided = one;
+    facts.kindLinks = links;
   }
-  const sided = facts.sided;
+  const kindLinks = facts.kindLinks;
+  /** The kinds (bit per kind code) of the nodes that an edge can join to a node of kind `k`. */
+  const linkedKinds = (k: number): number => (kindLinks >> (3 * k)) & 7;
+  // When every edge has exactly one Item end (users and entities on one side, items on the other), a path's length
+  // parity is fixed by its ends: user → item paths have odd length, and the 2- and 4-hop searches can be skipped.
+  const sided = (linkedKinds(ITEM) & (1 << ITEM)) === 0 && (linkedKinds(KIND_USER) & ~(1 << ITEM)) === 0 && (linkedKinds(ENTITY) & ~(1 << ITEM)) === 0;
 
   return {
     find(source: number, target: number, overrides: Partial<PathOptions> = {}): GraphPath[] {
@@ -533,17 +542,44 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         if (needF2) {
           const f1prob = F1.prob;
           const f1a = F1.a;
-          for (const a of F1.touched) {
+          /**
+           * Offers F2 the second hops from `a`: `expand` with `step` written out (W[a] is the same for every edge). The
+           * visitor is made here, in a function of its own, so that the compiler inlines it into the three loops; as a
+           * closure handed to `expand` from this long function it was a call per edge (the largest part of a heavy
+           * user's first evidence at 10M, docs/scaling.md).
+           */
+          const hop2 = (a: number): void => {
+            const Wa = W[a]!;
+            if (!(Wa > 0)) return; // no edge away from a has a step
             const ha = hub(a);
             const lim = F1.count[a]!;
             const at = a * B;
-            expand(a, false, (p, y, r, w) => {
+            const visit = (p: number, y: number, r: number, w: number): void => {
               if (y === source || y === excluded || y === a) return;
-              const s = step(a, r, w);
+              const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
+              if (!(c > 0)) return;
+              const s = (c / Wa) * relBonus[r]!;
               if (!(s > 0)) return;
               for (let j = 0; j < lim; j++) F2.offer(y, f1prob[at + j]! * d * s * ha, a, f1a[at + j]!, p);
-            });
+            };
+            if (degree(a) > cap) {
+              const list = strongest(derived, a, false, cap);
+              for (let i = 0; i < list.length; i++) {
+                const p = list[i]!;
+                if (p < m) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+                else visit(p, inSources[p - m]!, inRelations[p - m]!, inWeights[p - m]!);
+              }
+              return;
+            }
+            for (let p = outStarts[a]!, pEnd = outStarts[a + 1]!; p < pEnd; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+            for (let p = inStarts[a]!, pEnd = inStarts[a + 1]!; p < pEnd; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+          };
+          let f2Kinds = 0;
+          for (const a of F1.touched) {
+            f2Kinds |= linkedKinds(kinds[a]!);
+            hop2(a);
           }
+          set.fwKinds = f2Kinds;
         }
         set.fwSource = source;
         set.fwOptions = o;
@@ -565,17 +601,41 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         // reads these beams, at nodes the forward side reached too: a y outside F2 is not offered (at 50M, items the
         // target's raters also rated: most of the work, none of the paths).
         const f2count = F2.count;
-        for (const b of B1.touched) {
-          if (b === source) continue;
+        const b1prob = B1.prob;
+        const b1a = B1.a;
+        /** Offers B2 the hops y → b: `expand` with `step` written out, its visitor inlined as in `hop2` above. */
+        const hop2Back = (b: number): void => {
           const hb = hub(b);
           const lim = B1.count[b]!;
           const at = b * B;
-          expand(b, true, (p, y, r, w) => {
+          const visit = (p: number, y: number, r: number, w: number): void => {
             if (f2count[y] === 0 || y === source || y === target || y === b) return;
-            const s = step(y, r, w);
+            const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
+            const Wy = W[y]!;
+            if (!(c > 0 && Wy > 0)) return;
+            const s = (c / Wy) * relBonus[r]!;
             if (!(s > 0)) return;
-            for (let j = 0; j < lim; j++) B2.offer(y, B1.prob[at + j]! * d * s * hb, b, B1.a[at + j]!, p);
-          });
+            for (let j = 0; j < lim; j++) B2.offer(y, b1prob[at + j]! * d * s * hb, b, b1a[at + j]!, p);
+          };
+          if (degree(b) > cap) {
+            const list = strongest(derived, b, true, cap);
+            for (let i = 0; i < list.length; i++) {
+              const p = list[i]!;
+              if (p < m) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+              else visit(p, inSources[p - m]!, inRelations[p - m]!, inWeights[p - m]!);
+            }
+            return;
+          }
+          for (let p = outStarts[b]!, pEnd = outStarts[b + 1]!; p < pEnd; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
+          for (let p = inStarts[b]!, pEnd = inStarts[b + 1]!; p < pEnd; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
+        };
+        const f2Kinds = set.fwKinds;
+        for (const b of B1.touched) {
+          if (b === source) continue;
+          // b's neighbours in F2 would have a kind linked to b's and one F2 can hold: a user's neighbours are items,
+          // which a user's F2 never holds (on the generated graphs most of B1, each with all its items).
+          if ((linkedKinds(kinds[b]!) & f2Kinds) === 0) continue;
+          hop2Back(b);
         }
       }
 

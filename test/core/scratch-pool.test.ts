@@ -115,6 +115,7 @@ describe('path search with beams from a pool', () => {
     expect(pool.counts.made).toBe(1);
     expect(pool.counts.reused).toBeGreaterThan(100);
     // The facts were derived once and hold for the written version (live writes add user–item edges only).
-    expect(facts.sided).toBe(true);
+    // User–item and item–entity only: bits 3·User + Item, 3·Item + User, 3·Item + Entity, 3·Entity + Item.
+    expect(facts.kindLinks).toBe((1 << 1) | (1 << 3) | (1 << 5) | (1 << 7));
   });
 });

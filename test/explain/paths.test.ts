@@ -4,6 +4,7 @@ import { buildTransition } from '../../src/compute/ppr/transition.ts';
 import { INTERACTION_RELATION, type Csr } from '../../src/project/csr.ts';
 import { MOVIES, tinyCsr } from './fixtures.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
+import { createRng } from '../../src/compute/rng.ts';
 
 const idx = (csr: Csr, id: string): number => csr.index.get(id)!;
 const names = (csr: Csr, nodes: number[]): string[] => nodes.map((v) => csr.ids[v]!);
@@ -164,5 +165,80 @@ describe('path search', () => {
     } catch (error) {
       expect(isAppError(error, 'BAD_REQUEST')).toBe(true);
     }
+  });
+
+  it('finds what an exhaustive search over every simple path finds, on small random graphs with every kind of link', () => {
+    // Without the score's extras (unrated weights, no bonus, no hub or rarity factor, no affinity) a path's score is
+    // d^L · Π w(edge) / W(node it leaves), and with beams wider than any node's partial paths the search is exact.
+    const EXACT = { rated: false, knowledgeBonus: 1, relationBonus: {}, hubDegree: 1e9, rareDegree: 1, affinityExponent: 0, perNode: 16, maxExpand: 1e6 } as const;
+    let compared = 0;
+    let fourHops = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rng = createRng(seed);
+      const nodes: Array<[string, 0 | 1 | 2]> = [
+        ...Array.from({ length: 5 }, (_, j): [string, 0] => [`User:u${j}`, 0]),
+        ...Array.from({ length: 6 }, (_, j): [string, 1] => [`Item:i${j}`, 1]),
+        ...Array.from({ length: 4 }, (_, j): [string, 2] => [`Entity:e${j}`, 2]),
+      ];
+      const pick = (prefix: string, count: number) => `${prefix}${rng.int(count)}`;
+      // Every seed has interactions and item–entity links; odd seeds also entity–entity, item–item and user–entity links.
+      const kinds: Array<[string, string, string, number]> = [
+        ['User:u', 'Item:i', INTERACTION_RELATION, 12],
+        ['Item:i', 'Entity:e', 'about', 7],
+        ...(seed % 2 === 1 ? ([['Entity:e', 'Entity:e', 'partner', 3], ['Item:i', 'Item:i', 'sequel', 3], ['User:u', 'Entity:e', 'follows', 3]] as Array<[string, string, string, number]>) : []),
+      ];
+      const seen = new Set<string>();
+      const edges: Array<[string, string, string, number]> = [];
+      for (const [from, to, relation, count] of kinds) {
+        for (let k = 0; k < count; k++) {
+          const a = pick(from, from.startsWith('User') ? 5 : from.startsWith('Item') ? 6 : 4);
+          const b = pick(to, to.startsWith('User') ? 5 : to.startsWith('Item') ? 6 : 4);
+          const key = [a, b].sort().join('|');
+          if (a === b || seen.has(key)) continue;
+          seen.add(key);
+          edges.push([a, b, relation, 0.5 + 4.5 * rng.float()]);
+        }
+      }
+      const relations = [INTERACTION_RELATION, 'about', 'partner', 'sequel', 'follows'];
+      const csr = tinyCsr(nodes, relations, edges);
+      const t = buildTransition(csr);
+      const f = createPathFinder(csr, t, EXACT);
+      // Every edge at each node, in both directions, with the step probability of walking it away from that node.
+      const adjacent = (x: number): Array<{ y: number; p: number }> => {
+        const out: Array<{ y: number; p: number }> = [];
+        for (let e = csr.outStarts[x]!; e < csr.outStarts[x + 1]!; e++) out.push({ y: csr.outTargets[e]!, p: csr.outWeights[e]! / t.strength[x]! });
+        for (let e = csr.inStarts[x]!; e < csr.inStarts[x + 1]!; e++) out.push({ y: csr.inSources[e]!, p: csr.inWeights[e]! / t.strength[x]! });
+        return out;
+      };
+      for (let u = 0; u < 5; u++) {
+        for (let i = 5; i < 11; i++) {
+          const all: Array<{ nodes: number[]; score: number }> = [];
+          const walk = (path: number[], score: number): void => {
+            const x = path.at(-1)!;
+            if (x === i) return void all.push({ nodes: path, score });
+            if (path.length === 5) return;
+            for (const { y, p } of adjacent(x)) if (!path.includes(y)) walk([...path, y], score * 0.85 * p);
+          };
+          walk([u], 1);
+          all.sort((a, b) => b.score - a.score);
+          const used = new Set<number>();
+          const expected: Array<{ nodes: number[]; score: number }> = [];
+          for (const c of all) {
+            if (expected.length === 3) break;
+            const inner = c.nodes.slice(1, -1);
+            if (inner.some((x) => used.has(x))) continue;
+            inner.forEach((x) => used.add(x));
+            expected.push(c);
+          }
+          const found = f.find(u, i);
+          expect(found.map((p) => names(csr, p.nodes))).toEqual(expected.map((p) => names(csr, p.nodes)));
+          found.forEach((p, j) => expect(p.score).toBeCloseTo(expected[j]!.score, 12));
+          compared++;
+          if (found.some((p) => p.nodes.length === 5)) fourHops++;
+        }
+      }
+    }
+    expect(compared).toBe(12 * 5 * 6);
+    expect(fourHops).toBeGreaterThan(20);
   });
 });
