@@ -11,7 +11,9 @@
  * knowledge walk and popularity) are explained with `buildEvidence` twice: `before` = { rareDegree: 1,
  * affinityExponent: 0 } (the earlier score), `after` = the defaults. Reported per dataset and setting: the share of
  * explanations whose first path has an Entity node, the mean degree of those entities, and the 20 entities most used
- * in first paths. With `--write FILE` the tables replace the section between the markers
+ * in first paths. Also timed, for the defaults (`after`): the evidence of one user's k items built back to back, as one
+ * `explain=paths` request builds them (`timing` line: p50 / p90 / p99 ms per user). With `--write FILE` the tables replace
+ * the section between the markers
  * `<!-- evidence-bench:start -->` and `<!-- evidence-bench:end -->` of FILE (appended when absent).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -123,8 +125,12 @@ export async function main(argv: string[]): Promise<void> {
       let via = 0;
       let degSum = 0;
       let degN = 0;
+      // Per user: the time of its k evidences, built one after another (pairs are grouped by user).
+      const perUser = new Map<string, number>();
       for (const [user, item] of pairs) {
+        const started = performance.now();
         const ev = buildEvidence(evCtx, { user, item }, { paths });
+        perUser.set(user, (perUser.get(user) ?? 0) + performance.now() - started);
         const first = ev.paths[0];
         const ents = first ? first.nodes.filter((n) => n.kind === 'Entity') : [];
         if (ents.length > 0) via++;
@@ -142,6 +148,11 @@ export async function main(argv: string[]): Promise<void> {
         .map(([key, u]) => ({ entity: u.label, uses: u.uses, degree: degree(key) }));
       row[name] = { explanations: pairs.length, viaEntity: via, share: round(via / Math.max(pairs.length, 1)), meanEntityDegree: round(degSum / Math.max(degN, 1)), top };
       emit({ stage: 'measured', graph: g.name, setting: name, paths, ...row[name] });
+      if (name === 'after') {
+        const ms = [...perUser.values()].sort((a, b) => a - b);
+        const at = (q: number) => round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN);
+        emit({ stage: 'timing', graph: g.name, users: ms.length, k, msPerUser: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) } });
+      }
     }
     results.push({ graph: g.name, before: row.before!, after: row.after! });
   }
