@@ -46,7 +46,10 @@
  * The backward second hop offers only nodes that the forward side reached: the 4-hop join meets nowhere else, and on
  * a user–item graph most of that hop's edges lead to items the target's raters also rated. On the 50M-interaction
  * generated graph (`npm run bench -- scale`, in-process evidence of one answer's 10 items, p50) the hub cap took it
- * from 110.9 ms to 92.4 ms and this from 92.4 ms to 34.2 ms (docs/scaling.md).
+ * from 110.9 ms to 92.4 ms and this from 92.4 ms to 34.2 ms (docs/scaling.md). It does not even walk a node none of
+ * whose linked kinds the forward side can hold (the graph's kind links are known per engine, `PathFacts`): a user's
+ * forward side holds users and entities, a rater's neighbours are items, so the target's raters are skipped whole.
+ * That halved the evidence's mean time at 10M (docs/scaling.md, "The path search's second backward hop").
  *
  * Pruning (path-level redundancy): candidates are taken best first, and a path is skipped when one of its
  * intermediate nodes already appears in `maxNodeReuse` chosen paths — no three paths through the same middle node.
@@ -545,8 +548,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
           /**
            * Offers F2 the second hops from `a`: `expand` with `step` written out (W[a] is the same for every edge). The
            * visitor is made here, in a function of its own, so that the compiler inlines it into the three loops; as a
-           * closure handed to `expand` from this long function it was a call per edge (the largest part of a heavy
-           * user's first evidence at 10M, docs/scaling.md).
+           * closure handed to `expand` from this long function it stayed a call per edge (docs/development.md).
            */
           const hop2 = (a: number): void => {
             const Wa = W[a]!;
