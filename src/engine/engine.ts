@@ -316,7 +316,7 @@ export class Engine {
     return this.inputs.explainPolicy ?? (llm ? { mode: 'always', source: 'llm', reason: 'an LLM was given', model: llm.name } : { mode: 'never', source: 'template', reason: 'no LLM configured' });
   }
 
-  evidence(request: { user?: string; seeds?: NodeRef[]; item: string }): Evidence {
+  evidence(request: { user?: string; seeds?: NodeRef[]; item: string; batch?: readonly string[] }): Evidence {
     return buildEvidence({ ...this.ctx, pathFacts: this.pathFacts, ...(this.inputs.interactionKind ? { interactions: this.inputs.interactionKind } : {}) }, request);
   }
 

@@ -111,7 +111,9 @@ export interface Ranked {
 /** The ranking of `request` on `engine`, with each item's evidence for `evidenceFor` when given. */
 export function rankOn(engine: Engine, request: RecommendRequest, evidenceFor?: EvidenceFor): Ranked {
   const result = engine.recommend(request);
-  const evidence = evidenceFor ? result.items.map((item) => engine.evidence({ ...evidenceFor, item: item.id })) : undefined;
+  // The k items are explained back to back for one user: naming them lets the first build what they all need only.
+  const batch = evidenceFor ? result.items.map((item) => item.id) : [];
+  const evidence = evidenceFor ? result.items.map((item) => engine.evidence({ ...evidenceFor, item: item.id, batch })) : undefined;
   return { result, version: engine.version, ...(evidence ? { evidence } : {}) };
 }
 

@@ -117,16 +117,23 @@ describe('evidence fast paths', () => {
         const roll = rng.int(10);
         if (roll === 0) requests.push({ seeds: [{ kind: 'Item', id: items[rng.int(items.length)]!.slice(5) }, { kind: 'Entity', id: `e${rng.int(10)}` }], item: items[rng.int(items.length)]! });
         else {
-          // Runs of one user (a request's k items), sometimes repeated later.
+          // Runs of one user (a request's k items), sometimes repeated later. Half of the runs name a batch: all of the
+          // run's items, or only some of them (a later item outside it), sometimes with an unknown id.
           const user = users[rng.int(roll < 4 ? 3 : users.length)]!;
-          for (let k = 1 + rng.int(4); k > 0; k--) requests.push({ user, item: items[rng.int(items.length)]! });
+          const run = Array.from({ length: 1 + rng.int(4) }, () => items[rng.int(items.length)]!);
+          const batch = rng.int(2) === 0 ? [...run.slice(0, 1 + rng.int(run.length)), ...(rng.int(3) === 0 ? ['Item:nope'] : [])] : undefined;
+          for (const item of run) requests.push({ user, item, ...(batch ? { batch } : {}) });
         }
       }
       const shared = { csr, transition };
+      let batched = 0;
       for (const request of requests) {
-        const alone = buildEvidence({ csr: fresh(csr), transition }, request);
+        const { batch, ...plain } = request;
+        if (batch) batched++;
+        const alone = buildEvidence({ csr: fresh(csr), transition }, plain);
         expect(buildEvidence(shared, request)).toEqual(alone);
       }
+      expect(batched).toBeGreaterThan(40);
     });
 
     it(`reuses the forward beams only where the answer cannot change (${linked ? 'entity links' : 'two-sided'})`, () => {
