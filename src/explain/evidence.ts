@@ -392,20 +392,16 @@ function markProfile(s: CallState, t: Tables, kinds: Uint8Array, owner: number, 
   s.owner = owner;
 }
 
-/** The item `id` names (graph id or node key), or −1. */
-function lookupItem(csr: Csr, id: string): number {
-  const v = lookupNode(csr, { kind: 'Item', id });
+/** The node of `kind` that `id` names (graph id or node key), or −1. */
+function lookupOf(csr: Csr, id: string, kind: NodeKind): number {
+  const v = lookupNode(csr, { kind, id });
   if (v >= 0) return v;
   const direct = csr.index.get(id);
-  return direct !== undefined && csr.kinds[direct] === KIND_ITEM ? direct : -1;
+  return direct !== undefined && csr.kinds[direct] === KIND_CODES[kind] ? direct : -1;
 }
 
 function resolve(csr: Csr, id: string, kind: NodeKind): number {
-  let v = lookupNode(csr, { kind, id });
-  if (v < 0) {
-    const direct = csr.index.get(id);
-    if (direct !== undefined && csr.kinds[direct] === KIND_CODES[kind]) v = direct;
-  }
+  const v = lookupOf(csr, id, kind);
   if (v < 0) throw new AppError('NOT_FOUND', `explain: unknown ${kind} ${JSON.stringify(id)}`);
   return v;
 }
@@ -533,7 +529,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       scope = new Set([item]);
       for (const id of request.batch) {
         if (typeof id !== 'string') continue;
-        const v = lookupItem(csr, id);
+        const v = lookupOf(csr, id, 'Item');
         if (v >= 0) scope.add(v);
       }
     }
