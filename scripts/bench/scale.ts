@@ -75,7 +75,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/api/app.ts';
-import { EngineReplicas, rankLocally, type EvidenceFor } from '../../src/engine/replicas.ts';
+import { EngineReplicas, rankLocally, rankOn, type EvidenceFor } from '../../src/engine/replicas.ts';
 import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
 import { recommendRoutes } from '../../src/api/routes/recommend.ts';
 import { fitLightGcn } from '../../src/compute/lightgcn/index.ts';
@@ -181,10 +181,8 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const strategy of engine.strategies.live) out[strategy] = timed((user) => engine.recommend({ user, k: 10, strategy }));
   out.evidenceOf10 = timed((user) => {
-    // As a request builds them (engine/replicas `rankOn`): the 10 items back to back, named up front as one batch.
-    const items = engine.recommend({ user, k: 10 }).items;
-    const batch = items.map((item) => item.id);
-    for (const item of items) engine.evidence({ user, item: item.id, batch });
+    // As a request builds them: the ranking, then its 10 items' evidence back to back, named up front as one batch.
+    rankOn(engine, { user, k: 10 }, { user });
   });
   return { users: users.length, ...out };
 }
