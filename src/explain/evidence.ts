@@ -138,8 +138,9 @@ export interface EvidenceRequest {
   item: string;
   /**
    * The items the caller explains for this user in one go (a ranking's k items, this one among them). The user's
-   * co-rater histories are then built for those items' raters only (a small part of them for a heavy user at scale);
-   * an item outside it later builds them again. The evidence is the same with or without it.
+   * co-rater histories are then built for those items' raters only (a small part of them for a heavy user at scale),
+   * and the path search's forward side for those items only (explain/paths, "Scope"); an item outside it later
+   * builds both again. The evidence is the same with or without it.
    */
   batch?: readonly string[];
 }
@@ -489,11 +490,22 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   const edgeOf = (e: { from: number; to: number; relation: number; weight: number }): EvidenceEdge =>
     e.relation === REL_INTERACTION ? interactionEdge(csr.ids[e.from]!, csr.ids[e.to]!, e.weight) : { from: csr.ids[e.from]!, to: csr.ids[e.to]!, relation: csr.relations[e.relation]!, weight: e.weight };
 
+  // The batch's items as nodes, this one first (unknown ids left out), or null without a batch.
+  let batch: number[] | null = null;
+  if (request.batch) {
+    batch = [item];
+    for (const id of request.batch) {
+      if (typeof id !== 'string') continue;
+      const v = lookupOf(csr, id, 'Item');
+      if (v >= 0 && !batch.includes(v)) batch.push(v);
+    }
+  }
+
   // Paths: from the user, or from each seed (best non-redundant overall).
   let raw: GraphPath[];
-  if (user >= 0) raw = finder.find(user, item, o.paths);
+  if (user >= 0) raw = finder.find(user, item, o.paths, batch ?? undefined);
   else {
-    const all = seeds.flatMap((s) => finder!.find(s, item, o.paths));
+    const all = seeds.flatMap((s) => finder!.find(s, item, o.paths, batch ?? undefined));
     all.sort((a, b) => b.score - a.score);
     const maxPaths = o.paths.maxPaths ?? 3;
     raw = [];
@@ -523,17 +535,8 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   const useH = user >= 0 && !itemInProfile;
   if (useH && calls.hBuilt && calls.hScope && !calls.hScope.has(item)) calls.forgetHistories(); // built for other items' raters
   if (useH && !calls.hBuilt) {
-    // Scoped to the batch's items (this one included) when the caller names them; unknown ids in it are left out.
-    let scope: Set<number> | null = null;
-    if (request.batch) {
-      scope = new Set([item]);
-      for (const id of request.batch) {
-        if (typeof id !== 'string') continue;
-        const v = lookupOf(csr, id, 'Item');
-        if (v >= 0) scope.add(v);
-      }
-    }
-    buildHistories(calls, scratch, scope);
+    // Scoped to the batch's items (this one included) when the caller names them.
+    buildHistories(calls, scratch, batch ? new Set(batch) : null);
   }
   const profileList = calls.profileList;
 

@@ -51,6 +51,16 @@
  * forward side holds users and entities, a rater's neighbours are items, so the target's raters are skipped whole.
  * That halved the evidence's mean time at 10M (docs/scaling.md, "The path search's second backward hop").
  *
+ * Scope: the forward second hop (F2) is the search's largest part for a user with many items: each of them offers its
+ * neighbours (a popular item's `maxExpand` strongest raters). A join reads F2 only at a node of the target's backward
+ * side: its first hop B1 (3-hop paths) or its second B2 (4-hop paths). When the caller names the targets it will ask
+ * about for this source (`scope`, a request's k items), F2 keeps only nodes that can be there for one of them: those
+ * in some target's B1 (marked first, at most `maxExpand` per target), and any node of a kind that B2 can hold (a kind
+ * linked to a kind linked to the target's). On a user–item graph with knowledge on the items, B2 holds only items
+ * and F2 none, so F2 keeps the targets' raters and entities alone. A kept node keeps the offers it had, and the
+ * nodes keep their relative order (the tie-break), so every target in the scope gets the same paths as without it;
+ * a target outside the scope builds the forward side again, whole.
+ *
  * Pruning (path-level redundancy): candidates are taken best first, and a path is skipped when one of its
  * intermediate nodes already appears in `maxNodeReuse` chosen paths — no three paths through the same middle node.
  * The selection looks at the best max(30 · maxPaths, 30) candidates (a heap; candidates are never fully sorted;
@@ -142,8 +152,12 @@ export interface GraphPath {
 }
 
 export interface PathFinder {
-  /** Best non-redundant paths from `source` to `target`, best first (empty when none within maxHops). */
-  find(source: number, target: number, options?: Partial<PathOptions>): GraphPath[];
+  /**
+   * Best non-redundant paths from `source` to `target`, best first (empty when none within maxHops). `scope`: the
+   * targets the caller will ask about for this source (a request's k items); when it holds `target`, the forward side
+   * is built for those targets only (see "Scope" above), with the same paths for each of them.
+   */
+  find(source: number, target: number, options?: Partial<PathOptions>, scope?: readonly number[]): GraphPath[];
 }
 
 function assertPathOptions(o: PathOptions): void {
@@ -274,6 +288,10 @@ class BeamSet implements PooledScratch {
   fwHasF2 = false;
   /** The kinds (bit per kind code) F2's nodes can have: those linked to the kind of some F1 node. */
   fwKinds = 0;
+  /** The targets F2 was built for (its scope), or null: built whole, for any target. */
+  fwScope: readonly number[] | null = null;
+  /** 1 for the nodes a scoped F2 keeps whatever their kind (the scope's first backward hops); all 0 between calls. */
+  readonly keep: Uint8Array;
 
   constructor(
     readonly capacity: number,
@@ -283,6 +301,7 @@ class BeamSet implements PooledScratch {
     this.F2 = new Beam(capacity, width);
     this.B1 = new Beam(capacity, width);
     this.B2 = new Beam(capacity, width);
+    this.keep = new Uint8Array(capacity);
   }
 
   reset(): void {
@@ -295,6 +314,7 @@ class BeamSet implements PooledScratch {
     this.fwGeneric = false;
     this.fwHasF2 = false;
     this.fwKinds = 0;
+    this.fwScope = null;
   }
 }
 
@@ -450,7 +470,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const sided = (linkedKinds(ITEM) & (1 << ITEM)) === 0 && (linkedKinds(KIND_USER) & ~(1 << ITEM)) === 0 && (linkedKinds(ENTITY) & ~(1 << ITEM)) === 0;
 
   return {
-    find(source: number, target: number, overrides: Partial<PathOptions> = {}): GraphPath[] {
+    find(source: number, target: number, overrides: Partial<PathOptions> = {}, scope?: readonly number[]): GraphPath[] {
       const o: PathOptions = Object.keys(overrides).length === 0 ? base : { ...base, ...overrides };
       if (o !== base) assertPathOptions(o);
       for (const [name, x] of [['source', source], ['target', target]] as const) {
@@ -458,9 +478,13 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       }
       if (source === target || o.maxPaths === 0) return [];
       // Which path lengths can exist: both parities, or only odd / only even ones on a two-sided graph.
-      const oddOnly = sided && (kinds[source] === ITEM) !== (kinds[target] === ITEM);
-      const evenOnly = sided && !oddOnly;
-      const possible = (hops: number): boolean => hops <= o.maxHops && !(oddOnly && hops % 2 === 0) && !(evenOnly && hops % 2 === 1);
+      const possibleTo = (t: number, hops: number): boolean => {
+        if (hops > o.maxHops) return false;
+        if (!sided) return true;
+        const odd = (kinds[source] === ITEM) !== (kinds[t] === ITEM);
+        return odd === (hops % 2 === 1);
+      };
+      const possible = (hops: number): boolean => possibleTo(target, hops);
       const d = o.damping;
       const rated = o.rated;
       const floor = o.ratingFloor;
@@ -502,12 +526,16 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
 
       // Forward side: F1 = the source's neighbours (first hop), F2 = their neighbours. Reused when the last call built
       // it for this source and options without excluding a target, and this target is not a first-hop neighbour.
+      // With a scope that holds the target, F2 is built for the scope's targets only (see "Scope" above).
       const needF2 = possible(3) || possible(4);
-      const reuse = set.fwSource === source && set.fwOptions === o && set.fwGeneric && F1.count[target] === 0 && (set.fwHasF2 || !needF2);
+      const forTargets = scope && scope.includes(target) ? scope : null;
+      const reuse =
+        set.fwSource === source && set.fwOptions === o && set.fwGeneric && F1.count[target] === 0 && (set.fwHasF2 || !needF2) && (set.fwScope === null || set.fwScope.includes(target));
       if (!reuse) {
         F1.clear();
         F2.clear();
         set.fwSource = -1;
+        set.fwScope = null;
         // First hop from the source: seed-like weights for a user's rated items.
         const firstEdges: Array<[number, number, number]> = []; // [p, y, c]
         let firstTotal = 0;
@@ -545,6 +573,24 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         if (needF2) {
           const f1prob = F1.prob;
           const f1a = F1.a;
+          // Scoped: F2 keeps the nodes marked in `keep` (each scope target's first backward hop, as B1 offers them)
+          // and any node of a kind in `keepKinds` (those a second backward hop can reach: no mark needed).
+          const keep = set.keep;
+          const marked: number[] = [];
+          let keepKinds = forTargets ? 0 : 7;
+          if (forTargets) {
+            for (const t of forTargets) {
+              if (possibleTo(t, 4)) for (let kb = 0; kb < 3; kb++) if ((linkedKinds(kinds[t]!) >> kb) & 1) keepKinds |= linkedKinds(kb);
+              if (!possibleTo(t, 3) && !possibleTo(t, 4)) continue;
+              expand(t, true, (_p, b, r, w) => {
+                if (b !== t && keep[b] === 0 && d * step(b, r, w) > 0) {
+                  keep[b] = 1;
+                  marked.push(b);
+                }
+              });
+            }
+          }
+          const scoped = keepKinds !== 7;
           /**
            * Offers F2 the second hops from `a`: `expand` with `step` written out (W[a] is the same for every edge). The
            * visitor is made here, in a function of its own, so that the compiler inlines it into the three loops; as a
@@ -558,6 +604,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
             const at = a * B;
             const visit = (p: number, y: number, r: number, w: number): void => {
               if (y === source || y === excluded || y === a) return;
+              if (scoped && keep[y] === 0 && ((keepKinds >> kinds[y]!) & 1) === 0) return;
               const c = (rated && r === REL ? Math.max(w - floor, 0) : w) * rw[r]!;
               if (!(c > 0)) return;
               const s = (c / Wa) * relBonus[r]!;
@@ -582,6 +629,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
             hop2(a);
           }
           set.fwKinds = f2Kinds;
+          for (const v of marked) keep[v] = 0;
+          if (scoped) set.fwScope = [...forTargets!];
         }
         set.fwSource = source;
         set.fwOptions = o;

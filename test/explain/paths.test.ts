@@ -241,4 +241,58 @@ describe('path search', () => {
     expect(compared).toBe(12 * 5 * 6);
     expect(fourHops).toBeGreaterThan(20);
   });
+
+  it('gives every target of a scope the paths it gets without one, on random graphs with hubs and ties', () => {
+    // Small beams and hub caps (so the beams and the strongest lists are what decides), integer weights (ties), the
+    // default scoring otherwise. Each user's scope is asked in turn, then an item outside it, then the scope again.
+    const OPTIONS = { perNode: 2, maxExpand: 4, hubDegree: 3 } as const;
+    let compared = 0;
+    let fourHops = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const rng = createRng(100 + seed);
+      const counts = { User: 14, Item: 12, Entity: 6 } as const;
+      const nodes: Array<[string, 0 | 1 | 2]> = [
+        ...Array.from({ length: counts.User }, (_, j): [string, 0] => [`User:u${j}`, 0]),
+        ...Array.from({ length: counts.Item }, (_, j): [string, 1] => [`Item:i${j}`, 1]),
+        ...Array.from({ length: counts.Entity }, (_, j): [string, 2] => [`Entity:e${j}`, 2]),
+      ];
+      // Every seed has interactions and item–entity links; odd seeds also entity–entity, item–item and user–entity links.
+      const links: Array<[keyof typeof counts, keyof typeof counts, string, number]> = [
+        ['User', 'Item', INTERACTION_RELATION, 70],
+        ['Item', 'Entity', 'about', 20],
+        ...(seed % 2 === 1 ? ([['Entity', 'Entity', 'partner', 6], ['Item', 'Item', 'sequel', 6], ['User', 'Entity', 'follows', 8]] as Array<[keyof typeof counts, keyof typeof counts, string, number]>) : []),
+      ];
+      const prefix = { User: 'User:u', Item: 'Item:i', Entity: 'Entity:e' } as const;
+      const seen = new Set<string>();
+      const edges: Array<[string, string, string, number]> = [];
+      for (const [from, to, relation, count] of links) {
+        for (let k = 0; k < count; k++) {
+          const a = `${prefix[from]}${rng.int(counts[from])}`;
+          const b = `${prefix[to]}${rng.int(counts[to])}`;
+          const key = [a, b].sort().join('|');
+          if (a === b || seen.has(key)) continue;
+          seen.add(key);
+          edges.push([a, b, relation, 1 + rng.int(5)]);
+        }
+      }
+      const csr = tinyCsr(nodes, [INTERACTION_RELATION, 'about', 'partner', 'sequel', 'follows'], edges);
+      const t = buildTransition(csr);
+      const whole = createPathFinder(csr, t, OPTIONS);
+      const scoped = createPathFinder(csr, t, OPTIONS);
+      const items = Array.from({ length: counts.Item }, (_, j) => idx(csr, `Item:i${j}`));
+      for (let u = 0; u < counts.User; u++) {
+        const shuffled = [...items].sort(() => rng.float() - 0.5);
+        const scope = shuffled.slice(0, 4);
+        for (const target of [...scope, shuffled[5]!, ...scope]) {
+          const expected = whole.find(u, target);
+          const found = scoped.find(u, target, {}, scope);
+          expect(found.map((p) => [names(csr, p.nodes), p.edges, p.score])).toEqual(expected.map((p) => [names(csr, p.nodes), p.edges, p.score]));
+          compared++;
+          if (found.some((p) => p.nodes.length === 5)) fourHops++;
+        }
+      }
+    }
+    expect(compared).toBe(16 * 14 * 9);
+    expect(fourHops).toBeGreaterThan(100);
+  });
 });
