@@ -173,6 +173,12 @@ interface Scratch {
   /** The per-call state, claimed from the engine's pool (core/scratch-pool) on the first evidence of this graph. */
   calls: (() => CallState) | undefined;
   finders: WeakMap<Transition, PathFinder>;
+  /**
+   * A cold-start batch's paths, found seed by seed for every item of the batch on its first call (each seed's forward
+   * side then serves all the items; item by item, the seeds took turns and each call built every seed's again):
+   * per item, each seed's paths. `key` = the finder's seeds, batch and path options.
+   */
+  seedPaths: { finder: PathFinder; key: string; byItem: Map<number, GraphPath[][]> } | undefined;
   /** Display name per node index, for the `labels` function `labelsOf`. */
   labelOf: Array<string | undefined>;
   labelsOf: EvidenceContext['labels'];
@@ -376,7 +382,7 @@ export function carryEvidenceTables(prev: Csr, csr: Csr, touched: ArrayLike<numb
 
 /** The tables of `csr` (derived unless given); the per-call state is claimed on the first evidence. */
 function createScratch(csr: Csr, tables: Tables = buildTables(csr)): Scratch {
-  return { ...tables, calls: undefined, finders: new WeakMap(), labelOf: [], labelsOf: undefined };
+  return { ...tables, calls: undefined, finders: new WeakMap(), seedPaths: undefined, labelOf: [], labelsOf: undefined };
 }
 
 /** Marks a profile (the user's interacted items, or the seed items), in first-seen order, without duplicates. */
@@ -505,7 +511,18 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   let raw: GraphPath[];
   if (user >= 0) raw = finder.find(user, item, o.paths, batch ?? undefined);
   else {
-    const all = seeds.flatMap((s) => finder!.find(s, item, o.paths, batch ?? undefined));
+    let perSeed: GraphPath[][];
+    if (batch) {
+      const key = JSON.stringify([seeds, [...batch].sort((a, b) => a - b), o.paths]);
+      let cached = scratch.seedPaths;
+      if (!cached || cached.finder !== finder || cached.key !== key) {
+        const byItem = new Map<number, GraphPath[][]>(batch.map((t) => [t, []]));
+        for (const s of seeds) for (const t of batch) byItem.get(t)!.push(finder.find(s, t, o.paths, batch));
+        scratch.seedPaths = cached = { finder, key, byItem };
+      }
+      perSeed = cached.byItem.get(item)!;
+    } else perSeed = seeds.map((s) => finder!.find(s, item, o.paths));
+    const all = perSeed.flat();
     all.sort((a, b) => b.score - a.score);
     const maxPaths = o.paths.maxPaths ?? 3;
     raw = [];

@@ -35,8 +35,14 @@
  * An edge's step probability is computed when the search reaches it (no per-edge tables).
  *
  * Hubs: a node with more than `maxExpand` (2,000) edges is expanded through its `maxExpand` strongest edges only, on
- * the second hop of either side and, for a hub target, on the first backward hop. Strongest = by the walk's step along
- * the edge (towards the target on the backward side), ties to the lower position. Each list is made on the hub's first
+ * the second hop of either side, for a hub target on the first backward hop, and for a hub source that is not a user
+ * (a cold-start seed) on the first forward hop. Strongest = by the walk's step along the edge (towards the target on
+ * the backward side; for the source, by the first step's probability), ties to the lower position. A source's edge to
+ * the target is a 1-hop path whatever its strength. At 50M, paths from three of the most popular items as seeds
+ * (148,912, 101,361 and 81,151 edges) to one recommended item took 4.1–5.5 s with their first hop uncapped
+ * (docs/scaling.md). A user's first hop is its own history, which the explanation is about, and is never cut: on the
+ * same graph the cut changed the paths of a third of the answers of users with more than 2,000 interactions and saved
+ * them 10–17 % of the time. Each list is made on the hub's first
  * expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out each carry at most
  * the step of the weakest kept one. On the 50M scale graph the most popular item has 148,903 raters; capping the
  * target took the evidence of an answer's 10 items from 992 to 147 ms there (docs/scaling.md). The cap binds on no
@@ -434,6 +440,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const edgeFrom = (x: number, p: number): PathEdge =>
     p < m ? { from: x, to: outTargets[p]!, relation: outRelations[p]!, weight: outWeights[p]! } : { from: inSources[p - m]!, to: x, relation: inRelations[p - m]!, weight: inWeights[p - m]! };
   const degree = (x: number): number => outStarts[x + 1]! - outStarts[x]! + inStarts[x + 1]! - inStarts[x]!;
+  /** Whether an edge joins x and y (a pass over x's edges). */
+  const adjacent = (x: number, y: number): boolean => {
+    for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) if (outTargets[p] === y) return true;
+    for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) if (inSources[p] === y) return true;
+    return false;
+  };
   const facts = from.facts ?? {};
   // The median degree of the entities that can link two nodes (degree ≥ 2), computed on first use.
   const autoRareDegree = (): number => {
@@ -527,10 +539,19 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       // Forward side: F1 = the source's neighbours (first hop), F2 = their neighbours. Reused when the last call built
       // it for this source and options without excluding a target, and this target is not a first-hop neighbour.
       // With a scope that holds the target, F2 is built for the scope's targets only (see "Scope" above).
+      // A hub source's F1 leaves out neighbours (see "Hubs" above), so for it "not a first-hop neighbour" is checked on
+      // its edges.
       const needF2 = possible(3) || possible(4);
       const forTargets = scope && scope.includes(target) ? scope : null;
+      const hubSource = kinds[source] !== KIND_USER && degree(source) > cap;
       const reuse =
-        set.fwSource === source && set.fwOptions === o && set.fwGeneric && F1.count[target] === 0 && (set.fwHasF2 || !needF2) && (set.fwScope === null || set.fwScope.includes(target));
+        set.fwSource === source &&
+        set.fwOptions === o &&
+        set.fwGeneric &&
+        F1.count[target] === 0 &&
+        (set.fwHasF2 || !needF2) &&
+        (set.fwScope === null || set.fwScope.includes(target)) &&
+        !(hubSource && adjacent(source, target));
       if (!reuse) {
         F1.clear();
         F2.clear();
@@ -555,19 +576,34 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         const affinityExponent = o.affinityExponent;
         let cMax = 0;
         if (affinityExponent > 0) for (const [p, , c] of firstEdges) if (relOf(p) === REL) cMax = Math.max(cMax, useRaw ? weightOf(p) * rw[REL]! : c);
-        let hitTarget = false;
-        for (const [p, y, c] of firstEdges) {
+        const probs = new Float64Array(firstEdges.length);
+        firstEdges.forEach(([p, , c], j) => {
           const r = relOf(p);
           const affinity = affinityExponent > 0 && r === REL && cMax > 0 ? Math.pow((useRaw ? weightOf(p) * rw[REL]! : c) / cMax, affinityExponent) : 1;
-          const prob = d * (useRaw ? (weightOf(p) * rw[r]!) / rawTotal : c / firstTotal) * relBonus[r]! * affinity;
-          if (!(prob > 0)) continue;
+          probs[j] = d * (useRaw ? (weightOf(p) * rw[r]!) / rawTotal : c / firstTotal) * relBonus[r]! * affinity;
+        });
+        // A hub source offers its `cap` strongest first steps only (higher probability first, ties to the lower
+        // position), as a hub does on a second hop; an edge to the target is a path of its own whatever its strength.
+        let kept: Uint8Array | null = null;
+        if (hubSource) {
+          const top = new TopKHeap(cap);
+          firstEdges.forEach(([, y], j) => {
+            if (y !== target && probs[j]! > 0) top.push(j, probs[j]!);
+          });
+          kept = new Uint8Array(firstEdges.length);
+          for (const j of top.drain().ids) kept[j] = 1;
+        }
+        let hitTarget = false;
+        firstEdges.forEach(([p, y], j) => {
+          const prob = probs[j]!;
+          if (!(prob > 0)) return;
           if (y === target) {
             hitTarget = true;
             if (possible(1)) heap.push(p, prob);
-            continue;
+            return;
           }
-          F1.offer(y, prob, p, -1, -1);
-        }
+          if (kept === null || kept[j] === 1) F1.offer(y, prob, p, -1, -1);
+        });
         // Second hop: a → y. Generic (no target excluded) unless the target is a neighbour of the source.
         const excluded = hitTarget ? target : -1;
         if (needF2) {

@@ -115,16 +115,18 @@ describe('evidence fast paths', () => {
       const requests: EvidenceRequest[] = [];
       for (let j = 0; j < 120; j++) {
         const roll = rng.int(10);
-        if (roll === 0) requests.push({ seeds: [{ kind: 'Item', id: items[rng.int(items.length)]!.slice(5) }, { kind: 'Entity', id: `e${rng.int(10)}` }], item: items[rng.int(items.length)]! });
-        else {
-          // Runs of one user (a request's k items), sometimes repeated later. Half of the runs name a batch: all of the
-          // run's items, or only some of them (a later item outside it), sometimes with an unknown id.
-          const user = users[rng.int(roll < 4 ? 3 : users.length)]!;
-          const run = Array.from({ length: 1 + rng.int(4) }, () => items[rng.int(items.length)]!);
-          const batch = rng.int(2) === 0 ? [...run.slice(0, 1 + rng.int(run.length)), ...(rng.int(3) === 0 ? ['Item:nope'] : [])] : undefined;
-          for (const item of run) requests.push({ user, item, ...(batch ? { batch } : {}) });
-        }
+        // Runs of one user or one set of cold-start seeds (a request's k items), sometimes repeated later. Half of the
+        // runs name a batch: all of the run's items, or only some of them (a later item outside it), sometimes with an
+        // unknown id.
+        const run = Array.from({ length: 1 + rng.int(4) }, () => items[rng.int(items.length)]!);
+        const batch = rng.int(2) === 0 ? [...run.slice(0, 1 + rng.int(run.length)), ...(rng.int(3) === 0 ? ['Item:nope'] : [])] : undefined;
+        const who: Pick<EvidenceRequest, 'user' | 'seeds'> =
+          roll < 2 ? { seeds: [{ kind: 'Item', id: items[rng.int(items.length)]!.slice(5) }, { kind: 'Entity', id: `e${rng.int(10)}` }] } : { user: users[rng.int(roll < 5 ? 3 : users.length)]! };
+        for (const item of run) requests.push({ ...who, item, ...(batch ? { batch } : {}) });
       }
+      // Two sets of seeds in turn with the same batch: the second must not get the first's paths.
+      const same = items.slice(0, 3);
+      for (const seed of [items[3]!, items[4]!, items[3]!]) for (const item of same) requests.push({ seeds: [{ kind: 'Item', id: seed.slice(5) }], item, batch: same });
       const shared = { csr, transition };
       let batched = 0;
       for (const request of requests) {
@@ -133,7 +135,8 @@ describe('evidence fast paths', () => {
         const alone = buildEvidence({ csr: fresh(csr), transition }, plain);
         expect(buildEvidence(shared, request)).toEqual(alone);
       }
-      expect(batched).toBeGreaterThan(40);
+      expect(batched).toBeGreaterThan(80);
+      expect(requests.filter((r) => r.seeds && r.batch).length).toBeGreaterThan(10);
     });
 
     it(`reuses the forward beams only where the answer cannot change (${linked ? 'entity links' : 'two-sided'})`, () => {

@@ -153,6 +153,40 @@ describe('path search', () => {
     expect(capped.map((p) => p.score)).toEqual(find({}).slice(0, 2).map((p) => p.score));
   });
 
+  it('takes a hub seed’s maxExpand strongest first steps only, and its edge to the target whatever its strength', () => {
+    // Entity e (a cold-start seed) links a 5, b 4, y 4, c 3, t 3; u rated the same; w rated a, b, c and x 5.
+    // Paths e → a|b|c → w → x and u → a|b|c → w → x (y leads nowhere).
+    const link = (from: string, item: string, relation: string, weight: number) => [from, `Item:${item}`, relation, weight] as [string, string, string, number];
+    const firsts: Array<[string, number]> = [['a', 5], ['b', 4], ['c', 3], ['t', 3]];
+    const csr = tinyCsr(
+      [['User:u', 0], ['User:w', 0], ...['a', 'b', 'c', 'x', 't', 'y'].map((id) => [`Item:${id}`, 1] as [string, 1]), ['Entity:e', 2]],
+      [INTERACTION_RELATION, 'about'],
+      [
+        ...[...firsts, ['y', 4] as [string, number]].map(([i, r]) => link('User:u', i, INTERACTION_RELATION, r)),
+        ...[...firsts, ['y', 4] as [string, number]].map(([i, r]) => link('Entity:e', i, 'about', r)),
+        ...['a', 'b', 'c', 'x'].map((i) => link('User:w', i, INTERACTION_RELATION, 5)),
+      ],
+    );
+    const t = buildTransition(csr);
+    const options = { ...CLASSIC, maxNodeReuse: 3, maxHops: 3 };
+    const uncapped = createPathFinder(csr, t, options);
+    const capped = createPathFinder(csr, t, { ...options, maxExpand: 3 });
+    const [e, u, x, direct] = [idx(csr, 'Entity:e'), idx(csr, 'User:u'), idx(csr, 'Item:x'), idx(csr, 'Item:t')];
+    const through = (f: typeof capped, source: number) => f.find(source, x).map((p) => names(csr, p.nodes)[1]);
+    expect(through(uncapped, e)).toEqual(['Item:a', 'Item:b', 'Item:c']);
+    // e has 5 edges > 3: its first hop keeps a, b and y (c and t are weaker); the kept paths keep their scores.
+    expect(through(capped, e)).toEqual(['Item:a', 'Item:b']);
+    expect(capped.find(e, x).map((p) => p.score)).toEqual(uncapped.find(e, x).slice(0, 2).map((p) => p.score));
+    // A user's first hop is never cut (u has 5 edges > 3).
+    expect(through(capped, u)).toEqual(['Item:a', 'Item:b', 'Item:c']);
+    // t is not among e's strongest first steps, but e → t is a path; also right after a forward side built for x.
+    for (const f of [capped, createPathFinder(csr, t, { ...options, maxExpand: 3 })]) {
+      f.find(e, x);
+      expect(names(csr, f.find(e, direct)[0]!.nodes)).toEqual(['Entity:e', 'Item:t']);
+      expect(f.find(e, direct)[0]!.score).toBe(uncapped.find(e, direct)[0]!.score);
+    }
+  });
+
   it('returns nothing for unconnected or identical ends and guards its options', () => {
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'User:ann'))).toEqual([]);
     expect(finder.find(idx(MOVIES, 'User:ann'), idx(MOVIES, 'Item:blade'), { maxHops: 1 })).toEqual([]);
