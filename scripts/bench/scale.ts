@@ -29,8 +29,9 @@
  *               snapshot read, labels, item props), `engineFrom` with the epoch's vectors (PPR transition,
  *               popularity, keyword index, embedding index) and `Engine.warm` (what the first request would build).
  *  6. serve     first the engine's own cost per request without HTTP (`serve: in-process`: `recommend` per live
- *               strategy and the evidence of one answer's 10 items over `--in-process` users, default 200, with the
- *               first call apart; then `serve: after a write`: one interaction applied as live writes are, and the
+ *               strategy and the evidence of one answer's 10 items over `--in-process` users, default 200, and
+ *               cold-start answers with their evidence (`coldStartOf10`: three item seeds, 10 sets among the 30 most
+ *               popular items and 10 scattered), each with the first call apart; then `serve: after a write`: one interaction applied as live writes are, and the
  *               next requests timed), then the API (createApp + the recommendation routes, as `graphrec serve` mounts them) in this process on
  *               loopback, driven by a load generator in a worker thread of this process: C keep-alive connections
  *               (default 10), each sending its next request when the last one answered, over the users in a fixed
@@ -89,8 +90,9 @@ import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import { csrMemory, type Csr } from '../../src/project/csr.ts';
-import { projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
+import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { parseNodeKey, projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
+import type { NodeRef } from '../../src/core/model.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
 import { PROCEDURE_CHUNK_BYTES } from '../../src/store/projection-procedure.ts';
@@ -167,23 +169,40 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
     const at = (q: number) => round(quantileOfSorted(sorted, q), 2);
     return { mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 2), p50: at(0.5), p99: at(0.99) };
   };
-  const timed = (run: (user: string) => void) => {
+  const timedOver = <T>(list: readonly T[], run: (x: T) => void) => {
     const t0 = performance.now();
-    run(users[0]!);
+    run(list[0]!);
     const firstMs = round(performance.now() - t0, 1);
-    const times = users.slice(1).map((u) => {
+    const times = list.slice(1).map((x) => {
       const t = performance.now();
-      run(u);
+      run(x);
       return performance.now() - t;
     });
     return { firstMs, ...summary(times) };
   };
+  const timed = (run: (user: string) => void) => timedOver(users, run);
   const out: Record<string, unknown> = {};
   for (const strategy of engine.strategies.live) out[strategy] = timed((user) => engine.recommend({ user, k: 10, strategy }));
   out.evidenceOf10 = timed((user) => {
     // As a request builds them: the ranking, then its 10 items' evidence back to back, named up front as one batch.
     rankOn(engine, { user, k: 10 }, { user });
   });
+  // Cold-start requests with their evidence (three item seeds, no user), 10 of each: seeds among the 30 most
+  // popular items (their first hops are hubs) and seeds scattered over the catalogue.
+  const { csr } = engine.context;
+  const items: number[] = [];
+  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.Item) items.push(v);
+  if (items.length >= 3) {
+    const degree = (v: number) => csr.outStarts[v + 1]! - csr.outStarts[v]! + csr.inStarts[v + 1]! - csr.inStarts[v]!;
+    items.sort((a, b) => degree(b) - degree(a) || a - b);
+    const seedSets = (rank: (j: number, s: number) => number): NodeRef[][] =>
+      Array.from({ length: 10 }, (_, j) => [0, 1, 2].map((s) => ({ kind: 'Item' as const, id: parseNodeKey(csr.ids[items[rank(j, s)]!]!).id })));
+    const coldStart = (seeds: NodeRef[]) => void rankOn(engine, { seeds, k: 10 }, { seeds });
+    out.coldStartOf10 = {
+      popularSeeds: timedOver(seedSets((j, s) => (3 * j + s) % Math.min(30, items.length)), coldStart),
+      scatteredSeeds: timedOver(seedSets((j, s) => ((3 * j + s) * 7919) % items.length), coldStart),
+    };
+  }
   return { users: users.length, ...out };
 }
 
