@@ -42,9 +42,9 @@
  * (148,912, 101,361 and 81,151 edges) to one recommended item took 4.1–5.5 s with their first hop uncapped
  * (docs/scaling.md). A user's first hop is its own history, which the explanation is about, and is never cut: on the
  * same graph the cut changed the paths of a third of the answers of users with more than 2,000 interactions and saved
- * them at most 17 % of the time. Each list is made on the hub's first
- * expansion and kept per finder (≤ 4 bytes × maxExpand per hub and direction). The edges left out each carry at most
- * the step of the weakest kept one. On the 50M scale graph the most popular item has 148,903 raters; capping the
+ * them at most 17 % of the time. Each list is made on the hub's first expansion and kept per finder (≤ 4 bytes ×
+ * maxExpand per hub and direction). The edges left out each carry at most the step of the weakest kept one. On the
+ * 50M scale graph the most popular item has 148,903 raters; capping the
  * target took the evidence of an answer's 10 items from 992 to 147 ms there (docs/scaling.md). The cap binds on no
  * node of ML-100K + DBpedia (largest degree 1,057) or KGCN Last.FM (944), test/integration/explain/template.test.ts
  * checks.
