@@ -652,7 +652,11 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       similarItems.push(entry);
     });
 
-    // Similar users: raters who liked the item, by overlap with the profile (|I_v ∩ profile| = |H_v|).
+    // Similar users: raters who liked the item, by overlap with the profile (|I_v ∩ profile| = |H_v|). Without the
+    // histories, each rater's overlap is counted from its own items, or, when the profile's raters are fewer (a few
+    // cold-start seeds against a popular item), for every rater of the profile at once, in `mult`.
+    const overlapsFromProfile = !useH && calls.profileIntWork < fromItem;
+    if (overlapsFromProfile) for (const x of profileList) if (profile[x]) for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) mult[intIn[q]!]!++;
     const heapUsers = new TopKHeap(o.similarUsers);
     const profileSize = Math.max(profileList.length - (itemInProfile ? 1 : 0), 1);
     const overlapOf = new Map<number, number>();
@@ -666,10 +670,12 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       if (v === user || (rated && inWeights[e]! < likeAt) || kinds[v] !== userKind) continue;
       let overlap = 0;
       if (useH) overlap = hLen[v]!;
+      else if (overlapsFromProfile) overlap = mult[v]!;
       else for (let r = intOutStarts[v]!, rEnd = intOutStarts[v + 1]!; r < rEnd; r++) overlap += profile[intOut[r]!]!;
       if (overlap === 0) continue;
       if (heapUsers.push(v, overlap / Math.sqrt(profileSize * Math.max(intOutStarts[v + 1]! - intOutStarts[v]!, 1)))) overlapOf.set(v, overlap);
     }
+    if (overlapsFromProfile) for (const x of profileList) if (profile[x]) for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) mult[intIn[q]!] = 0;
     const rankedUsers = heapUsers.drain();
     const similarUsers: SimilarUser[] = Array.from(rankedUsers.ids, (v, j) => {
       const e = findEdge(csr, v, item, REL_INTERACTION);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/compute/rng.ts';
+import type { NodeRef } from '../../src/core/model.ts';
 import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
 import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
@@ -106,6 +107,25 @@ describe('evidence fast paths', () => {
           ev.similarItems.forEach((s, j) => expect(s.score).toBeCloseTo(want.items[j]!.score, 12));
           expect(ev.similarUsers.map((s) => [s.key, s.sharedItems])).toEqual(want.users.map((s) => [s.key, s.overlap]));
           ev.similarUsers.forEach((s, j) => expect(s.score).toBeCloseTo(want.users[j]!.score, 12));
+        }
+      }
+    });
+
+    it(`matches the definitions for cold-start seeds, few or many (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const ctx = { csr, transition };
+      const rng = createRng(23);
+      for (const size of [1, 3, 20]) {
+        for (let round = 0; round < 4; round++) {
+          const seedItems = Array.from({ length: size }, () => items[rng.int(items.length)]!);
+          const seeds: NodeRef[] = [...seedItems.map((id) => ({ kind: 'Item' as const, id: id.slice(5) })), { kind: 'Entity', id: `e${rng.int(10)}` }];
+          const seedNodes = seedItems.map((id) => csr.index.get(id)!);
+          for (const item of items) {
+            const ev = buildEvidence(ctx, { seeds, item });
+            const want = naiveSimilar(csr, -1, seedNodes, csr.index.get(item)!);
+            expect(ev.similarItems.map((s) => [s.key, s.sharedUsers, s.sharedEntities])).toEqual(want.items.map((s) => [s.key, s.users, s.ents]));
+            expect(ev.similarUsers.map((s) => [s.key, s.sharedItems])).toEqual(want.users.map((s) => [s.key, s.overlap]));
+            ev.similarUsers.forEach((s, j) => expect(s.score).toBeCloseTo(want.users[j]!.score, 12));
+          }
         }
       }
     });
