@@ -79,7 +79,7 @@
 import { AppError } from '../core/errors.ts';
 import { claimer, type PooledScratch, type ScratchPool } from '../core/scratch-pool.ts';
 import { assertTransition, type Transition } from '../compute/ppr/transition.ts';
-import { assertValidCsr, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
+import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, KIND_CODES, type Csr } from '../project/csr.ts';
 import { ScoreHeap, TopKHeap } from '../retrieve/top-k.ts';
 
 // Imported constants copied into module scope: hot loops then read a local binding, not an import accessor.
@@ -440,12 +440,6 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
   const edgeFrom = (x: number, p: number): PathEdge =>
     p < m ? { from: x, to: outTargets[p]!, relation: outRelations[p]!, weight: outWeights[p]! } : { from: inSources[p - m]!, to: x, relation: inRelations[p - m]!, weight: inWeights[p - m]! };
   const degree = (x: number): number => outStarts[x + 1]! - outStarts[x]! + inStarts[x + 1]! - inStarts[x]!;
-  /** Whether an edge joins x and y (a pass over x's edges). */
-  const adjacent = (x: number, y: number): boolean => {
-    for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) if (outTargets[p] === y) return true;
-    for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) if (inSources[p] === y) return true;
-    return false;
-  };
   const facts = from.facts ?? {};
   // The median degree of the entities that can link two nodes (degree ≥ 2), computed on first use.
   const autoRareDegree = (): number => {
@@ -516,6 +510,12 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         for (let p = outStarts[x]!, pEnd = outStarts[x + 1]!; p < pEnd; p++) visit(p, outTargets[p]!, outRelations[p]!, outWeights[p]!);
         for (let p = inStarts[x]!, pEnd = inStarts[x + 1]!; p < pEnd; p++) visit(m + p, inSources[p]!, inRelations[p]!, inWeights[p]!);
       };
+      /** Hands `visit` the first backward hop of target t as B1 offers it: each b with its probability q of b → t. */
+      const firstBack = (t: number, visit: (p: number, b: number, q: number) => void): void =>
+        expand(t, true, (p, b, r, w) => {
+          const q = d * step(b, r, w);
+          if (b !== t && q > 0) visit(p, b, q);
+        });
       const hub = (x: number): number => {
         if (kinds[x] !== ENTITY) return 1;
         const deg = degree(x);
@@ -551,7 +551,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
         F1.count[target] === 0 &&
         (set.fwHasF2 || !needF2) &&
         (set.fwScope === null || set.fwScope.includes(target)) &&
-        !(hubSource && adjacent(source, target));
+        !(hubSource && (findEdge(csr, source, target) >= 0 || findEdge(csr, target, source) >= 0));
       if (!reuse) {
         F1.clear();
         F2.clear();
@@ -618,8 +618,8 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
             for (const t of forTargets) {
               if (possibleTo(t, 4)) for (let kb = 0; kb < 3; kb++) if ((linkedKinds(kinds[t]!) >> kb) & 1) keepKinds |= linkedKinds(kb);
               if (!possibleTo(t, 3) && !possibleTo(t, 4)) continue;
-              expand(t, true, (_p, b, r, w) => {
-                if (b !== t && keep[b] === 0 && d * step(b, r, w) > 0) {
+              firstBack(t, (_p, b) => {
+                if (keep[b] === 0) {
                   keep[b] = 1;
                   marked.push(b);
                 }
@@ -679,10 +679,7 @@ export function createPathFinder(csr: Csr, transition: Transition, defaults: Par
       // again on the second hop).
       B1.clear();
       B2.clear();
-      expand(target, true, (p, b, r, w) => {
-        const q = d * step(b, r, w);
-        if (b !== target && q > 0) B1.offer(b, q, p, -1, -1);
-      });
+      firstBack(target, (p, b, q) => B1.offer(b, q, p, -1, -1));
       if (possible(4)) {
         // Backward hop 2: y → b (→ target), the probability again taken from the walking side (y). Only the 4-hop join
         // reads these beams, at nodes the forward side reached too: a y outside F2 is not offered (at 50M, items the
