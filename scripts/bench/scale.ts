@@ -90,8 +90,8 @@ import { generateDataset } from '../../src/ingest/generate.ts';
 import { ingestDataset } from '../../src/ingest/ingest.ts';
 import { loadDataset } from '../../src/ingest/load.ts';
 import { resolveDataset } from '../../src/ingest/resolve.ts';
-import { csrMemory, KIND_CODES, type Csr } from '../../src/project/csr.ts';
-import { parseNodeKey, projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
+import { csrMemory, KIND_CODES, nodeRef, type Csr } from '../../src/project/csr.ts';
+import { projectDatabase, readProjectionSnapshot } from '../../src/project/load.ts';
 import type { NodeRef } from '../../src/core/model.ts';
 import { cypher } from '../../src/store/cypher.ts';
 import { openSession, type Database } from '../../src/store/driver.ts';
@@ -196,7 +196,7 @@ function inProcessCost(engine: Engine, count: number): Record<string, unknown> {
     const degree = (v: number) => csr.outStarts[v + 1]! - csr.outStarts[v]! + csr.inStarts[v + 1]! - csr.inStarts[v]!;
     items.sort((a, b) => degree(b) - degree(a) || a - b);
     const seedSets = (rank: (j: number, s: number) => number): NodeRef[][] =>
-      Array.from({ length: 10 }, (_, j) => [0, 1, 2].map((s) => ({ kind: 'Item' as const, id: parseNodeKey(csr.ids[items[rank(j, s)]!]!).id })));
+      Array.from({ length: 10 }, (_, j) => [0, 1, 2].map((s) => nodeRef(csr, items[rank(j, s)]!)));
     const coldStart = (seeds: NodeRef[]) => void rankOn(engine, { seeds, k: 10 }, { seeds });
     out.coldStartOf10 = {
       popularSeeds: timedOver(seedSets((j, s) => (3 * j + s) % Math.min(30, items.length)), coldStart),
