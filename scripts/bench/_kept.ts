@@ -33,7 +33,7 @@ function gcd(a: number, b: number): number {
 /** Up to `max` distinct user ids of the graph, in a fixed scattered order (the same users on every run). */
 export function scatteredUsers(csr: Csr, max: number): string[] {
   const users: string[] = [];
-  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.User) users.push(parseNodeKey(csr.ids[v]!).id);
+  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.User) users.push(parseNodeKey(csr.ids.at(v)!).id);
   const n = Math.min(max, users.length);
   // A stride coprime with the count visits distinct users in a scattered order.
   let stride = 7919 % users.length || 1;

@@ -89,8 +89,8 @@ function targetView(csr: Csr, target: number, years: Map<string, number>): Targe
   const degree = (e: number): number => csr.outStarts[e + 1]! - csr.outStarts[e]! + csr.inStarts[e + 1]! - csr.inStarts[e]!;
   const mine = itemEntities(target);
   return {
-    entities: [...mine].map((e) => ({ id: csr.ids[e]!.slice('Entity:'.length), degree: degree(e) })).sort((a, b) => (a.id < b.id ? -1 : 1)),
-    year: years.get(csr.ids[target]!),
+    entities: [...mine].map((e) => ({ id: csr.ids.at(e)!.slice('Entity:'.length), degree: degree(e) })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+    year: years.get(csr.ids.at(target)!),
     shared: (itemKey) => {
       const v = csr.index.get(itemKey);
       if (v === undefined) return 0;
@@ -178,7 +178,7 @@ async function evaluatePart(setup: Setup, part: 'valid' | 'test', o: { k: number
   const allItems = Array.from({ length: log.nItems }, (_, j) => String(j + 1));
   const csr = buildTrainCsr(train, setup.kg, allUsers, allItems);
   const labels = new Map(titles);
-  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.Entity) labels.set(csr.ids[v]!, csr.ids[v]!.slice('Entity:dbpedia:'.length).replace(/_/g, ' '));
+  for (let v = 0; v < csr.nodeCount; v++) if (csr.kinds[v] === KIND_CODES.Entity) labels.set(csr.ids.at(v)!, csr.ids.at(v)!.slice('Entity:dbpedia:'.length).replace(/_/g, ' '));
   const itemProps = new Map<string, Props>([...years].map(([key, year]) => [key, { year }]));
   const engine = new Engine({ csr, labels, itemProps });
   const held = part === 'test' ? split.test : split.valid!;

@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
     const rng = createRng(20261204);
     const random = () => rng.float();
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-    const idOf = (v: number) => csr.ids[v]!.slice(csr.ids[v]!.indexOf(':') + 1);
+    const idOf = (v: number) => csr.ids.at(v)!.slice(csr.ids.at(v)!.indexOf(':') + 1);
     let eventNo = 0;
 
     const phase = async (name: string, coalesceMs: number, contextUpdates: 'patch' | 'rebuild', maxApplyShare = 1, sliceMs = 0, threads = 0) => {
@@ -161,8 +161,8 @@ export async function main(argv: string[]): Promise<void> {
         const served = engine.context.csr;
         const now = performance.now();
         for (const p of pendingProbes) {
-          const u = served.index.get(csr.ids[p.u]!)!;
-          const i = served.index.get(csr.ids[p.i]!)!;
+          const u = served.index.get(csr.ids.at(p.u)!)!;
+          const i = served.index.get(csr.ids.at(p.i)!)!;
           if (findEdge(served, u, i, INTERACTION_RELATION_ID) >= 0) {
             freshness.push(now - p.t0);
             pendingProbes.delete(p);

@@ -41,7 +41,7 @@ async function run(db: Database, part: number): Promise<void> {
  */
 function csrDifference(a: Csr, b: Csr): string | undefined {
   if (a.nodeCount !== b.nodeCount || a.edgeCount !== b.edgeCount) return `sizes ${a.nodeCount}/${a.edgeCount} vs ${b.nodeCount}/${b.edgeCount}`;
-  for (let v = 0; v < a.nodeCount; v++) if (a.ids[v] !== b.ids[v]) return `node ${v}: ${a.ids[v]} vs ${b.ids[v]}`;
+  for (let v = 0; v < a.nodeCount; v++) if (a.ids.at(v) !== b.ids.at(v)) return `node ${v}: ${a.ids.at(v)} vs ${b.ids.at(v)}`;
   const row = (c: Csr, v: number) => {
     const out: string[] = [];
     for (let e = c.outStarts[v]!; e < c.outStarts[v + 1]!; e++) out.push(`${c.outTargets[e]}|${c.outWeights[e]}|${c.relations[c.outRelations[e]!]}`);
@@ -50,7 +50,7 @@ function csrDifference(a: Csr, b: Csr): string | undefined {
   for (let v = 0; v < a.nodeCount; v++) {
     const ra = row(a, v);
     const rb = row(b, v);
-    if (ra !== rb) return `out-edges of ${a.ids[v]}: ${ra.slice(0, 200)} vs ${rb.slice(0, 200)}`;
+    if (ra !== rb) return `out-edges of ${a.ids.at(v)}: ${ra.slice(0, 200)} vs ${rb.slice(0, 200)}`;
   }
   return undefined;
 }

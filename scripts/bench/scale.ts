@@ -267,7 +267,7 @@ function sameCsr(a: Csr, b: Csr): boolean {
   };
   return (
     a.ids.length === b.ids.length &&
-    a.ids.every((id, k) => id === b.ids[k]) &&
+    [...a.ids].every((id, k) => id === b.ids.at(k)) &&
     a.relations.join('\n') === b.relations.join('\n') &&
     same(a.kinds, b.kinds) &&
     same(a.outStarts, b.outStarts) &&

@@ -63,7 +63,7 @@ function pick(engine: Engine) {
   const { csr, transition } = engine.context;
   for (let v = 0; v < csr.nodeCount; v++) {
     if (csr.kinds[v] !== KIND_CODES.User || csr.outStarts[v + 1] === csr.outStarts[v]) continue;
-    const user = csr.ids[v]!;
+    const user = csr.ids.at(v)!;
     const item = engine.recommend({ user, k: 1 }).items[0];
     if (item) return { user, userId: user.slice(user.indexOf(':') + 1), item: item.id, refs: { csrOutTargets: new WeakRef(csr.outTargets), transitionWeights: new WeakRef(transition.weights) } };
   }

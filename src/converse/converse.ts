@@ -138,7 +138,7 @@ export function applyMoves(engine: ConverseEngine, state: SessionState, moves: r
       if (typeof raw !== 'string' || raw === '') bad('an entity id must be a non-empty string');
       const v = resolveEntity(csr, raw as string);
       if (v < 0) bad(`unknown entity ${JSON.stringify(raw)}`);
-      return csr.ids[v]!;
+      return csr.ids.at(v)!;
     };
     const nodeOf = (node: unknown): WeightedNode => {
       const n = node as ConverseNode | undefined;
@@ -154,7 +154,7 @@ export function applyMoves(engine: ConverseEngine, state: SessionState, moves: r
       return weight;
     };
     const itemsHaving = (name: string): boolean => {
-      for (const v of ctx.items) if (ctx.itemProps?.(csr.ids[v]!)?.[name] !== undefined) return true;
+      for (const v of ctx.items) if (ctx.itemProps?.(csr.ids.at(v)!)?.[name] !== undefined) return true;
       return false;
     };
     const addConstraint = (name: string, op: PropertyOp, value: PropValue) => {
@@ -291,14 +291,14 @@ function exclusions(ctx: RecommendContext, state: SessionState): Map<string, str
     const e = csr.index.get(key);
     if (e === undefined) continue;
     const mark = (v: number) => {
-      if (csr.kinds[v] === KIND_ITEM && !out.has(csr.ids[v]!)) out.set(csr.ids[v]!, `linked to ${name}`);
+      if (csr.kinds[v] === KIND_ITEM && !out.has(csr.ids.at(v)!)) out.set(csr.ids.at(v)!, `linked to ${name}`);
     };
     for (let p = csr.outStarts[e]!; p < csr.outStarts[e + 1]!; p++) mark(csr.outTargets[p]!);
     for (let p = csr.inStarts[e]!; p < csr.inStarts[e + 1]!; p++) mark(csr.inSources[p]!);
   }
   if (state.constraints.length > 0) {
     for (const v of ctx.items) {
-      const key = csr.ids[v]!;
+      const key = csr.ids.at(v)!;
       if (out.has(key)) continue;
       const props = ctx.itemProps?.(key);
       const failed = state.constraints.find((c) => !compare(props?.[c.name], c.op, c.value));

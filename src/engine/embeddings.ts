@@ -36,10 +36,10 @@ export function projectionNodeKeys(csr: Csr): { userKeys: string[]; itemKeys: st
   for (let v = 0; v < csr.nodeCount; v++) {
     if (csr.kinds[v] === KIND_CODES.User) {
       userIndex[v] = userKeys.length;
-      userKeys.push(csr.ids[v]!);
+      userKeys.push(csr.ids.at(v)!);
     } else if (csr.kinds[v] === KIND_CODES.Item) {
       itemIndex[v] = itemKeys.length;
-      itemKeys.push(csr.ids[v]!);
+      itemKeys.push(csr.ids.at(v)!);
     }
   }
   return { userKeys, itemKeys, userIndex, itemIndex };

@@ -11,13 +11,14 @@
  * CLI and the evaluation harness call the same `recommend`.
  */
 import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
-import { dropShared, typedArraysOf } from '../core/shared-arrays.ts';
+import { dropShared, isShared, typedArraysOf } from '../core/shared-arrays.ts';
 import { ScratchPool } from '../core/scratch-pool.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
 import { NOT_ITEM_PROPS, scalarProps, type NodeRef, type Props } from '../core/model.ts';
 import { patchTransition, type Transition } from '../compute/ppr/transition.ts';
-import { buildIndex, KIND_CODES, type Csr } from '../project/csr.ts';
+import { KIND_CODES, type Csr } from '../project/csr.ts';
+import { fromIdParts, idParts, PackedIdIndex, type PackedIdParts } from '../project/node-ids.ts';
 import { addInteractions, insertNodes, type NewNode } from '../project/csr-update.ts';
 import { insertedNodes, renumberedIndex, type Renumbering } from '../project/renumber.ts';
 import { nodeKey } from '../project/load.ts';
@@ -101,7 +102,8 @@ export interface EngineUpdate {
 export interface AdoptedVersion {
   version: number;
   csr: Omit<Csr, 'ids' | 'index'>;
-  ids?: readonly string[];
+  /** The ids when the write added nodes (project/node-ids parts: a class does not cross to a thread). */
+  ids?: PackedIdParts;
   transition: Transition;
   knowledgeLists?: KnowledgeLists;
   evidenceTables?: EvidenceTables;
@@ -117,9 +119,9 @@ export interface ExplainedItem {
   explanation?: Explanation;
 }
 
-/** The typed arrays of a version: its CSR's, transition's, knowledge lists' and evidence tables'. */
+/** The typed arrays of a version: its CSR's (its ids' and id table's too), transition's, knowledge lists' and evidence tables'. */
 function versionArrays(ctx: RecommendContext): ArrayBufferView[] {
-  return typedArraysOf([ctx.csr, ctx.transition, ctx.knowledgeLists.peek(), evidenceTablesOf(ctx.csr)]);
+  return typedArraysOf([ctx.csr, ctx.csr.ids, ctx.csr.index, ctx.transition, ctx.knowledgeLists.peek(), evidenceTablesOf(ctx.csr)]);
 }
 
 export class Engine {
@@ -334,7 +336,7 @@ export class Engine {
     let user = -1;
     for (let v = 0; v < csr.nodeCount && user < 0; v++) if (csr.kinds[v] === KIND_CODES.User && csr.outStarts[v + 1]! > csr.outStarts[v]!) user = v;
     if (user >= 0) {
-      const key = csr.ids[user]!;
+      const key = csr.ids.at(user)!;
       let first: string | undefined;
       for (const strategy of this.strategies.live) first ??= this.recommend({ user: key, k: 10, strategy }).items[0]?.id;
       if (first !== undefined) this.evidence({ user: key, item: first });
@@ -435,7 +437,7 @@ export class Engine {
     return {
       version: this.graphVersion,
       csr,
-      ...(idsChanged ? { ids: ctx.csr.ids } : {}),
+      ...(idsChanged ? { ids: idParts(ctx.csr.ids, ctx.csr.index) } : {}),
       transition: ctx.transition,
       knowledgeLists: ctx.knowledgeLists(),
       ...(tables ? { evidenceTables: tables } : {}),
@@ -456,11 +458,12 @@ export class Engine {
     if (this.slicing) throw new AppError('INTERNAL', 'engine: an application in slices is in flight');
     if (v.version !== this.graphVersion + 1) throw new AppError('INTERNAL', `engine: version ${v.version} does not follow ${this.graphVersion}`);
     const prev = this.ctx.csr;
-    const ids = v.ids ?? prev.ids;
+    const sent = v.ids ? fromIdParts(v.ids) : undefined;
+    const ids = sent?.ids ?? prev.ids;
     const r = v.renumbering;
-    if (r && (!v.ids || r.oldToNew.length !== prev.nodeCount || r.nodeCount !== ids.length)) throw new AppError('INTERNAL', 'engine: the adopted renumbering belongs to another graph');
+    if (r && (!sent || r.oldToNew.length !== prev.nodeCount || r.nodeCount !== ids.length)) throw new AppError('INTERNAL', 'engine: the adopted renumbering belongs to another graph');
     // Inserted nodes: the old index read through the renumbering, as the serving engine's (project/renumber).
-    const index = !v.ids ? prev.index : r ? renumberedIndex(prev.index, r, new Map(insertedNodes(r).map((j) => [ids[j]!, j]))) : buildIndex(v.ids);
+    const index = !sent ? prev.index : r ? renumberedIndex(prev.index, r, new Map(insertedNodes(r).map((j) => [ids.at(j)!, j])), ids) : (sent.index ?? PackedIdIndex.of(sent.ids, isShared(sent.ids.bytes)));
     const csr: Csr = { ...v.csr, ids, index };
     if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
     this.adoptedHeavyTailed = v.heavyTailed;

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
+import { csrFromParts } from '../project/node-ids.ts';
 import { embeddingIndexOf, engineFrom } from './boot.ts';
 import type { Engine } from './engine.ts';
 import { rankOn, type ReplicaInput, type ReplicaReply, type ReplicaRequest } from './replicas.ts';
@@ -24,7 +25,7 @@ const data = workerData as { input?: ReplicaInput };
 function build(): { engine: Engine; generation: number } {
   const input = data.input!;
   delete data.input;
-  const engine = engineFrom(input.state, input.cfg, input.embeddings, { llm: false, ...(input.prebuilt ? { prebuilt: input.prebuilt } : {}) });
+  const engine = engineFrom({ ...input.state, csr: csrFromParts(input.state.csr) }, input.cfg, input.embeddings, { llm: false, ...(input.prebuilt ? { prebuilt: input.prebuilt } : {}) });
   return { engine, generation: input.generation };
 }
 

@@ -46,7 +46,8 @@ import { startTsThread } from '../core/ts-worker.ts';
 import type { NodeRef } from '../core/model.ts';
 import { evidenceTablesOf, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { RecommendRequest, RecommendResult } from '../retrieve/recommend.ts';
-import { isShared, sharedBufferBytes, typedArraysOf, withSharedArrays, type SharedMemo } from '../core/shared-arrays.ts';
+import { isShared, sharedBufferBytes, typedArraysOf, withSharedArrays, type NumericArray, type SharedMemo } from '../core/shared-arrays.ts';
+import { csrParts, type CsrParts } from '../project/node-ids.ts';
 import type { InteractionValues } from '../project/interaction-values.ts';
 import type { Transition } from '../compute/ppr/transition.ts';
 import type { Csr } from '../project/csr.ts';
@@ -70,7 +71,8 @@ const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
  * arrays instead of a copy of them; the rest (ids, the index, labels, item props, the config) is copied into it.
  */
 export interface ReplicaInput {
-  state: EngineState;
+  /** The serving state, its CSR's ids as plain parts (project/node-ids: a class does not cross to a thread). */
+  state: Omit<EngineState, 'csr'> & { csr: CsrParts };
   /** The serving engine's transition, knowledge lists and evidence tables over `state.csr` (the copy builds its own when absent). */
   prebuilt?: { transition: Transition; knowledgeLists?: KnowledgeLists; evidenceTables?: EvidenceTables };
   cfg: Config;
@@ -137,7 +139,7 @@ interface SharedParts {
 /** Every typed array of `parts`, each once: what a copy reads on shared buffers. */
 function arraysOf(parts: SharedParts): ArrayBufferView[] {
   const { csr, values, prebuilt, vectors } = parts;
-  return typedArraysOf([csr, values, prebuilt?.transition, prebuilt?.knowledgeLists, prebuilt?.evidenceTables, vectors]);
+  return typedArraysOf([csr, csr.ids, csr.index, values, prebuilt?.transition, prebuilt?.knowledgeLists, prebuilt?.evidenceTables, vectors]);
 }
 
 /** The serving state's parts as they are (the serving engine's transition, lists and tables while it holds `state`'s graph). */
@@ -170,12 +172,13 @@ export function replicaInputOf(engine: Engine, state: EngineState, cfg: Config, 
   const parts = partsOf(engine, state, embeddings);
   // One shared array per original (the transition's node kinds are the CSR's), kept in `memo` for later versions.
   const share = <T extends object>(o: T): T => withSharedArrays(o, memo);
+  const shareArray = <T extends NumericArray>(a: T): T => withSharedArrays({ a }, memo).a;
   const { transition, knowledgeLists, evidenceTables } = parts.prebuilt ?? {};
   const prebuilt = transition
     ? { transition: share(transition), ...(knowledgeLists ? { knowledgeLists: share(knowledgeLists) } : {}), ...(evidenceTables ? { evidenceTables: share(evidenceTables) } : {}) }
     : undefined;
   return {
-    state: { csr: share(parts.csr), values: share(parts.values), labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
+    state: { csr: csrParts(share(parts.csr), shareArray), values: share(parts.values), labels: state.labels, itemProps: state.itemProps, interactionKind: state.interactionKind },
     ...(prebuilt ? { prebuilt } : {}),
     cfg,
     ...(embeddings ? { embeddings: vectorsOf(embeddings) } : {}),
@@ -306,7 +309,7 @@ export class EngineReplicas {
    * was built from, before any live update was applied to it (its version is 0). Returns at once; a copy ranks once
    * it is built (the serving engine answers meanwhile).
    */
-  static start(engine: Engine, state: ReplicaInput['state'], cfg: Config, options: ReplicaOptions, embeddings?: EmbeddingVectors): EngineReplicas {
+  static start(engine: Engine, state: EngineState, cfg: Config, options: ReplicaOptions, embeddings?: EmbeddingVectors): EngineReplicas {
     const { threads, maxQueued = 2 } = options;
     if (!Number.isInteger(threads) || threads < 0) throw new AppError('CONFIG', `engine/replicas: threads must be an integer ≥ 0 (got ${threads})`);
     if (!Number.isInteger(maxQueued) || maxQueued < 1) throw new AppError('CONFIG', `engine/replicas: maxQueued must be an integer ≥ 1 (got ${maxQueued})`);

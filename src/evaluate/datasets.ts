@@ -311,7 +311,7 @@ export function sourceLogFromProjection(csr: Csr): SourceLog {
   const userIds: string[] = [];
   const itemIds: string[] = [];
   const strip = (v: number) => {
-    const key = csr.ids[v]!;
+    const key = csr.ids.at(v)!;
     const prefix = `${kindName(csr.kinds[v]!)}:`;
     return key.startsWith(prefix) ? key.slice(prefix.length) : key;
   };

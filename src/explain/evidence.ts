@@ -478,7 +478,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
   const nodeOf = (v: number): EvidenceNode => {
     let n = labelCache.get(v);
     if (!n) {
-      const key = csr.ids[v]!;
+      const key = csr.ids.at(v)!;
       let label = labelOf[v];
       if (label === undefined) {
         const given = ctx.labels?.(key);
@@ -494,7 +494,7 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
       ? { from, to, relation: csr.relations[REL_INTERACTION]!, weight, kind: interactionKind.kind, ...(interactionKind.rated ? { rating: weight } : {}) }
       : { from, to, relation: csr.relations[REL_INTERACTION]!, weight };
   const edgeOf = (e: { from: number; to: number; relation: number; weight: number }): EvidenceEdge =>
-    e.relation === REL_INTERACTION ? interactionEdge(csr.ids[e.from]!, csr.ids[e.to]!, e.weight) : { from: csr.ids[e.from]!, to: csr.ids[e.to]!, relation: csr.relations[e.relation]!, weight: e.weight };
+    e.relation === REL_INTERACTION ? interactionEdge(csr.ids.at(e.from)!, csr.ids.at(e.to)!, e.weight) : { from: csr.ids.at(e.from)!, to: csr.ids.at(e.to)!, relation: csr.relations[e.relation]!, weight: e.weight };
 
   // The batch's items as nodes, this one first (unknown ids left out), or null without a batch.
   let batch: number[] | null = null;
@@ -697,11 +697,11 @@ export function buildEvidence(ctx: EvidenceContext, request: EvidenceRequest, op
     }
     for (const s of similarItems) {
       addNode(s);
-      if (user >= 0 && s.weight !== undefined) addEdge(interactionEdge(csr.ids[user]!, s.key, s.weight));
+      if (user >= 0 && s.weight !== undefined) addEdge(interactionEdge(csr.ids.at(user)!, s.key, s.weight));
     }
     for (const s of similarUsers) {
       addNode(s);
-      addEdge(interactionEdge(s.key, csr.ids[item]!, s.weight));
+      addEdge(interactionEdge(s.key, csr.ids.at(item)!, s.weight));
     }
     const strip = (n: EvidenceNode): EvidenceNode => ({ key: n.key, kind: n.kind, label: n.label });
     return {

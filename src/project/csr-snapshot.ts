@@ -12,10 +12,13 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/errors.ts';
 import { typedArray } from '../core/shared-arrays.ts';
 import type { NodeKind } from '../core/model.ts';
-import { assertValidCsr, buildIndex, kindName, type Csr } from './csr.ts';
+import { assertValidCsr, kindName, packNodeIds, type Csr } from './csr.ts';
+import { PackedIdIndex, PackedIds } from './node-ids.ts';
 
 export const SNAPSHOT_FORMAT = 'graphrec-csr-snapshot';
-export const SNAPSHOT_VERSION = 1;
+/** 2: the ids as UTF-8 bytes and offsets (project/node-ids); 1 (still read): the ids as a JSON array. */
+export const SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const MANIFEST = 'manifest.json';
 
 type ArrayField = 'kinds' | 'outStarts' | 'outTargets' | 'outWeights' | 'outRelations' | 'inStarts' | 'inSources' | 'inWeights' | 'inRelations';
@@ -30,7 +33,9 @@ const ARRAY_FILES: ReadonlyArray<readonly [ArrayField, string, 'u8' | 'u16' | 'u
   ['inWeights', 'in-weights.f32', 'f32'],
   ['inRelations', 'in-relations.u16', 'u16'],
 ];
-const IDS_FILE = 'ids.json';
+/** The ids' UTF-8 bytes and each id's end offset after a 0 (project/node-ids `PackedIds`); version 1 had `ids.json`. */
+const ID_FILES = ['ids.utf8', 'id-offsets.u32'] as const;
+const IDS_JSON_V1 = 'ids.json';
 
 /** Free-form description stored with a snapshot (e.g. `{ source: 'neo4j', dataFingerprint: '…' }`). */
 export type SnapshotMeta = Record<string, unknown>;
@@ -170,7 +175,7 @@ function requireLittleEndian(): void {
 }
 
 /**
- * Writes `csr` into folder `dir` (created if needed): one raw binary file per array, `ids.json`, and `manifest.json`
+ * Writes `csr` into folder `dir` (created if needed): one raw binary file per array (the ids' too), and `manifest.json`
  * last (written to a temporary name and renamed), so a folder without a manifest is an unfinished snapshot.
  * Returns the manifest. The CSR is validated deeply here, once: a read whose checksums match then has exactly this
  * content and skips the deep check (seconds at 50M interactions, on every boot).
@@ -185,7 +190,9 @@ export function writeSnapshot(dir: string, csr: Csr, meta: SnapshotMeta = {}): S
     files[name] = { bytes: data.byteLength, sha256: sha256(data) };
   };
   for (const [field, name] of ARRAY_FILES) put(name, bytesOf(csr[field]));
-  put(IDS_FILE, Buffer.from(JSON.stringify(csr.ids), 'utf8'));
+  const ids = PackedIds.of(csr.ids);
+  put(ID_FILES[0], ids.bytes);
+  put(ID_FILES[1], bytesOf(ids.offsets));
   const contentHash = createHash('sha256');
   for (const [name, f] of Object.entries(files)) contentHash.update(`${name}:${f.sha256}\n`);
   contentHash.update(`relations:${JSON.stringify(csr.relations)}\n`);
@@ -210,6 +217,25 @@ export function writeSnapshot(dir: string, csr: Csr, meta: SnapshotMeta = {}): S
   return manifest;
 }
 
+/** A snapshot's packed ids (on the shared buffers they were read into) and their index; `INVALID_GRAPH` when malformed. */
+function idsOf(bytes: Uint8Array, offsetBytes: Uint8Array): { ids: PackedIds; index: PackedIdIndex } {
+  if (offsetBytes.byteLength % 4 !== 0) throw new AppError('INVALID_GRAPH', `project/csr: ${ID_FILES[1]} is not a whole number of elements`);
+  const ids = new PackedIds(bytes, new Uint32Array(offsetBytes.buffer, offsetBytes.byteOffset, offsetBytes.byteLength / 4));
+  return { ids, index: PackedIdIndex.of(ids, true) };
+}
+
+/** The ids of a version-1 snapshot (a JSON array), packed on shared buffers. */
+function idsOfVersion1(json: Uint8Array): { ids: PackedIds; index: PackedIdIndex } {
+  let ids: unknown;
+  try {
+    ids = JSON.parse(Buffer.from(json).toString('utf8'));
+  } catch {
+    throw new AppError('INVALID_GRAPH', `project/csr: unreadable ${IDS_JSON_V1}`);
+  }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new AppError('INVALID_GRAPH', `project/csr: ${IDS_JSON_V1} is not an array of strings`);
+  return packNodeIds(ids as string[], true);
+}
+
 /** Reads only the manifest of a snapshot (`NOT_FOUND` when there is none, `INVALID_GRAPH` when unreadable). */
 export function readSnapshotManifest(dir: string): SnapshotManifest {
   const path = join(dir, MANIFEST);
@@ -220,7 +246,7 @@ export function readSnapshotManifest(dir: string): SnapshotManifest {
   } catch (error) {
     throw new AppError('INVALID_GRAPH', `project/csr: unreadable manifest ${path}: ${(error as Error).message}`);
   }
-  if (manifest.format !== SNAPSHOT_FORMAT || manifest.version !== SNAPSHOT_VERSION || manifest.endianness !== 'LE') {
+  if (manifest.format !== SNAPSHOT_FORMAT || !READABLE_VERSIONS.includes(manifest.version) || manifest.endianness !== 'LE') {
     throw new AppError('INVALID_GRAPH', `project/csr: ${path} is not a ${SNAPSHOT_FORMAT} v${SNAPSHOT_VERSION} (LE) manifest`);
   }
   return manifest;
@@ -237,8 +263,9 @@ export async function readSnapshot(dir: string, options: { verify?: boolean } = 
   requireLittleEndian();
   const verify = options.verify ?? true;
   const manifest = readSnapshotManifest(dir);
-  const names = [...ARRAY_FILES.map(([, name]) => name), IDS_FILE];
-  const read = await readCheckedFiles(dir, names, manifest.files, verify, [IDS_FILE]);
+  const idFiles: readonly string[] = manifest.version === 1 ? [IDS_JSON_V1] : ID_FILES;
+  const names = [...ARRAY_FILES.map(([, name]) => name), ...idFiles];
+  const read = await readCheckedFiles(dir, names, manifest.files, verify, manifest.version === 1 ? [IDS_JSON_V1] : []);
   const files = new Map(names.map((name, i) => [name, read[i]!]));
   const load = (name: string): Uint8Array => files.get(name)!;
   const arrays: Partial<Record<ArrayField, Uint8Array | Uint16Array | Uint32Array | Float32Array>> = {};
@@ -252,19 +279,11 @@ export async function readSnapshot(dir: string, options: { verify?: boolean } = 
       : type === 'u32' ? new Uint32Array(raw.buffer, 0, raw.byteLength / 4)
       : new Float32Array(raw.buffer, 0, raw.byteLength / 4);
   }
-  let ids: unknown;
-  try {
-    ids = JSON.parse(Buffer.from(load(IDS_FILE)).toString('utf8'));
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('INVALID_GRAPH', `project/csr: unreadable ${IDS_FILE}`);
-  }
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new AppError('INVALID_GRAPH', `project/csr: ${IDS_FILE} is not an array of strings`);
-  const index = buildIndex(ids as string[]);
+  const { ids, index } = manifest.version === 1 ? idsOfVersion1(load(IDS_JSON_V1)) : idsOf(load(ID_FILES[0]), load(ID_FILES[1]));
   const csr: Csr = {
     nodeCount: manifest.nodeCount,
     edgeCount: manifest.edgeCount,
-    ids: ids as string[],
+    ids,
     index,
     kinds: arrays.kinds as Uint8Array,
     relations: manifest.relations,

@@ -65,5 +65,5 @@ export function collectTopK(csr: Csr, scores: Float64Array | Float32Array | Spar
     heap.push(node, value);
   }
   const { ids, scores: kept } = heap.drain();
-  return Array.from(ids, (index, j) => ({ index, id: csr.ids[index]!, kind: kindName(csr.kinds[index]!), score: kept[j]! }));
+  return Array.from(ids, (index, j) => ({ index, id: csr.ids.at(index)!, kind: kindName(csr.kinds[index]!), score: kept[j]! }));
 }

@@ -8,6 +8,7 @@ import { copyNow, type BlockCopier } from '../core/block-copy.ts';
 import { AppError } from '../core/errors.ts';
 import { copyOf, typedArray } from '../core/shared-arrays.ts';
 import { compareCodePoints } from '../store/guards.ts';
+import { PackedIdIndex, PackedIds, utf8, type NodeIds } from './node-ids.ts';
 import { MAX_SHIFTS, renumberedIndex, restartRows, remapNodes, type Renumbering } from './renumber.ts';
 import { assertValidCsr, findEdge, INTERACTION_RELATION_ID, invalid, kindName, MAX_EDGES, MAX_NODES, type Csr } from './csr.ts';
 
@@ -105,7 +106,7 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
       continue;
     }
     const w = Math.fround(o.onExisting === 'replace' ? p.w : outWeights[e]! + p.w);
-    if (!Number.isFinite(w)) throw new AppError('BAD_REQUEST', `project/csr: weight of ${csr.ids[p.u]}→${csr.ids[p.i]} overflows`);
+    if (!Number.isFinite(w)) throw new AppError('BAD_REQUEST', `project/csr: weight of ${csr.ids.at(p.u)}→${csr.ids.at(p.i)} overflows`);
     if (w === outWeights[e]) continue;
     if (updatedEdges === 0) {
       outWeights = copyOf(csr.outWeights, o.shared);
@@ -134,14 +135,17 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
       ? mergeSide(csr.inStarts, csr.inSources, inWeights, csr.inRelations, n0, n, fresh.map((p) => [p.i, p.u, p.w] as const), copier, o.shared)
       : { starts: csr.inStarts, nbr: csr.inSources, weights: inWeights, rels: csr.inRelations };
 
-  let ids: readonly string[] = csr.ids;
+  let ids: NodeIds = csr.ids;
   let index: ReadonlyMap<string, number> = csr.index;
   let kinds = csr.kinds;
   if (newIds.length > 0) {
-    ids = [...csr.ids, ...newIds];
-    const map = new Map(csr.index);
-    for (const [id, idx] of newIndex) map.set(id, idx);
-    index = map;
+    // Appended after the old nodes (whose indices stay): the old ids' bytes copied whole, a new table over them all.
+    const slot = new Int32Array(n);
+    for (let v = 0; v < n0; v++) slot[v] = v;
+    for (let k = 0; k < newIds.length; k++) slot[n0 + k] = -1 - k;
+    const packed = PackedIds.of(csr.ids, o.shared).assemble(slot, newIds.map(utf8), o.shared);
+    ids = packed;
+    index = PackedIdIndex.of(packed, o.shared);
     kinds = typedArray(Uint8Array, n, o.shared);
     kinds.set(csr.kinds);
     kinds.set(newKinds, n0);
@@ -241,7 +245,7 @@ function mergeSide(
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Whether a node id list is in canonical order (kind codes non-decreasing, ids increasing by code point within a kind). */
-const canonicalIds = new WeakMap<readonly string[], boolean>();
+const canonicalIds = new WeakMap<NodeIds, boolean>();
 
 /**
  * True when the nodes of `csr` are in the order a projection read from Neo4j gives them: kind by kind (User, Item,
@@ -251,10 +255,11 @@ export function isCanonicalOrder(csr: Csr): boolean {
   const known = canonicalIds.get(csr.ids);
   if (known !== undefined) return known;
   let ok = true;
+  const ids = PackedIds.of(csr.ids);
   for (let i = 1; i < csr.nodeCount && ok; i++) {
     const a = csr.kinds[i - 1]!;
     const b = csr.kinds[i]!;
-    ok = a < b || (a === b && compareCodePoints(csr.ids[i - 1]!, csr.ids[i]!) < 0);
+    ok = a < b || (a === b && ids.compare(i - 1, i) < 0);
   }
   canonicalIds.set(csr.ids, ok);
   return ok;
@@ -294,6 +299,8 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false,
   if (n > MAX_NODES) throw invalid('the graph outgrows 32-bit indices');
   const fresh = [...wanted].map(([id, kind]) => ({ id, kind })).sort((a, b) => a.kind - b.kind || compareCodePoints(a.id, b.id));
   const canonical = isCanonicalOrder(csr);
+  const oldIds = PackedIds.of(csr.ids, shared);
+  const freshBytes = fresh.map(({ id }) => utf8(id));
 
   // Merge old and new nodes: `slot[j]` = old index at new position j, or −1 − (index into fresh) for a new node.
   const slot = new Int32Array(n);
@@ -301,17 +308,16 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false,
   const shifts = new Uint32Array(fresh.length);
   if (canonical) {
     // The old nodes are sorted by (kind, id), so each new node's place is found by binary search (a string comparison
-    // per step, not one per node before it: 2M users at 50M interactions).
-    const before = (v: number, node: NewNode): boolean => csr.kinds[v]! < node.kind || (csr.kinds[v] === node.kind && compareCodePoints(csr.ids[v]!, node.id) < 0);
+    // per step, not one per node before it: 2M users at 50M interactions), on the UTF-8 bytes (code-point order).
+    const before = (v: number, k: number): boolean => csr.kinds[v]! < fresh[k]!.kind || (csr.kinds[v] === fresh[k]!.kind && oldIds.compareTo(v, freshBytes[k]!) < 0);
     let i = 0;
     let j = 0;
     for (let k = 0; k < fresh.length; k++) {
-      const node = fresh[k]!;
       let lo = i;
       let hi = n0;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (before(mid, node)) lo = mid + 1;
+        if (before(mid, k)) lo = mid + 1;
         else hi = mid;
       }
       while (i < lo) slot[j++] = i++;
@@ -324,26 +330,24 @@ export function insertNodes(csr: Csr, nodes: readonly NewNode[], shared = false,
     for (let k = 0; k < fresh.length; k++) slot[n0 + k] = -1 - k;
     shifts.fill(n0);
   }
-  const ids = new Array<string>(n);
+  const ids = oldIds.assemble(slot, freshBytes, shared);
   const kinds = typedArray(Uint8Array, n, shared);
   const oldToNew = new Uint32Array(n0);
   const added = new Map<string, number>();
   for (let j = 0; j < n; j++) {
     const s = slot[j]!;
     if (s >= 0) {
-      ids[j] = csr.ids[s]!;
       kinds[j] = csr.kinds[s]!;
       oldToNew[s] = j;
     } else {
       const node = fresh[-1 - s]!;
-      ids[j] = node.id;
       kinds[j] = node.kind;
       added.set(node.id, j);
     }
   }
   const renumbering: Renumbering = { oldToNew, nodeCount: n, ...(shifts.length <= MAX_SHIFTS ? { shifts } : {}) };
-  // The old ids' indices are read through the renumbering, not entered into a new Map (project/renumber).
-  const index = renumberedIndex(csr.index, renumbering, added);
+  // The old ids' indices are read through the renumbering, not entered into a new table (project/renumber).
+  const index = renumberedIndex(csr.index, renumbering, added, ids);
   // Old rows keep their relative order, so the edge arrays keep their order too (only the indices change).
   const out: Csr = {
     nodeCount: n,

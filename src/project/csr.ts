@@ -6,7 +6,7 @@
  * The projection of the graph: nodes `0..n-1` and edges in compressed sparse row form, in BOTH directions.
  *
  * Layout (all indices 32-bit, so up to 2³²−2 nodes and 2³²−1 edges):
- *   - `ids[i]` is the id of node `i`, `index` maps it back, `kinds[i]` is 0 = User, 1 = Item, 2 = Entity (see
+ *   - `ids.at(i)` is the id of node `i`, `index` maps it back, `kinds[i]` is 0 = User, 1 = Item, 2 = Entity (see
  *     {@link KIND_CODES}). The ids are whatever the builder was given: `project/load.ts` uses `<Kind>:<graph id>` keys
  *     ("Item:ml100k:i:1"); {@link lookupNode} resolves a `{ kind, id }` reference under either convention.
  *   - out edges of `u`: positions `outStarts[u] .. outStarts[u+1]-1` of `outTargets` / `outWeights` / `outRelations`;
@@ -37,6 +37,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import { NODE_KINDS, type NodeKind, type NodeRef } from '../core/model.ts';
+import { PackedIdIndex, PackedIds, type NodeIds } from './node-ids.ts';
 
 /** Node kind codes stored in `Csr.kinds`. */
 export const KIND_CODES = { User: 0, Item: 1, Entity: 2 } as const satisfies Record<NodeKind, number>;
@@ -52,9 +53,9 @@ const MAX_RELATIONS = 0x1_0000;
 export interface Csr {
   readonly nodeCount: number;
   readonly edgeCount: number;
-  /** Graph id of each node. */
-  readonly ids: readonly string[];
-  /** id → node index. */
+  /** Graph id of each node (off the JS heap: project/node-ids). */
+  readonly ids: NodeIds;
+  /** id → node index (project/node-ids, or layered over one after an insertion: project/renumber). */
   readonly index: ReadonlyMap<string, number>;
   /** Kind code of each node (0 User, 1 Item, 2 Entity). */
   readonly kinds: Uint8Array;
@@ -79,7 +80,7 @@ export interface EdgeList {
 }
 
 export interface BuildCsrInput {
-  ids: readonly string[];
+  ids: NodeIds;
   /** Kind code per node (0 User, 1 Item, 2 Entity). */
   kinds: ArrayLike<number>;
   edges: EdgeList;
@@ -146,17 +147,13 @@ function sideOf(rows: Uint32Array, others: Uint32Array, weight: Float32Array, re
   return { starts, ends, weights, relations };
 }
 
-/** id → index of a node id list; throws `INVALID_GRAPH` on an empty or repeated id. */
-export function buildIndex(ids: readonly string[]): Map<string, number> {
-  const index = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (typeof id !== 'string' || id === '') throw invalid(`node ${i} has an empty or non-string id`);
-    index.set(id, i);
-    // One hash lookup per id: a repeated id leaves the size as it was.
-    if (index.size !== i + 1) throw invalid(`duplicate node id ${JSON.stringify(id)}`);
-  }
-  return index;
+/**
+ * A node id list packed off the JS heap, and its id → index map (project/node-ids); throws `INVALID_GRAPH` on an
+ * empty, repeated or ill-formed id. `shared`: on shared buffers (core/shared-arrays).
+ */
+export function packNodeIds(ids: NodeIds, shared = false): { ids: PackedIds; index: PackedIdIndex } {
+  const packed = PackedIds.of(ids, shared);
+  return { ids: packed, index: PackedIdIndex.of(packed, shared) };
 }
 
 function checkRelations(relations: readonly string[]): void {
@@ -181,11 +178,11 @@ export function buildCsr(input: BuildCsrInput): Csr {
   if (n > MAX_NODES) throw invalid(`too many nodes (${n})`);
   if (kindsIn.length !== n) throw invalid(`kinds has ${kindsIn.length} entries for ${n} ids`);
   checkRelations(relations);
-  const index = buildIndex(ids);
+  const packed = packNodeIds(ids);
   const kinds = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const k = kindsIn[i]!;
-    if (!(k === 0 || k === 1 || k === 2)) throw invalid(`node ${JSON.stringify(ids[i])} has unknown kind code ${k}`);
+    if (!(k === 0 || k === 1 || k === 2)) throw invalid(`node ${JSON.stringify(ids.at(i))} has unknown kind code ${k}`);
     kinds[i] = k;
   }
   const { src, dst, weight, relation } = edges;
@@ -207,8 +204,8 @@ export function buildCsr(input: BuildCsrInput): Csr {
   return {
     nodeCount: n,
     edgeCount: m,
-    ids: [...ids],
-    index,
+    ids: packed.ids,
+    index: packed.index,
     kinds,
     relations: [...relations],
     outStarts: out.starts,
@@ -333,7 +330,8 @@ export function assertValidCsr(csr: Csr, options: { deep?: boolean } = {}): void
   checkRelations(csr.relations);
   for (let i = 0; i < n; i++) {
     if (csr.kinds[i]! > 2) throw invalid(`node ${i} has unknown kind code ${csr.kinds[i]}`);
-    if (csr.index.get(csr.ids[i]!) !== i) throw invalid(`index does not map ${JSON.stringify(csr.ids[i])} to ${i}`);
+    const id = csr.ids.at(i)!;
+    if (csr.index.get(id) !== i) throw invalid(`index does not map ${JSON.stringify(id)} to ${i}`);
   }
   const nRel = csr.relations.length;
   const sides = [
@@ -407,6 +405,6 @@ export function findEdge(csr: Csr, u: number, v: number, relation?: number): num
 /** The `{ kind, id }` of node `index`: its CSR id without a `<Kind>:` key prefix (the inverse of {@link lookupNode}). */
 export function nodeRef(csr: Csr, index: number): NodeRef {
   const kind = kindName(csr.kinds[index]!);
-  const id = csr.ids[index]!;
+  const id = csr.ids.at(index)!;
   return { kind, id: id.startsWith(kind + ':') ? id.slice(kind.length + 1) : id };
 }

@@ -60,13 +60,13 @@ export function toGraphology(csr: Csr, nodes: Iterable<number>, options: Partial
   }
   const graph: ProjectedGraph = new MultiDirectedGraph<ProjectedNodeAttributes, ProjectedEdgeAttributes>();
   const ordered = [...set].sort((a, b) => a - b);
-  for (const u of ordered) graph.addNode(csr.ids[u]!, { kind: kindName(csr.kinds[u]!), index: u });
+  for (const u of ordered) graph.addNode(csr.ids.at(u)!, { kind: kindName(csr.kinds[u]!), index: u });
   for (const u of ordered) {
     for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) {
       const v = csr.outTargets[e]!;
       const r = csr.outRelations[e]!;
       if (!set.has(v) || (keep && !keep[r])) continue;
-      graph.addDirectedEdgeWithKey(`e${e}`, csr.ids[u]!, csr.ids[v]!, { relation: csr.relations[r]!, weight: csr.outWeights[e]! });
+      graph.addDirectedEdgeWithKey(`e${e}`, csr.ids.at(u)!, csr.ids.at(v)!, { relation: csr.relations[r]!, weight: csr.outWeights[e]! });
     }
   }
   return graph;

@@ -25,6 +25,7 @@ import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type KindValue, type PairState } from '../core/interactions.ts';
 import { interactionsHeavyTailed, planKindTransform, sortFewDistinct, SortedRuns, tailStatsOfSorted, transformInteractionWeights, transformUserWeights, type KindTransformPlan, type WeightsConfig } from '../core/weight-transform.ts';
 import type { Csr } from './csr.ts';
+import type { NodeIds } from './node-ids.ts';
 import { readCheckedFiles, sha256 } from './csr-snapshot.ts';
 import type { NewInteraction } from './csr-update.ts';
 
@@ -99,7 +100,7 @@ export class LiveInteractionWeights {
    * a JS object: at 50M interactions that was gigabytes of heap (docs/scaling.md).
    */
   readonly #base: InteractionValues;
-  readonly #baseIds: readonly string[];
+  readonly #baseIds: NodeIds;
   readonly #baseIndex: ReadonlyMap<string, number>;
   readonly #nodeCount: number;
   #rows: { rowStart: Uint32Array; rowOrder: Uint32Array } | undefined;
@@ -170,7 +171,7 @@ export class LiveInteractionWeights {
     const row = new Map<string, KindValue[]>();
     for (let k = from; k < to; k++) {
       const r = rowOrder[k]!;
-      const itemKey = this.#baseIds[item[r]!]!;
+      const itemKey = this.#baseIds.at(item[r]!)!;
       const kv = { kind: kinds[kind[r]!]!, weight: raw[r]! };
       const list = row.get(itemKey);
       if (list) list.push(kv);
@@ -195,7 +196,7 @@ export class LiveInteractionWeights {
   #userKeys(): Set<string> {
     const keys = new Set(this.#byUser.keys());
     const { rowStart } = this.#grouped();
-    for (let u = 0; u + 1 < rowStart.length; u++) if (rowStart[u + 1]! > rowStart[u]!) keys.add(this.#baseIds[u]!);
+    for (let u = 0; u + 1 < rowStart.length; u++) if (rowStart[u + 1]! > rowStart[u]!) keys.add(this.#baseIds.at(u)!);
     return keys;
   }
 

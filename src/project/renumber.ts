@@ -12,7 +12,8 @@
  * const strength = scatter(Float64Array, prev.strength, renumbering, false); // 0 at the new user
  */
 import { copyNow, type BlockCopier, type IndexMap } from '../core/block-copy.ts';
-import { typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
+import { isShared, typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
+import { PackedIdIndex, PackedIds, type NodeIds } from './node-ids.ts';
 
 /** Where each old node went when nodes were inserted (project/csr-update `insertNodes`). */
 export interface Renumbering extends IndexMap {
@@ -96,13 +97,14 @@ export function oldIndexOf(r: Renumbering, v: number): number {
   return lo < oldToNew.length && oldToNew[lo] === v ? lo : -1;
 }
 
-/** Longest chain of layered indices ({@link renumberedIndex}) before one is flattened into a plain Map. */
+/** Longest chain of layered indices ({@link renumberedIndex}) before one is flattened into one table. */
 const MAX_LAYERS = 8;
 
 /**
  * An id → node index map after an insertion, as layers: the new nodes' own map over the old map, whose indices are
- * read through `oldToNew`. Building a whole Map again costs ~0.3 s at 10M interactions (a string key per node); a
- * lookup here costs one Map lookup per layer, and each layer keeps its `oldToNew` (4 bytes per node).
+ * read through `oldToNew`. Building a whole table again hashes every id (a pass over the ids' bytes, ~0.1 s at 50M
+ * interactions); a lookup here costs one lookup per layer, and each layer keeps its `oldToNew` (4 bytes per node).
+ * Iterating it (rare: nothing on a request does) makes one plain Map of every id.
  */
 class RenumberedIndex implements ReadonlyMap<string, number> {
   readonly layers: number;
@@ -161,9 +163,12 @@ class RenumberedIndex implements ReadonlyMap<string, number> {
 
 /**
  * The id → index map of a graph after an insertion: `base` (the old graph's) read through `r`, and `added` (the new
- * nodes' ids and indices). Layered ({@link RenumberedIndex}) up to {@link MAX_LAYERS} insertions deep, then flattened.
+ * nodes' ids and indices). Layered ({@link RenumberedIndex}) up to {@link MAX_LAYERS} insertions deep, then a new
+ * table over `ids`, the graph's ids after the insertion (project/node-ids).
  */
-export function renumberedIndex(base: ReadonlyMap<string, number>, r: Renumbering, added: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+export function renumberedIndex(base: ReadonlyMap<string, number>, r: Renumbering, added: ReadonlyMap<string, number>, ids: NodeIds): ReadonlyMap<string, number> {
   const layered = new RenumberedIndex(base, r.oldToNew, added);
-  return layered.layers > MAX_LAYERS ? layered.flat() : layered;
+  if (layered.layers <= MAX_LAYERS) return layered;
+  const packed = PackedIds.of(ids);
+  return PackedIdIndex.of(packed, isShared(packed.bytes));
 }

@@ -114,7 +114,7 @@ export function buildEligibility(ctx: RecommendContext, input: EligibilityInput)
     const wanted = Object.entries(props);
     for (const v of items) {
       if (!mask[v]) continue;
-      const have = ctx.itemProps!(csr.ids[v]!);
+      const have = ctx.itemProps!(csr.ids.at(v)!);
       if (!have || wanted.some(([k, value]) => have[k] !== value)) mask[v] = 0;
     }
   }

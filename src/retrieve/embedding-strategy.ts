@@ -26,7 +26,7 @@ export function createEmbeddingStrategy(ctx: RecommendContext): Strategy {
   function userVector(request: CandidateRequest): Float32Array | undefined {
     const index = ctx.embeddings!;
     if (request.user >= 0) {
-      const key = csr.ids[request.user]!;
+      const key = csr.ids.at(request.user)!;
       const prefix = `${kindName(csr.kinds[request.user]!)}:`;
       const own = index.userVector(key) ?? (key.startsWith(prefix) ? index.userVector(key.slice(prefix.length)) : undefined);
       if (own && own.length === index.dim) return own;

@@ -76,7 +76,7 @@ export function foldInItems(index: EmbeddingIndex, csr: Csr, interactions: Array
   added.forEach(({ vector }, j) => vectors.set(vector, (rowCount + j) * dim));
   return {
     dim,
-    itemKeys: [...index.itemKeys, ...added.map(({ node }) => csr.ids[node]!)],
+    itemKeys: [...index.itemKeys, ...added.map(({ node }) => csr.ids.at(node)!)],
     itemVectors: vectors,
     userVector: (key) => index.userVector(key),
   };

@@ -139,7 +139,7 @@ export function validateRequest(ctx: RecommendContext, request: RecommendRequest
 
 /** Graph id of node `v` (its key without the `<Kind>:` prefix). */
 export function graphIdOf(csr: Csr, v: number): string {
-  const key = csr.ids[v]!;
+  const key = csr.ids.at(v)!;
   const prefix = `${kindName(csr.kinds[v]!)}:`;
   return key.startsWith(prefix) ? key.slice(prefix.length) : key;
 }
@@ -242,7 +242,7 @@ function buildProfile(ctx: RecommendContext, req: ValidRequest): Profile {
     profile: Uint32Array.from(profile),
     profileWeights: Float64Array.from(profileWeights),
     seen,
-    seedKeys: [...new Set(seedNodes)].map((v) => csr.ids[v]!),
+    seedKeys: [...new Set(seedNodes)].map((v) => csr.ids.at(v)!),
   };
 }
 
@@ -299,7 +299,7 @@ export function recommend(ctx: RecommendContext, request: RecommendRequest): Rec
   for (let r = req.offset; r < order.length; r++) {
     const j = order[r]!;
     const v = picked[j]!;
-    const key = csr.ids[v]!;
+    const key = csr.ids.at(v)!;
     const sources: RecommendedItem['sources'] = {};
     for (const [part, scoreOf] of parts) {
       const s = scoreOf(v);

@@ -80,7 +80,7 @@ function searchIndex(ctx: RecommendContext): SearchIndex {
     const kind = csr.kinds[v];
     if (kind === KIND_CODES.User) users.push(v);
     else {
-      const label = ctx.labels?.(csr.ids[v]!);
+      const label = ctx.labels?.(csr.ids.at(v)!);
       if (label) {
         named.push(v);
         folded.push(foldName(label));
@@ -113,7 +113,7 @@ export function searchNodes(ctx: RecommendContext, request: SearchRequest, optio
     if (seen.has(v) || hits.length >= o.maxResults) return;
     seen.add(v);
     const kind = kindOf(csr.kinds[v]!);
-    const label = kind === 'User' ? graphIdOf(csr, v) : (ctx.labels?.(csr.ids[v]!) ?? graphIdOf(csr, v));
+    const label = kind === 'User' ? graphIdOf(csr, v) : (ctx.labels?.(csr.ids.at(v)!) ?? graphIdOf(csr, v));
     hits.push({ kind, id: graphIdOf(csr, v), label, score });
   };
   const wants = new Set(kinds);

@@ -92,7 +92,7 @@ export function similarItems(ctx: RecommendContext, item: string, k: number): Ar
   }
   const { ids, scores } = heap.drain();
   return Array.from(ids, (w, j) => {
-    const label = ctx.labels?.(csr.ids[w]!);
+    const label = ctx.labels?.(csr.ids.at(w)!);
     return { id: graphIdOf(csr, w), score: scores[j]!, ...(label !== undefined ? { label } : {}) };
   });
 }

@@ -90,8 +90,8 @@ describe('scratch pool', () => {
 describe('path search with beams from a pool', () => {
   it('finds the same paths across two versions of a graph as finders with their own beams, calls interleaved', () => {
     const { csr } = demoGraph({ users: 25, items: 30 });
-    const users = csr.ids.flatMap((id, v) => (csr.kinds[v] === KIND_CODES.User ? [id] : []));
-    const items = csr.ids.flatMap((id, v) => (csr.kinds[v] === KIND_CODES.Item ? [id] : []));
+    const users = [...csr.ids].flatMap((id, v) => (csr.kinds[v] === KIND_CODES.User ? [id] : []));
+    const items = [...csr.ids].flatMap((id, v) => (csr.kinds[v] === KIND_CODES.Item ? [id] : []));
     const next = addInteractions(csr, users.slice(0, 6).map((userId, j) => ({ userId, itemId: items[(j * 7) % items.length]!, weight: 5 })), { onExisting: 'replace', createNodes: false }).csr;
     const pool = new ScratchPool();
     const facts: PathFacts = {};

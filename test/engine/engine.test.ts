@@ -274,7 +274,7 @@ describe('Engine versions adopted by a copy', () => {
       const [a, b] = [copy.context, serving.context];
       expect(a.transition).toBe(b.transition);
       expect(a.csr.outTargets).toBe(b.csr.outTargets);
-      expect(a.csr.ids).toEqual(b.csr.ids);
+      expect([...a.csr.ids]).toEqual([...b.csr.ids]);
       expect(a.knowledgeLists()).toBe(b.knowledgeLists());
       // What the serving engine's writes built is on shared buffers, for copies in other threads.
       expect(b.transition.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -316,7 +316,7 @@ describe('Engine: writes that add users and items', () => {
     fc.assert(
       fc.property(batchArb, ({ users, items, edges, retitle, titles: pool }) => {
         const csr0 = engine.context.csr;
-        const ofKind = (kind: number) => csr0.ids.filter((_, v) => csr0.kinds[v] === kind).map(rawOf);
+        const ofKind = (kind: number) => [...csr0.ids].filter((_, v) => csr0.kinds[v] === kind).map(rawOf);
         // Answers and evidence before the write build the sides, lists and tables that the write then carries over.
         const someUser = ofKind(KIND_CODES.User).find((user) => engine.recommend({ user, k: 1 }).items.length > 0)!;
         engine.evidence({ user: someUser, item: engine.recommend({ user: someUser, k: 1 }).items[0]!.id });
@@ -345,10 +345,10 @@ describe('Engine: writes that add users and items', () => {
         if (version.ids) expect(version.renumbering).toBeDefined();
         expect(copy.context.solver.sides).toEqual(ctx.solver.sides);
         const fresh = new Engine({ csr: buildCsr(csrInput(ctx.csr)), labels: names });
-        expect(ctx.csr.ids).toEqual(fresh.context.csr.ids);
+        expect([...ctx.csr.ids]).toEqual([...fresh.context.csr.ids]);
         for (const field of ['starts', 'neighbors', 'weights', 'strength', 'invStrength', 'dangling'] as const) expect(Array.from(ctx.transition[field]), field).toEqual(Array.from(fresh.context.transition[field]));
         expect(Array.from(ctx.popularOrder)).toEqual(Array.from(fresh.context.popularOrder));
-        for (const user of ctx.csr.ids.filter((_, v) => ctx.csr.kinds[v] === KIND_CODES.User).map(rawOf)) {
+        for (const user of [...ctx.csr.ids].filter((_, v) => ctx.csr.kinds[v] === KIND_CODES.User).map(rawOf)) {
           for (const strategy of ['hybrid', 'ppr', 'popular'] as const) expect(engine.recommend({ user, k: 5, strategy }), `${user} ${strategy}`).toEqual(fresh.recommend({ user, k: 5, strategy }));
           expect(copy.recommend({ user, k: 5 }), `${user} on the copy`).toEqual(engine.recommend({ user, k: 5 }));
         }

@@ -74,7 +74,7 @@ describe('engine/live', () => {
     const fresh = new Engine(tinyMovies());
     later.attach(fresh);
     const edge = fresh.context.csr.outTargets[fresh.context.csr.outStarts[fresh.context.csr.index.get('User:u9')!]!];
-    expect(fresh.context.csr.ids[edge!]).toBe('Item:z');
+    expect(fresh.context.csr.ids.at(edge!)).toBe('Item:z');
     expect(search(fresh, 'zardoz')).toEqual([['z', 'Zardoz']]);
   });
 

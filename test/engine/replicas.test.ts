@@ -20,6 +20,7 @@ import { COPY_HEADROOM, copiesThatFit, EngineReplicas, measuredMemory, replicaIn
 import { isShared } from '../../src/core/shared-arrays.ts';
 import { evidenceTablesOf } from '../../src/explain/evidence.ts';
 import { KIND_CODES, type Csr } from '../../src/project/csr.ts';
+import { csrFromParts } from '../../src/project/node-ids.ts';
 import type { InteractionValues } from '../../src/project/interaction-values.ts';
 import { createEmbeddingIndex } from '../../src/retrieve/embedding-index.ts';
 import type { RecommendRequest } from '../../src/retrieve/recommend.ts';
@@ -27,7 +28,7 @@ import { demoGraph } from '../retrieve/fixtures.ts';
 
 const { csr, names } = demoGraph({ users: 30, items: 40 });
 const rawOf = (key: string) => key.slice(key.indexOf(':') + 1);
-const idsOf = (graph: Csr, kind: number) => graph.ids.filter((_, v) => graph.kinds[v] === kind).map(rawOf);
+const idsOf = (graph: Csr, kind: number) => [...graph.ids].filter((_, v) => graph.kinds[v] === kind).map(rawOf);
 const USERS = idsOf(csr, KIND_CODES.User);
 const ITEMS = idsOf(csr, KIND_CODES.Item);
 
@@ -152,7 +153,7 @@ describe('engine/replicas', () => {
     expect(measuredMemory(sharedBytes).perCopyBytes).toBeCloseTo((process.memoryUsage.rss() - sharedBytes) * COPY_HEADROOM, -8);
 
     // A serving state already on shared buffers (as a snapshot reads it) is handed over as it is.
-    const sharedState: EngineState = { ...state, csr: first.state.csr, values: first.state.values };
+    const sharedState: EngineState = { ...state, csr: csrFromParts(first.state.csr), values: first.state.values };
     const engine = engineFrom(sharedState, cfg, undefined, { llm: false });
     engine.warm();
     primeEvidence(engine);
@@ -275,8 +276,8 @@ describe('engine/replicas', () => {
     const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
     const vectors: EmbeddingVectors = {
       dim,
-      itemKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.Item),
-      userKeys: csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User),
+      itemKeys: [...csr.ids].filter((_, v) => csr.kinds[v] === KIND_CODES.Item),
+      userKeys: [...csr.ids].filter((_, v) => csr.kinds[v] === KIND_CODES.User),
       items: Float32Array.from({ length: ITEMS.length * dim }, next),
       users: Float32Array.from({ length: USERS.length * dim }, next),
     };

@@ -12,13 +12,13 @@ import { demoGraph } from '../retrieve/fixtures.ts';
 
 const { csr, names: labels } = demoGraph({ users: 30, items: 40 });
 const rawOf = (key: string) => key.slice(key.indexOf(':') + 1);
-const USERS = csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User).map(rawOf);
-const ITEMS = csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.Item).map(rawOf);
+const USERS = [...csr.ids].filter((_, v) => csr.kinds[v] === KIND_CODES.User).map(rawOf);
+const ITEMS = [...csr.ids].filter((_, v) => csr.kinds[v] === KIND_CODES.Item).map(rawOf);
 
 function state(engine: Engine): unknown {
   const ctx = engine.context;
   const arrays = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => ArrayBuffer.isView(v)).map(([k, v]) => [k, Array.from(v as Float64Array)]));
-  const answers = ctx.csr.ids
+  const answers = [...ctx.csr.ids]
     .filter((_, v) => ctx.csr.kinds[v] === KIND_CODES.User)
     .map(rawOf)
     .flatMap((user) => (['hybrid', 'ppr', 'popular'] as const).map((strategy) => engine.recommend({ user, k: 6, strategy }).items.map((i) => [i.id, i.score])));

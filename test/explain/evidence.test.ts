@@ -69,7 +69,7 @@ function naiveSimilar(csr: Csr, user: number, seeds: number[], item: number, lim
       const users = raters.reduce((s, [v]) => s + out(v, true).filter((y) => y === x).length, 0);
       const ents = knowledge(item).reduce((s, ent) => s + knowledge(ent).filter((y) => y === x).length, 0);
       const score = users / Math.sqrt(Math.max(degree(item), 1) * Math.max(degree(x), 1)) + (ents > 0 ? ents / Math.sqrt(Math.max(knowledge(item).length, 1) * Math.max(knowledge(x).length, 1)) : 0);
-      return { key: csr.ids[x]!, v: x, users, ents, score };
+      return { key: csr.ids.at(x)!, v: x, users, ents, score };
     })
     .filter((s) => s.users > 0 || s.ents > 0)
     .sort((a, b) => b.score - a.score || a.v - b.v)
@@ -78,7 +78,7 @@ function naiveSimilar(csr: Csr, user: number, seeds: number[], item: number, lim
     .filter(([v, w]) => w >= likeAt && csr.kinds[v] === KIND_CODES.User)
     .map(([v]) => {
       const overlap = out(v, true).filter((y) => profile.has(y)).length;
-      return { key: csr.ids[v]!, v, overlap, score: overlap / Math.sqrt(Math.max(profile.size, 1) * Math.max(out(v, true).length, 1)) };
+      return { key: csr.ids.at(v)!, v, overlap, score: overlap / Math.sqrt(Math.max(profile.size, 1) * Math.max(out(v, true).length, 1)) };
     })
     .filter((s) => s.overlap > 0)
     .sort((a, b) => b.score - a.score || a.v - b.v)
@@ -93,8 +93,8 @@ describe('evidence fast paths', () => {
   for (const linked of [false, true]) {
     const csr = randomGraph(linked ? 7 : 3, linked);
     const transition = buildTransition(csr);
-    const users = csr.ids.filter((id) => id.startsWith('User:'));
-    const items = csr.ids.filter((id) => id.startsWith('Item:'));
+    const users = [...csr.ids].filter((id) => id.startsWith('User:'));
+    const items = [...csr.ids].filter((id) => id.startsWith('Item:'));
 
     it(`matches the definitions of similar items and users for every user and item (${linked ? 'entity links' : 'two-sided'})`, () => {
       const ctx = { csr, transition };
@@ -180,8 +180,8 @@ describe('evidence tables after a live write', () => {
   for (const linked of [false, true]) {
     it(`are patched at the written rows and give the evidence a fresh derivation gives (${linked ? 'entity links' : 'two-sided'})`, () => {
       const before = randomGraph(linked ? 17 : 13, linked);
-      const users = before.ids.filter((id) => id.startsWith('User:'));
-      const items = before.ids.filter((id) => id.startsWith('Item:'));
+      const users = [...before.ids].filter((id) => id.startsWith('User:'));
+      const items = [...before.ids].filter((id) => id.startsWith('Item:'));
       // The tables of the version before exist once it has served an evidence.
       buildEvidence({ csr: before, transition: buildTransition(before) }, { user: users[0]!, item: items[0]! });
       const rng = createRng(23);
@@ -205,8 +205,8 @@ describe('evidence tables after a live write', () => {
 describe('evidence tables given by another engine (engine/replicas)', () => {
   it('a graph given the tables of an equal graph explains as one that derived its own; tables of another graph are refused', () => {
     const graph = randomGraph(19, true);
-    const users = graph.ids.filter((id) => id.startsWith('User:'));
-    const items = graph.ids.filter((id) => id.startsWith('Item:'));
+    const users = [...graph.ids].filter((id) => id.startsWith('User:'));
+    const items = [...graph.ids].filter((id) => id.startsWith('Item:'));
     expect(evidenceTablesOf(graph)).toBeUndefined();
     // Derived on ordinary buffers unless the graph is marked (an engine's first version).
     const plain = randomGraph(19, true);

@@ -7,7 +7,7 @@ import { createPathFinder } from '../../src/explain/paths.ts';
 import { createRng } from '../../src/compute/rng.ts';
 
 const idx = (csr: Csr, id: string): number => csr.index.get(id)!;
-const names = (csr: Csr, nodes: number[]): string[] => nodes.map((v) => csr.ids[v]!);
+const names = (csr: Csr, nodes: number[]): string[] => nodes.map((v) => csr.ids.at(v)!);
 
 /** The scoring before entity informativeness and the user's affinity (hand-computed scores below assume it). */
 const CLASSIC = { rareDegree: 1, affinityExponent: 0 } as const;
@@ -30,7 +30,7 @@ describe('path search', () => {
     expect(paths[0]!.score).toBeCloseTo(d3 * 0.16, 12);
     expect(paths[1]!.score).toBeCloseTo((d3 * 6) / 55, 12);
     // Edges keep their stored direction.
-    expect(paths[1]!.edges.map((e) => [MOVIES.ids[e.from], MOVIES.ids[e.to], MOVIES.relations[e.relation], e.weight])).toEqual([
+    expect(paths[1]!.edges.map((e) => [MOVIES.ids.at(e.from), MOVIES.ids.at(e.to), MOVIES.relations[e.relation], e.weight])).toEqual([
       ['User:ann', 'Item:alien', INTERACTION_RELATION, 5],
       ['Item:alien', 'Entity:ridley', 'director', 1],
       ['Item:blade', 'Entity:ridley', 'director', 1],

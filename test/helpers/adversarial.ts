@@ -226,7 +226,7 @@ export function buildAdversarialSet(dataDir: string, options: Partial<typeof ADV
   const csr = buildTrainCsr(readUData(dataDir), readDbpediaItemEdges(dataDir), [], [...titles.keys()].map((k) => k.slice('Item:ml100k:i:'.length)));
   const labels = (key: string): string | undefined =>
     titles.get(key) ?? (key.startsWith('Entity:dbpedia:') ? dbpediaDisplayName(`http://dbpedia.org/resource/${key.slice('Entity:dbpedia:'.length)}`) : undefined);
-  const names = buildNameIndex(csr.ids.filter((k) => !k.startsWith('User:')).map((key) => ({ key, name: labels(key) ?? key })));
+  const names = buildNameIndex([...csr.ids].filter((k) => !k.startsWith('User:')).map((key) => ({ key, name: labels(key) ?? key })));
   const ctx = createRecommendContext(csr, { labels });
   const rng = createRng(o.seed);
   const pairs: AdversarialPair[] = [];

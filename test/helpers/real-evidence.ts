@@ -47,7 +47,7 @@ function finish(name: string, csr: Csr, raw: Map<string, string>, interactions: 
   const labels = distinctLabels(raw);
   const names = buildNameIndex([...labels].map(([key, n]) => ({ key, name: n })));
   const context = createRecommendContext(csr, { labels: (key) => labels.get(key), options: { rated: interactions.rated } });
-  const users = csr.ids
+  const users = [...csr.ids]
     .filter((k) => k.startsWith(`User:${prefix}`))
     .map((k) => k.slice('User:'.length))
     .sort((a, b) => Number(a.slice(a.lastIndexOf(':') + 1)) - Number(b.slice(b.lastIndexOf(':') + 1)));

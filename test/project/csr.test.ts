@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertValidCsr, buildCsr, csrMemory, CsrBuilder, findEdge, INTERACTION_RELATION, KIND_CODES, lookupNode, nodeRef, type Csr, type EdgeList } from '../../src/project/csr.ts';
-import { readSnapshot, writeSnapshot } from '../../src/project/csr-snapshot.ts';
+import { readSnapshot, sha256, writeSnapshot, type SnapshotManifest } from '../../src/project/csr-snapshot.ts';
+import type { PackedIdIndex, PackedIds } from '../../src/project/node-ids.ts';
 import { collectTopK } from '../../src/project/csr-top-k.ts';
 import { addInteractions, insertNodes } from '../../src/project/csr-update.ts';
 import { CopyQueue } from '../../src/core/block-copy.ts';
@@ -42,8 +43,8 @@ function edgeSet(csr: Csr): { out: string[]; in: string[] } {
   const out: string[] = [];
   const inn: string[] = [];
   for (let u = 0; u < csr.nodeCount; u++) {
-    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) out.push(`${csr.ids[u]}>${csr.ids[csr.outTargets[e]!]}:${csr.outWeights[e]}:${csr.relations[csr.outRelations[e]!]}`);
-    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) inn.push(`${csr.ids[csr.inSources[e]!]}>${csr.ids[u]}:${csr.inWeights[e]}:${csr.relations[csr.inRelations[e]!]}`);
+    for (let e = csr.outStarts[u]!; e < csr.outStarts[u + 1]!; e++) out.push(`${csr.ids.at(u)}>${csr.ids.at(csr.outTargets[e]!)}:${csr.outWeights[e]}:${csr.relations[csr.outRelations[e]!]}`);
+    for (let e = csr.inStarts[u]!; e < csr.inStarts[u + 1]!; e++) inn.push(`${csr.ids.at(csr.inSources[e]!)}>${csr.ids.at(u)}:${csr.inWeights[e]}:${csr.relations[csr.inRelations[e]!]}`);
   }
   return { out: out.sort(), in: inn.sort() };
 }
@@ -257,7 +258,7 @@ describe('addInteractions', () => {
     for (const key of ['outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations', 'kinds'] as const) {
       expect([...next[key]], key).toEqual([...rebuilt[key]]);
     }
-    expect(next.ids).toEqual(rebuilt.ids);
+    expect([...next.ids]).toEqual([...rebuilt.ids]);
     expect(next.index.get('i4')).toBe(7);
   });
 
@@ -364,9 +365,12 @@ describe('snapshots', () => {
     expect(manifest.contentHash).toMatch(/^[0-9a-f]{64}$/);
     const { csr: back, manifest: read } = await readSnapshot(dir);
     expect(read.contentHash).toBe(manifest.contentHash);
-    expect(back.ids).toEqual(csr.ids);
+    expect([...back.ids]).toEqual([...csr.ids]);
     expect(back.relations).toEqual(csr.relations);
     expect(back.index.get('ü-ñ')).toBe(6);
+    // The ids and their table on shared buffers too.
+    expect((back.ids as PackedIds).bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect((back.index as PackedIdIndex).table.buffer).toBeInstanceOf(SharedArrayBuffer);
     for (const key of ['kinds', 'outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {
       expect(back[key].constructor).toBe(csr[key].constructor);
       expect([...back[key]], key).toEqual([...csr[key]]);
@@ -375,6 +379,31 @@ describe('snapshots', () => {
     }
     // Same content → same hash.
     expect(writeSnapshot(join(tmp(), 'again'), back).contentHash).toBe(manifest.contentHash);
+  });
+
+  it('reads a version-1 snapshot (ids as a JSON array) as the same CSR', async () => {
+    const csr = addInteractions(smallGraph(), [{ userId: 'ü-ñ', itemId: 'i2', weight: 2.5 }, { userId: 'u😀', itemId: 'i1', weight: 1 }]).csr;
+    const dir = join(tmp(), 'v1');
+    writeSnapshot(dir, csr);
+    // Rewritten as version 1 wrote it: ids.json instead of the packed files.
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SnapshotManifest;
+    const json = Buffer.from(JSON.stringify([...csr.ids]), 'utf8');
+    writeFileSync(join(dir, 'ids.json'), json);
+    for (const name of ['ids.utf8', 'id-offsets.u32']) {
+      unlinkSync(join(dir, name));
+      delete manifest.files[name];
+    }
+    manifest.files['ids.json'] = { bytes: json.byteLength, sha256: sha256(json) };
+    manifest.version = 1;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { csr: back } = await readSnapshot(dir);
+    expect([...back.ids]).toEqual([...csr.ids]);
+    for (const [v, id] of [...csr.ids].entries()) expect(back.index.get(id)).toBe(v);
+    assertValidCsr(back, { deep: true });
+    manifest.version = 3;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    await expectRejectCode(readSnapshot(dir), 'INVALID_GRAPH');
   });
 
   it('refuses missing manifests and damaged files', async () => {
@@ -481,7 +510,7 @@ describe('insertNodes', () => {
           expect(added).toBe(all.length - keep.length);
           assertValidCsr(csr, { deep: true });
           const expected = build(all, keptNames);
-          expect(csr.ids).toEqual(expected.ids);
+          expect([...csr.ids]).toEqual([...expected.ids]);
           for (const f of ['kinds', 'outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {
             expect(Array.from(csr[f])).toEqual(Array.from(expected[f]));
           }
@@ -499,7 +528,7 @@ describe('insertNodes', () => {
     expect(insertNodes(csr, [{ id: 'User:z', kind: KIND_CODES.User }]).added).toBe(0);
     expectCode(() => insertNodes(csr, [{ id: 'User:z', kind: KIND_CODES.Item }]), 'BAD_REQUEST');
     const { csr: out } = insertNodes(csr, [{ id: 'Item:a', kind: KIND_CODES.Item }]);
-    expect(out.ids).toEqual(['User:z', 'Item:b', 'User:a', 'Item:a']);
+    expect([...out.ids]).toEqual(['User:z', 'Item:b', 'User:a', 'Item:a']);
     assertValidCsr(out, { deep: true });
   });
 });
@@ -540,9 +569,9 @@ describe('insertNodes: the id index after chained insertions', () => {
           if (r?.shifts) r.oldToNew.forEach((to, v) => expect(to).toBe(v + r.shifts!.filter((t) => t <= v).length));
           csr = inserted.csr;
           assertValidCsr(csr, { deep: true });
-          csr.ids.forEach((id, v) => expect(csr.index.get(id)).toBe(v));
+          [...csr.ids].forEach((id, v) => expect(csr.index.get(id)).toBe(v));
           expect(csr.index.size).toBe(csr.nodeCount);
-          expect(new Map(csr.index)).toEqual(new Map(csr.ids.map((id, v) => [id, v])));
+          expect(new Map(csr.index)).toEqual(new Map([...csr.ids].map((id, v) => [id, v])));
           expect(csr.index.has('User:\u0000absent')).toBe(false);
           expect(csr.index.get('User:\u0000absent')).toBeUndefined();
         }

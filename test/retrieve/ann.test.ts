@@ -17,8 +17,8 @@ function vectors(seed: number) {
   const itemKeys: string[] = [];
   const userKeys: string[] = [];
   for (let v = 0; v < g.csr.nodeCount; v++) {
-    if (g.csr.kinds[v] === KIND_CODES.Item) itemKeys.push(g.csr.ids[v]!);
-    else if (g.csr.kinds[v] === KIND_CODES.User) userKeys.push(g.csr.ids[v]!);
+    if (g.csr.kinds[v] === KIND_CODES.Item) itemKeys.push(g.csr.ids.at(v)!);
+    else if (g.csr.kinds[v] === KIND_CODES.User) userKeys.push(g.csr.ids.at(v)!);
   }
   const draw = (n: number) => Float32Array.from({ length: n * dim }, () => rng.normal(0, 1));
   return createEmbeddingIndex({ dim, itemKeys, itemVectors: draw(itemKeys.length), userKeys, userVectors: draw(userKeys.length) });
@@ -27,7 +27,7 @@ function vectors(seed: number) {
 const users = Array.from({ length: g.csr.nodeCount }, (_, v) => v)
   .filter((v) => g.csr.kinds[v] === KIND_CODES.User)
   .slice(0, 40)
-  .map((v) => g.csr.ids[v]!);
+  .map((v) => g.csr.ids.at(v)!);
 
 afterAll(() => setAnnBuildThread('worker'));
 

@@ -18,7 +18,7 @@ import { recommend } from '../../src/retrieve/recommend.ts';
 import { canonicalOf, demoGraph } from './fixtures.ts';
 
 const { csr: base, labels } = demoGraph({ users: 30, items: 40 });
-const nodesOf = (kind: number) => base.ids.filter((_, v) => base.kinds[v] === kind);
+const nodesOf = (kind: number) => [...base.ids].filter((_, v) => base.kinds[v] === kind);
 const USERS = nodesOf(KIND_CODES.User);
 const ITEMS = nodesOf(KIND_CODES.Item);
 // Vectors for most users and for half the items: the rest fold in from their knowledge neighbours.
@@ -122,7 +122,7 @@ describe('patched retrieval context = rebuilt context', () => {
   it('a user whose every edge is set to 0 becomes dangling, and back', () => {
     const ctx = createRecommendContext(base, input);
     const u = base.index.get(USERS[3]!)!;
-    const items = Array.from(base.outTargets.subarray(base.outStarts[u]!, base.outStarts[u + 1]!), (v) => base.ids[v]!);
+    const items = Array.from(base.outTargets.subarray(base.outStarts[u]!, base.outStarts[u + 1]!), (v) => base.ids.at(v)!);
     const zero = addInteractions(base, items.map((itemId) => ({ userId: USERS[3]!, itemId, weight: 0 })), { createNodes: false }).csr;
     const touched = [u, ...items.map((key) => base.index.get(key)!)];
     const patched = patchRecommendContext(ctx, zero, touched, input);
@@ -211,8 +211,8 @@ describe('renumbered retrieval context (new users and items) = rebuilt context',
           sameArrays(next, rebuilt);
           sameSides(next);
         }
-        const userIds = inserted.csr.ids.filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.User);
-        const itemIds = inserted.csr.ids.filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.Item);
+        const userIds = [...inserted.csr.ids].filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.User);
+        const itemIds = [...inserted.csr.ids].filter((_, v) => inserted.csr.kinds[v] === KIND_CODES.Item);
         const fresh = new Set(nodes.map((n) => n.id));
         // Half of the writes name a node of this batch when it has one.
         const pick = (ids: string[], j: number, k: number) => {
@@ -233,8 +233,8 @@ describe('renumbered retrieval context (new users and items) = rebuilt context',
         const rebuilt = createRecommendContext(csr, { ...input, scratchPool: undefined });
         sameArrays(ctx, rebuilt);
         sameArrays(twoSteps, rebuilt);
-        expect(ctx.csr.ids).toEqual(rebuilt.csr.ids);
-        const everyUser = csr.ids.filter((_, v) => csr.kinds[v] === KIND_CODES.User);
+        expect([...ctx.csr.ids]).toEqual([...rebuilt.csr.ids]);
+        const everyUser = [...csr.ids].filter((_, v) => csr.kinds[v] === KIND_CODES.User);
         expect(answers(ctx, everyUser)).toEqual(answers(rebuilt, everyUser));
         expect(answers(twoSteps, everyUser)).toEqual(answers(rebuilt, everyUser));
         const [a, b] = [ctx.knowledgeLists(), rebuilt.knowledgeLists()];

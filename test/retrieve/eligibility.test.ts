@@ -9,8 +9,8 @@ describe('eligibility mask', () => {
     const { csr } = demoGraph({ users: 30, items: 60, seed: 5 });
     const kept = createRecommendContext(csr);
     const rng = createRng(11);
-    const itemIds = Array.from(kept.items, (v) => csr.ids[v]!);
-    const entityIds = Array.from({ length: csr.nodeCount }, (_, v) => v).filter((v) => csr.kinds[v] === 2).map((v) => csr.ids[v]!);
+    const itemIds = Array.from(kept.items, (v) => csr.ids.at(v)!);
+    const entityIds = Array.from({ length: csr.nodeCount }, (_, v) => v).filter((v) => csr.kinds[v] === 2).map((v) => csr.ids.at(v)!);
     for (let q = 0; q < 200; q++) {
       const seen = Array.from({ length: rng.int(12) }, () => kept.items[rng.int(kept.items.length)]!);
       const input: EligibilityInput = {

@@ -79,12 +79,12 @@ export function csrInput(csr: Csr): Parameters<typeof buildCsr>[0] {
 
 /** `csr` with its nodes in canonical order (by kind, then id), as a projection read from Neo4j numbers them. */
 export function canonicalOf(csr: Csr): Csr {
-  const order = Array.from({ length: csr.nodeCount }, (_, v) => v).sort((a, b) => csr.kinds[a]! - csr.kinds[b]! || compareCodePoints(csr.ids[a]!, csr.ids[b]!));
+  const order = Array.from({ length: csr.nodeCount }, (_, v) => v).sort((a, b) => csr.kinds[a]! - csr.kinds[b]! || compareCodePoints(csr.ids.at(a)!, csr.ids.at(b)!));
   const at = new Uint32Array(csr.nodeCount);
   order.forEach((v, j) => (at[v] = j));
   const { edges, relations } = csrInput(csr);
   return buildCsr({
-    ids: order.map((v) => csr.ids[v]!),
+    ids: order.map((v) => csr.ids.at(v)!),
     kinds: order.map((v) => csr.kinds[v]!),
     relations,
     edges: { ...edges, src: edges.src.map((v) => at[v]!), dst: edges.dst.map((v) => at[v]!) },

@@ -59,14 +59,14 @@ describe('knowledge part (item → entity → item walk)', () => {
     const part = createKnowledgePart(createRecommendContext(CSR));
     // i1 splits its mass over e1 and e2 (½ each); e1 passes ½ · ½ to i2, e2 passes ½ · ⅓ to i3 and i4; i5 is unreached.
     const r = part.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
-    expect(Array.from(r.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i2', 'Item:i3', 'Item:i4']);
+    expect(Array.from(r.top.ids, (v) => CSR.ids.at(v))).toEqual(['Item:i2', 'Item:i3', 'Item:i4']);
     expect(Array.from(r.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12), expect.closeTo(1 / 6, 12)]);
     // Unreached items score −Infinity and are never kept, though the pool (10) has room.
     expect(Array.from(r.top.ids)).not.toContain(node('Item:i5'));
     expect(r.parts).toEqual({});
     // The next request starts clean: a seed entity keeps its mass and passes it on (e3 → i5 only).
     const cold = part.score(request({ 'Entity:e3': 1 }, []))!;
-    expect(Array.from(cold.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i5']);
+    expect(Array.from(cold.top.ids, (v) => CSR.ids.at(v))).toEqual(['Item:i5']);
     expect(cold.top.scores[0]).toBeCloseTo(1, 12);
     expect(Array.from(cold.top.ids)).not.toContain(node('Item:i2'));
   });
@@ -118,7 +118,7 @@ describe('knowledge part (item → entity → item walk)', () => {
     const two = createKnowledgePart(createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 2 } }));
     const r2 = two.score(request({ 'Item:i1': 1 }, ['Item:i1']))!;
     // e1 keeps i1, i2 (all it has); e2 keeps i1, i3 (i4 is the least popular). Shares are the uncapped ones (D = 3).
-    expect(Array.from(r2.top.ids, (v) => CSR.ids[v])).toEqual(['Item:i2', 'Item:i3']);
+    expect(Array.from(r2.top.ids, (v) => CSR.ids.at(v))).toEqual(['Item:i2', 'Item:i3']);
     expect(Array.from(r2.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12)]);
     expect(() => createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 0 } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });

@@ -90,7 +90,7 @@ export function exploreRoutes(deps: AppDeps & { engine: () => Engine | undefined
         const ctx = engine.context;
         const id = engine.resolveId('Item', params.id);
         const method = similarityMethod(ctx, id);
-        const title = ctx.labels?.(ctx.csr.ids[lookupNode(ctx.csr, { kind: 'Item', id })]!);
+        const title = ctx.labels?.(ctx.csr.ids.at(lookupNode(ctx.csr, { kind: 'Item', id }))!);
         return { item: { id, ...(title !== undefined ? { title } : {}) }, method, items: similarItems(ctx, id, query.k) };
       },
     }),

@@ -128,7 +128,7 @@ export function writeExport(dir: string, input: ExportInput): ExportManifest {
     if (kind === 'User') counts.users++;
     else if (kind === 'Item') counts.items++;
     else counts.entities++;
-    const key = csr.ids[v]!;
+    const key = csr.ids.at(v)!;
     const degree = csr.outStarts[v + 1]! - csr.outStarts[v]! + csr.inStarts[v + 1]! - csr.inStarts[v]!;
     nodes.line([v, csvCell(key), kind, csvCell(nodeRef(csr, v).id), csvCell(labels.get(key) ?? ''), degree, embeddingRow[v]].join(','));
     if ((v & 0x3fff) === 0) progress?.update('export nodes', v, total);

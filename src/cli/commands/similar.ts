@@ -28,7 +28,7 @@ export interface SimilarResult {
 /** The command's logic on a retrieval context. */
 export function similarCommand(ctx: RecommendContext, rawItem: string, k: number): SimilarResult {
   const item = resolveNodeId(ctx.csr, 'Item', rawItem);
-  const title = ctx.labels?.(ctx.csr.ids[lookupNode(ctx.csr, { kind: 'Item', id: item })]!);
+  const title = ctx.labels?.(ctx.csr.ids.at(lookupNode(ctx.csr, { kind: 'Item', id: item }))!);
   const method = similarityMethod(ctx, item);
   const items = similarItems(ctx, item, k).map((s, j) => ({ rank: j + 1, id: s.id, ...(s.label !== undefined ? { title: s.label } : {}), score: Number(s.score.toFixed(6)) }));
   return { item, ...(title !== undefined ? { title } : {}), method, items };

@@ -56,7 +56,7 @@ function resolveNode(csr: Csr, ref: string | number, kind?: NodeKind): number {
   } else idx = csr.index.get(ref) ?? -1;
   if (idx < 0) throw new AppError('NOT_FOUND', `compute/ppr: unknown ${kind ?? 'node'} ${JSON.stringify(ref)}`);
   if (kind !== undefined && csr.kinds[idx] !== KIND_CODES[kind]) {
-    throw new AppError('BAD_REQUEST', `compute/ppr: ${JSON.stringify(csr.ids[idx])} is a ${kindName(csr.kinds[idx]!)}, not a ${kind}`);
+    throw new AppError('BAD_REQUEST', `compute/ppr: ${JSON.stringify(csr.ids.at(idx))} is a ${kindName(csr.kinds[idx]!)}, not a ${kind}`);
   }
   return idx;
 }
@@ -110,7 +110,7 @@ export function seedsFromCsrHistory(csr: Csr, user: string | number, options: Pa
     const w = csr.outWeights[e]!;
     history.push(rated ? { item: csr.outTargets[e]!, rating: w } : { item: csr.outTargets[e]!, weight: w });
   }
-  if (history.length === 0) throw new AppError('BAD_REQUEST', `compute/ppr: user ${JSON.stringify(csr.ids[u])} has no interactions`);
+  if (history.length === 0) throw new AppError('BAD_REQUEST', `compute/ppr: user ${JSON.stringify(csr.ids.at(u))} has no interactions`);
   return seedsFromHistory(csr, history, options);
 }
 

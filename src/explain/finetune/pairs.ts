@@ -223,7 +223,7 @@ export function generatePairs(graph: SourceGraph, options: Partial<typeof PAIR_D
   const ctx = createRecommendContext(graph.csr, { labels: (key) => labels.get(key), names: labels });
   const names = buildNameIndex([...labels].map(([key, name]) => ({ key, name })));
   const rng = createRng(o.seed);
-  const users = graph.csr.ids.filter((k) => k.startsWith('User:'));
+  const users = [...graph.csr.ids].filter((k) => k.startsWith('User:'));
   const taken = users.length <= o.maxUsers ? users : users.filter((_, i) => i % Math.ceil(users.length / o.maxUsers) === 0);
   const pairs: TrainingPair[] = [];
   const evidenceOf = new Map<TrainingPair, Evidence>();

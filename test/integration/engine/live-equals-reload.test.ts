@@ -114,7 +114,7 @@ function toEvent(stream: number, e: Extract<Op, { op: 'events' }>['events'][numb
 }
 
 function sameProjection(live: Csr, fresh: Csr): void {
-  expect(live.ids).toEqual(fresh.ids);
+  expect([...live.ids]).toEqual([...fresh.ids]);
   expect(live.kinds).toEqual(fresh.kinds);
   expect(live.relations).toEqual(fresh.relations);
   for (const field of ['outStarts', 'outTargets', 'outWeights', 'outRelations', 'inStarts', 'inSources', 'inWeights', 'inRelations'] as const) {

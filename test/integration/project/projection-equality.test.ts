@@ -73,7 +73,7 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     for (let v = 0; v < csr.nodeCount; v++) {
       for (let e = csr.outStarts[v]!; e < csr.outStarts[v + 1]!; e++) {
         const rel = csr.relations[csr.outRelations[e]!]!;
-        const key = `${csr.ids[v]}→${csr.ids[csr.outTargets[e]!]}${rel === 'INTERACTED' ? '' : `|${rel}`}`;
+        const key = `${csr.ids.at(v)}→${csr.ids.at(csr.outTargets[e]!)}${rel === 'INTERACTED' ? '' : `|${rel}`}`;
         expect(actual.has(key), `edge ${key} twice`).toBe(false);
         actual.set(key, `${rel} ${csr.outWeights[e]}`);
       }
@@ -148,7 +148,7 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     expect(viaProcedure.invalid).toEqual(viaCypher.invalid);
     // The procedure's fingerprint without the read is the read's own (both scan the same edges, each its own way).
     expect(await projectionFingerprint(db, 'procedure')).toBe(viaProcedure.fingerprint);
-    expect(viaProcedure.csr.ids).toEqual(expect.arrayContaining(['Item:odd-both', 'Entity:odd-both']));
+    expect([...viaProcedure.csr.ids]).toEqual(expect.arrayContaining(['Item:odd-both', 'Entity:odd-both']));
     // What the odd values make: two invalid edges, the kind-less edge and the numbered item's edge counted, the
     // integer weight kept, the odd ids in code point order.
     const problems = viaProcedure.invalid.samples.map((x) => x.problem).sort();
@@ -157,7 +157,7 @@ describe('projection equality: Neo4j → CSR holds exactly the files (generated 
     expect(problems[1]).toBe('weight heavy is not a finite number');
     expect(viaProcedure.invalid.samples.every((x) => x.elementId !== '')).toBe(true);
     expect(viaProcedure.interactionKinds.find((k) => k.kind === 'interaction')?.edges).toBe(1);
-    const users = viaProcedure.csr.ids.filter((id) => id.startsWith('User:odd-'));
+    const users = [...viaProcedure.csr.ids].filter((id) => id.startsWith('User:odd-'));
     expect(users).toEqual(['User:odd-Z', 'User:odd-a', 'User:odd-é', 'User:odd-\uFFFD', 'User:odd-😀']);
   });
 });
