@@ -153,10 +153,7 @@ export function applyMoves(engine: ConverseEngine, state: SessionState, moves: r
       map.set(w.key, { ...w, weight });
       return weight;
     };
-    const itemsHaving = (name: string): boolean => {
-      for (const v of ctx.items) if (ctx.itemProps?.(csr.ids.at(v)!)?.[name] !== undefined) return true;
-      return false;
-    };
+    const itemsHaving = (name: string): boolean => (ctx.itemPropsOfItems?.() ?? []).some((props) => props?.[name] !== undefined);
     const addConstraint = (name: string, op: PropertyOp, value: PropValue) => {
       if (!ctx.itemProps || !itemsHaving(name)) bad(`no item has the property ${JSON.stringify(name)}`);
       if ((op === 'lt' || op === 'le' || op === 'gt' || op === 'ge') && (typeof value !== 'number' || !Number.isFinite(value))) bad(`${op} compares numbers; the value must be a finite number`);
@@ -297,12 +294,13 @@ function exclusions(ctx: RecommendContext, state: SessionState): Map<string, str
     for (let p = csr.inStarts[e]!; p < csr.inStarts[e + 1]!; p++) mark(csr.inSources[p]!);
   }
   if (state.constraints.length > 0) {
-    for (const v of ctx.items) {
-      const key = csr.ids.at(v)!;
-      if (out.has(key)) continue;
-      const props = ctx.itemProps?.(key);
+    const propsOf = ctx.itemPropsOfItems?.() ?? [];
+    for (let j = 0; j < ctx.items.length; j++) {
+      const props = propsOf[j];
       const failed = state.constraints.find((c) => !compare(props?.[c.name], c.op, c.value));
-      if (failed) out.set(key, `not ${failed.name} ${OP_TEXT[failed.op]} ${typeof failed.value === 'number' ? fmt(failed.value) : JSON.stringify(failed.value)}`);
+      if (!failed) continue;
+      const key = csr.ids.at(ctx.items[j]!)!;
+      if (!out.has(key)) out.set(key, `not ${failed.name} ${OP_TEXT[failed.op]} ${typeof failed.value === 'number' ? fmt(failed.value) : JSON.stringify(failed.value)}`);
     }
   }
   return out;

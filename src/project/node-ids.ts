@@ -37,9 +37,14 @@ function invalid(message: string): AppError {
 /** A lone surrogate (with the `u` flag a pair is one code point and does not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** UTF-8 bytes of `s` (`INVALID_GRAPH` when it is not well-formed: a lone surrogate has no UTF-8 form). */
-export function utf8(s: string): Uint8Array {
+/** `INVALID_GRAPH` unless `s` is well-formed: a lone surrogate has no UTF-8 form. */
+function checkWellFormed(s: string): void {
   if (LONE_SURROGATE.test(s)) throw invalid(`id ${JSON.stringify(s)} is not well-formed Unicode (lone surrogate)`);
+}
+
+/** UTF-8 bytes of `s` (`INVALID_GRAPH` when it is not well-formed). */
+export function utf8(s: string): Uint8Array {
+  checkWellFormed(s);
   return Buffer.from(s, 'utf8');
 }
 
@@ -69,26 +74,33 @@ export class PackedIds implements NodeIds {
     this.#text = bufferOf(bytes);
   }
 
-  /** Packs `ids` (each a non-empty, well-formed string); `shared`: the arrays go on shared buffers (core/shared-arrays). */
+  /**
+   * Packs `ids` (each a non-empty, well-formed string; read twice, so not a one-pass iterator); `shared`: the arrays go
+   * on shared buffers (core/shared-arrays). Two passes, lengths then bytes, with no buffer per id.
+   */
   static from(ids: Iterable<string> & { readonly length: number }, shared = false): PackedIds {
     const n = ids.length;
-    const encoded: Uint8Array[] = [];
     const offsets = typedArray(Uint32Array, n + 1, shared);
     let total = 0;
     let ascii = true;
     let i = 0;
     for (const id of ids) {
       if (typeof id !== 'string' || id === '') throw invalid(`node ${i} has an empty or non-string id`);
-      const b = utf8(id);
-      if (ascii && b.length !== id.length) ascii = false;
-      total += b.length;
+      const length = Buffer.byteLength(id, 'utf8');
+      // A lone surrogate takes 3 bytes (as U+FFFD), so only a string longer in UTF-8 than in UTF-16 units can hold one.
+      if (length !== id.length) {
+        ascii = false;
+        checkWellFormed(id);
+      }
+      total += length;
       if (total > 0xffff_ffff) throw invalid('the ids take more than 4 GiB');
-      encoded.push(b);
       offsets[++i] = total;
     }
     if (i !== n) throw invalid(`${i} ids for a length of ${n}`);
     const bytes = typedArray(Uint8Array, total, shared);
-    for (let j = 0; j < n; j++) bytes.set(encoded[j]!, offsets[j]!);
+    const out = bufferOf(bytes);
+    let j = 0;
+    for (const id of ids) out.write(id, offsets[j++]!, 'utf8');
     return new PackedIds(bytes, offsets, ascii);
   }
 

@@ -188,6 +188,12 @@ export interface RecommendContext {
   readonly itemRows: Int32Array | undefined;
   readonly labels: ((key: string) => string | undefined) | undefined;
   readonly itemProps: ((key: string) => Props | undefined) | undefined;
+  /**
+   * The items' properties in `items` order, built on first use (a `filters.itemProps` request compares every item's):
+   * the node ids live off the JS heap (project/node-ids), and decoding 400k of them on each such request cost it 2×.
+   * A write that changes an item's props builds a new context (engine), so the list is never stale for its version.
+   */
+  readonly itemPropsOfItems: Lazy<ReadonlyArray<Props | undefined>> | undefined;
   readonly keywords: KeywordMatcher | undefined;
   readonly strategies: Readonly<Record<StrategyName, Strategy>>;
   /** Per-request scratch owned by `recommend`. */
@@ -252,6 +258,11 @@ function lazy<T>(make: () => T): Lazy<T> {
   return get;
 }
 
+/** The lazy list of {@link RecommendContext.itemPropsOfItems}: each item's props through `itemProps`, in `items` order. */
+function propsOfItems(csr: Csr, items: Uint32Array, itemProps: RecommendContextInput['itemProps']): Lazy<ReadonlyArray<Props | undefined>> | undefined {
+  return itemProps ? lazy(() => Array.from(items, (v) => itemProps(csr.ids.at(v)!))) : undefined;
+}
+
 /** Builds the request-time context of a projection snapshot. */
 export function createRecommendContext(csr: Csr, input: RecommendContextInput = {}): RecommendContext {
   assertValidCsr(csr);
@@ -284,6 +295,7 @@ export function createRecommendContext(csr: Csr, input: RecommendContextInput = 
     itemRows: embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
     itemProps: input.itemProps,
+    itemPropsOfItems: propsOfItems(csr, items, input.itemProps),
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: createEligibilityScratch(n),
     scratchPool: input.scratchPool,
@@ -467,6 +479,7 @@ export function patchRecommendContext(prev: RecommendContext, csr: Csr, touched:
     itemRows: embeddings === prev.embeddings && !r ? prev.itemRows : embeddings ? itemRowsOf(embeddings, csr) : undefined,
     labels: input.labels,
     itemProps: input.itemProps,
+    itemPropsOfItems: propsOfItems(csr, items, input.itemProps),
     keywords: input.prebuiltKeywords ?? (input.names ? createKeywordMatcher(input.names) : undefined),
     scratch: createEligibilityScratch(csr.nodeCount),
     scratchPool: input.scratchPool,

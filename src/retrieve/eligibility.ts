@@ -112,9 +112,11 @@ export function buildEligibility(ctx: RecommendContext, input: EligibilityInput)
   if (!filtered) return items.length - cleared.length;
   if (propFilter) {
     const wanted = Object.entries(props);
-    for (const v of items) {
+    const propsOf = ctx.itemPropsOfItems!();
+    for (let j = 0; j < items.length; j++) {
+      const v = items[j]!;
       if (!mask[v]) continue;
-      const have = ctx.itemProps!(csr.ids.at(v)!);
+      const have = propsOf[j];
       if (!have || wanted.some(([k, value]) => have[k] !== value)) mask[v] = 0;
     }
   }

@@ -12,6 +12,7 @@ import { GuardedLlm, type LlmClient } from '../../src/explain/llm/client.ts';
 import { buildCsr, KIND_CODES } from '../../src/project/csr.ts';
 import { canonicalOf, csrInput, demoGraph } from '../retrieve/fixtures.ts';
 import { MemoryGraphStore } from '../../src/store/memory-graph-store.ts';
+import { tinyMoviesEngine } from '../helpers/tiny-movies.ts';
 
 /** u1 rated a; u2 rated a and b; a and c share director d; item e is isolated. */
 function graph() {
@@ -89,6 +90,23 @@ describe('Engine', () => {
     expect(paths.explanation).toBeUndefined();
     expect(paths.evidence!.item.label).toBe('Gladiator');
     expect(buildNameIndex([{ key: 'x', name: 'Heat (1995)' }]).byName.has('heat')).toBe(true);
+  });
+});
+
+describe('Engine: item property filters across writes', () => {
+  it("compares each version's props: a write that changes an item's props is seen by the next filtered request", () => {
+    const engine = tinyMoviesEngine({ itemProps: new Map([['Item:a', { year: 1979 }], ['Item:b', { year: 1982 }], ['Item:c', { year: 1942 }]]) });
+    // User u1 has rated a only.
+    const filtered = (year: number) => engine.recommend({ user: 'User:u1', k: 10, filters: { itemProps: { year } } }).items.map((i) => i.id).sort();
+    // The first filtered request builds the version's list of props; the next ones read it.
+    expect(filtered(1982)).toEqual(['b']);
+    expect(filtered(1942)).toEqual(['c']);
+    expect(filtered(1979)).toEqual([]);
+    engine.applyUpdates({ items: [{ id: 'b', title: 'Blade Runner', props: { year: 1979 } }, { id: 'd', title: 'Gladiator', props: { year: 2000 } }] });
+    expect(filtered(1979)).toEqual(['b']);
+    expect(filtered(1982)).toEqual([]);
+    expect(filtered(2000)).toEqual(['d']);
+    expect(filtered(1942)).toEqual(['c']);
   });
 });
 
