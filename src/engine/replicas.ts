@@ -18,9 +18,10 @@
  * With `explain=paths` a copy also builds each ranked item's evidence. With `text` the serving engine builds it
  * and the LLM (or the template) writes the text there: the text is cached under the serving engine's version. MCP tools and conversations rank on the serving engine.
  *
- * Memory: the copies read the serving state's typed arrays (the CSR, the interaction values, the vectors), the serving
- * engine's transition, knowledge lists and evidence tables on shared buffers ({@link replicaInputOf},
- * core/shared-arrays) instead of holding their own; a copy holds its own ids, index, labels and its scratch. A copy
+ * Memory: the copies read the serving state's typed arrays (the CSR with its node ids and id table, the interaction
+ * values, the vectors), the serving engine's transition, knowledge lists and evidence tables on shared buffers
+ * ({@link replicaInputOf}, core/shared-arrays) instead of holding their own; a copy holds its own labels, item props and
+ * scratch (and, after a write that adds nodes, its own id index layered over the shared one). A copy
  * at boot took 370 MB of RSS at 10M interactions and 1.4 GB at 50M, against 1.1 and 5.2 GB when each held a copy of
  * everything (docs/scaling.md, "Copies that share the serving state"). The versions live writes build are shared the
  * same way, and each thread collects the shared arrays it lets go of (core/shared-arrays `dropShared`). Under a stream
@@ -67,8 +68,9 @@ function vectorsOf(v: EmbeddingVectors): EmbeddingVectors {
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /**
- * What a copy is built from. Its typed arrays are on shared buffers, so a copy's thread reads the serving state's
- * arrays instead of a copy of them; the rest (ids, the index, labels, item props, the config) is copied into it.
+ * What a copy is built from. Its typed arrays are on shared buffers, the node ids and their table among them (as
+ * plain parts: project/node-ids), so a copy's thread reads the serving state's arrays instead of a copy of them; the
+ * rest (labels, item props, the config) is copied into it.
  */
 export interface ReplicaInput {
   /** The serving state, its CSR's ids as plain parts (project/node-ids: a class does not cross to a thread). */
