@@ -11,7 +11,7 @@
  * CLI and the evaluation harness call the same `recommend`.
  */
 import { CopyQueue, copyNow, type BlockCopier } from '../core/block-copy.ts';
-import { dropShared, isShared, typedArraysOf } from '../core/shared-arrays.ts';
+import { dropShared, typedArraysOf } from '../core/shared-arrays.ts';
 import { ScratchPool } from '../core/scratch-pool.ts';
 import { AppError } from '../core/errors.ts';
 import { edgeWeight, INTERACTION_DEFAULTS, type InteractionSettings, type PairState } from '../core/interactions.ts';
@@ -463,7 +463,7 @@ export class Engine {
     const r = v.renumbering;
     if (r && (!sent || r.oldToNew.length !== prev.nodeCount || r.nodeCount !== ids.length)) throw new AppError('INTERNAL', 'engine: the adopted renumbering belongs to another graph');
     // Inserted nodes: the old index read through the renumbering, as the serving engine's (project/renumber).
-    const index = !sent ? prev.index : r ? renumberedIndex(prev.index, r, new Map(insertedNodes(r).map((j) => [ids.at(j)!, j])), ids) : (sent.index ?? PackedIdIndex.of(sent.ids, isShared(sent.ids.bytes)));
+    const index = !sent ? prev.index : r ? renumberedIndex(prev.index, r, new Map(insertedNodes(r).map((j) => [ids.at(j)!, j])), ids) : (sent.index ?? PackedIdIndex.of(sent.ids));
     const csr: Csr = { ...v.csr, ids, index };
     if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
     this.adoptedHeavyTailed = v.heavyTailed;

@@ -221,7 +221,7 @@ export function writeSnapshot(dir: string, csr: Csr, meta: SnapshotMeta = {}): S
 function idsOf(bytes: Uint8Array, offsetBytes: Uint8Array): { ids: PackedIds; index: PackedIdIndex } {
   if (offsetBytes.byteLength % 4 !== 0) throw new AppError('INVALID_GRAPH', `project/csr: ${ID_FILES[1]} is not a whole number of elements`);
   const ids = new PackedIds(bytes, new Uint32Array(offsetBytes.buffer, offsetBytes.byteOffset, offsetBytes.byteLength / 4));
-  return { ids, index: PackedIdIndex.of(ids, true) };
+  return { ids, index: PackedIdIndex.of(ids) };
 }
 
 /** The ids of a version-1 snapshot (a JSON array), packed on shared buffers. */

@@ -145,7 +145,7 @@ export function addInteractions(csr: Csr, interactions: readonly NewInteraction[
     for (let k = 0; k < newIds.length; k++) slot[n0 + k] = -1 - k;
     const packed = PackedIds.of(csr.ids, o.shared).assemble(slot, newIds.map(utf8), o.shared);
     ids = packed;
-    index = PackedIdIndex.of(packed, o.shared);
+    index = PackedIdIndex.of(packed);
     kinds = typedArray(Uint8Array, n, o.shared);
     kinds.set(csr.kinds);
     kinds.set(newKinds, n0);

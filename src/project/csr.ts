@@ -153,7 +153,7 @@ function sideOf(rows: Uint32Array, others: Uint32Array, weight: Float32Array, re
  */
 export function packNodeIds(ids: NodeIds, shared = false): { ids: PackedIds; index: PackedIdIndex } {
   const packed = PackedIds.of(ids, shared);
-  return { ids: packed, index: PackedIdIndex.of(packed, shared) };
+  return { ids: packed, index: PackedIdIndex.of(packed) };
 }
 
 function checkRelations(relations: readonly string[]): void {

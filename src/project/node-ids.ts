@@ -231,12 +231,15 @@ export class PackedIdIndex implements ReadonlyMap<string, number> {
     this.#mask = slots - 1;
   }
 
-  /** Builds the table of `ids`; `INVALID_GRAPH` on an empty or repeated id. O(total id bytes). */
-  static of(ids: PackedIds, shared = false): PackedIdIndex {
+  /**
+   * Builds the table of `ids`, on a shared buffer when their bytes are on one (a thread that reads the ids reads the
+   * table too); `INVALID_GRAPH` on an empty or repeated id. O(total id bytes).
+   */
+  static of(ids: PackedIds): PackedIdIndex {
     const n = ids.length;
     let slots = 16;
     while (slots * MAX_LOAD < n) slots *= 2;
-    const table = typedArray(Uint32Array, 2 * slots, shared);
+    const table = typedArray(Uint32Array, 2 * slots, isShared(ids.bytes));
     const mask = slots - 1;
     const { bytes, offsets } = ids;
     for (let i = 0; i < n; i++) {
@@ -382,5 +385,5 @@ export function csrParts(csr: Csr, share?: <T extends NumericArray>(a: T) => T):
 export function csrFromParts(parts: CsrParts): Csr {
   const { ids: idPartsOf, ...rest } = parts;
   const { ids, index } = fromIdParts(idPartsOf);
-  return { ...rest, ids, index: index ?? PackedIdIndex.of(ids, isShared(ids.bytes)) };
+  return { ...rest, ids, index: index ?? PackedIdIndex.of(ids) };
 }

@@ -12,7 +12,7 @@
  * const strength = scatter(Float64Array, prev.strength, renumbering, false); // 0 at the new user
  */
 import { copyNow, type BlockCopier, type IndexMap } from '../core/block-copy.ts';
-import { isShared, typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
+import { typedArray, typedArrayOf, type NumericArray, type NumericArrayConstructor } from '../core/shared-arrays.ts';
 import { PackedIdIndex, PackedIds, type NodeIds } from './node-ids.ts';
 
 /** Where each old node went when nodes were inserted (project/csr-update `insertNodes`). */
@@ -169,6 +169,5 @@ class RenumberedIndex implements ReadonlyMap<string, number> {
 export function renumberedIndex(base: ReadonlyMap<string, number>, r: Renumbering, added: ReadonlyMap<string, number>, ids: NodeIds): ReadonlyMap<string, number> {
   const layered = new RenumberedIndex(base, r.oldToNew, added);
   if (layered.layers <= MAX_LAYERS) return layered;
-  const packed = PackedIds.of(ids);
-  return PackedIdIndex.of(packed, isShared(packed.bytes));
+  return PackedIdIndex.of(PackedIds.of(ids));
 }

@@ -123,7 +123,7 @@ describe('packed node ids and their index', () => {
   it('crosses to a worker thread as plain parts and comes back the same (structured clone)', () => {
     const ids = randomIds(7, 500, false);
     const packed = PackedIds.from(ids, true);
-    const index = PackedIdIndex.of(packed, true);
+    const index = PackedIdIndex.of(packed);
     const back = fromIdParts(structuredClone(idParts(packed, index)));
     expect([...back.ids]).toEqual(ids);
     // Shared buffers are the same memory on the other side; the table came along.
