@@ -48,6 +48,16 @@ export function utf8(s: string): Uint8Array {
   return Buffer.from(s, 'utf8');
 }
 
+/** Byte order of `a[aStart … aEnd)` against `b[bStart … bEnd)`: for UTF-8, code-point order (negative: a first). */
+function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let k = 0; k < n; k++) {
+    const d = a[aStart + k]! - b[bStart + k]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
 /** A view of the same bytes as a Buffer (for decoding), whether the memory is shared or not. */
 function bufferOf(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -165,21 +175,13 @@ export class PackedIds implements NodeIds {
 
   /** Code-point order of id `i` against UTF-8 bytes `b` (negative: id `i` sorts first). */
   compareTo(i: number, b: Uint8Array): number {
-    const { bytes, offsets } = this;
-    const start = offsets[i]!;
-    const len = offsets[i + 1]! - start;
-    const n = Math.min(len, b.length);
-    for (let k = 0; k < n; k++) {
-      const d = bytes[start + k]! - b[k]!;
-      if (d !== 0) return d;
-    }
-    return len - b.length;
+    return compareBytes(this.bytes, this.offsets[i]!, this.offsets[i + 1]!, b, 0, b.length);
   }
 
-  /** Code-point order of ids `i` and `j`. */
+  /** Code-point order of ids `i` and `j` (no view made: the canonical-order check runs it once per node). */
   compare(i: number, j: number): number {
-    const { offsets, bytes } = this;
-    return this.compareTo(i, bytes.subarray(offsets[j]!, offsets[j + 1]!));
+    const { bytes, offsets } = this;
+    return compareBytes(bytes, offsets[i]!, offsets[i + 1]!, bytes, offsets[j]!, offsets[j + 1]!);
   }
 
   /** The bytes the list holds (ids and offsets). */
