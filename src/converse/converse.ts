@@ -288,7 +288,9 @@ function exclusions(ctx: RecommendContext, state: SessionState): Map<string, str
     const e = csr.index.get(key);
     if (e === undefined) continue;
     const mark = (v: number) => {
-      if (csr.kinds[v] === KIND_ITEM && !out.has(csr.ids.at(v)!)) out.set(csr.ids.at(v)!, `linked to ${name}`);
+      if (csr.kinds[v] !== KIND_ITEM) return;
+      const key = csr.ids.at(v)!;
+      if (!out.has(key)) out.set(key, `linked to ${name}`);
     };
     for (let p = csr.outStarts[e]!; p < csr.outStarts[e + 1]!; p++) mark(csr.outTargets[p]!);
     for (let p = csr.inStarts[e]!; p < csr.inStarts[e + 1]!; p++) mark(csr.inSources[p]!);
