@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/compute/rng.ts';
 import { makeSeedVector } from '../../src/compute/ppr/seed-vector.ts';
-import { INTERACTION_RELATION } from '../../src/project/csr.ts';
+import { INTERACTION_RELATION, KIND_CODES } from '../../src/project/csr.ts';
 import { createRecommendContext, RECOMMEND_DEFAULTS, type RecommendOptions } from '../../src/retrieve/context.ts';
 import { createKnowledgePart } from '../../src/retrieve/knowledge-part.ts';
 import { recommend } from '../../src/retrieve/recommend.ts';
@@ -121,6 +122,54 @@ describe('knowledge part (item → entity → item walk)', () => {
     expect(Array.from(r2.top.ids, (v) => CSR.ids.at(v))).toEqual(['Item:i2', 'Item:i3']);
     expect(Array.from(r2.top.scores)).toEqual([expect.closeTo(0.25, 12), expect.closeTo(1 / 6, 12)]);
     expect(() => createRecommendContext(CSR, { options: { knowledgeMaxEntityItems: 0 } })).toThrowError(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it('scores and ranks as the formula over its lists, with kinds interleaved in node order', () => {
+    // A reference read off the same lists (the formula of the module comment, every reached item sorted by score, ties
+    // to the lower node): the part's pool, its scores and its tie order must equal it, under masks, cuts and pools.
+    for (let graphSeed = 1; graphSeed <= 6; graphSeed++) {
+      const rng = createRng(graphSeed);
+      const nodes: Array<[string, 0 | 1 | 2]> = [];
+      // Ids drawn so that users, items and entities alternate irregularly in node order.
+      for (let j = 0; j < 90; j++) {
+        const kind = rng.int(3) as 0 | 1 | 2;
+        nodes.push([`${['User', 'Item', 'Entity'][kind]}:n${String(rng.int(1e6)).padStart(6, '0')}x${j}`, kind]);
+      }
+      nodes.sort((a, b) => (a[0].slice(a[0].indexOf(':')) < b[0].slice(b[0].indexOf(':')) ? -1 : 1));
+      const of = (kind: number) => nodes.filter((x) => x[1] === kind).map((x) => x[0]);
+      const [users, items, entities] = [of(0), of(1), of(2)];
+      const edges: Array<[string, string, string, number]> = [];
+      for (const u of users) for (let k = 0; k < 1 + rng.int(5); k++) edges.push([u, items[rng.int(items.length)]!, I, 1 + rng.int(5)]);
+      // A few broad entities (many items) and narrow ones; two relations with different weights.
+      for (const i of items) for (let k = 0; k < rng.int(4); k++) edges.push([i, entities[Math.floor(entities.length * rng.float() ** 2)]!, rng.float() < 0.5 ? 'genre' : 'director', 1]);
+      const csr = tinyCsr(nodes, [I, 'genre', 'director'], edges);
+      for (const cap of [2000, 3]) {
+        const ctx = createRecommendContext(csr, { options: { knowledgeMaxEntityItems: cap, knowledgeEntityDiscount: 0.5 + rng.float() }, transition: { relationWeights: { director: 2 } } });
+        const part = createKnowledgePart(ctx);
+        const { step, listStart, listNode, listWeight } = ctx.knowledgeLists();
+        for (let q = 0; q < 8; q++) {
+          const seedNodes = [...new Set(Array.from({ length: 1 + rng.int(4) }, () => rng.int(csr.nodeCount)))].filter((v) => csr.kinds[v] !== KIND_CODES.User);
+          if (seedNodes.length === 0) continue;
+          const seeds = makeSeedVector(seedNodes, seedNodes.map(() => 1 + rng.int(3)), csr.nodeCount);
+          const mask = new Uint8Array(csr.nodeCount);
+          for (const v of ctx.items) mask[v] = rng.float() < 0.8 ? 1 : 0;
+          const pool = 1 + rng.int(10);
+          const got = part.score({ user: -1, seeds, profile: new Uint32Array(0), profileWeights: new Float64Array(0), mask, pool })!;
+          const mass = new Map<number, number>();
+          for (let s = 0; s < seeds.nodes.length; s++) {
+            const v = seeds.nodes[s]!;
+            const x = seeds.weights[s]!;
+            if (csr.kinds[v] === KIND_CODES.Entity) mass.set(v, (mass.get(v) ?? 0) + x);
+            else if (step[v]! > 0) for (let e = listStart[v]!; e < listStart[v + 1]!; e++) mass.set(listNode[e]!, (mass.get(listNode[e]!) ?? 0) + x * step[v]! * listWeight[e]!);
+          }
+          const score = new Map<number, number>();
+          for (const [ent, m] of mass) for (let e = listStart[ent]!; e < listStart[ent + 1]!; e++) score.set(listNode[e]!, (score.get(listNode[e]!) ?? 0) + m * step[ent]! * listWeight[e]!);
+          const want = [...score].filter(([v]) => mask[v] === 1).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, pool);
+          expect(Array.from(got.top.ids)).toEqual(want.map(([v]) => v));
+          want.forEach(([, w], r) => expect(got.top.scores[r]).toBeCloseTo(w, 12));
+        }
+      }
+    }
   });
 
   it('rejects bad knowledge settings', () => {

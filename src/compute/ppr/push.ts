@@ -289,18 +289,23 @@ export function patchComponentSides(prev: ComponentSides, before: Transition, af
   return canonicalSides(after, component, side, merged.bipartite, root, parity);
 }
 
-// Fields of a node's record in the solver's scratch (see createPushSolver).
+// Fields of a node's record in the solver's scratch (see createPushSolver). SCALE holds the threshold scale W(u) (1 for
+// a dangling node), negated while the node is touched: the mark costs no field of its own. SIDE holds the node's
+// component side (2 · component + side, as `sideOf` numbers them) once the solver knows its component sides, so that
+// the tail's pass over the touched nodes and a request's reads of single scores find it in the record they read anyway.
 const R = 0;
 const P = 1;
 const SCALE = 2;
-const MARK = 3;
+const SIDE = 3;
 
 /**
- * The solver's per-node scratch: one 32-byte record per node (residual r, estimate p, threshold scale, touched mark),
- * the FIFO queue, the touched list and the dense scores. A push reads and writes each neighbour's residual, scale and
- * mark: with one record that is one cache line per edge end, where separate arrays (each 21 MB at 50M interactions,
- * past the 16 MB cache) cost three or four (docs/scaling.md, "The request's hot loops at 50M"). Handed from version to
- * version through a {@link ScratchPool}; the scale fields belong to the holder's graph (its `prepare` writes them).
+ * The solver's per-node scratch: one 32-byte record per node (residual r, estimate p, threshold scale with the touched
+ * mark as its sign, component side), the FIFO queue, the touched list and the dense scores. A push reads and writes
+ * each neighbour's residual and scale: with one record that is one cache line per edge end, where separate arrays
+ * (each 21 MB at 50M interactions, past the 16 MB cache) cost three or four (docs/scaling.md, "The request's hot loops
+ * at 50M"); the tail then finds each touched node's side in the same line ("The tail's side in the push record").
+ * Handed from version to version through a {@link ScratchPool}; the scale and side fields belong to the holder's graph
+ * (its `prepare` writes them).
  */
 class PushScratch implements PooledScratch {
   readonly node: Float64Array;
@@ -325,11 +330,16 @@ class PushScratch implements PooledScratch {
   reset(): void {
     const { node, touched, touchedCount } = this;
     if (touchedCount > this.capacity >> 3) {
-      for (let u = 0; u < this.capacity; u++) node[4 * u + R] = node[4 * u + P] = node[4 * u + MARK] = 0;
+      for (let u = 0; u < this.capacity; u++) {
+        const b = 4 * u;
+        node[b + R] = node[b + P] = 0;
+        node[b + SCALE] = Math.abs(node[b + SCALE]!);
+      }
     } else {
       for (let j = 0; j < touchedCount; j++) {
         const b = 4 * touched[j]!;
-        node[b + R] = node[b + P] = node[b + MARK] = 0;
+        node[b + R] = node[b + P] = 0;
+        node[b + SCALE] = Math.abs(node[b + SCALE]!);
       }
     }
     this.touchedCount = 0;
@@ -351,9 +361,19 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   if (prepared.sides && prepared.sides.component.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: the component sides belong to another graph');
   const { starts, neighbors, weights, invStrength, strength } = t;
   let scoresFresh = false;
+  let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
+  // Whether the records hold this solver's sides (written with the scales when the sides are known, else once built).
+  let sidesWritten = false;
+  const writeSides = (s: PushScratch): void => {
+    const { component, side } = sides!;
+    for (let u = 0; u < n; u++) s.node[4 * u + SIDE] = 2 * component[u]! + side[u]!;
+    sidesWritten = true;
+  };
   // The scale field of each record: W(u), or 1 for a dangling node, whose residual would otherwise bounce back forever.
   const scratchOf = claimer(prepared.pool, 'push', n, (capacity) => new PushScratch(capacity), (s) => {
     for (let u = 0; u < n; u++) s.node[4 * u + SCALE] = strength[u]! > 0 ? strength[u]! : 1;
+    sidesWritten = false;
+    if (sides) writeSides(s);
     scoresFresh = false;
   });
   // The scratch is claimed on the first query, so that a version built while an older one serves does not take the
@@ -362,7 +382,6 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   let last = EMPTY_SCRATCH;
   // Mass restarted at the seeds from components without edges (added to the seeds' scores): seed → mass, usually empty.
   const extra = new Map<number, number>();
-  let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
   let residualBySide = new Float64Array(0);
   let tailBySide = new Float64Array(0);
   // Components holding residual in the current query (their entries of residualBySide / tailBySide are set).
@@ -370,8 +389,13 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   let restart = 1 - base.damping;
 
   /** W(v) · tail of v's component side: the score of a node the push did not touch. */
-  const sideOf = (v: number): number => (sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
-  const tailOf = (v: number): number => (tailed.length === 0 ? 0 : strength[v]! * tailBySide[sideOf(v)]!);
+  const sideOf = (v: number): number => (sidesWritten ? last.node[4 * v + SIDE]! : sides ? 2 * sides.component[v]! + sides.side[v]! : 0);
+  // W(v) from the record's scale (the same line as its side), but for a scale of 1, which a dangling node has too.
+  const tailOf = (v: number): number => {
+    if (tailed.length === 0) return 0;
+    const scale = Math.abs(last.node[4 * v + SCALE]!);
+    return (scale === 1 ? strength[v]! : scale) * tailBySide[sideOf(v)]!;
+  };
   const extraOf = (v: number): number => (extra.size === 0 ? 0 : (extra.get(v) ?? 0));
   const scoreOf = (v: number): number => last.node[4 * v + P]! + restart * last.node[4 * v + R]! + extraOf(v) + tailOf(v);
   const denseScores = (): Float64Array => {
@@ -424,11 +448,12 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
         const s = seedNodes[j]!;
         const b = 4 * s;
         node[b + R] = seedWeights[j]!;
-        if (node[b + MARK] === 0) {
-          node[b + MARK] = 1;
+        const scale = node[b + SCALE]!;
+        if (scale > 0) {
+          node[b + SCALE] = -scale;
           touched[touchedCount++] = s;
         }
-        if (node[b + R]! > eps * node[b + SCALE]!) {
+        if (node[b + R]! > eps * Math.abs(scale)) {
           queue[tail] = s;
           tail = tail + 1 === n ? 0 : tail + 1;
           queued++;
@@ -463,7 +488,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
             const before = node[b + R]!;
             const rv = before + mass * seedWeights[j]!;
             node[b + R] = rv;
-            const threshold = eps * node[b + SCALE]!;
+            const threshold = -eps * node[b + SCALE]!; // a seed: touched
             if (rv > threshold && !(before > threshold)) {
               queue[tail] = v;
               tail = tail + 1 === n ? 0 : tail + 1;
@@ -481,11 +506,12 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           const before = node[b + R]!;
           const rv = before + c * weights[e]!;
           node[b + R] = rv;
-          if (node[b + MARK] === 0) {
-            node[b + MARK] = 1;
+          let scale = node[b + SCALE]!;
+          if (scale > 0) {
+            node[b + SCALE] = -scale;
             touched[touchedCount++] = v;
-          }
-          const threshold = eps * node[b + SCALE]!;
+          } else scale = -scale;
+          const threshold = eps * scale;
           if (rv > threshold && !(before > threshold)) {
             queue[tail] = v;
             tail = tail + 1 === n ? 0 : tail + 1;
@@ -503,7 +529,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
           for (let u = 0; u < n; u++) {
             const bu = 4 * u;
             const ru = node[bu + R]!;
-            if (!(ru > eps * node[bu + SCALE]!)) continue;
+            if (!(ru > eps * Math.abs(node[bu + SCALE]!))) continue;
             node[bu + R] = 0;
             node[bu + P]! += restart * ru;
             pushed++;
@@ -519,8 +545,9 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
               const v = neighbors[e]!;
               const b = 4 * v;
               node[b + R]! += c * weights[e]!;
-              if (node[b + MARK] === 0) {
-                node[b + MARK] = 1;
+              const scale = node[b + SCALE]!;
+              if (scale > 0) {
+                node[b + SCALE] = -scale;
                 touched[touchedCount++] = v;
               }
             }
@@ -535,23 +562,35 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
         }
       }
 
+      // The residual left, and with the tail its sum per component side, in one pass over the touched records.
       let residual = 0;
-      for (let j = 0; j < touchedCount; j++) residual += node[4 * touched[j]! + R]!;
-      if (o.tail === 'stationary' && residual > 0) {
-        sides ??= componentSides(t);
-        if (residualBySide.length !== 2 * sides.count) {
-          residualBySide = new Float64Array(2 * sides.count);
-          tailBySide = new Float64Array(2 * sides.count);
+      const tailing = o.tail === 'stationary';
+      if (tailing && !sidesWritten) {
+        for (let j = 0; j < touchedCount && residual === 0; j++) residual += node[4 * touched[j]! + R]!;
+        if (residual > 0) {
+          sides ??= componentSides(t);
+          writeSides(scratch);
         }
-        const { component, side, bipartite, strengthBySide } = sides;
+        residual = 0;
+      }
+      if (tailing && sidesWritten) {
+        if (residualBySide.length !== 2 * sides!.count) {
+          residualBySide = new Float64Array(2 * sides!.count);
+          tailBySide = new Float64Array(2 * sides!.count);
+        }
         for (let j = 0; j < touchedCount; j++) {
-          const v = touched[j]!;
-          const rv = node[4 * v + R]!;
+          const b = 4 * touched[j]!;
+          const rv = node[b + R]!;
           if (!(rv > 0)) continue;
-          const c = component[v]!;
+          residual += rv;
+          const k = node[b + SIDE]!;
+          const c = k >> 1;
           if (residualBySide[2 * c] === 0 && residualBySide[2 * c + 1] === 0) tailed.push(c);
-          residualBySide[2 * c + side[v]!]! += rv;
+          residualBySide[k]! += rv;
         }
+      } else for (let j = 0; j < touchedCount; j++) residual += node[4 * touched[j]! + R]!;
+      if (tailing && residual > 0) {
+        const { bipartite, strengthBySide } = sides!;
         const other = d / (1 + d);
         const same = (d * d) / (1 + d);
         for (const c of tailed) {
