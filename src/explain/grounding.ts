@@ -17,53 +17,163 @@ export interface NamedNode {
   name: string;
 }
 
-/** A name's keys as held by {@link NameKeys}, as a new Set. */
-function keySet(keys: string | string[] | Set<string>): Set<string> {
-  return new Set(typeof keys === 'string' ? [keys] : keys);
+/** FNV-1a over the UTF-16 code units of `s`, then a final mix (murmur3's) so that the table's low bits spread. */
+function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** `a` with room for at least `length` entries (its contents kept), doubling. */
+function grown<T extends Uint16Array | Uint32Array | Int32Array>(a: T, length: number): T {
+  if (length <= a.length) return a;
+  const out = new (a.constructor as new (n: number) => T)(Math.max(length, 2 * a.length));
+  out.set(a);
+  return out;
 }
 
 /**
- * Name → the node keys it may refer to, in the order they were added. Most names name one node, so a name's keys are
- * held as one string, or an array when there are several, and `get` makes a Set of them per lookup (lookups happen
- * only while a text is checked). A Set per name cost 35 MB of the JS heap at 10M interactions (two maps of 121,830
- * names, a heap snapshot on 2026-12-07), and every garbage collection marks the heap whole.
+ * Name → the node keys it may refer to, in the order they were added. The names themselves are not JS strings here:
+ * their UTF-16 code units sit in one typed array, with an offset per name, and an open-addressing table of name
+ * indices (with each name's hash) finds them. A `Map` from name strings cost 29.7 MB of the serving heap at 10M
+ * interactions (121,830 labels; `heapUsed` after full collections, 2026-12-07), the largest structure left on it,
+ * and every full collection marks the heap whole (docs/scaling.md, "The name index off the JavaScript heap"). A name's
+ * first key is held by index into one list of keys (a node's variants are added one after the other, so its key is
+ * stored once); the rare name of several nodes keeps them in an array, or a Set past {@link NameKeys.ARRAY_MAX}.
+ * `get` makes a Set per lookup (lookups happen only while a text is checked).
  */
 export class NameKeys {
-  /** One key, a few in an array, or a Set once a name has more than {@link NameKeys.ARRAY_MAX} (adds stay O(1)). */
-  readonly #keys = new Map<string, string | string[] | Set<string>>();
   static readonly ARRAY_MAX = 16;
+  /** Code units of every name, name i at `#chars[#start[i] … #start[i + 1])`. */
+  #chars = new Uint16Array(1024);
+  #start = new Uint32Array(65).fill(0);
+  #hash = new Uint32Array(64);
+  /** Index in `#keys` of name i's first key. */
+  #firstKey = new Int32Array(64);
+  /** Names of more than one key: name index → all its keys, in order. */
+  readonly #more = new Map<number, string[] | Set<string>>();
+  readonly #keys: string[] = [];
+  /** Open addressing, linear probing: name index + 1 per slot (0 = empty); load ≤ 0.5. */
+  #slots = new Uint32Array(128);
+  #count = 0;
 
   /** Adds `key` to the keys of `name` (once). */
   add(name: string, key: string): void {
-    const keys = this.#keys.get(name);
-    if (keys === undefined) this.#keys.set(name, key);
-    else if (typeof keys === 'string') {
-      if (keys !== key) this.#keys.set(name, [keys, key]);
-    } else if (keys instanceof Set) keys.add(key);
-    else if (!keys.includes(key)) {
-      keys.push(key);
-      if (keys.length > NameKeys.ARRAY_MAX) this.#keys.set(name, new Set(keys));
+    const h = hashName(name);
+    const i = this.#find(name, h);
+    if (i < 0) {
+      this.#append(name, h, this.#keyIndex(key));
+      return;
+    }
+    const more = this.#more.get(i);
+    if (more === undefined) {
+      const first = this.#keys[this.#firstKey[i]!]!;
+      if (first !== key) this.#more.set(i, [first, key]);
+    } else if (more instanceof Set) more.add(key);
+    else if (!more.includes(key)) {
+      more.push(key);
+      if (more.length > NameKeys.ARRAY_MAX) this.#more.set(i, new Set(more));
     }
   }
 
   /** The keys of `name`, or undefined when it names nothing. */
   get(name: string): Set<string> | undefined {
-    const keys = this.#keys.get(name);
-    return keys === undefined ? undefined : keySet(keys);
+    const i = this.#find(name, hashName(name));
+    return i < 0 ? undefined : this.#keysOf(i);
   }
 
   has(name: string): boolean {
-    return this.#keys.has(name);
+    return this.#find(name, hashName(name)) >= 0;
   }
 
   /** Names held. */
   get size(): number {
-    return this.#keys.size;
+    return this.#count;
   }
 
   /** Each name with its keys, in the order the names were added. */
   *[Symbol.iterator](): IterableIterator<[string, Set<string>]> {
-    for (const [name, keys] of this.#keys) yield [name, keySet(keys)];
+    for (let i = 0; i < this.#count; i++) yield [this.#name(i), this.#keysOf(i)];
+  }
+
+  /** Drops the room the arrays grew with (up to half of each): called once a whole index is built. */
+  compact(): void {
+    const n = this.#count;
+    this.#chars = this.#chars.slice(0, this.#start[n]!);
+    this.#start = this.#start.slice(0, n + 1);
+    this.#hash = this.#hash.slice(0, n);
+    this.#firstKey = this.#firstKey.slice(0, n);
+  }
+
+  #keysOf(i: number): Set<string> {
+    const more = this.#more.get(i);
+    return new Set(more ?? [this.#keys[this.#firstKey[i]!]!]);
+  }
+
+  #name(i: number): string {
+    const chars = this.#chars.subarray(this.#start[i]!, this.#start[i + 1]!);
+    let out = '';
+    // In pieces: `fromCharCode` takes its code units as arguments.
+    for (let k = 0; k < chars.length; k += 4096) out += String.fromCharCode(...chars.subarray(k, k + 4096));
+    return out;
+  }
+
+  /** The index of the last key added when it is `key` (a node's variants come one after another), else a new one. */
+  #keyIndex(key: string): number {
+    const last = this.#keys.length - 1;
+    if (last >= 0 && this.#keys[last] === key) return last;
+    this.#keys.push(key);
+    return last + 1;
+  }
+
+  /** The index of `name` (hash `h`), or −1. */
+  #find(name: string, h: number): number {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const entry = slots[s]!;
+      if (entry === 0) return -1;
+      const i = entry - 1;
+      if (this.#hash[i] === h && this.#equals(i, name)) return i;
+    }
+  }
+
+  #equals(i: number, name: string): boolean {
+    const from = this.#start[i]!;
+    if (this.#start[i + 1]! - from !== name.length) return false;
+    const chars = this.#chars;
+    for (let k = 0; k < name.length; k++) if (chars[from + k] !== name.charCodeAt(k)) return false;
+    return true;
+  }
+
+  #append(name: string, h: number, keyIndex: number): void {
+    const i = this.#count++;
+    this.#hash = grown(this.#hash, i + 1);
+    this.#firstKey = grown(this.#firstKey, i + 1);
+    this.#start = grown(this.#start, i + 2);
+    const from = this.#start[i]!;
+    this.#chars = grown(this.#chars, from + name.length);
+    for (let k = 0; k < name.length; k++) this.#chars[from + k] = name.charCodeAt(k);
+    this.#start[i + 1] = from + name.length;
+    this.#hash[i] = h;
+    this.#firstKey[i] = keyIndex;
+    if (2 * this.#count > this.#slots.length) {
+      // Load past one half: a table twice as large, every name placed again from its stored hash.
+      this.#slots = new Uint32Array(2 * this.#slots.length);
+      for (let j = 0; j < this.#count; j++) this.#place(j);
+    } else this.#place(i);
+  }
+
+  #place(i: number): void {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let s = this.#hash[i]! & mask;
+    while (slots[s] !== 0) s = (s + 1) & mask;
+    slots[s] = i + 1;
   }
 }
 
@@ -208,6 +318,8 @@ export function buildNameIndex(nodes: Iterable<NamedNode>): NameIndex {
       maxTokens = Math.max(maxTokens, tokens.length);
     }
   }
+  byName.compact();
+  bySquashed.compact();
   return { byName, bySquashed, maxTokens: Math.min(maxTokens, 16) };
 }
 

@@ -71,6 +71,43 @@ describe('NameKeys', () => {
   });
 });
 
+describe('NameKeys at size', () => {
+  it('finds each of 20,000 random names (any code unit, prefixes of one another, repeated with other keys, added before and after a compaction) and nothing else', () => {
+    let x = 20261207;
+    const rnd = (n: number): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+    // Code units from ASCII, Latin, CJK and surrogates (paired and lone): names are compared unit by unit.
+    const unit = (): number => [97 + rnd(26), 0xe0 + rnd(32), 0x4e00 + rnd(64), 0xd800 + rnd(0x800)][rnd(4)]!;
+    const names: string[] = [];
+    for (let j = 0; j < 20_000; j++) {
+      const base = j > 0 && rnd(3) === 0 ? names[rnd(names.length)]! : '';
+      names.push(base + String.fromCharCode(...Array.from({ length: 1 + rnd(12) }, unit)));
+    }
+    const keys = new NameKeys();
+    const reference = new Map<string, Set<string>>();
+    for (let j = 0; j < 30_000; j++) {
+      if (j === 20_000) keys.compact(); // adds go on after the room is dropped
+      const name = names[j < 20_000 ? j : rnd(names.length)]!;
+      const key = `Item:k${j < 20_000 ? j : rnd(50)}`;
+      keys.add(name, key);
+      if (!reference.has(name)) reference.set(name, new Set());
+      reference.get(name)!.add(key);
+    }
+    expect(keys.size).toBe(reference.size);
+    for (const [name, set] of reference) expect([...keys.get(name)!]).toEqual([...set]);
+    // Near misses: a unit dropped, changed or added.
+    let misses = 0;
+    for (const name of names.slice(0, 3000)) {
+      for (const near of [name.slice(0, -1), name.slice(0, -1) + String.fromCharCode(name.charCodeAt(name.length - 1) ^ 1), name + 'z', 'z' + name]) {
+        expect(keys.has(near)).toBe(reference.has(near));
+        expect(keys.get(near) && [...keys.get(near)!]).toEqual(reference.get(near) && [...reference.get(near)!]);
+        if (!reference.has(near)) misses++;
+      }
+    }
+    expect(misses).toBeGreaterThan(5000);
+    expect([...keys].map(([name, set]) => [name, [...set]])).toEqual([...reference].map(([name, set]) => [name, [...set]]));
+  });
+});
+
 describe('DistinctLabels (titles changed one at a time)', () => {
   it('after each of 30 random title changes, the labels equal distinctLabels of the titles as written', () => {
     const pool = ['Heat', 'heat!', 'HEAT', 'Alien', 'Alien.', 'Gladiator (2000)', 'Ridley Scott'];
