@@ -41,10 +41,10 @@ function grown<T extends Uint16Array | Uint32Array | Int32Array>(a: T, length: n
  * their UTF-16 code units sit in one typed array, with an offset per name, and an open-addressing table of name
  * indices (with each name's hash) finds them. A `Map` from name strings held 15 MB of the serving heap at 10M
  * interactions (243,660 name strings and two tables for 121,830 labels; heap snapshots, 2026-12-07), the largest
- * structure of names left on it, and every full collection marks the heap whole (docs/scaling.md, "The name index off the JavaScript heap"). A name's
- * first key is held by index into one list of keys (a node's variants are added one after the other, so its key is
- * stored once); the rare name of several nodes keeps them in an array, or a Set past {@link NameKeys.ARRAY_MAX}.
- * `get` makes a Set per lookup (lookups happen only while a text is checked).
+ * structure of names left on it, and every full collection marks the heap whole (docs/scaling.md, "The name index
+ * off the JavaScript heap"). A name's first key is held by index into one list of keys (a node's variants are added
+ * one after the other, so its key is stored once); the rare name of several nodes keeps them in an array, or a Set
+ * past {@link NameKeys.ARRAY_MAX}. `get` makes a Set per lookup (lookups happen only while a text is checked).
  */
 export class NameKeys {
   static readonly ARRAY_MAX = 16;
