@@ -9,7 +9,9 @@
  * may do there. Quoted spans ("…", “…”, *…*) are reported too: a quoted span that is no evidence name is an invented
  * title.
  */
+import { avalanche, FNV_OFFSET, fnvStep } from '../core/hash.ts';
 import { nameSkeleton } from '../core/names.ts';
+import { growU16, growU32 } from '../project/growable.ts';
 
 export interface NamedNode {
   /** Projection key, e.g. `Item:ml100k:i:1`. */
@@ -17,23 +19,11 @@ export interface NamedNode {
   name: string;
 }
 
-/** FNV-1a over the UTF-16 code units of `s`, then a final mix (murmur3's) so that the table's low bits spread. */
+/** FNV-1a over the UTF-16 code units of `s` (core/hash). */
 function hashName(s: string): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** `a` with room for at least `length` entries (its contents kept), doubling. */
-function grown<T extends Uint16Array | Uint32Array | Int32Array>(a: T, length: number): T {
-  if (length <= a.length) return a;
-  const out = new (a.constructor as new (n: number) => T)(Math.max(length, 2 * a.length));
-  out.set(a);
-  return out;
+  let h = FNV_OFFSET;
+  for (let k = 0; k < s.length; k++) h = fnvStep(h, s.charCodeAt(k));
+  return avalanche(h);
 }
 
 /**
@@ -49,17 +39,20 @@ function grown<T extends Uint16Array | Uint32Array | Int32Array>(a: T, length: n
 export class NameKeys {
   static readonly ARRAY_MAX = 16;
   /** Code units of every name, name i at `#chars[#start[i] … #start[i + 1])`. */
-  #chars = new Uint16Array(1024);
-  #start = new Uint32Array(65).fill(0);
-  #hash = new Uint32Array(64);
+  readonly #chars = growU16();
+  readonly #start = growU32();
+  readonly #hash = growU32();
   /** Index in `#keys` of name i's first key. */
-  #firstKey = new Int32Array(64);
+  readonly #firstKey = growU32();
   /** Names of more than one key: name index → all its keys, in order. */
   readonly #more = new Map<number, string[] | Set<string>>();
   readonly #keys: string[] = [];
   /** Open addressing, linear probing: name index + 1 per slot (0 = empty); load ≤ 0.5. */
   #slots = new Uint32Array(128);
-  #count = 0;
+
+  constructor() {
+    this.#start.push(0);
+  }
 
   /** Adds `key` to the keys of `name` (once). */
   add(name: string, key: string): void {
@@ -71,7 +64,7 @@ export class NameKeys {
     }
     const more = this.#more.get(i);
     if (more === undefined) {
-      const first = this.#keys[this.#firstKey[i]!]!;
+      const first = this.#keys[this.#firstKey.get(i)]!;
       if (first !== key) this.#more.set(i, [first, key]);
     } else if (more instanceof Set) more.add(key);
     else if (!more.includes(key)) {
@@ -92,33 +85,27 @@ export class NameKeys {
 
   /** Names held. */
   get size(): number {
-    return this.#count;
+    return this.#hash.length;
   }
 
   /** Each name with its keys, in the order the names were added. */
   *[Symbol.iterator](): IterableIterator<[string, Set<string>]> {
-    for (let i = 0; i < this.#count; i++) yield [this.#name(i), this.#keysOf(i)];
+    for (let i = 0; i < this.#hash.length; i++) yield [this.#name(i), this.#keysOf(i)];
   }
 
-  /** Drops the room the arrays grew with (up to half of each): called once a whole index is built. */
+  /** Drops the room the arrays grew with: called once a whole index is built (adds may follow). */
   compact(): void {
-    const n = this.#count;
-    this.#chars = this.#chars.slice(0, this.#start[n]!);
-    this.#start = this.#start.slice(0, n + 1);
-    this.#hash = this.#hash.slice(0, n);
-    this.#firstKey = this.#firstKey.slice(0, n);
+    for (const column of [this.#chars, this.#start, this.#hash, this.#firstKey]) column.trim();
   }
 
   #keysOf(i: number): Set<string> {
     const more = this.#more.get(i);
-    return new Set(more ?? [this.#keys[this.#firstKey[i]!]!]);
+    return new Set(more ?? [this.#keys[this.#firstKey.get(i)]!]);
   }
 
   #name(i: number): string {
-    const chars = this.#chars.subarray(this.#start[i]!, this.#start[i + 1]!);
     let out = '';
-    // In pieces: `fromCharCode` takes its code units as arguments.
-    for (let k = 0; k < chars.length; k += 4096) out += String.fromCharCode(...chars.subarray(k, k + 4096));
+    for (let k = this.#start.get(i), end = this.#start.get(i + 1); k < end; k++) out += String.fromCharCode(this.#chars.get(k));
     return out;
   }
 
@@ -138,40 +125,34 @@ export class NameKeys {
       const entry = slots[s]!;
       if (entry === 0) return -1;
       const i = entry - 1;
-      if (this.#hash[i] === h && this.#equals(i, name)) return i;
+      if (this.#hash.get(i) === h && this.#equals(i, name)) return i;
     }
   }
 
   #equals(i: number, name: string): boolean {
-    const from = this.#start[i]!;
-    if (this.#start[i + 1]! - from !== name.length) return false;
-    const chars = this.#chars;
-    for (let k = 0; k < name.length; k++) if (chars[from + k] !== name.charCodeAt(k)) return false;
+    const from = this.#start.get(i);
+    if (this.#start.get(i + 1) - from !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (this.#chars.get(from + k) !== name.charCodeAt(k)) return false;
     return true;
   }
 
   #append(name: string, h: number, keyIndex: number): void {
-    const i = this.#count++;
-    this.#hash = grown(this.#hash, i + 1);
-    this.#firstKey = grown(this.#firstKey, i + 1);
-    this.#start = grown(this.#start, i + 2);
-    const from = this.#start[i]!;
-    this.#chars = grown(this.#chars, from + name.length);
-    for (let k = 0; k < name.length; k++) this.#chars[from + k] = name.charCodeAt(k);
-    this.#start[i + 1] = from + name.length;
-    this.#hash[i] = h;
-    this.#firstKey[i] = keyIndex;
-    if (2 * this.#count > this.#slots.length) {
+    const i = this.#hash.length;
+    for (let k = 0; k < name.length; k++) this.#chars.push(name.charCodeAt(k));
+    this.#start.push(this.#chars.length);
+    this.#hash.push(h);
+    this.#firstKey.push(keyIndex);
+    if (2 * (i + 1) > this.#slots.length) {
       // Load past one half: a table twice as large, every name placed again from its stored hash.
       this.#slots = new Uint32Array(2 * this.#slots.length);
-      for (let j = 0; j < this.#count; j++) this.#place(j);
+      for (let j = 0; j <= i; j++) this.#place(j);
     } else this.#place(i);
   }
 
   #place(i: number): void {
     const slots = this.#slots;
     const mask = slots.length - 1;
-    let s = this.#hash[i]! & mask;
+    let s = this.#hash.get(i) & mask;
     while (slots[s] !== 0) s = (s + 1) & mask;
     slots[s] = i + 1;
   }

@@ -1,6 +1,7 @@
 /**
  * @module project/growable
- * Append-only typed arrays of unknown final length: what the projection read fills edge by edge. A JS `number[]` costs
+ * Append-only typed arrays of unknown final length: what the projection read fills edge by edge (and the grounding
+ * name index name by name, explain/grounding). A JS `number[]` costs
  * 8 bytes per entry (16 while it doubles) and one per column of every edge; these cost the column's own width (4 bytes
  * for a node index, 2 for a relation or kind code) times a growth factor of 1.5 at worst, which is what lets a
  * 50M-interaction projection read fit in memory beside Neo4j (docs/scaling.md).
@@ -38,6 +39,11 @@ export class GrowableArray<T extends Typed> {
   set(k: number, value: number): void {
     if (k >= this.#length) throw new RangeError(`growable: index ${k} past length ${this.#length}`);
     this.#data[k] = value;
+  }
+
+  /** Drops the room past `length` (a builder that may still grow, kept at its filled size meanwhile). */
+  trim(): void {
+    if (this.#length < this.#data.length) this.#data = this.#data.slice(0, Math.max(this.#length, 16)) as T;
   }
 
   /**

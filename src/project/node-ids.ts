@@ -20,6 +20,7 @@
  */
 import { Buffer, isAscii } from 'node:buffer';
 import { AppError } from '../core/errors.ts';
+import { avalanche, FNV_OFFSET, fnvStep } from '../core/hash.ts';
 import { isShared, typedArray, type NumericArray } from '../core/shared-arrays.ts';
 import type { Csr } from './csr.ts';
 
@@ -196,17 +197,9 @@ export class PackedIds implements NodeIds {
 
 /** 32-bit hash of bytes `b[start … end)`: FNV-1a with a final avalanche (murmur3's), so that the table's low bits mix. */
 function hashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let k = start; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  let h = FNV_OFFSET;
+  for (let k = start; k < end; k++) h = fnvStep(h, b[k]!);
   return avalanche(h);
-}
-
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Table slots per id at most (load factor ≤ 0.7): a missing id probes about three slots. */
@@ -272,7 +265,7 @@ export class PackedIdIndex implements ReadonlyMap<string, number> {
     const mask = this.#mask;
     const { bytes, offsets } = this.ids;
     // An ASCII key: hashed and compared by char code (its UTF-8 bytes are its char codes).
-    let h = 0x811c9dc5;
+    let h = FNV_OFFSET;
     let ascii = true;
     for (let k = 0; k < key.length; k++) {
       const c = key.charCodeAt(k);
@@ -280,7 +273,7 @@ export class PackedIdIndex implements ReadonlyMap<string, number> {
         ascii = false;
         break;
       }
-      h = Math.imul(h ^ c, 0x01000193);
+      h = fnvStep(h, c);
     }
     if (!ascii) return LONE_SURROGATE.test(key) ? undefined : this.#getBytes(Buffer.from(key, 'utf8'));
     h = avalanche(h);

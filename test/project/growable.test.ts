@@ -22,6 +22,19 @@ describe('project/growable', () => {
     expect(r.get(0)).toBe(1);
   });
 
+  it('keeps its values through a trim, and grows again after it', () => {
+    const a = growU32(16);
+    for (let k = 0; k < 1000; k++) a.push(k);
+    a.trim();
+    for (let k = 1000; k < 3000; k++) a.push(k);
+    expect(a.length).toBe(3000);
+    expect(Array.from(a.toArray())).toEqual(Array.from({ length: 3000 }, (_, k) => k));
+    const empty = growU16();
+    empty.trim();
+    empty.push(5);
+    expect(empty.get(0)).toBe(5);
+  });
+
   it('sets only filled entries', () => {
     const a = growU32();
     a.push(1);
