@@ -361,7 +361,7 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
   if (prepared.sides && prepared.sides.component.length !== n) throw new AppError('BAD_REQUEST', 'compute/ppr: the component sides belong to another graph');
   const { starts, neighbors, weights, invStrength, strength } = t;
   let scoresFresh = false;
-  let sides: ComponentSides | undefined = prepared.sides; // else built on the first query that needs the tail
+  let sides: ComponentSides | undefined = prepared.sides; // else built on the first query with the stationary tail
   // Whether the records hold this solver's sides (written with the scales when the sides are known, else once built).
   let sidesWritten = false;
   const writeSides = (s: PushScratch): void => {
@@ -566,14 +566,10 @@ export function createPushSolver(t: Transition, options: Partial<PushOptions> = 
       let residual = 0;
       const tailing = o.tail === 'stationary';
       if (tailing && !sidesWritten) {
-        for (let j = 0; j < touchedCount && residual === 0; j++) residual += node[4 * touched[j]! + R]!;
-        if (residual > 0) {
-          sides ??= componentSides(t);
-          writeSides(scratch);
-        }
-        residual = 0;
+        sides ??= componentSides(t);
+        writeSides(scratch);
       }
-      if (tailing && sidesWritten) {
+      if (tailing) {
         if (residualBySide.length !== 2 * sides!.count) {
           residualBySide = new Float64Array(2 * sides!.count);
           tailBySide = new Float64Array(2 * sides!.count);
