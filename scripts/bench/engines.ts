@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W [--slice MS]] [--no-second]`: the engine's own cost per `hybrid` request
+ * `npm run bench -- engines -- --keep DIR [--users N] [--rounds R] [--writes W [--kinds K,…] [--slice MS]] [--no-second]`: the engine's own cost per `hybrid` request
  * (in process, no HTTP), for the first engine of a process and for a second one built from the same state, the way
  * a live write builds a new context. DIR is a folder an earlier `npm run bench -- scale -- --keep DIR` left (its
  * Neo4j data and snapshots, opened as `bench scale --reuse` opens them). No vectors: PPR, the knowledge walk and
@@ -14,7 +14,9 @@
  *
  * `--writes W` (default 0) then applies W writes to the first engine one at a time, as engine/live applies a batch
  * (`applyUpdates`, on the event loop): in turn a new pair (a user and an item it has not rated, both existing) and a
- * new user with one rating. One line per kind of write: the median and the largest time of the application, of the
+ * new user with one rating; `--kinds` names the kinds to take turns (default `newPair,newUser`), `newItem` adding a
+ * new item with a title of its own and one rating from an existing user (what a catalogue addition writes). One line
+ * per kind of write: the median and the largest time of the application, of the
  * next `hybrid` request and of the next evidence (what a write leaves to be rebuilt), and the array-buffer memory after.
  * Nothing is written to Neo4j.
  *
@@ -84,7 +86,10 @@ export async function main(argv: string[]): Promise<void> {
   const slice = flag('--slice');
   const sliceMs = slice === undefined ? undefined : Number(slice);
   if (sliceMs !== undefined && !(sliceMs > 0 && Number.isFinite(sliceMs))) throw new Error('bench engines: --slice takes a number of ms > 0');
-  if (writes > 0) await writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating', sliceMs);
+  const kinds = (flag('--kinds') ?? 'newPair,newUser').split(',');
+  const unknown = kinds.filter((k) => !WRITE_KINDS.includes(k as WriteKind));
+  if (unknown.length > 0 || kinds.length === 0) throw new Error(`bench engines: --kinds takes some of ${WRITE_KINDS.join(', ')}`);
+  if (writes > 0) await writeCosts(first, users, writes, state.interactionKind?.kind ?? 'rating', sliceMs, kinds as WriteKind[]);
 }
 
 /**
@@ -109,21 +114,28 @@ async function applyInSlices(engine: Engine, update: EngineUpdate, sliceMs: numb
   }
 }
 
+const WRITE_KINDS = ['newPair', 'newUser', 'newItem'] as const;
+type WriteKind = (typeof WRITE_KINDS)[number];
+
 /** Applies `count` writes to `engine` (see the header) and emits one line per kind of write. */
-async function writeCosts(engine: Engine, users: string[], count: number, kind: string, sliceMs: number | undefined): Promise<void> {
-  const times: Record<'newPair' | 'newUser', { applyMs: number[]; nextHybridMs: number[]; nextEvidenceMs: number[]; busyMs: number[]; holdMs: number[] }> = {
-    newPair: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [], busyMs: [], holdMs: [] },
-    newUser: { applyMs: [], nextHybridMs: [], nextEvidenceMs: [], busyMs: [], holdMs: [] },
-  };
+async function writeCosts(engine: Engine, users: string[], count: number, kind: string, sliceMs: number | undefined, kinds: readonly WriteKind[]): Promise<void> {
+  type Times = Record<'applyMs' | 'nextHybridMs' | 'nextEvidenceMs' | 'busyMs' | 'holdMs', number[]>;
+  const empty = (): Times => ({ applyMs: [], nextHybridMs: [], nextEvidenceMs: [], busyMs: [], holdMs: [] });
+  const times: Record<WriteKind, Times> = { newPair: empty(), newUser: empty(), newItem: empty() };
   const stamp = Date.now();
   for (let w = 0; w < count; w++) {
     const raw = users[w % users.length]!;
     // An item the user has not rated: the top of its own recommendations.
     const item = engine.recommend({ user: engine.resolveId('User', raw), k: 1 }).items[0]?.id;
     if (item === undefined) continue;
-    const which = w % 2 === 0 ? 'newPair' : 'newUser';
-    const user = which === 'newPair' ? raw : `bench-write-${stamp}-${w}`;
-    const update: EngineUpdate = { ...(which === 'newUser' ? { users: [{ id: user }] } : {}), edges: [{ userId: user, itemId: item, kinds: [{ kind, weight: 4 }] }] };
+    const which = kinds[w % kinds.length]!;
+    const user = which === 'newUser' ? `bench-write-${stamp}-${w}` : raw;
+    const newItem = which === 'newItem' ? `bench-item-${stamp}-${w}` : undefined;
+    const update: EngineUpdate = {
+      ...(which === 'newUser' ? { users: [{ id: user }] } : {}),
+      ...(newItem ? { items: [{ id: newItem, title: `Bench Catalogue Addition ${stamp} ${w}` }] } : {}),
+      edges: [{ userId: user, itemId: newItem ?? item, kinds: [{ kind, weight: 4 }] }],
+    };
     const t0 = performance.now();
     if (sliceMs === undefined) engine.applyUpdates(update);
     else {

@@ -58,3 +58,14 @@ export function nameSkeleton(text: string): string {
   if (PRINTABLE_ASCII.test(text)) return asciiName(text);
   return normalizeName(foldConfusables(text.normalize('NFKC').replace(/\p{Cf}+/gu, '')));
 }
+
+/**
+ * A node's display name as it was (`before`, absent for a new node) and as it is (`after`, absent when it has none now):
+ * what a live write that sets titles hands to the indexes of names (explain/grounding `changeNames`, retrieve/keywords
+ * `withChanges`), which change those names only instead of being built again.
+ */
+export interface NameChange {
+  key: string;
+  before?: string;
+  after?: string;
+}

@@ -35,7 +35,8 @@ import { recommend, type RecommendRequest, type RecommendResult } from '../retri
 import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type Evidence, type EvidenceTables } from '../explain/evidence.ts';
 import type { PathFacts } from '../explain/paths.ts';
 import { explainEvidence, type ExplainOptions, type Explanation } from '../explain/explain.ts';
-import { buildNameIndex, DistinctLabels, type NameIndex } from '../explain/grounding.ts';
+import { buildNameIndex, changeNames, DistinctLabels, type NameIndex } from '../explain/grounding.ts';
+import type { NameChange } from '../core/names.ts';
 import type { GuardedLlm } from '../explain/llm/client.ts';
 import type { ExplainPolicy } from '../explain/llm/policy.ts';
 
@@ -401,18 +402,29 @@ export class Engine {
     }
   }
 
-  /** Takes the titles and props of written items (by the rule the projection reads them with); true when a title changed. */
-  private takeItems(items: AdoptedVersion['items']): boolean {
-    let labelsChanged = false;
+  /** Takes the titles and props of written items (by the rule the projection reads them with); returns the labels that changed. */
+  private takeItems(items: AdoptedVersion['items']): NameChange[] {
+    const changes: NameChange[] = [];
     for (const item of items) {
       const key = nodeKey('Item', item.id);
       // A reload tells apart the titles two items share (DistinctLabels), so a written title can relabel other items.
-      if (this.titles.setTitle(key, item.title)) labelsChanged = true;
+      changes.push(...this.titles.setTitle(key, item.title));
       // Kept by the rule the projection reads them with (project/load readItemProps).
       const props = { ...this.itemProps.get(key), ...scalarProps(item.props, NOT_ITEM_PROPS) };
       if (Object.keys(props).length > 0) this.itemProps.set(key, props);
     }
-    return labelsChanged;
+    return changes;
+  }
+
+  /**
+   * The name index and the keyword matcher with the labels `changes` changed, each changed at those names only
+   * (explain/grounding `changeNames`, retrieve/keywords `withChanges`): a build of both at 50M interactions held the
+   * event loop 3.6–4 s on every write that set a title (docs/scaling.md, "Titles written live").
+   */
+  private renamed(changes: readonly NameChange[]): RecommendContext['keywords'] {
+    if (changes.length === 0) return this.ctx.keywords;
+    this.nameIndex = changeNames(this.nameIndex, changes);
+    return this.ctx.keywords?.withChanges(changes, this.labels);
   }
 
   /**
@@ -467,10 +479,9 @@ export class Engine {
     const csr: Csr = { ...v.csr, ids, index };
     if (ids.length !== csr.nodeCount) throw new AppError('INTERNAL', 'engine: the adopted version has ids for another graph');
     this.adoptedHeavyTailed = v.heavyTailed;
-    const labelsChanged = this.takeItems(v.items);
-    if (labelsChanged) this.nameIndex = this.buildNames();
+    const keywords = this.renamed(this.takeItems(v.items));
     const input: RecommendContextInput = {
-      ...this.contextInput(labelsChanged ? undefined : this.ctx.keywords),
+      ...this.contextInput(keywords),
       ...(v.knowledgeLists ? { prebuiltKnowledgeLists: v.knowledgeLists } : {}),
     };
     const ctx =
@@ -510,7 +521,7 @@ export class Engine {
     // The remapped edge arrays are read below (the written rows' merge): complete once the copier has drained.
     if (inserted.added > 0) yield;
     let changed = inserted.added > 0 || (update.items ?? []).length > 0;
-    const labelsChanged = this.takeItems(update.items ?? []);
+    const renames = this.takeItems(update.items ?? []);
     // New users and items: what the current version derived from the graph moves to the new indices as it is copied
     // (project/renumber), and the written rows are patched, as for a write without new nodes.
     const r = inserted.renumbering;
@@ -526,10 +537,9 @@ export class Engine {
       yield; // the new CSR complete
     }
     if (!changed) return;
-    if (labelsChanged) this.nameIndex = this.buildNames();
+    const keywords = this.renamed(renames);
     // A batch that re-derives most edges (a kind's transform plan changed) is cheaper to rebuild than to patch.
     const patch = touched.length < csr.nodeCount / 4 ? touched : undefined;
-    const keywords = labelsChanged ? undefined : this.ctx.keywords;
     let transition: Transition | undefined;
     if (patch && this.patches()) {
       transition = patchTransition(this.ctx.transition, csr, patch, copier, shared, r);

@@ -10,8 +10,8 @@
  * title.
  */
 import { avalanche, FNV_OFFSET, fnvStep } from '../core/hash.ts';
-import { nameSkeleton } from '../core/names.ts';
-import { growU16, growU32 } from '../project/growable.ts';
+import { nameSkeleton, type NameChange } from '../core/names.ts';
+import { growU16, growU32, type GrowableArray } from '../project/growable.ts';
 
 export interface NamedNode {
   /** Projection key, e.g. `Item:ml100k:i:1`. */
@@ -27,31 +27,60 @@ function hashName(s: string): number {
 }
 
 /**
- * Name → the node keys it may refer to, in the order they were added. The names themselves are not JS strings here:
- * their UTF-16 code units sit in one typed array, with an offset per name, and an open-addressing table of name
- * indices (with each name's hash) finds them. A `Map` from name strings held 15 MB of the serving heap at 10M
- * interactions (243,660 name strings and two tables for 121,830 labels; heap snapshots, 2026-12-07), the largest
- * structure of names left on it, and every full collection marks the heap whole (docs/scaling.md, "The name index
- * off the JavaScript heap"). A name's first key is held by index into one list of keys (a node's variants are added
- * one after the other, so its key is stored once); the rare name of several nodes keeps them in an array, or a Set
- * past {@link NameKeys.ARRAY_MAX}. `get` makes a Set per lookup (lookups happen only while a text is checked).
+ * Name → the node keys it may refer to, in code-unit order (so the same names and keys give the same index, however
+ * they were added and removed: a build and a build changed name by name, engine/engine, agree). The names themselves
+ * are not JS strings here: their UTF-16 code units sit in one typed array, with an offset per name, and an
+ * open-addressing table of name indices (with each name's hash) finds them. A `Map` from name strings held 15 MB of the
+ * serving heap at 10M interactions (243,660 name strings and two tables for 121,830 labels; heap snapshots,
+ * 2026-12-07), the largest structure of names left on it, and every full collection marks the heap whole
+ * (docs/scaling.md, "The name index off the JavaScript heap"). A name's key is held by index into one list of keys (a
+ * node's variants are added one after the other, so its key is stored once); the rare name of several nodes keeps them
+ * in a sorted array. A name whose last key is removed stays in the table with no key, and is found by nothing. `get`
+ * makes a Set per lookup (lookups happen only while a text is checked).
  */
 export class NameKeys {
-  static readonly ARRAY_MAX = 16;
+  /** `#firstKey` of a name that holds no key. */
+  static readonly #NONE = 0xffffffff;
   /** Code units of every name, name i at `#chars[#start[i] … #start[i + 1])`. */
-  readonly #chars = growU16();
-  readonly #start = growU32();
-  readonly #hash = growU32();
-  /** Index in `#keys` of name i's first key. */
-  readonly #firstKey = growU32();
-  /** Names of more than one key: name index → all its keys, in order. */
-  readonly #more = new Map<number, string[] | Set<string>>();
-  readonly #keys: string[] = [];
+  readonly #chars: GrowableArray<Uint16Array>;
+  readonly #start: GrowableArray<Uint32Array>;
+  readonly #hash: GrowableArray<Uint32Array>;
+  /** Index in `#keys` of name i's key, or NONE; unread while the name has several (`#more`). */
+  readonly #firstKey: GrowableArray<Uint32Array>;
+  /** Names of more than one key: name index → all its keys, sorted. */
+  readonly #more: Map<number, string[]>;
+  readonly #keys: string[];
   /** Open addressing, linear probing: name index + 1 per slot (0 = empty); load ≤ 0.5. */
-  #slots = new Uint32Array(128);
+  #slots: Uint32Array;
+  /** Names that hold a key. */
+  #live: number;
 
-  constructor() {
+  constructor(from?: NameKeys) {
+    if (from) {
+      this.#chars = from.#chars.clone();
+      this.#start = from.#start.clone();
+      this.#hash = from.#hash.clone();
+      this.#firstKey = from.#firstKey.clone();
+      this.#more = new Map([...from.#more].map(([i, keys]) => [i, [...keys]]));
+      this.#keys = from.#keys.slice();
+      this.#slots = from.#slots.slice();
+      this.#live = from.#live;
+      return;
+    }
+    this.#chars = growU16();
+    this.#start = growU32();
+    this.#hash = growU32();
+    this.#firstKey = growU32();
+    this.#more = new Map();
+    this.#keys = [];
+    this.#slots = new Uint32Array(128);
+    this.#live = 0;
     this.#start.push(0);
+  }
+
+  /** A copy to change while this one is still read (an engine's previous version keeps its own). */
+  clone(): NameKeys {
+    return new NameKeys(this);
   }
 
   /** Adds `key` to the keys of `name` (once). */
@@ -60,42 +89,74 @@ export class NameKeys {
     const i = this.#find(name, h);
     if (i < 0) {
       this.#append(name, h, this.#keyIndex(key));
+      this.#live++;
       return;
     }
     const more = this.#more.get(i);
-    if (more === undefined) {
-      const first = this.#keys[this.#firstKey.get(i)]!;
-      if (first !== key) this.#more.set(i, [first, key]);
-    } else if (more instanceof Set) more.add(key);
-    else if (!more.includes(key)) {
-      more.push(key);
-      if (more.length > NameKeys.ARRAY_MAX) this.#more.set(i, new Set(more));
+    if (more !== undefined) {
+      const at = sortedIndex(more, key);
+      if (more[at] !== key) more.splice(at, 0, key);
+      return;
     }
+    const k = this.#firstKey.get(i);
+    if (k === NameKeys.#NONE) {
+      this.#firstKey.set(i, this.#keyIndex(key));
+      this.#live++;
+      return;
+    }
+    const first = this.#keys[k]!;
+    if (first !== key) this.#more.set(i, first < key ? [first, key] : [key, first]);
+  }
+
+  /** Removes `key` from the keys of `name` (nothing when it is not there). */
+  remove(name: string, key: string): void {
+    const i = this.#find(name, hashName(name));
+    if (i < 0) return;
+    const more = this.#more.get(i);
+    if (more === undefined) {
+      const k = this.#firstKey.get(i);
+      if (k !== NameKeys.#NONE && this.#keys[k] === key) {
+        this.#firstKey.set(i, NameKeys.#NONE);
+        this.#live--;
+      }
+      return;
+    }
+    const at = sortedIndex(more, key);
+    if (more[at] !== key) return;
+    more.splice(at, 1);
+    if (more.length > 1) return;
+    this.#more.delete(i);
+    this.#firstKey.set(i, this.#keyIndex(more[0]!));
   }
 
   /** The keys of `name`, or undefined when it names nothing. */
   get(name: string): Set<string> | undefined {
     const i = this.#find(name, hashName(name));
-    return i < 0 ? undefined : this.#keysOf(i);
+    return i < 0 || !this.#holds(i) ? undefined : this.#keysOf(i);
   }
 
   has(name: string): boolean {
-    return this.#find(name, hashName(name)) >= 0;
+    const i = this.#find(name, hashName(name));
+    return i >= 0 && this.#holds(i);
   }
 
-  /** Names held. */
+  /** Names held (with at least one key). */
   get size(): number {
-    return this.#hash.length;
+    return this.#live;
   }
 
-  /** Each name with its keys, in the order the names were added. */
+  /** Each name with its keys, in the order the names were first added. */
   *[Symbol.iterator](): IterableIterator<[string, Set<string>]> {
-    for (let i = 0; i < this.#hash.length; i++) yield [this.#name(i), this.#keysOf(i)];
+    for (let i = 0; i < this.#hash.length; i++) if (this.#holds(i)) yield [this.#name(i), this.#keysOf(i)];
   }
 
   /** Drops the room the arrays grew with: called once a whole index is built (adds may follow). */
   compact(): void {
     for (const column of [this.#chars, this.#start, this.#hash, this.#firstKey]) column.trim();
+  }
+
+  #holds(i: number): boolean {
+    return this.#more.has(i) || this.#firstKey.get(i) !== NameKeys.#NONE;
   }
 
   #keysOf(i: number): Set<string> {
@@ -158,13 +219,32 @@ export class NameKeys {
   }
 }
 
+
+/** Where `key` sits, or would sit, in the sorted `keys`. */
+function sortedIndex(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export interface NameIndex {
   /** Skeleton form of a name → the nodes it may refer to. */
   byName: NameKeys;
   /** The same names with their spaces removed ("mirrorofwestmarch"), for names of two words or more. */
   bySquashed: NameKeys;
+  /** Words in the longest name (at most {@link MAX_NAME_TOKENS}). */
   maxTokens: number;
+  /** How many indexed (name, node) pairs have each word count (the last entry: that many or more): what `maxTokens` follows as names change. */
+  tokenCounts: Uint32Array;
 }
+
+/** Words of the longest name `findMentions` tries. */
+const MAX_NAME_TOKENS = 16;
 
 const STOPWORDS = new Set(['a', 'an', 'the', 'it', 'is', 'you', 'your', 'and', 'or', 'of', 'in', 'on', 'to', 'for', 'with', 'this', 'that', 'movie', 'film', 'films', 'movies', 'like', 'also', 'both', 'by', 'as', 'be', 'are', 'was', 'were', 'he', 'she', 'they', 'we', 'i', 'me', 'my', 'so', 'if', 'at', 'from', 'who', 'what']);
 
@@ -233,15 +313,18 @@ export class DistinctLabels {
     for (const keys of this.#bySkeleton.values()) if (Array.isArray(keys)) for (const key of keys) this.labels.set(key, withId(key, this.#titles.get(key)!));
   }
 
-  /** Sets item `key`'s title; true when a label changed (its own, or that of an item it now shares a skeleton with or no longer does). */
-  setTitle(key: string, title: string): boolean {
+  /**
+   * Sets item `key`'s title (or another node's name); returns the labels that changed: its own, and those of the items
+   * it now shares a title skeleton with or no longer does, each with the label before and after.
+   */
+  setTitle(key: string, title: string): NameChange[] {
     if (!key.startsWith('Item:')) {
-      const changed = this.labels.get(key) !== title;
+      const before = this.labels.get(key);
       this.labels.set(key, title);
-      return changed;
+      return before === title ? [] : [{ key, ...(before !== undefined ? { before } : {}), after: title }];
     }
     const before = this.#titles.get(key);
-    if (before === title) return false;
+    if (before === title) return [];
     this.#titles.set(key, title);
     const touched = new Set<string>([key]);
     if (before !== undefined) {
@@ -252,16 +335,17 @@ export class DistinctLabels {
     const skeleton = nameSkeleton(title);
     this.#join(skeleton, key);
     for (const other of this.#keys(skeleton)) touched.add(other);
-    let changed = false;
+    const changes: NameChange[] = [];
     for (const k of touched) {
       const shared = this.#keys(nameSkeleton(this.#titles.get(k)!)).length > 1;
       const label = shared ? withId(k, this.#titles.get(k)!) : this.#titles.get(k)!;
-      if (this.labels.get(k) !== label) {
+      const was = this.labels.get(k);
+      if (was !== label) {
         this.labels.set(k, label);
-        changed = true;
+        changes.push({ key: k, ...(was !== undefined ? { before: was } : {}), after: label });
       }
     }
-    return changed;
+    return changes;
   }
 
   #keys(skeleton: string): readonly string[] {
@@ -287,21 +371,49 @@ export class DistinctLabels {
 }
 
 export function buildNameIndex(nodes: Iterable<NamedNode>): NameIndex {
-  const byName = new NameKeys();
-  const bySquashed = new NameKeys();
-  let maxTokens = 1;
-  for (const { key, name } of nodes) {
-    for (const variant of nameVariants(name)) {
-      if (!distinctive(variant)) continue;
-      byName.add(variant, key);
-      const tokens = variant.split(' ');
-      if (tokens.length >= 2) bySquashed.add(tokens.join(''), key);
-      maxTokens = Math.max(maxTokens, tokens.length);
-    }
+  const index: NameIndex = { byName: new NameKeys(), bySquashed: new NameKeys(), maxTokens: 1, tokenCounts: new Uint32Array(MAX_NAME_TOKENS + 1) };
+  for (const { key, name } of nodes) indexName(index, key, name, 1);
+  index.byName.compact();
+  index.bySquashed.compact();
+  index.maxTokens = maxTokensOf(index.tokenCounts);
+  return index;
+}
+
+/**
+ * `index` with the names of `changes` changed: a new index (the given one is left as it was, for whoever still reads
+ * it), equal to a build over the names as they now are, at the cost of a copy of the index's arrays and the changed
+ * names' variants instead of every name's (a build at 50M interactions took 2.3–2.6 s; docs/scaling.md, "Titles
+ * written live").
+ */
+export function changeNames(index: NameIndex, changes: readonly NameChange[]): NameIndex {
+  const next: NameIndex = { byName: index.byName.clone(), bySquashed: index.bySquashed.clone(), maxTokens: 1, tokenCounts: index.tokenCounts.slice() };
+  // In order: a key changed twice in one batch has the first change's `after` as the second's `before`.
+  for (const { key, before, after } of changes) {
+    if (before !== undefined) indexName(next, key, before, -1);
+    if (after !== undefined) indexName(next, key, after, 1);
   }
-  byName.compact();
-  bySquashed.compact();
-  return { byName, bySquashed, maxTokens: Math.min(maxTokens, 16) };
+  next.maxTokens = maxTokensOf(next.tokenCounts);
+  return next;
+}
+
+/** Adds (`sign` 1) or removes (−1) node `key`'s name in `index`'s tables, with its word counts. */
+function indexName(index: NameIndex, key: string, name: string, sign: 1 | -1): void {
+  for (const variant of nameVariants(name)) {
+    if (!distinctive(variant)) continue;
+    const tokens = variant.split(' ');
+    if (sign > 0) index.byName.add(variant, key);
+    else index.byName.remove(variant, key);
+    if (tokens.length >= 2) {
+      if (sign > 0) index.bySquashed.add(tokens.join(''), key);
+      else index.bySquashed.remove(tokens.join(''), key);
+    }
+    index.tokenCounts[Math.min(tokens.length, MAX_NAME_TOKENS)]! += sign;
+  }
+}
+
+function maxTokensOf(counts: Uint32Array): number {
+  for (let n = counts.length - 1; n > 1; n--) if (counts[n]! > 0) return n;
+  return 1;
 }
 
 /** One word of a text: its skeleton form and where it sits. */

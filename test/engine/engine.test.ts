@@ -366,6 +366,14 @@ describe('Engine: writes that add users and items', () => {
         expect(copy.context.solver.sides).toEqual(ctx.solver.sides);
         const fresh = new Engine({ csr: buildCsr(csrInput(ctx.csr)), labels: names });
         expect([...ctx.csr.ids]).toEqual([...fresh.context.csr.ids]);
+        // The name index and the keyword matcher, changed at the written titles only, hold what a build holds.
+        const held = (e: Engine) => ({ byName: new Map([...e.names.byName].map(([n, keys]) => [n, [...keys]])), bySquashed: new Map([...e.names.bySquashed].map(([n, keys]) => [n, [...keys]])), maxTokens: e.names.maxTokens });
+        expect(held(engine)).toEqual(held(fresh));
+        expect(held(copy)).toEqual(held(fresh));
+        for (const q of ['heat', 'alien', 'gladiator 2000', 'title 3', 'item']) {
+          expect(ctx.keywords!.match(q, { limit: 50 }), q).toEqual(fresh.context.keywords!.match(q, { limit: 50 }));
+          expect(copy.context.keywords!.match(q, { limit: 50 }), q).toEqual(fresh.context.keywords!.match(q, { limit: 50 }));
+        }
         for (const field of ['starts', 'neighbors', 'weights', 'strength', 'invStrength', 'dangling'] as const) expect(Array.from(ctx.transition[field]), field).toEqual(Array.from(fresh.context.transition[field]));
         expect(Array.from(ctx.popularOrder)).toEqual(Array.from(fresh.context.popularOrder));
         for (const user of [...ctx.csr.ids].filter((_, v) => ctx.csr.kinds[v] === KIND_CODES.User).map(rawOf)) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { NameChange } from '../../src/core/names.ts';
 import { createKeywordMatcher, KEYWORD_DEFAULTS, tokenize, type KeywordMatch, type KeywordOptions } from '../../src/retrieve/keywords.ts';
 
 /** The module header's scoring written plainly (a Map of names per token, token lists per name): what the matcher must return. */
@@ -91,6 +92,60 @@ describe('keyword matcher', () => {
       ),
       { seed: 20261207, numRuns: 200 },
     );
+  });
+
+  it('changed by random batches of renamed, new and unnamed nodes (withChanges), returns what a build over the names as they are returns; the matcher before is unchanged', () => {
+    const word = fc.constantFrom('alien', 'Aliens', 'Amélie', 'scott', 'ridley', 'the', 'of', 'drama', '1979', '2001', 'blade', 'runner', 'glass', 'zed');
+    const phrase = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' '));
+    const queries = ['alien', 'ridley scott', 'blade runner 1979', 'the', 'drama of glass', 'zed', 'amelie 2001'];
+    fc.assert(
+      fc.property(
+        fc.array(phrase, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.option(phrase, { nil: undefined })), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 12 }),
+        (titles, batches) => {
+          const names = new Map(titles.map((t, j) => [`Item:${j}`, t]));
+          let m = createKeywordMatcher(names);
+          for (const batch of batches) {
+            const changes: NameChange[] = [];
+            for (const [j, after] of batch) {
+              const key = `Item:${j}`;
+              const before = names.get(key);
+              if (before === after) continue;
+              if (after === undefined) names.delete(key);
+              else names.set(key, after);
+              changes.push({ key, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
+            }
+            const previous = queries.map((q) => m.match(q, { limit: 20 }));
+            const next = m.withChanges(changes, names);
+            expect(queries.map((q) => m.match(q, { limit: 20 }))).toEqual(previous);
+            m = next;
+            const built = createKeywordMatcher(names);
+            expect(m.size).toBe(built.size);
+            for (const q of queries) for (const minCoverage of [0, 0.5]) expect(m.match(q, { limit: 20, minCoverage })).toEqual(built.match(q, { limit: 20, minCoverage }));
+            for (const q of queries) expect(m.match(q, { limit: 20 })).toEqual(referenceMatch(names, q, { limit: 20 }));
+          }
+        },
+      ),
+      { seed: 20261207, numRuns: 200 },
+    );
+  });
+
+  it('built anew once the changed names outgrow the built ones, with the same answers', () => {
+    const names = new Map(Array.from({ length: 300 }, (_, j) => [`Item:${j}`, `Title ${j % 37} of ${j % 11 === 0 ? 'glass' : 'stone'}`]));
+    let m = createKeywordMatcher(names);
+    for (let round = 0; round < 14; round++) {
+      const changes: NameChange[] = [];
+      for (let j = 0; j < 100; j++) {
+        const key = `Item:${300 + round * 100 + j}`;
+        const after = `Title ${(round * 7 + j) % 41} of ${j % 3 === 0 ? 'glass' : 'sand'}`;
+        names.set(key, after);
+        changes.push({ key, after });
+      }
+      m = m.withChanges(changes, names);
+      const built = createKeywordMatcher(names);
+      for (const q of ['glass', 'sand', 'title 12 of glass', 'stone 3']) expect(m.match(q, { limit: 30 })).toEqual(built.match(q, { limit: 30 }));
+    }
+    expect(m.size).toBe(1700);
   });
 
   it('guards its options', () => {
