@@ -27,34 +27,6 @@ function hashName(s: string): number {
 }
 
 /**
- * The append-only columns of a name index, shared by its versions (see {@link NameKeys.clone}): every name's code
- * units, its offset and hash, and the list of keys the names point into.
- */
-class NameStore {
-  /** Code units of every name, name i at `chars[start[i] … start[i + 1])`. */
-  readonly chars: GrowableArray<Uint16Array>;
-  readonly start: GrowableArray<Uint32Array>;
-  readonly hash: GrowableArray<Uint32Array>;
-  readonly keys: string[];
-
-  constructor(from?: { store: NameStore; names: number; keys: number }) {
-    if (!from) {
-      this.chars = growU16();
-      this.start = growU32();
-      this.hash = growU32();
-      this.keys = [];
-      this.start.push(0);
-      return;
-    }
-    const { store, names, keys } = from;
-    this.start = store.start.clone(names + 1);
-    this.chars = store.chars.clone(this.start.get(names));
-    this.hash = store.hash.clone(names);
-    this.keys = store.keys.slice(0, keys);
-  }
-}
-
-/**
  * Name → the node keys it may refer to, in code-unit order (so the same names and keys give the same index, however
  * they were added and removed: a build and a build changed name by name, engine/engine, agree). The names themselves
  * are not JS strings here: their UTF-16 code units sit in one typed array, with an offset per name, and an
@@ -65,23 +37,19 @@ class NameStore {
  * node's variants are added one after the other, so its key is stored once); the rare name of several nodes keeps them
  * in a sorted array. A name whose last key is removed stays in the table with no key, and is found by nothing. `get`
  * makes a Set per lookup (lookups happen only while a text is checked).
- *
- * Versions: {@link clone} gives a copy to change while this one is still read. The two share the names' columns and
- * the slot table, each seeing the names up to its own count; a version's table entries past that count are skipped,
- * which keeps linear probing exact since entries are only ever added. Each keeps its own name → key column (4 bytes a
- * name). A version that changes names after another has added some copies the columns up to its count first.
  */
 export class NameKeys {
   /** `#firstKey` of a name that holds no key. */
   static readonly #NONE = 0xffffffff;
-  #store: NameStore;
-  /** Names and keys of `#store` this version sees. */
-  #names: number;
-  #keyCount: number;
-  /** Index in the store's keys of name i's key, or NONE; unread while the name has several (`#more`). */
-  #firstKey: GrowableArray<Uint32Array>;
+  /** Code units of every name, name i at `#chars[#start[i] … #start[i + 1])`. */
+  readonly #chars: GrowableArray<Uint16Array>;
+  readonly #start: GrowableArray<Uint32Array>;
+  readonly #hash: GrowableArray<Uint32Array>;
+  /** Index in `#keys` of name i's key, or NONE; unread while the name has several (`#more`). */
+  readonly #firstKey: GrowableArray<Uint32Array>;
   /** Names of more than one key: name index → all its keys, sorted. */
   readonly #more: Map<number, string[]>;
+  readonly #keys: string[];
   /** Open addressing, linear probing: name index + 1 per slot (0 = empty); load ≤ 0.5. */
   #slots: Uint32Array;
   /** Names that hold a key. */
@@ -89,66 +57,65 @@ export class NameKeys {
 
   constructor(from?: NameKeys) {
     if (from) {
-      this.#store = from.#store;
-      this.#names = from.#names;
-      this.#keyCount = from.#keyCount;
+      this.#chars = from.#chars.clone();
+      this.#start = from.#start.clone();
+      this.#hash = from.#hash.clone();
       this.#firstKey = from.#firstKey.clone();
       this.#more = new Map([...from.#more].map(([i, keys]) => [i, [...keys]]));
-      this.#slots = from.#slots;
+      this.#keys = from.#keys.slice();
+      this.#slots = from.#slots.slice();
       this.#live = from.#live;
       return;
     }
-    this.#store = new NameStore();
-    this.#names = 0;
-    this.#keyCount = 0;
+    this.#chars = growU16();
+    this.#start = growU32();
+    this.#hash = growU32();
     this.#firstKey = growU32();
     this.#more = new Map();
+    this.#keys = [];
     this.#slots = new Uint32Array(128);
     this.#live = 0;
+    this.#start.push(0);
   }
 
-  /** A version to change while this one is still read (an engine's previous version keeps its own); see the class. */
+  /** A copy to change while this one is still read (an engine's previous version keeps its own). */
   clone(): NameKeys {
     return new NameKeys(this);
   }
 
-  /** Adds `key` to the keys of `name` (once); returns how many keys `name` has then. */
-  add(name: string, key: string): number {
-    this.#own();
+  /** Adds `key` to the keys of `name` (once). */
+  add(name: string, key: string): void {
     const h = hashName(name);
     const i = this.#find(name, h);
     if (i < 0) {
       this.#append(name, h, this.#keyIndex(key));
       this.#live++;
-      return 1;
+      return;
     }
     const more = this.#more.get(i);
     if (more !== undefined) {
       const at = sortedIndex(more, key);
       if (more[at] !== key) more.splice(at, 0, key);
-      return more.length;
+      return;
     }
     const k = this.#firstKey.get(i);
     if (k === NameKeys.#NONE) {
       this.#firstKey.set(i, this.#keyIndex(key));
       this.#live++;
-      return 1;
+      return;
     }
-    const first = this.#store.keys[k]!;
-    if (first === key) return 1;
-    this.#more.set(i, first < key ? [first, key] : [key, first]);
-    return 2;
+    const first = this.#keys[k]!;
+    if (first !== key) this.#more.set(i, first < key ? [first, key] : [key, first]);
   }
 
   /** Removes `key` from the keys of `name` (nothing when it is not there). */
   remove(name: string, key: string): void {
-    this.#own();
     const i = this.#find(name, hashName(name));
     if (i < 0) return;
     const more = this.#more.get(i);
     if (more === undefined) {
       const k = this.#firstKey.get(i);
-      if (k !== NameKeys.#NONE && this.#store.keys[k] === key) {
+      if (k !== NameKeys.#NONE && this.#keys[k] === key) {
         this.#firstKey.set(i, NameKeys.#NONE);
         this.#live--;
       }
@@ -180,25 +147,12 @@ export class NameKeys {
 
   /** Each name with its keys, in the order the names were first added. */
   *[Symbol.iterator](): IterableIterator<[string, Set<string>]> {
-    for (let i = 0; i < this.#names; i++) if (this.#holds(i)) yield [this.#name(i), this.#keysOf(i)];
+    for (let i = 0; i < this.#hash.length; i++) if (this.#holds(i)) yield [this.#name(i), this.#keysOf(i)];
   }
 
   /** Drops the room the arrays grew with: called once a whole index is built (adds may follow). */
   compact(): void {
-    const store = this.#store;
-    for (const column of [store.chars, store.start, store.hash, this.#firstKey]) column.trim();
-  }
-
-  /**
-   * Makes the store this version's to append to: when another version has added names or keys past this one's
-   * counts, the columns up to those counts are copied and the slot table is built again from them.
-   */
-  #own(): void {
-    const store = this.#store;
-    if (this.#names === store.hash.length && this.#keyCount === store.keys.length) return;
-    this.#store = new NameStore({ store, names: this.#names, keys: this.#keyCount });
-    this.#slots = new Uint32Array(this.#slots.length);
-    for (let j = 0; j < this.#names; j++) this.#place(j);
+    for (const column of [this.#chars, this.#start, this.#hash, this.#firstKey]) column.trim();
   }
 
   #holds(i: number): boolean {
@@ -207,55 +161,48 @@ export class NameKeys {
 
   #keysOf(i: number): Set<string> {
     const more = this.#more.get(i);
-    return new Set(more ?? [this.#store.keys[this.#firstKey.get(i)]!]);
+    return new Set(more ?? [this.#keys[this.#firstKey.get(i)]!]);
   }
 
   #name(i: number): string {
-    const { chars, start } = this.#store;
     let out = '';
-    for (let k = start.get(i), end = start.get(i + 1); k < end; k++) out += String.fromCharCode(chars.get(k));
+    for (let k = this.#start.get(i), end = this.#start.get(i + 1); k < end; k++) out += String.fromCharCode(this.#chars.get(k));
     return out;
   }
 
   /** The index of the last key added when it is `key` (a node's variants come one after another), else a new one. */
   #keyIndex(key: string): number {
-    const keys = this.#store.keys;
-    const last = this.#keyCount - 1;
-    if (last >= 0 && keys[last] === key) return last;
-    keys.push(key);
-    return this.#keyCount++;
+    const last = this.#keys.length - 1;
+    if (last >= 0 && this.#keys[last] === key) return last;
+    this.#keys.push(key);
+    return last + 1;
   }
 
-  /** The index of `name` (hash `h`) among this version's names, or −1. */
+  /** The index of `name` (hash `h`), or −1. */
   #find(name: string, h: number): number {
     const slots = this.#slots;
     const mask = slots.length - 1;
-    const hash = this.#store.hash;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const entry = slots[s]!;
       if (entry === 0) return -1;
       const i = entry - 1;
-      // An entry past this version's names is a later version's (class comment).
-      if (i < this.#names && hash.get(i) === h && this.#equals(i, name)) return i;
+      if (this.#hash.get(i) === h && this.#equals(i, name)) return i;
     }
   }
 
   #equals(i: number, name: string): boolean {
-    const { chars, start } = this.#store;
-    const from = start.get(i);
-    if (start.get(i + 1) - from !== name.length) return false;
-    for (let k = 0; k < name.length; k++) if (chars.get(from + k) !== name.charCodeAt(k)) return false;
+    const from = this.#start.get(i);
+    if (this.#start.get(i + 1) - from !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (this.#chars.get(from + k) !== name.charCodeAt(k)) return false;
     return true;
   }
 
   #append(name: string, h: number, keyIndex: number): void {
-    const { chars, start, hash } = this.#store;
-    const i = this.#names;
-    for (let k = 0; k < name.length; k++) chars.push(name.charCodeAt(k));
-    start.push(chars.length);
-    hash.push(h);
+    const i = this.#hash.length;
+    for (let k = 0; k < name.length; k++) this.#chars.push(name.charCodeAt(k));
+    this.#start.push(this.#chars.length);
+    this.#hash.push(h);
     this.#firstKey.push(keyIndex);
-    this.#names = i + 1;
     if (2 * (i + 1) > this.#slots.length) {
       // Load past one half: a table twice as large, every name placed again from its stored hash.
       this.#slots = new Uint32Array(2 * this.#slots.length);
@@ -266,11 +213,12 @@ export class NameKeys {
   #place(i: number): void {
     const slots = this.#slots;
     const mask = slots.length - 1;
-    let s = this.#store.hash.get(i) & mask;
+    let s = this.#hash.get(i) & mask;
     while (slots[s] !== 0) s = (s + 1) & mask;
     slots[s] = i + 1;
   }
 }
+
 
 /** Where `key` sits, or would sit, in the sorted `keys`. */
 function sortedIndex(keys: readonly string[], key: string): number {

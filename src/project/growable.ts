@@ -41,12 +41,11 @@ export class GrowableArray<T extends Typed> {
     this.#data[k] = value;
   }
 
-  /** A copy of its own of the first `length` entries (all by default), with an eighth more room, to change while this one is still read. */
-  clone(length = this.#length): GrowableArray<T> {
-    if (length < 0 || length > this.#length) throw new RangeError(`growable: clone of ${length} entries past length ${this.#length}`);
-    const copy = new GrowableArray(this.#make, Math.ceil(length * 1.125));
-    copy.#data.set(this.#data.subarray(0, length));
-    copy.#length = length;
+  /** A copy of its own (the filled part, with an eighth more room), to change while this one is still read. */
+  clone(): GrowableArray<T> {
+    const copy = new GrowableArray(this.#make, Math.ceil(this.#length * 1.125));
+    copy.#data.set(this.#data.subarray(0, this.#length));
+    copy.#length = this.#length;
     return copy;
   }
 
