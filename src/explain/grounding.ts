@@ -83,29 +83,31 @@ export class NameKeys {
     return new NameKeys(this);
   }
 
-  /** Adds `key` to the keys of `name` (once). */
-  add(name: string, key: string): void {
+  /** Adds `key` to the keys of `name` (once); returns how many keys `name` has then. */
+  add(name: string, key: string): number {
     const h = hashName(name);
     const i = this.#find(name, h);
     if (i < 0) {
       this.#append(name, h, this.#keyIndex(key));
       this.#live++;
-      return;
+      return 1;
     }
     const more = this.#more.get(i);
     if (more !== undefined) {
       const at = sortedIndex(more, key);
       if (more[at] !== key) more.splice(at, 0, key);
-      return;
+      return more.length;
     }
     const k = this.#firstKey.get(i);
     if (k === NameKeys.#NONE) {
       this.#firstKey.set(i, this.#keyIndex(key));
       this.#live++;
-      return;
+      return 1;
     }
     const first = this.#keys[k]!;
-    if (first !== key) this.#more.set(i, first < key ? [first, key] : [key, first]);
+    if (first === key) return 1;
+    this.#more.set(i, first < key ? [first, key] : [key, first]);
+    return 2;
   }
 
   /** Removes `key` from the keys of `name` (nothing when it is not there). */
@@ -293,24 +295,35 @@ function withId(key: string, label: string): string {
 /**
  * {@link distinctLabels} kept up to date while item titles change (live writes, engine/engine): a title set through
  * {@link DistinctLabels.setTitle} relabels only the items whose title skeleton it leaves or joins, so the labels always
- * equal `distinctLabels` of the titles as written — what a reload of the same graph shows.
+ * equal `distinctLabels` of the titles as written — what a reload of the same graph shows. An item's title as written
+ * is its label, except for the few told apart, whose titles are kept beside; the items of each title skeleton are a
+ * {@link NameKeys}, off the JavaScript heap (a `Map` of 400,000 skeleton strings and another of titles held about 35
+ * MB of the serving heap at 50M interactions; docs/scaling.md, "Titles written live").
  */
 export class DistinctLabels {
   /** The display names, as {@link distinctLabels} gives them. */
   readonly labels = new Map<string, string>();
-  /** Each item's title as written. */
-  readonly #titles = new Map<string, string>();
-  /** The items bearing each title skeleton (one key, or several). */
-  readonly #bySkeleton = new Map<string, string | string[]>();
+  /** The titles as written of the items told apart (whose label is not their title). */
+  readonly #toldApart = new Map<string, string>();
+  /** The items bearing each title skeleton. */
+  readonly #bySkeleton = new NameKeys();
 
   constructor(labels: ReadonlyMap<string, string>) {
+    const shared: string[] = [];
     for (const [key, label] of labels) {
       this.labels.set(key, label);
       if (!key.startsWith('Item:')) continue;
-      this.#titles.set(key, label);
-      this.#join(nameSkeleton(label), key);
+      const skeleton = nameSkeleton(label);
+      if (this.#bySkeleton.add(skeleton, key) === 2) shared.push(skeleton);
     }
-    for (const keys of this.#bySkeleton.values()) if (Array.isArray(keys)) for (const key of keys) this.labels.set(key, withId(key, this.#titles.get(key)!));
+    this.#bySkeleton.compact();
+    for (const skeleton of shared) {
+      for (const key of this.#bySkeleton.get(skeleton)!) {
+        const title = this.labels.get(key)!;
+        this.#toldApart.set(key, title);
+        this.labels.set(key, withId(key, title));
+      }
+    }
   }
 
   /**
@@ -323,22 +336,25 @@ export class DistinctLabels {
       this.labels.set(key, title);
       return before === title ? [] : [{ key, ...(before !== undefined ? { before } : {}), after: title }];
     }
-    const before = this.#titles.get(key);
+    const before = this.#titleOf(key);
     if (before === title) return [];
-    this.#titles.set(key, title);
     const touched = new Set<string>([key]);
     if (before !== undefined) {
       const skeleton = nameSkeleton(before);
-      this.#leave(skeleton, key);
-      for (const other of this.#keys(skeleton)) touched.add(other);
+      this.#bySkeleton.remove(skeleton, key);
+      for (const other of this.#bySkeleton.get(skeleton) ?? []) touched.add(other);
     }
     const skeleton = nameSkeleton(title);
-    this.#join(skeleton, key);
-    for (const other of this.#keys(skeleton)) touched.add(other);
+    this.#bySkeleton.add(skeleton, key);
+    for (const other of this.#bySkeleton.get(skeleton)!) touched.add(other);
+    // Every touched item's title, read before any label below changes.
+    const titles = new Map([...touched].map((k) => [k, k === key ? title : this.#titleOf(k)!]));
     const changes: NameChange[] = [];
-    for (const k of touched) {
-      const shared = this.#keys(nameSkeleton(this.#titles.get(k)!)).length > 1;
-      const label = shared ? withId(k, this.#titles.get(k)!) : this.#titles.get(k)!;
+    for (const [k, t] of titles) {
+      const shared = this.#bySkeleton.get(nameSkeleton(t))!.size > 1;
+      if (shared) this.#toldApart.set(k, t);
+      else this.#toldApart.delete(k);
+      const label = shared ? withId(k, t) : t;
       const was = this.labels.get(k);
       if (was !== label) {
         this.labels.set(k, label);
@@ -348,25 +364,9 @@ export class DistinctLabels {
     return changes;
   }
 
-  #keys(skeleton: string): readonly string[] {
-    const keys = this.#bySkeleton.get(skeleton);
-    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
-  }
-
-  #join(skeleton: string, key: string): void {
-    const keys = this.#bySkeleton.get(skeleton);
-    if (keys === undefined) this.#bySkeleton.set(skeleton, key);
-    else if (typeof keys === 'string') this.#bySkeleton.set(skeleton, [keys, key]);
-    else keys.push(key);
-  }
-
-  #leave(skeleton: string, key: string): void {
-    const keys = this.#bySkeleton.get(skeleton);
-    if (keys === key) this.#bySkeleton.delete(skeleton);
-    else if (Array.isArray(keys)) {
-      const rest = keys.filter((k) => k !== key);
-      this.#bySkeleton.set(skeleton, rest.length === 1 ? rest[0]! : rest);
-    }
+  /** Item `key`'s title as written, or undefined for an item without one. */
+  #titleOf(key: string): string | undefined {
+    return this.#toldApart.get(key) ?? this.labels.get(key);
   }
 }
 
