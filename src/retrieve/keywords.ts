@@ -108,12 +108,14 @@ interface Changed {
   entries: ReadonlyArray<{ key: string; label: string; tokens: readonly number[] }>;
   extraTokenId: ReadonlyMap<string, number>;
   extraText: readonly string[];
+  /** 1 for each of those tokens that is purely numeric. */
+  extraNumeric: readonly number[];
   dfDelta: ReadonlyMap<number, number>;
   /** Token id → the entries holding it. */
   postings: ReadonlyMap<number, readonly number[]>;
 }
 
-const NOTHING_CHANGED: Changed = { removed: new Set(), entries: [], extraTokenId: new Map(), extraText: [], dfDelta: new Map(), postings: new Map() };
+const NOTHING_CHANGED: Changed = { removed: new Set(), entries: [], extraTokenId: new Map(), extraText: [], extraNumeric: [], dfDelta: new Map(), postings: new Map() };
 
 /**
  * The names' tokens are interned (one id per distinct token) and both the names' token lists and the tokens' posting
@@ -177,6 +179,7 @@ function applyChanges(built: Built, changed: Changed, changes: readonly NameChan
   const live = new Map(changed.entries.map((e) => [e.key, e]));
   const extraTokenId = new Map(changed.extraTokenId);
   const extraText = [...changed.extraText];
+  const extraNumeric = [...changed.extraNumeric];
   const dfDelta = new Map(changed.dfDelta);
   const count = (t: number, by: number) => dfDelta.set(t, (dfDelta.get(t) ?? 0) + by);
   // Built names whose old label goes: found in one pass over the built keys below.
@@ -195,6 +198,7 @@ function applyChanges(built: Built, changed: Changed, changes: readonly NameChan
         id = built.tokenText.length + extraText.length;
         extraTokenId.set(t, id);
         extraText.push(t);
+        extraNumeric.push(isNumeric(t) ? 1 : 0);
       }
       count(id, 1);
       return id;
@@ -219,7 +223,7 @@ function applyChanges(built: Built, changed: Changed, changes: readonly NameChan
       else postings.set(t, [j]);
     }
   });
-  return { removed, entries, extraTokenId, extraText, dfDelta, postings };
+  return { removed, entries, extraTokenId, extraText, extraNumeric, dfDelta, postings };
 }
 
 function matcherOf(built: Built, changed: Changed): KeywordMatcher {
@@ -235,7 +239,7 @@ function matcherOf(built: Built, changed: Changed): KeywordMatcher {
     for (let t = 0; t < idf.length; t++) idf[t] = Math.log(1 + n / ((t < builtTokens ? built.df[t]! : 0) + (changed.dfDelta.get(t) ?? 0)));
     return idf;
   };
-  const isNumericToken = (t: number): boolean => (t < builtTokens ? built.numeric[t] === 1 : isNumeric(changed.extraText[t - builtTokens]!));
+  const isNumericToken = (t: number): boolean => (t < builtTokens ? built.numeric[t] : changed.extraNumeric[t - builtTokens]) === 1;
   const textOf = (t: number): string => (t < builtTokens ? built.tokenText[t]! : changed.extraText[t - builtTokens]!);
   /** The tokens of name `id` (built or changed). */
   const tokensOf = (id: number): ArrayLike<number> => (id < base ? built.tokensOfName.subarray(built.starts[id]!, built.starts[id + 1]!) : changed.entries[id - base]!.tokens);
