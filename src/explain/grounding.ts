@@ -221,7 +221,6 @@ export class NameKeys {
   }
 }
 
-
 /** Where `key` sits, or would sit, in the sorted `keys`. */
 function sortedIndex(keys: readonly string[], key: string): number {
   let lo = 0;
