@@ -15,10 +15,11 @@
  *
  * Cost. A request explains k items for one user back to back, so what depends on the user alone is done on its
  * first call and kept for the next calls for the same user (the last user per projection): the profile marks, and
- * H_v = I_v ∩ profile for every user v (Σ |U_x| over the profile, once). Per item the co-rating counts then cost
- * Σ |H_v| over the item's raters (the co-count mass itself), the similar users O(raters), the entity counts
- * min(Σ deg(E) over the item's entities, Σ knowledge degree over the profile), and the path search reuses the
- * user's forward beams (see `paths.ts`). Cold-start seeds, and a user's own item, take the per-call route (counts
+ * H_v = I_v ∩ profile for every user v (Σ |U_x| over the profile, once; with the request's batch named, for the
+ * batch's raters only, from the profile or from those raters' histories, whichever reads less). Per item the
+ * co-rating counts then cost Σ |H_v| over the item's raters (the co-count mass itself), the similar users
+ * O(raters), the entity counts min(Σ deg(E) over the item's entities, Σ knowledge degree over the profile), and the
+ * path search reuses the user's forward beams (see `paths.ts`). Cold-start seeds, and a user's own item, take the per-call route (counts
  * from whichever side is cheaper). Results are identical to computing each call from scratch (test/explain/evidence).
  *
  * @example
@@ -414,14 +415,63 @@ function resolve(csr: Csr, id: string, kind: NodeKind): number {
 }
 
 /**
- * Builds H_v = I_v ∩ profile (two passes over the profile's raters): with `scope`, for the raters of those items only
- * (a heavy user's first evidence at 50M built 6 % of the entries, docs/scaling.md); without, for every user v with an
- * interaction in the profile.
+ * The cost of an entry on each side when the histories are scoped to a batch: from the profile, Σ |U_x| over the
+ * profile, read twice (counted, then filled in at random places of three arrays over every node); from the batch's
+ * raters, Σ |I_v| over them, read once in order. The side whose entries × cost is lower builds them; both give the
+ * same histories. With these costs the raters' side is taken when it reads fewer than 3× the profile's entries: at
+ * 50M, forced to either side, answers with a ratio of 1–3 took 0.78–0.88× as long from the raters, 3–8 about the
+ * same, 8 and more 1.07–1.51× (docs/scaling.md, "A heavy user's histories from the batch's raters"). Tests set them
+ * to force a side.
+ */
+export const HISTORY_SIDE = { profileCost: 3, ratersCost: 1 };
+/** How often each side built the histories (read by tests and benches). */
+export const historyBuilds = { fromProfile: 0, fromRaters: 0 };
+/**
+ * Builds H_v = I_v ∩ profile: with `scope`, for the raters of those items only (a heavy user's first evidence at 50M
+ * built 6 % of the entries, docs/scaling.md), from whichever side reads fewer entries ({@link HISTORY_SIDE});
+ * without, for every user v with an interaction in the profile, from the profile.
  */
 function buildHistories(s: CallState, t: Tables, scope: Set<number> | null): void {
-  const { intInStarts, intIn } = t;
-  const { profileList, hStart, hLen, hTouched, raterMark } = s;
-  if (scope) for (const i of scope) for (let q = intInStarts[i]!, qEnd = intInStarts[i + 1]!; q < qEnd; q++) raterMark[intIn[q]!] = 1;
+  const { intInStarts, intIn, intOutStarts, intOut } = t;
+  const { profileList, profile, hStart, hLen, hTouched, raterMark } = s;
+  if (s.hItems.length < s.profileIntWork) s.hItems = new Uint32Array(Math.max(s.profileIntWork, 2 * s.hItems.length));
+  const hItems = s.hItems;
+  if (scope) {
+    // The batch's raters, and what their histories cost to read whole (Σ |I_v|).
+    const raters: number[] = [];
+    let ratersWork = 0;
+    for (const i of scope) {
+      for (let q = intInStarts[i]!, qEnd = intInStarts[i + 1]!; q < qEnd; q++) {
+        const v = intIn[q]!;
+        if (raterMark[v] === 1) continue;
+        raterMark[v] = 1;
+        raters.push(v);
+        ratersWork += intOutStarts[v + 1]! - intOutStarts[v]!;
+      }
+    }
+    if (ratersWork * HISTORY_SIDE.ratersCost < s.profileIntWork * HISTORY_SIDE.profileCost) {
+      // From the raters: each rater's items in the profile, in one pass (its entries are contiguous as they come).
+      historyBuilds.fromRaters++;
+      let offset = 0;
+      for (const v of raters) {
+        raterMark[v] = 0;
+        const start = offset;
+        for (let r = intOutStarts[v]!, rEnd = intOutStarts[v + 1]!; r < rEnd; r++) {
+          const x = intOut[r]!;
+          if (profile[x] === 1) hItems[offset++] = x;
+        }
+        if (offset === start) continue;
+        hStart[v] = start;
+        hLen[v] = offset - start;
+        hTouched.push(v);
+      }
+      s.hBuilt = true;
+      s.hScope = scope;
+      return;
+    }
+  }
+  // From the profile: each profile item's raters (the batch's only, with a scope), counted, then filled in.
+  historyBuilds.fromProfile++;
   for (const x of profileList) {
     for (let q = intInStarts[x]!, qEnd = intInStarts[x + 1]!; q < qEnd; q++) {
       const v = intIn[q]!;
@@ -429,8 +479,6 @@ function buildHistories(s: CallState, t: Tables, scope: Set<number> | null): voi
       if (hLen[v]!++ === 0) hTouched.push(v);
     }
   }
-  if (s.hItems.length < s.profileIntWork) s.hItems = new Uint32Array(Math.max(s.profileIntWork, 2 * s.hItems.length));
-  const hItems = s.hItems;
   let offset = 0;
   for (const v of hTouched) {
     hStart[v] = offset;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/compute/rng.ts';
 import type { NodeRef } from '../../src/core/model.ts';
 import { buildTransition, type Transition } from '../../src/compute/ppr/transition.ts';
-import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, shareEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
+import { buildEvidence, carryEvidenceTables, evidenceTablesOf, giveEvidenceTables, HISTORY_SIDE, historyBuilds, shareEvidenceTables, type EvidenceRequest } from '../../src/explain/evidence.ts';
 import { createPathFinder } from '../../src/explain/paths.ts';
 import { buildCsr, INTERACTION_RELATION, KIND_CODES, type Csr } from '../../src/project/csr.ts';
 import { addInteractions } from '../../src/project/csr-update.ts';
@@ -149,6 +149,7 @@ describe('evidence fast paths', () => {
       for (const seed of [items[3]!, items[4]!, items[3]!]) for (const item of same) requests.push({ seeds: [{ kind: 'Item', id: seed.slice(5) }], item, batch: same });
       const shared = { csr, transition };
       let batched = 0;
+      const built = { ...historyBuilds };
       for (const request of requests) {
         const { batch, ...plain } = request;
         if (batch) batched++;
@@ -157,6 +158,38 @@ describe('evidence fast paths', () => {
       }
       expect(batched).toBeGreaterThan(80);
       expect(requests.filter((r) => r.seeds && r.batch).length).toBeGreaterThan(10);
+      // A batch's histories were built from each side (the cheaper one) at least once.
+      expect(historyBuilds.fromRaters).toBeGreaterThan(built.fromRaters);
+      expect(historyBuilds.fromProfile).toBeGreaterThan(built.fromProfile);
+    });
+
+    it(`builds a batch's histories alike from the profile and from the batch's raters (${linked ? 'entity links' : 'two-sided'})`, () => {
+      const rng = createRng(17);
+      const saved = { ...HISTORY_SIDE };
+      let builds = 0;
+      try {
+        for (let j = 0; j < 60; j++) {
+          const user = users[rng.int(users.length)]!;
+          const batch = Array.from({ length: 1 + rng.int(5) }, () => items[rng.int(items.length)]!);
+          const answers = (side: 'profile' | 'raters') => {
+            // A cost of 0 on one side makes it the cheaper one whatever the counts.
+            Object.assign(HISTORY_SIDE, side === 'raters' ? { ratersCost: 0, profileCost: 1 } : { ratersCost: 1, profileCost: 0 });
+            const before = { ...historyBuilds };
+            const graph = fresh(csr);
+            const out = batch.map((item) => buildEvidence({ csr: graph, transition }, { user, item, batch }));
+            const from = side === 'raters' ? historyBuilds.fromRaters - before.fromRaters : historyBuilds.fromProfile - before.fromProfile;
+            return { out, from };
+          };
+          const byRaters = answers('raters');
+          const byProfile = answers('profile');
+          expect(byRaters.out).toEqual(byProfile.out);
+          expect(byRaters.from).toBe(byProfile.from);
+          builds += byRaters.from;
+        }
+      } finally {
+        Object.assign(HISTORY_SIDE, saved);
+      }
+      expect(builds).toBeGreaterThan(30);
     });
 
     it(`reuses the forward beams only where the answer cannot change (${linked ? 'entity links' : 'two-sided'})`, () => {
