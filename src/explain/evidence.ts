@@ -19,8 +19,9 @@
  * batch's raters only, from the profile or from those raters' histories, whichever reads less). Per item the
  * co-rating counts then cost Σ |H_v| over the item's raters (the co-count mass itself), the similar users
  * O(raters), the entity counts min(Σ deg(E) over the item's entities, Σ knowledge degree over the profile), and the
- * path search reuses the user's forward beams (see `paths.ts`). Cold-start seeds, and a user's own item, take the per-call route (counts
- * from whichever side is cheaper). Results are identical to computing each call from scratch (test/explain/evidence).
+ * path search reuses the user's forward beams (see `paths.ts`). Cold-start seeds, and a user's own item, take the
+ * per-call route (counts from whichever side is cheaper). Results are identical to computing each call from scratch
+ * (test/explain/evidence).
  *
  * @example
  * const ev = buildEvidence({ csr, transition, labels }, { user: 'ml100k:u:1', item: 'ml100k:i:50' });
@@ -420,7 +421,7 @@ function resolve(csr: Csr, id: string, kind: NodeKind): number {
  * raters, Σ |I_v| over them, read once in order. The side whose entries × cost is lower builds them; both give the
  * same histories. With these costs the raters' side is taken when it reads fewer than 3× the profile's entries: at
  * 50M, forced to either side, answers with a ratio of 1–3 took 0.78–0.88× as long from the raters, 3–8 about the
- * same, 8 and more 1.07–1.51× (docs/scaling.md, "A heavy user's histories from the batch's raters"). Tests set them
+ * same, 8 and more 1.04–1.51× (docs/scaling.md, "A heavy user's histories from the batch's raters"). Tests set them
  * to force a side.
  */
 export const HISTORY_SIDE = { profileCost: 3, ratersCost: 1 };
