@@ -10,4 +10,7 @@
  */
 import { beforeEach } from 'vitest';
 
-beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
+// Taken before any test runs: a test's `vi.useFakeTimers()` replaces the global one, and a faked turn would never come.
+const { setImmediate: realSetImmediate } = globalThis;
+
+beforeEach(() => new Promise<void>((resolve) => realSetImmediate(resolve)));
