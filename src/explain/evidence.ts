@@ -437,9 +437,9 @@ function buildHistories(s: CallState, t: Tables, scope: Set<number> | null): voi
   const { profileList, profile, hStart, hLen, hTouched, raterMark } = s;
   if (s.hItems.length < s.profileIntWork) s.hItems = new Uint32Array(Math.max(s.profileIntWork, 2 * s.hItems.length));
   const hItems = s.hItems;
+  // With a scope: the batch's raters (marked), and what their histories cost to read whole (Σ |I_v|).
+  const raters: number[] = [];
   if (scope) {
-    // The batch's raters, and what their histories cost to read whole (Σ |I_v|).
-    const raters: number[] = [];
     let ratersWork = 0;
     for (const i of scope) {
       for (let q = intInStarts[i]!, qEnd = intInStarts[i + 1]!; q < qEnd; q++) {
@@ -493,7 +493,7 @@ function buildHistories(s: CallState, t: Tables, scope: Set<number> | null): voi
       hItems[hStart[v]! + hLen[v]!++] = x;
     }
   }
-  if (scope) for (const i of scope) for (let q = intInStarts[i]!, qEnd = intInStarts[i + 1]!; q < qEnd; q++) raterMark[intIn[q]!] = 0;
+  for (const v of raters) raterMark[v] = 0;
   s.hBuilt = true;
   s.hScope = scope;
 }

@@ -36,7 +36,8 @@ function hashName(s: string): number {
  * (docs/scaling.md, "The name index off the JavaScript heap"). A name's key is held by index into one list of keys (a
  * node's variants are added one after the other, so its key is stored once); the rare name of several nodes keeps them
  * in a sorted array. A name whose last key is removed stays in the table with no key, and is found by nothing. `get`
- * makes a Set per lookup (lookups happen only while a text is checked).
+ * makes a Set per lookup (lookups happen while a text is checked, and in `DistinctLabels` for the few skeletons a
+ * title write or a shared skeleton touches).
  */
 export class NameKeys {
   /** `#firstKey` of a name that holds no key. */
