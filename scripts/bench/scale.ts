@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale -- --interactions N [--online N] [--seconds S] [--connections C] [--epoch-seconds S]
  * [--skip STAGE,…] [--no-baseline] [--rank-threads T] [--none-rates R,…] [--paths-rates R,…] [--publish]
- * [--keep DIR [--reuse [--reread N]]]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
+ * [--keep DIR [--reuse [--reread N]]] [--record]`: the whole job of graphrec on a generated graph of N interactions (default 1,000,000),
  * one stage after the other, one JSON line per stage and a last line with the issue-12 keys
  * (`bulkImportRelsPerSec`, `onlineIngestRelsPerSec`, `projectionEdgesPerSec`, `bytesPerEdge`, `epochSeconds`,
  * `bootSeconds`, `rssMb`, `noneP99Ms`, `noneRps`, `pathsP99Ms`). A stage that was skipped or could not run is `null`
@@ -67,6 +67,9 @@
  * the last committed transaction id and whether the store version (`graphrec.servingVersion`) stayed the same, then the
  * serving state read again as the next boot reads it (its currency says whether the snapshot was still current). It
  * changes the kept database's vectors.
+ * `--record` (a whole run on a new graph only) writes the run, every line it printed with the command, the commit and
+ * the start time, into docs/results/scale.json in place of the earlier run of that size, and regenerates the README's
+ * scale table from that file (scripts/bench/_scale-table.ts).
  * `--reuse --reread N` also measures the project stage again on the kept database: its procedure fingerprint, the
  * procedure alone (records received, not decoded), then N reads into a CSR (no snapshot written), one
  * `project: reread` line; `projectionEdgesPerSec` is the first read's.
@@ -102,6 +105,16 @@ import { PROJECTION_READ_DEFAULTS, projectionFingerprint, storeVersion } from '.
 import { flagsOf, keptConfig, scatteredUsers } from './_kept.ts';
 import { drive, quantileOfSorted, ratesOf, type LoadResult } from './_load.ts';
 import { emit } from './_neo4j.ts';
+import { commandOf, currentCommit, machineDescription, recordScaleRun, SCALE_TARGETS, type ScaleLine } from './_scale-table.ts';
+
+/** Every line this run printed, in order (what `--record` writes to docs/results/scale.json). */
+const printed: ScaleLine[] = [];
+
+/** Prints one JSON line and keeps it for `--record`. */
+function out(line: ScaleLine): void {
+  printed.push(line);
+  emit(line);
+}
 
 const STAGES = ['generate', 'bulk', 'project', 'epoch', 'boot', 'serve', 'online'] as const;
 type Stage = (typeof STAGES)[number];
@@ -297,6 +310,9 @@ export async function main(argv: string[]): Promise<void> {
   const reuse = argv.includes('--reuse');
   const rereads = Math.round(positiveNumber('--reread', flag('--reread'), 0));
   const publish = argv.includes('--publish');
+  // A recorded run is the whole job at one size, on a new graph: the README's scale table compares sizes stage by stage.
+  const record = argv.includes('--record');
+  if (record && (reuse || skip.size > 0 || rankThreads > 0 || publish)) throw new Error('bench scale: --record records the whole job on a new graph; leave out --reuse, --skip, --rank-threads and --publish');
   if (reuse && !(keep && existsSync(path.join(keep, 'neo4j', 'data', 'databases')) && existsSync(path.join(keep, 'snapshots')))) {
     throw new Error('bench scale: --reuse needs --keep DIR of an earlier run (its neo4j/ database and snapshots/)');
   }
@@ -319,7 +335,9 @@ export async function main(argv: string[]): Promise<void> {
     pathsP99Ms: null,
   };
   const started = performance.now();
-  emit({ stage: 'start', interactions, work, reuse, neo4jPort: cfg.neo4j.localPort, pageCacheMb: cfg.neo4j.localPageCacheMb, loadAverage1m: load1(), uptimeLoad: loadavg().map((x) => round(x, 2)) });
+  const startedAt = new Date().toISOString();
+  const commit = currentCommit();
+  out({ stage: 'start', interactions, startedAt, commit, work, reuse, neo4jPort: cfg.neo4j.localPort, pageCacheMb: cfg.neo4j.localPageCacheMb, loadAverage1m: load1(), uptimeLoad: loadavg().map((x) => round(x, 2)) });
   try {
     if (reuse) {
       const db = await openDatabase(cfg);
@@ -328,7 +346,7 @@ export async function main(argv: string[]): Promise<void> {
       } finally {
         await db.close();
       }
-      emit({ interactions, ...result, seconds: round(since(started), 1), loadAverage1m: load1(), reused: work });
+      out({ interactions, ...result, seconds: round(since(started), 1), loadAverage1m: load1(), reused: work });
       return;
     }
     // 1. generate
@@ -336,8 +354,8 @@ export async function main(argv: string[]): Promise<void> {
     if (!existsSync(path.join(dataDir, 'interactions.csv')) || !keep) {
       const t0 = performance.now();
       const g = generateDataset({ out: dataDir, users: Math.max(1, Math.round(interactions / 25)), items: Math.max(500, Math.round(interactions / 125)), interactions, seed: 42 });
-      emit({ stage: 'generate', users: g.users, items: g.items, entities: g.entities, interactions: g.interactions, knowledge: g.knowledge, seconds: round(since(t0)), ...processMemory(), loadAverage1m: load1() });
-    } else emit({ stage: 'generate', reused: dataDir, loadAverage1m: load1() });
+      out({ stage: 'generate', users: g.users, items: g.items, entities: g.entities, interactions: g.interactions, knowledge: g.knowledge, seconds: round(since(t0)), ...processMemory(), loadAverage1m: load1() });
+    } else out({ stage: 'generate', reused: dataDir, loadAverage1m: load1() });
 
     // 2. bulk, then every later stage inside `inspect` (the database stays up until it returns)
     if (skip.has('bulk')) throw new Error('bench scale: the bulk stage cannot be skipped (every later stage reads its database)');
@@ -350,7 +368,7 @@ export async function main(argv: string[]): Promise<void> {
 
     async function afterBulk(db: Database): Promise<void> {
       const counts = await new Neo4jGraphStore(db.driver, db.database).counts();
-      emit({ stage: 'bulk: counts', counts });
+      out({ stage: 'bulk: counts', counts });
       // The ingest report is returned only after inspect; the bulk line is emitted below from it.
       const neo4jPid = db.local?.pid;
 
@@ -389,7 +407,7 @@ export async function main(argv: string[]): Promise<void> {
         }
         result.projectionEdgesPerSec = Math.round(csr.edgeCount / read);
         result.bytesPerEdge = round(memory.bytesPerEntry, 2);
-        emit({
+        out({
           stage: 'project',
           nodes: csr.nodeCount,
           edges: csr.edgeCount,
@@ -425,8 +443,8 @@ export async function main(argv: string[]): Promise<void> {
           result.bytesPerEdge = round(csrMemory(again.csr).bytesPerEntry, 2);
         }
         result.projectionEdgesPerSec = reads[0]!.edgesPerSecond;
-        emit({ stage: 'project: reread', fingerprintSeconds: round(fingerprintSeconds), procedureOnlySeconds: round(procedureSeconds), reads, ...processMemory(), target: { edgesPerSecond: 1_000_000 }, loadAverage1m: load1() });
-      } else emit({ stage: 'project', skipped: true, ...(reuse ? { reason: '--reuse: the boot reads the kept snapshot (--reread N reads the database again)' } : {}) });
+        out({ stage: 'project: reread', fingerprintSeconds: round(fingerprintSeconds), procedureOnlySeconds: round(procedureSeconds), reads, ...processMemory(), target: { edgesPerSecond: 1_000_000 }, loadAverage1m: load1() });
+      } else out({ stage: 'project', skipped: true, ...(reuse ? { reason: '--reuse: the boot reads the kept snapshot (--reread N reads the database again)' } : {}) });
 
       // 4. epoch
       let trained: TrainedEmbeddings | undefined;
@@ -435,7 +453,7 @@ export async function main(argv: string[]): Promise<void> {
         const t0 = performance.now();
         const projection = await projectDatabase(db, { snapshotDir, interactions: cfg.interactions, bounds: cfg.bounds, weights: cfg.weights });
         csr = projection.csr;
-        emit({ stage: 'epoch: projection', fromSnapshot: projection.fromSnapshot, seconds: round(since(t0), 1), loadAverage1m: load1() });
+        out({ stage: 'epoch: projection', fromSnapshot: projection.fromSnapshot, seconds: round(since(t0), 1), loadAverage1m: load1() });
       }
       if (csr && !skip.has('epoch') && epochBudget > 0) {
         const { data, userKeys, itemKeys } = interactionsFromCsr(csr);
@@ -444,7 +462,7 @@ export async function main(argv: string[]): Promise<void> {
         // with the other users folded in (compute/lightgcn/sampled). A model that cannot be built is reported and the
         // later stages go on without embeddings, as `npm start` serves when training fails.
         const r = await fitLightGcn(data, { epochs: 1, maxSeconds: epochBudget, lrSchedule: 'constant' }, {}, { path: 'cpu' }).catch((error: unknown) => {
-          emit({ stage: 'epoch', error: (error as Error).message, interactions: data.users.length, users: data.nUsers, items: data.nItems, seconds: round(since(t0), 1), ...processMemory(), loadAverage1m: load1() });
+          out({ stage: 'epoch', error: (error as Error).message, interactions: data.users.length, users: data.nUsers, items: data.nItems, seconds: round(since(t0), 1), ...processMemory(), loadAverage1m: load1() });
           return undefined;
         });
         if (r) {
@@ -452,7 +470,7 @@ export async function main(argv: string[]): Promise<void> {
           const cut = r.history.length === 0;
           result.epochSeconds = round(r.history[0]?.seconds ?? s, 1);
           trained = { dir: '(bench, not saved)', dim: r.options.embeddingSize, userKeys, itemKeys, users: r.model.userEmbeddings(), items: r.model.itemEmbeddings(), backend: r.backend, seconds: s, epochs: r.epochs };
-          emit({
+          out({
             stage: 'epoch',
             interactions: data.users.length,
             users: data.nUsers,
@@ -469,7 +487,7 @@ export async function main(argv: string[]): Promise<void> {
           });
           await r.model.close();
         }
-      } else emit({ stage: 'epoch', skipped: true, reason: epochBudget === 0 ? '--epoch-seconds 0' : 'no projection' });
+      } else out({ stage: 'epoch', skipped: true, reason: epochBudget === 0 ? '--epoch-seconds 0' : 'no projection' });
 
       // 5. boot from the snapshot
       let engine: Engine | undefined;
@@ -498,29 +516,29 @@ export async function main(argv: string[]): Promise<void> {
         const rssBeforeCopies = process.memoryUsage.rss();
         const tCopies = performance.now();
         if (rankThreads > 0) replicas = EngineReplicas.start(engine, state, cfg, { threads: rankThreads }, trained);
-        emit({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
+        out({ stage: 'boot', fromSnapshot: state.fromSnapshot, currency: state.currency, stateSeconds: round(tState, 2), stateTimings: roundAll(state.timings), engineSeconds: round(tEngine - tState, 2), warmSeconds: round(warmSeconds, 2), bootSeconds: result.bootSeconds, embeddings: Boolean(trained), ...processMemory(), target: { bootSeconds: 30 }, loadAverage1m: load1() });
         if (!state.fromSnapshot) {
           if (!reuse) throw new Error('bench scale: the boot did not reuse the snapshot written by the project stage');
           // A kept database written since its snapshot (the online stage, `bench freshness --keep`): this boot read it
           // again and wrote a new snapshot, which the next --reuse boots from. Not a boot from a snapshot, so not the key.
           result.bootSeconds = null;
-          emit({ stage: 'boot', note: 'the kept database changed since its snapshot: this boot read the graph again and wrote a new snapshot (bootSeconds null; the next --reuse run boots from it)' });
+          out({ stage: 'boot', note: 'the kept database changed since its snapshot: this boot read the graph again and wrote a new snapshot (bootSeconds null; the next --reuse run boots from it)' });
         }
         if (replicas) {
           // What the copies cost: the time until every copy ranks, and this process's resident set before they started
           // and once they are built (nothing else runs meanwhile; the copies' threads are in this process).
           await replicas.caughtUp();
-          emit({ stage: 'boot: copies', rankThreads, ready: replicas.stats.ready, sharedMb: replicas.stats.sharedMb, readySeconds: round(since(tCopies), 2), rssBeforeMb: mb(rssBeforeCopies), ...processMemory(), copiesRssMb: mb(process.memoryUsage.rss() - rssBeforeCopies), loadAverage1m: load1() });
+          out({ stage: 'boot: copies', rankThreads, ready: replicas.stats.ready, sharedMb: replicas.stats.sharedMb, readySeconds: round(since(tCopies), 2), rssBeforeMb: mb(rssBeforeCopies), ...processMemory(), copiesRssMb: mb(process.memoryUsage.rss() - rssBeforeCopies), loadAverage1m: load1() });
         }
         // A large catalogue's IVF index (retrieve/ann) builds in a worker after the boot; serving is measured on it.
         const vectors = engine.context.embeddings;
         if (vectors) {
           const t1 = performance.now();
           await annReady(vectors, engine.context.options.embeddingMetric);
-          emit({ stage: 'boot: embedding search', items: vectors.itemKeys.length, embeddingSearch: engine.strategies.embeddingSearch, readyAfterBootSeconds: round(since(t1), 2), loadAverage1m: load1() });
+          out({ stage: 'boot: embedding search', items: vectors.itemKeys.length, embeddingSearch: engine.strategies.embeddingSearch, readyAfterBootSeconds: round(since(t1), 2), loadAverage1m: load1() });
         }
         state = undefined;
-      } else emit({ stage: 'boot', skipped: true });
+      } else out({ stage: 'boot', skipped: true });
 
       // 6. serve
       if (engine && !skip.has('serve')) {
@@ -536,8 +554,8 @@ export async function main(argv: string[]): Promise<void> {
         try {
           // The requests' paths, made before the write below (the graph they name is not kept: the write replaces it).
           const pathsOf = { warm: requestPaths(live.context.csr, 'none', 2000), none: requestPaths(live.context.csr, 'none'), paths: requestPaths(live.context.csr, 'paths') };
-          emit({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
-          emit({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? () => copies.adopt() : undefined), loadAverage1m: load1() });
+          out({ stage: 'serve: in-process', ...inProcessCost(live, inProcessUsers), loadAverage1m: load1() });
+          out({ stage: 'serve: after a write', ...afterWriteCost(live, interactionKind, copies ? () => copies.adopt() : undefined), loadAverage1m: load1() });
           await drive(port, pathsOf.warm, { seconds: 3, connections }); // warm-up
           // With copies: each explain mode on the serving thread alone (the baseline), then with the copies.
           const serveRun = async (explain: 'none' | 'paths', threads: number) => {
@@ -545,18 +563,18 @@ export async function main(argv: string[]): Promise<void> {
             const before = copies?.stats;
             const run = await drive(port, pathsOf[explain], { seconds, connections });
             const rankedBy = copies && threads > 0 ? { byReplica: copies.stats.byReplica - before!.byReplica, local: copies.stats.local - before!.local } : undefined;
-            emit({ stage: 'serve', explain, ...(copies ? { rankThreads: threads } : {}), ...run, ...(rankedBy ? { rankedBy } : {}), target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
+            out({ stage: 'serve', explain, ...(copies ? { rankThreads: threads } : {}), ...run, ...(rankedBy ? { rankedBy } : {}), target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
             return run;
           };
           const ratio = (explain: string, run: LoadResult, baseline: LoadResult) =>
-            emit({ stage: 'serve: ratio', explain, rankThreads, requestsPerSecond: round(run.requestsPerSecond / baseline.requestsPerSecond, 2), p50: round(run.p50Ms / baseline.p50Ms, 2), p99: round(run.p99Ms / baseline.p99Ms, 2) });
+            out({ stage: 'serve: ratio', explain, rankThreads, requestsPerSecond: round(run.requestsPerSecond / baseline.requestsPerSecond, 2), p50: round(run.p50Ms / baseline.p50Ms, 2), p99: round(run.p99Ms / baseline.p99Ms, 2) });
           if (copies) {
             // Every run, the baselines included, starts once the copies are built: a copy still building would take
             // the other core from a baseline (at 50M a copy builds for longer than the stages before this one).
             const t1 = performance.now();
             await copies.caughtUp();
             const { threads: started, notStarted, ready } = copies.stats;
-            emit({ stage: 'serve: copies ready', rankThreads, started, notStarted, ready, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
+            out({ stage: 'serve: copies ready', rankThreads, started, notStarted, ready, waitedSeconds: round(since(t1), 2), ...processMemory(), loadAverage1m: load1() });
           }
           let none = await serveRun('none', 0);
           let paths: LoadResult;
@@ -578,7 +596,7 @@ export async function main(argv: string[]): Promise<void> {
             for (const rate of rates) {
               ranking = copies ? 'replicas' : 'local';
               const run = await drive(port, pathsOf[explain], { seconds, connections, rate });
-              emit({ stage: 'serve: open loop', explain, ...(copies ? { rankThreads } : {}), ...run, target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
+              out({ stage: 'serve: open loop', explain, ...(copies ? { rankThreads } : {}), ...run, target: explain === 'none' ? { p99Ms: 20, requestsPerSecond: 500 } : { p99Ms: 60 }, loadAverage1m: load1() });
             }
           }
         } finally {
@@ -588,11 +606,11 @@ export async function main(argv: string[]): Promise<void> {
         result.rssMb = mb(process.memoryUsage().rss);
         result.neo4jRssMb = memOfPid(neo4jPid) ?? null;
         const heap = process.memoryUsage();
-        emit({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
+        out({ stage: 'rss', rssMb: result.rssMb, heapUsedMb: mb(heap.heapUsed), arrayBuffersMb: mb(heap.arrayBuffers), peakRssMb: memOfPid('self', 'VmHWM'), neo4jRssMb: result.neo4jRssMb, neo4jPeakRssMb: memOfPid(neo4jPid, 'VmHWM'), loadAverage1m: load1() });
         await copies?.close();
         await live.close();
       } else {
-        emit({ stage: 'serve', skipped: true });
+        out({ stage: 'serve', skipped: true });
         // The copies' threads would keep this process alive after its last line.
         await replicas?.close();
       }
@@ -610,7 +628,7 @@ export async function main(argv: string[]): Promise<void> {
         await publishEmbeddings(db, { ...vectors, dir: 'bench-publish', backend: 'bench', seconds: 0, epochs: 0 });
         const publishSeconds = since(t0);
         const v1 = await storeVersion(db);
-        emit({
+        out({
           stage: 'publish',
           vectors: trained ? 'the epoch\'s' : 'random (no epoch)',
           users: vectors.userKeys.length,
@@ -624,8 +642,8 @@ export async function main(argv: string[]): Promise<void> {
         });
         const t1 = performance.now();
         const again = await loadServingState(db, cfg, { snapshotDir });
-        emit({ stage: 'publish: serving state read after it', fromSnapshot: again.fromSnapshot, currency: again.currency, stateSeconds: round(since(t1), 2), stateTimings: roundAll(again.timings), loadAverage1m: load1() });
-      } else if (publish) emit({ stage: 'publish', skipped: true, reason: 'no boot' });
+        out({ stage: 'publish: serving state read after it', fromSnapshot: again.fromSnapshot, currency: again.currency, stateSeconds: round(since(t1), 2), stateTimings: roundAll(again.timings), loadAverage1m: load1() });
+      } else if (publish) out({ stage: 'publish', skipped: true, reason: 'no boot' });
 
       // 7. online into the non-empty database
       if (!skip.has('online') && onlineInteractions > 0) {
@@ -633,13 +651,13 @@ export async function main(argv: string[]): Promise<void> {
         generateDataset({ out: extra, users: Math.max(1, Math.round(onlineInteractions / 25)), items: Math.max(500, Math.round(onlineInteractions / 125)), interactions: onlineInteractions, seed: 7 });
         const r = await loadDataset(db, readGeneric(extra, { idPrefix: `online${Date.now()}:` }), { batchSize: cfg.ingest.batchSize, bounds: cfg.bounds });
         result.onlineIngestRelsPerSec = Math.round(r.relationshipsPerSecond);
-        emit({ stage: 'online', written: r.written, rejectedRows: r.rejectedRows, seconds: round(r.seconds), relationshipsPerSecond: result.onlineIngestRelsPerSec, target: { relationshipsPerSecond: 50_000 }, loadAverage1m: load1() });
-      } else emit({ stage: 'online', skipped: true });
+        out({ stage: 'online', written: r.written, rejectedRows: r.rejectedRows, seconds: round(r.seconds), relationshipsPerSecond: result.onlineIngestRelsPerSec, target: { relationshipsPerSecond: 50_000 }, loadAverage1m: load1() });
+      } else out({ stage: 'online', skipped: true });
     }
 
     const b = report.bulk!;
     result.bulkImportRelsPerSec = Math.round(report.relationshipsPerSecond);
-    emit({
+    out({
       stage: 'bulk',
       relationships: report.written.interactions + report.written.knowledge,
       seconds: round(b.convertSeconds + b.importSeconds + b.schemaSeconds),
@@ -651,7 +669,11 @@ export async function main(argv: string[]): Promise<void> {
       target: { relationshipsPerSecond: 500_000 },
       note: 'emitted after the later stages: the ingest report is returned when the database closes',
     });
-    emit({ interactions, ...result, seconds: round(since(started), 1), loadAverage1m: load1(), targets: { bulkImportRelsPerSec: 500_000, onlineIngestRelsPerSec: 50_000, projectionEdgesPerSec: 1_000_000, bytesPerEdge: 16, bootSeconds: 30, noneP99Ms: 20, noneRps: 500, pathsP99Ms: 60 } });
+    out({ interactions, ...result, seconds: round(since(started), 1), loadAverage1m: load1(), targets: SCALE_TARGETS });
+    if (record) {
+      recordScaleRun({ interactions, startedAt, commit, command: commandOf(argv), machine: machineDescription(), provenance: 'written by bench scale --record', lines: printed });
+      process.stderr.write(`bench scale: recorded in docs/results/scale.json and the README's scale table\n`);
+    }
   } finally {
     if (!keep) rmSync(work, { recursive: true, force: true });
   }
