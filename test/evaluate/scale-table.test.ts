@@ -69,7 +69,7 @@ describe('summarizeScaleRun and renderScaleTable', () => {
   it('reads each figure from its stage line and gives each target its verdict', () => {
     const sum = summarizeScaleRun(runOf(1_000_000));
     expect(sum.bulk).toEqual({ relsPerSec: 40_000, convertSeconds: 1, importSeconds: 2, schemaSeconds: 3 });
-    expect(sum.epoch).toEqual({ seconds: 3.5, complete: true, sampleUsers: 40, users: 100, rssMb: 300 });
+    expect(sum.epoch).toEqual({ seconds: 3.5, complete: true, sampleUsers: 40, sampleInteractionShare: null, users: 100, rssMb: 300 });
     expect(sum.none).toEqual({ rps: 120, p99Ms: 80.25, cpuMsPerRequest: 8 });
     expect(sum.openLoop).toEqual([
       { explain: 'none', rate: 50, p99Ms: 12.5 },
@@ -89,6 +89,9 @@ describe('summarizeScaleRun and renderScaleTable', () => {
     expect(row('online loader')).toContain('| — |');
     expect(row('one LightGCN epoch')).toContain('3.5 s on a sample of 40 users, peak RSS 300 MB');
     expect(table).toContain('- 50M: 2026-12-08 01:02 UTC, commit abc1234');
+    const sampled = runOf(2_000_000);
+    sampled.lines[1] = { ...sampled.lines[1], sample: { users: 40, interactions: 680, ofUsers: 100, ofInteractions: 1000 } };
+    expect(renderScaleTable({ runs: [sampled] })).toContain('3.5 s on a sample of 40 users (68 % of the interactions), peak RSS 300 MB');
   });
 
   it('keeps one run per size, in size order, the newer replacing the older', () => {
