@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockOf, replaceBlock } from './_readme-block.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RESULTS_FILE = path.join(ROOT, 'docs/results/quality.json');
@@ -61,18 +62,12 @@ export function renderQualityTable(results: QualityResults): string {
 
 /** The README with its quality block replaced by the table of `results`. */
 export function updateReadme(readme: string, results: QualityResults): string {
-  const a = readme.indexOf(BEGIN);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README has no ${BEGIN} … ${END} block`);
-  return readme.slice(0, a) + BEGIN + '\n' + renderQualityTable(results) + '\n' + readme.slice(b);
+  return replaceBlock(readme, BEGIN, END, renderQualityTable(results));
 }
 
 /** The table block currently in the README. */
 export function readmeBlock(readme: string): string {
-  const a = readme.indexOf(BEGIN);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README has no ${BEGIN} … ${END} block`);
-  return readme.slice(a + BEGIN.length + 1, b).replace(/\n$/, '');
+  return blockOf(readme, BEGIN, END);
 }
 
 export function writeReadme(results: QualityResults = readResults()): void {

@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockOf, replaceBlock } from './_readme-block.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCALE_RESULTS_FILE = path.join(ROOT, 'docs/results/scale.json');
@@ -209,17 +210,11 @@ function openLoop(x: ScaleSummary, explain: 'none' | 'paths'): string {
 }
 
 export function updateReadme(readme: string, results: ScaleResults): string {
-  const a = readme.indexOf(BEGIN);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README has no ${BEGIN} … ${END} block`);
-  return readme.slice(0, a) + BEGIN + '\n' + renderScaleTable(results) + '\n' + readme.slice(b);
+  return replaceBlock(readme, BEGIN, END, renderScaleTable(results));
 }
 
 export function readmeBlock(readme: string): string {
-  const a = readme.indexOf(BEGIN);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README has no ${BEGIN} … ${END} block`);
-  return readme.slice(a + BEGIN.length + 1, b).replace(/\n$/, '');
+  return blockOf(readme, BEGIN, END);
 }
 
 /** Writes `run` into the results file (replacing the run of its size) and regenerates the README block. */
