@@ -150,8 +150,8 @@ export function summarizeScaleRun(run: ScaleRun): ScaleSummary {
 }
 
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
-const ms = (x: number) => (x < 100 ? x.toFixed(1) : int(x));
-const s = (x: number) => (x < 100 ? x.toFixed(1) : int(x));
+/** A duration (ms or s): one decimal below 100, whole above. */
+const short = (x: number) => (x < 100 ? x.toFixed(1) : int(x));
 const verdict = (met: boolean) => (met ? 'met' : 'missed');
 
 export function sizeName(n: number): string {
@@ -167,7 +167,7 @@ export function renderScaleTable(results: ScaleResults): string {
   const rows: Array<[string, (x: ScaleSummary) => string, string]> = [
     [
       'bulk import into an empty local Neo4j (conversion + importer + start and schema)',
-      (x) => (x.bulk ? `${int(x.bulk.relsPerSec)} rel/s (${[x.bulk.convertSeconds, x.bulk.importSeconds, x.bulk.schemaSeconds].map((v) => (v === null ? '—' : s(v))).join(' + ')} s), ${verdict(x.bulk.relsPerSec >= T.bulkImportRelsPerSec)}` : '—'),
+      (x) => (x.bulk ? `${int(x.bulk.relsPerSec)} rel/s (${[x.bulk.convertSeconds, x.bulk.importSeconds, x.bulk.schemaSeconds].map((v) => (v === null ? '—' : short(v))).join(' + ')} s), ${verdict(x.bulk.relsPerSec >= T.bulkImportRelsPerSec)}` : '—'),
       `≥ ${int(T.bulkImportRelsPerSec)} rel/s`,
     ],
     ['online loader into the now non-empty database (its first load since Neo4j started: cold plans and pages)', (x) => (x.onlineRelsPerSec === null ? '—' : `${int(x.onlineRelsPerSec)} rel/s, ${verdict(x.onlineRelsPerSec >= T.onlineIngestRelsPerSec)}`), `≥ ${int(T.onlineIngestRelsPerSec)} rel/s`],
@@ -178,18 +178,18 @@ export function renderScaleTable(results: ScaleResults): string {
       (x) =>
         x.epoch === null
           ? '—'
-          : `${s(x.epoch.seconds)} s${x.epoch.complete ? '' : ' (extrapolated from a cut epoch)'}${x.epoch.sampleUsers !== null ? ` on a sample of ${int(x.epoch.sampleUsers)} users${x.epoch.sampleInteractionShare !== null ? ` (${Math.round(x.epoch.sampleInteractionShare * 100)} % of the interactions)` : ''}` : ''}${x.epoch.rssMb !== null ? `, peak RSS ${int(x.epoch.rssMb)} MB` : ''}`,
+          : `${short(x.epoch.seconds)} s${x.epoch.complete ? '' : ' (extrapolated from a cut epoch)'}${x.epoch.sampleUsers !== null ? ` on a sample of ${int(x.epoch.sampleUsers)} users${x.epoch.sampleInteractionShare !== null ? ` (${Math.round(x.epoch.sampleInteractionShare * 100)} % of the interactions)` : ''}` : ''}${x.epoch.rssMb !== null ? `, peak RSS ${int(x.epoch.rssMb)} MB` : ''}`,
       'reported',
     ],
-    ['boot from the snapshot', (x) => (x.bootSeconds === null ? '—' : `${s(x.bootSeconds)} s, ${verdict(x.bootSeconds <= T.bootSeconds)}`), `≤ ${T.bootSeconds} s`],
+    ['boot from the snapshot', (x) => (x.bootSeconds === null ? '—' : `${short(x.bootSeconds)} s, ${verdict(x.bootSeconds <= T.bootSeconds)}`), `≤ ${T.bootSeconds} s`],
     ['RSS: server process / Neo4j', (x) => (x.rssMb === null ? '—' : `${int(x.rssMb)} / ${x.neo4jRssMb === null ? '—' : int(x.neo4jRssMb)} MB`), 'reported'],
     [
       '`explain=none`, 10 closed loops',
-      (x) => (x.none ? `${int(x.none.rps)} req/s at p99 ${ms(x.none.p99Ms)} ms, ${verdict(x.none.rps >= T.noneRps && x.none.p99Ms <= T.noneP99Ms)}` : '—'),
+      (x) => (x.none ? `${int(x.none.rps)} req/s at p99 ${short(x.none.p99Ms)} ms, ${verdict(x.none.rps >= T.noneRps && x.none.p99Ms <= T.noneP99Ms)}` : '—'),
       `≥ ${T.noneRps} req/s at p99 ≤ ${T.noneP99Ms} ms`,
     ],
     ['`explain=none`, p99 at an offered rate (open loop)', (x) => openLoop(x, 'none'), `p99 ≤ ${T.noneP99Ms} ms`],
-    ['`explain=paths`, 10 closed loops', (x) => (x.paths ? `${int(x.paths.rps)} req/s at p99 ${ms(x.paths.p99Ms)} ms, ${verdict(x.paths.p99Ms <= T.pathsP99Ms)}` : '—'), `p99 ≤ ${T.pathsP99Ms} ms`],
+    ['`explain=paths`, 10 closed loops', (x) => (x.paths ? `${int(x.paths.rps)} req/s at p99 ${short(x.paths.p99Ms)} ms, ${verdict(x.paths.p99Ms <= T.pathsP99Ms)}` : '—'), `p99 ≤ ${T.pathsP99Ms} ms`],
     ['`explain=paths`, p99 at an offered rate (open loop)', (x) => openLoop(x, 'paths'), `p99 ≤ ${T.pathsP99Ms} ms`],
     ['load average during the run', (x) => (x.load ? `${x.load.min.toFixed(1)}–${x.load.max.toFixed(1)}` : '—'), '2 cores'],
   ];
@@ -206,7 +206,7 @@ function openLoop(x: ScaleSummary, explain: 'none' | 'paths'): string {
   const runs = x.openLoop.filter((o) => o.explain === explain);
   if (runs.length === 0) return '—';
   const target = explain === 'none' ? SCALE_TARGETS.noneP99Ms : SCALE_TARGETS.pathsP99Ms;
-  return runs.map((o) => `${ms(o.p99Ms)} ms at ${o.rate}/s${o.p99Ms <= target ? '' : ' (over)'}`).join(', ');
+  return runs.map((o) => `${short(o.p99Ms)} ms at ${o.rate}/s${o.p99Ms <= target ? '' : ' (over)'}`).join(', ');
 }
 
 export function updateReadme(readme: string, results: ScaleResults): string {
